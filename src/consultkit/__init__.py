@@ -1,0 +1,122 @@
+"""consultkit: run multistakeholder consultation processes.
+
+Public names are re-exported here and listed in ``__all__``. They are imported lazily
+(PEP 562) so that the command line starts fast; type checkers see ordinary imports.
+Each module that contributes public names has one entry in ``_PUBLIC``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from consultkit._version import __version__
+
+_PUBLIC: dict[str, tuple[str, ...]] = {
+    "consultkit.clock": ("Clock", "FixedClock", "SystemClock", "parse_instant"),
+    "consultkit.errors": (
+        "ConfigError",
+        "ConsultkitError",
+        "PermissionDeniedError",
+        "PluginError",
+        "Problem",
+        "RuleRefusedError",
+        "StoreError",
+        "TransitionError",
+        "UnknownItemError",
+    ),
+    "consultkit.model": (
+        "Activity",
+        "Call",
+        "Consultation",
+        "Contact",
+        "ItemStatus",
+        "Organisation",
+        "OrganisationRole",
+        "Phase",
+        "Place",
+        "RelatedEvent",
+        "Reminder",
+        "ReminderEdge",
+        "Requirement",
+        "StakeholderGroup",
+    ),
+    "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
+    "consultkit.windows": (
+        "AnyWindow",
+        "CutoffRule",
+        "DayWindow",
+        "Deadline",
+        "ExactWindow",
+        "LocalTimeError",
+        "Month",
+        "MonthWindow",
+        "Precision",
+        "Relation",
+        "Unscheduled",
+        "Window",
+    ),
+}
+
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted([*_WHERE, "__version__"])  # noqa: PLE0605 (built from _PUBLIC on purpose)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'consultkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from consultkit.clock import Clock, FixedClock, SystemClock, parse_instant
+    from consultkit.errors import (
+        ConfigError,
+        ConsultkitError,
+        PermissionDeniedError,
+        PluginError,
+        Problem,
+        RuleRefusedError,
+        StoreError,
+        TransitionError,
+        UnknownItemError,
+    )
+    from consultkit.model import (
+        Activity,
+        Call,
+        Consultation,
+        Contact,
+        ItemStatus,
+        Organisation,
+        OrganisationRole,
+        Phase,
+        Place,
+        RelatedEvent,
+        Reminder,
+        ReminderEdge,
+        Requirement,
+        StakeholderGroup,
+    )
+    from consultkit.text import UN_LANGUAGES, Localized, Text
+    from consultkit.windows import (
+        AnyWindow,
+        CutoffRule,
+        DayWindow,
+        Deadline,
+        ExactWindow,
+        LocalTimeError,
+        Month,
+        MonthWindow,
+        Precision,
+        Relation,
+        Unscheduled,
+        Window,
+    )

@@ -1,0 +1,3 @@
+from consultkit.cli import main
+
+main()

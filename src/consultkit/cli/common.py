@@ -1,0 +1,56 @@
+"""Helpers shared by the command modules: the clock, loading files, printing errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from consultkit.clock import Clock
+    from consultkit.model import Consultation
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+def clock_from(ctx: click.Context) -> Clock:
+    """The clock for this run: ``--now``/``CONSULTKIT_NOW`` if given, else the system's."""
+    from consultkit.clock import FixedClock, SystemClock, parse_instant
+
+    root = ctx.find_root()
+    now = (root.obj or {}).get("now")
+    if not now:
+        return SystemClock()
+    try:
+        return FixedClock(parse_instant(now))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    """Print ``message`` on stderr and exit with ``code``; never a traceback."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def load_or_exit(path: str | Path) -> Consultation:
+    """Load a consultation file, or print every problem and exit 2."""
+    from consultkit.config import load_consultation
+    from consultkit.errors import ConfigError
+
+    try:
+        return load_consultation(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def plugin_commands() -> dict[str, click.Command]:
+    """Commands contributed by plugins through the ``register_commands`` hook."""
+    from consultkit.plugins import commands_from_plugins
+
+    return commands_from_plugins()

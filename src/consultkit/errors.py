@@ -1,0 +1,83 @@
+"""Errors consultkit raises, all under one root so callers can catch them together.
+
+User mistakes (a bad configuration file, a refused submission) carry *where* and *what to
+do*; the command line prints them without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+
+class ConsultkitError(Exception):
+    """Root of every error consultkit raises on purpose."""
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the input allows.
+
+    ``path`` is a field path such as ``phases[3].window.end``; ``file`` and ``line`` are
+    filled in when the problem comes from a file.
+    """
+
+    path: str
+    message: str
+    hint: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return text
+
+
+class ConfigError(ConsultkitError, ValueError):
+    """A consultation file (or value) is invalid; ``problems`` lists each thing wrong."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnknownItemError(ConsultkitError, LookupError):
+    """An id (phase, call, group, submission, …) does not exist."""
+
+
+class RuleRefusedError(ConsultkitError):
+    """A domain rule refused an action (call closed, group not eligible, …).
+
+    ``rule`` names the rule so callers and tests can tell refusals apart.
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
+class PermissionDeniedError(RuleRefusedError):
+    """The actor may not do this (a submitter reviewing, an organiser withdrawing, …)."""
+
+
+class TransitionError(RuleRefusedError):
+    """The submission lifecycle does not allow this status change."""
+
+
+class StoreError(ConsultkitError):
+    """The store could not be opened or did not accept a change."""
+
+
+class PluginError(ConsultkitError):
+    """A plugin failed; the message names the plugin and the hook."""
+
+    def __init__(self, plugin: str, hook: str, message: str) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        super().__init__(f"plugin {plugin!r} failed in {hook}: {message}")
