@@ -42,6 +42,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "StakeholderGroup",
     ),
     "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
+    "consultkit.notify.channels": ("DeliveryResult", "Notifier", "NotifierFactory"),
     "consultkit.windows": (
         "AnyWindow",
         "CutoffRule",
@@ -107,6 +108,7 @@ if TYPE_CHECKING:
     )
     from consultkit.text import UN_LANGUAGES, Localized, Text
     from consultkit.windows import (
+    from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
         AnyWindow,
         CutoffRule,
         DayWindow,

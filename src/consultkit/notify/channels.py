@@ -1,0 +1,80 @@
+"""The notifier contract: how a channel (e-mail, webhook, log, …) accepts deliveries.
+
+A notifier is built by the factory a plugin registers through ``register_notifiers``; the
+dispatcher hands it a batch of claimed deliveries for its channel and marks each one done
+only when the notifier says the channel *accepted* it. Anything else leaves the delivery in
+the outbox, to be retried with back-off or, when retrying cannot help, dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+
+import attrs
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from consultkit.store import Delivery
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryResult:
+    """What a channel did with one delivery: accepted it, or failed and whether to retry.
+
+    ``retry=False`` means retrying cannot help (a malformed address, a receiver answering
+    400): the dispatcher dead-letters the delivery at once. ``retry_after`` is a hint from the
+    channel (an HTTP ``Retry-After``); the dispatcher waits at least that long.
+    """
+
+    delivery_id: str
+    accepted: bool
+    error: str | None = None
+    retry: bool = True
+    retry_after: dt.timedelta | None = None
+
+    @classmethod
+    def ok(cls, delivery_id: str) -> DeliveryResult:
+        """The channel accepted the delivery; it will not be sent again."""
+        return cls(delivery_id=delivery_id, accepted=True)
+
+    @classmethod
+    def failed(
+        cls,
+        delivery_id: str,
+        error: str,
+        *,
+        retry: bool = True,
+        retry_after: dt.timedelta | None = None,
+    ) -> DeliveryResult:
+        """The channel did not accept the delivery; ``retry`` says whether trying again may help."""
+        return cls(
+            delivery_id=delivery_id,
+            accepted=False,
+            error=error,
+            retry=retry,
+            retry_after=retry_after,
+        )
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Sends deliveries through one channel, reusing one connection across a batch.
+
+    ``send`` returns one :class:`DeliveryResult` per delivery, in the same order. It should
+    not raise for a single bad delivery; if it raises anyway, the dispatcher treats every
+    delivery of the batch as failed and retryable, so nothing is lost. ``close`` releases
+    the connection; the dispatcher calls it once when it is done with the notifier.
+    """
+
+    @property
+    def channel(self) -> str: ...
+
+    def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]: ...
+
+    def close(self) -> None: ...
+
+
+NotifierFactory: TypeAlias = Callable[[Mapping[str, str]], Notifier]
+"""Builds a notifier from its channel's settings (``CONSULTKIT_<CHANNEL>_*``, settings file)."""
