@@ -25,6 +25,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "TransitionError",
         "UnknownItemError",
     ),
+    "consultkit.hookspecs": ("hookimpl",),
     "consultkit.model": (
         "Activity",
         "Call",
@@ -41,8 +42,8 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "Requirement",
         "StakeholderGroup",
     ),
-    "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
     "consultkit.notify.channels": ("DeliveryResult", "Notifier", "NotifierFactory"),
+    "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
     "consultkit.windows": (
         "AnyWindow",
         "CutoffRule",
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
         TransitionError,
         UnknownItemError,
     )
+    from consultkit.hookspecs import hookimpl
     from consultkit.model import (
         Activity,
         Call,
@@ -106,9 +108,9 @@ if TYPE_CHECKING:
         Requirement,
         StakeholderGroup,
     )
+    from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
     from consultkit.text import UN_LANGUAGES, Localized, Text
     from consultkit.windows import (
-    from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
         AnyWindow,
         CutoffRule,
         DayWindow,

@@ -1,0 +1,168 @@
+"""Every hook a consultkit plugin may implement, and the markers to implement them.
+
+Two kinds of hook exist:
+
+* **contribution hooks** (``register_*``) are called once when a
+  :class:`~consultkit.plugins.PluginHost` starts. Each receives a ``register`` callback;
+  the host validates what is registered, refuses duplicate names (naming both plugins) and
+  remembers which plugin registered what.
+* **event hooks** are called by the application at a named moment. They run after the
+  store transaction has committed, so a failing implementation is reported (as a
+  :class:`~consultkit.errors.PluginError` naming the plugin and the hook) and never rolls
+  back stored data. ``validate_submission`` is the exception: it runs *before* anything is
+  stored, and an implementation that raises refuses the submission with a reason naming
+  the plugin (fail closed: a validator that cannot decide must not let data through).
+
+Only :class:`~consultkit.plugins.PluginHost` calls ``pm.hook``; everything else goes
+through its typed methods, so mypy checks every call site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    import icalendar
+
+    from consultkit.export import Exporter
+    from consultkit.model import Consultation
+    from consultkit.notify import Notifier
+    from consultkit.schedule import ItemChange, ScheduleItem
+    from consultkit.store import ScheduleRevision, Store
+    from consultkit.submissions import HistoryEntry, Receipt, Submission
+
+PROJECT_NAME = "consultkit"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: ``register(scheme, factory)``: the factory receives the whole store URL.
+RegisterStore = Callable[[str, Callable[[str], "Store"]], None]
+#: ``register(channel, factory)``: the factory receives the channel's settings.
+RegisterNotifier = Callable[[str, Callable[[Mapping[str, str]], "Notifier"]], None]
+#: ``register(name, exporter)``.
+RegisterExporter = Callable[[str, "Exporter"], None]
+#: ``register(command)``.
+RegisterCommand = Callable[["click.Command"], None]
+
+
+# -- contribution hooks -------------------------------------------------------------------
+
+
+@hookspec
+def register_stores(register: RegisterStore) -> None:
+    """Called once when a plugin host starts, to contribute store backends by URL scheme.
+
+    Call ``register(scheme, factory)`` for each backend. ``scheme`` is the part of the URL
+    before ``://`` (lower case letters, digits, ``+``, ``-`` or ``.``, starting with a
+    letter); ``factory(url)`` receives the whole URL and returns an open
+    :class:`~consultkit.store.Store`, raising :class:`~consultkit.errors.StoreError` with
+    what to do when it cannot. Return nothing. Every plugin's registrations are collected;
+    a scheme registered twice is refused with a :class:`~consultkit.errors.PluginError`
+    naming both plugins.
+    """
+
+
+@hookspec
+def register_notifiers(register: RegisterNotifier) -> None:
+    """Called once when a plugin host starts, to contribute notifiers by channel name.
+
+    Call ``register(channel, factory)`` for each channel (``email``, ``webhook``, ``log``…).
+    ``factory(settings)`` receives the channel's settings (from the consultation file's
+    ``[notifications.channels.NAME]`` table and ``CONSULTKIT_<CHANNEL>_*`` variables) and
+    returns a :class:`~consultkit.notify.Notifier`. Return nothing. Registrations from all
+    plugins are collected; a channel registered twice is refused naming both plugins.
+    """
+
+
+@hookspec
+def register_exporters(register: RegisterExporter) -> None:
+    """Called once when a plugin host starts, to contribute export formats by name.
+
+    Call ``register(name, exporter)`` with an :class:`~consultkit.export.Exporter`
+    (``ics``, ``json``, ``html``…). Return nothing. Registrations from all plugins are
+    collected; a format name registered twice is refused naming both plugins.
+    """
+
+
+@hookspec
+def register_commands(register: RegisterCommand) -> None:
+    """Called once when a plugin host starts, to contribute ``consultkit`` CLI commands.
+
+    Call ``register(command)`` with a :class:`click.Command` (or group); its ``name`` is
+    the sub-command name. Return nothing. A name that clashes with a built-in command or
+    another plugin's command is refused naming both. Keep heavy imports inside the
+    command function: plugin commands are collected whenever the CLI lists its commands.
+    """
+
+
+# -- event hooks ---------------------------------------------------------------------------
+
+
+@hookspec
+def validate_submission(consultation: Consultation, submission: Submission) -> Sequence[str] | None:
+    """Called before a submission is stored, after the built-in domain rules accepted it.
+
+    ``consultation`` is the consultation it is for; ``submission`` is the complete value
+    that would be stored. Return reasons to refuse (human-readable sentences), or ``None``
+    / an empty sequence to accept. Reasons from every plugin are collected; any reason
+    refuses the submission. An implementation that raises refuses too, with a reason
+    naming the plugin: a validator that cannot decide must not let data through.
+    """
+
+
+@hookspec
+def submission_received(
+    consultation: Consultation, submission: Submission, receipt: Receipt
+) -> None:
+    """Called after a new submission has been committed to the store.
+
+    ``receipt`` is what the submitter was given. It is not called when an idempotent
+    retry returned an existing receipt. Return nothing. Every plugin is called; one that
+    raises is reported as a :class:`~consultkit.errors.PluginError` and the others still
+    run. The submission stays stored whatever a plugin does.
+    """
+
+
+@hookspec
+def submission_status_changed(
+    consultation: Consultation, submission: Submission, entry: HistoryEntry
+) -> None:
+    """Called after a submission's status change has been committed to the store.
+
+    ``submission`` is the value after the change; ``entry`` is the history entry recorded
+    (who, when, from which status to which, why). Return nothing. Every plugin is called;
+    failures are reported and never undo the change.
+    """
+
+
+@hookspec
+def schedule_changed(
+    consultation: Consultation, revision: ScheduleRevision, changes: Sequence[ItemChange]
+) -> None:
+    """Called after a new schedule revision has been published and committed.
+
+    ``revision`` is the stored revision (number, time, snapshot); ``changes`` lists the
+    schedule items added, changed or removed since the previous revision. Return
+    nothing. Every plugin is called; failures are reported and never undo the revision.
+    """
+
+
+@hookspec
+def calendar_item_built(
+    consultation: Consultation,
+    item: ScheduleItem,
+    component: icalendar.Event,
+    language: str,
+) -> None:
+    """Called each time the calendar exporter has built one VEVENT for a schedule item.
+
+    ``component`` is the :class:`icalendar.Event` about to be added to the feed; plugins
+    may add or adjust properties in place (use ``X-`` names for private ones).
+    ``language`` is the feed's language. Return nothing. Every plugin is called in turn;
+    one that raises is reported and the event is kept as the others left it.
+    """
