@@ -8,16 +8,36 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import os
+import re
+import secrets
+import time
+import unicodedata
+import uuid
+import zoneinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.windows import to_utc
+from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
+from consultkit.windows import DayWindow, Deadline, ExactWindow, Precision
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from consultkit.model import Call, Consultation
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
     # Stored instants are plain aware UTC datetimes (not pendulum) so that values compare,
-    # hash and serialise the same whichever clock produced them.
-    instant = to_utc(value)
+    # hash and serialise the same whichever clock produced them. The first test is the
+    # bulk-import fast path: stdlib UTC datetimes pass through untouched.
+    if value.tzinfo is dt.UTC and type(value) is dt.datetime:
+        return value
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"instant {value!r} has no time zone")
+    instant = value.astimezone(dt.UTC)
     return dt.datetime(
         instant.year,
         instant.month,
@@ -28,6 +48,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
         instant.microsecond,
         tzinfo=dt.UTC,
     )
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return values if type(values) is tuple else tuple(values)
 
 
 def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
@@ -107,8 +131,8 @@ class Submission:
     title: str
     body: str | None
     language: str
-    tags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    attachments: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     consent: Consent = Consent()
     provenance: Provenance = Provenance.WEB
     status: SubmissionStatus = SubmissionStatus.SUBMITTED
@@ -146,3 +170,598 @@ class Receipt:
     received_at: dt.datetime = attrs.field(converter=_utc)
     status: SubmissionStatus
     replayed: bool = False
+
+
+# --------------------------------------------------------------------------------------
+# Drafts: what a submitter sends before consultkit gives it an id and a tracking number.
+
+
+@attrs.frozen(kw_only=True)
+class Draft:
+    """The fields a submitter fills in; :func:`check_submission` decides if it may be sent."""
+
+    call_id: str
+    submitter: Submitter
+    title: str
+    body: str
+    language: str = "en"
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    consent: Consent = Consent()
+
+
+# --------------------------------------------------------------------------------------
+# Identifiers.
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Crockford's decoding leniency: people read O as 0 and I/L as 1; U is never issued.
+_CROCKFORD_DECODE = {c: c for c in _CROCKFORD} | {"O": "0", "I": "1", "L": "1"}
+TRACKING_PREFIX = "CK"
+TRACKING_BITS = 80
+_TRACKING_CHARS = TRACKING_BITS // 5  # 16 characters, 5 bits each
+
+
+def new_submission_id(at: dt.datetime | None = None) -> str:
+    """A time-ordered id in the UUIDv7 layout (RFC 9562 §5.7), as a hyphenated string.
+
+    The first 48 bits are the Unix time in milliseconds, so ids made later sort later and
+    SQLite inserts land at the end of the primary-key index (about 1.5x faster bulk loads
+    than random uuid4 keys, see the reliability notes §4 1b); 74 random bits follow.
+    """
+    millis = int((at.timestamp() if at is not None else time.time()) * 1000)
+    rand = int.from_bytes(os.urandom(10), "big")
+    rand_a = rand >> 68  # 12 bits
+    rand_b = rand & ((1 << 62) - 1)
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return str(uuid.UUID(int=value))
+
+
+def new_tracking_number() -> str:
+    """An unguessable, human-typable tracking number such as ``CK-7Q2M-9X4D-HT3P-0B5R``.
+
+    80 bits from :mod:`secrets`, written in Crockford base32 (no I, L, O or U, so nothing
+    is ambiguous when read aloud or retyped) in groups of four.
+    """
+    value = secrets.randbits(TRACKING_BITS)
+    chars = [_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(_TRACKING_CHARS))]
+    groups = ["".join(chars[i : i + 4]) for i in range(0, _TRACKING_CHARS, 4)]
+    return "-".join([TRACKING_PREFIX, *groups])
+
+
+def normalize_tracking_number(text: str) -> str | None:
+    """The canonical form of a tracking number typed by a person, or None if it is not one.
+
+    Case, spaces and hyphens do not matter, the ``CK`` prefix is optional, and O, I and L
+    are read as 0, 1 and 1.
+    """
+    compact = "".join(ch for ch in text.upper() if ch not in " -_\t")
+    if compact.startswith(TRACKING_PREFIX) and len(compact) == _TRACKING_CHARS + 2:
+        compact = compact[2:]
+    if len(compact) != _TRACKING_CHARS:
+        return None
+    decoded = []
+    for ch in compact:
+        mapped = _CROCKFORD_DECODE.get(ch)
+        if mapped is None:
+            return None
+        decoded.append(mapped)
+    groups = ["".join(decoded[i : i + 4]) for i in range(0, _TRACKING_CHARS, 4)]
+    return "-".join([TRACKING_PREFIX, *groups])
+
+
+# --------------------------------------------------------------------------------------
+# Tags: WSIS Action Lines C1-C11 and the Sustainable Development Goals 1-17.
+
+_TAG_PATTERN = re.compile(r"^\s*(?:(c)\s*(\d{1,2})|(sdg)\s*[-_ ]?\s*(\d{1,2}))\s*$", re.IGNORECASE)
+ACTION_LINES = tuple(f"C{i}" for i in range(1, 12))
+SDGS = tuple(f"SDG{i}" for i in range(1, 18))
+KNOWN_TAGS = frozenset(ACTION_LINES + SDGS)
+
+
+def normalize_tag(text: str) -> str:
+    """The canonical tag (``C7``, ``SDG4``) for what a person typed (``c7``, ``SDG 4``).
+
+    Raises ``ValueError`` naming the accepted tags when ``text`` is neither a WSIS Action
+    Line (C1-C11) nor a Sustainable Development Goal (SDG1-SDG17).
+    """
+    match = _TAG_PATTERN.match(text)
+    if match is not None:
+        tag = f"C{int(match[2])}" if match[1] else f"SDG{int(match[4])}"
+        if tag in KNOWN_TAGS:
+            return tag
+    raise ValueError(
+        f"unknown tag {text!r}: use a WSIS Action Line C1 to C11 or a Sustainable"
+        " Development Goal SDG1 to SDG17"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Fingerprints: campaign duplicates are detected and counted, never dropped.
+
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_body(text: str) -> str:
+    """The body as campaigns are compared: casefolded, punctuation removed, spaces collapsed.
+
+    Unicode is put in NFKC form first so that look-alike characters (full-width letters,
+    ligatures) compare equal.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    without = _PUNCTUATION.sub(" ", folded).replace("_", " ")
+    return _WHITESPACE.sub(" ", without).strip()
+
+
+def fingerprint(text: str) -> str:
+    """The sha256 (hex) of :func:`normalize_body`: identical campaign letters share it."""
+    return hashlib.sha256(normalize_body(text).encode("utf-8")).hexdigest()
+
+
+SIMHASH_BITS = 64
+NEAR_DUPLICATE_DISTANCE = 3
+
+
+def simhash(text: str, *, shingle: int = 3) -> int:
+    """A 64-bit SimHash of the normalised body's word shingles (Charikar 2002).
+
+    Texts that differ by a few words get hashes a few bits apart, so near-duplicates
+    (a form letter with the sender's name added) are found by Hamming distance.
+    """
+    words = normalize_body(text).split()
+    if not words:
+        return 0
+    if len(words) < shingle:
+        grams = [" ".join(words)]
+    else:
+        grams = [" ".join(words[i : i + shingle]) for i in range(len(words) - shingle + 1)]
+    weights = [0] * SIMHASH_BITS
+    for gram in grams:
+        digest = int.from_bytes(
+            hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big"
+        )
+        for bit in range(SIMHASH_BITS):
+            weights[bit] += 1 if digest >> bit & 1 else -1
+    return sum(1 << bit for bit in range(SIMHASH_BITS) if weights[bit] > 0)
+
+
+def hamming(a: int, b: int) -> int:
+    """The number of bits in which ``a`` and ``b`` differ."""
+    return (a ^ b).bit_count()
+
+
+@attrs.frozen(kw_only=True)
+class DuplicateGroup:
+    """Submissions whose bodies are the same (``exact``) or nearly the same campaign text."""
+
+    ids: tuple[str, ...]
+    exact: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+def duplicate_groups(
+    bodies: Iterable[tuple[str, str]], *, max_distance: int = NEAR_DUPLICATE_DISTANCE
+) -> list[DuplicateGroup]:
+    """Group ``(id, body)`` pairs into exact and near-duplicate campaigns; singletons omitted.
+
+    Exact groups share a :func:`fingerprint`. Near groups join distinct texts whose
+    :func:`simhash` values differ in at most ``max_distance`` bits; candidates are found by
+    splitting the hash into ``max_distance + 1`` bands (two hashes that close agree on at
+    least one band, by the pigeonhole principle), so the cost stays near linear. Nothing
+    is removed: the groups are for counting and reporting.
+    """
+    by_print: dict[str, list[str]] = {}
+    hashes: dict[str, int] = {}
+    for item_id, body in bodies:
+        key = fingerprint(body)
+        members = by_print.setdefault(key, [])
+        if not members:
+            hashes[key] = simhash(body)
+        members.append(item_id)
+
+    bands = max_distance + 1
+    width = SIMHASH_BITS // bands
+    buckets: dict[tuple[int, int], list[str]] = {}
+    for key, value in hashes.items():
+        for band in range(bands):
+            part = value >> (band * width) & ((1 << width) - 1)
+            buckets.setdefault((band, part), []).append(key)
+
+    parent = {key: key for key in hashes}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for candidates in buckets.values():
+        for i, first in enumerate(candidates):
+            for second in candidates[i + 1 :]:
+                if hamming(hashes[first], hashes[second]) <= max_distance:
+                    parent[find(first)] = find(second)
+
+    clusters: dict[str, list[str]] = {}
+    for key in hashes:
+        clusters.setdefault(find(key), []).append(key)
+    groups = []
+    for keys in clusters.values():
+        ids = tuple(item for key in sorted(keys) for item in by_print[key])
+        if len(ids) > 1:
+            groups.append(DuplicateGroup(ids=ids, exact=len(keys) == 1))
+    groups.sort(key=lambda g: (-g.count, g.ids))
+    return groups
+
+
+# --------------------------------------------------------------------------------------
+# Lifecycle: the transition map, who may make each move, and the public face of a status.
+
+S = SubmissionStatus
+
+TRANSITIONS: Mapping[SubmissionStatus | None, frozenset[SubmissionStatus]] = {
+    None: frozenset({S.DRAFT, S.SUBMITTED}),
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.ACCEPTED, S.REJECTED, S.WITHDRAWN}),
+    # An organiser may reopen a decision (an appeal, a mistake); the reason is required.
+    S.ACCEPTED: frozenset({S.UNDER_REVIEW}),
+    S.REJECTED: frozenset({S.UNDER_REVIEW}),
+    S.WITHDRAWN: frozenset(),
+}
+"""Allowed status changes; ``None`` is "not yet stored". Withdrawn is final."""
+
+ALLOWED_ROLES: Mapping[SubmissionStatus, frozenset[ActorRole]] = {
+    # Creating: the submitter sends it, an organiser enters it on someone's behalf, or the
+    # system imports it in bulk.
+    S.DRAFT: frozenset({ActorRole.SUBMITTER, ActorRole.ORGANISER, ActorRole.SYSTEM}),
+    S.SUBMITTED: frozenset({ActorRole.SUBMITTER, ActorRole.ORGANISER, ActorRole.SYSTEM}),
+    S.UNDER_REVIEW: frozenset({ActorRole.ORGANISER}),
+    S.ACCEPTED: frozenset({ActorRole.ORGANISER}),
+    S.REJECTED: frozenset({ActorRole.ORGANISER}),
+    S.WITHDRAWN: frozenset({ActorRole.SUBMITTER}),
+}
+"""Who may move a submission *into* each status."""
+
+PUBLIC_STATUS: Mapping[SubmissionStatus, str] = {
+    S.DRAFT: "draft",
+    S.SUBMITTED: "received",
+    # Deliberations are internal: the public sees "received" until a decision is made.
+    S.UNDER_REVIEW: "received",
+    S.ACCEPTED: "accepted",
+    S.REJECTED: "not-accepted",
+    S.WITHDRAWN: "withdrawn",
+}
+"""The status shown to the public and to the submitter."""
+
+_REASON_REQUIRED = frozenset(
+    {(S.UNDER_REVIEW, S.REJECTED), (S.ACCEPTED, S.UNDER_REVIEW), (S.REJECTED, S.UNDER_REVIEW)}
+)
+
+
+def public_status(status: SubmissionStatus) -> str:
+    """The status as the public and the submitter see it (under review shows as received)."""
+    return PUBLIC_STATUS[status]
+
+
+def is_submitter(actor: Actor, submission: Submission) -> bool:
+    """True when ``actor`` is the submitter of ``submission`` (e-mail compared casefolded)."""
+    return (
+        actor.role is ActorRole.SUBMITTER
+        and submission.submitter is not None
+        and actor.id.strip().casefold() == submission.submitter.email.strip().casefold()
+    )
+
+
+def plan_transition(
+    submission: Submission,
+    to_status: SubmissionStatus,
+    actor: Actor,
+    at: dt.datetime,
+    reason: str | None = None,
+) -> HistoryEntry:
+    """The history entry for moving ``submission`` to ``to_status``, or the rule that refuses.
+
+    Raises :class:`TransitionError` (rule ``transition``) when the map does not allow the
+    move, :class:`PermissionDeniedError` when ``actor`` may not make it (rule
+    ``who-may``, or ``withdraw-own`` when someone other than the submitter withdraws), and
+    :class:`RuleRefusedError` (rule ``reason-required``) when a rejection or a reopening
+    has no reason.
+    """
+    current = submission.status
+    if to_status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (it is final)"
+        raise TransitionError(
+            "transition",
+            f"submission {submission.tracking_number} is {current}: it cannot become"
+            f" {to_status}; from {current} it can become {allowed}",
+        )
+    roles = ALLOWED_ROLES[to_status]
+    if actor.role not in roles:
+        who = " or ".join(sorted(roles))
+        raise PermissionDeniedError(
+            "who-may",
+            f"only the {who} may make submission {submission.tracking_number} {to_status},"
+            f" not the {actor.role} {actor.id!r}",
+        )
+    if actor.role is ActorRole.SUBMITTER and not is_submitter(actor, submission):
+        raise PermissionDeniedError(
+            "withdraw-own",
+            f"submission {submission.tracking_number} can only be withdrawn by its submitter:"
+            " give the e-mail address it was sent from",
+        )
+    cleaned = reason.strip() if reason else None
+    if (current, to_status) in _REASON_REQUIRED and not cleaned:
+        raise RuleRefusedError(
+            "reason-required",
+            f"making submission {submission.tracking_number} {to_status} needs a reason"
+            " (it is sent to the submitter and kept in the history)",
+        )
+    return HistoryEntry(
+        submission_id=submission.id,
+        at=at,
+        actor=actor,
+        from_status=current,
+        to_status=to_status,
+        reason=cleaned or None,
+    )
+
+
+def is_valid_history(entries: Sequence[HistoryEntry]) -> bool:
+    """True when ``entries`` is a path through :data:`TRANSITIONS` starting from nothing."""
+    current: SubmissionStatus | None = None
+    for entry in entries:
+        if entry.from_status != current or entry.to_status not in TRANSITIONS[current]:
+            return False
+        current = entry.to_status
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# Submitting: the rules a draft must pass before it is stored.
+
+MAX_TITLE_CHARS = 500
+MAX_BODY_CHARS = 100_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+CONTENT_FIELDS = ("title", "body", "tags", "attachments", "organisation", "country")
+
+
+@attrs.frozen(kw_only=True)
+class CallTimes:
+    """When a call opens and closes, as far as the model knows.
+
+    ``opens`` is the first instant submissions are accepted and ``closes`` the first
+    instant that is too late (both UTC); ``None`` means unknown, which counts as open.
+    ``deadline`` is the :class:`~consultkit.windows.Deadline` behind ``closes``, if any.
+    """
+
+    opens: dt.datetime | None
+    closes: dt.datetime | None
+    deadline: Deadline | None
+    notes: tuple[str, ...] = ()
+
+
+def call_times(consultation: Consultation, call: Call) -> CallTimes:
+    """Resolve a call's opening and closing instants from the call or the phases it names.
+
+    The opening is ``opens_at`` or the start of the ``opens_with`` phase; the closing is
+    the call's ``deadline`` or the ``closes_with`` phase's deadline (a phase whose window
+    is a day or exact range closes at its end). A month-only or unscheduled phase says
+    nothing certain, so that side stays unknown and a note says so.
+    """
+    notes: list[str] = []
+    opens: dt.datetime | None = None
+    if call.opens_at is not None:
+        opens = _utc(call.opens_at)
+    elif call.opens_with is not None:
+        window = consultation.phase(call.opens_with).window
+        if window.precision in (Precision.MINUTE, Precision.DAY) and window.earliest() is not None:
+            opens = _utc(window.earliest())  # type: ignore[arg-type]
+        else:
+            notes.append(f"the opening of call {call.id!r} is not known precisely: treated as open")
+    else:
+        notes.append(f"call {call.id!r} has no opening: treated as open")
+
+    deadline: Deadline | None = call.deadline
+    closes: dt.datetime | None = None
+    if deadline is None and call.closes_with is not None:
+        window = consultation.phase(call.closes_with).window
+        if isinstance(window, Deadline):
+            deadline = window
+        elif isinstance(window, ExactWindow | DayWindow):
+            closes = _utc(window.latest())
+        else:
+            notes.append(
+                f"the deadline of call {call.id!r} is not known precisely: treated as open"
+            )
+    elif deadline is None:
+        notes.append(f"call {call.id!r} has no deadline: treated as open")
+    if deadline is not None:
+        closes = _utc(deadline.cutoff())
+    return CallTimes(opens=opens, closes=closes, deadline=deadline, notes=tuple(notes))
+
+
+def _describe_instant(instant: dt.datetime, zone: str) -> str:
+    local = instant.astimezone(zoneinfo.ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone} ({instant.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _describe_deadline(times: CallTimes, zone: str) -> str:
+    assert times.closes is not None
+    last = times.closes - dt.timedelta(seconds=1)
+    text = f"the last second accepted was {_describe_instant(last, zone)}"
+    if times.deadline is not None:
+        try:
+            rendered = times.deadline.render(zone)
+        except ImportError:  # consultkit.rendering is optional for the domain core
+            rendered = None
+        if rendered:
+            text = f"the deadline was {rendered}; {text}"
+    return text
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionCheck:
+    """A draft that passed the rules, with its canonical tags and any notes worth telling."""
+
+    draft: Draft
+    notes: tuple[str, ...] = ()
+
+
+def check_submission(consultation: Consultation, draft: Draft, at: dt.datetime) -> SubmissionCheck:
+    """Check that ``draft`` may be submitted at ``at``; return it with canonical tags.
+
+    Rules, in order (each refusal is a :class:`RuleRefusedError` whose ``rule`` is named
+    here): ``unknown-call``; ``call-not-open`` and ``call-closed`` (the instant against the
+    call's opening and deadline, shown in the consultation's zone and in UTC);
+    ``unknown-group`` and ``group-not-eligible``; ``submitter`` (name and a plausible
+    e-mail); ``language``; ``missing-content`` (title and body, plus each requirement
+    that names a field); ``too-long``; ``tag``; ``consent`` (publishing an organisation
+    that was not given).
+    """
+    instant = _utc(at)
+    try:
+        call = consultation.call(draft.call_id)
+    except (KeyError, LookupError):
+        known = ", ".join(c.id for c in consultation.calls) or "none"
+        raise RuleRefusedError(
+            "unknown-call",
+            f"consultation {consultation.id!r} has no call {draft.call_id!r} (calls: {known})",
+        ) from None
+
+    times = call_times(consultation, call)
+    zone = consultation.zone
+    if times.opens is not None and instant < times.opens:
+        raise RuleRefusedError(
+            "call-not-open",
+            f"call {call.id!r} opens at {_describe_instant(times.opens, zone)}; it is now"
+            f" {_describe_instant(instant, zone)}",
+        )
+    if times.closes is not None and instant >= times.closes:
+        raise RuleRefusedError(
+            "call-closed",
+            f"call {call.id!r} is closed: {_describe_deadline(times, zone)}; it is now"
+            f" {_describe_instant(instant, zone)}",
+        )
+
+    group_ids = {g.id for g in consultation.groups}
+    group = draft.submitter.group
+    if group_ids and group not in group_ids:
+        raise RuleRefusedError(
+            "unknown-group",
+            f"consultation {consultation.id!r} has no stakeholder group {group!r}"
+            f" (groups: {', '.join(sorted(group_ids))})",
+        )
+    if call.groups and group not in call.groups:
+        raise RuleRefusedError(
+            "group-not-eligible",
+            f"call {call.id!r} is open to {', '.join(call.groups)}, not to {group!r}",
+        )
+
+    submitter = draft.submitter
+    if not submitter.name.strip():
+        raise RuleRefusedError("submitter", "the submitter's name is empty: give a name")
+    if not _EMAIL.match(submitter.email.strip()):
+        raise RuleRefusedError(
+            "submitter", f"{submitter.email!r} is not an e-mail address: receipts are sent there"
+        )
+    if not _LANGUAGE.match(draft.language):
+        raise RuleRefusedError(
+            "language", f"{draft.language!r} is not a language tag: use e.g. en, fr, zh or es-419"
+        )
+
+    values = {
+        "title": draft.title.strip(),
+        "body": draft.body.strip(),
+        "tags": draft.tags,
+        "attachments": draft.attachments,
+        "organisation": (submitter.organisation or "").strip(),
+        "country": (submitter.country or "").strip(),
+    }
+    needed = ["title", "body"]
+    for requirement in call.requirements:
+        if requirement.field is not None and requirement.field not in needed:
+            needed.append(requirement.field)
+    for field in needed:
+        if field not in values:
+            continue  # a requirement about a field plugins check (validate_submission)
+        if not values[field]:
+            detail = next(
+                (r.description(draft.language) for r in call.requirements if r.field == field),
+                "",
+            )
+            hint = f" ({detail})" if detail else ""
+            raise RuleRefusedError("missing-content", f"call {call.id!r} needs a {field}{hint}")
+    if len(draft.title) > MAX_TITLE_CHARS:
+        raise RuleRefusedError(
+            "too-long", f"the title has {len(draft.title)} characters; at most {MAX_TITLE_CHARS}"
+        )
+    if len(draft.body) > MAX_BODY_CHARS:
+        raise RuleRefusedError(
+            "too-long",
+            f"the body has {len(draft.body)} characters; at most {MAX_BODY_CHARS}"
+            " (send longer texts as attachments)",
+        )
+    tags: list[str] = []
+    for raw in draft.tags:
+        try:
+            tag = normalize_tag(raw)
+        except ValueError as exc:
+            raise RuleRefusedError("tag", str(exc)) from None
+        if tag not in tags:
+            tags.append(tag)
+    if draft.consent.publish_organisation and not values["organisation"]:
+        raise RuleRefusedError(
+            "consent",
+            "consent to publish the organisation was given, but no organisation:"
+            " add one or drop the consent",
+        )
+    return SubmissionCheck(draft=attrs.evolve(draft, tags=tuple(tags)), notes=times.notes)
+
+
+def new_submission(
+    draft: Draft,
+    *,
+    consultation_id: str,
+    at: dt.datetime,
+    provenance: Provenance = Provenance.WEB,
+    status: SubmissionStatus = SubmissionStatus.SUBMITTED,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """A stored submission for ``draft``: a fresh time-ordered id and tracking number."""
+    instant = _utc(at)
+    return Submission(
+        id=new_submission_id(instant),
+        tracking_number=new_tracking_number(),
+        consultation_id=consultation_id,
+        call_id=draft.call_id,
+        submitter=draft.submitter,
+        title=draft.title.strip(),
+        body=draft.body,
+        language=draft.language,
+        tags=draft.tags,
+        attachments=draft.attachments,
+        consent=draft.consent,
+        provenance=provenance,
+        status=status,
+        received_at=instant,
+        updated_at=instant,
+        fingerprint=fingerprint(draft.body),
+        idempotency_key=idempotency_key,
+    )
+
+
+def receipt_for(submission: Submission, *, replayed: bool = False) -> Receipt:
+    """The receipt a submitter gets for ``submission``."""
+    return Receipt(
+        tracking_number=submission.tracking_number,
+        submission_id=submission.id,
+        consultation_id=submission.consultation_id,
+        call_id=submission.call_id,
+        received_at=submission.received_at,
+        status=submission.status,
+        replayed=replayed,
+    )
