@@ -1,0 +1,211 @@
+"""Export the schedule through the exporters plugins registered (``ics``, ``json``, …).
+
+An :class:`Exporter` turns schedule items into bytes of one format. Exporters are
+contributed through the ``register_exporters`` hook; the built-in ones go through the same
+hook from ``consultkit.default_plugins``. :func:`export_calendar` builds the items, gives
+them the SEQUENCE and LAST-MODIFIED of a published revision, and calls the exporter.
+:func:`publish_schedule` records a new revision (and its ``schedule.changed`` outbox event)
+in one store transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+
+from consultkit.errors import ConsultkitError
+from consultkit.schedule import (
+    ItemChange,
+    ScheduleItem,
+    apply_snapshot,
+    diff,
+    schedule_items,
+)
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from consultkit.model import Consultation
+    from consultkit.store import ScheduleRevision, Store
+
+ItemBuiltHook = Callable[["Consultation", ScheduleItem, Any, str], None]
+"""Called by an exporter with (consultation, item, component, language) per built item."""
+
+
+class UnknownFormatError(ConsultkitError, LookupError):
+    """No exporter is registered for the format asked for."""
+
+
+@attrs.frozen(kw_only=True)
+class ExportOptions:
+    """What to export and for whom.
+
+    ``language`` picks the text (None: the consultation's first language); ``only`` keeps
+    item kinds (``phases``, ``events``, ``deadlines``); ``group`` keeps what concerns one
+    stakeholder group; ``now`` is the export instant (exporters that show "current" use
+    it; the ics feed does not, so its bytes do not depend on when it was made);
+    ``feed_url`` is where the feed will be served (the ics ``SOURCE``).
+    ``item_built`` is set by :func:`export_calendar` so that exporters building
+    components (ics) can run the ``calendar_item_built`` hook.
+    """
+
+    language: str | None = None
+    only: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    group: str | None = None
+    now: dt.datetime | None = None
+    feed_url: str | None = None
+    item_built: ItemBuiltHook | None = attrs.field(default=None, eq=False)
+
+    def language_for(self, consultation: Consultation) -> str:
+        """The language to write: the one asked for, else the consultation's first."""
+        return self.language or consultation.default_language
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    """One export format: its name, media type and file suffix, and the export itself."""
+
+    name: str
+    media_type: str
+    suffix: str
+
+    def export(
+        self,
+        consultation: Consultation,
+        items: Sequence[ScheduleItem],
+        options: ExportOptions,
+    ) -> bytes:
+        """Return the whole document for ``items`` (already filtered) as bytes."""
+        ...
+
+
+class ExporterHost(Protocol):
+    """What :func:`export_calendar` needs of a plugin host (``consultkit.plugins.PluginHost``)."""
+
+    def exporters(self) -> Mapping[str, Exporter]: ...
+
+    def calendar_item_built(
+        self, consultation: Consultation, item: ScheduleItem, component: Any, language: str
+    ) -> None: ...
+
+
+def find_exporter(host: ExporterHost, fmt: str) -> Exporter:
+    """The exporter registered as ``fmt``, or :class:`UnknownFormatError` naming the known ones."""
+    exporters = host.exporters()
+    exporter = exporters.get(fmt)
+    if exporter is None:
+        known = ", ".join(sorted(exporters)) or "none"
+        raise UnknownFormatError(f"no exporter for format {fmt!r} (known: {known})")
+    return exporter
+
+
+def export_calendar(
+    host: ExporterHost,
+    consultation: Consultation,
+    fmt: str,
+    options: ExportOptions,
+    revision: ScheduleRevision | Mapping[str, Any] | None = None,
+) -> bytes:
+    """Export ``consultation``'s schedule as ``fmt`` with the plugins of ``host``.
+
+    ``revision`` (a stored :class:`~consultkit.store.ScheduleRevision` or its snapshot)
+    supplies the published SEQUENCE and LAST-MODIFIED of each item; without it every item
+    is at SEQUENCE 0.
+    """
+    exporter = find_exporter(host, fmt)
+    language = options.language_for(consultation)
+    if language not in consultation.languages and consultation.languages:
+        known = ", ".join(consultation.languages)
+        raise ConsultkitError(
+            f"language {language!r} is not one of the consultation's languages ({known});"
+            " choose one of those with --lang"
+        )
+    items = schedule_items(consultation, only=options.only, group=options.group)
+    snapshot_data = _snapshot_of(revision)
+    items = apply_snapshot(items, snapshot_data)
+
+    def item_built(c: Consultation, item: ScheduleItem, component: Any, lang: str) -> None:
+        host.calendar_item_built(c, item, component, lang)
+
+    return exporter.export(
+        consultation, items, attrs.evolve(options, language=language, item_built=item_built)
+    )
+
+
+def _snapshot_of(revision: ScheduleRevision | Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if revision is None:
+        return None
+    if isinstance(revision, Mapping):
+        return revision
+    return revision.snapshot
+
+
+@attrs.frozen(kw_only=True)
+class PublishResult:
+    """What one publication did: the stored revision (None when nothing changed) and changes."""
+
+    revision: ScheduleRevision | None
+    changes: tuple[ItemChange, ...]
+    items: tuple[ScheduleItem, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.revision is not None
+
+
+SCHEDULE_CHANGED = "schedule.changed"
+
+
+def publish_schedule(
+    store: Store,
+    consultation: Consultation,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+) -> PublishResult:
+    """Record a new schedule revision of ``consultation`` if anything changed since the last.
+
+    The revision and one ``schedule.changed`` outbox event, whose payload lists the item
+    changes, are written in one store transaction. When nothing changed, nothing is written
+    (unless ``force``) and the items keep their published SEQUENCE and LAST-MODIFIED. The
+    first publication records every item as added but enqueues no event: there is nobody
+    to tell that a schedule "changed" before it existed.
+    """
+    from consultkit.store import OutboxEvent
+    from consultkit.windows import to_utc
+
+    previous = store.latest_schedule_revision(consultation.id)
+    items = schedule_items(consultation)
+    new_snapshot, changes, published = diff(
+        previous.snapshot if previous is not None else None, items, now
+    )
+    if not changes and not force and previous is not None:
+        return PublishResult(revision=None, changes=(), items=tuple(published))
+    number = 1 if previous is None else previous.number + 1
+    events = []
+    if previous is not None and changes:
+        payload = {
+            "revision": number,
+            "previous_revision": previous.number,
+            "changes": [c.as_dict() for c in changes],
+        }
+        key = hashlib.sha256(
+            json.dumps([consultation.id, number, payload], sort_keys=True).encode()
+        ).hexdigest()[:32]
+        events.append(
+            OutboxEvent(
+                id=f"schedule-{consultation.id}-{number}-{key[:8]}",
+                kind=SCHEDULE_CHANGED,
+                consultation_id=consultation.id,
+                occurred_at=to_utc(now),
+                payload=payload,
+                dedupe_key=f"{SCHEDULE_CHANGED}:{consultation.id}:{number}:{key}",
+            )
+        )
+    record = {**new_snapshot, "changes": [c.as_dict() for c in changes]}
+    revision = store.save_schedule_revision(consultation.id, record, events, at=to_utc(now))
+    return PublishResult(revision=revision, changes=tuple(changes), items=tuple(published))
