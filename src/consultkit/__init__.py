@@ -14,6 +14,12 @@ from consultkit._version import __version__
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
     "consultkit.clock": ("Clock", "FixedClock", "SystemClock", "parse_instant"),
+    "consultkit.config": (
+        "dump_consultation",
+        "load_consultation",
+        "loads_consultation",
+        "make_converter",
+    ),
     "consultkit.errors": (
         "ConfigError",
         "ConsultkitError",
@@ -80,6 +86,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from consultkit.clock import Clock, FixedClock, SystemClock, parse_instant
+    from consultkit.config import (
+        dump_consultation,
+        load_consultation,
+        loads_consultation,
+        make_converter,
+    )
     from consultkit.errors import (
         ConfigError,
         ConsultkitError,

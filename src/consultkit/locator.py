@@ -1,0 +1,109 @@
+"""Find the line of a field path (``phases[3].window.end``) in the raw text of a TOML file.
+
+tomllib keeps no positions, so error messages would lose their line numbers. This small
+scanner walks the text line by line, follows table headers (``[a.b]``), arrays of tables
+(``[[phases]]``, counting each occurrence), keys and dotted keys, and the keys of inline
+tables, and records the first line each path appears on. It does not validate TOML (tomllib
+does that first); on text it does not understand it simply records less.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+_BARE = r"[A-Za-z0-9_-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
+_KEY = rf"(?:{_BARE}|{_QUOTED})"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
+_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=\s*")
+
+
+def _split_key(dotted: str) -> list[str]:
+    parts = []
+    for match in re.finditer(rf"({_KEY})", dotted):
+        raw = match.group(1)
+        parts.append(raw[1:-1] if raw[:1] in "\"'" else raw)
+    return parts
+
+
+@attrs.define
+class KeyLocator:
+    """Maps field paths of a TOML document to the 1-based line where each is written."""
+
+    lines: dict[str, int] = attrs.field(factory=dict)
+
+    @classmethod
+    def scan(cls, text: str) -> KeyLocator:
+        """Scan ``text`` (a TOML document) and record where each key path is written."""
+        locator = cls()
+        counters: dict[str, int] = {}
+        prefix = ""
+        in_multiline: str | None = None
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if in_multiline is not None:
+                if raw.count(in_multiline) % 2 == 1:
+                    in_multiline = None
+                continue
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            header = _HEADER.match(line)
+            if header is not None:
+                path = ".".join(_split_key(header.group(2)))
+                path = _resolve(path, counters)
+                if header.group(1) == "[[":
+                    index = counters.get(path, -1) + 1
+                    counters[path] = index
+                    path = f"{path}[{index}]"
+                prefix = path
+                locator._record(prefix, number)
+                continue
+            assign = _ASSIGN.match(line)
+            if assign is None:
+                continue
+            key = ".".join(_split_key(assign.group(1)))
+            path = f"{prefix}.{key}" if prefix else key
+            locator._record(path, number)
+            rest = line[assign.end() :]
+            if rest.startswith("{"):
+                locator._inline(path, rest, number)
+            for quote in ('"""', "'''"):
+                if rest.startswith(quote) and rest.count(quote) == 1:
+                    in_multiline = quote
+        return locator
+
+    def _record(self, path: str, number: int) -> None:
+        self.lines.setdefault(path, number)
+
+    def _inline(self, path: str, rest: str, number: int) -> None:
+        # Inline tables are one line long in TOML 1.0, so every nested key is on this line.
+        for match in re.finditer(rf"[{{,]\s*({_DOTTED})\s*=", rest):
+            key = ".".join(_split_key(match.group(1)))
+            self._record(f"{path}.{key}", number)
+
+    def line_of(self, path: str) -> int | None:
+        """The line of ``path``, or of its nearest written parent; None if nothing matches."""
+        candidate = path
+        while candidate:
+            if candidate in self.lines:
+                return self.lines[candidate]
+            cut = max(candidate.rfind("."), candidate.rfind("["))
+            if cut <= 0:
+                break
+            candidate = candidate[:cut]
+        return self.lines.get(candidate)
+
+
+def _resolve(path: str, counters: dict[str, int]) -> str:
+    """Put the current index of each array of tables into a header path (``phases.window``)."""
+    parts = path.split(".")
+    resolved: list[str] = []
+    for part in parts:
+        resolved.append(part)
+        joined = ".".join(resolved)
+        if joined in counters:
+            resolved = [f"{joined}[{counters[joined]}]"]
+    return ".".join(resolved)
