@@ -69,9 +69,20 @@ class ExportOptions:
 class Exporter(Protocol):
     """One export format: its name, media type and file suffix, and the export itself."""
 
-    name: str
-    media_type: str
-    suffix: str
+    @property
+    def name(self) -> str:
+        """The format name (``ics``), as registered."""
+        ...
+
+    @property
+    def media_type(self) -> str:
+        """The HTTP media type (``text/calendar; charset=utf-8``)."""
+        ...
+
+    @property
+    def suffix(self) -> str:
+        """The file suffix, with its dot (``.ics``)."""
+        ...
 
     def export(
         self,
@@ -90,7 +101,7 @@ class ExporterHost(Protocol):
 
     def calendar_item_built(
         self, consultation: Consultation, item: ScheduleItem, component: Any, language: str
-    ) -> None: ...
+    ) -> object: ...
 
 
 def find_exporter(host: ExporterHost, fmt: str) -> Exporter:

@@ -82,7 +82,7 @@ class ScheduleItem:
     title: Text
     window: AnyWindow
     description: Text = _EMPTY
-    status: ItemStatus = ItemStatus.CONFIRMED
+    status: ItemStatus = attrs.field(default=ItemStatus.CONFIRMED, converter=ItemStatus)
     place: Place | None = None
     groups: tuple[str, ...] = ()
     """Stakeholder groups concerned; empty means every group."""
