@@ -1,0 +1,107 @@
+"""The built-in ``json``, ``html`` and ``svg`` exporters, registered like any plugin's.
+
+- ``json``: the timeline document of :func:`consultkit.timeline.build_timeline`, the same
+  document ``consultkit timeline --format json`` prints;
+- ``html``: a standalone page with the timeline and "add to calendar" links
+  (:mod:`consultkit.default_plugins.timeline_html`);
+- ``svg``: a timeline picture for reports (:mod:`consultkit.default_plugins.timeline_svg`).
+
+This module stays cheap to import (the plugin host imports it at every start): Jinja2,
+babel and the drawing code load only when an export runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import attrs
+
+from consultkit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from consultkit.export import ExportOptions
+    from consultkit.hookspecs import RegisterExporter
+    from consultkit.model import Consultation
+    from consultkit.schedule import ScheduleItem
+
+
+def timeline_json(document: object) -> bytes:
+    """Serialise a timeline document as ``timeline --format json`` does: indented UTF-8."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+@attrs.frozen
+class JsonExporter:
+    """The ``json`` exporter: the timeline document, at ``options.now`` when given."""
+
+    name: str = "json"
+    media_type: str = "application/json"
+    suffix: str = ".json"
+
+    def export(
+        self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
+    ) -> bytes:
+        from consultkit.clock import SystemClock
+        from consultkit.timeline import build_timeline
+
+        at = options.now if options.now is not None else SystemClock().now()
+        document = build_timeline(consultation, at=at, language=options.language_for(consultation))
+        return timeline_json(document)
+
+
+@attrs.frozen
+class HtmlExporter:
+    """The ``html`` exporter: one standalone page with the timeline and calendar links."""
+
+    name: str = "html"
+    media_type: str = "text/html; charset=utf-8"
+    suffix: str = ".html"
+
+    def export(
+        self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
+    ) -> bytes:
+        from consultkit.calendar_ics import calendar_bytes
+        from consultkit.default_plugins.timeline_html import render_page
+
+        def item_ics(item: ScheduleItem) -> bytes:
+            # The same VEVENT the feed carries (same UID), so adding one item and later
+            # subscribing to the feed do not make duplicates in a calendar.
+            return calendar_bytes(consultation, [item], options)
+
+        return render_page(
+            consultation,
+            items,
+            language=options.language_for(consultation),
+            now=options.now,
+            feed_url=options.feed_url,
+            item_ics=item_ics,
+        )
+
+
+@attrs.frozen
+class SvgExporter:
+    """The ``svg`` exporter: a timeline picture of the schedule, deterministic."""
+
+    name: str = "svg"
+    media_type: str = "image/svg+xml"
+    suffix: str = ".svg"
+
+    def export(
+        self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
+    ) -> bytes:
+        from consultkit.default_plugins.timeline_svg import draw_timeline
+
+        return draw_timeline(
+            consultation, items, language=options.language_for(consultation), now=options.now
+        )
+
+
+@hookimpl
+def register_exporters(register: RegisterExporter) -> None:
+    """Contribute the ``json``, ``html`` and ``svg`` formats."""
+    register("json", JsonExporter())
+    register("html", HtmlExporter())
+    register("svg", SvgExporter())
