@@ -88,6 +88,11 @@ def calendar_span(item: ScheduleItem) -> tuple[str, str, bool] | None:
     return None
 
 
+def _query(values: dict[str, str]) -> str:
+    # Keep "/" readable: Google's ``dates`` parameter is written START/END.
+    return urllib.parse.urlencode(values, safe="/", quote_via=urllib.parse.quote)
+
+
 def _compact(text: str) -> str:
     return text.replace("-", "").replace(":", "")
 
@@ -108,7 +113,7 @@ def google_url(
         "location": location,
         "ctz": zone,
     }
-    return f"{GOOGLE_TEMPLATE}?{urllib.parse.urlencode(query, safe="/", quote_via=urllib.parse.quote)}"
+    return f"{GOOGLE_TEMPLATE}?{_query(query)}"
 
 
 def outlook_url(item: ScheduleItem, *, title: str, details: str, location: str) -> str | None:
@@ -127,7 +132,7 @@ def outlook_url(item: ScheduleItem, *, title: str, details: str, location: str) 
         "body": details,
         "location": location,
     }
-    return f"{OUTLOOK_COMPOSE}?{urllib.parse.urlencode(query, safe="/", quote_via=urllib.parse.quote)}"
+    return f"{OUTLOOK_COMPOSE}?{_query(query)}"
 
 
 def data_uri(ics: bytes) -> str:
