@@ -49,6 +49,20 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "StakeholderGroup",
     ),
     "consultkit.notify.channels": ("DeliveryResult", "Notifier", "NotifierFactory"),
+    "consultkit.plugins": ("PluginHost", "PluginInfo"),
+    "consultkit.store": (
+        "Delivery",
+        "DeliveryStatus",
+        "DeliveryTarget",
+        "OutboxEvent",
+        "ScheduleRevision",
+        "Store",
+        "StoreConflictError",
+        "Subscription",
+        "Tombstone",
+        "default_store_url",
+        "open_store",
+    ),
     "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
     "consultkit.windows": (
         "AnyWindow",
@@ -121,6 +135,20 @@ if TYPE_CHECKING:
         StakeholderGroup,
     )
     from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
+    from consultkit.plugins import PluginHost, PluginInfo
+    from consultkit.store import (
+        Delivery,
+        DeliveryStatus,
+        DeliveryTarget,
+        OutboxEvent,
+        ScheduleRevision,
+        Store,
+        StoreConflictError,
+        Subscription,
+        Tombstone,
+        default_store_url,
+        open_store,
+    )
     from consultkit.text import UN_LANGUAGES, Localized, Text
     from consultkit.windows import (
         AnyWindow,
