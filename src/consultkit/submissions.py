@@ -779,12 +779,16 @@ def new_submission(
     provenance: Provenance = Provenance.WEB,
     status: SubmissionStatus = SubmissionStatus.SUBMITTED,
     idempotency_key: str | None = None,
+    tracking_number: str | None = None,
 ) -> Submission:
-    """A stored submission for ``draft``: a fresh time-ordered id and tracking number."""
+    """A stored submission for ``draft``: a fresh time-ordered id and tracking number.
+
+    ``tracking_number`` keeps an existing one (moving submissions between stores).
+    """
     instant = _utc(at)
     return Submission(
         id=new_submission_id(instant),
-        tracking_number=new_tracking_number(),
+        tracking_number=tracking_number or new_tracking_number(),
         consultation_id=consultation_id,
         call_id=draft.call_id,
         submitter=draft.submitter,
