@@ -1,0 +1,142 @@
+"""Turn one delivery into an e-mail's subject, plain-text part and HTML part.
+
+Templates are Jinja2 files under ``templates/LANG/NAME.txt`` and ``NAME.html``, one per
+event kind and language (en, es, fr ship; any other language falls back to English). The
+plain-text template sets the subject with ``{% set subject %}…{% endset %}``. HTML
+templates are autoescaped, so a title such as ``<script>`` arrives as text; plain-text
+parts are not HTML and are not escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from consultkit.store import Delivery
+
+LANGUAGES = ("en", "es", "fr")
+TEMPLATE_FOR_KIND = {
+    "submission.received": "receipt",
+    "submission.status-changed": "status",
+    "reminder.due": "reminder",
+    "schedule.changed": "schedule",
+    "phase.opened": "item",
+    "call.opened": "item",
+    "call.closed": "item",
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Collapse CR, LF and other control characters to spaces, for a header value."""
+    return _CONTROL.sub(" ", text).strip()[:limit]
+
+
+@attrs.frozen(kw_only=True)
+class RenderedMessage:
+    """The parts of one e-mail, in ``language`` (the template language actually used)."""
+
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+        # HTML parts escape every value (submitter-controlled titles, names); text parts
+        # are plain text and must not be HTML-escaped.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.ChainableUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def template_language(language: str) -> str:
+    """The template language for a reader: theirs, its base language, else English."""
+    for candidate in (language, language.split("-", 1)[0]):
+        if candidate in LANGUAGES:
+            return candidate
+    return "en"
+
+
+def _pick(values: Any, language: str, fallbacks: tuple[str, ...] = ("en",)) -> str:
+    if isinstance(values, str):
+        return values
+    if not isinstance(values, Mapping):
+        return ""
+    for candidate in (language, language.split("-", 1)[0], *fallbacks):
+        if values.get(candidate):
+            return str(values[candidate])
+    return next((str(v) for v in values.values() if v), "")
+
+
+def _when(value: Any, language: str, zone: str) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    from babel.dates import format_datetime
+
+    instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    local = instant.astimezone(tz)
+    try:
+        text = format_datetime(local, "long", tzinfo=tz, locale=language)
+    except Exception:  # unknown locale: babel raises several types
+        text = format_datetime(local, "long", tzinfo=tz, locale="en")
+    return f"{text} ({zone})"
+
+
+def _duration(seconds: Any, language: str) -> str:
+    from babel.dates import format_timedelta
+
+    if not isinstance(seconds, int | float):
+        return ""
+    try:
+        return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale=language))
+    except Exception:  # unknown locale
+        return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale="en"))
+
+
+def render_message(delivery: Delivery) -> RenderedMessage:
+    """Render the e-mail for ``delivery`` in its language (see the module docstring)."""
+    language = template_language(delivery.language or "en")
+    payload: Mapping[str, Any] = delivery.event.payload
+    consultation = payload.get("consultation") or {}
+    zone = str(consultation.get("zone") or "UTC") if isinstance(consultation, Mapping) else "UTC"
+    name = TEMPLATE_FOR_KIND.get(delivery.event.kind, "item")
+    context = {
+        "kind": delivery.event.kind,
+        "event_id": delivery.event.id,
+        "payload": payload,
+        "p": payload,
+        "language": language,
+        "recipient": delivery.recipient,
+        "t": lambda values: _pick(values, language),
+        "when": lambda value: _when(value, language, zone),
+        "duration": lambda seconds: _duration(seconds, language),
+        "consultation_title": _pick(
+            consultation.get("title") if isinstance(consultation, Mapping) else None, language
+        ),
+    }
+    env = _environment()
+    text_module = env.get_template(f"{language}/{name}.txt").make_module(context)
+    subject = one_line(str(getattr(text_module, "subject", "")) or delivery.event.kind)
+    html = env.get_template(f"{language}/{name}.html").render(context)
+    return RenderedMessage(subject=subject, text=str(text_module), html=html, language=language)

@@ -1,0 +1,320 @@
+"""consultkit-smtp against a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import socket
+import threading
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+
+from consultkit_smtp.notifier import (  # noqa: E402
+    SettingsError,
+    SmtpSettings,
+    build_message,
+    smtp_notifier,
+)
+from consultkit_smtp.render import render_message  # noqa: E402
+
+from consultkit.store import Delivery, DeliveryStatus, OutboxEvent  # noqa: E402
+
+NOW = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _payload(title: str = "Bridging the digital divide", name: str = "Ana") -> dict[str, Any]:
+    return {
+        "consultation": {
+            "id": "wsis2020",
+            "title": {"en": "WSIS Forum 2020", "es": "Foro CMSI 2020", "fr": "Forum SMSI 2020"},
+            "languages": ["en", "es", "fr"],
+            "zone": "Europe/Zurich",
+            "website": "https://www.itu.int/net4/wsis/forum/2020",
+        },
+        "organisers": ["wsis-info@itu.int"],
+        "audience": ["submitter"],
+        "groups": [],
+        "language": "es",
+        "submission": {
+            "id": "s1",
+            "tracking_number": "WSIS-2020-ABCD",
+            "call_id": "official",
+            "call_title": {"en": "Official submissions", "es": "Contribuciones oficiales"},
+            "title": title,
+            "language": "es",
+            "status": "submitted",
+            "received_at": "2020-01-20T09:00:00Z",
+        },
+        "submitter": {"name": name, "email": "ana@example.org", "group": "civil-society"},
+        "receipt": {
+            "tracking_number": "WSIS-2020-ABCD",
+            "received_at": "2020-01-20T09:00:00Z",
+            "status": "submitted",
+        },
+    }
+
+
+def delivery(
+    n: int = 0,
+    *,
+    language: str = "es",
+    recipient: str = "ana@example.org",
+    kind: str = "submission.received",
+    payload: dict[str, Any] | None = None,
+) -> Delivery:
+    event = OutboxEvent(
+        id=f"event-{n}",
+        kind=kind,
+        consultation_id="wsis2020",
+        occurred_at=NOW,
+        payload=payload or _payload(),
+    )
+    return Delivery(
+        id=f"delivery-{n}",
+        event=event,
+        channel="email",
+        recipient=recipient,
+        language=language,
+        status=DeliveryStatus.CLAIMED,
+        attempts=1,
+        next_attempt_at=NOW,
+    )
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (aiosmtpd needs a fixed one)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+class Collect:
+    """An aiosmtpd handler that keeps every message, or refuses with a fixed answer."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.messages: list[EmailMessage] = []
+        self.sessions = 0
+        self.refuse = refuse
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server() -> Any:
+    handler = Collect()
+    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def _settings(port: int) -> dict[str, str]:
+    return {"host": "127.0.0.1", "port": str(port), "from": "wsis-info@itu.int", "timeout": "5"}
+
+
+def test_messages_arrive_parse_and_carry_the_submission_language(smtp_server: Any) -> None:
+    handler, port = smtp_server
+    notifier = smtp_notifier(_settings(port))
+    batch = [delivery(0, language="es"), delivery(1, language="fr"), delivery(2, language="en")]
+    results = notifier.send(batch)
+    assert [r.accepted for r in results] == [True, True, True]
+    assert [r.delivery_id for r in results] == ["delivery-0", "delivery-1", "delivery-2"]
+    assert notifier.connections == 1  # one connection for the whole batch
+    assert handler.sessions == 1
+    assert len(handler.messages) == 3
+    es, fr, en = handler.messages
+    assert es["Content-Language"] == "es"
+    assert es["Subject"].startswith("Acuse de recibo WSIS-2020-ABCD")
+    assert fr["Subject"].startswith("Accusé de réception")
+    assert en["Subject"].startswith("Receipt WSIS-2020-ABCD")
+    assert es["X-Consultkit-Event-Id"] == "event-0"
+    assert es["To"] == "ana@example.org"
+    assert "Foro CMSI 2020" in es["From"]
+    text = es.get_body(preferencelist=("plain",))
+    html = es.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert "Número de seguimiento: WSIS-2020-ABCD" in text.get_content()
+    assert "WSIS-2020-ABCD" in html.get_content()
+
+
+def test_a_title_with_crlf_cannot_add_a_header(smtp_server: Any) -> None:
+    handler, port = smtp_server
+    evil = "Hello\r\nBcc: victim@example.org\r\nX-Injected: yes"
+    d = delivery(payload=_payload(title=evil, name="Eve\r\nCc: other@example.org"))
+    results = smtp_notifier(_settings(port)).send([d])
+    assert results[0].accepted
+    (message,) = handler.messages
+    assert message["Bcc"] is None
+    assert message["Cc"] is None
+    assert message["X-Injected"] is None
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert "Bcc: victim@example.org" in message["Subject"]  # kept as text, on one line
+
+
+def test_html_part_escapes_submitter_text() -> None:
+    d = delivery(language="en", payload=_payload(title="<script>alert(1)</script>"))
+    rendered = render_message(d)
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;" in rendered.html
+    assert "<script>alert(1)</script>" in rendered.text  # plain text stays plain
+
+
+def test_a_malformed_recipient_is_dead_lettered_not_sent(smtp_server: Any) -> None:
+    handler, port = smtp_server
+    bad = delivery(0, recipient="ana@example.org\r\nBcc: victim@example.org")
+    good = delivery(1)
+    results = smtp_notifier(_settings(port)).send([bad, good])
+    assert not results[0].accepted and results[0].retry is False
+    assert results[1].accepted
+    assert len(handler.messages) == 1
+    with pytest.raises(ValueError, match="not one e-mail address"):
+        build_message(bad, "wsis-info@itu.int")
+
+
+def test_a_refusing_server_leaves_deliveries_retryable() -> None:
+    handler = Collect(refuse="451 4.3.0 try again later")
+    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        results = smtp_notifier(_settings(controller.port)).send([delivery(0), delivery(1)])
+    finally:
+        controller.stop()
+    assert [r.accepted for r in results] == [False, False]
+    assert all(r.retry for r in results)
+    assert "451" in (results[0].error or "")
+
+
+def test_a_permanent_refusal_is_not_retried() -> None:
+    handler = Collect(refuse="550 5.1.1 no such user")
+    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        results = smtp_notifier(_settings(controller.port)).send([delivery(0)])
+    finally:
+        controller.stop()
+    assert not results[0].accepted and results[0].retry is False
+
+
+def _dropping_server() -> tuple[socket.socket, threading.Thread]:
+    """A TCP server that greets like SMTP, then drops every connection."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"220 flaky ESMTP\r\n")
+            conn.recv(1024)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def test_a_dropped_connection_leaves_deliveries_retryable() -> None:
+    server, thread = _dropping_server()
+    try:
+        port = server.getsockname()[1]
+        results = smtp_notifier(_settings(port)).send([delivery(0), delivery(1)])
+    finally:
+        server.close()
+        thread.join(timeout=2)
+    assert [r.accepted for r in results] == [False, False]
+    assert all(r.retry for r in results)
+
+
+def test_nobody_listening_leaves_deliveries_retryable() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    results = smtp_notifier(_settings(port)).send([delivery(0)])
+    assert not results[0].accepted and results[0].retry
+    assert "cannot connect" in (results[0].error or "")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"security": "ssl"}, "SECURITY"),
+        ({"port": "twenty-five"}, "PORT"),
+        ({"from": "not an address"}, "FROM"),
+    ],
+)
+def test_bad_settings_say_which_variable(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        SmtpSettings.from_mapping(settings)
+
+
+def test_security_picks_the_usual_port() -> None:
+    assert SmtpSettings.from_mapping({"security": "starttls"}).port == 587
+    assert SmtpSettings.from_mapping({"security": "tls"}).port == 465
+    assert SmtpSettings.from_mapping({}).port == 25
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "submission.status-changed",
+        "reminder.due",
+        "schedule.changed",
+        "phase.opened",
+        "call.opened",
+        "call.closed",
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
+def test_every_kind_renders_in_every_language(kind: str, language: str) -> None:
+    payload = _payload()
+    payload["change"] = {
+        "from_status": "submitted",
+        "to_status": "accepted",
+        "at": "2020-01-21T10:00:00Z",
+        "reason": None,
+    }
+    payload["item"] = {
+        "title": {"en": "Phase II", "es": "Fase II", "fr": "Phase II"},
+        "at": "2020-02-03T23:00:00Z",
+        "deadline": "2020-02-03T23:00:00Z",
+    }
+    payload["reminder"] = {
+        "edge": "deadline",
+        "before_seconds": 86400,
+        "anchor_at": "2020-02-03T23:00:00Z",
+    }
+    payload["revision"] = 2
+    payload["changes"] = [{"ref": "phase:II", "change": "moved", "title": {"en": "Phase II"}}]
+    rendered = render_message(delivery(kind=kind, language=language, payload=payload))
+    assert rendered.language == (language if language != "ar" else "en")
+    assert rendered.subject and rendered.text.strip() and "<html" in rendered.html
+    assert "Undefined" not in rendered.text
+    if kind == "reminder.due":
+        assert {"en": "1 day", "es": "1 día", "fr": "1 jour"}[
+            rendered.language
+        ] in rendered.subject.replace("\xa0", " ")
