@@ -37,7 +37,7 @@ from cattrs.errors import (
 
 from consultkit.errors import ConfigError, Problem
 from consultkit.locator import KeyLocator
-from consultkit.model import Consultation, ReminderEdge
+from consultkit.model import Consultation, ItemStatus, OrganisationRole, ReminderEdge
 from consultkit.text import Text
 from consultkit.windows import (
     WINDOW_TYPES,
@@ -316,10 +316,6 @@ def _structure_month(value: object, _: type) -> Month:
     return month
 
 
-def _is_enum(cls: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, enum.Enum)
-
-
 def _enum_hook(cls: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
     values = [str(member.value) for member in cls]
 
@@ -531,9 +527,10 @@ def make_converter() -> cattrs.Converter:
     values (dates, times, strings, tables), omitting fields left at their default.
     """
     converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(bool, _structure_bool)
+    # Predicates, not classes: a class hook would also catch str/int subclasses (enums).
+    converter.register_structure_hook_func(lambda cls: cls is str, _structure_str)
+    converter.register_structure_hook_func(lambda cls: cls is int, _structure_int)
+    converter.register_structure_hook_func(lambda cls: cls is bool, _structure_bool)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_structure_hook(dt.time, _structure_time)
     converter.register_structure_hook(dt.datetime, _structure_instant)
@@ -545,7 +542,9 @@ def make_converter() -> cattrs.Converter:
         lambda cls: bool(cls == Mapping[str, str]), _structure_mapping
     )
     converter.register_structure_hook_func(_is_window_type, _structure_window)
-    converter.register_structure_hook_factory(_is_enum, _enum_hook)
+    # cattrs' own Enum handling wins over a factory, so each enum gets its hook by name.
+    for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule):
+        converter.register_structure_hook(enum_type, _enum_hook(enum_type))
 
     def tuple_hook(cls: Any) -> Callable[[object, type], tuple[Any, ...]]:
         item_type = typing.get_args(cls)[0]
@@ -901,7 +900,8 @@ def structure_consultation(
     try:
         consultation = _converter().structure(document, Consultation)
     except Exception as exc:  # every structuring failure becomes a located problem
-        problems.extend(_problems_from(exc, ""))
+        seen = {path for path, _, _ in problems}
+        problems.extend(p for p in _problems_from(exc, "") if p[0] not in seen)
         raise _fail(problems, file, locator) from None
     problems.extend(_references(consultation))
     if problems:
@@ -923,8 +923,15 @@ def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
         message = _TOML_POSITION.sub("", message).strip()
         if match:
             message = f"{message} (column {match.group(2)})"
+        hint = None
+        if "date" in message.lower():
+            hint = "check that the date exists (there is no 30 February) and is written YYYY-MM-DD"
         raise ConfigError(
-            [Problem(path="", message=f"not valid TOML: {message}", file=file, line=line)]
+            [
+                Problem(
+                    path="", message=f"not valid TOML: {message}", hint=hint, file=file, line=line
+                )
+            ]
         ) from None
     return structure_consultation(data, file=file, locator=KeyLocator.scan(text))
 

@@ -1,0 +1,165 @@
+"""Consistency checks: things in a valid consultation that are probably mistakes or gaps.
+
+The loader refuses what cannot be right (an unknown group, a duplicate id); these checks
+warn about what may be right but deserves a look: overlapping or out-of-order phases,
+deadlines outside the consultation, calls that never open, facts not known yet, missing
+translations. Each warning has a stable ``code`` and the field path of the loader
+(``calls[1].deadline``), so a command can point at the line in the file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import attrs
+
+from consultkit.queries import call_deadline, call_opens
+from consultkit.windows import Deadline, Precision, Unscheduled
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from consultkit.model import Consultation
+    from consultkit.text import Text
+
+__all__ = ["CheckWarning", "check_consultation"]
+
+
+@attrs.frozen(kw_only=True)
+class CheckWarning:
+    """One thing worth a look; ``code`` names the check (``phase-overlap``, …)."""
+
+    code: str
+    path: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+def check_consultation(consultation: Consultation) -> tuple[CheckWarning, ...]:
+    """Every warning for ``consultation``, in a stable order."""
+    return (
+        *_phases(consultation),
+        *_calls(consultation),
+        *_translations(consultation),
+    )
+
+
+def _phases(c: Consultation) -> Iterator[CheckWarning]:
+    indexed = list(enumerate(c.phases))
+    by_ordinal = sorted(indexed, key=lambda pair: pair[1].ordinal)
+    for (_, before), (index, after) in itertools.pairwise(by_ordinal):
+        first, second = before.window.earliest(), after.window.earliest()
+        if first is not None and second is not None and second < first:
+            yield CheckWarning(
+                code="phase-order",
+                path=f"phases[{index}].window",
+                message=f"phase {after.ordinal} ({after.id}) starts before phase"
+                f" {before.ordinal} ({before.id})",
+                hint="check the dates or the ordinals",
+            )
+    firm = [
+        (i, p)
+        for i, p in indexed
+        if p.window.precision in (Precision.MINUTE, Precision.DAY)
+        and not isinstance(p.window, Deadline)
+    ]
+    for a_pos, (a_index, a) in enumerate(firm):
+        for b_index, b in firm[a_pos + 1 :]:
+            a_start, a_end = a.window.earliest(), a.window.latest()
+            b_start, b_end = b.window.earliest(), b.window.latest()
+            assert a_start and a_end and b_start and b_end  # firm windows have bounds
+            if a_start < b_end and b_start < a_end:
+                yield CheckWarning(
+                    code="phase-overlap",
+                    path=f"phases[{b_index}].window",
+                    message=f"phase {b.id} overlaps phase {a.id} (phases[{a_index}])",
+                    hint="phases normally follow each other; check both windows",
+                )
+    for index, phase in indexed:
+        if isinstance(phase.window, Unscheduled):
+            yield CheckWarning(
+                code="missing-date",
+                path=f"phases[{index}].window",
+                message=f"phase {phase.id} has no date yet",
+                hint="set the window when the date is announced",
+            )
+
+
+def _calls(c: Consultation) -> Iterator[CheckWarning]:
+    starts = [s for p in c.phases if (s := p.window.earliest()) is not None]
+    ends = [e for p in c.phases if (e := p.window.latest()) is not None]
+    for index, call in enumerate(c.calls):
+        where = f"calls[{index}]"
+        opens = call_opens(c, call)
+        deadline = call_deadline(c, call)
+        if opens is None:
+            if call.opens_with is not None:
+                yield CheckWarning(
+                    code="fuzzy-opening",
+                    path=f"{where}.opens_with",
+                    message=f"call {call.id} opens with phase {call.opens_with}, whose day is"
+                    " not known",
+                    hint="give the call its own opens_at when the day is known",
+                )
+            else:
+                yield CheckWarning(
+                    code="missing-opening",
+                    path=where,
+                    message=f"call {call.id} has no known opening",
+                    hint="add opens_at or opens_with when it is known",
+                )
+        if deadline is None:
+            yield CheckWarning(
+                code="missing-deadline",
+                path=where,
+                message=f"call {call.id} has no deadline",
+                hint="add a deadline or closes_with when it is known",
+            )
+            continue
+        cutoff = deadline.cutoff()
+        path = f"{where}.deadline" if call.deadline is not None else f"{where}.closes_with"
+        if opens is not None and opens >= cutoff:
+            yield CheckWarning(
+                code="never-open",
+                path=path,
+                message=f"call {call.id} closes ({cutoff.isoformat()}) before it opens"
+                f" ({opens.isoformat()})",
+                hint="check the opening and the deadline",
+            )
+        if starts and ends and not min(starts) <= cutoff <= max(ends):
+            yield CheckWarning(
+                code="deadline-outside",
+                path=path,
+                message=f"the deadline of call {call.id} ({cutoff.isoformat()}) is outside the"
+                f" consultation's phases ({min(starts).isoformat()} to {max(ends).isoformat()})",
+                hint="check the year and the month",
+            )
+
+
+def _translations(c: Consultation) -> Iterator[CheckWarning]:
+    texts: list[tuple[str, Text]] = [("title", c.title)]
+    texts += [(f"groups[{i}].name", g.name) for i, g in enumerate(c.groups)]
+    texts += [(f"phases[{i}].title", p.title) for i, p in enumerate(c.phases)]
+    texts += [(f"calls[{i}].title", k.title) for i, k in enumerate(c.calls)]
+    texts += [(f"events[{i}].title", e.title) for i, e in enumerate(c.events)]
+    for path, text in texts:
+        missing = [lang for lang in c.languages if not text.values.get(lang)]
+        if missing and text:
+            yield CheckWarning(
+                code="missing-translation",
+                path=path,
+                message=f"no text in {', '.join(missing)}; readers get a fallback",
+                hint="add the translation",
+            )
+        elif not text:
+            yield CheckWarning(
+                code="missing-text",
+                path=path,
+                message="the text is empty",
+                hint=f"write it in {', '.join(c.languages) or 'en'}",
+            )
