@@ -1,0 +1,471 @@
+"""The contract every store backend passes: subclass :class:`StoreContract` and give a store.
+
+Example, in a plugin's tests::
+
+    import pytest
+    from consultkit.testing.store_contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            store = MyStore("mystore://test")
+            yield store
+            store.close()
+
+Every test uses only the :class:`~consultkit.store.Store` protocol, so a backend that
+passes behaves like the built-in ones: idempotent submission, compare-and-set status
+changes, outbox deduplication, leased claims, erasure that leaves no identity behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from consultkit.errors import StoreError, UnknownItemError
+from consultkit.store import (
+    DeliveryStatus,
+    DeliveryTarget,
+    StoreConflictError,
+    Subscription,
+)
+from consultkit.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
+from consultkit.testing.factories import T0, make_event, make_submission, received_entry
+
+if TYPE_CHECKING:
+    from consultkit.store import Store
+    from consultkit.submissions import Submission
+
+LEASE = dt.timedelta(minutes=5)
+
+
+def _add(store: Store, submission: Submission, *events_for: bool) -> None:
+    events = [make_event(submission=submission)] if events_for else []
+    store.add_submission(submission, received_entry(submission), events)
+
+
+def _review(submission: Submission, to: SubmissionStatus, minutes: int = 60) -> HistoryEntry:
+    return HistoryEntry(
+        submission_id=submission.id,
+        at=submission.received_at + dt.timedelta(minutes=minutes),
+        actor=Actor(role=ActorRole.ORGANISER, id="secretariat"),
+        from_status=submission.status,
+        to_status=to,
+        reason="reviewed",
+    )
+
+
+class StoreContract:
+    """Tests any :class:`~consultkit.store.Store` must pass; override the ``store`` fixture."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        raise NotImplementedError("override the store fixture to test a backend")
+
+    # -- consultations -----------------------------------------------------------------
+
+    def test_consultation_documents_round_trip_and_replace(self, store: Store) -> None:
+        assert store.get_consultation("wsis-2020") is None
+        store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": [1, 2]})
+        assert store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": [1, 2]}
+        store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": []})
+        assert store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": []}
+
+    # -- submissions -------------------------------------------------------------------
+
+    def test_add_submission_stores_value_history_and_events(self, store: Store) -> None:
+        s = make_submission(1)
+        event = make_event(submission=s)
+        receipt, created = store.add_submission(s, received_entry(s), [event])
+        assert created is True
+        assert receipt.tracking_number == s.tracking_number
+        assert receipt.submission_id == s.id
+        assert receipt.replayed is False
+        assert receipt.status is SubmissionStatus.SUBMITTED
+        assert store.get_submission(s.id) == s
+        assert store.find_by_tracking_number(s.tracking_number) == s
+        assert store.history(s.id) == [received_entry(s)]
+        assert [e.id for e in store.unrouted_events(10)] == [event.id]
+
+    def test_absent_submission_lookups_return_none(self, store: Store) -> None:
+        assert store.get_submission("nope") is None
+        assert store.find_by_tracking_number("WSIS-NOPE") is None
+        assert store.history("nope") == []
+
+    def test_same_idempotency_key_returns_the_original_receipt(self, store: Store) -> None:
+        first = make_submission(1, key="k-1")
+        retry = make_submission(2, key="k-1")  # a new id, as a retried request would make
+        original, created = store.add_submission(first, received_entry(first), [])
+        replay, created_again = store.add_submission(
+            retry, received_entry(retry), [make_event(submission=retry)]
+        )
+        assert (created, created_again) == (True, False)
+        assert replay.replayed is True
+        assert replay.tracking_number == original.tracking_number
+        assert replay.submission_id == first.id
+        assert store.get_submission(retry.id) is None
+        assert len(list(store.list_submissions("wsis-2020"))) == 1
+        assert store.unrouted_events(10) == []
+
+    def test_idempotency_keys_are_per_consultation(self, store: Store) -> None:
+        a = make_submission(1, key="same", consultation_id="a")
+        b = make_submission(2, key="same", consultation_id="b")
+        assert store.add_submission(a, received_entry(a), [])[1] is True
+        assert store.add_submission(b, received_entry(b), [])[1] is True
+
+    def test_a_second_submission_with_the_same_id_is_refused(self, store: Store) -> None:
+        s = make_submission(1)
+        _add(store, s)
+        with pytest.raises(StoreError):
+            _add(store, s)
+        assert store.history(s.id) == [received_entry(s)]
+
+    def test_list_submissions_is_ordered_and_filtered(self, store: Store) -> None:
+        late = make_submission(3, call_id="exhibitions")
+        early = make_submission(1)
+        middle = make_submission(2, status=SubmissionStatus.DRAFT)
+        other = make_submission(0, consultation_id="other")
+        for s in (late, early, middle, other):
+            _add(store, s)
+        assert [s.id for s in store.list_submissions("wsis-2020")] == [
+            early.id,
+            middle.id,
+            late.id,
+        ]
+        assert [s.id for s in store.list_submissions("wsis-2020", call_id="exhibitions")] == [
+            late.id
+        ]
+        drafts = store.list_submissions("wsis-2020", status=SubmissionStatus.DRAFT)
+        assert [s.id for s in drafts] == [middle.id]
+
+    def test_same_instant_orders_by_id(self, store: Store) -> None:
+        subs = [make_submission(n, at=T0) for n in range(5)]
+        for s in reversed(subs):
+            _add(store, s)
+        assert [s.id for s in store.list_submissions("wsis-2020")] == sorted(s.id for s in subs)
+
+    def test_bulk_add_counts_new_rows_and_skips_known_ones(self, store: Store) -> None:
+        subs = [make_submission(n, key=f"bulk-{n}") for n in range(25)]
+        assert store.add_submissions(subs[:10], chunk_size=4) == 10
+        assert store.add_submissions(subs, chunk_size=7) == 15
+        stored = list(store.list_submissions("wsis-2020"))
+        assert [s.id for s in stored] == [s.id for s in subs]
+        history = store.history(subs[12].id)
+        assert len(history) == 1
+        assert history[0].actor == Actor(role=ActorRole.SYSTEM, id="bulk-import")
+        assert history[0].to_status is SubmissionStatus.SUBMITTED
+
+    def test_bulk_add_refuses_a_bad_chunk_size(self, store: Store) -> None:
+        with pytest.raises(ValueError, match="chunk_size"):
+            store.add_submissions([make_submission(1)], chunk_size=0)
+
+    def test_change_status_is_compare_and_set(self, store: Store) -> None:
+        s = make_submission(1)
+        _add(store, s)
+        entry = _review(s, SubmissionStatus.UNDER_REVIEW)
+        event = make_event("submission.status_changed", submission=s)
+        changed = store.change_status(s.id, SubmissionStatus.SUBMITTED, entry, [event])
+        assert changed.status is SubmissionStatus.UNDER_REVIEW
+        assert changed.updated_at == entry.at
+        assert store.get_submission(s.id) == changed
+        assert store.history(s.id)[-1] == entry
+        stale = _review(s, SubmissionStatus.WITHDRAWN, minutes=61)
+        with pytest.raises(StoreConflictError):
+            store.change_status(s.id, SubmissionStatus.SUBMITTED, stale, [make_event()])
+        assert len(store.history(s.id)) == 2
+        assert [e.id for e in store.unrouted_events(10)] == [event.id]
+
+    def test_change_status_of_an_unknown_submission(self, store: Store) -> None:
+        ghost = make_submission(9)
+        with pytest.raises(UnknownItemError):
+            store.change_status(
+                ghost.id,
+                SubmissionStatus.SUBMITTED,
+                _review(ghost, SubmissionStatus.ACCEPTED),
+                [],
+            )
+
+    def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
+        for n in range(3):
+            _add(store, make_submission(n, body="Keep the internet open!"))
+        _add(store, make_submission(9, body="A unique idea."))
+        counts = store.fingerprint_counts("wsis-2020")
+        assert [n for _, n in counts] == [3, 1]
+        assert store.fingerprint_counts("other") == []
+
+    # -- erasure ---------------------------------------------------------------------
+
+    def _erasure_setup(self, store: Store) -> tuple[Submission, Submission]:
+        mine = make_submission(1, email="Ana@Example.org", name="Ana Pérez")
+        theirs = make_submission(2, email="bo@example.org", name="Bo Li")
+        for s in (mine, theirs):
+            store.add_submission(s, received_entry(s), [make_event(submission=s)])
+        for event in store.unrouted_events(10):
+            recipient = "ana@example.org" if event.submission_id == mine.id else "bo@example.org"
+            store.route_event(event.id, [DeliveryTarget(channel="email", recipient=recipient)], T0)
+        store.add_subscription(
+            Subscription(
+                consultation_id="wsis-2020",
+                channel="email",
+                address="ana@example.org",
+                created_at=T0,
+            )
+        )
+        return mine, theirs
+
+    def test_erasure_removes_identity_everywhere(self, store: Store) -> None:
+        mine, theirs = self._erasure_setup(store)
+        at = T0 + dt.timedelta(days=3)
+        assert (
+            store.erase_submitter(
+                "wsis-2020", "ana@example.org", keep_text=False, reason="GDPR Art. 17", at=at
+            )
+            == 1
+        )
+        erased = store.get_submission(mine.id)
+        assert erased is not None
+        assert erased.submitter is None
+        assert erased.body is None
+        assert erased.attachments == ()
+        assert erased.erased_at == at
+        assert erased.fingerprint == mine.fingerprint  # campaign counts stay honest
+        assert erased.tracking_number == mine.tracking_number
+        assert all(e.actor.id != "Ana@Example.org" for e in store.history(mine.id))
+        dump = self._everything(store)
+        assert "ana@example.org" not in dump.lower()
+        assert "ana pérez" not in dump.lower()
+        assert "bo@example.org" in dump  # the other submitter is untouched
+        assert store.get_submission(theirs.id) == theirs
+        assert store.list_subscriptions("wsis-2020") == []
+        (tombstone,) = store.tombstones("wsis-2020")
+        assert tombstone.submission_ids == (mine.id,)
+        assert tombstone.reason == "GDPR Art. 17"
+        assert tombstone.kept_text is False
+        assert tombstone.erased_at == at
+
+    def test_erasure_can_keep_the_text(self, store: Store) -> None:
+        mine, _ = self._erasure_setup(store)
+        store.erase_submitter(
+            "wsis-2020", "ANA@example.org", keep_text=True, reason="Art. 17(3)(a)", at=T0
+        )
+        erased = store.get_submission(mine.id)
+        assert erased is not None
+        assert erased.submitter is None
+        assert erased.body == mine.body
+        assert erased.title == mine.title
+        assert store.tombstones("wsis-2020")[0].kept_text is True
+
+    def test_erasure_kills_unsent_deliveries_to_the_address(self, store: Store) -> None:
+        self._erasure_setup(store)
+        store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        dead = store.list_deliveries(DeliveryStatus.DEAD, 10)
+        assert len(dead) == 1
+        assert "ana" not in dead[0].recipient
+        assert store.retry_dead(None, T0) == 0  # nobody left to send to
+        pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert [d.recipient for d in pending] == ["bo@example.org"]
+
+    def test_erasure_of_an_unknown_address_changes_nothing(self, store: Store) -> None:
+        self._erasure_setup(store)
+        assert (
+            store.erase_submitter(
+                "wsis-2020", "nobody@example.org", keep_text=False, reason="r", at=T0
+            )
+            == 0
+        )
+        assert store.tombstones("wsis-2020") == []
+
+    def test_a_later_submission_with_an_erased_key_is_still_a_replay(self, store: Store) -> None:
+        first = make_submission(1, email="ana@example.org", key="k")
+        _add(store, first)
+        store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        erased = store.get_submission(first.id)
+        assert erased is not None
+        assert erased.idempotency_key is None
+        retry = make_submission(2, key="k")
+        receipt, created = store.add_submission(retry, received_entry(retry), [])
+        assert created is False
+        assert receipt.submission_id == first.id
+
+    def _everything(self, store: Store) -> str:
+        """Every value a caller can read back, as text, to search for leftovers."""
+        parts: list[str] = []
+        for s in store.list_submissions("wsis-2020"):
+            parts.append(repr(s))
+            parts.extend(repr(e) for e in store.history(s.id))
+        for status in DeliveryStatus:
+            for d in store.list_deliveries(status, 100):
+                parts.append(repr(d))
+                parts.append(json.dumps(dict(d.event.payload), ensure_ascii=False))
+        parts.extend(repr(s) for s in store.list_subscriptions("wsis-2020"))
+        parts.extend(repr(t) for t in store.tombstones("wsis-2020"))
+        return "\n".join(parts)
+
+    # -- outbox ----------------------------------------------------------------------
+
+    def test_enqueue_skips_known_dedupe_keys(self, store: Store) -> None:
+        first = make_event("reminder.due", dedupe_key="reminder:close:2020-02-03")
+        again = make_event("reminder.due", dedupe_key="reminder:close:2020-02-03")
+        other = make_event("reminder.due", dedupe_key="reminder:open:2020-01-10")
+        assert store.enqueue_events([first]) == 1
+        assert store.enqueue_events([again, other]) == 1
+        assert {e.id for e in store.unrouted_events(10)} == {first.id, other.id}
+
+    def test_unrouted_events_come_oldest_first_with_a_limit(self, store: Store) -> None:
+        events = [make_event(at=T0 + dt.timedelta(minutes=n)) for n in (3, 1, 2)]
+        store.enqueue_events(events)
+        assert [e.id for e in store.unrouted_events(2)] == [events[1].id, events[2].id]
+
+    def test_event_payload_round_trips(self, store: Store) -> None:
+        event = make_event(payload={"title": "Café", "n": 3, "list": [1, "x"], "none": None})
+        store.enqueue_events([event])
+        (stored,) = store.unrouted_events(1)
+        assert stored == event
+        assert dict(stored.payload) == dict(event.payload)
+
+    def test_route_event_is_idempotent(self, store: Store) -> None:
+        event = make_event()
+        store.enqueue_events([event])
+        targets = [
+            DeliveryTarget(channel="email", recipient="a@example.org", language="fr"),
+            DeliveryTarget(channel="webhook", recipient="https://hooks.example.org/x"),
+        ]
+        assert store.route_event(event.id, targets, T0) == 2
+        assert store.unrouted_events(10) == []
+        assert store.route_event(event.id, targets, T0) == 0
+        assert store.delivery_counts()[DeliveryStatus.PENDING] == 2
+        (french,) = [
+            d for d in store.list_deliveries(DeliveryStatus.PENDING, 10) if d.language == "fr"
+        ]
+        assert french.event == event
+        assert french.attempts == 0
+
+    def test_route_an_unknown_event(self, store: Store) -> None:
+        with pytest.raises(UnknownItemError):
+            store.route_event("nope", [], T0)
+
+    def _pending(self, store: Store, n: int) -> None:
+        event = make_event()
+        store.enqueue_events([event])
+        targets = [DeliveryTarget(channel="email", recipient=f"r{i}@example.org") for i in range(n)]
+        store.route_event(event.id, targets, T0)
+
+    def test_two_workers_never_claim_the_same_delivery(self, store: Store) -> None:
+        self._pending(store, 5)
+        first = store.claim_deliveries("w1", 3, T0, LEASE)
+        second = store.claim_deliveries("w2", 3, T0, LEASE)
+        assert len(first) == 3
+        assert len(second) == 2
+        assert not {d.id for d in first} & {d.id for d in second}
+        assert all(d.status is DeliveryStatus.CLAIMED and d.attempts == 1 for d in first)
+        assert {d.claimed_by for d in second} == {"w2"}
+        assert store.claim_deliveries("w3", 3, T0, LEASE) == []
+
+    def test_an_expired_lease_can_be_claimed_again(self, store: Store) -> None:
+        self._pending(store, 1)
+        (held,) = store.claim_deliveries("w1", 1, T0, LEASE)
+        assert store.claim_deliveries("w2", 1, T0 + LEASE - dt.timedelta(seconds=1), LEASE) == []
+        (taken,) = store.claim_deliveries("w2", 1, T0 + LEASE, LEASE)
+        assert taken.id == held.id
+        assert taken.attempts == 2
+        assert store.complete_delivery(held.id, "w1", T0 + LEASE) is False
+        assert store.complete_delivery(taken.id, "w2", T0 + LEASE) is True
+        assert store.delivery_counts()[DeliveryStatus.DONE] == 1
+
+    def test_deliveries_are_not_claimed_before_they_are_due(self, store: Store) -> None:
+        self._pending(store, 1)
+        assert store.claim_deliveries("w1", 5, T0 - dt.timedelta(seconds=1), LEASE) == []
+        assert store.claim_deliveries("w1", 0, T0, LEASE) == []
+
+    def test_failure_with_retry_waits_then_dead_letters(self, store: Store) -> None:
+        self._pending(store, 1)
+        (d,) = store.claim_deliveries("w1", 1, T0, LEASE)
+        retry_at = T0 + dt.timedelta(minutes=10)
+        assert store.fail_delivery(d.id, "w1", "421 try later", T0, retry_at) is True
+        (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert pending.last_error == "421 try later"
+        assert pending.next_attempt_at == retry_at
+        assert pending.claimed_by is None
+        assert store.claim_deliveries("w1", 1, retry_at - dt.timedelta(seconds=1), LEASE) == []
+        (again,) = store.claim_deliveries("w1", 1, retry_at, LEASE)
+        assert store.fail_delivery(again.id, "w2", "not mine", retry_at, None) is False
+        assert store.fail_delivery(again.id, "w1", "550 no such user", retry_at, None) is True
+        (dead,) = store.list_deliveries(DeliveryStatus.DEAD, 10)
+        assert dead.last_error == "550 no such user"
+        assert dead.attempts == 2
+        counts = store.delivery_counts()
+        assert counts == {
+            DeliveryStatus.PENDING: 0,
+            DeliveryStatus.CLAIMED: 0,
+            DeliveryStatus.DONE: 0,
+            DeliveryStatus.DEAD: 1,
+        }
+
+    def test_retry_dead_brings_deliveries_back(self, store: Store) -> None:
+        self._pending(store, 3)
+        for d in store.claim_deliveries("w1", 3, T0, LEASE):
+            store.fail_delivery(d.id, "w1", "gone", T0, None)
+        dead = store.list_deliveries(DeliveryStatus.DEAD, 10)
+        later = T0 + dt.timedelta(hours=1)
+        assert store.retry_dead([dead[0].id], later) == 1
+        assert store.retry_dead([], later) == 0
+        assert store.retry_dead(None, later) == 2
+        pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert len(pending) == 3
+        assert all(d.attempts == 0 and d.next_attempt_at == later for d in pending)
+
+    # -- subscriptions -----------------------------------------------------------------
+
+    def test_subscriptions_add_update_list_remove(self, store: Store) -> None:
+        def sub(address: str, group: str | None, language: str = "en") -> Subscription:
+            return Subscription(
+                consultation_id="wsis-2020",
+                channel="email",
+                address=address,
+                group=group,
+                language=language,
+                created_at=T0,
+            )
+
+        assert store.add_subscription(sub("a@example.org", "civil-society")) is True
+        assert store.add_subscription(sub("b@example.org", None)) is True
+        assert store.add_subscription(sub("c@example.org", "governments")) is True
+        assert store.add_subscription(sub("a@example.org", "civil-society", "es")) is False
+        everyone = store.list_subscriptions("wsis-2020")
+        assert len(everyone) == 3
+        civil = store.list_subscriptions("wsis-2020", group="civil-society")
+        assert {s.address for s in civil} == {"a@example.org", "b@example.org"}
+        assert next(s for s in civil if s.address == "a@example.org").language == "es"
+        assert store.remove_subscription("wsis-2020", "email", "a@example.org") is True
+        assert store.remove_subscription("wsis-2020", "email", "a@example.org") is False
+        assert len(store.list_subscriptions("wsis-2020")) == 2
+        assert store.list_subscriptions("other") == []
+
+    # -- schedule ----------------------------------------------------------------------
+
+    def test_schedule_revisions_are_numbered_per_consultation(self, store: Store) -> None:
+        assert store.latest_schedule_revision("wsis-2020") is None
+        event = make_event("schedule.changed", dedupe_key="schedule:wsis-2020:1")
+        first = store.save_schedule_revision("wsis-2020", {"items": {"a": 1}}, [event], at=T0)
+        second = store.save_schedule_revision(
+            "wsis-2020", {"items": {"a": 2}}, [], at=T0 + dt.timedelta(days=1)
+        )
+        other = store.save_schedule_revision("other", {"items": {}}, [], at=T0)
+        assert (first.number, second.number, other.number) == (1, 2, 1)
+        latest = store.latest_schedule_revision("wsis-2020")
+        assert latest == second
+        assert latest is not None
+        assert dict(latest.snapshot) == {"items": {"a": 2}}
+        assert [r.number for r in store.schedule_revisions("wsis-2020")] == [1, 2]
+        assert [e.id for e in store.unrouted_events(10)] == [event.id]
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def test_a_closed_store_refuses_work(self, store: Store) -> None:
+        store.close()
+        with pytest.raises(StoreError):
+            store.get_submission("x")
+        store.close()  # closing twice is harmless

@@ -1,0 +1,35 @@
+"""The store contract run against both built-in backends."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from consultkit.testing.store_contract import StoreContract
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from consultkit.store import Store
+
+
+class TestMemoryStore(StoreContract):
+    @pytest.fixture
+    def store(self) -> Iterator[Store]:
+        from consultkit.default_plugins.memory_store import MemoryStore
+
+        store = MemoryStore()
+        yield store
+        store.close()
+
+
+class TestSqliteStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[Store]:
+        from consultkit.default_plugins.sqlite_store import SqliteStore
+
+        store = SqliteStore(f"sqlite:///{tmp_path / 'contract.sqlite'}")
+        yield store
+        store.close()
