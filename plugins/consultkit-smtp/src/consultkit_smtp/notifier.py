@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -37,7 +38,7 @@ from consultkit import DeliveryResult
 from consultkit_smtp.render import one_line, render_message
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from consultkit.store import Delivery
 
@@ -138,10 +139,10 @@ def _token(text: str) -> str:
 
 def _title(delivery: Delivery, language: str) -> str:
     consultation = delivery.event.payload.get("consultation")
-    if not isinstance(consultation, dict):
-        return ""
+    if not isinstance(consultation, Mapping):
+        return str(delivery.event.payload.get("consultation_title") or "")
     title = consultation.get("title")
-    if isinstance(title, dict):
+    if isinstance(title, Mapping):
         return str(title.get(language) or title.get("en") or next(iter(title.values()), ""))
     return ""
 

@@ -90,7 +90,12 @@ def _when(value: Any, language: str, zone: str) -> str:
         return ""
     from babel.dates import format_datetime
 
-    instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
     try:
         tz = zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -114,10 +119,62 @@ def _duration(seconds: Any, language: str) -> str:
         return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale="en"))
 
 
+def _flat(payload: Mapping[str, Any], key: str) -> Any:
+    value = payload.get(key)
+    return value if value not in (None, "") else None
+
+
+def normalise(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload with its nested parts (``submission``, ``submitter``, ``receipt``,
+    ``change``, ``consultation``) filled in from flat keys when an event was written flat.
+
+    consultkit's application writes submission events with flat keys (``tracking_number``,
+    ``submitter_email``, ``consultation_title``…); templates read one nested shape.
+    """
+    out = dict(payload)
+    if "tracking_number" in payload and not isinstance(payload.get("submission"), Mapping):
+        out["submission"] = {
+            "id": _flat(payload, "submission_id"),
+            "tracking_number": _flat(payload, "tracking_number"),
+            "call_id": _flat(payload, "call_id"),
+            "call_title": _flat(payload, "call_title"),
+            "title": _flat(payload, "title"),
+            "language": _flat(payload, "language"),
+            "status": _flat(payload, "status") or _flat(payload, "to_status"),
+            "received_at": _flat(payload, "received_at"),
+        }
+        out["receipt"] = {
+            "tracking_number": _flat(payload, "tracking_number"),
+            "received_at": _flat(payload, "received_at"),
+            "status": _flat(payload, "public_status") or _flat(payload, "status"),
+        }
+    if "submitter_email" in payload and not isinstance(payload.get("submitter"), Mapping):
+        out["submitter"] = {
+            "name": _flat(payload, "submitter_name"),
+            "email": _flat(payload, "submitter_email"),
+            "group": _flat(payload, "group"),
+        }
+    if "to_status" in payload and not isinstance(payload.get("change"), Mapping):
+        out["change"] = {
+            "from_status": _flat(payload, "from_status"),
+            "to_status": _flat(payload, "public_status") or _flat(payload, "to_status"),
+            "reason": _flat(payload, "reason"),
+            "at": _flat(payload, "changed_at"),
+        }
+    if not isinstance(payload.get("consultation"), Mapping):
+        out["consultation"] = {
+            "id": _flat(payload, "consultation_id"),
+            "title": _flat(payload, "consultation_title") or "",
+            "zone": _flat(payload, "zone") or "UTC",
+            "website": None,
+        }
+    return out
+
+
 def render_message(delivery: Delivery) -> RenderedMessage:
     """Render the e-mail for ``delivery`` in its language (see the module docstring)."""
     language = template_language(delivery.language or "en")
-    payload: Mapping[str, Any] = delivery.event.payload
+    payload: Mapping[str, Any] = normalise(delivery.event.payload)
     consultation = payload.get("consultation") or {}
     zone = str(consultation.get("zone") or "UTC") if isinstance(consultation, Mapping) else "UTC"
     name = TEMPLATE_FOR_KIND.get(delivery.event.kind, "item")

@@ -1,0 +1,198 @@
+"""The outbox dispatcher on the real memory and SQLite stores: delivered, retried, dead-lettered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from consultkit import DeliveryResult
+from consultkit.default_plugins.memory_store import open_memory
+from consultkit.default_plugins.sqlite_store import open_sqlite
+from consultkit.notify.backoff import Backoff
+from consultkit.notify.dispatcher import Dispatcher
+from consultkit.store import Delivery, DeliveryStatus, OutboxEvent, Store, Subscription
+
+T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
+
+
+@attrs.define
+class Clock:
+    """A clock the test moves by hand."""
+
+    at: dt.datetime = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.at += delta
+
+
+@attrs.define
+class Recording:
+    """A notifier that records what it accepted, or fails in a chosen way."""
+
+    channel: str = "email"
+    sent: list[Delivery] = attrs.field(factory=list)
+    raises: bool = False
+    refuse: DeliveryResult | None = None
+    closed: int = 0
+
+    def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
+        if self.raises:
+            raise ConnectionError("mail server down")
+        if self.refuse is not None:
+            return [attrs.evolve(self.refuse, delivery_id=d.id) for d in deliveries]
+        self.sent.extend(deliveries)
+        return [DeliveryResult.ok(d.id) for d in deliveries]
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened: Store = (
+        open_memory("memory://")
+        if request.param == "memory"
+        else open_sqlite(f"sqlite:///{tmp_path / 'ck.sqlite'}")
+    )
+    yield opened
+    opened.close()
+
+
+def receipt_event(n: int, *, language: str = "es", email: str | None = None) -> OutboxEvent:
+    return OutboxEvent(
+        id=f"e{n}",
+        kind="submission.received",
+        consultation_id="wsis2020",
+        occurred_at=T0,
+        payload={
+            "tracking_number": f"T{n}",
+            "title": f"Submission {n}",
+            "submitter_email": email or f"person{n}@example.org",
+            "language": language,
+        },
+        dedupe_key=f"submission.received:s{n}",
+    )
+
+
+def dispatcher(store: Store, clock: Clock, **notifiers: Any) -> Dispatcher:
+    return Dispatcher(
+        store=store,
+        notifiers=notifiers or {"email": Recording()},
+        backoff=Backoff(base=dt.timedelta(seconds=10), cap=dt.timedelta(minutes=5), max_attempts=3),
+        batch_size=7,
+        now=clock,
+        worker="w1",
+    )
+
+
+def test_each_event_is_routed_and_delivered_once(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(n) for n in range(20)])
+    email = Recording()
+    report = dispatcher(store, clock, email=email).drain()
+    assert report.routed == 20 and report.delivered == 20 and report.claimed == 20
+    assert sorted(d.event.id for d in email.sent) == sorted(f"e{n}" for n in range(20))
+    assert {d.language for d in email.sent} == {"es"}
+    assert store.delivery_counts()[DeliveryStatus.DONE] == 20
+    # A second drain finds nothing to do.
+    assert dispatcher(store, clock, email=email).drain().claimed == 0
+    assert len(email.sent) == 20
+
+
+def test_a_raising_notifier_leaves_events_pending_until_it_works(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(1), receipt_event(2)])
+    broken = Recording(raises=True)
+    report = dispatcher(store, clock, email=broken).drain()
+    assert report.delivered == 0 and report.retried == 2
+    counts = store.delivery_counts()
+    assert counts[DeliveryStatus.PENDING] == 2 and counts[DeliveryStatus.DONE] == 0
+    (pending, *_) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+    assert "mail server down" in (pending.last_error or "")
+    # Not due yet: the back-off holds them back.
+    working = Recording()
+    assert dispatcher(store, clock, email=working).drain().claimed == 0
+    clock.advance(dt.timedelta(minutes=10))
+    assert dispatcher(store, clock, email=working).drain().delivered == 2
+    assert {d.event.id for d in working.sent} == {"e1", "e2"}
+
+
+def test_dead_letter_after_max_attempts_then_manual_retry(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(1)])
+    broken = Recording(raises=True)
+    for _ in range(3):
+        dispatcher(store, clock, email=broken).drain()
+        clock.advance(dt.timedelta(hours=1))
+    assert store.delivery_counts()[DeliveryStatus.DEAD] == 1
+    (dead,) = store.list_deliveries(DeliveryStatus.DEAD, 10)
+    assert dead.attempts == 3 and "mail server down" in (dead.last_error or "")
+    assert store.retry_dead(None, clock()) == 1
+    working = Recording()
+    assert dispatcher(store, clock, email=working).drain().delivered == 1
+
+
+def test_a_permanent_failure_is_dead_lettered_at_once(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(1)])
+    refusing = Recording(refuse=DeliveryResult.failed("x", "550 no such user", retry=False))
+    report = dispatcher(store, clock, email=refusing).drain()
+    assert report.dead == 1
+    assert store.delivery_counts()[DeliveryStatus.DEAD] == 1
+
+
+def test_retry_after_hint_is_respected(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(1)])
+    hint = DeliveryResult.failed("x", "429", retry_after=dt.timedelta(minutes=4))
+    dispatcher(store, clock, email=Recording(refuse=hint)).drain()
+    (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+    assert pending.next_attempt_at >= clock() + dt.timedelta(minutes=4)
+
+
+def test_a_channel_without_notifier_keeps_its_deliveries(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(1)])
+    report = dispatcher(store, clock, log=Recording(channel="log")).drain()
+    assert report.retried == 1
+    (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+    assert "no notifier" in (pending.last_error or "")
+
+
+def test_one_broken_channel_does_not_block_another(store: Store) -> None:
+    clock = Clock()
+    store.add_subscription(
+        Subscription(
+            consultation_id="wsis2020",
+            channel="webhook",
+            address="https://h.example/x",
+            created_at=T0,
+        )
+    )
+    event = OutboxEvent(
+        id="sched",
+        kind="schedule.changed",
+        consultation_id="wsis2020",
+        occurred_at=T0,
+        payload={"audience": ["subscribers", "organisers"], "organisers": ["org@example.org"]},
+    )
+    store.enqueue_events([event])
+    email, hook = Recording(raises=True), Recording(channel="webhook")
+    report = dispatcher(store, clock, email=email, webhook=hook).drain()
+    assert report.delivered == 1 and report.retried == 1
+    assert [d.recipient for d in hook.sent] == ["https://h.example/x"]
+
+
+def test_close_closes_each_notifier_once(store: Store) -> None:
+    shared = Recording()
+    d = dispatcher(store, Clock(), email=shared, log=shared)
+    d.close()
+    assert shared.closed == 1
