@@ -1,0 +1,72 @@
+"""``consultkit plugins``: which plugins are loaded, what they registered, which failed."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("plugins")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON for scripts.",
+)
+def plugins(output_format: str) -> None:
+    """List every plugin (built-ins included): version, hooks and what it registered.
+
+    Plugins that failed to load are listed too, with the reason; blocked ones (named in
+    CONSULTKIT_DISABLE_PLUGINS) are listed as disabled.
+    """
+    from consultkit.cli.common import EXIT_REFUSED, fail
+    from consultkit.errors import PluginError
+    from consultkit.plugins import PluginHost
+
+    try:
+        host = PluginHost.load()
+        infos = host.plugin_infos()
+    except PluginError as exc:
+        fail(str(exc), EXIT_REFUSED)
+    problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in host.failures]
+    if output_format == "json":
+        document = {
+            "plugins": [
+                {
+                    "name": info.name,
+                    "version": info.version,
+                    "source": info.source,
+                    "hooks": list(info.hooks),
+                    "registered": {k: list(v) for k, v in sorted(info.registered.items())},
+                }
+                for info in infos
+            ],
+            "failed": problems,
+            "disabled": sorted(host.blocked),
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="consultkit plugins")
+    table.add_column("plugin")
+    table.add_column("version")
+    table.add_column("source")
+    table.add_column("hooks")
+    table.add_column("registered")
+    for info in infos:
+        registered = "; ".join(
+            f"{kind}: {', '.join(names)}" for kind, names in sorted(info.registered.items())
+        )
+        table.add_row(info.name, info.version, info.source, ", ".join(info.hooks), registered)
+    for name in sorted(host.blocked):
+        table.add_row(name, "", "disabled", "", "")
+    console = Console()
+    console.print(table)
+    for problem in problems:
+        click.echo(f"warning: {problem['error']}", err=True)
