@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from consultkit._version import __version__
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
+    "consultkit.checks": ("CheckWarning", "check_consultation"),
     "consultkit.clock": ("Clock", "FixedClock", "SystemClock", "parse_instant"),
     "consultkit.config": (
         "dump_consultation",
@@ -63,7 +64,21 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "default_store_url",
         "open_store",
     ),
+    "consultkit.queries": (
+        "CallState",
+        "UpcomingDeadline",
+        "call_deadline",
+        "call_opens",
+        "call_state",
+        "current_phase",
+        "next_deadline",
+        "next_phase",
+        "open_calls",
+        "phases_at",
+        "phases_in_order",
+    ),
     "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
+    "consultkit.timeline": ("build_timeline",),
     "consultkit.windows": (
         "AnyWindow",
         "CutoffRule",
@@ -99,6 +114,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from consultkit.checks import CheckWarning, check_consultation
     from consultkit.clock import Clock, FixedClock, SystemClock, parse_instant
     from consultkit.config import (
         dump_consultation,
@@ -149,7 +165,21 @@ if TYPE_CHECKING:
         default_store_url,
         open_store,
     )
+    from consultkit.queries import (
+        CallState,
+        UpcomingDeadline,
+        call_deadline,
+        call_opens,
+        call_state,
+        current_phase,
+        next_deadline,
+        next_phase,
+        open_calls,
+        phases_at,
+        phases_in_order,
+    )
     from consultkit.text import UN_LANGUAGES, Localized, Text
+    from consultkit.timeline import build_timeline
     from consultkit.windows import (
         AnyWindow,
         CutoffRule,

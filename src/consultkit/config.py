@@ -328,7 +328,7 @@ def _enum_hook(cls: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
         if isinstance(value, str):
             close = _close(value, values)
             if close:
-                hint = f"did you mean {close!r}? ({hint})"
+                hint = f"did you mean {close!r}? Use one of {choices}"
         raise _Wrong(f"{_short(value)} is not allowed here", hint)
 
     return structure
@@ -914,6 +914,10 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
     """Parse a consultation from TOML ``text``; ``file`` names it in error messages."""
+    return _loads_located(text, file)[0]
+
+
+def _loads_located(text: str, file: str | None) -> tuple[Consultation, KeyLocator]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -933,11 +937,17 @@ def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
                 )
             ]
         ) from None
-    return structure_consultation(data, file=file, locator=KeyLocator.scan(text))
+    locator = KeyLocator.scan(text)
+    return structure_consultation(data, file=file, locator=locator), locator
 
 
 def load_consultation(path: str | Path) -> Consultation:
     """Load a consultation from a TOML file (see ``docs/configuration.md``)."""
+    return load_located(path)[0]
+
+
+def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
+    """Load a consultation and the locator that maps its field paths to lines of the file."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -964,7 +974,7 @@ def load_consultation(path: str | Path) -> Consultation:
                 )
             ]
         ) from None
-    return loads_consultation(text, file=name)
+    return _loads_located(text, name)
 
 
 # --------------------------------------------------------------------------- dumping

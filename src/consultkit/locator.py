@@ -52,12 +52,16 @@ class KeyLocator:
                 continue
             header = _HEADER.match(line)
             if header is not None:
-                path = ".".join(_split_key(header.group(2)))
-                path = _resolve(path, counters)
+                parts = _split_key(header.group(2))
                 if header.group(1) == "[[":
+                    # The last key names the array itself; only its parents take indices.
+                    parent = _resolve(".".join(parts[:-1]), counters) if parts[:-1] else ""
+                    path = f"{parent}.{parts[-1]}" if parent else parts[-1]
                     index = counters.get(path, -1) + 1
                     counters[path] = index
                     path = f"{path}[{index}]"
+                else:
+                    path = _resolve(".".join(parts), counters)
                 prefix = path
                 locator._record(prefix, number)
                 continue
