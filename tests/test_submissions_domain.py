@@ -241,8 +241,9 @@ class TestCheckSubmission:
             check_submission(wsis(), draft(), TOO_LATE)
         assert info.value.rule == "call-closed"
         message = str(info.value)
-        assert "2020-02-03 23:59:59 Europe/Zurich" in message
-        assert "2020-02-03 22:59:59 UTC" in message
+        assert "3 February 2020" in message and "Europe/Zurich" in message
+        assert "23:59:59" in message and "22:59:59 UTC" in message
+        assert "it is now 2020-02-04 00:00:00 Europe/Zurich (2020-02-03 23:00:00 UTC)" in message
 
     def test_before_opening_is_refused(self) -> None:
         with pytest.raises(RuleRefusedError) as info:

@@ -149,7 +149,7 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """A :class:`Draft` from a flat row (CSV, JSON lines): the import and API shape.
 
     Keys: ``call`` (or ``call_id``), ``name``, ``email``, ``group``, ``organisation``,
-    ``country``, ``title``, ``body``, ``language``, ``tags`` (a list or comma-separated
+    ``country`` (the ``submitter_*`` names of an export work too), ``title``, ``body``, ``language``, ``tags`` (a list or comma-separated
     text), ``attachments`` (likewise), ``consent_publish_text``, ``consent_publish_name``,
     ``consent_publish_organisation`` (yes/no). Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
@@ -160,11 +160,11 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     return Draft(
         call_id=str(call),
         submitter=Submitter(
-            name=str(row.get("name") or ""),
-            email=str(row.get("email") or ""),
+            name=str(row.get("name") or row.get("submitter_name") or ""),
+            email=str(row.get("email") or row.get("submitter_email") or ""),
             group=str(row.get("group") or ""),
-            organisation=_optional(row, "organisation"),
-            country=_optional(row, "country"),
+            organisation=_optional(row, "organisation") or _optional(row, "submitter_organisation"),
+            country=_optional(row, "country") or _optional(row, "submitter_country"),
         ),
         title=str(row.get("title") or ""),
         body=str(row.get("body") or ""),

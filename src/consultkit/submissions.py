@@ -594,16 +594,16 @@ def _describe_instant(instant: dt.datetime, zone: str) -> str:
 
 def _describe_deadline(times: CallTimes, zone: str) -> str:
     assert times.closes is not None
-    last = times.closes - dt.timedelta(seconds=1)
-    text = f"the last second accepted was {_describe_instant(last, zone)}"
     if times.deadline is not None:
         try:
             rendered = times.deadline.render(zone)
         except ImportError:  # consultkit.rendering is optional for the domain core
-            rendered = None
+            rendered = ""
         if rendered:
-            text = f"the deadline was {rendered}; {text}"
-    return text
+            utc = f"{times.closes - dt.timedelta(seconds=1):%H:%M:%S} UTC"
+            return f"the deadline was {rendered}" + ("" if utc in rendered else f" ({utc})")
+    last = times.closes - dt.timedelta(seconds=1)
+    return f"the last second accepted was {_describe_instant(last, zone)}"
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,212 @@
+"""``consultkit submit``: send one submission and print its receipt."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, load_or_exit
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterator
+
+    from consultkit.app import Consultkit
+
+STORE_HELP = (
+    "Where submissions are kept: memory://, sqlite:///PATH"
+    " (default: $CONSULTKIT_STORE or ./consultkit.sqlite)."
+)
+
+
+def open_app(ctx: click.Context, store: str | None) -> Consultkit:
+    """The application for this run: the given store, the ``--now`` clock; exit 2 if the
+    store cannot be opened."""
+    from consultkit.app import Consultkit
+    from consultkit.errors import ConsultkitError
+
+    clock = clock_from(ctx)
+    try:
+        return Consultkit.open(store, clock=clock)
+    except ConsultkitError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def refusal(exc: Exception) -> str:
+    """A refusal as one line, naming the rule so people can look it up."""
+    rule = getattr(exc, "rule", None)
+    message = " ".join(str(exc).split())
+    return f"{message} [rule: {rule}]" if rule else message
+
+
+def exit_for(exc: Exception) -> int:
+    """Exit status for a consultkit error: 1 for rule refusals, 2 for bad input."""
+    from consultkit.errors import RuleRefusedError
+
+    return EXIT_REFUSED if isinstance(exc, RuleRefusedError) else EXIT_USAGE
+
+
+@contextlib.contextmanager
+def guarded(app: Consultkit) -> Iterator[Consultkit]:
+    """Yield ``app``, close it afterwards, and turn consultkit errors into one-line exits."""
+    from consultkit.errors import ConsultkitError
+
+    try:
+        yield app
+    except ConsultkitError as exc:
+        fail(refusal(exc), exit_for(exc))
+    finally:
+        app.close()
+
+
+@click.command()
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--call", "call_id", required=True, help="The call to answer (its id).")
+@click.option("--group", required=True, help="Your stakeholder group (its id).")
+@click.option("--name", required=True, help="Your name.")
+@click.option("--email", required=True, help="Your e-mail address: the receipt goes there.")
+@click.option("--title", required=True, help="The title of your submission.")
+@click.option("--body", help="The text of your submission.")
+@click.option(
+    "--body-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the text from FILE ('-' for standard input).",
+)
+@click.option("--organisation", help="The organisation you speak for, if any.")
+@click.option("--country", help="Your country (e.g. an ISO 3166 code).")
+@click.option("--language", help="The language of your text (default: the consultation's first).")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    help="A WSIS Action Line (C1-C11) or SDG (SDG1-SDG17); repeatable.",
+)
+@click.option(
+    "--attachment",
+    "attachments",
+    multiple=True,
+    help="A reference to an attached document; repeatable.",
+)
+@click.option("--consent-publish-text", is_flag=True, help="Allow the text to be published.")
+@click.option("--consent-publish-name", is_flag=True, help="Allow your name to be published.")
+@click.option(
+    "--consent-publish-organisation", is_flag=True, help="Allow your organisation to be published."
+)
+@click.option(
+    "--idempotency-key",
+    help="Send the same key when retrying: you get the first receipt back,"
+    " not a second submission.",
+)
+@click.option(
+    "--provenance",
+    type=click.Choice(["web", "api", "organiser"]),
+    default="api",
+    show_default=True,
+    help="How the submission arrived.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.pass_context
+def submit(
+    ctx: click.Context,
+    config: str,
+    call_id: str,
+    group: str,
+    name: str,
+    email: str,
+    title: str,
+    body: str | None,
+    body_file: TextIO | None,
+    organisation: str | None,
+    country: str | None,
+    language: str | None,
+    tags: tuple[str, ...],
+    attachments: tuple[str, ...],
+    consent_publish_text: bool,
+    consent_publish_name: bool,
+    consent_publish_organisation: bool,
+    idempotency_key: str | None,
+    provenance: str,
+    fmt: str,
+    store_url: str | None,
+) -> None:
+    """Send a submission to a call of the consultation in CONFIG and print the receipt.
+
+    Keep the tracking number: it is how you withdraw or ask about your submission.
+    A refusal (call closed, group not eligible, ...) exits 1 with the reason.
+    """
+    import json
+
+    from consultkit.submissions import (
+        Consent,
+        Provenance,
+        Submitter,
+        call_times,
+        public_status,
+    )
+
+    if (body is None) == (body_file is None):
+        fail("give the text with exactly one of --body TEXT or --body-file FILE", EXIT_USAGE)
+    text = body if body is not None else body_file.read()  # type: ignore[union-attr]
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        receipt = app.submit(
+            consultation,
+            call_id=call_id,
+            submitter=Submitter(
+                name=name, email=email, group=group, organisation=organisation, country=country
+            ),
+            title=title,
+            body=text,
+            language=language or consultation.default_language,
+            tags=tags,
+            attachments=attachments,
+            consent=Consent(
+                publish_text=consent_publish_text,
+                publish_name=consent_publish_name,
+                publish_organisation=consent_publish_organisation,
+            ),
+            idempotency_key=idempotency_key,
+            provenance=Provenance(provenance),
+        )
+        notes = call_times(consultation, consultation.call(call_id)).notes
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        if fmt == "json":
+            document = {
+                "tracking_number": receipt.tracking_number,
+                "submission_id": receipt.submission_id,
+                "consultation_id": receipt.consultation_id,
+                "call_id": receipt.call_id,
+                "received_at": receipt.received_at.isoformat().replace("+00:00", "Z"),
+                "status": str(receipt.status),
+                "public_status": public_status(receipt.status),
+                "replayed": receipt.replayed,
+                "notes": list(notes),
+            }
+            click.echo(json.dumps(document, ensure_ascii=False))
+            return
+        local = receipt.received_at.astimezone(_zone(consultation.zone))
+        again = (
+            " (already received earlier: this is the original receipt)" if receipt.replayed else ""
+        )
+        click.echo(f"Received{again}.")
+        click.echo(f"Tracking number: {receipt.tracking_number}")
+        click.echo(f"Call:            {receipt.call_id}")
+        click.echo(
+            f"Received at:     {local:%Y-%m-%d %H:%M:%S} {consultation.zone}"
+            f" ({receipt.received_at:%Y-%m-%d %H:%M:%S} UTC)"
+        )
+        click.echo(f"Status:          {public_status(receipt.status)}")
+    sys.stdout.flush()
+
+
+def _zone(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
