@@ -1,0 +1,255 @@
+"""``consultkit submissions export`` and ``consultkit submissions import``.
+
+The ``submissions`` group (``cli/submissions_cmd.py``) attaches these two commands. Export
+streams from the store's read connection (no write transaction is held, so intake goes on
+during a long export); import streams the file in chunks through the application's bulk
+import, so neither needs the whole data set in memory.
+
+Exit codes of ``import``: 0 when every row was stored (or was already there), 1 when some
+rows were refused (each is reported with its line), 2 when the file or the arguments
+cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
+
+import click
+
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, load_or_exit
+
+if TYPE_CHECKING:
+    from consultkit.app import Consultkit
+    from consultkit.clock import Clock
+    from consultkit.exports import ExportFormat
+    from consultkit.imports import ImportFormat
+
+STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
+
+
+def open_app(store_url: str | None, clock: Clock) -> Consultkit:
+    """The application on ``store_url``, or a one-line error and exit 2."""
+    from consultkit.app import Consultkit
+    from consultkit.errors import ConsultkitError
+
+    try:
+        return Consultkit.open(store_url, clock=clock)
+    except ConsultkitError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+@click.command("export")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="CSV (formula cells neutralised for spreadsheets) or JSON Lines (raw values).",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Only accepted submissions, with consent applied and no e-mail addresses.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (replaced only once the export is complete); default: stdout.",
+)
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    config: str,
+    fmt: str,
+    public: bool,
+    output: str | None,
+    store_url: str | None,
+) -> None:
+    """Export a consultation's submissions as CSV or JSON Lines, in received order."""
+    from consultkit.errors import ConsultkitError
+    from consultkit.exports import export_submissions
+
+    consultation = load_or_exit(config)
+    app = open_app(store_url, clock_from(ctx))
+    try:
+        submissions = app.store.list_submissions(consultation.id)
+        if output is None:
+            out = _stdout()
+            try:
+                count = export_submissions(
+                    out, submissions, format=cast("ExportFormat", fmt), public=public
+                )
+            finally:
+                out.flush()
+                out.detach()
+        else:
+            count = _export_to_file(Path(output), submissions, fmt, public)
+            click.echo(f"wrote {count} submissions to {output}", err=True)
+    except ConsultkitError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}", EXIT_USAGE)
+    finally:
+        app.close()
+
+
+def _stdout() -> io.TextIOWrapper:
+    # CSV rows end in CRLF (RFC 4180): write bytes through untranslated, in UTF-8 whatever
+    # the terminal's locale says.
+    return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+
+
+def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int:
+    from consultkit.exports import export_submissions
+
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            count = export_submissions(
+                out, submissions, format=cast("ExportFormat", fmt), public=public
+            )
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+@click.command("import")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="Format of FILE (default: from its name: .jsonl/.ndjson is JSON Lines, else CSV).",
+)
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Rows read and committed together.",
+)
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    config: str,
+    file: str,
+    fmt: str | None,
+    store_url: str | None,
+    chunk_size: int,
+) -> None:
+    """Import submissions from CSV or JSON Lines; bad rows are reported with their line.
+
+    Good rows are stored (provenance bulk-import) even when others are bad; running the
+    same file again skips what is already stored. Exit 0 when every row was stored, 1
+    when some were refused, 2 when the file cannot be read.
+    """
+    from consultkit.errors import Problem
+    from consultkit.imports import ImportFileError, guess_format, read_chunks
+
+    consultation = load_or_exit(config)
+    fmt_used = fmt or guess_format(file)
+    app = open_app(store_url, clock_from(ctx))
+    name = "<stdin>" if file == "-" else file
+    try:
+        # Closed in the finally below; a with-block would not cover the stdin case.
+        raw: IO[bytes] = sys.stdin.buffer if file == "-" else Path(file).open("rb")  # noqa: SIM115
+    except OSError as exc:
+        app.close()
+        fail(f"cannot read {name}: {exc.strerror or exc}", EXIT_USAGE)
+    total = None if file == "-" else Path(file).stat().st_size
+    # utf-8-sig: spreadsheets often save CSV with a byte order mark; newline="" keeps
+    # line breaks inside quoted CSV cells intact (the csv module's rule).
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    counts = {"rows": 0, "stored": 0, "skipped": 0, "refused": 0}
+    try:
+        with _progress(total) as (progress, task):
+            chunks = read_chunks(
+                text,
+                format=cast("ImportFormat", fmt_used),
+                consultation_id=consultation.id,
+                default_language=consultation.default_language,
+                file=name,
+                chunk_size=chunk_size,
+            )
+            for chunk in chunks:
+                problems = list(chunk.problems)
+                counts["refused"] += len(chunk.problems)
+                counts["rows"] += len(chunk.problems)
+                if chunk.rows:
+                    report = app.import_submissions(
+                        consultation,
+                        [row.as_mapping() for row in chunk.rows],
+                        chunk_size=chunk_size,
+                    )
+                    counts["rows"] += report.rows
+                    counts["stored"] += report.stored
+                    counts["skipped"] += report.skipped
+                    counts["refused"] += len(report.refused)
+                    # The application numbers rows within the chunk; report file lines.
+                    problems.extend(
+                        Problem(
+                            path=r.rule,
+                            message=r.message,
+                            file=name,
+                            line=chunk.rows[r.row - 1].line,
+                        )
+                        for r in report.refused
+                    )
+                for problem in sorted(problems, key=lambda p: p.line or 0):
+                    click.echo(f"error: {problem}", err=True)
+                if total is not None:
+                    progress.update(task, completed=raw.tell())
+    except ImportFileError as exc:
+        fail(str(exc.problem), EXIT_USAGE)
+    except UnicodeDecodeError as exc:
+        fail(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})", EXIT_USAGE)
+    finally:
+        app.close()
+        text.detach()
+        if file != "-":
+            raw.close()
+    click.echo(
+        f"{counts['rows']} rows: {counts['stored']} stored, {counts['skipped']} already"
+        f" present, {counts['refused']} refused",
+        err=True,
+    )
+    if counts["refused"]:
+        sys.exit(EXIT_REFUSED)
+
+
+class _progress:
+    """A rich progress bar over the file's bytes on stderr; silent when stderr is no TTY."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            DownloadColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=True,
+        )
+        self.task = self.progress.add_task("import", total=total)
+
+    def __enter__(self) -> tuple[Any, Any]:
+        self.progress.start()
+        return self.progress, self.task
+
+    def __exit__(self, *_: object) -> None:
+        self.progress.stop()
