@@ -1,0 +1,343 @@
+"""``consultkit submissions``: list, show, withdraw, review and erase submissions.
+
+``export`` and ``import`` live in :mod:`consultkit.cli.submissions_io` and are loaded only
+when one of them runs, so the other subcommands start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit
+from consultkit.cli.submit_cmd import STORE_HELP, guarded, open_app
+
+if TYPE_CHECKING:
+    from consultkit.submissions import HistoryEntry, Submission
+
+# subcommand name -> "module:attribute", imported on first use
+LAZY_SUBCOMMANDS: dict[str, str] = {
+    "export": "consultkit.cli.submissions_io:export",
+    "import": "consultkit.cli.submissions_io:import_",
+}
+
+
+class SubmissionsGroup(click.Group):
+    """The ``submissions`` group, whose data-tool subcommands load lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(self.commands)
+        names.update(name for name, target in LAZY_SUBCOMMANDS.items() if _exists(target))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = LAZY_SUBCOMMANDS.get(cmd_name)
+        if target is None or not _exists(target):
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+def _exists(target: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+@click.group(cls=SubmissionsGroup)
+def submissions() -> None:
+    """Look after the submissions of a consultation (the organiser's tools)."""
+
+
+_config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
+_store = click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+_format = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "at": _iso(entry.at),
+        "actor_role": str(entry.actor.role),
+        "actor": entry.actor.id,
+        "from_status": str(entry.from_status) if entry.from_status else None,
+        "to_status": str(entry.to_status),
+        "reason": entry.reason,
+    }
+
+
+def _submission_json(submission: Submission) -> dict[str, Any]:
+    from consultkit.exports import full_row
+    from consultkit.submissions import public_status
+
+    row = dict(full_row(submission))
+    row["public_status"] = public_status(submission.status)
+    return row
+
+
+@submissions.command("list")
+@_config
+@click.option("--call", "call_id", help="Only this call's submissions.")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "submitted", "under-review", "accepted", "rejected", "withdrawn"]),
+    help="Only submissions in this status.",
+)
+@click.option("--group", help="Only this stakeholder group's submissions.")
+@click.option("--tag", help="Only submissions with this tag (C7, SDG4, ...).")
+@click.option(
+    "--provenance",
+    type=click.Choice(["web", "api", "bulk-import", "organiser"]),
+    help="Only submissions that arrived this way.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@_format
+@_store
+@click.pass_context
+def list_(
+    ctx: click.Context,
+    config: str,
+    call_id: str | None,
+    status: str | None,
+    group: str | None,
+    tag: str | None,
+    provenance: str | None,
+    limit: int | None,
+    fmt: str,
+    store_url: str | None,
+) -> None:
+    """List the submissions of the consultation in CONFIG, oldest first."""
+    import itertools
+    import json
+    import zoneinfo
+
+    from consultkit.submissions import Provenance, SubmissionStatus, normalize_tag, public_status
+
+    consultation = load_or_exit(config)
+    if tag is not None:
+        try:
+            tag = normalize_tag(tag)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--tag") from None
+    with guarded(open_app(ctx, store_url)) as app:
+        found = app.list_submissions(
+            consultation,
+            call_id=call_id,
+            status=SubmissionStatus(status) if status else None,
+            group=group,
+            tag=tag,
+            provenance=Provenance(provenance) if provenance else None,
+        )
+        chosen = list(itertools.islice(found, limit))
+        if fmt == "json":
+            click.echo(
+                json.dumps([_submission_json(s) for s in chosen], ensure_ascii=False, indent=2)
+            )
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        zone = zoneinfo.ZoneInfo(consultation.zone)
+        table = Table(title=f"Submissions: {consultation.id} ({len(chosen)})")
+        for column in (
+            "tracking number",
+            "received",
+            "call",
+            "group",
+            "status",
+            "public",
+            "submitter",
+            "title",
+        ):
+            table.add_column(column, overflow="fold")
+        for s in chosen:
+            who = s.submitter
+            table.add_row(
+                s.tracking_number,
+                f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                s.call_id,
+                who.group if who else "",
+                str(s.status),
+                public_status(s.status),
+                who.name if who else "(erased)",
+                s.title if len(s.title) <= 60 else s.title[:59] + "…",
+            )
+        Console().print(table)
+
+
+@submissions.command()
+@_config
+@click.argument("reference")
+@_format
+@_store
+@click.pass_context
+def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: str | None) -> None:
+    """Show one submission (by tracking number or id) with its history: the organiser's view."""
+    import json
+
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        record = app.show(consultation, reference)
+        if fmt == "json":
+            document = _submission_json(record.submission)
+            document["history"] = [_entry_json(e) for e in record.history]
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            return
+        s = record.submission
+        who = s.submitter
+        submitter_text = f"{who.name} <{who.email}>" if who else f"(erased {_iso(s.erased_at)})"
+        lines = [
+            f"Tracking number: {s.tracking_number}",
+            f"Id:              {s.id}",
+            f"Call:            {s.call_id}",
+            f"Status:          {s.status} (public: {record.public_status})",
+            f"Received:        {_iso(s.received_at)}",
+            f"Provenance:      {s.provenance}",
+            f"Submitter:       {submitter_text}",
+        ]
+        if who is not None:
+            lines.append(f"Group:           {who.group}")
+            if who.organisation:
+                lines.append(f"Organisation:    {who.organisation}")
+            if who.country:
+                lines.append(f"Country:         {who.country}")
+        consent = [
+            k
+            for k, v in (
+                ("text", s.consent.publish_text),
+                ("name", s.consent.publish_name),
+                ("organisation", s.consent.publish_organisation),
+            )
+            if v
+        ]
+        lines += [
+            f"Language:        {s.language}",
+            f"Tags:            {', '.join(s.tags) or '-'}",
+            f"Attachments:     {', '.join(s.attachments) or '-'}",
+            f"Consent:         publish {', '.join(consent) if consent else 'nothing'}",
+            f"Fingerprint:     {s.fingerprint[:16]}…",
+            f"Title:           {s.title}",
+            "",
+            s.body if s.body is not None else "(text removed)",
+            "",
+            "History:",
+        ]
+        for e in record.history:
+            why = f" ({e.reason})" if e.reason else ""
+            lines.append(
+                f"  {_iso(e.at)}  {e.from_status or '-'} -> {e.to_status}"
+                f"  by {e.actor.role} {e.actor.id}{why}"
+            )
+        click.echo("\n".join(lines))
+
+
+@submissions.command()
+@_config
+@click.argument("reference")
+@click.option("--email", required=True, help="The e-mail address the submission was sent from.")
+@click.option("--reason", help="Why (kept in the history).")
+@_store
+@click.pass_context
+def withdraw(
+    ctx: click.Context,
+    config: str,
+    reference: str,
+    email: str,
+    reason: str | None,
+    store_url: str | None,
+) -> None:
+    """Withdraw your submission (by tracking number); --email must be the one you sent it from."""
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        changed = app.withdraw(consultation, reference, email=email, reason=reason)
+        click.echo(f"Withdrawn: {changed.tracking_number}")
+
+
+@submissions.command()
+@_config
+@click.argument("reference")
+@click.option(
+    "--decision",
+    required=True,
+    type=click.Choice(["under-review", "accepted", "rejected"]),
+    help="The organisers' decision.",
+)
+@click.option("--reason", help="Why (required to reject or to reopen a decision).")
+@click.option("--organiser", required=True, help="Who decides (kept in the history).")
+@_store
+@click.pass_context
+def review(
+    ctx: click.Context,
+    config: str,
+    reference: str,
+    decision: str,
+    reason: str | None,
+    organiser: str,
+    store_url: str | None,
+) -> None:
+    """Record a review decision on a submission (organisers only)."""
+    from consultkit.submissions import SubmissionStatus, public_status
+
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        changed = app.review(
+            consultation,
+            reference,
+            decision=SubmissionStatus(decision),
+            organiser=organiser,
+            reason=reason,
+        )
+        click.echo(
+            f"{changed.tracking_number}: {changed.status}"
+            f" (the submitter sees: {public_status(changed.status)})"
+        )
+
+
+@submissions.command()
+@_config
+@click.option("--email", required=True, help="The submitter whose identity is erased.")
+@click.option(
+    "--keep-text/--remove-text",
+    default=False,
+    show_default=True,
+    help="Keep the title and text (anonymised) or remove them too.",
+)
+@click.option(
+    "--reason",
+    default="erasure requested by the submitter",
+    show_default=True,
+    help="The ground recorded in the tombstone (e.g. 'GDPR Art. 17 request').",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_store
+@click.pass_context
+def erase(
+    ctx: click.Context,
+    config: str,
+    email: str,
+    keep_text: bool,
+    reason: str,
+    yes: bool,
+    store_url: str | None,
+) -> None:
+    """Erase a submitter's name, address and organisation everywhere (cannot be undone)."""
+    consultation = load_or_exit(config)
+    if not yes and not click.confirm(
+        f"Erase every trace of {email} from {consultation.id}? This cannot be undone"
+    ):
+        fail("nothing erased", EXIT_USAGE)
+    with guarded(open_app(ctx, store_url)) as app:
+        count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
+        what = "identity erased" if keep_text else "identity and text erased"
+        click.echo(f"{what} from {count} submission{'s' if count != 1 else ''}")
