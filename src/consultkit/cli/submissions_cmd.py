@@ -150,16 +150,9 @@ def list_(
 
         zone = zoneinfo.ZoneInfo(consultation.zone)
         table = Table(title=f"Submissions: {consultation.id} ({len(chosen)})")
-        for column in (
-            "tracking number",
-            "received",
-            "call",
-            "group",
-            "status",
-            "public",
-            "submitter",
-            "title",
-        ):
+        for column in ("tracking number", "received"):
+            table.add_column(column, no_wrap=True)
+        for column in ("call", "group", "status", "public", "submitter", "title"):
             table.add_column(column, overflow="fold")
         for s in chosen:
             who = s.submitter
