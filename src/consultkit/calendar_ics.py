@@ -360,11 +360,7 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
     """
     rules = yearly_rules(zone, first_year, last_year)
     if rules is None:
-        return Timezone.from_tzid(
-            zone,
-            first_date=dt.date(first_year, 1, 1),
-            last_date=dt.date(last_year + 1, 1, 1),
-        )
+        return _transition_vtimezone(zone, first_year, last_year)
     tz = Timezone()
     tz.add("TZID", zone)
     for rule in rules:
@@ -382,6 +378,31 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
                     "BYDAY": f"{rule.week}{_BYDAY[rule.weekday]}",
                 },
             )
+        else:
+            # A zone without DST: the one observance repeats yearly with the same offset.
+            # Harmless, and `ical` ignores a lone observance without RRULE or RDATE.
+            part.add("RRULE", {"FREQ": "YEARLY"})
+        tz.add_component(part)
+    return tz
+
+
+def _transition_vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE with one observance per transition in the years given (irregular zones).
+
+    Each observance carries its onset as DTSTART and again as RDATE: `ical` and vobject
+    both misread icalendar's long RDATE lists (they pick the observance with the latest
+    DTSTART) and `ical` ignores an observance with neither RRULE nor RDATE.
+    """
+    tz = Timezone()
+    tz.add("TZID", zone)
+    for instant, off_from, off_to, name in zone_transitions(zone, first_year, last_year):
+        part = TimezoneDaylight() if off_to > off_from else TimezoneStandard()
+        onset = (instant + off_from).replace(tzinfo=None)
+        part.add("TZNAME", name)
+        part.add("TZOFFSETFROM", off_from)
+        part.add("TZOFFSETTO", off_to)
+        part.add("DTSTART", onset)
+        part.add("RDATE", onset)
         tz.add_component(part)
     return tz
 
