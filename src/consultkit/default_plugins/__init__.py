@@ -14,4 +14,5 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "consultkit.default_plugins.sqlite_store",
     "consultkit.default_plugins.log_notifier",
     "consultkit.default_plugins.ics_exporter",
+    "consultkit.default_plugins.web_exporters",
 )

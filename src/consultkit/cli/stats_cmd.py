@@ -1,0 +1,113 @@
+"""``consultkit stats``: counts of a consultation's submissions, as tables, JSON or a chart."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit
+
+if TYPE_CHECKING:
+    from consultkit.stats import Count, Stats
+
+
+@click.command("stats")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).",
+)
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a chart of submissions by group and call: FILE.svg or FILE.png"
+    " (PNG needs consultkit[charts]).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--lang", "language", help="Language of the names (default: the file's first).")
+@click.pass_context
+def stats(
+    ctx: click.Context,
+    config: str,
+    store_url: str | None,
+    chart_path: str | None,
+    fmt: str,
+    language: str | None,
+) -> None:
+    """Count submissions by call, stakeholder group, language and status; list campaigns."""
+    from consultkit.cli.submissions_io import open_app
+    from consultkit.errors import ConsultkitError
+    from consultkit.stats import ChartError, compute_stats, write_chart
+
+    consultation = load_or_exit(config)
+    app = open_app(store_url, clock_from(ctx))
+    try:
+        result = compute_stats(
+            consultation,
+            app.store.list_submissions(consultation.id),
+            app.store.fingerprint_counts(consultation.id),
+            language=language,
+        )
+    except ConsultkitError as exc:
+        fail(str(exc))
+    finally:
+        app.close()
+    if chart_path is not None:
+        lang = language or consultation.default_language
+        title = consultation.title(lang, consultation.languages)
+        try:
+            write_chart(result, chart_path, title=title)
+        except ChartError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except OSError as exc:
+            fail(f"cannot write {chart_path}: {exc.strerror or exc}", EXIT_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_tables(result)
+    if chart_path is not None:
+        click.echo(f"chart written to {chart_path}", err=True)
+
+
+def _print_tables(result: Stats) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{result.consultation_id}[/]: {result.total} submissions")
+
+    def table(title: str, counts: tuple[Count, ...]) -> None:
+        t = Table(title=title, title_justify="left")
+        t.add_column("")
+        t.add_column("id", style="dim")
+        t.add_column("count", justify="right")
+        t.add_column("share", justify="right")
+        for c in counts:
+            share = f"{100 * c.count / result.total:.1f} %" if result.total else "–"
+            t.add_row(c.label, c.key, str(c.count), share)
+        console.print(t)
+
+    table("By call", result.by_call)
+    table("By stakeholder group", result.by_group)
+    table("By language", result.by_language)
+    table("By status", result.by_status)
+    t = Table(title="Campaigns (identical texts)", title_justify="left")
+    t.add_column("count", justify="right")
+    t.add_column("fingerprint", style="dim")
+    t.add_column("first title")
+    for campaign in result.campaigns:
+        t.add_row(str(campaign.count), campaign.fingerprint[:12], campaign.title or "")
+    if not result.campaigns:
+        t.add_row("0", "", "no text was sent more than once")
+    console.print(t)
