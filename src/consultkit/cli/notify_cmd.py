@@ -1,0 +1,203 @@
+"""``consultkit notify``: drain the outbox (once or watching), show its state, retry dead letters."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import click
+
+from consultkit.cli.common import EXIT_USAGE, clock_from, fail
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from consultkit.app import Consultkit
+    from consultkit.notify.dispatcher import Dispatcher, DispatchReport
+
+STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
+SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
+
+
+@contextlib.contextmanager
+def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
+    """The application on ``store_url`` with the ``--now`` clock; errors become one line."""
+    from consultkit.app import Consultkit
+    from consultkit.errors import ConfigError, ConsultkitError
+
+    try:
+        app = Consultkit.open(store_url, clock=clock_from(ctx))
+    except ConsultkitError as exc:
+        fail(str(exc), EXIT_USAGE)
+    try:
+        yield app
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except ConsultkitError as exc:
+        fail(str(exc))
+    finally:
+        app.close()
+
+
+def make_dispatcher(app: Consultkit, settings_path: str | None, batch: int) -> Dispatcher:
+    """A dispatcher for ``app``'s store with the configured channels and retry policy."""
+    from consultkit.notify.dispatcher import Dispatcher
+    from consultkit.notify.settings import build_notifiers, load_settings
+    from consultkit.windows import to_utc
+
+    settings = load_settings(settings_path)
+    return Dispatcher(
+        store=app.store,
+        notifiers=build_notifiers(app.host, settings),
+        address_channel=settings.address_channel,
+        backoff=settings.backoff,
+        batch_size=batch,
+        now=lambda: to_utc(app.clock.now()),
+    )
+
+
+def _summary(report: DispatchReport) -> str:
+    return (
+        f"routed {report.routed} event(s); delivered {report.delivered}, "
+        f"retrying {report.retried}, dead {report.dead}"
+        + (f", {report.lost_claims} taken over by another worker" if report.lost_claims else "")
+    )
+
+
+@click.group()
+def notify() -> None:
+    """Send pending notifications from the outbox and inspect what is pending or dead."""
+
+
+@notify.command()
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--settings", "settings_path", metavar="FILE", help=SETTINGS_HELP)
+@click.option("--watch", is_flag=True, help="Keep going until interrupted (Ctrl-C exits cleanly).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=2.0,
+    show_default=True,
+    help="Seconds between drains with --watch.",
+)
+@click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    store_url: str | None,
+    settings_path: str | None,
+    watch: bool,
+    interval: float,
+    batch: int,
+) -> None:
+    """Route new events and send every due delivery once (or keep watching)."""
+    import signal
+    import threading
+
+    with opened(ctx, store_url) as app:
+        dispatcher = make_dispatcher(app, settings_path, batch)
+        try:
+            if not watch:
+                click.echo(_summary(dispatcher.drain()))
+                return
+            stop = threading.Event()
+
+            def interrupted(_signum: int, _frame: object) -> None:
+                stop.set()
+
+            # SIGINT/SIGTERM only set the flag: the batch in flight finishes and records
+            # its outcomes before the watcher exits.
+            previous = {
+                sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            try:
+                click.echo(f"watching the outbox every {interval:g}s; Ctrl-C to stop", err=True)
+                total = dispatcher.watch(
+                    stop, interval=interval, on_drain=lambda r: click.echo(_summary(r))
+                )
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+            click.echo(f"stopped; in total {_summary(total)}")
+        finally:
+            dispatcher.close()
+
+
+@notify.command()
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option(
+    "--show",
+    type=click.Choice(["pending", "claimed", "dead", "done"]),
+    default=None,
+    help="Also list deliveries in this state.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.pass_context
+def status(ctx: click.Context, store_url: str | None, show: str | None, limit: int) -> None:
+    """Count deliveries by state: pending, claimed, done, dead (and list some)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from consultkit.store import DeliveryStatus
+
+    console = Console()
+    with opened(ctx, store_url) as app:
+        counts = app.store.delivery_counts()
+        unrouted = len(app.store.unrouted_events(10_000))
+        table = Table(title="notifications")
+        table.add_column("state")
+        table.add_column("deliveries", justify="right")
+        table.add_row("unrouted events", str(unrouted))
+        for state in DeliveryStatus:
+            table.add_row(str(state), str(counts.get(state, 0)))
+        console.print(table)
+        if show:
+            rows = app.store.list_deliveries(DeliveryStatus(show), limit)
+            listing = Table(title=f"{show} deliveries")
+            for name in (
+                "id",
+                "event",
+                "kind",
+                "channel",
+                "recipient",
+                "attempts",
+                "next",
+                "error",
+            ):
+                listing.add_column(name, overflow="fold")
+            for d in rows:
+                listing.add_row(
+                    d.id,
+                    d.event.id,
+                    d.event.kind,
+                    d.channel,
+                    d.recipient,
+                    str(d.attempts),
+                    d.next_attempt_at.isoformat(timespec="seconds"),
+                    d.last_error or "",
+                )
+            console.print(listing)
+
+
+@notify.command()
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--all", "all_dead", is_flag=True, help="Retry every dead delivery.")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.pass_context
+def retry(
+    ctx: click.Context, delivery_ids: tuple[str, ...], all_dead: bool, store_url: str | None
+) -> None:
+    """Make dead deliveries pending again (the ids listed, or --all)."""
+    from consultkit.windows import to_utc
+
+    if bool(delivery_ids) == all_dead:
+        fail("give delivery ids (see `consultkit notify status --show dead`) or --all", EXIT_USAGE)
+    with opened(ctx, store_url) as app:
+        count = app.store.retry_dead(
+            None if all_dead else list(delivery_ids), to_utc(app.clock.now())
+        )
+        click.echo(f"{count} dead deliver{'y' if count == 1 else 'ies'} pending again")
+        if delivery_ids and count < len(delivery_ids):
+            fail(f"{len(delivery_ids) - count} of the ids given are not dead deliveries")

@@ -1,0 +1,74 @@
+"""``consultkit remind CONFIG``: enqueue the reminders and clock events due now (safe under cron)."""
+
+from __future__ import annotations
+
+import click
+
+from consultkit.cli.common import load_or_exit
+from consultkit.cli.notify_cmd import STORE_HELP, opened
+
+
+@click.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option(
+    "--catch-up",
+    "catch_up_hours",
+    type=click.FloatRange(min=0),
+    default=48.0,
+    show_default=True,
+    help="Announce openings and closings at most this many hours late.",
+)
+@click.option(
+    "--upcoming",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Also list this many reminders still to come.",
+)
+@click.pass_context
+def remind(
+    ctx: click.Context, config: str, store_url: str | None, catch_up_hours: float, upcoming: int
+) -> None:
+    """Enqueue due reminders and phase/call opened/closed events; running twice adds nothing."""
+    import datetime as dt
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from consultkit.notify.reminders import due_events, upcoming_reminders
+    from consultkit.windows import to_utc
+
+    consultation = load_or_exit(config)
+    with opened(ctx, store_url) as app:
+        now = to_utc(app.clock.now())
+        events = due_events(consultation, now, catch_up=dt.timedelta(hours=catch_up_hours))
+        added = app.store.enqueue_events(events)
+        click.echo(
+            f"{added} new event(s) enqueued ({len(events) - added} already enqueued before);"
+            " send them with `consultkit notify run`"
+        )
+        console = Console()
+        if events:
+            table = Table(title="due now")
+            for name in ("kind", "item", "for", "key"):
+                table.add_column(name, overflow="fold")
+            for e in events:
+                item = e.payload.get("item", {})
+                table.add_row(
+                    e.kind, str(item.get("ref", "")), str(item.get("at", "")), e.dedupe_key or ""
+                )
+            console.print(table)
+        coming = upcoming_reminders(consultation, now)[:upcoming]
+        if coming:
+            table = Table(title="next reminders")
+            for name in ("due at (UTC)", "reminder", "before", "anchor at (UTC)"):
+                table.add_column(name)
+            for due_at, item in coming:
+                table.add_row(
+                    due_at.strftime("%Y-%m-%d %H:%M"),
+                    item.reminder.id,
+                    str(item.before),
+                    item.anchor_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            console.print(table)

@@ -1,0 +1,146 @@
+"""Where notification settings come from: environment variables and an optional TOML file.
+
+Channel settings stay out of the consultation file on purpose: the consultation file is
+the organiser's public description of a process, while SMTP passwords and webhook secrets
+are deployment secrets. Two sources, the environment winning over the file:
+
+* ``CONSULTKIT_NOTIFY_SETTINGS=PATH`` (or ``--settings PATH``): a TOML file such as::
+
+      channels = ["email", "webhook"]      # enabled channels (default: ["log"])
+      max_attempts = 8                     # back-off policy
+      base_seconds = 30
+      cap_seconds = 3600
+
+      [email]                              # one table per channel, keys in lower case
+      host = "127.0.0.1"
+      port = 8025
+
+* ``CONSULTKIT_NOTIFY_CHANNELS=email,webhook`` and ``CONSULTKIT_<CHANNEL>_<KEY>=value``
+  (``CONSULTKIT_EMAIL_HOST``, ``CONSULTKIT_WEBHOOK_SECRET``…), plus
+  ``CONSULTKIT_NOTIFY_MAX_ATTEMPTS``, ``_BASE_SECONDS`` and ``_CAP_SECONDS``.
+
+People known by address (submitters, organisers) are reached on ``email`` when it is
+enabled, else on the first enabled channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from consultkit.errors import ConfigError, Problem
+from consultkit.notify.backoff import Backoff
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from consultkit.notify.channels import Notifier
+    from consultkit.plugins import PluginHost
+
+SETTINGS_ENV = "CONSULTKIT_NOTIFY_SETTINGS"
+CHANNELS_ENV = "CONSULTKIT_NOTIFY_CHANNELS"
+
+
+@attrs.frozen(kw_only=True)
+class NotifySettings:
+    """Enabled channels, each channel's settings, and the retry policy."""
+
+    channels: tuple[str, ...] = ("log",)
+    channel_settings: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    backoff: Backoff = attrs.field(factory=Backoff)
+
+    @property
+    def address_channel(self) -> str:
+        """The channel for people known by e-mail address."""
+        return "email" if "email" in self.channels else self.channels[0]
+
+    def settings_for(self, channel: str) -> Mapping[str, str]:
+        return self.channel_settings.get(channel, {})
+
+
+def _problem(file: str, path: str, message: str) -> ConfigError:
+    return ConfigError([Problem(path=path, message=message, file=file)])
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> NotifySettings:
+    """Read the settings file (if any) and the environment; raises ``ConfigError`` if wrong."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    file = str(path or env.get(SETTINGS_ENV, "") or "")
+    if file:
+        try:
+            data = tomllib.loads(Path(file).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise _problem(file, "", f"cannot read the settings file: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise _problem(file, "", f"not valid TOML: {exc}") from None
+    channels_value: Any = data.get("channels", ["log"])
+    if env.get(CHANNELS_ENV, "").strip():
+        channels_value = [c.strip() for c in env[CHANNELS_ENV].split(",") if c.strip()]
+    if (
+        not isinstance(channels_value, list)
+        or not channels_value
+        or not all(isinstance(c, str) and c for c in channels_value)
+    ):
+        raise _problem(file or CHANNELS_ENV, "channels", 'write a list such as ["email"]')
+    channels = tuple(dict.fromkeys(c.lower() for c in channels_value))
+    per_channel: dict[str, dict[str, str]] = {}
+    for channel in channels:
+        table = data.get(channel, {})
+        if not isinstance(table, dict):
+            raise _problem(file, channel, "must be a table of settings")
+        values = {str(k).lower(): str(v) for k, v in table.items()}
+        prefix = f"CONSULTKIT_{channel.upper().replace('-', '_')}_"
+        for key, value in env.items():
+            if key.startswith(prefix):
+                values[key.removeprefix(prefix).lower()] = value
+        per_channel[channel] = values
+
+    def number(key: str, default: float) -> float:
+        raw = env.get(f"CONSULTKIT_NOTIFY_{key.upper()}", data.get(key, default))
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise _problem(file or "environment", key, f"must be a number, not {raw!r}") from None
+        if value <= 0:
+            raise _problem(file or "environment", key, "must be positive")
+        return value
+
+    backoff = Backoff(
+        max_attempts=int(number("max_attempts", 8)),
+        base=dt.timedelta(seconds=number("base_seconds", 30)),
+        cap=dt.timedelta(seconds=number("cap_seconds", 3600)),
+    )
+    return NotifySettings(channels=channels, channel_settings=per_channel, backoff=backoff)
+
+
+def build_notifiers(host: PluginHost, settings: NotifySettings) -> dict[str, Notifier]:
+    """One notifier per enabled channel, from the factories plugins registered.
+
+    Raises ``ConfigError`` naming the channel when no plugin provides it or its settings
+    are refused by the plugin.
+    """
+    factories = host.notifier_factories()
+    notifiers: dict[str, Notifier] = {}
+    for channel in settings.channels:
+        factory = factories.get(channel)
+        if factory is None:
+            known = ", ".join(sorted(factories)) or "none"
+            raise _problem(
+                CHANNELS_ENV,
+                channel,
+                f"no plugin provides channel {channel!r} (installed: {known});"
+                " install its plugin (e.g. consultkit-smtp for email)",
+            )
+        try:
+            notifiers[channel] = factory(settings.settings_for(channel))
+        except ValueError as exc:
+            raise _problem(f"CONSULTKIT_{channel.upper()}_*", channel, str(exc)) from None
+    return notifiers
