@@ -31,7 +31,13 @@ def plugins(output_format: str) -> None:
         infos = host.plugin_infos()
     except PluginError as exc:
         fail(str(exc), EXIT_REFUSED)
-    problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in host.failures]
+    failures = list(host.failures)
+    for collect in (host.store_factories, host.notifier_factories, host.exporters, host.commands):
+        try:
+            collect()
+        except PluginError as exc:  # a clash or a bad registration: show it, keep listing
+            failures.append(exc)
+    problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in failures]
     if output_format == "json":
         document = {
             "plugins": [

@@ -1,0 +1,1 @@
+"""Sample plugins the plugin-host tests load (each module is one plugin)."""
