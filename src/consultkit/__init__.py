@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from consultkit._version import __version__
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
+    "consultkit.app": ("Consultkit", "ImportProblem", "ImportReport", "SubmissionRecord"),
     "consultkit.checks": ("CheckWarning", "check_consultation"),
     "consultkit.clock": ("Clock", "FixedClock", "SystemClock", "parse_instant"),
     "consultkit.config": (
@@ -77,6 +78,27 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "phases_at",
         "phases_in_order",
     ),
+    "consultkit.submissions": (
+        "Actor",
+        "ActorRole",
+        "Consent",
+        "Draft",
+        "DuplicateGroup",
+        "HistoryEntry",
+        "Provenance",
+        "Receipt",
+        "Submission",
+        "SubmissionRules",
+        "SubmissionStatus",
+        "Submitter",
+        "check_submission",
+        "duplicate_groups",
+        "fingerprint",
+        "normalize_tag",
+        "normalize_tracking_number",
+        "plan_transition",
+        "public_status",
+    ),
     "consultkit.text": ("UN_LANGUAGES", "Localized", "Text"),
     "consultkit.timeline": ("build_timeline",),
     "consultkit.windows": (
@@ -114,6 +136,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from consultkit.app import Consultkit, ImportProblem, ImportReport, SubmissionRecord
     from consultkit.checks import CheckWarning, check_consultation
     from consultkit.clock import Clock, FixedClock, SystemClock, parse_instant
     from consultkit.config import (
@@ -177,6 +200,27 @@ if TYPE_CHECKING:
         open_calls,
         phases_at,
         phases_in_order,
+    )
+    from consultkit.submissions import (
+        Actor,
+        ActorRole,
+        Consent,
+        Draft,
+        DuplicateGroup,
+        HistoryEntry,
+        Provenance,
+        Receipt,
+        Submission,
+        SubmissionRules,
+        SubmissionStatus,
+        Submitter,
+        check_submission,
+        duplicate_groups,
+        fingerprint,
+        normalize_tag,
+        normalize_tracking_number,
+        plan_transition,
+        public_status,
     )
     from consultkit.text import UN_LANGUAGES, Localized, Text
     from consultkit.timeline import build_timeline
