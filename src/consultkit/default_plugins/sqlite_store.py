@@ -462,7 +462,10 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {self.url}: {exc}") from exc
+            raise StoreError(
+                f"cannot open {self.url}: {exc}; check that it is a consultkit SQLite "
+                "database on a local disk, or choose another path"
+            ) from exc
         return conn
 
     @contextlib.contextmanager
