@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
@@ -40,6 +40,10 @@ class UnknownFormatError(ConsultkitError, LookupError):
     """No exporter is registered for the format asked for."""
 
 
+def _kinds(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 @attrs.frozen(kw_only=True)
 class ExportOptions:
     """What to export and for whom.
@@ -54,7 +58,7 @@ class ExportOptions:
     """
 
     language: str | None = None
-    only: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    only: frozenset[str] = attrs.field(default=frozenset(), converter=_kinds)
     group: str | None = None
     now: dt.datetime | None = None
     feed_url: str | None = None

@@ -262,6 +262,24 @@ def window_fingerprint(window: AnyWindow) -> str:
     return f"unscheduled {window.zone}"
 
 
+def describe_time(fingerprint: str | None) -> str:
+    """A short human form of a :func:`window_fingerprint` (for history tables and messages)."""
+    if not fingerprint:
+        return "-"
+    kind, *rest = fingerprint.split(" ")
+    if kind == "exact" and len(rest) == 3:
+        start, end = (v.replace("T", " ")[:16] for v in rest[:2])
+        return f"{start} – {end} UTC"
+    if kind in ("days", "months") and len(rest) == 3:
+        return rest[0] if rest[0] == rest[1] else f"{rest[0]} – {rest[1]}"
+    if kind == "deadline" and len(rest) == 4:
+        day, rule, time, _ = rest
+        return f"{day} {time}" if time != "-" else f"{day} ({rule})"
+    if kind == "unscheduled":
+        return "unscheduled"
+    return fingerprint
+
+
 def place_fingerprint(place: Place | None) -> str:
     """A canonical string for a place (venue, room, address, online link)."""
     if place is None:
