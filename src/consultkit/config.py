@@ -527,10 +527,11 @@ def make_converter() -> cattrs.Converter:
     values (dates, times, strings, tables), omitting fields left at their default.
     """
     converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
-    # Predicates, not classes: a class hook would also catch str/int subclasses (enums).
-    converter.register_structure_hook_func(lambda cls: cls is str, _structure_str)
-    converter.register_structure_hook_func(lambda cls: cls is int, _structure_int)
-    converter.register_structure_hook_func(lambda cls: cls is bool, _structure_bool)
+    # Class hooks (the converter's own str/int/bool hooks are class hooks too, and would win
+    # over predicates); the enums below get their own, more specific, class hooks.
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_structure_hook(dt.time, _structure_time)
     converter.register_structure_hook(dt.datetime, _structure_instant)

@@ -1,0 +1,243 @@
+"""Bad consultation files: one clear, located message per problem, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from consultkit.config import load_consultation, loads_consultation
+from consultkit.errors import ConfigError, Problem
+
+HEAD = """\
+id = "c"
+zone = "Europe/Zurich"
+languages = ["en"]
+title = { en = "T" }
+
+[[groups]]
+id = "governments"
+name = { en = "Governments" }
+"""
+
+
+def problems(text: str) -> list[Problem]:
+    with pytest.raises(ConfigError) as caught:
+        loads_consultation(text, file="c.toml")
+    assert caught.value.problems
+    return list(caught.value.problems)
+
+
+def one(text: str) -> Problem:
+    found = problems(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def phase(window: str, extra: str = "") -> str:
+    return (
+        HEAD
+        + f"""
+[[phases]]
+id = "p1"
+ordinal = 1
+title = {{ en = "P" }}
+window = {window}
+{extra}"""
+    )
+
+
+def test_a_minimal_file_loads() -> None:
+    consultation = loads_consultation(HEAD)
+    assert consultation.id == "c"
+    assert consultation.groups[0].id == "governments"
+
+
+def test_unknown_zone_suggests_the_iana_name() -> None:
+    problem = one(HEAD.replace("Europe/Zurich", "Europe/Geneva"))
+    assert problem.path == "zone"
+    assert problem.line == 2
+    assert "unknown time zone 'Europe/Geneva'" in problem.message
+    assert problem.hint is not None and "Europe/Zurich" in problem.hint
+    assert str(problem).startswith("c.toml:2: zone: unknown time zone")
+
+
+def test_end_before_start_names_the_end_field_and_its_line() -> None:
+    problem = one(
+        phase('{ kind = "exact", start = 2019-06-04T17:00:00, end = 2019-06-04T16:00:00 }')
+    )
+    assert problem.path == "phases[0].window.end"
+    assert problem.line == 14
+    assert "ends before it starts" in problem.message
+
+
+def test_window_tables_report_the_line_of_the_bad_key() -> None:
+    text = (
+        HEAD
+        + """
+[[phases]]
+id = "p1"
+ordinal = 1
+title = { en = "P" }
+window = { kind = "unscheduled" }
+
+[[phases]]
+id = "p2"
+ordinal = 2
+title = { en = "Q" }
+
+[phases.window]
+kind = "days"
+first = 2019-11-29
+last = 2019-11-25
+"""
+    )
+    problem = one(text)
+    assert problem.path == "phases[1].window.last"
+    assert problem.line == 24
+    # Both problems are reported when phases[0] is wrong too.
+    text = text.replace('window = { kind = "unscheduled" }', "window = 3", 1)
+    paths = {p.path for p in problems(text)}
+    assert paths == {"phases[0].window", "phases[1].window.last"}
+
+
+def test_unknown_stakeholder_group_in_a_call() -> None:
+    text = (
+        HEAD
+        + """
+[[calls]]
+id = "k"
+kind = "contribution"
+title = { en = "K" }
+groups = ["governments", "goverments2"]
+"""
+    )
+    problem = one(text)
+    assert problem.path == "calls[0].groups[1]"
+    assert "unknown stakeholder group 'goverments2'" in problem.message
+    assert problem.hint == "did you mean 'governments'?"
+    assert problem.line == 14
+
+
+def test_a_date_that_does_not_exist_is_a_toml_error_with_line() -> None:
+    problem = one(phase('{ kind = "days", first = 2020-02-30, last = 2020-03-01 }'))
+    assert problem.line == 14
+    assert "not valid TOML" in problem.message
+    assert problem.hint is not None and "30 February" in problem.hint
+
+
+def test_a_time_in_the_spring_gap_is_refused() -> None:
+    problem = one(
+        phase('{ kind = "exact", start = 2020-03-29T02:30:00, end = 2020-03-29T04:00:00 }')
+    )
+    assert problem.path == "phases[0].window.start"
+    assert "does not exist in Europe/Zurich" in problem.message
+
+
+def test_a_time_in_the_autumn_fold_asks_for_an_offset() -> None:
+    text = phase('{ kind = "exact", start = 2019-10-27T02:30:00, end = 2019-10-27T04:00:00 }')
+    problem = one(text)
+    assert problem.path == "phases[0].window.start"
+    assert "happens twice" in problem.message
+    assert problem.hint is not None and "+02:00" in problem.hint
+    fixed = loads_consultation(text.replace("02:30:00,", "02:30:00+01:00,"))
+    start = fixed.phases[0].window.earliest()
+    assert start == dt.datetime(2019, 10, 27, 1, 30, tzinfo=dt.UTC)
+
+
+def test_duplicate_ids() -> None:
+    text = (
+        phase('{ kind = "unscheduled" }')
+        + """
+[[phases]]
+id = "p1"
+ordinal = 2
+title = { en = "Again" }
+window = { kind = "unscheduled" }
+"""
+    )
+    problem = one(text)
+    assert problem.path == "phases[1].id"
+    assert "duplicate id 'p1'" in problem.message
+    assert problem.line == 17
+
+
+def test_unknown_keys_suggest_close_matches() -> None:
+    found = problems('websit = "https://example.org"\n' + HEAD)
+    assert [(p.path, p.message, p.hint) for p in found] == [
+        ("websit", "unknown key 'websit'", "did you mean 'website'?")
+    ]
+    assert found[0].line == 1
+    found = problems(phase('{ kind = "days", first = 2020-01-01, lst = 2020-01-02 }'))
+    assert [(p.path, p.hint) for p in found] == [
+        ("phases[0].window.lst", "did you mean 'last'?"),
+        ("phases[0].window.last", "add last = …"),
+    ]
+
+
+def test_unknown_window_kind_and_enum_values_suggest() -> None:
+    problem = one(phase('{ kind = "day", first = 2020-01-01, last = 2020-01-02 }'))
+    assert problem.path == "phases[0].window.kind"
+    assert problem.hint == "did you mean 'days'?"
+    problem = one(phase('{ kind = "unscheduled" }', 'status = "canceled"'))
+    assert problem.path == "phases[0].status"
+    assert problem.hint is not None and "did you mean 'cancelled'?" in problem.hint
+
+
+def test_wrong_types_are_not_coerced() -> None:
+    text = HEAD.replace('id = "c"', "id = 7").replace('languages = ["en"]', 'languages = "en"')
+    found = {p.path: p.message for p in problems(text)}
+    assert found["id"].startswith("expected a string, got an integer")
+    assert found["languages"].startswith("expected an array, got a string")
+
+
+def test_missing_required_fields() -> None:
+    found = problems('id = "c"\n')
+    assert {p.path for p in found} == {"zone", "languages", "title"}
+    assert all(p.message == "required field is missing" for p in found)
+
+
+def test_references_to_phases_calls_and_anchors() -> None:
+    text = (
+        phase('{ kind = "days", first = 2020-01-01, last = 2020-01-02 }')
+        + """
+[[calls]]
+id = "k"
+kind = "contribution"
+title = { en = "K" }
+opens_with = "p2"
+closes_with = "p1"
+
+[[reminders]]
+id = "r"
+anchor = "call:kk"
+before = ["P1D"]
+"""
+    )
+    found = {p.path: p for p in problems(text)}
+    assert set(found) == {"calls[0].opens_with", "calls[0].closes_with", "reminders[0].anchor"}
+    assert "has no deadline" in found["calls[0].closes_with"].message
+    assert found["reminders[0].anchor"].hint == "did you mean 'k'?"
+
+
+def test_syntax_errors_carry_line_and_column() -> None:
+    problem = one('id = "c"\nzone = \n')
+    assert problem.line == 2
+    assert "column" in problem.message
+
+
+def test_files_that_do_not_exist_or_are_not_utf8(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_consultation(tmp_path / "missing.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('id = "c"\ntitle = { en = "Caf\xe9" }\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_consultation(bad)
+    assert caught.value.problems[0].line == 2
+    assert "UTF-8" in caught.value.problems[0].message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = 'extra = 1\nissued = "2019-05-31"\n' + HEAD.replace("Europe/Zurich", "Mars/Olympus")
+    assert {p.path for p in problems(text)} == {"zone", "extra", "issued"}
