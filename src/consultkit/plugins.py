@@ -468,7 +468,9 @@ class PluginHost:
             current[0] = "(hook wrappers)"
             return self._each(hook_name, {"register": register})
         results: list[tuple[str, Any, BaseException | None]] = []
-        for impl in impls:
+        # Registration order (defaults first, unlike event calls): the plugin that came
+        # first keeps a name, and a clash is blamed on the newcomer.
+        for impl in reversed(impls):
             current[0] = impl.plugin
             try:
                 impl.function(*[register for _ in impl.argnames])
