@@ -71,7 +71,9 @@ def server() -> Iterator[str]:
     Receiver.received = []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
