@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_hooks.py"
 
