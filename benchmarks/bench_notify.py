@@ -21,13 +21,16 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consultkit import DeliveryResult
 from consultkit.default_plugins.sqlite_store import open_sqlite
 from consultkit.notify.dispatcher import Dispatcher
 from consultkit.store import Delivery, DeliveryStatus, OutboxEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TARGET = 0.5
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -16,6 +14,10 @@ from consultkit.default_plugins.sqlite_store import open_sqlite
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.dispatcher import Dispatcher
 from consultkit.store import Delivery, DeliveryStatus, OutboxEvent, Store, Subscription
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 

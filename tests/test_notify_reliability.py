@@ -1,10 +1,9 @@
-"""Reliability: a failing channel loses nothing, a killed dispatcher redelivers, two never share a batch."""
+"""Reliability: failing channels lose nothing, killed dispatchers redeliver, no shared batch."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -237,4 +236,4 @@ def test_threads_on_separate_connections_share_nothing(tmp_path: Path) -> None:
     assert len(ids) == 200 and len(set(ids)) == 200
     assert json.dumps(store.delivery_counts()[DeliveryStatus.DONE]) == "200"
     store.close()
-    assert os.path.exists(tmp_path / "ck.sqlite")
+    assert (tmp_path / "ck.sqlite").exists()

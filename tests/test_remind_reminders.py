@@ -1,4 +1,4 @@
-"""Reminders and clock events from the WSIS 2020 example: due once, never twice, moved with the item."""
+"""WSIS 2020 reminders and clock events: due once, never twice, moved with the item."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``consultkit notify``: drain the outbox (once or watching), show its state, retry dead letters."""
+"""``consultkit notify``: drain the outbox (once or watching), show it, retry dead letters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``consultkit remind CONFIG``: enqueue the reminders and clock events due now (safe under cron)."""
+"""``consultkit remind CONFIG``: enqueue reminders and clock events due now (cron-safe)."""
 
 from __future__ import annotations
 
