@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
 from consultkit.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXAMPLE = "examples/wsis2020/consultation.toml"
 
@@ -83,7 +86,7 @@ def test_timeline_refuses_bad_options_cleanly() -> None:
         (["--lang", "xx-zz"], "unknown language"),
         (["--at", "2020-01-01"], "has no offset"),
     ]:
-        code, out, err = run("timeline", EXAMPLE, *args)
+        code, _out, err = run("timeline", EXAMPLE, *args)
         assert code == 2, args
         assert err.startswith("error: ") and message in err
         assert "Traceback" not in err

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from consultkit.config import load_consultation, loads_consultation
 from consultkit.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HEAD = """\
 id = "c"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import pendulum
 import pytest
 
 from consultkit.checks import check_consultation
 from consultkit.config import load_consultation, loads_consultation
-from consultkit.model import Consultation
 from consultkit.queries import (
     CallState,
     call_state,
@@ -18,6 +19,9 @@ from consultkit.queries import (
     open_calls,
     phases_at,
 )
+
+if TYPE_CHECKING:
+    from consultkit.model import Consultation
 
 
 @pytest.fixture(scope="module")

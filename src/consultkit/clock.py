@@ -45,8 +45,8 @@ def parse_instant(text: str) -> pendulum.DateTime:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
-            f"not an instant {text!r}: write ISO 8601 with an offset, e.g. 2020-02-03T23:59:59+01:00"
-            " or 2020-02-03T22:59:59Z"
+            f"not an instant {text!r}: write ISO 8601 with an offset, e.g."
+            " 2020-02-03T23:59:59+01:00 or 2020-02-03T22:59:59Z"
         ) from None
     if value.tzinfo is None:
         raise ValueError(

@@ -6,9 +6,12 @@ do*; the command line prints them without a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class ConsultkitError(Exception):

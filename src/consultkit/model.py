@@ -6,15 +6,17 @@ with :func:`attrs.evolve`, query it with :mod:`consultkit.queries`.
 
 from __future__ import annotations
 
-import datetime as dt
+# The annotations below are resolved at run time by cattrs (config.py), so the names they
+# use must be importable here, not only under TYPE_CHECKING.
+import datetime as dt  # noqa: TC003
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping  # noqa: TC003
 from typing import TypeVar
 
 import attrs
 
 from consultkit.text import Text
-from consultkit.windows import AnyWindow, Deadline
+from consultkit.windows import AnyWindow, Deadline  # noqa: TC001
 
 _EMPTY = Text({})
 

@@ -6,7 +6,8 @@ A missing translation never raises: :meth:`Text.get` falls back and says that it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+# Mapping is resolved at run time (cattrs reads the annotations of Text), so it stays here.
+from collections.abc import Iterable, Mapping  # noqa: TC003
 
 import attrs
 

@@ -65,7 +65,9 @@ def check_zone(name: str) -> str:
     return name
 
 
-def localize(naive: dt.datetime, zone: str, *, offset: dt.timedelta | None = None) -> pendulum.DateTime:
+def localize(
+    naive: dt.datetime, zone: str, *, offset: dt.timedelta | None = None
+) -> pendulum.DateTime:
     """Attach ``zone`` to a wall-clock time, refusing times that DST makes impossible.
 
     A time in a DST gap raises :class:`LocalTimeError`. A time in a fold (it happens twice)
@@ -137,8 +139,12 @@ def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
 class Month:
     """A calendar month, for windows known only to the month."""
 
-    year: int = attrs.field(validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(9998)))
-    month: int = attrs.field(validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(12)))
+    year: int = attrs.field(
+        validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(9998))
+    )
+    month: int = attrs.field(
+        validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(12))
+    )
 
     @classmethod
     def parse(cls, text: str) -> Month:
@@ -398,5 +404,3 @@ def sort_key(window: AnyWindow) -> tuple[int, float]:
     """Order windows by earliest start; unscheduled ones go last."""
     earliest = window.earliest()
     return (1, 0.0) if earliest is None else (0, earliest.timestamp())
-
-

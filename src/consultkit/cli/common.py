@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from consultkit.clock import Clock
     from consultkit.model import Consultation
 
