@@ -149,9 +149,10 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """A :class:`Draft` from a flat row (CSV, JSON lines): the import and API shape.
 
     Keys: ``call`` (or ``call_id``), ``name``, ``email``, ``group``, ``organisation``,
-    ``country`` (the ``submitter_*`` names of an export work too), ``title``, ``body``, ``language``, ``tags`` (a list or comma-separated
-    text), ``attachments`` (likewise), ``consent_publish_text``, ``consent_publish_name``,
-    ``consent_publish_organisation`` (yes/no). Raises ``ValueError``/``KeyError`` naming
+    ``country`` (the ``submitter_*`` names of an export work too), ``title``, ``body``,
+    ``language``, ``tags`` (a list or comma-separated text), ``attachments`` (likewise),
+    ``consent_publish_text``, ``consent_publish_name``, ``consent_publish_organisation``
+    (yes/no). Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
     call = row.get("call_id") or row.get("call")
