@@ -68,9 +68,12 @@ class KeyLocator:
             assign = _ASSIGN.match(line)
             if assign is None:
                 continue
-            key = ".".join(_split_key(assign.group(1)))
-            path = f"{prefix}.{key}" if prefix else key
-            locator._record(path, number)
+            parts = _split_key(assign.group(1))
+            for end in range(1, len(parts) + 1):
+                # A dotted key (title.en = …) also writes its parent tables on this line.
+                key = ".".join(parts[:end])
+                path = f"{prefix}.{key}" if prefix else key
+                locator._record(path, number)
             rest = line[assign.end() :]
             if rest.startswith("{"):
                 locator._inline(path, rest, number)
