@@ -92,3 +92,16 @@ def test_check_language() -> None:
     assert check_language("pt-BR") == "pt-BR"
     with pytest.raises(ValueError, match="unknown language"):
         check_language("xx-zz")
+
+
+def test_text_falls_back_and_says_so() -> None:
+    from consultkit.text import Text
+
+    text = Text({"es": "Sala A", "en": "Room A"})
+    assert text.get("es").text == "Sala A" and not text.get("es").is_fallback
+    fallback = text.get("fr")
+    assert (fallback.text, fallback.language, fallback.is_fallback) == ("Room A", "en", True)
+    assert text.get("es-419").text == "Sala A"
+    assert text.get("ar", fallbacks=("es",)).language == "es"
+    assert Text({"zh": "A"}).get("ru").language == "zh"
+    assert not Text({})
