@@ -239,17 +239,22 @@ def write_csv(
     writer.writerow(columns)
     count = 0
     prefixes = FORMULA_PREFIXES
+    quote = NEUTRALISING_PREFIX
+    in_order: bool | None = None
     for row in rows:
-        cells = []
-        for column in columns:
-            value = row[column]
-            # Inline the common case (a plain string) because this loop is the export's
-            # hot path; csv_cell handles every other type.
-            if value.__class__ is str:
-                cells.append(NEUTRALISING_PREFIX + value if value[:1] in prefixes else value)
-            else:
-                cells.append(csv_cell(value))
-        writer.writerow(cells)
+        if in_order is None:
+            # Rows built by full_row/public_row already hold their keys in column order;
+            # reading values() then skips one dict lookup per cell on the hot path.
+            in_order = tuple(row) == columns
+        values = row.values() if in_order else [row[c] for c in columns]
+        # The common case (a plain string) is inlined: this is the export's hot loop;
+        # csv_cell handles every other type.
+        writer.writerow(
+            [
+                (quote + v if v[:1] in prefixes else v) if v.__class__ is str else csv_cell(v)
+                for v in values
+            ]
+        )
         count += 1
         if on_row is not None:
             on_row()
