@@ -24,14 +24,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from consultkit.model import ItemStatus
-from consultkit.schedule import ScheduleItem
 from consultkit.windows import (
     CutoffRule,
     DayWindow,
@@ -41,6 +38,12 @@ from consultkit.windows import (
     Unscheduled,
     to_utc,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from pathlib import Path
+
+    from consultkit.schedule import ScheduleItem
 
 CRLF = b"\r\n"
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -247,7 +250,11 @@ def parse_with_ical(data: bytes) -> dict[str, Row]:
 def parse_with_vobject(data: bytes) -> dict[str, Row]:
     """Parse with ``vobject.readOne(validate=True)`` and check what vobject does not."""
     import vobject
+    import vobject.icalendar
 
+    # vobject keeps every VTIMEZONE it saw in a process-wide map keyed by TZID; forget them
+    # so this feed is read with its own rules, not those of a feed parsed before.
+    vars(vobject.icalendar)["__tzidMap"].clear()
     calendar = vobject.readOne(data.decode("utf-8"), validate=True)
     rows: dict[str, Row] = {}
     for event in getattr(calendar, "vevent_list", []):

@@ -213,7 +213,7 @@ def test_filters_only_and_group(wsis: Consultation) -> None:
     assert feed(c, group=group).count(b"BEGIN:VEVENT") == 6
     assert feed(c, group=wsis.groups[1].id).count(b"BEGIN:VEVENT") == 7
     # Filtered feeds are different calendars: their own UID and name.
-    cal_uid = [line for line in unfold(deadlines) if line.startswith("UID:")][0]
+    cal_uid = next(line for line in unfold(deadlines) if line.startswith("UID:"))
     assert cal_uid not in unfold(feed(wsis))
 
 

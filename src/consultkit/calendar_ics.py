@@ -346,7 +346,44 @@ def yearly_rules(zone: str, first_year: int, last_year: int) -> tuple[Observance
                 weekday=weekday,
             )
         )
+    # Start the rules at the first year they have held since (down to 1970), not at the
+    # calendar's own years: the VTIMEZONE then stays the same as the schedule grows, and a
+    # client that caches zones by TZID never meets events before its first onset.
+    year = first_year
+    while year > RULES_SINCE and _year_follows(zone, year - 1, rules):
+        year -= 1
+    if year < first_year:
+        rules = [_first_onset(zone, year, rule) for rule in rules]
     return tuple(sorted(rules, key=lambda r: r.start))
+
+
+RULES_SINCE = 1970
+
+
+def _year_follows(zone: str, year: int, rules: Sequence[Observance]) -> bool:
+    transitions = zone_transitions(zone, year, year)
+    if len(transitions) != len(rules):
+        return False
+    for rule in rules:
+        match = [t for t in transitions if (t[1], t[2]) == (rule.offset_from, rule.offset_to)]
+        if len(match) != 1:
+            return False
+        local = (match[0][0] + rule.offset_from).replace(tzinfo=None)
+        week, is_last = _week_of(local.date())
+        if (local.month, local.weekday(), local.time()) != (
+            rule.month,
+            rule.weekday,
+            rule.start.time(),
+        ) or ((not is_last) if rule.week == -1 else week != rule.week):
+            return False
+    return True
+
+
+def _first_onset(zone: str, year: int, rule: Observance) -> Observance:
+    for instant, off_from, off_to, name in zone_transitions(zone, year, year):
+        if (off_from, off_to) == (rule.offset_from, rule.offset_to):
+            return attrs.evolve(rule, start=(instant + off_from).replace(tzinfo=None), name=name)
+    raise AssertionError((zone, year, rule))  # pragma: no cover - _year_follows checked it
 
 
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -476,8 +513,8 @@ class IcsBuilder:
             # PUBLISH needs an ORGANIZER on every VEVENT (RFC 5546 §3.2.1): without a
             # contact address the feed has no METHOD at all, consistently.
             cal.add("METHOD", "PUBLISH")
-        name = self._name()
-        cal.add("NAME", name)
+        name = self._name().replace("\n", " ")  # a name is one line in every client
+        cal.add("NAME", vText(name))
         cal.add("X-WR-CALNAME", vText(name))  # X- names are vUnknown (unescaped) by default
         description = self._calendar_description(items)
         cal.add("DESCRIPTION", description)
