@@ -185,11 +185,24 @@ def _chart(stats: Stats, title: str) -> Any:
     config.width = 900
     config.height = max(300, 120 + 48 * len(groups))
     chart = pygal.HorizontalStackedBar(config)
+    # pygal names the chart with a random uuid; a fixed one makes the file reproducible.
+    chart.uuid = "consultkit-stats"
+    chart.add_xml_filter(_without_scripts)
     chart.x_labels = [g.label for g in groups]
     pairs = {(g, c): n for g, c, n in stats.by_group_and_call}
     for call in stats.by_call:
         chart.add(call.label, [pairs.get((g.key, call.key), 0) for g in groups])
     return chart
+
+
+def _without_scripts(root: Any) -> Any:
+    # pygal always embeds a <script> with its tooltip configuration; a chart for reports
+    # needs none, and a file without scripts is safe to open or embed anywhere.
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
 
 
 def chart_svg(stats: Stats, *, title: str) -> bytes:
