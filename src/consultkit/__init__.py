@@ -14,6 +14,7 @@ from consultkit._version import __version__
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
     "consultkit.app": ("Consultkit", "ImportProblem", "ImportReport", "SubmissionRecord"),
+    "consultkit.calendar_ics": ("build_calendar", "calendar_bytes"),
     "consultkit.checks": ("CheckWarning", "check_consultation"),
     "consultkit.clock": ("Clock", "FixedClock", "SystemClock", "parse_instant"),
     "consultkit.config": (
@@ -32,6 +33,14 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "StoreError",
         "TransitionError",
         "UnknownItemError",
+    ),
+    "consultkit.export": (
+        "ExportOptions",
+        "Exporter",
+        "PublishResult",
+        "UnknownFormatError",
+        "export_calendar",
+        "publish_schedule",
     ),
     "consultkit.hookspecs": ("hookimpl",),
     "consultkit.model": (
@@ -77,6 +86,16 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "open_calls",
         "phases_at",
         "phases_in_order",
+    ),
+    "consultkit.schedule": (
+        "ChangeKind",
+        "ItemChange",
+        "ScheduleItem",
+        "apply_snapshot",
+        "diff",
+        "item_uid",
+        "schedule_items",
+        "snapshot",
     ),
     "consultkit.submissions": (
         "Actor",
@@ -137,6 +156,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from consultkit.app import Consultkit, ImportProblem, ImportReport, SubmissionRecord
+    from consultkit.calendar_ics import build_calendar, calendar_bytes
     from consultkit.checks import CheckWarning, check_consultation
     from consultkit.clock import Clock, FixedClock, SystemClock, parse_instant
     from consultkit.config import (
@@ -155,6 +175,14 @@ if TYPE_CHECKING:
         StoreError,
         TransitionError,
         UnknownItemError,
+    )
+    from consultkit.export import (
+        Exporter,
+        ExportOptions,
+        PublishResult,
+        UnknownFormatError,
+        export_calendar,
+        publish_schedule,
     )
     from consultkit.hookspecs import hookimpl
     from consultkit.model import (
@@ -175,6 +203,16 @@ if TYPE_CHECKING:
     )
     from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
     from consultkit.plugins import PluginHost, PluginInfo
+    from consultkit.schedule import (
+        ChangeKind,
+        ItemChange,
+        ScheduleItem,
+        apply_snapshot,
+        diff,
+        item_uid,
+        schedule_items,
+        snapshot,
+    )
     from consultkit.store import (
         Delivery,
         DeliveryStatus,
