@@ -42,7 +42,9 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "export_calendar",
         "publish_schedule",
     ),
+    "consultkit.exports": ("export_submissions", "neutralise"),
     "consultkit.hookspecs": ("hookimpl",),
+    "consultkit.imports": ("ImportFileError", "ImportRow", "read_chunks"),
     "consultkit.model": (
         "Activity",
         "Call",
@@ -97,6 +99,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "schedule_items",
         "snapshot",
     ),
+    "consultkit.stats": ("Stats", "compute_stats"),
     "consultkit.submissions": (
         "Actor",
         "ActorRole",
@@ -184,7 +187,9 @@ if TYPE_CHECKING:
         export_calendar,
         publish_schedule,
     )
+    from consultkit.exports import export_submissions, neutralise
     from consultkit.hookspecs import hookimpl
+    from consultkit.imports import ImportFileError, ImportRow, read_chunks
     from consultkit.model import (
         Activity,
         Call,
@@ -213,6 +218,7 @@ if TYPE_CHECKING:
         schedule_items,
         snapshot,
     )
+    from consultkit.stats import Stats, compute_stats
     from consultkit.store import (
         Delivery,
         DeliveryStatus,
