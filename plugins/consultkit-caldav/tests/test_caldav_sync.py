@@ -1,0 +1,235 @@
+"""The CalDAV plugin against a real Radicale server started on loopback."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import http.client
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+import pytest
+from click.testing import CliRunner
+from consultkit_caldav import CalDAVClient, CalDAVError, build_resources, sync
+
+from consultkit import (
+    Consultation,
+    DayWindow,
+    PluginHost,
+    diff,
+    load_consultation,
+    schedule_items,
+)
+from consultkit.cli import cli
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "wsis2020" / "consultation.toml"
+USER = "secretariat"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@attrs.define
+class Server:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        token = base64.b64encode(f"{USER}:pw".encode()).decode()
+        try:
+            connection.request(method, path, body=body, headers={"Authorization": f"Basic {token}"})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("radicale")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--auth-type",
+            "none",
+            "--storage-filesystem-folder",
+            str(folder),
+            "--logging-level",
+            "error",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, "radicale exited"
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=0.2),
+            ):
+                break
+            assert time.monotonic() < deadline, "radicale did not start"
+            time.sleep(0.05)
+        yield Server(port=port, process=process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def collection(server: Server, request: pytest.FixtureRequest) -> CalDAVClient:
+    name = re.sub(r"[^a-z0-9]", "-", request.node.name.lower())
+    status, _ = server.request("MKCALENDAR", f"/{USER}/{name}/")
+    assert status == 201
+    return CalDAVClient(f"{server.url}/{USER}/{name}/", user=USER, password="pw")
+
+
+@pytest.fixture(scope="module")
+def wsis() -> Consultation:
+    return load_consultation(EXAMPLE)
+
+
+def sequences(client: CalDAVClient) -> dict[str, int]:
+    out = {}
+    for remote in client.list():
+        status, _, body = client.request("GET", remote.href)
+        assert status == 200
+        text = body.decode()
+        uid = re.search(r"^UID:(.+?)\r?$", text, re.MULTILINE)
+        seq = re.search(r"^SEQUENCE:(\d+)\r?$", text, re.MULTILINE)
+        assert uid is not None
+        out[uid.group(1)] = int(seq.group(1)) if seq else 0
+    return out
+
+
+def test_resources_are_single_events_with_their_timezones(wsis: Consultation) -> None:
+    resources = build_resources(wsis, language="en")
+    assert len(resources) == 7
+    for resource in resources:
+        assert resource.body.count(b"BEGIN:VEVENT") == 1
+        assert b"METHOD" not in resource.body
+        assert f"UID:{resource.uid}".encode() in resource.body
+        timed = b"TZID=Europe/Zurich" in resource.body
+        assert (b"BEGIN:VTIMEZONE" in resource.body) == timed
+    assert build_resources(wsis, language="en") == resources  # deterministic
+
+
+def test_first_sync_creates_then_nothing_changes(
+    wsis: Consultation, collection: CalDAVClient
+) -> None:
+    report = sync(collection, wsis, language="en")
+    assert len(report.created) == 7 and not report.updated and not report.deleted
+    before = {r.uid: r.etag for r in collection.list()}
+    again = sync(collection, wsis, language="en")
+    assert len(again.unchanged) == 7 and not again.created and not again.updated
+    assert {r.uid: r.etag for r in collection.list()} == before  # nothing rewritten
+    assert set(sequences(collection).values()) == {0}  # the server did not bump SEQUENCE
+
+
+def test_moved_item_is_updated_with_published_sequence(
+    wsis: Consultation, collection: CalDAVClient
+) -> None:
+    t0 = dt.datetime(2019, 6, 1, tzinfo=dt.UTC)
+    snap, _, _ = diff(None, schedule_items(wsis), t0)
+    sync(collection, wsis, snapshot=snap)
+    phases = list(wsis.phases)
+    phases[5] = attrs.evolve(
+        phases[5],
+        window=DayWindow(
+            first=dt.date(2020, 2, 27), last=dt.date(2020, 2, 27), zone="Europe/Zurich"
+        ),
+    )
+    moved = attrs.evolve(wsis, phases=tuple(phases))
+    snap2, changes, _ = diff(snap, schedule_items(moved), t0 + dt.timedelta(days=30))
+    (change,) = changes
+    report = sync(collection, moved, snapshot=snap2)
+    assert report.updated == (change.uid,) and len(report.unchanged) == 6
+    seqs = sequences(collection)
+    assert seqs[change.uid] == 1
+    assert sum(seqs.values()) == 1
+    # Syncing the same revision again changes nothing and bumps nothing.
+    assert len(sync(collection, moved, snapshot=snap2).unchanged) == 7
+    assert sequences(collection) == seqs
+
+
+def test_withdrawn_items_are_deleted_others_kept(
+    wsis: Consultation, server: Server, collection: CalDAVClient
+) -> None:
+    sync(collection, wsis)
+    foreign = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//someone//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:lunch@example.org\r\nDTSTAMP:20190601T000000Z\r\nDTSTART;VALUE=DATE:20190610\r\n"
+        b"SUMMARY:Team lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    status, _ = server.request("PUT", f"{collection.path}lunch.ics", foreign)
+    assert status == 201
+    without_forum = attrs.evolve(wsis, events=())
+    report = sync(collection, without_forum)
+    assert len(report.deleted) == 1 and len(report.unchanged) == 6
+    uids = {r.uid for r in collection.list()}
+    assert "lunch@example.org" in uids and len(uids) == 7
+
+
+def test_dry_run_changes_nothing(wsis: Consultation, collection: CalDAVClient) -> None:
+    report = sync(collection, wsis, dry_run=True)
+    assert len(report.created) == 7
+    assert collection.list() == []
+
+
+def test_errors_are_caldav_errors(wsis: Consultation, server: Server) -> None:
+    with pytest.raises(CalDAVError, match="no calendar collection"):
+        sync(CalDAVClient(f"{server.url}/{USER}/missing/"), wsis)
+    with pytest.raises(CalDAVError, match="cannot reach"):
+        CalDAVClient("http://127.0.0.1:9/cal/", timeout=2).list()
+    with pytest.raises(CalDAVError, match="not a CalDAV URL"):
+        CalDAVClient("ftp://example.org/cal/").list()
+
+
+def test_command_registered_through_the_hook(collection: CalDAVClient, tmp_path: Path) -> None:
+    import consultkit_caldav
+
+    host = PluginHost.load(entry_points=False, plugins=[consultkit_caldav])
+    assert "caldav-publish" in host.commands()
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    runner = CliRunner()
+    published = runner.invoke(
+        cli, ["--now", "2019-06-01T00:00:00Z", "publish", str(EXAMPLE), "--store", store]
+    )
+    assert published.exit_code == 0, published.output
+    result = runner.invoke(
+        consultkit_caldav.caldav_publish,
+        [str(EXAMPLE), "--url", collection.url, "--user", USER, "--store", store, "--lang", "es"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "7 created" in result.output
+    bad = runner.invoke(
+        consultkit_caldav.caldav_publish, [str(EXAMPLE), "--url", collection.url, "--lang", "de"]
+    )
+    assert bad.exit_code == 2 and "error: language 'de'" in bad.output
