@@ -226,3 +226,10 @@ def test_stats_command_bad_chart_name_exits_2(store: str, tmp_path: Path) -> Non
     result = run("--store", store, "--chart", str(tmp_path / "chart.gif"))
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and ".svg or .png" in result.stderr
+
+
+def test_drawing_a_chart_leaves_no_legacy_import_hook(wsis: Consultation) -> None:
+    # pygal installs a find_module-only finder; left in place, every later import in the
+    # process would warn (and fail under filterwarnings=error).
+    chart_svg(stats_of(wsis, sample()), title="t")
+    assert not [f for f in sys.meta_path if type(f).__name__ == "PluginImportFixer"]

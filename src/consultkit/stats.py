@@ -12,6 +12,7 @@ chart with pygal (SVG); PNG needs the optional ``cairosvg`` (``consultkit[charts
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
@@ -172,8 +173,20 @@ def compute_stats(
     )
 
 
-def _chart(stats: Stats, title: str) -> Any:
+def _import_pygal() -> Any:
     import pygal
+
+    # On import, pygal appends a sys.meta_path finder for its map plugins (pygal.maps.*)
+    # that has only the legacy find_module API, so every later import in the process
+    # emits an ImportWarning. consultkit draws no maps: take the finder out again.
+    fixer = getattr(pygal, "PluginImportFixer", None)
+    if fixer is not None:
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, fixer)]
+    return pygal
+
+
+def _chart(stats: Stats, title: str) -> Any:
+    pygal = _import_pygal()
 
     groups = [c for c in stats.by_group if c.count or c.key != ERASED_GROUP]
     config = pygal.Config()
