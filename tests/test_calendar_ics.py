@@ -1,4 +1,4 @@
-"""The iCalendar feed, checked independently of icalendar: raw lint, two other parsers, the model."""
+"""The iCalendar feed, checked without icalendar: raw lint, two other parsers, the model."""
 
 from __future__ import annotations
 
