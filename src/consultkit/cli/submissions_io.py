@@ -13,6 +13,7 @@ cannot be used at all.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -94,6 +95,11 @@ def export(
             click.echo(f"wrote {count} submissions to {output}", err=True)
     except ConsultkitError as exc:
         fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`| head`): point stdout at devnull so the interpreter's
+        # final flush does not complain again, and say the export is incomplete.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        fail("stdout was closed before the export finished", EXIT_REFUSED)
     except OSError as exc:
         fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}", EXIT_USAGE)
     finally:
