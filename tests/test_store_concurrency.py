@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import multiprocessing.connection
+import multiprocessing.queues
+import multiprocessing.synchronize
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,9 @@ from consultkit.testing.factories import T0, make_event, make_submission, receiv
 if TYPE_CHECKING:
     from pathlib import Path
 
+# The multiprocessing submodules are imported up front, at collection: imported lazily
+# later, after another test imported pygal, its meta-path finder raises ImportWarning
+# (an error under filterwarnings=error) while importing them.
 # fork: the workers are plain functions of this module, which spawn could not re-import
 # under pytest's importlib mode.
 CTX = multiprocessing.get_context("fork")
