@@ -207,3 +207,24 @@ def test_export_with_unknown_store_scheme_exits_2() -> None:
     result = run("submissions", "export", str(EXAMPLE), "--store", "nosuch://x")
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert result.stderr.startswith("error: ")  # type: ignore[attr-defined]
+
+
+def test_import_reads_stdin(tmp_path: Path) -> None:
+    record = {
+        "call_id": CALL,
+        "group": "governments",
+        "submitter_name": "Ana",
+        "submitter_email": "ana@example.org",
+        "title": "T",
+        "body": "B",
+        "received_at": "2019-07-01T10:00:00Z",
+    }
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    result = CliRunner().invoke(
+        cli,
+        ["submissions", "import", str(EXAMPLE), "-", "--format", "jsonl", "--store", target],
+        input=json.dumps(record) + "\n",
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "1 rows: 1 stored" in result.stderr
