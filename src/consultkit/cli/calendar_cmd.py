@@ -88,8 +88,14 @@ def write_output(data: bytes, output: str | None) -> None:
     if output is None or output == "-":
         import sys
 
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # `consultkit calendar … | head`: the reader left; nothing more to say.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     import os
     import tempfile
