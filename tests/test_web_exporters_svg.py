@@ -8,6 +8,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consultkit.config import load_consultation
 from consultkit.default_plugins.timeline_svg import xml_text
@@ -150,3 +152,14 @@ def test_svg_is_registered_and_exported_through_the_host(wsis: Consultation) -> 
     data = export_calendar(host, wsis, "svg", ExportOptions(language="en", only={"deadlines"}))
     rows = parse(data).findall("svg:g[@id='items']/svg:g", NS)
     assert [r.get("data-ref") for r in rows] == ["phase:phase-5"]
+
+
+@settings(max_examples=50)
+@given(title=st.text(max_size=60))
+def test_any_title_gives_a_well_formed_picture(title: str) -> None:
+    wsis = load_consultation(EXAMPLE)
+    phases = list(wsis.phases)
+    phases[0] = attrs.evolve(phases[0], title=attrs.evolve(phases[0].title, values={"en": title}))
+    root = parse(draw(attrs.evolve(wsis, phases=tuple(phases)), language="en"))
+    rows = root.findall("svg:g[@id='items']/svg:g", NS)
+    assert len(rows) == len(schedule_items(wsis))
