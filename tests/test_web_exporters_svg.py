@@ -124,7 +124,7 @@ def test_output_is_deterministic_and_now_marker_optional(wsis: Consultation) -> 
 
 def test_labels_follow_the_language(wsis: Consultation) -> None:
     data = draw(wsis, language="es").decode("utf-8")
-    assert "Las horas se indican en Europe/Zurich" in data
+    assert "Fechas y horas en Europe/Zurich." in data
     assert "por confirmar" in data
     assert "jun 2019" in data.lower()
 

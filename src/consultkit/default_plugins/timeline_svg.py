@@ -40,6 +40,7 @@ AXIS_Y: Final = 70
 ROW_HEIGHT: Final = 26
 BAR_HEIGHT: Final = 14
 MAX_LABEL_CHARS: Final = 44
+MAX_TITLE_CHARS: Final = 110
 
 COLOURS: Final[dict[str, str]] = {"phase": "#2b6cb0", "event": "#2f855a", "deadline": "#c53030"}
 CANCELLED_COLOUR: Final = "#a0aec0"
@@ -170,13 +171,13 @@ def draw_timeline(
     _sub(
         svg,
         "text",
-        _short(title_text) if len(title_text) > 110 else title_text,
+        _short(title_text, MAX_TITLE_CHARS),
         x="8",
         y="22",
         font_size="16",
         font_weight="bold",
     )
-    _sub(svg, "text", label(language, "times_in", zone=zone), x="8", y="40", fill="#4a5568")
+    _sub(svg, "text", label(language, "dates_in", zone=zone), x="8", y="40", fill="#4a5568")
 
     x0, x1 = LABEL_WIDTH + 8, WIDTH - RIGHT_MARGIN
     if bounds:
