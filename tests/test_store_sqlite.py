@@ -133,3 +133,64 @@ def test_a_failed_write_rolls_back_everything(tmp_path: Path) -> None:
         assert store.history(bad.id) == []
         assert store.unrouted_events(10) == []
         assert not store._writer.in_transaction
+
+
+def test_an_older_database_is_migrated_forward_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consultkit.default_plugins import sqlite_store
+
+    path = tmp_path / "ck.sqlite"
+    s = make_submission(1)
+    with SqliteStore(_url(path)) as store:
+        store.add_submission(s, received_entry(s), [])
+    later = (
+        *sqlite_store.MIGRATIONS,
+        ("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)",),
+        ("ALTER TABLE notes ADD COLUMN author TEXT", "CREATE INDEX notes_author ON notes (author)"),
+    )
+    monkeypatch.setattr(sqlite_store, "MIGRATIONS", later)
+    monkeypatch.setattr(sqlite_store, "SCHEMA_VERSION", len(later))
+    with SqliteStore(_url(path)) as store:
+        assert store.schema_version() == SCHEMA_VERSION + 2
+        assert store.get_submission(s.id) == s
+        columns = [row[1] for row in store._writer.execute("PRAGMA table_info(notes)")]
+        assert columns == ["id", "text", "author"]
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consultkit.default_plugins import sqlite_store
+
+    path = tmp_path / "ck.sqlite"
+    SqliteStore(_url(path)).close()
+    broken = (*sqlite_store.MIGRATIONS, ("CREATE TABLE ok (x)", "THIS IS NOT SQL"))
+    monkeypatch.setattr(sqlite_store, "MIGRATIONS", broken)
+    monkeypatch.setattr(sqlite_store, "SCHEMA_VERSION", len(broken))
+    with pytest.raises(StoreError):
+        SqliteStore(_url(path))
+    conn = sqlite3.connect(path)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    conn.close()
+    assert "ok" not in tables
+    assert version == SCHEMA_VERSION
+
+
+def test_chunked_bulk_loads_keep_the_wal_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "ck.sqlite"
+    with SqliteStore(_url(path)) as store:
+        subs = (make_submission(n, body=f"text {n} " + "x" * 1500) for n in range(4000))
+        assert store.add_submissions(subs, chunk_size=200) == 4000
+        wal = Path(f"{path}-wal").stat().st_size
+        db = path.stat().st_size
+    # Twenty chunks were checkpointed one by one: the WAL holds about one chunk, not all.
+    assert wal < db / 4, (wal, db)
+
+
+def test_the_recording_notifier_is_a_notifier() -> None:
+    from consultkit.notify import Notifier
+    from consultkit.testing.fixtures import RecordingNotifier
+
+    assert isinstance(RecordingNotifier(), Notifier)
