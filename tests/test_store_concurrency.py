@@ -132,3 +132,36 @@ def test_concurrent_dispatchers_never_share_a_delivery(tmp_path: Path) -> None:
         claimed += out.get(timeout=10)
     assert len(claimed) == 200
     assert len(set(claimed)) == 200
+
+
+@pytest.mark.parametrize("url_kind", ["memory", "sqlite"])
+def test_threads_sharing_one_store_object(tmp_path: Path, url_kind: str) -> None:
+    import threading
+
+    from consultkit.default_plugins.memory_store import MemoryStore
+
+    store = (
+        MemoryStore() if url_kind == "memory" else SqliteStore(f"sqlite:///{tmp_path / 't.sqlite'}")
+    )
+    failures: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(50):
+                s = make_submission(worker * 1000 + i, key=f"k{i % 25}-{worker % 2}")
+                store.add_submission(s, received_entry(s), [])
+                list(store.list_submissions("wsis-2020"))  # readers interleave with writers
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert failures == []
+        # Keys repeat across threads (25 per parity): exactly one submission per key.
+        assert len(list(store.list_submissions("wsis-2020"))) == 50
+    finally:
+        store.close()
