@@ -6,8 +6,10 @@ WAL, the store's own settings), so the ratio is meaningful on any machine:
 * baseline: ``UPDATE deliveries SET status = 'done' WHERE id = ?`` committed once per row
   (``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL`` like the store), on a store holding the
   same N routed deliveries: the cheapest way to mark N deliveries done one at a time;
-* dispatcher: route N events, then claim, send to a no-op notifier and complete each
-  delivery through the public store API (what ``consultkit notify run`` does).
+* dispatcher: drain N pending (unrouted) outbox events through the public store API, as
+  ``consultkit notify run`` does: route them (one transaction per batch of events), then
+  claim, send to a no-op notifier and mark done (one transaction per claim and per
+  channel's outcomes). Routing is timed too; only enqueueing the events is set-up.
 
 Target: dispatcher rate >= 0.5 x baseline rate. ``--smoke`` runs 500 events and never fails
 (CI checks it runs); the full run (10,000 events) exits 1 when under target.
@@ -95,13 +97,11 @@ def baseline(folder: Path, n: int) -> float:
     return n / elapsed
 
 
-def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float]:
-    """(deliveries per second for claim+send+complete, seconds spent enqueueing and routing)."""
+def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float, float]:
+    """(events per second for the whole drain, seconds routing, seconds claim+send+complete)."""
     path = folder / "ck.sqlite"
-    started = time.perf_counter()
-    _routed_store(path, n)
-    routing = time.perf_counter() - started
     store = open_sqlite(f"sqlite:///{path}")
+    store.enqueue_events(events(n))
     d = Dispatcher(
         store=store,
         notifiers={"log": NoOp()},
@@ -110,12 +110,15 @@ def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float]:
         now=lambda: T0,
     )
     started = time.perf_counter()
+    routed = d.route_new()
+    routing = time.perf_counter() - started
     report = d.drain()
     elapsed = time.perf_counter() - started
+    assert routed == n, routed
     assert report.delivered == n, report
     assert store.delivery_counts()[DeliveryStatus.DONE] == n
     store.close()
-    return n / elapsed, routing
+    return n / elapsed, routing, elapsed - routing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,12 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         raw = baseline(folder, n)
-        rate, routing = dispatcher(folder, n, args.batch)
+        rate, routing, sending = dispatcher(folder, n, args.batch)
     ratio = rate / raw
     print(f"events: {n}, batch: {args.batch}")
     print(f"raw one-transaction-per-row updates: {raw:,.0f} rows/s")
-    print(f"dispatcher drain (claim, no-op send, complete): {rate:,.0f} deliveries/s")
-    print(f"enqueueing and routing {n} events (not timed against the target): {routing:.2f}s")
+    print(f"dispatcher drain (route, claim, no-op send, complete): {rate:,.0f} events/s")
+    print(f"  of which routing {routing:.2f}s, claim+send+complete {sending:.2f}s")
     print(f"ratio: {ratio:.2f}x (target >= {TARGET}x)")
     if not args.smoke and ratio < TARGET:
         print("UNDER TARGET", file=sys.stderr)

@@ -198,3 +198,101 @@ def test_close_closes_each_notifier_once(store: Store) -> None:
     d = dispatcher(store, Clock(), email=shared, log=shared)
     d.close()
     assert shared.closed == 1
+
+
+@attrs.define
+class Counting:
+    """A store wrapper that counts calls to the outbox's write methods."""
+
+    inner: Store
+    calls: dict[str, int] = attrs.field(factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name in {
+            "route_event",
+            "route_events",
+            "claim_deliveries",
+            "complete_delivery",
+            "complete_deliveries",
+            "fail_delivery",
+            "fail_deliveries",
+        }:
+
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                self.calls[name] = self.calls.get(name, 0) + 1
+                return value(*args, **kwargs)
+
+            return counted
+        return value
+
+
+def test_outcomes_are_written_one_transaction_per_batch(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(n) for n in range(21)])
+    # Every third receipt goes to an address the channel refuses for good.
+    refused = {f"person{n}@example.org" for n in range(0, 21, 3)}
+
+    @attrs.define
+    class Picky:
+        channel: str = "email"
+
+        def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
+            return [
+                DeliveryResult.failed(d.id, "550 no such user", retry=False)
+                if d.recipient in refused
+                else DeliveryResult.ok(d.id)
+                for d in deliveries
+            ]
+
+        def close(self) -> None:
+            """Nothing to release."""
+
+    counting = Counting(store)
+    report = dispatcher(counting, clock, email=Picky()).drain()  # type: ignore[arg-type]
+    assert (report.routed, report.claimed, report.delivered, report.dead) == (21, 21, 14, 7)
+    # 21 events in batches of 7: three routing, three claim, three complete and three
+    # fail transactions (plus the claim that finds nothing), never one per delivery.
+    assert counting.calls == {
+        "route_events": 3,
+        "claim_deliveries": 4,
+        "complete_deliveries": 3,
+        "fail_deliveries": 3,
+    }
+    counts = store.delivery_counts()
+    assert (counts[DeliveryStatus.DONE], counts[DeliveryStatus.DEAD]) == (14, 7)
+
+
+def test_outcomes_of_a_lost_claim_are_not_recorded(store: Store) -> None:
+    clock = Clock()
+    store.enqueue_events([receipt_event(n) for n in range(4)])
+    lease = dt.timedelta(minutes=5)
+
+    @attrs.define
+    class Slow:
+        """Sends so slowly that the lease expires and another worker takes the batch."""
+
+        channel: str = "email"
+        taken: list[Delivery] = attrs.field(factory=list)
+
+        def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
+            clock.advance(lease)
+            self.taken = store.claim_deliveries("w2", 10, clock(), lease)
+            return [
+                DeliveryResult.ok(d.id) if n % 2 else DeliveryResult.failed(d.id, "421 later")
+                for n, d in enumerate(deliveries)
+            ]
+
+        def close(self) -> None:
+            """Nothing to release."""
+
+    slow = Slow()
+    d = dispatcher(store, clock, email=slow)
+    d.route_new()
+    report = d.dispatch_batch()
+    assert (report.claimed, report.lost_claims) == (4, 4)
+    assert (report.delivered, report.retried, report.dead) == (0, 0, 0)
+    assert len(slow.taken) == 4
+    claimed = store.list_deliveries(DeliveryStatus.CLAIMED, 10)
+    assert {x.claimed_by for x in claimed} == {"w2"}
+    assert all(x.last_error is None for x in claimed)

@@ -65,6 +65,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "consultkit.plugins": ("PluginHost", "PluginInfo"),
     "consultkit.store": (
         "Delivery",
+        "DeliveryFailure",
         "DeliveryStatus",
         "DeliveryTarget",
         "OutboxEvent",
@@ -221,6 +222,7 @@ if TYPE_CHECKING:
     from consultkit.stats import Stats, compute_stats
     from consultkit.store import (
         Delivery,
+        DeliveryFailure,
         DeliveryStatus,
         DeliveryTarget,
         OutboxEvent,

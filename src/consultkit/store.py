@@ -139,6 +139,15 @@ class Delivery:
 
 
 @attrs.frozen(kw_only=True)
+class DeliveryFailure:
+    """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
+
+    delivery_id: str
+    error: str
+    retry_at: dt.datetime | None = attrs.field(default=None, converter=_utc_or_none)
+
+
+@attrs.frozen(kw_only=True)
 class Subscription:
     """Someone who asked to be told about a consultation's changes on one channel."""
 
@@ -277,13 +286,21 @@ class Store(Protocol):
     def unrouted_events(self, limit: int) -> list[OutboxEvent]:
         """Events not yet routed to recipients, oldest first."""
 
+    def route_events(
+        self, routes: Sequence[tuple[str, Sequence[DeliveryTarget]]], now: dt.datetime
+    ) -> int:
+        """Route many events in one transaction: ``routes`` pairs an event id with its targets.
+
+        For each event, one pending delivery per (channel, recipient) is created and the
+        event is marked routed. Idempotent: routing again creates no duplicates. Returns how
+        many deliveries were created. An unknown event id raises
+        :class:`~consultkit.errors.UnknownItemError` and nothing is written.
+        """
+
     def route_event(
         self, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
     ) -> int:
-        """Create one pending delivery per (channel, recipient) and mark the event routed.
-
-        Idempotent: routing again creates no duplicates. Returns how many were created.
-        """
+        """Route one event: ``route_events([(event_id, targets)], now)``."""
 
     def claim_deliveries(
         self, worker: str, limit: int, now: dt.datetime, lease: dt.timedelta
@@ -294,8 +311,26 @@ class Store(Protocol):
         lease. Two workers never receive the same delivery from overlapping calls.
         """
 
+    def complete_deliveries(
+        self, delivery_ids: Sequence[str], worker: str, now: dt.datetime
+    ) -> int:
+        """Mark deliveries done in one transaction; returns how many were marked.
+
+        Only those ``worker`` still holds are changed: a delivery whose claim was lost (its
+        lease expired and another worker took it) or that is not claimed is left alone.
+        """
+
     def complete_delivery(self, delivery_id: str, worker: str, now: dt.datetime) -> bool:
         """Mark a delivery done if ``worker`` still holds it; ``False`` if the claim was lost."""
+
+    def fail_deliveries(
+        self, failures: Sequence[DeliveryFailure], worker: str, now: dt.datetime
+    ) -> frozenset[str]:
+        """Record failed attempts in one transaction; returns the ids whose failure was recorded.
+
+        Each failure is retried at its ``retry_at``, or dead-lettered when that is ``None``.
+        Deliveries ``worker`` no longer holds are left alone (and are not in the result).
+        """
 
     def fail_delivery(
         self,
@@ -366,6 +401,7 @@ def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
 __all__ = [
     "DEFAULT_STORE_URL",
     "Delivery",
+    "DeliveryFailure",
     "DeliveryStatus",
     "DeliveryTarget",
     "OutboxEvent",

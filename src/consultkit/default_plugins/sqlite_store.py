@@ -41,6 +41,7 @@ from consultkit.hookspecs import RegisterStore, hookimpl
 from consultkit.store import (
     DEFAULT_CHUNK_SIZE,
     Delivery,
+    DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
     OutboxEvent,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 BUSY_TIMEOUT_MS = 15_000
+_MAX_IN = 500  # ids per "IN (?, ...)" list, well under SQLite's oldest variable limit (999)
 ERASED = "[erased]"
 
 # Keys of outbox payloads that carry a submitter's identity; erasure removes them from the
@@ -899,32 +901,51 @@ class SqliteStore:
             ).fetchall()
         return [_event(r) for r in rows]
 
-    def route_event(
-        self, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
+    def route_events(
+        self, routes: Sequence[tuple[str, Sequence[DeliveryTarget]]], now: dt.datetime
     ) -> int:
-        """Create a pending delivery per (channel, recipient) and mark the event routed."""
+        """Route many events in one transaction: a pending delivery per (channel, recipient)."""
         when = _ts(now)
+        event_ids = list(dict.fromkeys(event_id for event_id, _ in routes))
+        if not event_ids:
+            return 0
+        rows = [
+            (str(uuid.uuid4()), event_id, t.channel, t.recipient, t.language, when)
+            for event_id, targets in routes
+            for t in targets
+        ]
         with self._write() as conn:
-            if (
-                conn.execute("SELECT 1 FROM outbox_events WHERE id = ?", (event_id,)).fetchone()
-                is None
-            ):
-                raise UnknownItemError(f"no outbox event {event_id!r} in {self.url}")
+            known: set[str] = set()
+            for i in range(0, len(event_ids), _MAX_IN):
+                chunk = event_ids[i : i + _MAX_IN]
+                known.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM outbox_events WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            missing = [event_id for event_id in event_ids if event_id not in known]
+            if missing:
+                raise UnknownItemError(f"no outbox event {missing[0]!r} in {self.url}")
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (id, event_id, channel, recipient, language,"
                 " status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
-                [
-                    (str(uuid.uuid4()), event_id, t.channel, t.recipient, t.language, when)
-                    for t in targets
-                ],
+                rows,
             )
             created = conn.total_changes - before
-            conn.execute(
+            conn.executemany(
                 "UPDATE outbox_events SET routed_at = ? WHERE id = ? AND routed_at IS NULL",
-                (when, event_id),
+                [(when, event_id) for event_id in event_ids],
             )
         return created
+
+    def route_event(
+        self, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
+    ) -> int:
+        """Route one event (see :meth:`route_events`)."""
+        return self.route_events([(event_id, targets)], now)
 
     def claim_deliveries(
         self, worker: str, limit: int, now: dt.datetime, lease: dt.timedelta
@@ -966,16 +987,56 @@ class SqliteStore:
             ).fetchall()
         return [_delivery(r) for r in rows]
 
-    def complete_delivery(self, delivery_id: str, worker: str, now: dt.datetime) -> bool:
-        """Mark a delivery done if ``worker`` still holds its claim."""
+    def complete_deliveries(
+        self, delivery_ids: Sequence[str], worker: str, now: dt.datetime
+    ) -> int:
+        """Mark done, in one transaction, the deliveries ``worker`` still holds; how many."""
+        if not delivery_ids:
+            return 0
+        when = _ts(now)
         with self._write() as conn:
-            changed = conn.execute(
+            before = conn.total_changes
+            conn.executemany(
                 "UPDATE deliveries SET status = 'done', claimed_by = NULL, lease_until = NULL,"
                 " last_error = NULL, next_attempt_at = ?"
                 " WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
-                (_ts(now), delivery_id, worker),
-            ).rowcount
-        return changed == 1
+                [(when, delivery_id, worker) for delivery_id in delivery_ids],
+            )
+            return conn.total_changes - before
+
+    def complete_delivery(self, delivery_id: str, worker: str, now: dt.datetime) -> bool:
+        """Mark a delivery done if ``worker`` still holds its claim."""
+        return self.complete_deliveries([delivery_id], worker, now) == 1
+
+    def fail_deliveries(
+        self, failures: Sequence[DeliveryFailure], worker: str, now: dt.datetime
+    ) -> frozenset[str]:
+        """Record failures in one transaction: pending again at ``retry_at``, or dead."""
+        if not failures:
+            return frozenset()
+        rows = [
+            (
+                str(DeliveryStatus.DEAD if f.retry_at is None else DeliveryStatus.PENDING),
+                f.error,
+                _ts(f.retry_at or now),
+                f.delivery_id,
+                worker,
+            )
+            for f in failures
+        ]
+        recorded: set[str] = set()
+        with self._write() as conn:
+            # One statement per row (not executemany) to learn which claims were still held;
+            # the cost is in the commit, which stays one.
+            for row in rows:
+                if conn.execute(
+                    "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?,"
+                    " claimed_by = NULL, lease_until = NULL"
+                    " WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
+                    row,
+                ).rowcount:
+                    recorded.add(row[3])
+        return frozenset(recorded)
 
     def fail_delivery(
         self,
@@ -986,15 +1047,8 @@ class SqliteStore:
         retry_at: dt.datetime | None,
     ) -> bool:
         """Record a failure: pending again at ``retry_at``, or dead when it is ``None``."""
-        status = DeliveryStatus.DEAD if retry_at is None else DeliveryStatus.PENDING
-        with self._write() as conn:
-            changed = conn.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?,"
-                " claimed_by = NULL, lease_until = NULL"
-                " WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
-                (str(status), error, _ts(retry_at or now), delivery_id, worker),
-            ).rowcount
-        return changed == 1
+        failure = DeliveryFailure(delivery_id=delivery_id, error=error, retry_at=retry_at)
+        return delivery_id in self.fail_deliveries([failure], worker, now)
 
     def delivery_counts(self) -> Mapping[DeliveryStatus, int]:
         """How many deliveries are in each status."""

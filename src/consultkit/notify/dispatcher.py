@@ -25,12 +25,13 @@ import attrs
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult, Notifier
 from consultkit.notify.routing import route
+from consultkit.store import DeliveryFailure
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Mapping, Sequence
 
-    from consultkit.store import Delivery, Store, Subscription
+    from consultkit.store import Delivery, DeliveryTarget, Store, Subscription
 
 
 def default_worker_name() -> str:
@@ -85,21 +86,25 @@ class Dispatcher:
     _subscriptions: dict[str, list[Subscription]] = attrs.field(factory=dict, init=False)
 
     def route_new(self) -> int:
-        """Route every unrouted event to its recipients; returns how many events were routed."""
+        """Route every unrouted event to its recipients; returns how many events were routed.
+
+        Each batch of up to ``batch_size`` events is routed in one store transaction.
+        """
         routed = 0
         self._subscriptions.clear()
         while True:
             batch = self.store.unrouted_events(self.batch_size)
             if not batch:
                 return routed
+            routes: list[tuple[str, Sequence[DeliveryTarget]]] = []
             for event in batch:
                 subs = self._subscriptions.get(event.consultation_id)
                 if subs is None:
                     subs = list(self.store.list_subscriptions(event.consultation_id))
                     self._subscriptions[event.consultation_id] = subs
-                targets = route(event, subs, address_channel=self.address_channel)
-                self.store.route_event(event.id, targets, self.now())
-                routed += 1
+                routes.append((event.id, route(event, subs, address_channel=self.address_channel)))
+            self.store.route_events(routes, self.now())
+            routed += len(batch)
 
     def dispatch_batch(self) -> DispatchReport:
         """Claim one batch of due deliveries and send it; an empty report when none is due."""
@@ -130,17 +135,15 @@ class Dispatcher:
                 error = f"{type(exc).__name__}: {exc}"
                 results = [DeliveryResult.failed(d.id, error) for d in deliveries]
         by_id = {r.delivery_id: r for r in results}
-        delivered = retried = dead = lost = 0
+        now = self.now()
+        accepted: list[str] = []
+        failures: list[DeliveryFailure] = []
         for delivery in deliveries:
             result = by_id.get(delivery.id) or DeliveryResult.failed(
                 delivery.id, f"notifier for {channel!r} returned no result for this delivery"
             )
-            now = self.now()
             if result.accepted:
-                if self.store.complete_delivery(delivery.id, self.worker, now):
-                    delivered += 1
-                else:
-                    lost += 1
+                accepted.append(delivery.id)
                 continue
             retry_at = (
                 self.backoff.next_attempt(delivery.attempts, now, retry_after=result.retry_after)
@@ -148,12 +151,19 @@ class Dispatcher:
                 else None
             )
             error = (result.error or "failed")[:2000]
-            if not self.store.fail_delivery(delivery.id, self.worker, error, now, retry_at):
-                lost += 1
-            elif retry_at is None:
-                dead += 1
-            else:
-                retried += 1
+            failures.append(
+                DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
+            )
+        # The channel has answered for the whole batch: record what it accepted in one
+        # transaction and what failed in another. A crash before this line only means the
+        # batch is sent again once the lease expires (at least once).
+        delivered = self.store.complete_deliveries(accepted, self.worker, now) if accepted else 0
+        recorded = (
+            self.store.fail_deliveries(failures, self.worker, now) if failures else frozenset()
+        )
+        dead = sum(1 for f in failures if f.retry_at is None and f.delivery_id in recorded)
+        retried = len(recorded) - dead
+        lost = len(accepted) - delivered + len(failures) - len(recorded)
         return DispatchReport(delivered=delivered, retried=retried, dead=dead, lost_claims=lost)
 
     def drain(self, *, max_batches: int | None = None) -> DispatchReport:

@@ -27,6 +27,7 @@ import pytest
 
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.store import (
+    DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
     StoreConflictError,
@@ -347,6 +348,42 @@ class StoreContract:
         with pytest.raises(UnknownItemError):
             store.route_event("nope", [], T0)
 
+    def test_route_events_routes_a_batch_idempotently(self, store: Store) -> None:
+        events = [make_event(at=T0 + dt.timedelta(minutes=n)) for n in range(3)]
+        store.enqueue_events(events)
+        routes = [
+            (
+                events[0].id,
+                [
+                    DeliveryTarget(channel="email", recipient="a@example.org"),
+                    DeliveryTarget(channel="email", recipient="b@example.org", language="fr"),
+                ],
+            ),
+            (events[1].id, [DeliveryTarget(channel="webhook", recipient="https://x.example")]),
+            (events[2].id, []),  # nobody to tell: routed all the same
+        ]
+        assert store.route_events(routes, T0) == 3
+        assert store.unrouted_events(10) == []
+        assert store.route_events(routes, T0) == 0
+        assert store.route_event(events[0].id, routes[0][1], T0) == 0
+        assert store.delivery_counts()[DeliveryStatus.PENDING] == 3
+        pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert {(d.event.id, d.recipient, d.language) for d in pending} == {
+            (events[0].id, "a@example.org", "en"),
+            (events[0].id, "b@example.org", "fr"),
+            (events[1].id, "https://x.example", "en"),
+        }
+        assert store.route_events([], T0) == 0
+
+    def test_route_events_with_an_unknown_event_writes_nothing(self, store: Store) -> None:
+        event = make_event()
+        store.enqueue_events([event])
+        target = [DeliveryTarget(channel="email", recipient="a@example.org")]
+        with pytest.raises(UnknownItemError):
+            store.route_events([(event.id, target), ("nope", target)], T0)
+        assert [e.id for e in store.unrouted_events(10)] == [event.id]
+        assert store.delivery_counts()[DeliveryStatus.PENDING] == 0
+
     def _pending(self, store: Store, n: int) -> None:
         event = make_event()
         store.enqueue_events([event])
@@ -403,6 +440,59 @@ class StoreContract:
             DeliveryStatus.DONE: 0,
             DeliveryStatus.DEAD: 1,
         }
+
+    def test_complete_deliveries_marks_only_claims_the_worker_holds(self, store: Store) -> None:
+        self._pending(store, 6)
+        mine = store.claim_deliveries("w1", 3, T0, LEASE)
+        theirs = store.claim_deliveries("w2", 2, T0, LEASE)
+        (unclaimed,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        ids = [d.id for d in mine + theirs] + [unclaimed.id, "nope"]
+        assert store.complete_deliveries(ids, "w1", T0) == 3
+        assert store.complete_deliveries([d.id for d in mine], "w1", T0) == 0  # already done
+        assert store.complete_deliveries([], "w1", T0) == 0
+        counts = store.delivery_counts()
+        assert counts[DeliveryStatus.DONE] == 3
+        assert counts[DeliveryStatus.CLAIMED] == 2
+        assert counts[DeliveryStatus.PENDING] == 1
+        done = store.list_deliveries(DeliveryStatus.DONE, 10)
+        assert {d.id for d in done} == {d.id for d in mine}
+        assert all(d.claimed_by is None and d.lease_until is None for d in done)
+
+    def test_complete_deliveries_after_a_lost_lease(self, store: Store) -> None:
+        self._pending(store, 2)
+        held = store.claim_deliveries("w1", 2, T0, LEASE)
+        taken = store.claim_deliveries("w2", 1, T0 + LEASE, LEASE)
+        ids = [d.id for d in held]
+        assert store.complete_deliveries(ids, "w1", T0 + LEASE) == 1
+        assert store.complete_deliveries([taken[0].id], "w2", T0 + LEASE) == 1
+        assert store.delivery_counts()[DeliveryStatus.DONE] == 2
+
+    def test_fail_deliveries_retries_dead_letters_and_skips_lost_claims(self, store: Store) -> None:
+        self._pending(store, 4)
+        retry, dead, lost = store.claim_deliveries("w1", 3, T0, LEASE)
+        (other,) = store.claim_deliveries("w2", 1, T0, LEASE)
+        retry_at = T0 + dt.timedelta(minutes=10)
+        failures = [
+            DeliveryFailure(delivery_id=retry.id, error="421 try later", retry_at=retry_at),
+            DeliveryFailure(delivery_id=dead.id, error="550 no such user"),
+            DeliveryFailure(delivery_id=other.id, error="not mine"),
+            DeliveryFailure(delivery_id="nope", error="unknown"),
+        ]
+        assert store.fail_deliveries(failures, "w1", T0) == {retry.id, dead.id}
+        assert store.fail_deliveries(failures, "w1", T0) == frozenset()  # no longer held
+        assert store.fail_deliveries([], "w1", T0) == frozenset()
+        (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert (pending.id, pending.last_error, pending.next_attempt_at) == (
+            retry.id,
+            "421 try later",
+            retry_at,
+        )
+        assert pending.claimed_by is None
+        (dead_letter,) = store.list_deliveries(DeliveryStatus.DEAD, 10)
+        assert (dead_letter.id, dead_letter.last_error) == (dead.id, "550 no such user")
+        claimed = store.list_deliveries(DeliveryStatus.CLAIMED, 10)
+        assert {(d.id, d.claimed_by) for d in claimed} == {(lost.id, "w1"), (other.id, "w2")}
+        assert all(d.last_error is None for d in claimed)
 
     def test_retry_dead_brings_deliveries_back(self, store: Store) -> None:
         self._pending(store, 3)
