@@ -1,4 +1,4 @@
-"""The public API: every name in ``__all__`` resolves, and the TYPE_CHECKING block matches."""
+"""The public API: ``__all__``, the lazy table and the TYPE_CHECKING imports agree."""
 
 import ast
 from pathlib import Path
@@ -11,8 +11,10 @@ def test_every_public_name_resolves() -> None:
         assert getattr(consultkit, name) is not None, name
 
 
-def test_all_is_sorted_and_unique() -> None:
-    assert consultkit.__all__ == sorted(set(consultkit.__all__))
+def test_all_is_unique_and_matches_the_lazy_table() -> None:
+    assert len(consultkit.__all__) == len(set(consultkit.__all__))
+    expected = sorted([*consultkit._WHERE, "__version__"])
+    assert sorted(consultkit.__all__) == expected
 
 
 def test_type_checking_imports_match_the_lazy_table() -> None:
@@ -26,3 +28,12 @@ def test_type_checking_imports_match_the_lazy_table() -> None:
                 assert stmt.module is not None
                 imported.setdefault(stmt.module, set()).update(a.name for a in stmt.names)
     assert imported == {m: set(n) for m, n in consultkit._PUBLIC.items()}
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    try:
+        consultkit.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")

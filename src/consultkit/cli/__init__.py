@@ -67,7 +67,9 @@ def _plugin_commands() -> dict[str, click.Command]:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="consultkit", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="consultkit", message="%(prog)s %(version)s"
+)
 @click.option(
     "--now",
     "now",
