@@ -75,8 +75,7 @@ def _plugin_commands() -> dict[str, click.Command]:
     "now",
     envvar="CONSULTKIT_NOW",
     metavar="INSTANT",
-    help="Rehearse at another moment: an ISO 8601 instant with offset or Z "
-    "(also CONSULTKIT_NOW).",
+    help="Rehearse at another moment: an ISO 8601 instant with offset or Z (also CONSULTKIT_NOW).",
 )
 @click.pass_context
 def cli(ctx: click.Context, now: str | None) -> None:
