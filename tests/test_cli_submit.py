@@ -262,3 +262,16 @@ def test_list_filters_and_limit(store: str) -> None:
     assert len(tagged) == 3
     bad = run("submissions", "list", EXAMPLE, "--tag", "SDG99", "--store", store)
     assert bad.exit_code == 2
+
+
+def test_export_and_import_load_lazily() -> None:
+    import sys
+
+    sys.modules.pop("consultkit.cli.submissions_io", None)
+    listed = run("submissions", "--help")
+    assert listed.exit_code == 0
+    for name in ("list", "show", "withdraw", "review", "erase", "export", "import"):
+        assert f"  {name} " in listed.stdout
+    helped = run("submissions", "import", "--help")
+    assert helped.exit_code == 0
+    assert "consultkit.cli.submissions_io" in sys.modules
