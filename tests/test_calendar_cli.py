@@ -111,3 +111,17 @@ def test_publish_then_change_then_history(config: Path, tmp_path: Path) -> None:
 def test_history_before_publishing(config: Path, tmp_path: Path) -> None:
     code, out, _ = run("history", str(config), "--store", f"sqlite:///{tmp_path / 'x.db'}")
     assert code == 0 and "nothing published yet" in out
+
+
+def test_written_feeds_are_readable_by_the_web_server(config: Path, tmp_path: Path) -> None:
+    # Feeds are published to be served; a private 0600 file would break subscriptions.
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "feed.ics"
+        code, _, _ = run("calendar", str(config), "-o", str(target))
+    finally:
+        os.umask(umask)
+    assert code == 0
+    assert target.stat().st_mode & 0o777 == 0o644

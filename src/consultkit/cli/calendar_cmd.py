@@ -105,6 +105,10 @@ def write_output(data: bytes, output: str | None) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        # mkstemp creates 0600; feeds are meant to be served, so honour the umask like open().
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         Path(tmp).replace(target)
