@@ -309,3 +309,17 @@ def test_draft_from_row_reads_flags_and_lists() -> None:
     assert draft.consent.publish_name
     with pytest.raises(ValueError, match="yes/no"):
         draft_from_row({"call": "c", "consent_publish_text": "perhaps"})
+
+
+def test_organiser_entered_submission_is_attributed(
+    app: Consultkit, consultation: Consultation
+) -> None:
+    receipt = submit(
+        app, consultation, provenance=Provenance.ORGANISER, organiser="ITU secretariat"
+    )
+    record = app.show(consultation, receipt.submission_id)
+    assert record.submission.provenance is Provenance.ORGANISER
+    assert record.history[0].actor.role == "organiser"
+    assert record.history[0].actor.id == "ITU secretariat"
+    # The submitter, not the organiser who typed it in, may withdraw it.
+    app.withdraw(consultation, receipt.tracking_number, email="ana@example.org")
