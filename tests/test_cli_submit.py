@@ -275,3 +275,36 @@ def test_export_and_import_load_lazily() -> None:
     helped = run("submissions", "import", "--help")
     assert helped.exit_code == 0
     assert "consultkit.cli.submissions_io" in sys.modules
+
+
+def test_campaigns_are_counted_not_dropped(store: str) -> None:
+    letter = "Please keep the Internet open and affordable for every school in every country."
+    for n in range(4):
+        result = run(
+            *BASE[:9],
+            f"p{n}@example.org",
+            "--title",
+            "Form letter",
+            "--body",
+            letter + " " * n,
+            "--store",
+            store,
+            now="2019-12-01T10:00:00Z",
+        )
+        assert result.exit_code == 0, result.output
+    submit(store)
+    counted = run("submissions", "campaigns", EXAMPLE, "--store", store)
+    assert counted.exit_code == 0
+    assert "4  identical" in counted.stdout
+    groups = json.loads(
+        run("submissions", "campaigns", EXAMPLE, "--format", "json", "--store", store).stdout
+    )
+    assert [g["count"] for g in groups] == [4]
+    assert (
+        len(
+            json.loads(
+                run("submissions", "list", EXAMPLE, "--format", "json", "--store", store).stdout
+            )
+        )
+        == 5
+    )

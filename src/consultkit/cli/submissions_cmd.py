@@ -334,3 +334,41 @@ def erase(
         count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
         what = "identity erased" if keep_text else "identity and text erased"
         click.echo(f"{what} from {count} submission{'s' if count != 1 else ''}")
+
+
+@submissions.command()
+@_config
+@click.option(
+    "--max-distance",
+    type=click.IntRange(min=0, max=8),
+    default=3,
+    show_default=True,
+    help="How many of 64 SimHash bits near-duplicates may differ in (0: exact copies only).",
+)
+@_format
+@_store
+@click.pass_context
+def campaigns(
+    ctx: click.Context, config: str, max_distance: int, fmt: str, store_url: str | None
+) -> None:
+    """Count campaign texts: groups of identical or nearly identical submissions.
+
+    Nothing is removed: every submission stays stored and counted.
+    """
+    import json
+
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        groups = app.duplicates(consultation, max_distance=max_distance)
+        if fmt == "json":
+            document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
+            click.echo(json.dumps(document, indent=2))
+            return
+        if not groups:
+            click.echo("no campaign texts: every submission is distinct")
+            return
+        for group in groups:
+            kind = "identical" if group.exact else "near-identical"
+            first = app.store.get_submission(group.ids[0])
+            title = first.title if first is not None else "?"
+            click.echo(f"{group.count:>8}  {kind:<15} {title}")
