@@ -98,6 +98,27 @@ def test_idempotent_retry_returns_the_original(app: Consultkit, consultation: Co
     assert info.value.rule == "idempotency-key-reused"
 
 
+def test_a_retry_after_the_deadline_still_gets_its_receipt(
+    consultation: Consultation, tmp_path: Path
+) -> None:
+    # The client sent at 23:59:59 Geneva time, lost the answer and retried after midnight.
+    url = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    last_second = FixedClock(dt.datetime(2020, 2, 3, 22, 59, 59, tzinfo=dt.UTC))
+    with Consultkit.open(url, clock=last_second, entry_points=False) as app:
+        first = submit(app, consultation, idempotency_key="late-retry")
+    after = FixedClock(dt.datetime(2020, 2, 3, 23, 0, 5, tzinfo=dt.UTC))
+    with Consultkit.open(url, clock=after, entry_points=False) as app:
+        again = submit(app, consultation, idempotency_key="late-retry")
+        assert again.replayed and again.tracking_number == first.tracking_number
+        with pytest.raises(RuleRefusedError) as info:
+            submit(app, consultation, idempotency_key="new-key")
+        assert info.value.rule == "call-closed"
+        with pytest.raises(RuleRefusedError) as info:
+            submit(app, consultation, idempotency_key="late-retry", body="Changed my mind.")
+        assert info.value.rule == "idempotency-key-reused"
+        assert len(list(app.list_submissions(consultation))) == 1
+
+
 def test_deadline_refusal_is_explained(consultation: Consultation) -> None:
     late = FixedClock(dt.datetime(2020, 2, 3, 23, 0, tzinfo=dt.UTC))
     with Consultkit.open("memory://", clock=late, entry_points=False) as app:

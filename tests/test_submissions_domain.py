@@ -136,7 +136,7 @@ class TestIdentifiers:
         number = new_tracking_number()
         typed = number.lower().replace("-", " ").replace("0", "o").replace("1", "l")
         assert normalize_tracking_number(typed) == number
-        assert normalize_tracking_number(number.replace("CK-", "")) == number
+        assert normalize_tracking_number(number.removeprefix("CK-")) == number
         compact = number.replace("-", "")[2:]
         assert normalize_tracking_number(compact[:position] + "U" + compact[position + 1 :]) is None
         assert normalize_tracking_number(compact[:-1]) is None

@@ -307,6 +307,20 @@ class Consultkit:
         from consultkit.store import OutboxEvent
 
         now = self.now()
+        if idempotency_key:
+            # A retry is answered before any rule runs: one sent after the deadline, or
+            # after the rules changed, still gets the receipt it is owed.
+            replay = self.store.find_by_idempotency_key(consultation.id, idempotency_key)
+            if replay is not None:
+                attempted = new_submission(
+                    draft,
+                    consultation_id=consultation.id,
+                    at=now,
+                    provenance=provenance,
+                    idempotency_key=idempotency_key,
+                )
+                self._check_replay(replay, attempted)
+                return replay
         checked = self.rules(consultation).check(draft, now)
         submission = new_submission(
             checked.draft,

@@ -232,6 +232,13 @@ class Store(Protocol):
     def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
         """The submission with this tracking number, or ``None``."""
 
+    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
+        """The receipt (``replayed=True``) stored under an idempotency key, or ``None``.
+
+        Lets a retry be answered with the original receipt before any rule runs, so a
+        retry that arrives after the deadline still gets it.
+        """
+
     def list_submissions(
         self,
         consultation_id: str,

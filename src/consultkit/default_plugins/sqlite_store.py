@@ -601,23 +601,11 @@ class SqliteStore:
         event_rows = [_event_row(e) for e in events]
         with self._write() as conn:
             if submission.idempotency_key is not None:
-                found = conn.execute(
-                    "SELECT tracking_number, id, consultation_id, call_id, received_at,"
-                    " receipt_status FROM submissions"
-                    " WHERE consultation_id = ? AND idempotency_hash = ?",
-                    (submission.consultation_id, _key_hash(submission.idempotency_key)),
-                ).fetchone()
-                if found is not None:
-                    receipt = Receipt(
-                        tracking_number=found[0],
-                        submission_id=found[1],
-                        consultation_id=found[2],
-                        call_id=found[3],
-                        received_at=_dt(found[4]),
-                        status=SubmissionStatus(found[5]),
-                        replayed=True,
-                    )
-                    return receipt, False
+                replay = _receipt_for_key(
+                    conn, submission.consultation_id, submission.idempotency_key
+                )
+                if replay is not None:
+                    return replay, False
             try:
                 conn.execute(_INSERT_SUBMISSION, row)
             except sqlite3.IntegrityError as exc:
@@ -678,6 +666,11 @@ class SqliteStore:
         with self._read() as conn:
             row = conn.execute(f"{_SELECT_SUBMISSION} WHERE id = ?", (submission_id,)).fetchone()
         return None if row is None else _submission(row)
+
+    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
+        """The receipt stored under ``key`` in ``consultation_id``, or ``None``."""
+        with self._read() as conn:
+            return _receipt_for_key(conn, consultation_id, key)
 
     def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
         """The submission with this tracking number, or ``None``."""
@@ -1205,3 +1198,23 @@ def open_sqlite(url: str) -> SqliteStore:
 def register_stores(register: RegisterStore) -> None:
     """Register ``sqlite://``."""
     register("sqlite", open_sqlite)
+
+
+def _receipt_for_key(conn: sqlite3.Connection, consultation_id: str, key: str) -> Receipt | None:
+    found = conn.execute(
+        "SELECT tracking_number, id, consultation_id, call_id, received_at,"
+        " receipt_status FROM submissions"
+        " WHERE consultation_id = ? AND idempotency_hash = ?",
+        (consultation_id, _key_hash(key)),
+    ).fetchone()
+    if found is None:
+        return None
+    return Receipt(
+        tracking_number=found[0],
+        submission_id=found[1],
+        consultation_id=found[2],
+        call_id=found[3],
+        received_at=_dt(found[4]),
+        status=SubmissionStatus(found[5]),
+        replayed=True,
+    )

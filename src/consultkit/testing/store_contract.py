@@ -111,6 +111,17 @@ class StoreContract:
         assert len(list(store.list_submissions("wsis-2020"))) == 1
         assert store.unrouted_events(10) == []
 
+    def test_find_by_idempotency_key(self, store: Store) -> None:
+        first = make_submission(1, key="k-1")
+        assert store.find_by_idempotency_key("wsis-2020", "k-1") is None
+        original, _ = store.add_submission(first, received_entry(first), [])
+        found = store.find_by_idempotency_key("wsis-2020", "k-1")
+        assert found is not None
+        assert found.replayed is True
+        assert found.tracking_number == original.tracking_number
+        assert store.find_by_idempotency_key("other", "k-1") is None
+        assert store.find_by_idempotency_key("wsis-2020", "k-2") is None
+
     def test_idempotency_keys_are_per_consultation(self, store: Store) -> None:
         a = make_submission(1, key="same", consultation_id="a")
         b = make_submission(2, key="same", consultation_id="b")
