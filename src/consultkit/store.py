@@ -11,7 +11,7 @@ Backends are checked by one shared suite, :class:`consultkit.testing.store_contr
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: TC003 (attrs reads the field annotations at run time)
 import enum
 import os
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 
 from consultkit.errors import StoreError
+from consultkit.instants import utc_instant, utc_instant_or_none
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,28 +41,6 @@ def default_store_url() -> str:
     copy and back up their data without hunting for a per-user data directory.
     """
     return os.environ.get(STORE_ENV, "").strip() or DEFAULT_STORE_URL
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # Stored instants are plain aware UTC datetimes so values compare and hash alike
-    # whichever clock (pendulum or stdlib) produced them.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"instant {value!r} has no time zone")
-    instant = value.astimezone(dt.UTC)
-    return dt.datetime(
-        instant.year,
-        instant.month,
-        instant.day,
-        instant.hour,
-        instant.minute,
-        instant.second,
-        instant.microsecond,
-        tzinfo=dt.UTC,
-    )
-
-
-def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else _utc(value)
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -90,7 +69,7 @@ class OutboxEvent:
     id: str
     kind: str
     consultation_id: str
-    occurred_at: dt.datetime = attrs.field(converter=_utc)
+    occurred_at: dt.datetime = attrs.field(converter=utc_instant)
     payload: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_mapping, eq=False, hash=False
     )
@@ -132,10 +111,10 @@ class Delivery:
     language: str
     status: DeliveryStatus
     attempts: int
-    next_attempt_at: dt.datetime = attrs.field(converter=_utc)
+    next_attempt_at: dt.datetime = attrs.field(converter=utc_instant)
     last_error: str | None = None
     claimed_by: str | None = None
-    lease_until: dt.datetime | None = attrs.field(default=None, converter=_utc_or_none)
+    lease_until: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
 
 
 @attrs.frozen(kw_only=True)
@@ -144,7 +123,7 @@ class DeliveryFailure:
 
     delivery_id: str
     error: str
-    retry_at: dt.datetime | None = attrs.field(default=None, converter=_utc_or_none)
+    retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
 
 
 @attrs.frozen(kw_only=True)
@@ -156,7 +135,7 @@ class Subscription:
     address: str
     group: str | None = None
     language: str = "en"
-    created_at: dt.datetime = attrs.field(converter=_utc)
+    created_at: dt.datetime = attrs.field(converter=utc_instant)
 
 
 @attrs.frozen(kw_only=True)
@@ -165,7 +144,7 @@ class ScheduleRevision:
 
     consultation_id: str
     number: int
-    published_at: dt.datetime = attrs.field(converter=_utc)
+    published_at: dt.datetime = attrs.field(converter=utc_instant)
     snapshot: Mapping[str, Any] = attrs.field(converter=_frozen_mapping, eq=False, hash=False)
 
 
@@ -179,7 +158,7 @@ class Tombstone:
 
     id: str
     consultation_id: str
-    erased_at: dt.datetime = attrs.field(converter=_utc)
+    erased_at: dt.datetime = attrs.field(converter=utc_instant)
     reason: str
     submission_ids: tuple[str, ...] = attrs.field(converter=tuple)
     kept_text: bool

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
+from consultkit.instants import utc_instant, utc_instant_or_none
 from consultkit.windows import DayWindow, Deadline, ExactWindow, Precision
 
 if TYPE_CHECKING:
@@ -30,33 +31,8 @@ if TYPE_CHECKING:
     from consultkit.model import Call, Consultation
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # Stored instants are plain aware UTC datetimes (not pendulum) so that values compare,
-    # hash and serialise the same whichever clock produced them. The first test is the
-    # bulk-import fast path: stdlib UTC datetimes pass through untouched.
-    if value.tzinfo is dt.UTC and type(value) is dt.datetime:
-        return value
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"instant {value!r} has no time zone")
-    instant = value.astimezone(dt.UTC)
-    return dt.datetime(
-        instant.year,
-        instant.month,
-        instant.day,
-        instant.hour,
-        instant.minute,
-        instant.second,
-        instant.microsecond,
-        tzinfo=dt.UTC,
-    )
-
-
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
     return values if type(values) is tuple else tuple(values)
-
-
-def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else _utc(value)
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -137,11 +113,11 @@ class Submission:
     consent: Consent = Consent()
     provenance: Provenance = Provenance.WEB
     status: SubmissionStatus = SubmissionStatus.SUBMITTED
-    received_at: dt.datetime = attrs.field(converter=_utc)
-    updated_at: dt.datetime = attrs.field(converter=_utc)
+    received_at: dt.datetime = attrs.field(converter=utc_instant)
+    updated_at: dt.datetime = attrs.field(converter=utc_instant)
     fingerprint: str
     idempotency_key: str | None = None
-    erased_at: dt.datetime | None = attrs.field(default=None, converter=_utc_or_none)
+    erased_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
 
 
 @attrs.frozen(kw_only=True)
@@ -149,7 +125,7 @@ class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
 
     submission_id: str
-    at: dt.datetime = attrs.field(converter=_utc)
+    at: dt.datetime = attrs.field(converter=utc_instant)
     actor: Actor
     from_status: SubmissionStatus | None
     to_status: SubmissionStatus
@@ -168,7 +144,7 @@ class Receipt:
     submission_id: str
     consultation_id: str
     call_id: str
-    received_at: dt.datetime = attrs.field(converter=_utc)
+    received_at: dt.datetime = attrs.field(converter=utc_instant)
     status: SubmissionStatus
     replayed: bool = False
 
@@ -561,11 +537,11 @@ def call_times(consultation: Consultation, call: Call) -> CallTimes:
     notes: list[str] = []
     opens: dt.datetime | None = None
     if call.opens_at is not None:
-        opens = _utc(call.opens_at)
+        opens = utc_instant(call.opens_at)
     elif call.opens_with is not None:
         window = consultation.phase(call.opens_with).window
         if window.precision in (Precision.MINUTE, Precision.DAY) and window.earliest() is not None:
-            opens = _utc(window.earliest())  # type: ignore[arg-type]
+            opens = utc_instant(window.earliest())  # type: ignore[arg-type]
         else:
             notes.append(f"the opening of call {call.id!r} is not known precisely: treated as open")
     else:
@@ -578,7 +554,7 @@ def call_times(consultation: Consultation, call: Call) -> CallTimes:
         if isinstance(window, Deadline):
             deadline = window
         elif isinstance(window, ExactWindow | DayWindow):
-            closes = _utc(window.latest())
+            closes = utc_instant(window.latest())
         else:
             notes.append(
                 f"the deadline of call {call.id!r} is not known precisely: treated as open"
@@ -586,7 +562,7 @@ def call_times(consultation: Consultation, call: Call) -> CallTimes:
     elif deadline is None:
         notes.append(f"call {call.id!r} has no deadline: treated as open")
     if deadline is not None:
-        closes = _utc(deadline.cutoff())
+        closes = utc_instant(deadline.cutoff())
     return CallTimes(opens=opens, closes=closes, deadline=deadline, notes=tuple(notes))
 
 
@@ -665,7 +641,7 @@ class SubmissionRules:
 
     def check(self, draft: Draft, at: dt.datetime) -> SubmissionCheck:
         """Check that ``draft`` may be submitted at ``at``; see :func:`check_submission`."""
-        instant = _utc(at)
+        instant = utc_instant(at)
         rule = self._call_rule(draft.call_id)
         call, times = rule.call, rule.times
         zone = self.consultation.zone
@@ -788,7 +764,7 @@ def new_submission(
 
     ``tracking_number`` keeps an existing one (moving submissions between stores).
     """
-    instant = _utc(at)
+    instant = utc_instant(at)
     return Submission(
         id=new_submission_id(instant),
         tracking_number=tracking_number or new_tracking_number(),

@@ -60,6 +60,7 @@ from consultkit.submissions import (
     Submission,
     SubmissionStatus,
     Submitter,
+    receipt_for,
 )
 
 if TYPE_CHECKING:
@@ -616,16 +617,7 @@ class SqliteStore:
                 ) from exc
             conn.execute(_INSERT_HISTORY, _history_row(entry))
             conn.executemany(_INSERT_EVENT, event_rows)
-        receipt = Receipt(
-            tracking_number=submission.tracking_number,
-            submission_id=submission.id,
-            consultation_id=submission.consultation_id,
-            call_id=submission.call_id,
-            received_at=submission.received_at,
-            status=submission.status,
-            replayed=False,
-        )
-        return receipt, True
+        return receipt_for(submission), True
 
     def add_submissions(
         self, submissions: Iterable[Submission], chunk_size: int = DEFAULT_CHUNK_SIZE
