@@ -76,13 +76,21 @@ def test_phase_three_is_tentative_whole_days(ocp: Consultation) -> None:
         first=dt.date(2019, 11, 25), last=dt.date(2019, 11, 29), zone="Europe/Zurich"
     )
     assert phase.status is ItemStatus.TENTATIVE
-    assert phase.place is None
+    # The venue is not in the letter; only the promised remote participation is known.
+    assert phase.place is not None
+    assert not (phase.place.venue or phase.place.room or phase.place.online_url)
+    assert phase.place.remote_participation
     assert "IGF 2020" in phase.note("en")
 
 
 def test_phase_four_is_known_only_to_the_month(ocp: Consultation) -> None:
     window = ocp.phase("phase-4").window
     assert window == MonthWindow(first=Month(2020, 1), last=Month(2020, 2), zone="Europe/Zurich")
+
+
+def test_phase_five_marks_its_cutoff_rule_as_inferred(ocp: Consultation) -> None:
+    # The letter gives a date only; "end of day, Geneva time" is our default, not its word.
+    assert ocp.phase("phase-5").inferred == ("window.rule",)
 
 
 def test_phase_five_is_the_end_of_3_february_geneva_time(ocp: Consultation) -> None:
