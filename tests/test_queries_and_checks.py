@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import attrs
@@ -19,6 +20,7 @@ from consultkit.queries import (
     open_calls,
     phases_at,
 )
+from consultkit.windows import Deadline
 
 if TYPE_CHECKING:
     from consultkit.model import Consultation
@@ -177,3 +179,52 @@ def test_out_of_order_phases_are_reported() -> None:
     )
     codes = [w.code for w in check_consultation(swapped)]
     assert "phase-order" in codes
+
+
+def test_a_deadline_during_a_related_event_is_inside_the_consultation(
+    ocp: Consultation,
+) -> None:
+    def outside(day: str) -> list[str]:
+        contest = attrs.evolve(
+            ocp.call("photo-contest"),
+            deadline=Deadline(day=dt.date.fromisoformat(day), zone=ocp.zone),
+        )
+        calls = tuple(contest if k.id == "photo-contest" else k for k in ocp.calls)
+        found = check_consultation(attrs.evolve(ocp, calls=calls))
+        return [w.path for w in found if w.code == "deadline-outside"]
+
+    # The Forum (30 March-3 April 2020) comes after the last phase but is part of it all.
+    assert outside("2020-04-02") == []
+    assert outside("2020-05-02") == ["calls[3].deadline"]
+    assert outside("2019-01-15") == ["calls[3].deadline"]
+
+
+def test_a_deadline_is_checked_against_events_when_there_are_no_phases() -> None:
+    consultation = loads_consultation(
+        'id = "c"\nzone = "UTC"\nlanguages = ["en"]\ntitle = { en = "T" }\n'
+        '[[events]]\nid = "e"\ntitle = { en = "E" }\n'
+        'window = { kind = "days", first = 2020-01-01, last = 2020-01-02 }\n'
+        '[[calls]]\nid = "k"\nkind = "x"\ntitle = { en = "K" }\n'
+        "opens_at = 2019-12-01T00:00:00\ndeadline = { day = 2021-01-02 }\n"
+    )
+    codes = [(w.code, w.path) for w in check_consultation(consultation)]
+    assert codes == [("deadline-outside", "calls[0].deadline")]
+
+
+def test_unknown_groups_and_phases_in_a_model_built_in_code_are_warnings(
+    ocp: Consultation,
+) -> None:
+    phase = attrs.evolve(ocp.phases[1], groups=("civil-society", "civil-societ"))
+    call = attrs.evolve(ocp.calls[0], groups=("goverments",), opens_with="phase-9")
+    changed = attrs.evolve(
+        ocp,
+        phases=(ocp.phases[0], phase, *ocp.phases[2:]),
+        calls=(call, *ocp.calls[1:]),
+    )
+    found = [(w.code, w.path) for w in check_consultation(changed)]  # and no crash
+    assert found[:3] == [
+        ("unknown-group", "phases[1].groups[1]"),
+        ("unknown-group", "calls[0].groups[0]"),
+        ("unknown-phase", "calls[0].opens_with"),
+    ]
+    assert "civil-society" in str(check_consultation(changed)[0])

@@ -2,9 +2,11 @@
 
 The loader refuses what cannot be right (an unknown group, a duplicate id); these checks
 warn about what may be right but deserves a look: overlapping or out-of-order phases,
-deadlines outside the consultation, calls that never open, facts not known yet, missing
-translations. Each warning has a stable ``code`` and the field path of the loader
-(``calls[1].deadline``), so a command can point at the line in the file.
+deadlines outside the consultation (the span of its phases and related events), calls that
+never open, facts not known yet, missing translations, and references to groups or phases
+that do not exist (which the loader refuses, but a model built or changed in code may hold).
+Each warning has a stable ``code`` and the field path of the loader (``calls[1].deadline``),
+so a command can point at the line in the file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from consultkit.windows import Deadline, Precision, Unscheduled
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from consultkit.model import Consultation
+    from consultkit.model import Call, Consultation
     from consultkit.text import Text
 
 __all__ = ["CheckWarning", "check_consultation"]
@@ -43,10 +45,46 @@ class CheckWarning:
 def check_consultation(consultation: Consultation) -> tuple[CheckWarning, ...]:
     """Every warning for ``consultation``, in a stable order."""
     return (
+        *_references(consultation),
         *_phases(consultation),
         *_calls(consultation),
         *_translations(consultation),
     )
+
+
+def _references(c: Consultation) -> Iterator[CheckWarning]:
+    """Groups and phases named by phases and calls must exist (a loaded file always passes)."""
+    group_ids = {g.id for g in c.groups}
+    phase_ids = {p.id for p in c.phases}
+    named: list[tuple[str, tuple[str, ...]]] = [
+        (f"phases[{i}].groups", p.groups) for i, p in enumerate(c.phases)
+    ]
+    named += [(f"calls[{i}].groups", k.groups) for i, k in enumerate(c.calls)]
+    for path, groups in named:
+        for index, group in enumerate(groups):
+            if group not in group_ids:
+                yield CheckWarning(
+                    code="unknown-group",
+                    path=f"{path}[{index}]",
+                    message=f"unknown stakeholder group {group!r}",
+                    hint=f"use one of the consultation's groups ({', '.join(sorted(group_ids))})"
+                    if group_ids
+                    else "add the group to the consultation's groups",
+                )
+    for index, call in enumerate(c.calls):
+        for field, phase in (("opens_with", call.opens_with), ("closes_with", call.closes_with)):
+            if phase is not None and phase not in phase_ids:
+                yield CheckWarning(
+                    code="unknown-phase",
+                    path=f"calls[{index}].{field}",
+                    message=f"call {call.id} names unknown phase {phase!r}",
+                    hint="name one of the consultation's phases",
+                )
+
+
+def _dangling(c: Consultation, call: Call) -> bool:
+    phase_ids = {p.id for p in c.phases}
+    return any(p is not None and p not in phase_ids for p in (call.opens_with, call.closes_with))
 
 
 def _phases(c: Consultation) -> Iterator[CheckWarning]:
@@ -91,10 +129,15 @@ def _phases(c: Consultation) -> Iterator[CheckWarning]:
 
 
 def _calls(c: Consultation) -> Iterator[CheckWarning]:
-    starts = [s for p in c.phases if (s := p.window.earliest()) is not None]
-    ends = [e for p in c.phases if (e := p.window.latest()) is not None]
+    # The consultation spans its phases and the events it relates to (a call may close
+    # during the Forum the consultation prepares).
+    windows = [p.window for p in c.phases] + [e.window for e in c.events]
+    starts = [s for w in windows if (s := w.earliest()) is not None]
+    ends = [e for w in windows if (e := w.latest()) is not None]
     for index, call in enumerate(c.calls):
         where = f"calls[{index}]"
+        if _dangling(c, call):
+            continue  # reported as unknown-phase; its times cannot be resolved
         opens = call_opens(c, call)
         deadline = call_deadline(c, call)
         if opens is None:
@@ -136,7 +179,8 @@ def _calls(c: Consultation) -> Iterator[CheckWarning]:
                 code="deadline-outside",
                 path=path,
                 message=f"the deadline of call {call.id} ({cutoff.isoformat()}) is outside the"
-                f" consultation's phases ({min(starts).isoformat()} to {max(ends).isoformat()})",
+                f" consultation's phases and events ({min(starts).isoformat()} to"
+                f" {max(ends).isoformat()})",
                 hint="check the year and the month",
             )
 
