@@ -92,6 +92,89 @@ def test_timeline_refuses_bad_options_cleanly() -> None:
         assert "Traceback" not in err
 
 
+def test_timeline_json_adds_accepting_calls_after_the_documented_keys() -> None:
+    code, out, _ = run("timeline", EXAMPLE, "--at", "2019-10-01T12:00:00Z", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert list(document) == [
+        "format",
+        "version",
+        "consultation",
+        "at",
+        "zone",
+        "language",
+        "items",
+        "current_phase",
+        "possible_phases",
+        "next_phase",
+        "calls",
+        "open_calls",
+        "next_deadline",
+        "accepting_calls",
+    ]
+    calls = {c["id"]: c for c in document["calls"]}
+    assert list(calls["workshop-requests"])[-3:] == ["groups", "opens_with", "accepting"]
+    assert calls["workshop-requests"]["state"] == "unknown"
+    assert calls["workshop-requests"]["accepting"] is True
+    assert calls["official-submissions"]["opens_with"] == "phase-1"
+    assert document["open_calls"] == ["official-submissions", "hlt-facilitator-nominations"]
+    assert document["accepting_calls"] == [
+        "official-submissions",
+        "workshop-requests",
+        "hlt-facilitator-nominations",
+        "photo-contest",
+    ]
+    code, out, _ = run("timeline", EXAMPLE, "--at", "2020-02-03T23:00:00Z", "--format", "json")
+    closed = json.loads(out)
+    assert "workshop-requests" not in closed["accepting_calls"]
+    assert closed["accepting_calls"] == ["hlt-facilitator-nominations", "photo-contest"]
+
+
+def test_timeline_table_lists_calls_whose_opening_is_not_stated() -> None:
+    # Before phase I: official submissions are not open yet, yet workshop requests (whose
+    # opening the letter never states) are accepted, and the table must say so honestly.
+    code, out, _ = run("timeline", EXAMPLE, "--at", "2019-06-01T12:00:00Z", "--lang", "en")
+    assert code == 0
+    calls = " ".join(out.split("Open calls:", 1)[1].split())
+    assert "(workshop-requests): open (opening date not stated); closes end of 3" in calls
+    assert "(photo-contest): open (opening date not stated); no deadline given" in calls
+    assert "(official-submissions)" not in calls
+    assert "Note:" not in out
+
+
+def test_timeline_table_says_when_texts_fall_back() -> None:
+    code, out, _ = run("timeline", EXAMPLE, "--at", "2019-10-01T12:00:00Z", "--lang", "fr")
+    assert code == 0
+    assert "fin du 3 février 2020" in out
+    assert "Note: texts not written in fr are shown in es." in " ".join(out.split())
+
+
+def test_timeline_refuses_instants_out_of_range_without_a_traceback() -> None:
+    for args in (
+        ["timeline", EXAMPLE, "--at", "0001-01-01T00:00:00+01:00"],
+        ["timeline", EXAMPLE, "--at", "9999-12-31T23:59:00-01:00"],
+        ["--now", "0001-01-01T00:00:00+01:00", "timeline", EXAMPLE],
+    ):
+        code, _out, err = run(*args)
+        assert code == 2, args
+        assert "out of range: use a year between 1900 and 2999" in err
+        assert "Traceback" not in err
+
+
+def test_timeline_unknown_zone_says_what_to_write() -> None:
+    code, _out, err = run("timeline", EXAMPLE, "--tz", "+01:00")
+    assert code == 2
+    assert "use an IANA zone name such as Europe/Zurich" in err
+
+
+def test_utc_text_pads_early_years() -> None:
+    import datetime as dt
+
+    from consultkit.timeline import utc_text
+
+    assert utc_text(dt.datetime(950, 1, 2, 3, 4, 5, 678, tzinfo=dt.UTC)) == "0950-01-02T03:04:05Z"
+
+
 def test_validate_in_a_real_process() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "consultkit", "validate", EXAMPLE],

@@ -10,6 +10,11 @@ import pendulum
 
 from consultkit.windows import to_utc
 
+#: The years an instant may have: the range consultation files accept (see config.py),
+#: which keeps every conversion between zones and every date sum inside datetime's range.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+
 
 class Clock(Protocol):
     """Tells the current instant, always in UTC."""
@@ -51,5 +56,9 @@ def parse_instant(text: str) -> pendulum.DateTime:
     if value.tzinfo is None:
         raise ValueError(
             f"instant {text!r} has no offset: add Z for UTC or an offset such as +01:00"
+        )
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(
+            f"instant {text!r} is out of range: use a year between {MIN_YEAR} and {MAX_YEAR}"
         )
     return to_utc(value)

@@ -38,7 +38,8 @@ def utc_text(instant: dt.datetime | None) -> str | None:
     """``2019-06-04T14:00:00Z`` (None stays None)."""
     if instant is None:
         return None
-    return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime("%Y") drops the zero padding of years before 1000.
+    return to_utc(instant).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def _local_text(instant: dt.datetime | None, zone: str) -> str | None:
@@ -106,6 +107,10 @@ def build_timeline(
                 "deadline_utc": utc_text(deadline.cutoff()) if deadline else None,
                 "deadline_text": deadline.render(zone, language) if deadline else None,
                 "groups": list(call.groups),
+                "opens_with": call.opens_with,
+                # The submission rules treat an unknown opening as open (with a note), so
+                # a call in state "unknown" accepts submissions as much as an open one.
+                "accepting": state in (CallState.OPEN, CallState.UNKNOWN),
             }
         )
     due = next_deadline(consultation, instant)
@@ -141,6 +146,7 @@ def build_timeline(
         "calls": calls,
         "open_calls": [c["id"] for c in calls if c["state"] == CallState.OPEN.value],
         "next_deadline": next_due,
+        "accepting_calls": [c["id"] for c in calls if c["accepting"]],
     }
 
 

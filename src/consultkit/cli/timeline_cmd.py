@@ -69,7 +69,11 @@ def timeline(
         except ValueError:
             suggestion = suggest_zone(zone)
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
-            fail(f"--tz: unknown time zone {zone!r}{hint}", EXIT_USAGE)
+            fail(
+                f"--tz: unknown time zone {zone!r}{hint}"
+                " (use an IANA zone name such as Europe/Zurich, Asia/Tokyo or UTC)",
+                EXIT_USAGE,
+            )
     if language is not None:
         try:
             check_language(language)
@@ -99,18 +103,32 @@ def _print_table(document: dict[str, Any]) -> None:
     table.add_column("item")
     table.add_column("when")
     table.add_column("status")
+    fallbacks: dict[str, None] = {}
+    for text in [i["title"] for i in document["items"]] + [c["title"] for c in document["calls"]]:
+        if text["fallback"]:
+            fallbacks.setdefault(text["language"])
     for item in document["items"]:
         mark = _MARKS[item["relation"]]
         status = mark if item["status"] == "confirmed" else f"{mark} ({item['status']})"
         label = f"phase {item['ordinal']}" if item["type"] == "phase" else "event"
         table.add_row(label, item["title"]["text"], item["text"], status)
     console.print(table)
-    open_calls = [c for c in document["calls"] if c["state"] == "open"]
-    if open_calls:
+    accepting = [c for c in document["calls"] if c.get("accepting", c["state"] == "open")]
+    if accepting:
         console.print("Open calls:")
-        for call in open_calls:
-            closes = call["deadline_text"] or "no deadline given"
-            console.print(f"  - {call['title']['text']} ({call['id']}): closes {closes}")
+        for call in accepting:
+            closes = call["deadline_text"]
+            state = f"closes {closes}" if closes else "no deadline given"
+            if call["state"] == "unknown":
+                # Submissions are accepted (the rules treat an unknown opening as open), but
+                # the reader should know the opening was never stated.
+                when = (
+                    f"opening not known to the day: opens with {call['opens_with']}"
+                    if call.get("opens_with")
+                    else "opening date not stated"
+                )
+                state = f"open ({when}); {state}"
+            console.print(f"  - {call['title']['text']} ({call['id']}): {state}")
     else:
         console.print("Open calls: none")
     due = document["next_deadline"]
@@ -120,4 +138,9 @@ def _print_table(document: dict[str, Any]) -> None:
         console.print(
             f"Next deadline: {due['text']} for {', '.join(due['items'])};"
             f" time left {_time_left(due['seconds_left'])}"
+        )
+    if fallbacks:
+        console.print(
+            f"Note: texts not written in {document['language']} are shown in"
+            f" {', '.join(fallbacks)}."
         )
