@@ -92,3 +92,31 @@ def test_broken_plugins_never_crash_the_cli(monkeypatch: pytest.MonkeyPatch) -> 
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "warning: plugin commands unavailable: registry on fire" in result.stderr
+
+
+def test_plugins_table_at_80_columns_shows_every_hook_name_whole() -> None:
+    result = CliRunner().invoke(cli, ["plugins"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    for hook in ("register_stores", "register_notifiers", "register_exporters"):
+        assert hook in result.stdout
+    assert "…" not in result.stdout.split("registered", 1)[0]
+
+
+def test_a_misspelt_disabled_name_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSULTKIT_DISABLE_PLUGINS", "log_notifer,memory_store")
+    result = CliRunner().invoke(cli, ["plugins"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: CONSULTKIT_DISABLE_PLUGINS names 'log_notifer', but no plugin has that"
+        " name; check the spelling (plugins: sqlite_store, log_notifier, ics_exporter,"
+        " web_exporters"
+        + "".join(
+            f", {p['name']}"
+            for p in _json(["plugins", "--format", "json"])["plugins"]  # type: ignore[attr-defined]
+            if p["source"] != "default"
+        )
+        + ")\n"
+    )
+    document = _json(["plugins", "--format", "json"])
+    assert document["unknown_disabled"] == ["log_notifer"]
+    assert document["disabled"] == ["memory_store"]

@@ -55,8 +55,15 @@ def test_env_blocks_plugins_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "sample" not in host.plugin_names()
     assert "memory_store" not in host.plugin_names()
     assert sorted(host.blocked) == ["memory_store", "sample"]
-    with pytest.raises(StoreError, match="no store backend for memory://"):
+    with pytest.raises(StoreError, match="no store backend for memory://") as raised:
         host.open_store("memory://")
+    assert "or stop disabling memory_store, sample in CONSULTKIT_DISABLE_PLUGINS" in str(
+        raised.value
+    )
+    assert host.unknown_disabled == []
+    typo = PluginHost.load(entry_points=False, disabled=["sqlite-store", "memory_store"])
+    assert typo.unknown_disabled == ["sqlite-store"]
+    assert "sqlite_store" in typo.plugin_names()
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_skipped(

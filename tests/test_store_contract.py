@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from consultkit.testing.store_contract import StoreContract
+from consultkit.testing import StoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,3 +33,14 @@ class TestSqliteStore(StoreContract):
         store = SqliteStore(f"sqlite:///{tmp_path / 'contract.sqlite'}")
         yield store
         store.close()
+
+
+def test_one_import_gives_a_plugin_author_the_contract_and_the_notifier() -> None:
+    import consultkit.testing as testing
+    from consultkit.testing import fixtures, store_contract
+
+    assert testing.StoreContract is store_contract.StoreContract
+    assert testing.RecordingNotifier is fixtures.RecordingNotifier
+    assert set(testing.__all__) == {"StoreContract", "RecordingNotifier"}
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        testing.Nope  # noqa: B018

@@ -110,6 +110,7 @@ class PluginHost:
     _versions: dict[str, tuple[str, str]] = attrs.Factory(dict)  # name -> (version, source)
     _impls: dict[str, tuple[_Impl, ...] | None] = attrs.Factory(dict)
     _contributions: dict[str, dict[str, tuple[Any, str]]] = attrs.Factory(dict)
+    _matched_disabled: set[str] = attrs.Factory(set)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -180,10 +181,17 @@ class PluginHost:
             self._register(plugin, name, version, "entry point")
 
     def _is_blocked(self, *names: str) -> bool:
-        if self.disabled.intersection(names):
+        matched = self.disabled.intersection(names)
+        if matched:
+            self._matched_disabled.update(matched)
             self.blocked.append(names[0])
             return True
         return False
+
+    @property
+    def unknown_disabled(self) -> list[str]:
+        """Names in ``disabled`` that no default or entry-point plugin has (likely typos)."""
+        return sorted(self.disabled - self._matched_disabled)
 
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register one more plugin object (a module, class or instance); returns its name."""
@@ -507,9 +515,11 @@ class PluginHost:
         found = stores.get(scheme.lower())
         if found is None:
             known = ", ".join(f"{s}://" for s in sorted(stores)) or "none"
+            hint = "install the plugin that provides it"
+            if self.blocked:
+                hint += f", or stop disabling {', '.join(sorted(self.blocked))} in {DISABLE_ENV}"
             raise StoreError(
-                f"no store backend for {scheme}:// in {url!r} (available: {known}); "
-                "install the plugin that provides it"
+                f"no store backend for {scheme}:// in {url!r} (available: {known}); {hint}"
             )
         factory, plugin = found
         try:

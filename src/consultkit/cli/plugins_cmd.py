@@ -24,7 +24,7 @@ def plugins(output_format: str) -> None:
     """
     from consultkit.cli.common import EXIT_REFUSED, fail
     from consultkit.errors import PluginError
-    from consultkit.plugins import PluginHost
+    from consultkit.plugins import DISABLE_ENV, PluginHost
 
     try:
         host = PluginHost.load()
@@ -38,6 +38,15 @@ def plugins(output_format: str) -> None:
         except PluginError as exc:  # a clash or a bad registration: show it, keep listing
             failures.append(exc)
     problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in failures]
+    unknown = host.unknown_disabled
+    if unknown:
+        known = ", ".join(info.name for info in infos) or "none"
+        names = ", ".join(repr(name) for name in unknown)
+        click.echo(
+            f"warning: {DISABLE_ENV} names {names}, but no plugin has that name;"
+            f" check the spelling (plugins: {known})",
+            err=True,
+        )
     if output_format == "json":
         document = {
             "plugins": [
@@ -52,6 +61,7 @@ def plugins(output_format: str) -> None:
             ],
             "failed": problems,
             "disabled": sorted(host.blocked),
+            "unknown_disabled": unknown,
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
@@ -63,13 +73,14 @@ def plugins(output_format: str) -> None:
     table.add_column("plugin")
     table.add_column("version")
     table.add_column("source")
-    table.add_column("hooks")
-    table.add_column("registered")
+    # One hook per line, never cut short: the hooks are what a plugin author comes to check.
+    table.add_column("hooks", no_wrap=True)
+    table.add_column("registered", overflow="fold")
     for info in infos:
-        registered = "; ".join(
+        registered = "\n".join(
             f"{kind}: {', '.join(names)}" for kind, names in sorted(info.registered.items())
         )
-        table.add_row(info.name, info.version, info.source, ", ".join(info.hooks), registered)
+        table.add_row(info.name, info.version, info.source, "\n".join(info.hooks), registered)
     for name in sorted(host.blocked):
         table.add_row(name, "", "disabled", "", "")
     console = Console()
