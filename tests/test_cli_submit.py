@@ -226,12 +226,31 @@ def test_unknown_submission_exits_2(store: str) -> None:
     assert result.stderr.startswith("error: no submission")
 
 
-def test_erase_via_cli(store: str) -> None:
+def test_erase_without_yes_and_without_a_terminal_says_to_add_yes(store: str) -> None:
+    submit(store)
+    result = run("submissions", "erase", EXAMPLE, "--email", "ana@example.org", "--store", store)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: erasing cannot be undone: confirm it in a terminal, or add --yes\n"
+    )
+    assert "Aborted" not in result.output
+
+
+def test_erase_via_cli(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consultkit.cli import submissions_cmd
+
     tn = json.loads(submit(store, "--format", "json").stdout)["tracking_number"]
+    monkeypatch.setattr(submissions_cmd, "_stdin_is_terminal", lambda: True)
     declined = run(
         "submissions", "erase", EXAMPLE, "--email", "ana@example.org", "--store", store, input="n\n"
     )
     assert declined.exit_code == 2
+    assert "error: nothing erased (add --yes" in declined.stderr
+    hung_up = run(
+        "submissions", "erase", EXAMPLE, "--email", "ana@example.org", "--store", store, input=""
+    )
+    assert hung_up.exit_code == 2
+    assert "Aborted" not in hung_up.output
     done = run(
         "submissions", "erase", EXAMPLE, "--email", "ana@example.org", "--yes", "--store", store
     )

@@ -7,6 +7,7 @@ when one of them runs, so the other subcommands start fast.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -297,6 +298,10 @@ def review(
         )
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 @submissions.command()
 @_config
 @click.option("--email", required=True, help="The submitter whose identity is erased.")
@@ -326,10 +331,18 @@ def erase(
 ) -> None:
     """Erase a submitter's name, address and organisation everywhere (cannot be undone)."""
     consultation = load_or_exit(config)
-    if not yes and not click.confirm(
-        f"Erase every trace of {email} from {consultation.id}? This cannot be undone"
-    ):
-        fail("nothing erased", EXIT_USAGE)
+    if not yes:
+        if not _stdin_is_terminal():
+            # click.confirm would read end-of-file and print a bare "Aborted!".
+            fail("erasing cannot be undone: confirm it in a terminal, or add --yes", EXIT_USAGE)
+        try:
+            confirmed = click.confirm(
+                f"Erase every trace of {email} from {consultation.id}? This cannot be undone"
+            )
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            fail("nothing erased (add --yes to erase without the question)", EXIT_USAGE)
     with guarded(open_app(ctx, store_url)) as app:
         count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
         what = "identity erased" if keep_text else "identity and text erased"
