@@ -244,3 +244,72 @@ def test_files_that_do_not_exist_or_are_not_utf8(tmp_path: Path) -> None:
 def test_every_problem_is_reported_at_once() -> None:
     text = 'extra = 1\nissued = "2019-05-31"\n' + HEAD.replace("Europe/Zurich", "Mars/Olympus")
     assert {p.path for p in problems(text)} == {"zone", "extra", "issued"}
+
+
+def test_an_unknown_zone_is_one_problem_even_with_windows_that_rely_on_it() -> None:
+    text = phase('{ kind = "days", first = 2020-02-03, last = 2020-02-04 }')
+    found = problems(text.replace("Europe/Zurich", "Europe/Geneva"))
+    assert [(p.path, p.line) for p in found] == [("zone", 2)]
+    # ... and the other problems of the file are still found.
+    text = phase('{ kind = "days", first = 2020-02-04, last = 2020-02-03 }')
+    text = text.replace("ordinal = 1", "ordinal = '1'")
+    found = problems(text.replace("Europe/Zurich", "Europe/Geneva"))
+    assert [p.path for p in found] == ["zone", "phases[0].ordinal", "phases[0].window.last"]
+
+
+def test_toml_syntax_errors_name_the_field_when_the_line_tells() -> None:
+    problem = one(phase('{ kind = "days", first = 2020-02-30, last = 2020-03-01 }'))
+    assert (problem.path, problem.line) == ("phases[0].window.first", 14)
+    problem = one(HEAD.replace('id = "c"\n', 'id = "c"\nissued = 2019-02-30\n'))
+    assert (problem.path, problem.line) == ("issued", 2)
+    problem = one(HEAD.replace('id = "c"\n', 'id = "c"\nid = "d"\n'))
+    assert (problem.path, problem.line) == ("id", 2)
+    assert problem.hint == "a key or table is written twice; keep one"
+    assert str(problem).startswith("c.toml:2: id: not valid TOML: Cannot overwrite a value")
+
+
+def test_a_string_where_a_table_belongs_is_a_message_for_people() -> None:
+    problem = one(HEAD.replace('id = "c"\n', 'id = "c"\ncontact = "Gitanjali Sah"\n'))
+    assert problem.path == "contact"
+    assert problem.message == "expected a table, got a string ('Gitanjali Sah')"
+    assert problem.hint == "write { name = …, phone = …, fax = … }"
+    problem = one(phase('{ kind = "unscheduled" }', 'place = "Room A"'))
+    assert (problem.path, problem.message[:24]) == ("phases[0].place", "expected a table, got a ")
+
+
+def test_hints_for_quoted_numbers_months_and_times_in_the_spring_gap() -> None:
+    problem = one(phase('{ kind = "unscheduled" }').replace("ordinal = 1", 'ordinal = "2"'))
+    assert (problem.path, problem.hint) == ("phases[0].ordinal", "remove the quotes")
+    # A key written twice on the last line, without a newline: tomllib says "end of document".
+    problem = one(phase('{ kind = "unscheduled" }', 'ordinal = "2"').rstrip("\n"))
+    assert (problem.path, problem.line) == ("phases[0].ordinal", 15)
+    problem = one(phase('{ kind = "months", first = "2020-01", last = "2020-13" }'))
+    assert problem.hint == "write the year and the month as a string: '2020-01'"
+    problem = one(
+        HEAD + '[[calls]]\nid = "k"\nkind = "x"\ntitle = { en = "K" }\n'
+        "opens_at = 2020-03-29T02:30:00\n"
+    )
+    assert problem.path == "calls[0].opens_at"
+    assert problem.hint == "pick a time that exists in that zone"
+
+
+def test_an_empty_file_is_one_problem(tmp_path: Path) -> None:
+    for text in ("", "\n", "# only a comment\n"):
+        problem = one(text)
+        assert problem.message == "the file holds no consultation (it is empty)"
+        assert problem.hint is not None and "examples/wsis2020/consultation.toml" in problem.hint
+
+
+def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_consultation(tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("cannot read")
+    assert problem.hint == "give the path of a consultation .toml file, not of a directory"
+
+
+def test_line_numbers_count_newlines_only() -> None:
+    # U+2028 inside a string is no line break in TOML; the line of the error must not move.
+    text = HEAD.replace('title = { en = "T" }', 'title = { en = "T\u2028T" }')
+    problem = one(text + '[[calls]]\nid = "k"\nkind = 1\ntitle = { en = "K" }\n')
+    assert (problem.path, problem.line) == ("calls[0].kind", 11)

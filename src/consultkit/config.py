@@ -201,13 +201,14 @@ def _structure_str(value: object, _: type) -> str:
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Wrong(f"expected an integer, got {_kind(value)}")
+        hint = "remove the quotes" if isinstance(value, str) and value.strip().isdigit() else None
+        raise _Wrong(f"expected an integer, got {_kind(value)}", hint)
     return value
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise _Wrong(f"expected true or false, got {_kind(value)}")
+        raise _Wrong(f"expected true or false, got {_kind(value)}", "write true or false")
     return value
 
 
@@ -311,7 +312,7 @@ def _structure_month(value: object, _: type) -> Month:
     try:
         month = Month.parse(value)
     except ValueError as exc:
-        raise _Wrong(str(exc)) from None
+        raise _Wrong(str(exc), "write the year and the month as a string: '2020-01'") from None
     _check_year(month.year)
     return month
 
@@ -527,6 +528,25 @@ def make_converter() -> cattrs.Converter:
     values (dates, times, strings, tables), omitting fields left at their default.
     """
     converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+
+    def table_hook(cls: Any) -> Callable[[object, type], Any]:
+        # cattrs' generated hook calls .keys() on whatever it gets; a string where a table
+        # belongs (contact = "Gitanjali Sah") must get a message for people instead.
+        inner = converter.gen_structure_attrs_fromdict(cls)
+        keys = ", ".join(f"{a.name} = …" for a in attrs.fields(cls)[:3])
+
+        def structure(value: object, _: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise _Wrong(f"expected a table, got {_kind(value)}", f"write {{ {keys} }}")
+            return inner(value, cls)
+
+        return structure
+
+    # Registered first, so the more specific hooks below (windows, deadlines, texts) win.
+    converter.register_structure_hook_factory(
+        lambda cls: attrs.has(cls) and not _is_window_type(cls) and cls is not Deadline,
+        table_hook,
+    )
     # Class hooks (the converter's own str/int/bool hooks are class hooks too, and would win
     # over predicates); the enums below get their own, more specific, class hooks.
     converter.register_structure_hook(str, _structure_str)
@@ -689,8 +709,12 @@ def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) 
             zone = check_zone_name(data["zone"])
         except _Wrong as exc:
             problems.append(("zone", str(exc), exc.hint))
+    stand_in = zone is None
     if zone is None:
-        return None
+        # The zone is missing or wrong, which is reported once. Windows that rely on it get
+        # UTC as a stand-in, so their other problems are still found without one more
+        # "zone" error each; the file is refused anyway.
+        zone = "UTC"
     for list_name, key in (("phases", "window"), ("events", "window"), ("calls", "deadline")):
         items = data.get(list_name)
         if not isinstance(items, list):
@@ -710,10 +734,14 @@ def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) 
                 try:
                     calls[index] = {**call, "opens_at": localize(opens, zone)}
                 except LocalTimeError as exc:
-                    hint = "add the offset, e.g. +02:00" if "twice" in str(exc) else None
+                    hint = (
+                        "write the offset after the time, e.g. 2019-10-27T02:30:00+02:00"
+                        if "twice" in str(exc)
+                        else "pick a time that exists in that zone"
+                    )
                     problems.append((f"calls[{index}].opens_at", str(exc), hint))
                     calls[index] = {k: v for k, v in call.items() if k != "opens_at"}
-    return zone
+    return None if stand_in else zone
 
 
 def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
@@ -923,21 +951,48 @@ def _loads_located(text: str, file: str | None) -> tuple[Consultation, KeyLocato
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
+        lines = text.split("\n")
         match = _TOML_POSITION.search(message)
-        line = int(match.group(1)) if match else None
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        if not match and message.endswith("(at end of document)"):
+            message = message.removesuffix("(at end of document)")
+            line, column = len(lines), len(lines[-1]) + 1
         message = _TOML_POSITION.sub("", message).strip()
-        if match:
-            message = f"{message} (column {match.group(2)})"
+        if line:
+            message = f"{message} (column {column})"
         hint = None
         if "date" in message.lower():
             hint = "check that the date exists (there is no 30 February) and is written YYYY-MM-DD"
+        elif "overwrite" in message.lower():
+            hint = "a key or table is written twice; keep one"
+        # tomllib keeps no paths, but the scanner reads what it can of the broken text.
+        path = ""
+        if line:
+            before = lines[line - 1][: column - 1] if line <= len(lines) else ""
+            path = KeyLocator.scan(text).path_at(line, before) or ""
         raise ConfigError(
             [
                 Problem(
-                    path="", message=f"not valid TOML: {message}", hint=hint, file=file, line=line
+                    path=path,
+                    message=f"not valid TOML: {message}",
+                    hint=hint,
+                    file=file,
+                    line=line or None,
                 )
             ]
         ) from None
+    if not data:
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message="the file holds no consultation (it is empty)",
+                    hint="start from examples/wsis2020/consultation.toml; the format is in"
+                    " docs/configuration.md",
+                    file=file,
+                )
+            ]
+        )
     locator = KeyLocator.scan(text)
     return structure_consultation(data, file=file, locator=locator), locator
 
@@ -957,8 +1012,14 @@ def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
             [Problem(path="", message="no such file", hint="check the path", file=name)]
         ) from None
     except OSError as exc:
+        if isinstance(exc, IsADirectoryError) or Path(path).is_dir():
+            hint = "give the path of a consultation .toml file, not of a directory"
+        elif isinstance(exc, PermissionError):
+            hint = "check the file's permissions"
+        else:
+            hint = "check the path"
         raise ConfigError(
-            [Problem(path="", message=f"cannot read: {exc.strerror or exc}", file=name)]
+            [Problem(path="", message=f"cannot read: {exc.strerror or exc}", hint=hint, file=name)]
         ) from None
     try:
         text = raw.decode("utf-8")

@@ -34,6 +34,8 @@ class KeyLocator:
     """Maps field paths of a TOML document to the 1-based line where each is written."""
 
     lines: dict[str, int] = attrs.field(factory=dict)
+    written: dict[int, list[str]] = attrs.field(factory=dict)
+    """Every path written on each line, duplicates included (``lines`` keeps the first)."""
 
     @classmethod
     def scan(cls, text: str) -> KeyLocator:
@@ -42,7 +44,9 @@ class KeyLocator:
         counters: dict[str, int] = {}
         prefix = ""
         in_multiline: str | None = None
-        for number, raw in enumerate(text.splitlines(), start=1):
+        # Lines end at "\n" only, as TOML (and tomllib's line numbers) count them: a string may
+        # hold U+2028 or U+0085, which str.splitlines would count as line breaks.
+        for number, raw in enumerate(text.split("\n"), start=1):
             if in_multiline is not None:
                 if raw.count(in_multiline) % 2 == 1:
                     in_multiline = None
@@ -84,6 +88,7 @@ class KeyLocator:
 
     def _record(self, path: str, number: int) -> None:
         self.lines.setdefault(path, number)
+        self.written.setdefault(number, []).append(path)
 
     def _inline(self, path: str, rest: str, number: int) -> None:
         # Inline tables are one line long in TOML 1.0, so every nested key is on this line.
@@ -102,6 +107,23 @@ class KeyLocator:
                 break
             candidate = candidate[:cut]
         return self.lines.get(candidate)
+
+    def path_at(self, line: int, before: str = "") -> str | None:
+        """The field path written on ``line``, or None; for a TOML syntax error's position.
+
+        Several paths may start on one line (an inline table); ``before``, the text of the
+        line up to the error's column, picks the key written last before it.
+        """
+        here = self.written.get(line, [])
+        if not here:
+            return None
+        keys = re.findall(rf"({_DOTTED})\s*=", before)
+        if keys:
+            last = ".".join(_split_key(keys[-1]))
+            named = [p for p in here if p == last or p.endswith(f".{last}")]
+            if named:
+                return max(named, key=len)
+        return min(here, key=len)
 
 
 def _resolve(path: str, counters: dict[str, int]) -> str:
