@@ -188,6 +188,8 @@ def test_public_view_applies_consent_field_by_field() -> None:
     assert text_only["submitter_name"] is None and text_only["submitter_organisation"] is None
     assert name_only["body"] is None and name_only["title"] is None
     assert name_only["tags"] == [] and name_only["text_withheld"] is True
+    # The text's hash is withheld with the text: a short text could be guessed from it.
+    assert name_only["fingerprint"] is None and text_only["fingerprint"]
     assert name_only["submitter_name"] == "Person 2"
     assert org_only["submitter_organisation"] == "Org" and org_only["submitter_name"] is None
     assert all("tracking_number" not in r and "submitter_email" not in r for r in records)

@@ -191,7 +191,8 @@ def public_row(submission: Submission) -> Row:
         "submitter_name": name,
         "submitter_organisation": organisation,
         "text_withheld": not show_text,
-        "fingerprint": s.fingerprint,
+        # An unsalted hash of a short withheld text could be confirmed by guessing it.
+        "fingerprint": s.fingerprint if show_text else None,
     }
 
 
@@ -333,7 +334,8 @@ _COLUMN_DOCS: Final[dict[str, str]] = {
     "consent_publish_name": "may the name be published",
     "consent_publish_organisation": "may the organisation be published",
     "provenance": "web, api, bulk-import or organiser",
-    "fingerprint": "sha256 of the normalised text; campaign duplicates share it",
+    "fingerprint": "sha256 of the normalised text; campaign duplicates share it (empty in a"
+    " public export when the text is withheld)",
     "idempotency_key": "the client's idempotency key, if any",
     "erased_at": "when the submitter's identity was erased, if it was",
     "text_withheld": "public export: true when the text is not published",
