@@ -73,6 +73,13 @@ def test_days_months_and_unknown() -> None:
     assert Unscheduled(zone=GENEVA).render(language="fr") == "à annoncer"
 
 
+def test_a_single_month_uses_the_locale_pattern() -> None:
+    january = MonthWindow(first=Month(2020, 1), last=Month(2020, 1), zone=GENEVA)
+    assert january.render(language="zh").startswith("2020年1月 (")
+    assert january.render(language="es").startswith("enero de 2020 (")
+    assert january.render(language="en") == "January 2020 (day not yet known, Europe/Zurich)"
+
+
 @pytest.mark.parametrize("language", UN_LANGUAGES)
 def test_every_un_language_renders_every_kind_naming_the_zone(language: str) -> None:
     for window in (PHASE_ONE, PHASE_FIVE):

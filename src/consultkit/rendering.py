@@ -206,12 +206,14 @@ def render_days(window: DayWindow, zone: str, language: str) -> str:
 
 def render_months(window: MonthWindow, zone: str, language: str) -> str:
     """``January–February 2020 (day not yet known, Europe/Zurich)``; no day is invented."""
-    from babel.dates import format_date, format_interval
+    from babel.dates import format_interval, format_skeleton
 
     locale = _locale(language)
     first, last = window.first.first_day(), window.last.first_day()
     if first == last:
-        months = str(format_date(first, format="LLLL y", locale=locale))
+        # The locale's own pattern for a month of a year (zh: 2020年1月, es: enero de 2020),
+        # not a fixed "LLLL y", which gives "一月 2020".
+        months = str(format_skeleton("yMMMM", first, locale=locale))
     else:
         months = str(format_interval(first, last, "yMMMM", locale=locale))
     return f"{months} ({phrase('day_unknown', language)}, {window.zone})"
