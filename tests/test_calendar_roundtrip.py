@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consultkit.calendar_ics import calendar_bytes
+from consultkit.calendar_ics import calendar_bytes, zone_transitions
 from consultkit.config import load_consultation
 from consultkit.export import ExportOptions
 from consultkit.model import Consultation, ItemStatus, Phase
@@ -51,7 +51,17 @@ texts = st.text(
 @st.composite
 def windows(draw: st.DrawFn, zone: str) -> AnyWindow:
     day = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2026, 12, 31)))
-    kind = draw(st.sampled_from(["exact", "days", "months", "deadline", "at-time"]))
+    kind = draw(st.sampled_from(["exact", "fold", "days", "months", "deadline", "at-time"]))
+    if kind == "fold":
+        # An instant near a change of offset of that year: a fold time (either occurrence)
+        # or the edge of a gap; zones without DST get an ordinary exact window.
+        changes = zone_transitions(zone, day.year, day.year)
+        if changes:
+            instant = draw(st.sampled_from(changes))[0]
+            shift = dt.timedelta(minutes=draw(st.integers(-150, 150)))
+            start = pendulum.instance(instant + shift).in_timezone(zone)
+            return ExactWindow(start=start, end=start.add(minutes=30), zone=zone)
+        kind = "exact"
     if kind == "exact":
         hour = draw(st.integers(0, 22))
         minutes = draw(st.integers(15, 600))
@@ -108,7 +118,9 @@ def test_generated_consultations_round_trip(c: Consultation, bumps: int) -> None
     want = expected_rows(items)
     assert rows_equal(parse_with_ical(data), want) == []
     assert rows_equal(parse_with_vobject(data), want) == []
-    assert rows_equal(parse_with_vobject(rename_tzids(data)), want) == []
+    renamed = rename_tzids(data)
+    assert rows_equal(parse_with_vobject(renamed), want) == []
+    assert rows_equal(parse_with_ical(renamed), want) == []
     assert calendar_bytes(c, items, ExportOptions()) == data
 
 

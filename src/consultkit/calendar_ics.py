@@ -8,6 +8,7 @@ in ``docs/calendar.md``; in short:
 
 - exact windows: ``DTSTART;TZID=<IANA zone>`` with a hand-built VTIMEZONE in RRULE form
   (Outlook misreads RDATE lists), checked against zoneinfo at every exported instant;
+  a time in a DST fold (it happens twice) and any time in zone UTC is written in UTC;
 - whole days: ``VALUE=DATE`` with the exclusive end (25–29 Nov gives DTEND 20191130);
 - months only: an all-day, transparent, TENTATIVE window over the whole months, with
   ``X-CONSULTKIT-DATE-PRECISION:MONTH`` and "date to be announced" in the summary;
@@ -392,8 +393,9 @@ _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 def vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
     """A VTIMEZONE for ``zone`` valid over the years given, in RRULE form when a rule fits.
 
-    Falls back to icalendar's generator (RDATE form) for zones whose offsets follow no
-    yearly weekday rule in those years; ``docs/calendar.md`` explains why that is rare.
+    For zones whose offsets follow no yearly weekday rule in those years it builds one
+    observance per transition instead (:func:`_transition_vtimezone`, never icalendar's
+    own generator); ``docs/calendar.md`` explains why that is rare.
     """
     rules = yearly_rules(zone, first_year, last_year)
     if rules is None:
@@ -468,6 +470,21 @@ def _local(instant: dt.datetime, zone: str) -> dt.datetime:
     return dt.datetime(
         u.year, u.month, u.day, u.hour, u.minute, u.second, tzinfo=dt.UTC
     ).astimezone(zoneinfo.ZoneInfo(zone))
+
+
+UTC_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"}
+)
+"""Names of UTC itself: their values are written with ``Z`` and need no VTIMEZONE."""
+
+
+def in_fold(local: dt.datetime) -> bool:
+    """True when the wall-clock time of ``local`` happens twice in its zone (a DST fold).
+
+    ``local`` must exist (it does when it was converted from an instant): PEP 495 makes
+    ``fold`` change the offset only for ambiguous or skipped wall-clock times.
+    """
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
 def _utc_text(instant: dt.datetime) -> str:
@@ -585,8 +602,19 @@ class IcsBuilder:
             address.params["CN"] = clean_text(contact.name).replace('"', "'").replace("\n", " ")
         return address
 
-    def _track(self, zone: str, *instants: dt.datetime) -> None:
-        self._zones.setdefault(zone, []).extend(instants)
+    def _timed(self, instant: dt.datetime, zone: str) -> dt.datetime:
+        """The DATE-TIME value of ``instant``: local time with ``TZID=zone``, or UTC.
+
+        UTC (``...Z``, no VTIMEZONE) when ``zone`` is UTC, and when the local time falls in
+        a DST fold, whichever occurrence it is: ``TZID`` cannot say which one is meant
+        (RFC 5545 §3.3.5 takes the first, some clients the second), a UTC value can.
+        Only zones used with ``TZID`` get a VTIMEZONE.
+        """
+        local = _local(instant, zone)
+        if zone in UTC_ZONES or in_fold(local):
+            return local.astimezone(dt.UTC)
+        self._zones.setdefault(zone, []).append(local)
+        return local
 
     def event(self, item: ScheduleItem, organizer: vCalAddress | None) -> Event:
         """One VEVENT for ``item``, after the ``calendar_item_built`` hook ran on it."""
@@ -601,8 +629,10 @@ class IcsBuilder:
         notes: list[str] = []
         summary = title
         if isinstance(window, ExactWindow):
-            start, end = _local(window.start, window.zone), _local(window.end, window.zone)
-            self._track(window.zone, start, end)
+            start, end = (
+                self._timed(window.start, window.zone),
+                self._timed(window.end, window.zone),
+            )
         elif isinstance(window, DayWindow):
             start, end = window.first, window.end_exclusive
             transparent = transparent or (end - start) > LONG_PERIOD
@@ -691,7 +721,6 @@ class IcsBuilder:
         day_text = _format_day(window.day, lang)
         if window.rule is CutoffRule.AT_TIME:
             local = _local(cutoff, window.zone)
-            self._track(window.zone, local)
             text = phrase(
                 lang,
                 "cutoff_time",
@@ -701,7 +730,7 @@ class IcsBuilder:
                 day=day_text,
             )
             # An instant: DTSTART without DTEND ends where it starts (RFC 5545 §3.6.1).
-            return local, None, text
+            return self._timed(cutoff, window.zone), None, text
         if window.rule is CutoffRule.ANYWHERE_ON_EARTH:
             text = phrase(lang, "cutoff_aoe", day=day_text, utc=_utc_text(cutoff))
         else:
