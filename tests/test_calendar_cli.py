@@ -125,3 +125,99 @@ def test_written_feeds_are_readable_by_the_web_server(config: Path, tmp_path: Pa
         os.umask(umask)
     assert code == 0
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def _publish(config: Path, store: str, now: str, *extra: str) -> str:
+    code, out, err = run("--now", now, "publish", str(config), "--store", store, *extra)
+    assert code == 0, (out, err)
+    return out
+
+
+def test_calendar_store_previews_unpublished_edits_as_the_next_publish(
+    config: Path, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    _publish(config, store, "2019-06-01T08:00:00Z")
+    code, before, err = run("calendar", str(config), "--store", store, "--lang", "en")
+    assert code == 0 and err == ""  # nothing edited: no warning
+    # Moved in the file, not published: the feed must not show the new time under the
+    # published SEQUENCE 0 and DTSTAMP, or clients keep the old time.
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("2020-02-28", "2020-02-27", 1),
+        encoding="utf-8",
+    )
+    now = "2019-07-01T00:00:00Z"
+    code, preview, err = run(
+        "--now", now, "calendar", str(config), "--store", store, "--lang", "en"
+    )
+    assert code == 0
+    assert err == (
+        "warning: 1 item changed since revision 1; run consultkit publish to record them\n"
+    )
+    assert preview != before
+    assert "SEQUENCE:1\r\n" in preview and preview.count("SEQUENCE:0\r\n") == 6
+    assert "DTSTAMP:20190701T000000Z\r\n" in preview
+    assert "LAST-MODIFIED:20190701T000000Z\r\n" in preview
+    # Filtered feeds get the same numbers (the diff runs over every item).
+    code, only, err = run(
+        "--now", now, "calendar", str(config), "--store", store, "--only", "phases"
+    )
+    assert code == 0 and err.startswith("warning: 1 item changed")
+    assert "SEQUENCE:1\r\n" in only and "DTSTAMP:20190701T000000Z\r\n" in only
+    # The preview is exactly what publishing at that moment writes.
+    feeds = tmp_path / "feeds"
+    out = _publish(config, store, now, "-o", str(feeds), "--format", "ics", "--lang", "en")
+    assert "published revision 2" in out
+    assert (feeds / "wsis-forum-2020-ocp.en.ics").read_bytes() == preview.encode()
+    code, after, err = run("--now", now, "calendar", str(config), "--store", store, "--lang", "en")
+    assert code == 0 and err == "" and after == preview
+
+
+def test_calendar_store_counts_every_changed_item_once(config: Path, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    _publish(config, store, "2019-06-01T08:00:00Z")
+    text = config.read_text(encoding="utf-8")
+    # Phase 6 moved and renamed (two changes, one item) and phase 2 moved: two items.
+    edited = (
+        text.replace("2020-02-28", "2020-02-27")
+        .replace('en = "Final briefing on', 'en = "Last briefing on')
+        .replace("2019-06-20", "2019-06-21")
+    )
+    assert edited.count("2019-06-21") == 2 and "Last briefing" in edited
+    config.write_text(edited, encoding="utf-8")
+    code, _, err = run("calendar", str(config), "--store", store)
+    assert code == 0 and err.count("\n") == 1
+    assert err.startswith("warning: 2 items changed since revision 1;")
+
+
+def test_unchanged_feeds_are_not_rewritten(config: Path, tmp_path: Path) -> None:
+    # Same bytes, same inode and mtime: the web server's ETag/Last-Modified stay, and
+    # subscribers do not download the feed again.
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    feeds = tmp_path / "feeds"
+    _publish(config, store, "2019-06-01T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    target = feeds / "wsis-forum-2020-ocp.en.ics"
+    before = target.stat()
+    _publish(config, store, "2019-06-02T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    after = target.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not [p for p in feeds.iterdir() if p.name.startswith(".")]  # no temporary left
+    single = tmp_path / "one.ics"
+    assert run("calendar", str(config), "-o", str(single))[0] == 0
+    first = single.stat()
+    assert run("calendar", str(config), "-o", str(single))[0] == 0
+    assert (single.stat().st_ino, single.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    # Different bytes are written, atomically.
+    assert run("calendar", str(config), "-o", str(single), "--lang", "es")[0] == 0
+    assert b"Segunda reuni" in single.read_bytes()
+
+
+def test_write_output_says_whether_it_wrote(tmp_path: Path) -> None:
+    from consultkit.cli.calendar_cmd import write_output
+
+    target = tmp_path / "sub" / "feed.ics"
+    assert write_output(b"one\r\n", str(target)) is True
+    assert write_output(b"one\r\n", str(target)) is False
+    assert write_output(b"two\r\n", str(target)) is True
+    assert target.read_bytes() == b"two\r\n"
+    assert write_output(b"two\r\n", str(target)) is False

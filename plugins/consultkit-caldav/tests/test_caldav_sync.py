@@ -233,3 +233,87 @@ def test_command_registered_through_the_hook(collection: CalDAVClient, tmp_path:
         consultkit_caldav.caldav_publish, [str(EXAMPLE), "--url", collection.url, "--lang", "de"]
     )
     assert bad.exit_code == 2 and "error: language 'de'" in bad.output
+
+
+def test_store_with_unpublished_edits_sends_the_next_sequence(
+    collection: CalDAVClient, tmp_path: Path
+) -> None:
+    import consultkit_caldav
+
+    config = tmp_path / "c.toml"
+    config.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    runner = CliRunner()
+    published = runner.invoke(
+        cli, ["--now", "2019-06-01T00:00:00Z", "publish", str(config), "--store", store]
+    )
+    assert published.exit_code == 0, published.output
+    args = [str(config), "--url", collection.url, "--user", USER, "--store", store]
+    first = runner.invoke(consultkit_caldav.caldav_publish, args)
+    assert first.exit_code == 0 and first.stderr == ""
+    # Moved in the file but not published: the server must get SEQUENCE 1, not 0.
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("2020-02-28", "2020-02-27"), encoding="utf-8"
+    )
+    moved = next(i.uid for i in schedule_items(load_consultation(config)) if i.ref.endswith("6"))
+    result = runner.invoke(consultkit_caldav.caldav_publish, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: 1 item changed since revision 1; run consultkit publish to record them\n"
+    )
+    assert "1 updated" in result.stdout
+    seqs = sequences(collection)
+    assert seqs[moved] == 1 and sorted(seqs.values()) == [0] * 6 + [1]
+
+
+def test_fold_times_reach_the_server_as_the_right_instants(collection: CalDAVClient) -> None:
+    import pendulum
+
+    from consultkit import ExactWindow, Phase, Text
+
+    # 02:30 happens twice in Zurich on 2019-10-27: 00:30Z, then 01:30Z.
+    starts = [pendulum.datetime(2019, 10, 27, h, 30, tz="UTC") for h in (0, 1)]
+    phases = tuple(
+        Phase(
+            id=f"p{n}",
+            ordinal=n + 1,
+            title=Text({"en": f"P{n}"}),
+            window=ExactWindow(
+                start=s.in_timezone("Europe/Zurich"),
+                end=s.add(minutes=20).in_timezone("Europe/Zurich"),
+                zone="Europe/Zurich",
+            ),
+        )
+        for n, s in enumerate(starts)
+    )
+    c = Consultation(
+        id="fold", title=Text({"en": "F"}), zone="Europe/Zurich", languages=("en",), phases=phases
+    )
+    resources = build_resources(c)
+    assert [b"DTSTART:20191027T003000Z" in r.body for r in resources] == [True, False]
+    assert [b"DTSTART:20191027T013000Z" in r.body for r in resources] == [False, True]
+    assert not any(b"VTIMEZONE" in r.body for r in resources)  # no value uses a TZID
+    sync(collection, c)
+    uids = [r.uid for r in resources]
+    for uid, start in zip(uids, starts, strict=True):
+        # Only the item really at that instant is found in a ten-minute window there.
+        found = set(_time_range(collection, start, start.add(minutes=10)))
+        assert found & set(uids) == {uid}
+
+
+def _time_range(client: CalDAVClient, start: dt.datetime, end: dt.datetime) -> list[str]:
+    fmt = "%Y%m%dT%H%M%SZ"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        "<D:prop><C:calendar-data/></D:prop>"
+        '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
+        f'<C:time-range start="{start.astimezone(dt.UTC):{fmt}}"'
+        f' end="{end.astimezone(dt.UTC):{fmt}}"/>'
+        "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+    ).encode()
+    status, _, data = client.request(
+        "REPORT", client.path, body, {"Depth": "1", "Content-Type": "application/xml"}
+    )
+    assert status == 207, (status, data)
+    return re.findall(r"UID:([^\r\n]+)", data.decode("utf-8").replace("\r\n ", ""))

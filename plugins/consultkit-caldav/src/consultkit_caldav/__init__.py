@@ -3,8 +3,11 @@
 Each VEVENT of the feed becomes its own resource ``<uid>.ics`` with the VTIMEZONEs it
 uses. A sync creates what is new, rewrites what changed (``If-Match`` on the server's
 ETag), deletes what this consultation no longer publishes, and leaves everything else in
-the collection alone. It never touches SEQUENCE: the numbers are those consultkit
-published (``consultkit publish``), so clients see exactly the revisions the feed shows.
+the collection alone. It never invents SEQUENCE numbers: they are those consultkit
+published (``consultkit publish``), so clients see exactly the revisions the feed shows;
+items edited since the latest revision get what the next publish would assign
+(``consultkit calendar --store`` does the same), never a new time under an old SEQUENCE.
+Times in a DST fold are in UTC, as in the feed (the resources come from ``build_calendar``).
 
 Uses only consultkit's public API. Registered through the ``consultkit`` entry point; adds
 the ``consultkit caldav-publish`` command.
@@ -28,6 +31,7 @@ from consultkit import (
     ExportOptions,
     apply_snapshot,
     build_calendar,
+    diff,
     hookimpl,
     schedule_items,
 )
@@ -308,7 +312,8 @@ def sync(
     "--store",
     "store_url",
     metavar="URL",
-    help="Use the SEQUENCE/LAST-MODIFIED of the latest published revision.",
+    help="Use the SEQUENCE/LAST-MODIFIED of the latest published revision (and what the next"
+    " publish would assign to items edited since).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would change, change nothing.")
 def caldav_publish(
@@ -343,7 +348,8 @@ def caldav_publish(
                 revision = store.latest_schedule_revision(consultation.id)
             finally:
                 store.close()
-            snapshot = revision.snapshot if revision is not None else None
+            if revision is not None:
+                snapshot = pending_snapshot(consultation, revision.snapshot, revision.number)
         report = sync(
             CalDAVClient(url, user=user, password=password),
             consultation,
@@ -356,6 +362,29 @@ def caldav_publish(
         sys.exit(1)
     prefix = "would publish" if dry_run else "published"
     click.echo(f"{prefix} {consultation.id} to {url}: {report.summary()}")
+
+
+def pending_snapshot(
+    consultation: Consultation, published: Mapping[str, Any], number: int
+) -> Mapping[str, Any]:
+    """``published`` plus what the next ``consultkit publish`` would assign to edited items.
+
+    Without it, an item edited in the file since revision ``number`` would reach the server
+    with its new time under the published SEQUENCE and DTSTAMP, and clients may keep the old
+    one. Warns on stderr (one line) when anything differs; saves nothing.
+    """
+    import datetime as dt
+
+    snapshot, changes, _ = diff(published, schedule_items(consultation), dt.datetime.now(dt.UTC))
+    changed = len({change.uid for change in changes})
+    if changed:
+        noun = "item" if changed == 1 else "items"
+        click.echo(
+            f"warning: {changed} {noun} changed since revision {number};"
+            " run consultkit publish to record them",
+            err=True,
+        )
+    return snapshot
 
 
 @hookimpl
@@ -371,5 +400,6 @@ __all__ = [
     "SyncReport",
     "build_resources",
     "caldav_publish",
+    "pending_snapshot",
     "sync",
 ]
