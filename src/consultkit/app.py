@@ -109,6 +109,22 @@ def _submitter_payload(submission: Submission) -> dict[str, Any]:
     }
 
 
+def _notify_payload(
+    consultation: Consultation, submission: Submission, audience: Sequence[str]
+) -> dict[str, Any]:
+    """The keys every notification payload carries (``consultkit.notify.events``): who is
+    told (``audience``), the organisers' addresses, the consultation as templates need it."""
+    from consultkit.notify.events import consultation_part, organiser_addresses
+
+    submitter = submission.submitter
+    return {
+        "consultation": consultation_part(consultation),
+        "organisers": organiser_addresses(consultation),
+        "audience": list(audience),
+        "groups": [submitter.group] if submitter is not None and submitter.group else [],
+    }
+
+
 def _tags(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
@@ -362,6 +378,8 @@ class Consultkit:
             "provenance": str(provenance),
             "zone": consultation.zone,
             **_submitter_payload(submission),
+            # The submitter gets a receipt; the organisers hear of every submission.
+            **_notify_payload(consultation, submission, ("submitter", "organisers")),
         }
         event = OutboxEvent(
             id=_event_id(),
@@ -546,6 +564,15 @@ class Consultkit:
             "actor_role": str(entry.actor.role),
             "changed_at": entry.at.isoformat(),
             **_submitter_payload(submission),
+            # The submitter is told; the organisers too unless they made the change
+            # themselves (a review): a withdrawal is news to them.
+            **_notify_payload(
+                consultation,
+                submission,
+                ("submitter",)
+                if entry.actor.role is ActorRole.ORGANISER
+                else ("submitter", "organisers"),
+            ),
         }
         return OutboxEvent(
             id=_event_id(),

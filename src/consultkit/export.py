@@ -184,13 +184,16 @@ def publish_schedule(
 ) -> PublishResult:
     """Record a new schedule revision of ``consultation`` if anything changed since the last.
 
-    The revision and one ``schedule.changed`` outbox event, whose payload lists the item
-    changes, are written in one store transaction. When nothing changed, nothing is written
+    The revision and one ``schedule.changed`` outbox event are written in one store
+    transaction. The event's payload is the one every notification carries (consultation,
+    organisers, audience, groups; :mod:`consultkit.notify.events`) with one entry per item
+    change, holding the item's titles and its time before and after
+    (:func:`consultkit.notify.events.change_part`). When nothing changed, nothing is written
     (unless ``force``) and the items keep their published SEQUENCE and LAST-MODIFIED. The
     first publication records every item as added but enqueues no event: there is nobody
     to tell that a schedule "changed" before it existed.
     """
-    from consultkit.store import OutboxEvent
+    from consultkit.notify import events as ev
     from consultkit.windows import to_utc
 
     previous = store.latest_schedule_revision(consultation.id)
@@ -203,21 +206,23 @@ def publish_schedule(
     number = 1 if previous is None else previous.number + 1
     events = []
     if previous is not None and changes:
-        payload = {
-            "revision": number,
-            "previous_revision": previous.number,
-            "changes": [c.as_dict() for c in changes],
-        }
+        # The id and dedupe key come from what changed, so publishing the same revision
+        # twice (a retried command) cannot enqueue two events.
         key = hashlib.sha256(
-            json.dumps([consultation.id, number, payload], sort_keys=True).encode()
+            json.dumps(
+                [consultation.id, number, previous.number, [c.as_dict() for c in changes]],
+                sort_keys=True,
+            ).encode()
         ).hexdigest()[:32]
+        by_uid = {item.uid: item for item in items}
         events.append(
-            OutboxEvent(
-                id=f"schedule-{consultation.id}-{number}-{key[:8]}",
-                kind=SCHEDULE_CHANGED,
-                consultation_id=consultation.id,
-                occurred_at=to_utc(now),
-                payload=payload,
+            ev.schedule_changed(
+                consultation,
+                revision=number,
+                previous_revision=previous.number,
+                changes=[ev.change_part(c, by_uid.get(c.uid)) for c in changes],
+                at=to_utc(now),
+                event_id=f"schedule-{consultation.id}-{number}-{key[:8]}",
                 dedupe_key=f"{SCHEDULE_CHANGED}:{consultation.id}:{number}:{key}",
             )
         )

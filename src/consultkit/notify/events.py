@@ -23,16 +23,19 @@ Payload keys every kind has:
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any, Final
+
+import attrs
 
 from consultkit.windows import to_utc
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Mapping, Sequence
 
     from consultkit.model import Call, Consultation, Phase, RelatedEvent, Reminder
+    from consultkit.schedule import ItemChange, ScheduleItem
     from consultkit.store import OutboxEvent
     from consultkit.submissions import HistoryEntry, Receipt, Submission
     from consultkit.text import Text
@@ -306,26 +309,114 @@ def reminder_due(
     )
 
 
+def time_part(fingerprint: str | None) -> Payload | None:
+    """A published time (a schedule fingerprint) as templates need it, or None.
+
+    ``precision`` is ``minute`` (``start``/``end`` ISO instants), ``deadline`` (``deadline``,
+    the first instant that is too late), ``day`` or ``month`` (``first``/``last``, local
+    dates or months) or ``unscheduled``; ``text`` is a short English fallback.
+    """
+    from consultkit.schedule import describe_time
+    from consultkit.windows import CutoffRule, Deadline
+
+    if not fingerprint:
+        return None
+    kind, *rest = fingerprint.split(" ")
+    part: Payload = {"precision": kind, "text": describe_time(fingerprint)}
+    try:
+        if kind == "exact" and len(rest) == 3:
+            start, end = (dt_from_iso(v) for v in rest[:2])
+            part.update(precision="minute", start=iso(start), end=iso(end), zone=rest[2])
+        elif kind in ("days", "months") and len(rest) == 3:
+            precision = "day" if kind == "days" else "month"
+            part.update(precision=precision, first=rest[0], last=rest[1], zone=rest[2])
+        elif kind == "deadline" and len(rest) == 4:
+            day, rule, time, zone = rest
+            cutoff = Deadline(
+                day=dt.date.fromisoformat(day),
+                zone=zone,
+                rule=CutoffRule(rule),
+                time=None if time == "-" else dt.time.fromisoformat(time),
+            ).cutoff()
+            part.update(deadline=iso(cutoff), zone=zone)
+    except ValueError:
+        pass  # an older fingerprint: the text is all there is
+    return part
+
+
+def dt_from_iso(text: str) -> dt.datetime:
+    """An ISO 8601 instant (``Z`` or an offset) as an aware datetime."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def change_part(change: ItemChange, item: ScheduleItem | None) -> Payload:
+    """One published change of one schedule item, with what a message needs to say it.
+
+    Besides the stored change (``uid``, ``ref``, ``change``, ``old``, ``new``,
+    ``sequence``): ``item_kind``, ``title`` ({lang: text}, empty for a removed item),
+    ``groups`` (the stakeholder groups it concerns; empty: everyone), ``status``, ``time``
+    (the item's published time now), and for a move ``before``/``after``
+    (:func:`time_part`).
+    """
+    from consultkit.schedule import ChangeKind, window_fingerprint
+
+    part: Payload = change.as_dict()
+    current = window_fingerprint(item.window) if item is not None else None
+    part.update(
+        item_kind=str(item.kind) if item is not None else change.ref.partition(":")[0],
+        title=text_values(item.title) if item is not None else {},
+        groups=list(item.groups) if item is not None else [],
+        status=item.status.value if item is not None else None,
+        time=time_part(current) if item is not None else time_part(change.old),
+        before=None,
+        after=None,
+    )
+    if change.kind is ChangeKind.MOVED:
+        part["before"] = time_part(change.old)
+        part["after"] = time_part(change.new)
+    elif change.kind is ChangeKind.ADDED:
+        part["after"] = time_part(change.new)
+    elif change.kind is ChangeKind.REMOVED:
+        part["before"] = time_part(change.old)
+    return part
+
+
 def schedule_changed(
     consultation: Consultation,
     *,
     revision: int,
     changes: Sequence[Mapping[str, Any]],
     at: dt.datetime,
+    previous_revision: int | None = None,
+    event_id: str | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxEvent:
     """The published schedule changed; ``changes`` are JSON dicts, one per item.
 
     Each change has ``ref``, ``change`` (``added``, ``moved``, ``confirmed``, ``tentative``,
-    ``cancelled``, ``virtual``, ``removed``, ``changed``), ``title`` ({lang: text}) and
-    optionally ``before``/``after`` (ISO instants or rendered windows).
+    ``cancelled``, ``gone virtual``, ``place changed``, ``details changed``, ``removed``),
+    ``title`` ({lang: text}), ``groups`` and optionally ``before``/``after``
+    (:func:`change_part` builds them). The event concerns the union of the changed items'
+    groups, or every group when one of the items concerns everyone: a subscriber scoped to
+    a stakeholder group hears only about a revision that touches something for them.
     """
-    payload = base_payload(consultation, audience=("subscribers", "organisers"))
+    groups: list[str] = []
+    for change in changes:
+        item_groups = change.get("groups") or []
+        if not item_groups:
+            groups = []
+            break
+        groups.extend(g for g in item_groups if g not in groups)
+    payload = base_payload(consultation, audience=("subscribers", "organisers"), groups=groups)
     payload["revision"] = revision
+    payload["previous_revision"] = previous_revision
     payload["changes"] = [dict(change) for change in changes]
-    return _event(
+    event = _event(
         SCHEDULE_CHANGED,
         consultation,
         payload,
         occurred_at=at,
-        dedupe_key=f"{SCHEDULE_CHANGED}:{consultation.id}:{revision}",
+        dedupe_key=dedupe_key or f"{SCHEDULE_CHANGED}:{consultation.id}:{revision}",
     )
+    return event if event_id is None else attrs.evolve(event, id=event_id)

@@ -13,6 +13,8 @@ The rules, chosen so a late or missed cron run neither spams nor stays silent:
   to the anchor) is enqueued; the older one would only repeat it.
 * Items that are cancelled, unscheduled, or known only to the month get no reminders and
   no clock events: there is no honest instant to anchor them to.
+* A phase that is a deadline (phase V of WSIS 2020) gets no ``phase.opened``: announcing
+  "now open" at its cut-off would say the opposite of what happened.
 * Clock events (phase opened, call opened, call closed) are enqueued when their instant is
   at most ``catch_up`` in the past (2 days by default), so first running ``remind`` on an
   old consultation does not announce long-past openings.
@@ -179,7 +181,9 @@ def due_events(
     out: list[OutboxEvent] = []
     for phase in consultation.phases:
         edges = item_edges(consultation, f"phase:{phase.id}")
-        if edges.cancelled or edges.start is None:
+        if edges.cancelled or edges.start is None or isinstance(phase.window, Deadline):
+            # A deadline phase does not "open": its instant is a cut-off, told by the
+            # call.closed of its calls and by the reminders anchored to it.
             continue
         still_open = edges.end is None or at < edges.end or edges.start == edges.end
         if edges.start <= at < edges.start + catch_up and still_open:

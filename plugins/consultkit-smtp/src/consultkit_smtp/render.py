@@ -5,6 +5,10 @@ event kind and language (en, es, fr ship; any other language falls back to Engli
 plain-text template sets the subject with ``{% set subject %}…{% endset %}``. HTML
 templates are autoescaped, so a title such as ``<script>`` arrives as text; plain-text
 parts are not HTML and are not escaped.
+
+A submission's own submitter gets ``receipt`` and ``status``; anyone else told about a
+submission (the organisers) gets ``organiser_receipt`` and ``organiser_status``, which
+speak to them about the submission instead of "your submission".
 """
 
 from __future__ import annotations
@@ -33,6 +37,42 @@ TEMPLATE_FOR_KIND = {
     "phase.opened": "item",
     "call.opened": "item",
     "call.closed": "item",
+}
+# What happened to a schedule item, per template language (schedule.changed messages).
+CHANGE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "added": "added",
+        "removed": "removed",
+        "moved": "moved",
+        "confirmed": "confirmed",
+        "tentative": "now to be confirmed",
+        "cancelled": "cancelled",
+        "place changed": "new place",
+        "gone virtual": "now online",
+        "details changed": "details updated",
+    },
+    "es": {
+        "added": "nuevo",
+        "removed": "retirado",
+        "moved": "cambia de fecha u hora",
+        "confirmed": "confirmado",
+        "tentative": "pendiente de confirmación",
+        "cancelled": "cancelado",
+        "place changed": "cambia de lugar",
+        "gone virtual": "pasa a ser en línea",
+        "details changed": "detalles actualizados",
+    },
+    "fr": {
+        "added": "ajouté",
+        "removed": "retiré",
+        "moved": "déplacé",
+        "confirmed": "confirmé",
+        "tentative": "à confirmer",
+        "cancelled": "annulé",
+        "place changed": "changement de lieu",
+        "gone virtual": "désormais en ligne",
+        "details changed": "détails mis à jour",
+    },
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 
@@ -119,6 +159,89 @@ def _duration(seconds: Any, language: str) -> str:
         return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale="en"))
 
 
+def _locale(language: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return "en"
+    return language.replace("-", "_")
+
+
+def _span(part: Any, language: str, zone: str) -> str:
+    """A published time (``consultkit.notify.events.time_part``) for a reader."""
+    from babel.dates import format_date, format_time
+
+    if not isinstance(part, Mapping):
+        return ""
+    locale = _locale(language)
+    where = str(part.get("zone") or zone)
+    precision = part.get("precision")
+    try:
+        if precision == "minute" and part.get("start"):
+            start = _when(part.get("start"), language, where)
+            end_text = part.get("end")
+            if not isinstance(end_text, str) or end_text == part.get("start"):
+                return start
+            tz = _zone(where)
+            begin = _instant(str(part["start"])).astimezone(tz)
+            end = _instant(end_text).astimezone(tz)
+            if begin.date() == end.date():
+                day = format_date(begin.date(), "long", locale=locale)
+                hours = " – ".join(
+                    format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end)
+                )
+                return f"{day}, {hours} ({where})"
+            return f"{start} – {_when(end_text, language, where)}"
+        if precision == "deadline" and part.get("deadline"):
+            return _when(part.get("deadline"), language, where)
+        if precision == "day" and part.get("first"):
+            first = dt.date.fromisoformat(str(part["first"]))
+            last = dt.date.fromisoformat(str(part.get("last") or part["first"]))
+            text = format_date(first, "long", locale=locale)
+            if last != first:
+                text += f" – {format_date(last, 'long', locale=locale)}"
+            return text
+        if precision == "month" and part.get("first"):
+            months = [str(part["first"]), str(part.get("last") or part["first"])]
+            texts = [
+                format_date(dt.date.fromisoformat(f"{m}-01"), "LLLL y", locale=locale)
+                for m in dict.fromkeys(months)
+            ]
+            return " – ".join(texts)
+    except ValueError:
+        pass
+    return str(part.get("text") or "")
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _instant(value: str) -> dt.datetime:
+    instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+
+
+def recipient_role(payload: Mapping[str, Any], recipient: str) -> str:
+    """Why ``recipient`` gets this message: ``submitter``, ``organiser`` or ``subscriber``."""
+    wanted = recipient.strip().lower()
+    submitter = payload.get("submitter")
+    email = submitter.get("email") if isinstance(submitter, Mapping) else None
+    if isinstance(email, str) and email.strip().lower() == wanted:
+        return "submitter"
+    organisers = payload.get("organisers")
+    if isinstance(organisers, list | tuple) and any(
+        isinstance(o, str) and o.strip().lower() == wanted for o in organisers
+    ):
+        return "organiser"
+    return "subscriber"
+
+
 def _flat(payload: Mapping[str, Any], key: str) -> Any:
     value = payload.get(key)
     return value if value not in (None, "") else None
@@ -178,6 +301,10 @@ def render_message(delivery: Delivery) -> RenderedMessage:
     consultation = payload.get("consultation") or {}
     zone = str(consultation.get("zone") or "UTC") if isinstance(consultation, Mapping) else "UTC"
     name = TEMPLATE_FOR_KIND.get(delivery.event.kind, "item")
+    role = recipient_role(payload, delivery.recipient)
+    if name in ("receipt", "status") and role != "submitter":
+        # Organisers are told about a submission; only its submitter gets "your submission".
+        name = f"organiser_{name}"
     context = {
         "kind": delivery.event.kind,
         "event_id": delivery.event.id,
@@ -188,6 +315,9 @@ def render_message(delivery: Delivery) -> RenderedMessage:
         "t": lambda values: _pick(values, language),
         "when": lambda value: _when(value, language, zone),
         "duration": lambda seconds: _duration(seconds, language),
+        "span": lambda part: _span(part, language, zone),
+        "label": lambda change: CHANGE_LABELS[language].get(str(change), str(change)),
+        "role": role,
         "consultation_title": _pick(
             consultation.get("title") if isinstance(consultation, Mapping) else None, language
         ),
