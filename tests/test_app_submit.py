@@ -96,6 +96,8 @@ def test_idempotent_retry_returns_the_original(app: Consultkit, consultation: Co
     with pytest.raises(RuleRefusedError) as info:
         submit(app, consultation, idempotency_key="retry-1", body="Something else.")
     assert info.value.rule == "idempotency-key-reused"
+    # Keys are per consultation, not per person: never leak the original's tracking number.
+    assert first.tracking_number not in str(info.value)
 
 
 def test_a_retry_after_the_deadline_still_gets_its_receipt(

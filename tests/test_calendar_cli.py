@@ -195,10 +195,12 @@ def test_unchanged_feeds_are_not_rewritten(config: Path, tmp_path: Path) -> None
     # subscribers do not download the feed again.
     store = f"sqlite:///{tmp_path / 'store.db'}"
     feeds = tmp_path / "feeds"
-    _publish(config, store, "2019-06-01T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    out = _publish(config, store, "2019-06-01T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    assert "wrote " in out
     target = feeds / "wsis-forum-2020-ocp.en.ics"
     before = target.stat()
-    _publish(config, store, "2019-06-02T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    out = _publish(config, store, "2019-06-02T08:00:00Z", "-o", str(feeds), "--format", "ics")
+    assert f"unchanged {target}" in out and "wrote " not in out
     after = target.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not [p for p in feeds.iterdir() if p.name.startswith(".")]  # no temporary left

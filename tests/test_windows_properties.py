@@ -20,6 +20,7 @@ from consultkit.windows import (
     MonthWindow,
     Relation,
     Unscheduled,
+    is_place_zone,
     localize,
     to_utc,
 )
@@ -28,7 +29,7 @@ ZONES = [
     *sorted(
         z
         for z in zoneinfo.available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+        if is_place_zone(z) and z not in ("UTC", "Etc/UTC")
     )[::7],
     "UTC",
     "Europe/Zurich",

@@ -410,9 +410,10 @@ class Consultkit:
             # different request is an error, never a silent replay of something else.
             raise RuleRefusedError(
                 "idempotency-key-reused",
-                f"idempotency key {attempted.idempotency_key!r} was already used for"
-                f" submission {original.tracking_number} with different content: use a new"
-                " key for a new submission",
+                # The original's tracking number is a bearer reference of someone who may
+                # be another person: it is not named here.
+                f"idempotency key {attempted.idempotency_key!r} was already used for a"
+                " different submission: use a new key for a new submission",
             )
 
     def _after_commit(self, hook: str, *args: Any) -> None:

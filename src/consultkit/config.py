@@ -50,6 +50,7 @@ from consultkit.windows import (
     Month,
     MonthWindow,
     Unscheduled,
+    legacy_zone_problem,
     localize,
     to_utc,
 )
@@ -157,6 +158,9 @@ def check_zone_name(value: object) -> str:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise _Wrong(f"unknown time zone {value!r}", _zone_hint(value)) from None
+    problem = legacy_zone_problem(value)
+    if problem is not None:
+        raise _Wrong(problem)
     return value
 
 

@@ -55,14 +55,85 @@ class LocalTimeError(ConsultkitError, ValueError):
 
 
 def check_zone(name: str) -> str:
-    """Return ``name`` if it is an IANA zone this machine knows, else raise ``ValueError``."""
+    """Return ``name`` if it is an IANA zone this machine knows, else raise ``ValueError``.
+
+    Legacy names that are not places (``CET``, ``EST5EDT``, ``US/Eastern``, ``Etc/GMT-2``)
+    are refused too: calendar clients mishandle them as TZIDs (ical-checklist item 16).
+    """
     if not name or name != name.strip() or name.startswith(("+", "-")):
         raise ValueError(f"not an IANA time zone name: {name!r}")
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone {name!r}") from None
+    problem = legacy_zone_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     return name
+
+
+_PLACE_AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
+
+
+def is_place_zone(name: str) -> bool:
+    """True for ``Region/City`` zone names and UTC: the names every calendar client resolves."""
+    return name in _UTC_NAMES or ("/" in name and name.split("/", 1)[0] in _PLACE_AREAS)
+
+
+def legacy_zone_problem(name: str) -> str | None:
+    """Say what is wrong with a known but legacy zone name (and what to use), or ``None``."""
+    if is_place_zone(name):
+        return None
+    same = _same_rules_as(name)
+    hint = f"{same!r}, which has the same rules" if same else "'Europe/Zurich' for Geneva"
+    return (
+        f"{name!r} is a legacy zone name, not a place: use a Region/City zone name such as {hint}"
+    )
+
+
+def _same_rules_as(name: str) -> str | None:
+    # Only on the error path: compare the compiled zone files to find a place with the
+    # same rules (US/Eastern is America/New_York).
+    data = _zone_file(name)
+    if data is None:
+        return None
+    for candidate in sorted(zoneinfo.available_timezones()):
+        if (
+            candidate not in _UTC_NAMES
+            and is_place_zone(candidate)
+            and _zone_file(candidate) == data
+        ):
+            return candidate
+    return None
+
+
+def _zone_file(name: str) -> bytes | None:
+    import importlib.resources
+    from pathlib import Path
+
+    for root in zoneinfo.TZPATH:
+        path = Path(root, name)
+        if path.is_file():
+            return path.read_bytes()
+    try:
+        resource = importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+        return resource.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return None
 
 
 def localize(

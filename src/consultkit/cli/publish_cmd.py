@@ -112,5 +112,6 @@ def publish(
                 data = export_calendar(host, consultation, fmt, options, latest)
             except ConsultkitError as exc:
                 fail(f"{fmt}: {exc}", EXIT_REFUSED)
-            write_output(data, str(directory / name))
-            click.echo(f"wrote {directory / name}")
+            # An unchanged file is left alone so web servers keep its ETag and mtime.
+            wrote = write_output(data, str(directory / name))
+            click.echo(f"{'wrote' if wrote else 'unchanged'} {directory / name}")

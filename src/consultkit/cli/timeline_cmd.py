@@ -66,7 +66,9 @@ def timeline(
     if zone is not None:
         try:
             check_zone(zone)
-        except ValueError:
+        except ValueError as exc:
+            if "not a place" in str(exc):
+                fail(f"--tz: {exc}", EXIT_USAGE)
             suggestion = suggest_zone(zone)
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
             fail(
