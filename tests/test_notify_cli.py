@@ -76,6 +76,12 @@ def test_wsis_reminder_reaches_subscribers_by_email_once(tmp_path: Path, inbox: 
     subjects = sorted(str(m["Subject"]) for m in handler.messages)
     assert len(subjects) == 2
     assert subjects[0].startswith("Rappel") and subjects[1].startswith("Recordatorio")
+    # The deadline is stated by its rule (the end of 3 February), never as the first
+    # instant that is too late (midnight on the 4th).
+    spanish = next(m for m in handler.messages if str(m["Subject"]).startswith("Record"))
+    text = spanish.get_body(preferencelist=("plain",)).get_content()
+    assert "3 de febrero de 2020" in text and "23:59:59" in text
+    assert "4 de febrero" not in text
     assert run(env, "--now", WEEK_BEFORE, "notify", "run").output.startswith("routed 0")
     status = run(env, "notify", "status")
     assert "done" in status.output

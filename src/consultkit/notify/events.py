@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.windows import to_utc
+from consultkit.text import UN_LANGUAGES
+from consultkit.windows import Deadline, to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -135,9 +136,24 @@ def item_part(consultation: Consultation, ref: str, *, at: dt.datetime | None = 
         "zone": consultation.zone,
         "url": getattr(item, "url", None) or consultation.website,
     }
+    deadline = _deadline_of(consultation, item)
+    if deadline is not None:
+        # A cut-off is shown as its rule ("end of 3 February 2020, Europe/Zurich …"),
+        # never as the first instant that is too late (midnight of the next day).
+        languages = dict.fromkeys([*consultation.languages, *UN_LANGUAGES])
+        part["deadline_text"] = {lang: deadline.render(None, lang) for lang in languages}
     if at is not None:
         part["at"] = iso(at)
     return part
+
+
+def _deadline_of(consultation: Consultation, item: Phase | Call | RelatedEvent) -> Deadline | None:
+    from consultkit.model import Call as CallType
+    from consultkit.queries import call_deadline
+
+    if isinstance(item, CallType):
+        return call_deadline(consultation, item)
+    return item.window if isinstance(item.window, Deadline) else None
 
 
 def _event(
