@@ -22,7 +22,8 @@ from consultkit.submissions import (
     check_submission,
     duplicate_groups,
     fingerprint,
-    hamming,
+    jaccard,
+    minhash,
     new_submission,
     new_submission_id,
     new_tracking_number,
@@ -30,7 +31,7 @@ from consultkit.submissions import (
     normalize_tag,
     normalize_tracking_number,
     receipt_for,
-    simhash,
+    shingles,
 )
 from consultkit.text import Text
 from consultkit.windows import DayWindow, Deadline, ExactWindow
@@ -174,15 +175,15 @@ class TestFingerprints:
     def test_fullwidth_and_ligatures_fold(self) -> None:
         assert fingerprint("ＯＰＥＮ ﬁle") == fingerprint("open file")
 
-    def test_simhash_near_and_far(self) -> None:
+    def test_shingle_similarity_near_and_far(self) -> None:
         letter = (
             "I urge the commission to protect the open internet and to keep broadband"
             " classified as a common carrier service for every household in the country."
         )
         signed = letter + " Signed Ana"
         other = "The rural school programme should fund satellite links and teacher training."
-        assert hamming(simhash(letter), simhash(signed)) <= 12
-        assert hamming(simhash(letter), simhash(other)) > 12
+        assert jaccard(shingles(letter), shingles(signed)) > 0.8
+        assert jaccard(shingles(letter), shingles(other)) == 0.0
 
     def test_duplicate_groups_count_and_never_drop(self) -> None:
         letter = (
@@ -198,16 +199,22 @@ class TestFingerprints:
             ("c", near),
             ("d", "Something else entirely."),
         ]
-        groups = duplicate_groups(rows, max_distance=10)
+        groups = duplicate_groups(rows)
         assert len(groups) == 1
-        assert set(groups[0].ids) == {"a", "b", "c"}
+        assert groups[0].ids == ("a", "b", "c")  # the most copied text leads
         assert groups[0].count == 3
         assert not groups[0].exact
-        exact_only = duplicate_groups(rows, max_distance=0)
+        exact_only = duplicate_groups(rows, exact_only=True)
         assert [(set(g.ids), g.exact) for g in exact_only] == [({"a", "b"}, True)]
+        # The former SimHash parameter is still accepted: 0 meant exact copies only.
+        assert duplicate_groups(rows, max_distance=0) == exact_only
+        assert duplicate_groups(rows, max_distance=3) == groups
 
-    def test_simhash_of_empty_text(self) -> None:
-        assert simhash("  ... ") == 0
+    def test_empty_texts_and_minhash_of_nothing(self) -> None:
+        assert shingles("  ... ") == frozenset()
+        assert minhash(frozenset()) == ()
+        groups = duplicate_groups([("a", " ... "), ("b", ""), ("c", "!")])
+        assert [(set(g.ids), g.exact) for g in groups] == [({"a", "b", "c"}, True)]
 
 
 class TestCallTimes:

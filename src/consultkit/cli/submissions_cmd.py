@@ -352,27 +352,43 @@ def erase(
 @submissions.command()
 @_config
 @click.option(
+    "--exact-only",
+    is_flag=True,
+    help="Count identical copies only (same normalised text), not near-identical ones.",
+)
+@click.option(
     "--max-distance",
-    type=click.IntRange(min=0, max=8),
-    default=3,
-    show_default=True,
-    help="How many of 64 SimHash bits near-duplicates may differ in (0: exact copies only).",
+    type=click.IntRange(min=0, max=64),
+    default=None,
+    hidden=True,
+    help="Deprecated (SimHash bits): 0 is --exact-only; other values are ignored.",
 )
 @_format
 @_store
 @click.pass_context
 def campaigns(
-    ctx: click.Context, config: str, max_distance: int, fmt: str, store_url: str | None
+    ctx: click.Context,
+    config: str,
+    exact_only: bool,
+    max_distance: int | None,
+    fmt: str,
+    store_url: str | None,
 ) -> None:
     """Count campaign texts: groups of identical or nearly identical submissions.
 
-    Nothing is removed: every submission stays stored and counted.
+    Near-identical means a form letter with a greeting, a signature, a name or a
+    sentence or two of its own: at least half of the word 3-shingles in common with the
+    group's leading text (texts under 10 words count only when identical). Nothing is
+    removed: every submission stays stored and counted.
     """
     import json
 
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
-        groups = app.duplicates(consultation, max_distance=max_distance)
+        if exact_only or max_distance == 0:
+            groups = app.duplicates(consultation, max_distance=0)
+        else:
+            groups = app.duplicates(consultation)
         if fmt == "json":
             document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
             click.echo(json.dumps(document, indent=2))
