@@ -358,7 +358,7 @@ def test_campaigns_command_counts_signed_letters(tmp_path: Path) -> None:
         _cli("submissions", "campaigns", EXAMPLE, "--format", "json", "--store", store).stdout
     )
     assert [(g["count"], g["exact"]) for g in near] == [(4, False)]
-    for flag in (["--exact-only"], ["--max-distance", "0"]):
+    for flag in (["--exact-only"], ["--similarity", "1"]):
         exact = json.loads(
             _cli(
                 "submissions", "campaigns", EXAMPLE, *flag, "--format", "json", "--store", store

@@ -206,9 +206,6 @@ class TestFingerprints:
         assert not groups[0].exact
         exact_only = duplicate_groups(rows, exact_only=True)
         assert [(set(g.ids), g.exact) for g in exact_only] == [({"a", "b"}, True)]
-        # The former SimHash parameter is still accepted: 0 meant exact copies only.
-        assert duplicate_groups(rows, max_distance=0) == exact_only
-        assert duplicate_groups(rows, max_distance=3) == groups
 
     def test_empty_texts_and_minhash_of_nothing(self) -> None:
         assert shingles("  ... ") == frozenset()

@@ -20,6 +20,7 @@ import attrs
 from consultkit.errors import RuleRefusedError, UnknownItemError
 from consultkit.instants import utc_instant
 from consultkit.submissions import (
+    NEAR_DUPLICATE_SIMILARITY,
     Actor,
     ActorRole,
     Consent,
@@ -476,7 +477,11 @@ class Consultkit:
             yield submission
 
     def duplicates(
-        self, consultation: Consultation, *, max_distance: int = 3
+        self,
+        consultation: Consultation,
+        *,
+        similarity: float = NEAR_DUPLICATE_SIMILARITY,
+        exact_only: bool = False,
     ) -> list[DuplicateGroup]:
         """Campaign groups among the consultation's submissions: counted, never removed."""
         return duplicate_groups(
@@ -485,7 +490,8 @@ class Consultkit:
                 for s in self.store.list_submissions(consultation.id)
                 if s.body is not None
             ),
-            max_distance=max_distance,
+            similarity=similarity,
+            exact_only=exact_only,
         )
 
     # -- changing status ---------------------------------------------------------------

@@ -409,7 +409,6 @@ def duplicate_groups(
     *,
     similarity: float = NEAR_DUPLICATE_SIMILARITY,
     exact_only: bool = False,
-    max_distance: int | None = None,
 ) -> list[DuplicateGroup]:
     """Group ``(id, body)`` pairs into exact and near-duplicate campaigns; singletons omitted.
 
@@ -425,9 +424,8 @@ def duplicate_groups(
     ``2 * similarity - 1`` similar: Jaccard distance is a metric). Texts of fewer than
     :data:`NEAR_DUPLICATE_MIN_WORDS` words are only grouped with identical copies.
 
-    ``exact_only`` (or the former SimHash ``max_distance=0``) keeps identical copies only;
-    any other ``max_distance`` is accepted for existing callers and ignored. Nothing is
-    removed: the groups are for counting and reporting.
+    ``exact_only`` keeps identical copies only. Nothing is removed: the groups are for
+    counting and reporting.
     """
     if not 0.0 < similarity <= 1.0:
         raise ValueError(f"similarity must be in (0, 1], not {similarity!r}")
@@ -442,7 +440,7 @@ def duplicate_groups(
         members.append(item_id)
 
     order = sorted(by_print, key=lambda key: (-len(by_print[key]), key))
-    near = not exact_only and max_distance != 0 and similarity < 1.0
+    near = not exact_only and similarity < 1.0
     leader_of: dict[str, str] = {}
     leader_grams: dict[str, frozenset[int]] = {}
     memo: dict[str, int] = {}

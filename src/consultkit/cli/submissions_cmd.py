@@ -357,11 +357,12 @@ def erase(
     help="Count identical copies only (same normalised text), not near-identical ones.",
 )
 @click.option(
-    "--max-distance",
-    type=click.IntRange(min=0, max=64),
+    "--similarity",
+    type=click.FloatRange(min=0.0, max=1.0, min_open=True),
     default=None,
-    hidden=True,
-    help="Deprecated (SimHash bits): 0 is --exact-only; other values are ignored.",
+    metavar="J",
+    help="Near-identical threshold: share of word 3-shingles in common with the group's"
+    " leading text (default 0.5).",
 )
 @_format
 @_store
@@ -370,7 +371,7 @@ def campaigns(
     ctx: click.Context,
     config: str,
     exact_only: bool,
-    max_distance: int | None,
+    similarity: float | None,
     fmt: str,
     store_url: str | None,
 ) -> None:
@@ -385,10 +386,10 @@ def campaigns(
 
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
-        if exact_only or max_distance == 0:
-            groups = app.duplicates(consultation, max_distance=0)
+        if similarity is None:
+            groups = app.duplicates(consultation, exact_only=exact_only)
         else:
-            groups = app.duplicates(consultation)
+            groups = app.duplicates(consultation, similarity=similarity, exact_only=exact_only)
         if fmt == "json":
             document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
             click.echo(json.dumps(document, indent=2))
