@@ -828,23 +828,6 @@ def calendar_bytes(
     return data
 
 
-@attrs.frozen
-class IcsExporter:
-    """The ``ics`` exporter: RFC 5545 feeds with RFC 7986 calendar properties."""
-
-    name: str = "ics"
-    media_type: str = "text/calendar; charset=utf-8"
-    suffix: str = ".ics"
-
-    def export(
-        self,
-        consultation: Consultation,
-        items: Sequence[ScheduleItem],
-        options: ExportOptions,
-    ) -> bytes:
-        return calendar_bytes(consultation, items, options)
-
-
 def timezone_for_item(calendar: Calendar, tzid: str) -> Timezone | None:
     """The VTIMEZONE of ``calendar`` named ``tzid`` (CalDAV publishes it with each item)."""
     for tz in calendar.walk("VTIMEZONE"):
@@ -856,7 +839,6 @@ def timezone_for_item(calendar: Calendar, tzid: str) -> Timezone | None:
 
 __all__ = [
     "IcsBuilder",
-    "IcsExporter",
     "build_calendar",
     "calendar_bytes",
     "check_vtimezone",
