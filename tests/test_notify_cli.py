@@ -2,47 +2,31 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).parent))
 from consultkit.cli import cli
+from smtp_inbox import Inbox, free_port, serving_inbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+pytest.importorskip("aiosmtpd.controller")
 pytest.importorskip("consultkit_smtp")
 
 CONFIG = str(Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml")
 WEEK_BEFORE = "2020-01-28T09:00:00Z"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = int(probe.getsockname()[1])
-    handler = Inbox()
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with serving_inbox() as served:
+        yield served
 
 
 def run(env: dict[str, str], *args: str) -> Any:
@@ -92,8 +76,7 @@ def test_wsis_reminder_reaches_subscribers_by_email_once(tmp_path: Path, inbox: 
 
 def test_a_dead_server_keeps_deliveries_then_retry_sends_them(tmp_path: Path, inbox: Any) -> None:
     handler, port = inbox
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
     env = {
         "CONSULTKIT_STORE": f"sqlite:///{tmp_path / 'ck.sqlite'}",
         "CONSULTKIT_NOTIFY_CHANNELS": "email",

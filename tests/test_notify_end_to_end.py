@@ -6,21 +6,19 @@ Real stores, the real commands and a real SMTP server (aiosmtpd) on loopback.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from email import policy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).parent))
 from consultkit.app import Consultkit
 from consultkit.cli import cli
 from consultkit.clock import FixedClock
@@ -28,11 +26,12 @@ from consultkit.config import load_consultation
 from consultkit.notify.dispatcher import Dispatcher
 from consultkit.store import DeliveryStatus
 from consultkit.submissions import SubmissionStatus, Submitter
+from smtp_inbox import Inbox, serving_inbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+pytest.importorskip("aiosmtpd.controller")
 render = pytest.importorskip("consultkit_smtp.render")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
@@ -40,29 +39,10 @@ ORGANISER = "wsis-info@itu.int"  # the example's contact e-mail
 ANA = Submitter(name="Ana Pérez", email="ana@example.org", group="civil-society")
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Any]:
-        return [m for m in self.messages if str(m["To"]) == address]
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = int(probe.getsockname()[1])
-    handler = Inbox()
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with serving_inbox() as served:
+        yield served
 
 
 def run(env: dict[str, str], *args: str) -> Any:
