@@ -150,41 +150,31 @@ def schedule_items(
             own_deadline_calls.append((call, call.deadline))
 
     for phase in consultation.phases:
-        if phase.id in phase_deadlines:
-            calls = folded[phase.id]
-            items.append(
-                ScheduleItem(
-                    uid=item_uid(consultation.id, f"phase:{phase.id}"),
-                    ref=f"phase:{phase.id}",
-                    kind="deadline",
-                    title=phase.title,
-                    description=phase.description,
-                    window=phase.window,
-                    status=phase.status,
-                    place=phase.place,
-                    groups=_union_groups([phase.groups, *(c.groups for c in calls)]),
-                    categories=("phase", "deadline"),
-                    url=next((c.url for c in calls if c.url), None),
-                    calls=tuple(c.id for c in calls),
-                    note=phase.note,
-                )
-            )
-            continue
-        items.append(
-            ScheduleItem(
-                uid=item_uid(consultation.id, f"phase:{phase.id}"),
-                ref=f"phase:{phase.id}",
-                kind="phase",
-                title=phase.title,
-                description=phase.description,
-                window=phase.window,
-                status=phase.status,
-                place=phase.place,
-                groups=phase.groups,
-                categories=("phase",),
-                note=phase.note,
-            )
+        item = ScheduleItem(
+            uid=item_uid(consultation.id, f"phase:{phase.id}"),
+            ref=f"phase:{phase.id}",
+            kind="phase",
+            title=phase.title,
+            description=phase.description,
+            window=phase.window,
+            status=phase.status,
+            place=phase.place,
+            groups=phase.groups,
+            categories=("phase",),
+            note=phase.note,
         )
+        if phase.id in phase_deadlines:
+            # The phase is the deadline item, and speaks for the calls folded into it.
+            calls = folded[phase.id]
+            item = attrs.evolve(
+                item,
+                kind="deadline",
+                groups=_union_groups([phase.groups, *(c.groups for c in calls)]),
+                categories=("phase", "deadline"),
+                url=next((c.url for c in calls if c.url), None),
+                calls=tuple(c.id for c in calls),
+            )
+        items.append(item)
     for event in consultation.events:
         items.append(
             ScheduleItem(
