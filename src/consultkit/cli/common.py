@@ -1,4 +1,4 @@
-"""Helpers shared by the command modules: the clock, loading files, printing errors."""
+"""Helpers shared by the command modules: the clock, the store, loading files, errors."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import click
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from consultkit.app import Consultkit
     from consultkit.clock import Clock
     from consultkit.model import Consultation
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+
+STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
 
 
 def clock_from(ctx: click.Context) -> Clock:
@@ -35,6 +38,19 @@ def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     """Print ``message`` on stderr and exit with ``code``; never a traceback."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def open_app(ctx: click.Context, store_url: str | None) -> Consultkit:
+    """The application on ``store_url`` with the ``--now`` clock, or a one-line error and
+    exit 2 if the store cannot be opened."""
+    from consultkit.app import Consultkit
+    from consultkit.errors import ConsultkitError
+
+    clock = clock_from(ctx)
+    try:
+        return Consultkit.open(store_url, clock=clock)
+    except ConsultkitError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def load_or_exit(path: str | Path) -> Consultation:

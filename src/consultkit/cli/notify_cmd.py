@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, clock_from, fail
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, open_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -15,20 +15,15 @@ if TYPE_CHECKING:
     from consultkit.app import Consultkit
     from consultkit.notify.dispatcher import Dispatcher, DispatchReport
 
-STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
 SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
 
 
 @contextlib.contextmanager
 def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
     """The application on ``store_url`` with the ``--now`` clock; errors become one line."""
-    from consultkit.app import Consultkit
     from consultkit.errors import ConfigError, ConsultkitError
 
-    try:
-        app = Consultkit.open(store_url, clock=clock_from(ctx))
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
+    app = open_app(ctx, store_url)
     try:
         yield app
     except ConfigError as exc:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 
 if TYPE_CHECKING:
     from consultkit.stats import Count, Stats
@@ -46,12 +46,11 @@ def stats(
     language: str | None,
 ) -> None:
     """Count submissions by call, stakeholder group, language and status; list campaigns."""
-    from consultkit.cli.submissions_io import open_app
     from consultkit.errors import ConsultkitError
     from consultkit.stats import ChartError, compute_stats, write_chart
 
     consultation = load_or_exit(config)
-    app = open_app(store_url, clock_from(ctx))
+    app = open_app(ctx, store_url)
     try:
         result = compute_stats(
             consultation,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit
-from consultkit.cli.submit_cmd import STORE_HELP, guarded, open_app
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.submit_cmd import STORE_HELP, guarded
 
 if TYPE_CHECKING:
     from consultkit.submissions import HistoryEntry, Submission

@@ -20,26 +20,18 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, load_or_exit
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    STORE_HELP,
+    fail,
+    load_or_exit,
+    open_app,
+)
 
 if TYPE_CHECKING:
-    from consultkit.app import Consultkit
-    from consultkit.clock import Clock
     from consultkit.exports import ExportFormat
     from consultkit.imports import ImportFormat
-
-STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
-
-
-def open_app(store_url: str | None, clock: Clock) -> Consultkit:
-    """The application on ``store_url``, or a one-line error and exit 2."""
-    from consultkit.app import Consultkit
-    from consultkit.errors import ConsultkitError
-
-    try:
-        return Consultkit.open(store_url, clock=clock)
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 @click.command("export")
@@ -78,7 +70,7 @@ def export(
     from consultkit.exports import export_submissions
 
     consultation = load_or_exit(config)
-    app = open_app(store_url, clock_from(ctx))
+    app = open_app(ctx, store_url)
     try:
         submissions = app.store.list_submissions(consultation.id)
         if output is None:
@@ -166,7 +158,7 @@ def import_(
 
     consultation = load_or_exit(config)
     fmt_used = fmt or guess_format(file)
-    app = open_app(store_url, clock_from(ctx))
+    app = open_app(ctx, store_url)
     name = "<stdin>" if file == "-" else file
     try:
         # Closed in the finally below; a with-block would not cover the stdin case.

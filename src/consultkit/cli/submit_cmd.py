@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, load_or_exit
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, fail, load_or_exit, open_app
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -20,19 +20,6 @@ STORE_HELP = (
     "Where submissions are kept: memory://, sqlite:///PATH"
     " (default: $CONSULTKIT_STORE or ./consultkit.sqlite)."
 )
-
-
-def open_app(ctx: click.Context, store: str | None) -> Consultkit:
-    """The application for this run: the given store, the ``--now`` clock; exit 2 if the
-    store cannot be opened."""
-    from consultkit.app import Consultkit
-    from consultkit.errors import ConsultkitError
-
-    clock = clock_from(ctx)
-    try:
-        return Consultkit.open(store, clock=clock)
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 def refusal(exc: Exception) -> str:

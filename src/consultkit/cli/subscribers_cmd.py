@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit
-from consultkit.cli.notify_cmd import STORE_HELP, opened
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit
+from consultkit.cli.notify_cmd import opened
 
 
 @click.group()
