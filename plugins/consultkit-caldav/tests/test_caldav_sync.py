@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import datetime as dt
-import http.client
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +24,11 @@ from consultkit import (
 )
 from consultkit.cli import cli
 
+# The Radicale server and the time-range query are the core's test helpers.
+sys.path.insert(0, str(Path(__file__).parents[3] / "tests"))
+
+from icalcheck import RadicaleServer
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -37,78 +36,23 @@ EXAMPLE = Path(__file__).parents[3] / "examples" / "wsis2020" / "consultation.to
 USER = "secretariat"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@attrs.define
-class Server:
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        token = base64.b64encode(f"{USER}:pw".encode()).decode()
-        try:
-            connection.request(method, path, body=body, headers={"Authorization": f"Basic {token}"})
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
     folder = tmp_path_factory.mktemp("radicale")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "radicale",
-            "--server-hosts",
-            f"127.0.0.1:{port}",
-            "--auth-type",
-            "none",
-            "--storage-filesystem-folder",
-            str(folder),
-            "--logging-level",
-            "error",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RadicaleServer(folder, user=USER)
+    server.start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, "radicale exited"
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", port), timeout=0.2),
-            ):
-                break
-            assert time.monotonic() < deadline, "radicale did not start"
-            time.sleep(0.05)
-        yield Server(port=port, process=process)
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def collection(server: Server, request: pytest.FixtureRequest) -> CalDAVClient:
+def collection(server: RadicaleServer, request: pytest.FixtureRequest) -> CalDAVClient:
     name = re.sub(r"[^a-z0-9]", "-", request.node.name.lower())
-    status, _ = server.request("MKCALENDAR", f"/{USER}/{name}/")
-    assert status == 201
-    return CalDAVClient(f"{server.url}/{USER}/{name}/", user=USER, password="pw")
+    path = server.make_calendar(name)  # asserts 201 Created
+    return CalDAVClient(f"{server.base_url}{path}", user=USER, password="pw")
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +124,7 @@ def test_moved_item_is_updated_with_published_sequence(
 
 
 def test_withdrawn_items_are_deleted_others_kept(
-    wsis: Consultation, server: Server, collection: CalDAVClient
+    wsis: Consultation, server: RadicaleServer, collection: CalDAVClient
 ) -> None:
     sync(collection, wsis)
     foreign = (
@@ -188,7 +132,7 @@ def test_withdrawn_items_are_deleted_others_kept(
         b"UID:lunch@example.org\r\nDTSTAMP:20190601T000000Z\r\nDTSTART;VALUE=DATE:20190610\r\n"
         b"SUMMARY:Team lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    status, _ = server.request("PUT", f"{collection.path}lunch.ics", foreign)
+    status, _, _ = server.request("PUT", f"{collection.path}lunch.ics", foreign)
     assert status == 201
     without_forum = attrs.evolve(wsis, events=())
     report = sync(collection, without_forum)
@@ -203,9 +147,9 @@ def test_dry_run_changes_nothing(wsis: Consultation, collection: CalDAVClient) -
     assert collection.list() == []
 
 
-def test_errors_are_caldav_errors(wsis: Consultation, server: Server) -> None:
+def test_errors_are_caldav_errors(wsis: Consultation, server: RadicaleServer) -> None:
     with pytest.raises(CalDAVError, match="no calendar collection"):
-        sync(CalDAVClient(f"{server.url}/{USER}/missing/"), wsis)
+        sync(CalDAVClient(f"{server.base_url}/{USER}/missing/"), wsis)
     with pytest.raises(CalDAVError, match="cannot reach"):
         CalDAVClient("http://127.0.0.1:9/cal/", timeout=2).list()
     with pytest.raises(CalDAVError, match="not a CalDAV URL"):
@@ -266,7 +210,9 @@ def test_store_with_unpublished_edits_sends_the_next_sequence(
     assert seqs[moved] == 1 and sorted(seqs.values()) == [0] * 6 + [1]
 
 
-def test_fold_times_reach_the_server_as_the_right_instants(collection: CalDAVClient) -> None:
+def test_fold_times_reach_the_server_as_the_right_instants(
+    server: RadicaleServer, collection: CalDAVClient
+) -> None:
     import pendulum
 
     from consultkit import ExactWindow, Phase, Text
@@ -297,23 +243,5 @@ def test_fold_times_reach_the_server_as_the_right_instants(collection: CalDAVCli
     uids = [r.uid for r in resources]
     for uid, start in zip(uids, starts, strict=True):
         # Only the item really at that instant is found in a ten-minute window there.
-        found = set(_time_range(collection, start, start.add(minutes=10)))
+        found = server.time_range(collection.path, start, start.add(minutes=10))
         assert found & set(uids) == {uid}
-
-
-def _time_range(client: CalDAVClient, start: dt.datetime, end: dt.datetime) -> list[str]:
-    fmt = "%Y%m%dT%H%M%SZ"
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
-        "<D:prop><C:calendar-data/></D:prop>"
-        '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
-        f'<C:time-range start="{start.astimezone(dt.UTC):{fmt}}"'
-        f' end="{end.astimezone(dt.UTC):{fmt}}"/>'
-        "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
-    ).encode()
-    status, _, data = client.request(
-        "REPORT", client.path, body, {"Depth": "1", "Content-Type": "application/xml"}
-    )
-    assert status == 207, (status, data)
-    return re.findall(r"UID:([^\r\n]+)", data.decode("utf-8").replace("\r\n ", ""))
