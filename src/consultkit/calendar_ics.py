@@ -193,25 +193,24 @@ def _babel_locale(language: str) -> str:
     return language.replace("-", "_")
 
 
-def _format_day(day: dt.date, language: str) -> str:
+def _format_date(day: dt.date, pattern: str, language: str) -> str:
+    """``day`` formatted by babel in ``language``, or in English when babel lacks it."""
     from babel.core import UnknownLocaleError
     from babel.dates import format_date
 
     try:
-        return format_date(day, format="long", locale=_babel_locale(language))
+        return format_date(day, pattern, locale=_babel_locale(language))
     except (UnknownLocaleError, ValueError):
-        return format_date(day, format="long", locale="en")
+        return format_date(day, pattern, locale="en")
+
+
+def _format_day(day: dt.date, language: str) -> str:
+    return _format_date(day, "long", language)
 
 
 def _format_months(window: MonthWindow, language: str) -> str:
-    from babel.core import UnknownLocaleError
-    from babel.dates import format_date
-
     def fmt(day: dt.date, pattern: str) -> str:
-        try:
-            return format_date(day, pattern, locale=_babel_locale(language))
-        except (UnknownLocaleError, ValueError):
-            return format_date(day, pattern, locale="en")
+        return _format_date(day, pattern, language)
 
     first, last = window.first.first_day(), window.last.first_day()
     if first == last:
