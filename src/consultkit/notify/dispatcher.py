@@ -83,7 +83,6 @@ class Dispatcher:
     worker: str = attrs.field(factory=default_worker_name)
     now: Callable[[], dt.datetime] = _system_now
     on_batch: Callable[[DispatchReport], None] | None = None
-    _subscriptions: dict[str, list[Subscription]] = attrs.field(factory=dict, init=False)
 
     def route_new(self) -> int:
         """Route every unrouted event to its recipients; returns how many events were routed.
@@ -91,17 +90,17 @@ class Dispatcher:
         Each batch of up to ``batch_size`` events is routed in one store transaction.
         """
         routed = 0
-        self._subscriptions.clear()
+        subscriptions: dict[str, list[Subscription]] = {}  # per consultation, for this run
         while True:
             batch = self.store.unrouted_events(self.batch_size)
             if not batch:
                 return routed
             routes: list[tuple[str, Sequence[DeliveryTarget]]] = []
             for event in batch:
-                subs = self._subscriptions.get(event.consultation_id)
+                subs = subscriptions.get(event.consultation_id)
                 if subs is None:
                     subs = list(self.store.list_subscriptions(event.consultation_id))
-                    self._subscriptions[event.consultation_id] = subs
+                    subscriptions[event.consultation_id] = subs
                 routes.append((event.id, route(event, subs, address_channel=self.address_channel)))
             self.store.route_events(routes, self.now())
             routed += len(batch)
