@@ -26,9 +26,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from consultkit.notify import events as ev
+from consultkit.store import DeliveryTarget
 
 if TYPE_CHECKING:
-    from consultkit.store import DeliveryTarget, OutboxEvent, Subscription
+    from consultkit.store import OutboxEvent, Subscription
 
 _DEFAULT_AUDIENCE: Mapping[str, tuple[str, ...]] = {
     ev.SUBMISSION_RECEIVED: ("submitter", "organisers"),
@@ -92,8 +93,6 @@ def route(
     address_channel: str,
 ) -> list[DeliveryTarget]:
     """The targets of ``event`` (module docstring); ``subscriptions`` are its consultation's."""
-    from consultkit.store import DeliveryTarget
-
     targets: dict[tuple[str, str], DeliveryTarget] = {}
 
     def add(channel: str, recipient: str, language: str) -> None:
