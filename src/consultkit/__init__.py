@@ -43,6 +43,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "publish_schedule",
         "PublishResult",
         "UnknownFormatError",
+        "UnknownLanguageError",
     ),
     "consultkit.exports": ("export_submissions", "neutralise"),
     "consultkit.hookspecs": ("hookimpl",),
@@ -227,6 +228,7 @@ __all__ = [
     "TransitionError",
     "UnknownFormatError",
     "UnknownItemError",
+    "UnknownLanguageError",
     "Unscheduled",
     "UpcomingDeadline",
     "Window",
@@ -313,6 +315,7 @@ if TYPE_CHECKING:
         ExportOptions,
         PublishResult,
         UnknownFormatError,
+        UnknownLanguageError,
         export_calendar,
         publish_schedule,
     )

@@ -36,6 +36,10 @@ ItemBuiltHook = Callable[["Consultation", ScheduleItem, Any, str], None]
 """Called by an exporter with (consultation, item, component, language) per built item."""
 
 
+class UnknownLanguageError(ConsultkitError, LookupError):
+    """An export asked for a language the consultation is not written in."""
+
+
 class UnknownFormatError(ConsultkitError, LookupError):
     """No exporter is registered for the format asked for."""
 
@@ -135,7 +139,7 @@ def export_calendar(
     language = options.language_for(consultation)
     if language not in consultation.languages and consultation.languages:
         known = ", ".join(consultation.languages)
-        raise ConsultkitError(
+        raise UnknownLanguageError(
             f"language {language!r} is not one of the consultation's languages ({known});"
             " choose one of those with --lang"
         )

@@ -61,7 +61,12 @@ def calendar(
     a new time never goes out under an old SEQUENCE and DTSTAMP.
     """
     from consultkit.errors import ConsultkitError, UnknownItemError
-    from consultkit.export import ExportOptions, UnknownFormatError, export_calendar
+    from consultkit.export import (
+        ExportOptions,
+        UnknownFormatError,
+        UnknownLanguageError,
+        export_calendar,
+    )
     from consultkit.plugins import PluginHost
     from consultkit.schedule import diff, schedule_items
 
@@ -98,10 +103,10 @@ def calendar(
                         err=True,
                     )
         data = export_calendar(host, consultation, fmt, options, snapshot)
-    except (UnknownFormatError, UnknownItemError) as exc:
+    except (UnknownFormatError, UnknownLanguageError, UnknownItemError) as exc:
         fail(f"{config}: {exc}", EXIT_USAGE)
     except ConsultkitError as exc:
-        fail(f"{config}: {exc}", EXIT_USAGE if "language" in str(exc) else 1)
+        fail(f"{config}: {exc}")
     write_output(data, output)
 
 
