@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import socket
 import threading
 from email import policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -122,15 +126,22 @@ class Collect:
         return "250 Message accepted"
 
 
-@pytest.fixture
-def smtp_server() -> Any:
-    handler = Collect()
+@contextlib.contextmanager
+def serving(handler: Collect) -> Iterator[int]:
+    """Run ``handler`` on a free loopback port; yield the port."""
     controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        yield handler, controller.port
+        yield controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Any:
+    handler = Collect()
+    with serving(handler) as port:
+        yield handler, port
 
 
 def _settings(port: int) -> dict[str, str]:
@@ -197,26 +208,16 @@ def test_a_malformed_recipient_is_dead_lettered_not_sent(smtp_server: Any) -> No
 
 
 def test_a_refusing_server_leaves_deliveries_retryable() -> None:
-    handler = Collect(refuse="451 4.3.0 try again later")
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        results = smtp_notifier(_settings(controller.port)).send([delivery(0), delivery(1)])
-    finally:
-        controller.stop()
+    with serving(Collect(refuse="451 4.3.0 try again later")) as port:
+        results = smtp_notifier(_settings(port)).send([delivery(0), delivery(1)])
     assert [r.accepted for r in results] == [False, False]
     assert all(r.retry for r in results)
     assert "451" in (results[0].error or "")
 
 
 def test_a_permanent_refusal_is_not_retried() -> None:
-    handler = Collect(refuse="550 5.1.1 no such user")
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        results = smtp_notifier(_settings(controller.port)).send([delivery(0)])
-    finally:
-        controller.stop()
+    with serving(Collect(refuse="550 5.1.1 no such user")) as port:
+        results = smtp_notifier(_settings(port)).send([delivery(0)])
     assert not results[0].accepted and results[0].retry is False
 
 
@@ -252,9 +253,7 @@ def test_a_dropped_connection_leaves_deliveries_retryable() -> None:
 
 
 def test_nobody_listening_leaves_deliveries_retryable() -> None:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    results = smtp_notifier(_settings(port)).send([delivery(0)])
+    results = smtp_notifier(_settings(free_port())).send([delivery(0)])
     assert not results[0].accepted and results[0].retry
     assert "cannot connect" in (results[0].error or "")
 
