@@ -1,0 +1,83 @@
+"""Registration, URLs, schema versions and errors of the PostgreSQL store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from consultkit_postgres import PostgresStore
+from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
+
+from consultkit import PluginHost, StoreError
+from consultkit.store import open_store
+
+
+def test_url_keeps_libpq_parameters_and_takes_the_schema() -> None:
+    conninfo, schema = parse_url("postgresql://u:pw@db.example:5433/ck?schema=ck_a&sslmode=require")
+    assert schema == "ck_a"
+    assert conninfo.startswith("postgresql://u:pw@db.example:5433/ck?")
+    assert "sslmode=require" in conninfo
+    assert "schema" not in conninfo
+    assert "connect_timeout=10" in conninfo
+    assert parse_url("postgresql://localhost/ck")[1] == "consultkit"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://localhost/ck",
+        "postgresql://localhost/ck?schema=",
+        "postgresql:///ck?schema=a&schema=b",
+    ],
+)
+def test_bad_urls_are_refused(url: str) -> None:
+    with pytest.raises(StoreError):
+        parse_url(url)
+
+
+def test_the_password_never_shows() -> None:
+    assert redact("postgresql://u:secret@h:1/d?schema=x") == "postgresql://u:***@h:1/d?schema=x"
+    with pytest.raises(StoreError) as caught:
+        PostgresStore("postgresql://u:secret@127.0.0.1:1/d?connect_timeout=2")
+    assert "secret" not in str(caught.value)
+    assert "cannot connect" in str(caught.value)
+
+
+@pytest.mark.postgres
+def test_the_entry_point_registers_postgresql(pg_url: str) -> None:
+    store = open_store(pg_url, PluginHost.load())
+    try:
+        assert isinstance(store, PostgresStore)
+        assert store.schema_version() == SCHEMA_VERSION
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_reopening_keeps_data_and_a_newer_schema_is_refused(pg_url: str) -> None:
+    with PostgresStore(pg_url) as store:
+        store.put_consultation("c", {"id": "c"})
+        schema = store.schema
+    with PostgresStore(pg_url) as store:
+        assert store.get_consultation("c") == {"id": "c"}
+    with psycopg.connect(pg_url.partition("?")[0], autocommit=True) as conn:
+        conn.execute(
+            f'INSERT INTO "{schema}".{VERSION_TABLE} VALUES (%s, now())',
+            (SCHEMA_VERSION + 1,),
+        )
+    with pytest.raises(StoreError, match="newer"):
+        PostgresStore(pg_url)
+
+
+@pytest.mark.postgres
+def test_instants_come_back_in_utc(pg_url: str) -> None:
+    from consultkit.testing.factories import make_submission, received_entry
+
+    s = make_submission(1)
+    with PostgresStore(pg_url) as store:
+        store.add_submission(s, received_entry(s), [])
+        got = store.get_submission(s.id)
+    assert got is not None
+    assert got.received_at == s.received_at
+    assert got.received_at.utcoffset() == dt.timedelta(0)
