@@ -103,6 +103,16 @@ def test_every_item_is_listed_with_status_and_precision(wsis: Consultation) -> N
     assert "UTC: 2019-06-04 14:00–15:00" in text  # phase I, 16:00–17:00 in Geneva
 
 
+def test_places_show_virtual_links_and_remote_participation(wsis: Consultation) -> None:
+    text = page(wsis, language="en", now=NOW)
+    # Phase I is virtual only: its link must be on the page, not only in the feed.
+    assert 'Where: <a href="https://connect.itu.int/itu-spm-roomg2/">Online</a>' in text
+    # The letter promises remote participation in the physical meetings (II, III, IV).
+    assert "Where: Room A, ITU Headquarters, Geneva · remote participation offered" in text
+    assert "Where: remote participation offered" in text  # phase III, venue not stated
+    assert text.count("remote participation offered") == 3
+
+
 def test_month_windows_get_no_calendar_links(wsis: Consultation) -> None:
     phase4 = item(wsis, "phase:phase-4")
     assert calendar_span(phase4) is None

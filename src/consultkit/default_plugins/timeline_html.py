@@ -153,11 +153,13 @@ def utc_line(item: ScheduleItem) -> str | None:
     return None
 
 
-def _place_text(place: Place | None, language: str) -> tuple[str | None, str | None]:
+def _place_text(place: Place | None, language: str) -> tuple[str | None, str | None, bool]:
     if place is None:
-        return None, None
+        return None, None, False
     parts = [p for p in (place.room(language), place.venue(language), place.address) if p]
-    return (", ".join(parts) or None), safe_url(place.online_url)
+    # A virtual-only meeting is remote by nature: "remote participation" is said of the others.
+    remote = place.remote_participation and not place.is_virtual
+    return (", ".join(parts) or None), safe_url(place.online_url), remote
 
 
 def _relation_key(item: ScheduleItem, now: dt.datetime | None) -> str | None:
@@ -186,7 +188,7 @@ def page_context(
         title = item.title(language)
         when = item.window.render(zone, language)
         description = item.description(language)
-        place, online_url = _place_text(item.place, language)
+        place, online_url, remote = _place_text(item.place, language)
         details = "\n\n".join(p for p in (when, description) if p)
         location = place or online_url or ""
         links: dict[str, str | None] | None = None
@@ -219,6 +221,7 @@ def page_context(
                 "note": item.note(language),
                 "place": place,
                 "online_url": online_url,
+                "remote": remote,
                 "calls": [call_titles.get(c, c) for c in item.calls],
                 "groups": ", ".join(group_names.get(g, g) for g in item.groups)
                 or label(language, "everyone"),
@@ -257,6 +260,7 @@ def page_context(
                 "timeline",
                 "where",
                 "online",
+                "remote",
                 "closes_calls",
                 "groups",
                 "add_to_calendar",
