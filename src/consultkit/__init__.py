@@ -25,6 +25,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "loads_consultation",
         "make_converter",
     ),
+    "consultkit.erasure": ("ERASED", "scrub_payload"),
     "consultkit.errors": (
         "ConfigError",
         "ConsultkitError",
@@ -96,6 +97,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "DeliveryFailure",
         "DeliveryStatus",
         "DeliveryTarget",
+        "idempotency_key_hash",
         "open_store",
         "OutboxEvent",
         "ScheduleRevision",
@@ -146,6 +148,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
 __all__ = [
+    "ERASED",
     "UN_LANGUAGES",
     "Activity",
     "Actor",
@@ -252,6 +255,7 @@ __all__ = [
     "export_submissions",
     "fingerprint",
     "hookimpl",
+    "idempotency_key_hash",
     "item_uid",
     "load_consultation",
     "loads_consultation",
@@ -271,6 +275,7 @@ __all__ = [
     "publish_schedule",
     "read_chunks",
     "schedule_items",
+    "scrub_payload",
     "snapshot",
 ]
 
@@ -299,6 +304,7 @@ if TYPE_CHECKING:
         loads_consultation,
         make_converter,
     )
+    from consultkit.erasure import ERASED, scrub_payload
     from consultkit.errors import (
         ConfigError,
         ConsultkitError,
@@ -376,6 +382,7 @@ if TYPE_CHECKING:
         Subscription,
         Tombstone,
         default_store_url,
+        idempotency_key_hash,
         open_store,
     )
     from consultkit.submissions import (

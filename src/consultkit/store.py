@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt  # noqa: TC003 (attrs reads the field annotations at run time)
 import enum
+import hashlib
 import os
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -32,6 +33,15 @@ DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
 
 STORE_ENV = "CONSULTKIT_STORE"
 DEFAULT_CHUNK_SIZE = 10_000
+
+
+def idempotency_key_hash(key: str | None) -> str | None:
+    """What a backend stores and matches an idempotency key by: its sha256, in hex.
+
+    Matching on the hash lets erasure drop the key itself while a retry still finds the
+    original receipt; every backend uses this one so stores agree on it.
+    """
+    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
 
 
 def default_store_url() -> str:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 import threading
@@ -36,6 +35,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from consultkit.erasure import ERASED, scrub_payload
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.hookspecs import RegisterStore, hookimpl
 from consultkit.store import (
@@ -49,6 +49,7 @@ from consultkit.store import (
     StoreConflictError,
     Subscription,
     Tombstone,
+    idempotency_key_hash,
 )
 from consultkit.submissions import (
     Actor,
@@ -68,14 +69,6 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 15_000
 _MAX_IN = 500  # ids per "IN (?, ...)" list, well under SQLite's oldest variable limit (999)
-ERASED = "[erased]"
-
-# Keys of outbox payloads that carry a submitter's identity; erasure removes them from the
-# events of the erased submissions (and any string holding the address, everywhere).
-IDENTITY_KEYS = frozenset(
-    {"email", "name", "submitter", "organisation", "country", "address", "recipient"}
-)
-TEXT_KEYS = frozenset({"title", "body", "text", "attachments", "excerpt"})
 
 # Each migration is a tuple of statements applied in one transaction, in order. Never edit
 # a released migration: append a new one.
@@ -222,11 +215,6 @@ def _dumps(value: Any) -> str:
         raise StoreError(f"cannot store {value!r:.80}: {exc}; use JSON values") from exc
 
 
-def _key_hash(key: str | None) -> str | None:
-    # Only a hash is matched on, so erasure can drop the key itself yet replays still match.
-    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
-
-
 _SUBMISSION_COLUMNS = (
     "id, tracking_number, consultation_id, call_id, submitter, submitter_email, title, body,"
     " language, tags, attachments, consent, provenance, status, received_at, updated_at,"
@@ -279,7 +267,7 @@ def _submission_row(s: Submission) -> tuple[Any, ...]:
         _ts(s.updated_at),
         s.fingerprint,
         s.idempotency_key,
-        _key_hash(s.idempotency_key),
+        idempotency_key_hash(s.idempotency_key),
         str(s.status),
         _ts_or_none(s.erased_at),
     )
@@ -386,22 +374,6 @@ def _revision(row: Sequence[Any]) -> ScheduleRevision:
         published_at=_dt(row[2]),
         snapshot=json.loads(row[3]),
     )
-
-
-def _scrub(value: Any, needles: Sequence[str], drop_keys: frozenset[str]) -> Any:
-    """A copy of a JSON value without identity: listed keys emptied, matching strings erased."""
-    if isinstance(value, dict):
-        return {
-            key: (None if key in drop_keys else _scrub(item, needles, drop_keys))
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub(item, needles, drop_keys) for item in value]
-    if isinstance(value, str):
-        lowered = value.lower()
-        if any(needle in lowered for needle in needles):
-            return ERASED
-    return value
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -773,7 +745,6 @@ class SqliteStore:
                 (consultation_id, address),
             ).fetchall()
             ids = [r[0] for r in rows]
-            needles = [address]
             if not ids:
                 return 0
             names = {json.loads(r[1]).get("name", "").strip().lower() for r in rows}
@@ -794,8 +765,6 @@ class SqliteStore:
                 " AND instr(lower(reason), ?) > 0",
                 (ERASED, *ids, address),
             )
-            drop = IDENTITY_KEYS if keep_text else IDENTITY_KEYS | TEXT_KEYS
-            linked_needles = needles + [n for n in names if len(n) >= 3]
             events = conn.execute(
                 "SELECT seq, payload, submission_id FROM outbox_events"
                 f" WHERE consultation_id = ? AND (submission_id IN ({marks})"
@@ -805,10 +774,12 @@ class SqliteStore:
             id_set = set(ids)
             for seq, payload, submission_id in events:
                 linked = submission_id in id_set
-                cleaned = _scrub(
+                cleaned = scrub_payload(
                     json.loads(payload),
-                    linked_needles if linked else needles,
-                    drop if linked else frozenset(),
+                    address=address,
+                    names=names,
+                    linked=linked,
+                    keep_text=keep_text,
                 )
                 conn.execute(
                     "UPDATE outbox_events SET payload = ? WHERE seq = ?", (_dumps(cleaned), seq)
@@ -1197,7 +1168,7 @@ def _receipt_for_key(conn: sqlite3.Connection, consultation_id: str, key: str) -
         "SELECT tracking_number, id, consultation_id, call_id, received_at,"
         " receipt_status FROM submissions"
         " WHERE consultation_id = ? AND idempotency_hash = ?",
-        (consultation_id, _key_hash(key)),
+        (consultation_id, idempotency_key_hash(key)),
     ).fetchone()
     if found is None:
         return None

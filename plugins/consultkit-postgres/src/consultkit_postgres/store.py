@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import threading
 import urllib.parse
@@ -41,7 +40,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from consultkit import StoreError, UnknownItemError
+from consultkit import ERASED, StoreError, UnknownItemError, scrub_payload
 from consultkit.store import (
     DEFAULT_CHUNK_SIZE,
     Delivery,
@@ -53,6 +52,7 @@ from consultkit.store import (
     StoreConflictError,
     Subscription,
     Tombstone,
+    idempotency_key_hash,
 )
 from consultkit.submissions import (
     Actor,
@@ -75,14 +75,8 @@ Connection = psycopg.Connection[TupleRow]
 DEFAULT_SCHEMA = "consultkit"
 DEFAULT_CONNECT_TIMEOUT = 10
 MAX_IDLE_CONNECTIONS = 4
-ERASED = "[erased]"
 VERSION_TABLE = "consultkit_schema_version"
 
-# Keys of outbox payloads that carry a submitter's identity (as in the built-in stores).
-IDENTITY_KEYS = frozenset(
-    {"email", "name", "submitter", "organisation", "country", "address", "recipient"}
-)
-TEXT_KEYS = frozenset({"title", "body", "text", "attachments", "excerpt"})
 
 # Each migration is a tuple of statements applied in one transaction, in order, with the
 # store's schema first on the search_path. Never edit a released migration: append one.
@@ -233,11 +227,6 @@ def _dumps(value: Any) -> str:
     return text
 
 
-def _key_hash(key: str | None) -> str | None:
-    # Only a hash is matched on, so erasure can drop the key itself yet replays still match.
-    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
-
-
 _SUBMISSION_NAMES = (
     "id",
     "tracking_number",
@@ -312,7 +301,7 @@ def _submission_row(s: Submission) -> tuple[Any, ...]:
         _ts(s.updated_at),
         s.fingerprint,
         s.idempotency_key,
-        _key_hash(s.idempotency_key),
+        idempotency_key_hash(s.idempotency_key),
         str(s.status),
         _ts_or_none(s.erased_at),
     )
@@ -420,22 +409,6 @@ def _revision(row: Sequence[Any]) -> ScheduleRevision:
         published_at=_utc(row[2]),
         snapshot=row[3],
     )
-
-
-def _scrub(value: Any, needles: Sequence[str], drop_keys: frozenset[str]) -> Any:
-    """A copy of a JSON value without identity: listed keys emptied, matching strings erased."""
-    if isinstance(value, dict):
-        return {
-            key: (None if key in drop_keys else _scrub(item, needles, drop_keys))
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub(item, needles, drop_keys) for item in value]
-    if isinstance(value, str):
-        lowered = value.lower()
-        if any(needle in lowered for needle in needles):
-            return ERASED
-    return value
 
 
 # -- URLs --------------------------------------------------------------------------------
@@ -879,9 +852,6 @@ class PostgresStore:
                 " AND strpos(lower(reason), %s) > 0",
                 (ERASED, ids, address),
             )
-            drop = IDENTITY_KEYS if keep_text else IDENTITY_KEYS | TEXT_KEYS
-            needles = [address]
-            linked_needles = needles + [n for n in names if len(n) >= 3]
             events = conn.execute(
                 "SELECT seq, payload, submission_id FROM outbox_events"
                 " WHERE consultation_id = %s AND (submission_id = ANY(%s::text[])"
@@ -892,10 +862,8 @@ class PostgresStore:
             updates = []
             for seq, payload, submission_id in events:
                 linked = submission_id in id_set
-                cleaned = _scrub(
-                    payload,
-                    linked_needles if linked else needles,
-                    drop if linked else frozenset(),
+                cleaned = scrub_payload(
+                    payload, address=address, names=names, linked=linked, keep_text=keep_text
                 )
                 updates.append((_dumps(cleaned), seq))
             if updates:
@@ -1301,7 +1269,7 @@ def _receipt_for_key(conn: Connection, consultation_id: str, key: str) -> Receip
     found = conn.execute(
         "SELECT tracking_number, id, consultation_id, call_id, received_at, receipt_status"
         " FROM submissions WHERE consultation_id = %s AND idempotency_hash = %s",
-        (consultation_id, _key_hash(key)),
+        (consultation_id, idempotency_key_hash(key)),
     ).fetchone()
     if found is None:
         return None
