@@ -22,13 +22,13 @@ from pathlib import Path
 import pendulum
 from icalendar import Calendar, Event
 
-from consultkit.calendar_ics import calendar_bytes
-from consultkit.config import load_consultation
-from consultkit.export import ExportOptions
-from consultkit.model import Consultation, Contact, Phase
-from consultkit.schedule import schedule_items
-from consultkit.text import Text
-from consultkit.windows import ExactWindow
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, Contact, Phase
+from consultkit.domain.schedule import schedule_items
+from consultkit.domain.text import Text
+from consultkit.domain.windows import ExactWindow
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.ics import calendar_bytes
 
 TARGET = 0.67
 ZONE = "Europe/Zurich"

@@ -33,10 +33,10 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from consultkit.submissions import duplicate_groups
+from consultkit.domain.campaigns import duplicate_groups
 
 if TYPE_CHECKING:
-    from consultkit.submissions import DuplicateGroup
+    from consultkit.domain.campaigns import DuplicateGroup
 
 MIN_RECALL = 0.95
 MIN_PRECISION = 0.99

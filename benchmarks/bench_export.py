@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from consultkit.exports import FULL_COLUMNS, export_submissions, full_row
-from consultkit.plugins import PluginHost
-from consultkit.submissions import Consent, Provenance, Submission, Submitter
+from consultkit.domain.submissions import Consent, Provenance, Submission, Submitter
+from consultkit.formats.submission_export import FULL_COLUMNS, export_submissions, full_row
+from consultkit.pluginhost.host import PluginHost
 
 TARGET = 0.8
 CONSULTATION = "bench"

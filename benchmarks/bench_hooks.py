@@ -17,8 +17,8 @@ import timeit
 from typing import Any
 
 from consultkit import hookimpl
-from consultkit.plugins import PluginHost
-from consultkit.submissions import Receipt
+from consultkit.domain.submissions import Receipt
+from consultkit.pluginhost.host import PluginHost
 from consultkit.testing.factories import make_submission
 
 TARGET = 1.5

@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consultkit import DeliveryResult
-from consultkit.default_plugins.sqlite_store import open_sqlite
-from consultkit.notify.dispatcher import Dispatcher
-from consultkit.store import Delivery, DeliveryStatus, OutboxEvent
+from consultkit.app.dispatch import Dispatcher
+from consultkit.notify.channels import DeliveryResult
+from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent
+from consultkit.storage.sqlite import open_sqlite
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

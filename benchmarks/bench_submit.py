@@ -36,15 +36,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.submissions import (
-    Submitter,
-    fingerprint,
-    new_submission_id,
-    new_tracking_number,
-)
+from consultkit.app.application import Consultkit
+from consultkit.config.loader import load_consultation
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import Submitter, new_submission_id, new_tracking_number
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from consultkit.model import ItemStatus
-from consultkit.windows import (
+from consultkit.domain.model import ItemStatus
+from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
     Deadline,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
-    from consultkit.schedule import ScheduleItem
+    from consultkit.domain.schedule import ScheduleItem
 
 CRLF = b"\r\n"
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

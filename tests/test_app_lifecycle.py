@@ -9,17 +9,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
+from consultkit.app.application import Consultkit
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.lifecycle import ALLOWED_ROLES, is_valid_history
+from consultkit.domain.submissions import ActorRole, SubmissionStatus, Submitter
 from consultkit.errors import RuleRefusedError
-from consultkit.submissions import (
-    ALLOWED_ROLES,
-    ActorRole,
-    SubmissionStatus,
-    Submitter,
-    is_valid_history,
-)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 CONSULTATION = load_consultation(EXAMPLE)

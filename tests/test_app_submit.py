@@ -8,17 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from consultkit.app import Consultkit, draft_from_row
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.errors import (
-    PermissionDeniedError,
-    RuleRefusedError,
-    TransitionError,
-    UnknownItemError,
-)
-from consultkit.hookspecs import hookimpl
-from consultkit.submissions import (
+from consultkit.app.application import Consultkit, draft_from_row
+from consultkit.config.loader import load_consultation
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.lifecycle import is_valid_history
+from consultkit.domain.submissions import (
     Consent,
     HistoryEntry,
     Provenance,
@@ -26,14 +21,19 @@ from consultkit.submissions import (
     Submission,
     SubmissionStatus,
     Submitter,
-    fingerprint,
-    is_valid_history,
 )
+from consultkit.errors import (
+    PermissionDeniedError,
+    RuleRefusedError,
+    TransitionError,
+    UnknownItemError,
+)
+from consultkit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from consultkit.model import Consultation
+    from consultkit.domain.model import Consultation
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 CALL = "official-submissions"

@@ -18,13 +18,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consultkit.calendar_ics import calendar_bytes, in_fold, zone_transitions
-from consultkit.config import ConfigError, load_consultation
-from consultkit.export import ExportOptions
-from consultkit.model import Consultation, Phase
-from consultkit.schedule import schedule_items
-from consultkit.text import Text
-from consultkit.windows import ExactWindow
+from consultkit.config.loader import ConfigError, load_consultation
+from consultkit.domain.model import Consultation, Phase
+from consultkit.domain.schedule import schedule_items
+from consultkit.domain.text import Text
+from consultkit.domain.windows import ExactWindow
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.ics import calendar_bytes, in_fold, zone_transitions
 from icalcheck import (
     expected_rows,
     lint,

@@ -12,20 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consultkit.calendar_ics import (
-    calendar_bytes,
-    clean_text,
-    vtimezone,
-    yearly_rules,
-)
-from consultkit.config import load_consultation
-from consultkit.export import ExportOptions, export_calendar
-from consultkit.hookspecs import hookimpl
-from consultkit.model import Consultation, ItemStatus, Phase, Place
-from consultkit.plugins import PluginHost
-from consultkit.schedule import ScheduleItem, schedule_items
-from consultkit.text import Text
-from consultkit.windows import (
+from consultkit.app.publishing import export_calendar
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, ItemStatus, Phase, Place
+from consultkit.domain.schedule import ScheduleItem, schedule_items
+from consultkit.domain.text import Text
+from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
     Deadline,
@@ -33,6 +25,10 @@ from consultkit.windows import (
     Month,
     MonthWindow,
 )
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.ics import calendar_bytes, clean_text, vtimezone, yearly_rules
+from consultkit.hookspecs import hookimpl
+from consultkit.pluginhost.host import PluginHost
 from icalcheck import (
     expected_rows,
     lint,

@@ -14,13 +14,11 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consultkit.calendar_ics import calendar_bytes, zone_transitions
-from consultkit.config import load_consultation
-from consultkit.export import ExportOptions
-from consultkit.model import Consultation, ItemStatus, Phase
-from consultkit.schedule import diff, schedule_items
-from consultkit.text import Text
-from consultkit.windows import (
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, ItemStatus, Phase
+from consultkit.domain.schedule import diff, schedule_items
+from consultkit.domain.text import Text
+from consultkit.domain.windows import (
     AnyWindow,
     CutoffRule,
     DayWindow,
@@ -30,6 +28,8 @@ from consultkit.windows import (
     Month,
     MonthWindow,
 )
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.ics import calendar_bytes, zone_transitions
 from icalcheck import (
     expected_rows,
     lint,

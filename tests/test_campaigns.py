@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consultkit.cli import cli
-from consultkit.submissions import (
+from consultkit.domain.campaigns import (
     NEAR_DUPLICATE_MIN_WORDS,
     NEAR_DUPLICATE_SIMILARITY,
     DuplicateGroup,

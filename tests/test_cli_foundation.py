@@ -170,7 +170,7 @@ def test_timeline_unknown_zone_says_what_to_write() -> None:
 def test_utc_text_pads_early_years() -> None:
     import datetime as dt
 
-    from consultkit.timeline import utc_text
+    from consultkit.formats.timeline_json import utc_text
 
     assert utc_text(dt.datetime(950, 1, 2, 3, 4, 5, 678, tzinfo=dt.UTC)) == "0950-01-02T03:04:05Z"
 

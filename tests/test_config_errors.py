@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from consultkit.config import load_consultation, loads_consultation
+from consultkit.config.loader import load_consultation, loads_consultation
 from consultkit.errors import ConfigError, Problem
 
 if TYPE_CHECKING:

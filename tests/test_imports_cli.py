@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from consultkit.app import Consultkit
+from consultkit.app.application import Consultkit
 from consultkit.cli import cli
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.submissions import Consent, SubmissionStatus, Submitter
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import Consent, SubmissionStatus, Submitter
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 CALL = "official-submissions"

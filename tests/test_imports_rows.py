@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from consultkit.exports import FORMULA_PREFIXES, write_csv
-from consultkit.imports import (
+from consultkit.formats.submission_export import FORMULA_PREFIXES, write_csv
+from consultkit.formats.submission_import import (
     ImportFileError,
     all_rows,
     guess_format,

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
-from consultkit import DeliveryResult
-from consultkit.default_plugins.memory_store import open_memory
-from consultkit.default_plugins.sqlite_store import open_sqlite
+from consultkit.app.dispatch import Dispatcher
 from consultkit.notify.backoff import Backoff
-from consultkit.notify.dispatcher import Dispatcher
-from consultkit.store import Delivery, DeliveryStatus, OutboxEvent, Store, Subscription
+from consultkit.notify.channels import DeliveryResult
+from consultkit.storage.memory import open_memory
+from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent, Store, Subscription
+from consultkit.storage.sqlite import open_sqlite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from consultkit.app import Consultkit
+from consultkit.app.application import Consultkit
+from consultkit.app.dispatch import Dispatcher
 from consultkit.cli import cli
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.notify.dispatcher import Dispatcher
-from consultkit.store import DeliveryStatus
-from consultkit.submissions import SubmissionStatus, Submitter
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import SubmissionStatus, Submitter
+from consultkit.storage.protocols import DeliveryStatus
 from smtp_inbox import Inbox, serving_inbox
 
 if TYPE_CHECKING:

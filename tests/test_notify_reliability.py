@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from consultkit import DeliveryResult
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.default_plugins.sqlite_store import open_sqlite
-from consultkit.notify.dispatcher import Dispatcher
-from consultkit.store import Delivery, DeliveryStatus, OutboxEvent
-from consultkit.submissions import Submitter
+from consultkit.app.application import Consultkit
+from consultkit.app.dispatch import Dispatcher
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import Submitter
+from consultkit.notify.channels import DeliveryResult
+from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent
+from consultkit.storage.sqlite import open_sqlite
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -84,9 +84,9 @@ def test_a_raising_notifier_never_loses_an_acknowledged_submission(tmp_path: Pat
 WORKER = textwrap.dedent(
     """
     import datetime as dt, os, sys, time
-    from consultkit import DeliveryResult
-    from consultkit.default_plugins.sqlite_store import open_sqlite
-    from consultkit.notify.dispatcher import Dispatcher
+    from consultkit.notify.channels import DeliveryResult
+    from consultkit.storage.sqlite import open_sqlite
+    from consultkit.app.dispatch import Dispatcher
 
     db, log, lease, batch = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 

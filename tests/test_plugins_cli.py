@@ -83,7 +83,7 @@ def test_a_plugin_command_runs_from_the_cli(
 
 
 def test_broken_plugins_never_crash_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    from consultkit import plugins
+    from consultkit.pluginhost import host as plugins
 
     def explode(**kwargs: object) -> None:
         raise RuntimeError("registry on fire")

@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from consultkit import hookimpl
+from consultkit.domain.submissions import Receipt
 from consultkit.errors import PluginError
-from consultkit.store import ScheduleRevision
-from consultkit.submissions import Receipt
+from consultkit.storage.protocols import ScheduleRevision
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 from consultkit.testing.fixtures import (
     memory_store,  # noqa: F401 (a fixture)
@@ -22,7 +22,7 @@ from consultkit.testing.fixtures import (
 from plugin_helpers import load_sample
 
 if TYPE_CHECKING:
-    from consultkit.plugins import PluginHost
+    from consultkit.pluginhost.host import PluginHost
 
 CONSULTATION: Any = object()  # the hooks pass it through untouched
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from consultkit import hookimpl
 from consultkit._version import __version__
 from consultkit.errors import PluginError, StoreError
-from consultkit.plugins import PluginHost
+from consultkit.pluginhost.host import PluginHost
 from plugin_helpers import install_fake_distribution, load_sample
 
 
@@ -235,7 +235,7 @@ def test_open_store_wraps_a_crashing_factory() -> None:
 def test_open_store_helper_uses_the_default_url(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consultkit.store import DEFAULT_STORE_URL, default_store_url, open_store
+    from consultkit.storage.protocols import DEFAULT_STORE_URL, default_store_url, open_store
 
     monkeypatch.delenv("CONSULTKIT_STORE", raising=False)
     assert default_store_url() == DEFAULT_STORE_URL == "sqlite:///./consultkit.sqlite"

@@ -9,9 +9,9 @@ import attrs
 import pendulum
 import pytest
 
-from consultkit.checks import check_consultation
-from consultkit.config import load_consultation, loads_consultation
-from consultkit.queries import (
+from consultkit.config.loader import load_consultation, loads_consultation
+from consultkit.domain.checks import check_consultation
+from consultkit.domain.queries import (
     CallState,
     call_state,
     current_phase,
@@ -20,10 +20,10 @@ from consultkit.queries import (
     open_calls,
     phases_at,
 )
-from consultkit.windows import Deadline
+from consultkit.domain.windows import Deadline
 
 if TYPE_CHECKING:
-    from consultkit.model import Consultation
+    from consultkit.domain.model import Consultation
 
 
 @pytest.fixture(scope="module")

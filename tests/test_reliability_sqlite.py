@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
+from consultkit.app.application import Consultkit
+from consultkit.config.loader import load_consultation
+from consultkit.domain.clock import FixedClock
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")]
 
@@ -31,10 +31,10 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consu
 
 CHILD = r"""
 import datetime as dt, sys
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.submissions import Submitter
+from consultkit.app.application import Consultkit
+from consultkit.domain.clock import FixedClock
+from consultkit.config.loader import load_consultation
+from consultkit.domain.submissions import Submitter
 
 path, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 consultation = load_consultation(sys.argv[4])
@@ -57,9 +57,9 @@ with Consultkit.open(f"sqlite:///{path}", clock=clock, entry_points=False) as ap
 
 IMPORTER = r"""
 import datetime as dt, sys
-from consultkit.app import Consultkit
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
+from consultkit.app.application import Consultkit
+from consultkit.domain.clock import FixedClock
+from consultkit.config.loader import load_consultation
 
 path, total, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 consultation = load_consultation(sys.argv[4])

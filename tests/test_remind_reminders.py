@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultkit.config import load_consultation
-from consultkit.default_plugins.memory_store import open_memory
-from consultkit.model import Consultation, Reminder, ReminderEdge
-from consultkit.notify import events as ev
+from consultkit import events as ev
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, Reminder, ReminderEdge
+from consultkit.domain.reminders import due_events, item_edges, upcoming_reminders
+from consultkit.domain.windows import Deadline
 from consultkit.notify.backoff import Backoff
-from consultkit.notify.reminders import due_events, item_edges, upcoming_reminders
-from consultkit.windows import Deadline
+from consultkit.storage.memory import open_memory
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
 
@@ -169,7 +169,7 @@ def test_clock_events_once_within_the_catch_up_window(wsis: Consultation) -> Non
 
 
 def test_cancelled_items_get_no_reminders(wsis: Consultation) -> None:
-    from consultkit.model import ItemStatus
+    from consultkit.domain.model import ItemStatus
 
     phase = wsis.phase("phase-2")
     cancelled = attrs.evolve(

@@ -7,9 +7,9 @@ import datetime as dt
 import pendulum
 import pytest
 
-from consultkit.rendering import PHRASES, check_language, phrase
-from consultkit.text import UN_LANGUAGES
-from consultkit.windows import (
+from consultkit.domain.rendering import PHRASES, check_language, phrase
+from consultkit.domain.text import UN_LANGUAGES
+from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
     Deadline,
@@ -102,7 +102,7 @@ def test_check_language() -> None:
 
 
 def test_text_falls_back_and_says_so() -> None:
-    from consultkit.text import Text
+    from consultkit.domain.text import Text
 
     text = Text({"es": "Sala A", "en": "Room A"})
     assert text.get("es").text == "Sala A" and not text.get("es").is_fallback

@@ -10,10 +10,10 @@ import attrs
 import pendulum
 import pytest
 
-from consultkit.config import load_consultation
-from consultkit.export import SCHEDULE_CHANGED, publish_schedule
-from consultkit.model import Consultation, ItemStatus, Place
-from consultkit.schedule import (
+from consultkit.app.publishing import SCHEDULE_CHANGED, publish_schedule
+from consultkit.config.loader import load_consultation
+from consultkit.domain.model import Consultation, ItemStatus, Place
+from consultkit.domain.schedule import (
     ChangeKind,
     ItemChange,
     apply_snapshot,
@@ -23,9 +23,9 @@ from consultkit.schedule import (
     schedule_items,
     snapshot,
 )
-from consultkit.store import open_store
-from consultkit.text import Text
-from consultkit.windows import DayWindow, Deadline, ExactWindow
+from consultkit.domain.text import Text
+from consultkit.domain.windows import DayWindow, Deadline, ExactWindow
+from consultkit.storage.protocols import open_store
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
 T0 = dt.datetime(2019, 6, 1, tzinfo=dt.UTC)

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from consultkit.app import Consultkit
+from consultkit.app.application import Consultkit
 from consultkit.cli import cli
-from consultkit.clock import FixedClock
-from consultkit.config import load_consultation
-from consultkit.stats import (
+from consultkit.config.loader import load_consultation
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.clock import FixedClock
+from consultkit.domain.submissions import Provenance, Submission, SubmissionStatus, Submitter
+from consultkit.formats.stats import (
     ERASED_GROUP,
     ChartError,
     chart_png,
@@ -24,16 +26,9 @@ from consultkit.stats import (
     compute_stats,
     write_chart,
 )
-from consultkit.submissions import (
-    Provenance,
-    Submission,
-    SubmissionStatus,
-    Submitter,
-    fingerprint,
-)
 
 if TYPE_CHECKING:
-    from consultkit.model import Consultation
+    from consultkit.domain.model import Consultation
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 T0 = dt.datetime(2019, 7, 1, 10, tzinfo=dt.UTC)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from consultkit.default_plugins.sqlite_store import SqliteStore
-from consultkit.store import DeliveryTarget
+from consultkit.storage.protocols import DeliveryTarget
+from consultkit.storage.sqlite import SqliteStore
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def test_concurrent_dispatchers_never_share_a_delivery(tmp_path: Path) -> None:
 def test_threads_sharing_one_store_object(tmp_path: Path, url_kind: str) -> None:
     import threading
 
-    from consultkit.default_plugins.memory_store import MemoryStore
+    from consultkit.storage.memory import MemoryStore
 
     store = (
         MemoryStore() if url_kind == "memory" else SqliteStore(f"sqlite:///{tmp_path / 't.sqlite'}")

@@ -12,13 +12,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from consultkit.store import Store
+    from consultkit.storage.protocols import Store
 
 
 class TestMemoryStore(StoreContract):
     @pytest.fixture
     def store(self) -> Iterator[Store]:
-        from consultkit.default_plugins.memory_store import MemoryStore
+        from consultkit.storage.memory import MemoryStore
 
         store = MemoryStore()
         yield store
@@ -28,7 +28,7 @@ class TestMemoryStore(StoreContract):
 class TestSqliteStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[Store]:
-        from consultkit.default_plugins.sqlite_store import SqliteStore
+        from consultkit.storage.sqlite import SqliteStore
 
         store = SqliteStore(f"sqlite:///{tmp_path / 'contract.sqlite'}")
         yield store

@@ -8,12 +8,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from consultkit.default_plugins.sqlite_store import (
-    SCHEMA_VERSION,
-    SqliteStore,
-    path_from_url,
-)
 from consultkit.errors import StoreError
+from consultkit.storage.sqlite import SCHEMA_VERSION, SqliteStore, path_from_url
 from consultkit.testing.factories import make_event, make_submission, received_entry
 
 
@@ -138,7 +134,7 @@ def test_a_failed_write_rolls_back_everything(tmp_path: Path) -> None:
 def test_an_older_database_is_migrated_forward_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consultkit.default_plugins import sqlite_store
+    from consultkit.storage import sqlite as sqlite_store
 
     path = tmp_path / "ck.sqlite"
     s = make_submission(1)
@@ -161,7 +157,7 @@ def test_an_older_database_is_migrated_forward_in_order(
 def test_a_failing_migration_leaves_the_database_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consultkit.default_plugins import sqlite_store
+    from consultkit.storage import sqlite as sqlite_store
 
     path = tmp_path / "ck.sqlite"
     SqliteStore(_url(path)).close()

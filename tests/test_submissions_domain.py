@@ -10,31 +10,35 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consultkit.errors import RuleRefusedError
-from consultkit.model import Call, Consultation, Phase, Requirement, StakeholderGroup
-from consultkit.submissions import (
+from consultkit.domain.campaigns import (
+    duplicate_groups,
+    fingerprint,
+    jaccard,
+    minhash,
+    normalize_body,
+    shingles,
+)
+from consultkit.domain.model import Call, Consultation, Phase, Requirement, StakeholderGroup
+from consultkit.domain.submission_rules import (
+    call_times,
+    check_submission,
+    new_submission,
+    receipt_for,
+)
+from consultkit.domain.submissions import (
     Consent,
     Draft,
     Provenance,
     SubmissionStatus,
     Submitter,
-    call_times,
-    check_submission,
-    duplicate_groups,
-    fingerprint,
-    jaccard,
-    minhash,
-    new_submission,
     new_submission_id,
     new_tracking_number,
-    normalize_body,
     normalize_tag,
     normalize_tracking_number,
-    receipt_for,
-    shingles,
 )
-from consultkit.text import Text
-from consultkit.windows import DayWindow, Deadline, ExactWindow
+from consultkit.domain.text import Text
+from consultkit.domain.windows import DayWindow, Deadline, ExactWindow
+from consultkit.errors import RuleRefusedError
 
 ZONE = "Europe/Zurich"
 UTC = dt.UTC

@@ -9,20 +9,22 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
-from consultkit.submissions import (
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.lifecycle import (
     TRANSITIONS,
+    is_valid_history,
+    plan_transition,
+    public_status,
+)
+from consultkit.domain.submissions import (
     Actor,
     ActorRole,
     HistoryEntry,
     Submission,
     SubmissionStatus,
     Submitter,
-    fingerprint,
-    is_valid_history,
-    plan_transition,
-    public_status,
 )
+from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
 
 S = SubmissionStatus
 EMAIL = "ana@example.org"

@@ -12,22 +12,23 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
+from consultkit.app.publishing import export_calendar
 from consultkit.cli import cli
-from consultkit.config import load_consultation
-from consultkit.default_plugins.timeline_html import (
+from consultkit.config.loader import load_consultation
+from consultkit.default_plugins.web_exporters import HtmlExporter, JsonExporter
+from consultkit.domain.model import Consultation, ItemStatus
+from consultkit.domain.schedule import ScheduleItem, schedule_items
+from consultkit.domain.text import Text
+from consultkit.domain.windows import CutoffRule, Deadline
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.timeline_html import (
     calendar_span,
     data_uri,
     google_url,
     outlook_url,
     safe_url,
 )
-from consultkit.default_plugins.web_exporters import HtmlExporter, JsonExporter
-from consultkit.export import ExportOptions, export_calendar
-from consultkit.model import Consultation, ItemStatus
-from consultkit.plugins import PluginHost
-from consultkit.schedule import ScheduleItem, schedule_items
-from consultkit.text import Text
-from consultkit.windows import CutoffRule, Deadline
+from consultkit.pluginhost.host import PluginHost
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 NOW = dt.datetime(2019, 12, 1, tzinfo=dt.UTC)

@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultkit.config import load_consultation
-from consultkit.default_plugins.timeline_svg import xml_text
+from consultkit.app.publishing import export_calendar
+from consultkit.config.loader import load_consultation
 from consultkit.default_plugins.web_exporters import SvgExporter
-from consultkit.export import ExportOptions, export_calendar
-from consultkit.model import Consultation, ItemStatus
-from consultkit.plugins import PluginHost
-from consultkit.schedule import schedule_items
-from consultkit.windows import Unscheduled
+from consultkit.domain.model import Consultation, ItemStatus
+from consultkit.domain.schedule import schedule_items
+from consultkit.domain.windows import Unscheduled
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.timeline_svg import xml_text
+from consultkit.pluginhost.host import PluginHost
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 NS = {"svg": "http://www.w3.org/2000/svg"}

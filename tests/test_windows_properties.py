@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultkit.windows import (
+from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
     Deadline,
@@ -145,7 +145,7 @@ def test_the_last_second_is_on_time_and_the_cutoff_is_late(deadline: Deadline) -
 
 @given(st.lists(windows, min_size=2, max_size=6))
 def test_sorting_by_earliest_is_a_total_order(items: list[object]) -> None:
-    from consultkit.windows import sort_key
+    from consultkit.domain.windows import sort_key
 
     ordered = sorted(items, key=sort_key)  # type: ignore[arg-type]
     starts = [w.earliest() for w in ordered]  # type: ignore[attr-defined]

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from consultkit.cli import cli
-from consultkit.config import loads_consultation
+from consultkit.config.loader import loads_consultation
+from consultkit.domain.windows import check_zone, is_place_zone
 from consultkit.errors import ConfigError
-from consultkit.windows import check_zone, is_place_zone
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consultation.toml"
 

@@ -3,7 +3,7 @@
 Two kinds of hook exist:
 
 * **contribution hooks** (``register_*``) are called once when a
-  :class:`~consultkit.plugins.PluginHost` starts. Each receives a ``register`` callback;
+  :class:`~consultkit.pluginhost.host.PluginHost` starts. Each receives a ``register`` callback;
   the host validates what is registered, refuses duplicate names (naming both plugins) and
   remembers which plugin registered what.
 * **event hooks** are called by the application at a named moment. They run after the
@@ -13,7 +13,7 @@ Two kinds of hook exist:
   stored, and an implementation that raises refuses the submission with a reason naming
   the plugin (fail closed: a validator that cannot decide must not let data through).
 
-Only :class:`~consultkit.plugins.PluginHost` calls ``pm.hook``; everything else goes
+Only :class:`~consultkit.pluginhost.host.PluginHost` calls ``pm.hook``; everything else goes
 through its typed methods, so mypy checks every call site.
 """
 
@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     import click
     import icalendar
 
-    from consultkit.export import Exporter
-    from consultkit.model import Consultation
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.schedule import ItemChange, ScheduleItem
+    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.formats.exporter import Exporter
     from consultkit.notify import Notifier
-    from consultkit.schedule import ItemChange, ScheduleItem
-    from consultkit.store import ScheduleRevision, Store
-    from consultkit.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.storage.protocols import ScheduleRevision, Store
 
 PROJECT_NAME = "consultkit"
 
@@ -60,7 +60,7 @@ def register_stores(register: RegisterStore) -> None:
     Call ``register(scheme, factory)`` for each backend. ``scheme`` is the part of the URL
     before ``://`` (lower case letters, digits, ``+``, ``-`` or ``.``, starting with a
     letter); ``factory(url)`` receives the whole URL and returns an open
-    :class:`~consultkit.store.Store`, raising :class:`~consultkit.errors.StoreError` with
+    :class:`~consultkit.storage.Store`, raising :class:`~consultkit.errors.StoreError` with
     what to do when it cannot. Return nothing. Every plugin's registrations are collected;
     a scheme registered twice is refused with a :class:`~consultkit.errors.PluginError`
     naming both plugins.

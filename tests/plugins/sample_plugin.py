@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from consultkit import hookimpl
-from consultkit.default_plugins.memory_store import MemoryStore
+from consultkit.storage.memory import MemoryStore
 from consultkit.testing.fixtures import RecordingNotifier
 
 if TYPE_CHECKING:

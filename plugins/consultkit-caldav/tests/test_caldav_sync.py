@@ -14,15 +14,10 @@ import pytest
 from click.testing import CliRunner
 from consultkit_caldav import CalDAVClient, CalDAVError, build_resources, sync
 
-from consultkit import (
-    Consultation,
-    DayWindow,
-    PluginHost,
-    diff,
-    load_consultation,
-    schedule_items,
-)
+from consultkit import Consultation, DayWindow, load_consultation
 from consultkit.cli import cli
+from consultkit.domain.schedule import diff, schedule_items
+from consultkit.pluginhost.host import PluginHost
 
 # The Radicale server and the time-range query are the core's test helpers.
 sys.path.insert(0, str(Path(__file__).parents[3] / "tests"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from consultkit_postgres import PostgresStore
 
-from consultkit.store import DeliveryTarget
+from consultkit.storage.protocols import DeliveryTarget
 from consultkit.testing.factories import make_event, make_submission, received_entry
 
 SUBMISSIONS = 60  # per submitter; the first half share their keys with the other submitter

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from consultkit_postgres import PostgresStore
 
-from consultkit.store import DeliveryStatus
+from consultkit.storage.protocols import DeliveryStatus
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

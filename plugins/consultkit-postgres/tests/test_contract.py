@@ -12,7 +12,7 @@ from consultkit.testing import StoreContract
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from consultkit.store import Store
+    from consultkit.storage.protocols import Store
 
 pytestmark = pytest.mark.postgres
 

@@ -9,8 +9,9 @@ import pytest
 from consultkit_postgres import PostgresStore
 from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
 
-from consultkit import PluginHost, StoreError
-from consultkit.store import open_store
+from consultkit import StoreError
+from consultkit.pluginhost.host import PluginHost
+from consultkit.storage.protocols import open_store
 
 
 def test_url_keeps_libpq_parameters_and_takes_the_schema() -> None:

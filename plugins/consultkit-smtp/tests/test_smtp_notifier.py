@@ -26,7 +26,7 @@ from consultkit_smtp.notifier import (  # noqa: E402
 )
 from consultkit_smtp.render import render_message  # noqa: E402
 
-from consultkit.store import Delivery, DeliveryStatus, OutboxEvent  # noqa: E402
+from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent  # noqa: E402
 
 NOW = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pytest
 from consultkit_webhook import SignatureError, sign, verify, webhook_notifier
 
-from consultkit.default_plugins.memory_store import open_memory
+from consultkit.app.dispatch import Dispatcher
 from consultkit.notify.backoff import Backoff
-from consultkit.notify.dispatcher import Dispatcher
-from consultkit.store import Delivery, DeliveryStatus, OutboxEvent, Subscription
+from consultkit.storage.memory import open_memory
+from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent, Subscription
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -60,15 +60,11 @@ def calendar(
     edited since then get what the next publish would assign (a warning says how many), so
     a new time never goes out under an old SEQUENCE and DTSTAMP.
     """
+    from consultkit.app.publishing import export_calendar
+    from consultkit.domain.schedule import diff, schedule_items
     from consultkit.errors import ConsultkitError, UnknownItemError
-    from consultkit.export import (
-        ExportOptions,
-        UnknownFormatError,
-        UnknownLanguageError,
-        export_calendar,
-    )
-    from consultkit.plugins import PluginHost
-    from consultkit.schedule import diff, schedule_items
+    from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError
+    from consultkit.pluginhost.host import PluginHost
 
     consultation = load_or_exit(config)
     host = PluginHost.load()
@@ -83,7 +79,7 @@ def calendar(
     snapshot = None
     try:
         if store_url:
-            from consultkit.store import open_store
+            from consultkit.storage.protocols import open_store
 
             store = open_store(store_url, host)
             try:

@@ -10,9 +10,9 @@ import click
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from consultkit.app import Consultkit
-    from consultkit.clock import Clock
-    from consultkit.model import Consultation
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import Clock
+    from consultkit.domain.model import Consultation
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -22,7 +22,7 @@ STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sq
 
 def clock_from(ctx: click.Context) -> Clock:
     """The clock for this run: ``--now``/``CONSULTKIT_NOW`` if given, else the system's."""
-    from consultkit.clock import FixedClock, SystemClock, parse_instant
+    from consultkit.domain.clock import FixedClock, SystemClock, parse_instant
 
     root = ctx.find_root()
     now = (root.obj or {}).get("now")
@@ -43,7 +43,7 @@ def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
 def open_app(ctx: click.Context, store_url: str | None) -> Consultkit:
     """The application on ``store_url`` with the ``--now`` clock, or a one-line error and
     exit 2 if the store cannot be opened."""
-    from consultkit.app import Consultkit
+    from consultkit.app.application import Consultkit
     from consultkit.errors import ConsultkitError
 
     clock = clock_from(ctx)
@@ -55,7 +55,7 @@ def open_app(ctx: click.Context, store_url: str | None) -> Consultkit:
 
 def load_or_exit(path: str | Path) -> Consultation:
     """Load a consultation file, or print every problem and exit 2."""
-    from consultkit.config import load_consultation
+    from consultkit.config.loader import load_consultation
     from consultkit.errors import ConfigError
 
     try:
@@ -68,6 +68,6 @@ def load_or_exit(path: str | Path) -> Consultation:
 
 def plugin_commands() -> dict[str, click.Command]:
     """Commands contributed by plugins through the ``register_commands`` hook."""
-    from consultkit.plugins import commands_from_plugins
+    from consultkit.pluginhost.host import commands_from_plugins
 
     return commands_from_plugins()

@@ -21,10 +21,10 @@ def history(config: str, store_url: str | None, language: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from consultkit.domain.schedule import ItemChange, describe_time, schedule_items
+    from consultkit.domain.windows import to_utc
     from consultkit.errors import ConsultkitError
-    from consultkit.schedule import ItemChange, describe_time, schedule_items
-    from consultkit.store import open_store
-    from consultkit.windows import to_utc
+    from consultkit.storage.protocols import open_store
 
     consultation = load_or_exit(config)
     try:

@@ -12,8 +12,8 @@ from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, open_app
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from consultkit.app import Consultkit
-    from consultkit.notify.dispatcher import Dispatcher, DispatchReport
+    from consultkit.app.application import Consultkit
+    from consultkit.app.dispatch import Dispatcher, DispatchReport
 
 SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
 
@@ -38,9 +38,9 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
 
 def make_dispatcher(app: Consultkit, settings_path: str | None, batch: int) -> Dispatcher:
     """A dispatcher for ``app``'s store with the configured channels and retry policy."""
-    from consultkit.notify.dispatcher import Dispatcher
+    from consultkit.app.dispatch import Dispatcher
+    from consultkit.domain.windows import to_utc
     from consultkit.notify.settings import build_notifiers, load_settings
-    from consultkit.windows import to_utc
 
     settings = load_settings(settings_path)
     return Dispatcher(
@@ -135,7 +135,7 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
     from rich.console import Console
     from rich.table import Table
 
-    from consultkit.store import DeliveryStatus
+    from consultkit.storage.protocols import DeliveryStatus
 
     console = Console()
     with opened(ctx, store_url) as app:
@@ -185,7 +185,7 @@ def retry(
     ctx: click.Context, delivery_ids: tuple[str, ...], all_dead: bool, store_url: str | None
 ) -> None:
     """Make dead deliveries pending again (the ids listed, or --all)."""
-    from consultkit.windows import to_utc
+    from consultkit.domain.windows import to_utc
 
     if bool(delivery_ids) == all_dead:
         fail("give delivery ids (see `consultkit notify status --show dead`) or --all", EXIT_USAGE)

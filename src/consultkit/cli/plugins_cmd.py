@@ -24,7 +24,7 @@ def plugins(output_format: str) -> None:
     """
     from consultkit.cli.common import EXIT_REFUSED, fail
     from consultkit.errors import PluginError
-    from consultkit.plugins import DISABLE_ENV, PluginHost
+    from consultkit.pluginhost.host import DISABLE_ENV, PluginHost
 
     try:
         host = PluginHost.load()

@@ -56,11 +56,12 @@ def publish(
     """
     from pathlib import Path
 
+    from consultkit.app.publishing import export_calendar, publish_schedule
     from consultkit.cli.calendar_cmd import write_output
     from consultkit.errors import ConsultkitError
-    from consultkit.export import ExportOptions, export_calendar, find_exporter, publish_schedule
-    from consultkit.plugins import PluginHost
-    from consultkit.store import open_store
+    from consultkit.formats.exporter import ExportOptions, find_exporter
+    from consultkit.pluginhost.host import PluginHost
+    from consultkit.storage.protocols import open_store
 
     consultation = load_or_exit(config)
     for language in languages:

@@ -36,8 +36,8 @@ def remind(
     from rich.console import Console
     from rich.table import Table
 
-    from consultkit.notify.reminders import due_events, upcoming_reminders
-    from consultkit.windows import to_utc
+    from consultkit.domain.reminders import due_events, upcoming_reminders
+    from consultkit.domain.windows import to_utc
 
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:

@@ -10,7 +10,7 @@ import click
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 
 if TYPE_CHECKING:
-    from consultkit.stats import Count, Stats
+    from consultkit.formats.stats import Count, Stats
 
 
 @click.command("stats")
@@ -47,7 +47,7 @@ def stats(
 ) -> None:
     """Count submissions by call, stakeholder group, language and status; list campaigns."""
     from consultkit.errors import ConsultkitError
-    from consultkit.stats import ChartError, compute_stats, write_chart
+    from consultkit.formats.stats import ChartError, compute_stats, write_chart
 
     consultation = load_or_exit(config)
     app = open_app(ctx, store_url)

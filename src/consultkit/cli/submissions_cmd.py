@@ -16,7 +16,7 @@ from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 
 if TYPE_CHECKING:
-    from consultkit.submissions import HistoryEntry, Submission
+    from consultkit.domain.submissions import HistoryEntry, Submission
 
 # subcommand name -> "module:attribute", imported on first use
 LAZY_SUBCOMMANDS: dict[str, str] = {
@@ -79,8 +79,8 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _submission_json(submission: Submission) -> dict[str, Any]:
-    from consultkit.exports import full_row
-    from consultkit.submissions import public_status
+    from consultkit.domain.lifecycle import public_status
+    from consultkit.formats.submission_export import full_row
 
     row = dict(full_row(submission))
     row["public_status"] = public_status(submission.status)
@@ -123,7 +123,8 @@ def list_(
     import json
     import zoneinfo
 
-    from consultkit.submissions import Provenance, SubmissionStatus, normalize_tag, public_status
+    from consultkit.domain.lifecycle import public_status
+    from consultkit.domain.submissions import Provenance, SubmissionStatus, normalize_tag
 
     consultation = load_or_exit(config)
     if tag is not None:
@@ -281,7 +282,8 @@ def review(
     store_url: str | None,
 ) -> None:
     """Record a review decision on a submission (organisers only)."""
-    from consultkit.submissions import SubmissionStatus, public_status
+    from consultkit.domain.lifecycle import public_status
+    from consultkit.domain.submissions import SubmissionStatus
 
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:

@@ -20,18 +20,11 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
-from consultkit.cli.common import (
-    EXIT_REFUSED,
-    EXIT_USAGE,
-    STORE_HELP,
-    fail,
-    load_or_exit,
-    open_app,
-)
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
 
 if TYPE_CHECKING:
-    from consultkit.exports import ExportFormat
-    from consultkit.imports import ImportFormat
+    from consultkit.formats.submission_export import ExportFormat
+    from consultkit.formats.submission_import import ImportFormat
 
 
 @click.command("export")
@@ -67,7 +60,7 @@ def export(
 ) -> None:
     """Export a consultation's submissions as CSV or JSON Lines, in received order."""
     from consultkit.errors import ConsultkitError
-    from consultkit.exports import export_submissions
+    from consultkit.formats.submission_export import export_submissions
 
     consultation = load_or_exit(config)
     app = open_app(ctx, store_url)
@@ -105,7 +98,7 @@ def _stdout() -> io.TextIOWrapper:
 
 
 def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int:
-    from consultkit.exports import export_submissions
+    from consultkit.formats.submission_export import export_submissions
 
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -154,7 +147,7 @@ def import_(
     when some were refused, 2 when the file cannot be read.
     """
     from consultkit.errors import Problem
-    from consultkit.imports import ImportFileError, guess_format, read_chunks
+    from consultkit.formats.submission_import import ImportFileError, guess_format, read_chunks
 
     consultation = load_or_exit(config)
     fmt_used = fmt or guess_format(file)

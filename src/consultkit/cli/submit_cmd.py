@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterator
 
-    from consultkit.app import Consultkit
+    from consultkit.app.application import Consultkit
 
 STORE_HELP = (
     "Where submissions are kept: memory://, sqlite:///PATH"
@@ -129,13 +129,9 @@ def submit(
     """
     import json
 
-    from consultkit.submissions import (
-        Consent,
-        Provenance,
-        Submitter,
-        call_times,
-        public_status,
-    )
+    from consultkit.domain.lifecycle import public_status
+    from consultkit.domain.submission_rules import call_times
+    from consultkit.domain.submissions import Consent, Provenance, Submitter
 
     if (body is None) == (body_file is None):
         fail("give the text with exactly one of --body TEXT or --body-file FILE", EXIT_USAGE)

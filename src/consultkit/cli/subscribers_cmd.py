@@ -33,9 +33,9 @@ def add(
     store_url: str | None,
 ) -> None:
     """Subscribe ADDRESS (an e-mail address or a webhook URL) to CONFIG's consultation."""
+    from consultkit.domain.windows import to_utc
     from consultkit.errors import UnknownItemError
-    from consultkit.store import Subscription
-    from consultkit.windows import to_utc
+    from consultkit.storage.protocols import Subscription
 
     consultation = load_or_exit(config)
     address = address.strip()

@@ -50,11 +50,11 @@ def timeline(
     output: str,
 ) -> None:
     """Show every phase and event of CONFIG, the open calls and the next deadline."""
-    from consultkit.clock import parse_instant
-    from consultkit.config import suggest_zone
-    from consultkit.rendering import check_language
-    from consultkit.timeline import build_timeline
-    from consultkit.windows import check_zone
+    from consultkit.config.loader import suggest_zone
+    from consultkit.domain.clock import parse_instant
+    from consultkit.domain.rendering import check_language
+    from consultkit.domain.windows import check_zone
+    from consultkit.formats.timeline_json import build_timeline
 
     if at_text is not None:
         try:

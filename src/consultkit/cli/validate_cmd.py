@@ -27,8 +27,8 @@ def validate(config: str, strict: bool) -> None:
     (each printed as ``error: FILE:LINE: FIELD: what is wrong (what to do)``), and 1 with
     --strict when it is valid but has warnings.
     """
-    from consultkit.checks import check_consultation
-    from consultkit.config import load_located
+    from consultkit.config.loader import load_located
+    from consultkit.domain.checks import check_consultation
     from consultkit.errors import ConfigError
 
     try:

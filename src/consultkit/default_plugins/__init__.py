@@ -1,6 +1,6 @@
 """Built-in plugins, registered through the same hooks a third-party plugin uses.
 
-:class:`~consultkit.plugins.PluginHost` imports every module listed in
+:class:`~consultkit.pluginhost.host.PluginHost` imports every module listed in
 ``DEFAULT_PLUGINS`` before the entry-point plugins; each module holds ``@hookimpl``
 functions. A default plugin's name is its module's last segment (``sqlite_store``), the
 name ``CONSULTKIT_DISABLE_PLUGINS`` accepts. Keep these modules cheap to import: put heavy

@@ -1,6 +1,6 @@
 """The built-in ``ics`` export format, registered through the ``register_exporters`` hook.
 
-The exporter object is light; :mod:`consultkit.calendar_ics` (and icalendar with it) is
+The exporter object is light; :mod:`consultkit.formats.ics` (and icalendar with it) is
 imported only when a feed is built, so listing formats or starting the CLI stays fast.
 """
 
@@ -15,15 +15,15 @@ from consultkit.hookspecs import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from consultkit.export import ExportOptions
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.schedule import ScheduleItem
+    from consultkit.formats.exporter import ExportOptions
     from consultkit.hookspecs import RegisterExporter
-    from consultkit.model import Consultation
-    from consultkit.schedule import ScheduleItem
 
 
 @attrs.frozen
 class LazyIcsExporter:
-    """RFC 5545 feeds (see :mod:`consultkit.calendar_ics`), built on first use."""
+    """RFC 5545 feeds (see :mod:`consultkit.formats.ics`), built on first use."""
 
     name: str = "ics"
     media_type: str = "text/calendar; charset=utf-8"
@@ -35,7 +35,7 @@ class LazyIcsExporter:
         items: Sequence[ScheduleItem],
         options: ExportOptions,
     ) -> bytes:
-        from consultkit.calendar_ics import calendar_bytes
+        from consultkit.formats.ics import calendar_bytes
 
         return calendar_bytes(consultation, items, options)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from consultkit.hookspecs import RegisterNotifier
-    from consultkit.store import Delivery
+    from consultkit.storage.protocols import Delivery
 
 CHANNEL = "log"
 _logger = logging.getLogger("consultkit.notify")

@@ -1,54 +1,18 @@
-"""The memory store (``memory://``): a private in-memory SQLite database, gone when closed.
+"""The built-in ``memory://`` store, registered through the ``register_stores`` hook.
 
-It runs the same SQL as the file store, so tests and rehearsals see exactly the
-behaviour production gets (idempotency, compare-and-set, leases, erasure), without
-touching the disk. Everything happens on one connection guarded by a lock: an in-memory
-database is private to its connection, so readers cannot have their own.
+The store itself lives in :mod:`consultkit.storage.memory`; this module only registers it,
+as a third-party store plugin would.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from consultkit.default_plugins.sqlite_store import SqliteStore
-from consultkit.errors import StoreError
-from consultkit.hookspecs import RegisterStore, hookimpl
+from consultkit.hookspecs import hookimpl
+from consultkit.storage.memory import open_memory
 
 if TYPE_CHECKING:
-    import sqlite3
-    from collections.abc import Iterator, Sequence
-
-    from consultkit.submissions import Submission
-
-
-class MemoryStore(SqliteStore):
-    """A :class:`~consultkit.store.Store` that keeps everything in memory."""
-
-    def __init__(self, url: str = "memory://") -> None:
-        if not url.lower().startswith("memory://"):
-            raise StoreError(f"not a memory URL {url!r}: write memory://")
-        super().__init__(url, path=":memory:")
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._check_open()
-            yield self._writer
-
-    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Submission]:
-        # Materialised under the lock: a lazy cursor on the one shared connection would
-        # see writes made while the caller iterates.
-        from consultkit.default_plugins.sqlite_store import _submission
-
-        with self._read() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return iter([_submission(row) for row in rows])
-
-
-def open_memory(url: str) -> MemoryStore:
-    """Open a new, empty memory store."""
-    return MemoryStore(url)
+    from consultkit.hookspecs import RegisterStore
 
 
 @hookimpl

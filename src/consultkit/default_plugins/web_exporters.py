@@ -1,10 +1,10 @@
 """The built-in ``json``, ``html`` and ``svg`` exporters, registered like any plugin's.
 
-- ``json``: the timeline document of :func:`consultkit.timeline.build_timeline`, the same
+- ``json``: the timeline document of :func:`~consultkit.formats.timeline_json.build_timeline`, the
   document ``consultkit timeline --format json`` prints;
 - ``html``: a standalone page with the timeline and "add to calendar" links
-  (:mod:`consultkit.default_plugins.timeline_html`);
-- ``svg``: a timeline picture for reports (:mod:`consultkit.default_plugins.timeline_svg`).
+  (:mod:`consultkit.formats.timeline_html`);
+- ``svg``: a timeline picture for reports (:mod:`consultkit.formats.timeline_svg`).
 
 This module stays cheap to import (the plugin host imports it at every start): Jinja2,
 babel and the drawing code load only when an export runs.
@@ -22,10 +22,10 @@ from consultkit.hookspecs import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from consultkit.export import ExportOptions
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.schedule import ScheduleItem
+    from consultkit.formats.exporter import ExportOptions
     from consultkit.hookspecs import RegisterExporter
-    from consultkit.model import Consultation
-    from consultkit.schedule import ScheduleItem
 
 
 def timeline_json(document: object) -> bytes:
@@ -44,8 +44,8 @@ class JsonExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
-        from consultkit.clock import SystemClock
-        from consultkit.timeline import build_timeline
+        from consultkit.domain.clock import SystemClock
+        from consultkit.formats.timeline_json import build_timeline
 
         at = options.now if options.now is not None else SystemClock().now()
         document = build_timeline(consultation, at=at, language=options.language_for(consultation))
@@ -63,8 +63,8 @@ class HtmlExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
-        from consultkit.calendar_ics import calendar_bytes
-        from consultkit.default_plugins.timeline_html import render_page
+        from consultkit.formats.ics import calendar_bytes
+        from consultkit.formats.timeline_html import render_page
 
         def item_ics(item: ScheduleItem) -> bytes:
             # The same VEVENT the feed carries (same UID), so adding one item and later
@@ -92,7 +92,7 @@ class SvgExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
-        from consultkit.default_plugins.timeline_svg import draw_timeline
+        from consultkit.formats.timeline_svg import draw_timeline
 
         return draw_timeline(
             consultation, items, language=options.language_for(consultation), now=options.now

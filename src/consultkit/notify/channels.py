@@ -16,7 +16,7 @@ import attrs
 if TYPE_CHECKING:
     import datetime as dt
 
-    from consultkit.store import Delivery
+    from consultkit.storage.protocols import Delivery
 
 
 @attrs.frozen(kw_only=True)

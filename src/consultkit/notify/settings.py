@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from consultkit.notify.channels import Notifier
-    from consultkit.plugins import PluginHost
+    from consultkit.pluginhost.host import PluginHost
 
 SETTINGS_ENV = "CONSULTKIT_NOTIFY_SETTINGS"
 CHANNELS_ENV = "CONSULTKIT_NOTIFY_CHANNELS"

@@ -7,8 +7,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from consultkit.store import OutboxEvent
-from consultkit.submissions import (
+from consultkit.domain.submissions import (
     Actor,
     ActorRole,
     HistoryEntry,
@@ -16,6 +15,7 @@ from consultkit.submissions import (
     SubmissionStatus,
     Submitter,
 )
+from consultkit.storage.protocols import OutboxEvent
 
 T0 = dt.datetime(2020, 1, 15, 9, 0, tzinfo=dt.UTC)
 

@@ -4,7 +4,7 @@ Enable it in your ``conftest.py``::
 
     pytest_plugins = ["consultkit.testing.fixtures"]
 
-Fixtures: ``plugin_host`` (a fresh :class:`~consultkit.plugins.PluginHost` per test, built
+Fixtures: ``plugin_host`` (a fresh :class:`~consultkit.pluginhost.host.PluginHost` per test, built
 from the default plugins only, so installed third-party plugins cannot leak in),
 ``memory_store``, ``sqlite_store`` (a file in ``tmp_path``) and ``recording_notifier``.
 """
@@ -17,15 +17,15 @@ import attrs
 import pytest
 
 from consultkit.notify import DeliveryResult
-from consultkit.plugins import PluginHost
+from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
-    from consultkit.default_plugins.memory_store import MemoryStore
-    from consultkit.default_plugins.sqlite_store import SqliteStore
-    from consultkit.store import Delivery
+    from consultkit.storage.memory import MemoryStore
+    from consultkit.storage.protocols import Delivery
+    from consultkit.storage.sqlite import SqliteStore
 
 
 @attrs.define
@@ -80,7 +80,7 @@ def plugin_host() -> PluginHost:
 @pytest.fixture
 def memory_store() -> Iterator[MemoryStore]:
     """An empty ``memory://`` store, closed after the test."""
-    from consultkit.default_plugins.memory_store import MemoryStore
+    from consultkit.storage.memory import MemoryStore
 
     store = MemoryStore()
     yield store
@@ -90,7 +90,7 @@ def memory_store() -> Iterator[MemoryStore]:
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
     """An empty SQLite store in a file under ``tmp_path``, closed after the test."""
-    from consultkit.default_plugins.sqlite_store import SqliteStore
+    from consultkit.storage.sqlite import SqliteStore
 
     store = SqliteStore(f"sqlite:///{tmp_path / 'consultkit.sqlite'}")
     yield store

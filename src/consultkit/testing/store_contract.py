@@ -12,7 +12,7 @@ Example, in a plugin's tests::
             yield store
             store.close()
 
-Every test uses only the :class:`~consultkit.store.Store` protocol, so a backend that
+Every test uses only the :class:`~consultkit.storage.Store` protocol, so a backend that
 passes behaves like the built-in ones: idempotent submission, compare-and-set status
 changes, outbox deduplication, leased claims, erasure that leaves no identity behind.
 """
@@ -25,20 +25,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.errors import StoreError, UnknownItemError
-from consultkit.store import (
+from consultkit.storage.protocols import (
     DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
     StoreConflictError,
     Subscription,
 )
-from consultkit.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 
 if TYPE_CHECKING:
-    from consultkit.store import Store
-    from consultkit.submissions import Submission
+    from consultkit.domain.submissions import Submission
+    from consultkit.storage.protocols import Store
 
 LEASE = dt.timedelta(minutes=5)
 
@@ -60,7 +60,7 @@ def _review(submission: Submission, to: SubmissionStatus, minutes: int = 60) -> 
 
 
 class StoreContract:
-    """Tests any :class:`~consultkit.store.Store` must pass; override the ``store`` fixture."""
+    """Tests any :class:`~consultkit.storage.Store` must pass; override the ``store`` fixture."""
 
     @pytest.fixture
     def store(self) -> Store:

@@ -26,15 +26,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from consultkit import (
-    ConsultkitError,
-    ExportOptions,
-    apply_snapshot,
-    build_calendar,
-    diff,
-    hookimpl,
-    schedule_items,
-)
+from consultkit import ConsultkitError, hookimpl
+from consultkit.domain.schedule import apply_snapshot, diff, schedule_items
+from consultkit.formats.exporter import ExportOptions
+from consultkit.formats.ics import build_calendar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -326,7 +321,8 @@ def caldav_publish(
     dry_run: bool,
 ) -> None:
     """Publish the calendar of CONFIG into the CalDAV collection at --url."""
-    from consultkit import ConfigError, load_consultation, open_store
+    from consultkit import ConfigError, load_consultation
+    from consultkit.storage.protocols import open_store
 
     try:
         consultation = load_consultation(config)

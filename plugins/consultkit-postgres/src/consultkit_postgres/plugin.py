@@ -9,7 +9,7 @@ from consultkit import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from consultkit import Store
+    from consultkit.storage.protocols import Store
 
 SCHEME = "postgresql"
 

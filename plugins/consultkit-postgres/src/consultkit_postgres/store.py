@@ -40,8 +40,21 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from consultkit import ERASED, StoreError, UnknownItemError, scrub_payload
-from consultkit.store import (
+from consultkit import StoreError, UnknownItemError
+from consultkit.domain.submission_rules import receipt_for
+from consultkit.domain.submissions import (
+    Actor,
+    ActorRole,
+    Consent,
+    HistoryEntry,
+    Provenance,
+    Receipt,
+    Submission,
+    SubmissionStatus,
+    Submitter,
+)
+from consultkit.storage.erasure import ERASED, scrub_payload
+from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
     Delivery,
     DeliveryFailure,
@@ -53,18 +66,6 @@ from consultkit.store import (
     Subscription,
     Tombstone,
     idempotency_key_hash,
-)
-from consultkit.submissions import (
-    Actor,
-    ActorRole,
-    Consent,
-    HistoryEntry,
-    Provenance,
-    Receipt,
-    Submission,
-    SubmissionStatus,
-    Submitter,
-    receipt_for,
 )
 
 if TYPE_CHECKING:
@@ -455,7 +456,7 @@ def redact(url: str) -> str:
 
 
 class PostgresStore:
-    """A :class:`consultkit.store.Store` in one PostgreSQL schema (see the module docstring).
+    """A :class:`~consultkit.storage.Store` in one PostgreSQL schema (see the module docstring).
 
     ``url`` is the URL it was opened with, its password (if any) hidden.
     """

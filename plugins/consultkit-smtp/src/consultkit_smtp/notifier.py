@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit import DeliveryResult
+from consultkit.notify.channels import DeliveryResult
 from consultkit_smtp.render import one_line, render_message
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from consultkit.store import Delivery
+    from consultkit.storage.protocols import Delivery
 
 CHANNEL = "email"
 SECURITY = ("none", "starttls", "tls")

@@ -9,7 +9,7 @@ from consultkit import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from consultkit import Notifier
+    from consultkit.notify.channels import Notifier
 
 CHANNEL = "email"
 

@@ -26,7 +26,7 @@ import attrs
 if TYPE_CHECKING:
     import jinja2
 
-    from consultkit.store import Delivery
+    from consultkit.storage.protocols import Delivery
 
 LANGUAGES = ("en", "es", "fr")
 TEMPLATE_FOR_KIND = {
@@ -170,7 +170,7 @@ def _locale(language: str) -> str:
 
 
 def _span(part: Any, language: str, zone: str) -> str:
-    """A published time (``consultkit.notify.events.time_part``) for a reader."""
+    """A published time (``consultkit.events.time_part``) for a reader."""
     from babel.dates import format_date, format_time
 
     if not isinstance(part, Mapping):

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit import DeliveryResult
+from consultkit.notify.channels import DeliveryResult
 from consultkit_webhook.signing import sign
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from consultkit.store import Delivery
+    from consultkit.storage.protocols import Delivery
 
 CHANNEL = "webhook"
 RETRYABLE_4XX = frozenset({408, 425, 429})

@@ -1,0 +1,207 @@
+"""The outbox dispatcher: route new events, claim due deliveries, send them, record the outcome.
+
+Delivery is at least once. A delivery is marked done only after its channel accepted it;
+a crash between "accepted" and "marked done" sends it again after the claim's lease expires,
+with the same event id, so receivers deduplicate on it. Failures are retried with bounded
+exponential back-off and full jitter (:class:`~consultkit.notify.backoff.Backoff`); after
+the last attempt, or when the channel says retrying cannot help, the delivery is
+dead-lettered for an organiser to inspect and retry (``consultkit notify retry``).
+
+Nothing here can roll back a submission: the events were committed with it, before the
+dispatcher ran, and a notifier that raises only makes its deliveries fail and wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import attrs
+
+from consultkit.app.routing import route
+from consultkit.notify.backoff import Backoff
+from consultkit.notify.channels import DeliveryResult, Notifier
+from consultkit.storage.protocols import DeliveryFailure
+
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable, Mapping, Sequence
+
+    from consultkit.storage.protocols import Delivery, DeliveryTarget, Store, Subscription
+
+
+def default_worker_name() -> str:
+    """A worker name unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _system_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@attrs.frozen(kw_only=True)
+class DispatchReport:
+    """What one dispatcher run did: events routed, deliveries sent, retried, dead-lettered."""
+
+    routed: int = 0
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    lost_claims: int = 0
+    """Outcomes not recorded because another worker took the delivery over (lease expired)."""
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(
+            **{
+                field.name: getattr(self, field.name) + getattr(other, field.name)
+                for field in attrs.fields(DispatchReport)
+            }
+        )
+
+
+@attrs.define
+class Dispatcher:
+    """Drains a store's outbox through notifiers, one channel batch at a time.
+
+    ``notifiers`` maps a channel name to its notifier; a delivery for a channel without one
+    fails (and is retried) so it is not lost while the channel is being configured.
+    ``address_channel`` is the channel used for people known by e-mail address (submitters,
+    organisers).
+    """
+
+    store: Store
+    notifiers: Mapping[str, Notifier]
+    address_channel: str = "email"
+    backoff: Backoff = attrs.field(factory=Backoff)
+    batch_size: int = 100
+    lease: dt.timedelta = dt.timedelta(minutes=5)
+    worker: str = attrs.field(factory=default_worker_name)
+    now: Callable[[], dt.datetime] = _system_now
+    on_batch: Callable[[DispatchReport], None] | None = None
+
+    def route_new(self) -> int:
+        """Route every unrouted event to its recipients; returns how many events were routed.
+
+        Each batch of up to ``batch_size`` events is routed in one store transaction.
+        """
+        routed = 0
+        subscriptions: dict[str, list[Subscription]] = {}  # per consultation, for this run
+        while True:
+            batch = self.store.unrouted_events(self.batch_size)
+            if not batch:
+                return routed
+            routes: list[tuple[str, Sequence[DeliveryTarget]]] = []
+            for event in batch:
+                subs = subscriptions.get(event.consultation_id)
+                if subs is None:
+                    subs = list(self.store.list_subscriptions(event.consultation_id))
+                    subscriptions[event.consultation_id] = subs
+                routes.append((event.id, route(event, subs, address_channel=self.address_channel)))
+            self.store.route_events(routes, self.now())
+            routed += len(batch)
+
+    def dispatch_batch(self) -> DispatchReport:
+        """Claim one batch of due deliveries and send it; an empty report when none is due."""
+        claimed = self.store.claim_deliveries(self.worker, self.batch_size, self.now(), self.lease)
+        if not claimed:
+            return DispatchReport()
+        by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        for delivery in claimed:
+            by_channel[delivery.channel].append(delivery)
+        report = DispatchReport(claimed=len(claimed))
+        for channel, deliveries in by_channel.items():
+            report += self._send(channel, deliveries)
+        if self.on_batch is not None:
+            self.on_batch(report)
+        return report
+
+    def _send(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
+        notifier = self.notifiers.get(channel)
+        if notifier is None:
+            results: Sequence[DeliveryResult] = [
+                DeliveryResult.failed(d.id, f"no notifier is configured for channel {channel!r}")
+                for d in deliveries
+            ]
+        else:
+            try:
+                results = notifier.send(deliveries)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                results = [DeliveryResult.failed(d.id, error) for d in deliveries]
+        by_id = {r.delivery_id: r for r in results}
+        now = self.now()
+        accepted: list[str] = []
+        failures: list[DeliveryFailure] = []
+        for delivery in deliveries:
+            result = by_id.get(delivery.id) or DeliveryResult.failed(
+                delivery.id, f"notifier for {channel!r} returned no result for this delivery"
+            )
+            if result.accepted:
+                accepted.append(delivery.id)
+                continue
+            retry_at = (
+                self.backoff.next_attempt(delivery.attempts, now, retry_after=result.retry_after)
+                if result.retry
+                else None
+            )
+            error = (result.error or "failed")[:2000]
+            failures.append(
+                DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
+            )
+        # The channel has answered for the whole batch: record what it accepted in one
+        # transaction and what failed in another. A crash before this line only means the
+        # batch is sent again once the lease expires (at least once).
+        delivered = self.store.complete_deliveries(accepted, self.worker, now) if accepted else 0
+        recorded = (
+            self.store.fail_deliveries(failures, self.worker, now) if failures else frozenset()
+        )
+        dead = sum(1 for f in failures if f.retry_at is None and f.delivery_id in recorded)
+        retried = len(recorded) - dead
+        lost = len(accepted) - delivered + len(failures) - len(recorded)
+        return DispatchReport(delivered=delivered, retried=retried, dead=dead, lost_claims=lost)
+
+    def drain(self, *, max_batches: int | None = None) -> DispatchReport:
+        """Route new events, then send batches until nothing is due (``notify run``)."""
+        report = DispatchReport(routed=self.route_new())
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            batch = self.dispatch_batch()
+            batches += 1
+            if batch.claimed == 0:
+                break
+            report += batch
+        return report
+
+    def watch(
+        self,
+        stop: threading.Event,
+        *,
+        interval: float = 2.0,
+        on_drain: Callable[[DispatchReport], None] | None = None,
+    ) -> DispatchReport:
+        """Drain, then sleep ``interval`` seconds, until ``stop`` is set (``notify run --watch``).
+
+        The stop flag is checked between batches, never in the middle of one, so an
+        interrupted watcher has recorded every outcome it learned.
+        """
+        total = DispatchReport()
+        while not stop.is_set():
+            report = self.drain()
+            total += report
+            if on_drain is not None and (report.routed or report.claimed):
+                on_drain(report)
+            stop.wait(interval)
+        return total
+
+    def close(self) -> None:
+        """Close every notifier (each exactly once); errors are ignored to close the rest."""
+        for notifier in {id(n): n for n in self.notifiers.values()}.values():
+            try:
+                notifier.close()
+            except Exception:  # noqa: S112 -- closing must reach every notifier
+                continue

@@ -1,0 +1,126 @@
+"""Who gets what: from an outbox event and the subscriptions to delivery targets.
+
+The event's ``audience`` (written into its payload when it was created) names the kinds of
+recipient; this module turns each into ``(channel, recipient, language)`` targets:
+
+``submitter``
+    the submitter of the submission the event is about, on the *address channel* (e-mail
+    when it is configured), in the submission's language.
+``organisers``
+    the addresses in the payload's ``organisers`` list (the consultation contact's e-mail),
+    on the address channel, in the consultation's first language.
+``subscribers``
+    every subscription of the consultation on its own channel and language, except those
+    scoped to a stakeholder group the event does not concern (an event with no ``groups``
+    concerns every group).
+``group:ID``
+    the subscriptions scoped to stakeholder group ``ID`` only.
+
+A recipient reached twice on one channel gets one delivery; the first reason wins (so the
+submitter's own language beats a subscription's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from consultkit import events as ev
+from consultkit.storage.protocols import DeliveryTarget
+
+if TYPE_CHECKING:
+    from consultkit.storage.protocols import OutboxEvent, Subscription
+
+_DEFAULT_AUDIENCE: Mapping[str, tuple[str, ...]] = {
+    ev.SUBMISSION_RECEIVED: ("submitter", "organisers"),
+    ev.SUBMISSION_STATUS_CHANGED: ("submitter",),
+}
+
+
+def audience_of(event: OutboxEvent) -> tuple[str, ...]:
+    """The event's audience: its payload's ``audience``, or the default for its kind."""
+    audience = event.payload.get("audience")
+    if isinstance(audience, list | tuple) and all(isinstance(a, str) for a in audience):
+        return tuple(audience)
+    return _DEFAULT_AUDIENCE.get(event.kind, ("subscribers", "organisers"))
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def submitter_address(event: OutboxEvent) -> str | None:
+    """The submitter's e-mail address in the payload, if it carries one (not erased)."""
+    submitter = event.payload.get("submitter")
+    if isinstance(submitter, Mapping):
+        return _str(submitter.get("email"))
+    return _str(event.payload.get("submitter_email"))
+
+
+def event_language(event: OutboxEvent) -> str:
+    """The language a single-recipient message is written in."""
+    language = _str(event.payload.get("language"))
+    if language:
+        return language
+    submission = event.payload.get("submission")
+    if isinstance(submission, Mapping) and _str(submission.get("language")):
+        return str(submission["language"])
+    return consultation_language(event)
+
+
+def consultation_language(event: OutboxEvent) -> str:
+    """The consultation's first language as recorded in the payload, else English."""
+    consultation = event.payload.get("consultation")
+    if isinstance(consultation, Mapping):
+        languages = consultation.get("languages")
+        if isinstance(languages, list | tuple) and languages and _str(languages[0]):
+            return str(languages[0])
+    return "en"
+
+
+def event_groups(event: OutboxEvent) -> frozenset[str]:
+    """The stakeholder groups the event concerns (empty: all of them)."""
+    groups = event.payload.get("groups")
+    if isinstance(groups, list | tuple):
+        return frozenset(g for g in groups if isinstance(g, str))
+    return frozenset()
+
+
+def route(
+    event: OutboxEvent,
+    subscriptions: Sequence[Subscription],
+    *,
+    address_channel: str,
+) -> list[DeliveryTarget]:
+    """The targets of ``event`` (module docstring); ``subscriptions`` are its consultation's."""
+    targets: dict[tuple[str, str], DeliveryTarget] = {}
+
+    def add(channel: str, recipient: str, language: str) -> None:
+        key = (channel, recipient.strip().lower())
+        if key not in targets:
+            targets[key] = DeliveryTarget(
+                channel=channel, recipient=recipient.strip(), language=language
+            )
+
+    groups = event_groups(event)
+    for audience in audience_of(event):
+        if audience == "submitter":
+            address = submitter_address(event)
+            if address:
+                add(address_channel, address, event_language(event))
+        elif audience == "organisers":
+            organisers = event.payload.get("organisers")
+            if isinstance(organisers, list | tuple):
+                for address in organisers:
+                    if _str(address):
+                        add(address_channel, address, consultation_language(event))
+        elif audience == "subscribers":
+            for sub in subscriptions:
+                if sub.group is None or not groups or sub.group in groups:
+                    add(sub.channel, sub.address, sub.language)
+        elif audience.startswith("group:"):
+            wanted = audience.removeprefix("group:")
+            for sub in subscriptions:
+                if sub.group == wanted:
+                    add(sub.channel, sub.address, sub.language)
+    return list(targets.values())

@@ -1,0 +1,1081 @@
+"""Consultation files: TOML in, :class:`~consultkit.domain.model.Consultation` out, and back.
+
+One cattrs converter (:func:`make_converter`) does the structuring; the hooks here are
+strict (a number is not a string, a date is not a datetime, a string is not a list) so
+that a mistake is reported instead of silently turned into something else. Every problem
+becomes a :class:`~consultkit.errors.Problem` naming the file, the line (found by
+:class:`~consultkit.config.locator.KeyLocator`), the field path (``phases[3].window.end``,
+indices counted from 0), what is wrong and what to do. All problems of a file are
+reported together in one :class:`~consultkit.errors.ConfigError`; nothing else escapes.
+
+The format is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import enum
+import functools
+import re
+import tomllib
+import typing
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from consultkit.config.locator import KeyLocator
+from consultkit.domain.model import Consultation, ItemStatus, OrganisationRole, ReminderEdge
+from consultkit.domain.text import Text
+from consultkit.domain.windows import (
+    WINDOW_TYPES,
+    AnyWindow,
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    LocalTimeError,
+    Month,
+    MonthWindow,
+    Unscheduled,
+    legacy_zone_problem,
+    localize,
+    to_utc,
+)
+from consultkit.errors import ConfigError, Problem
+
+__all__ = [
+    "dump_consultation",
+    "load_consultation",
+    "loads_consultation",
+    "make_converter",
+    "suggest_zone",
+]
+
+#: Years a consultation file may name; keeps every date arithmetic far from overflow.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_DURATION = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+# Zones people write that IANA spells differently; difflib cannot guess these.
+_ZONE_ALIASES = {
+    "europe/geneva": "Europe/Zurich",
+    "geneva": "Europe/Zurich",
+    "europe/bern": "Europe/Zurich",
+    "europe/the_hague": "Europe/Amsterdam",
+    "america/washington": "America/New_York",
+    "america/washington_dc": "America/New_York",
+    "asia/beijing": "Asia/Shanghai",
+    "asia/delhi": "Asia/Kolkata",
+    "asia/new_delhi": "Asia/Kolkata",
+    "africa/addis_abeba": "Africa/Addis_Ababa",
+    "utc+0": "UTC",
+    "gmt": "UTC",
+}
+
+
+class _FieldProblems(Exception):
+    """Raised by the hand-written hooks: problems relative to the value being structured."""
+
+    def __init__(self, problems: Sequence[tuple[str, str, str | None]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{p}: {m}" for p, m, _ in self.problems))
+
+
+class _Wrong(ValueError):
+    """A value is wrong; ``hint`` says what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def suggest_zone(name: str) -> str | None:
+    """The IANA zone someone probably meant by ``name`` (``Europe/Geneva`` -> ``Europe/Zurich``)."""
+    alias = _ZONE_ALIASES.get(name.strip().lower())
+    if alias:
+        return alias
+    by_lower = {z.lower(): z for z in _zones()}
+    if name.strip().lower() in by_lower:
+        return by_lower[name.strip().lower()]
+    close = difflib.get_close_matches(name, _zones(), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _close(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:
+    options = sorted(choices)
+    close = _close(word, options)
+    if close:
+        return f"did you mean {close!r}?"
+    listed = ", ".join(options) if options else "none"
+    return f"known {what}: {listed}"
+
+
+def _zone_hint(name: str) -> str:
+    suggestion = suggest_zone(name)
+    if suggestion:
+        return f"did you mean {suggestion!r}? Use an IANA zone name"
+    return "use an IANA zone name such as 'Europe/Zurich' or 'UTC'"
+
+
+def check_zone_name(value: object) -> str:
+    """Return ``value`` if it is a known IANA zone name, else raise a helpful error."""
+    if not isinstance(value, str):
+        raise _Wrong(f"expected a zone name (a string), got {_kind(value)}")
+    if not value or value != value.strip() or value.startswith(("+", "-")) or ".." in value:
+        raise _Wrong(f"unknown time zone {value!r}", _zone_hint(value))
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise _Wrong(f"unknown time zone {value!r}", _zone_hint(value)) from None
+    problem = legacy_zone_problem(value)
+    if problem is not None:
+        raise _Wrong(problem)
+    return value
+
+
+def _kind(value: object) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+        dt.datetime: "a date-time",
+        dt.date: "a date",
+        dt.time: "a time",
+    }
+    for cls, name in names.items():
+        if type(value) is cls:
+            return f"{name} ({_short(value)})"
+    return type(value).__name__
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --------------------------------------------------------------------------- scalar hooks
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _Wrong(
+            f"year {year} is out of range", f"use a year between {MIN_YEAR} and {MAX_YEAR}"
+        )
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _Wrong(f"expected a string, got {_kind(value)}", "put the value in quotes")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        hint = "remove the quotes" if isinstance(value, str) and value.strip().isdigit() else None
+        raise _Wrong(f"expected an integer, got {_kind(value)}", hint)
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _Wrong(f"expected true or false, got {_kind(value)}", "write true or false")
+    return value
+
+
+def _structure_date(value: object, _: type) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise _Wrong(f"expected a date, got {_kind(value)}", "write a TOML date such as 2020-02-03")
+    _check_year(value.year)
+    return value
+
+
+def _structure_time(value: object, _: type) -> dt.time:
+    if not isinstance(value, dt.time):
+        raise _Wrong(f"expected a time, got {_kind(value)}", "write a TOML time such as 17:00:00")
+    if value.tzinfo is not None:
+        raise _Wrong("a time of day takes no offset", "the window's zone gives the offset")
+    return value
+
+
+def _structure_instant(value: object, _: type) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise _Wrong(
+            f"expected a date-time, got {_kind(value)}",
+            "write a TOML date-time such as 2019-06-04T16:00:00",
+        )
+    _check_year(value.year)
+    if value.tzinfo is None:
+        raise _Wrong("a date-time here needs an offset", "add one, e.g. 2019-06-04T16:00:00+02:00")
+    return to_utc(value)
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """Parse an ISO 8601 duration of weeks, days, hours, minutes, seconds (``P7D``, ``PT1H``)."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise _Wrong(
+            f"not a duration {text!r}",
+            "write ISO 8601 such as 'P7D' (7 days), 'PT1H' (1 hour) or 'P1DT12H'",
+        )
+    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    return dt.timedelta(**parts)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """Write ``value`` as an ISO 8601 duration (the inverse of :func:`parse_duration`)."""
+    if value < dt.timedelta(0):
+        raise ValueError("durations before an anchor are written as positive values")
+    days, seconds = value.days, value.seconds
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "P" + (f"{days}D" if days else "")
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    time += f"{secs}S" if secs else ""
+    if time:
+        text += "T" + time
+    return text if text != "P" else "PT0S"
+
+
+def _structure_duration(value: object, _: type) -> dt.timedelta:
+    if not isinstance(value, str):
+        raise _Wrong(f"expected a duration, got {_kind(value)}", "write e.g. 'P7D' or 'PT1H'")
+    return parse_duration(value)
+
+
+def _structure_text(value: object, _: type) -> Text:
+    if not isinstance(value, Mapping):
+        raise _Wrong(
+            f"expected a table of texts by language, got {_kind(value)}",
+            'write e.g. { en = "…", es = "…" }',
+        )
+    problems: list[tuple[str, str, str | None]] = []
+    values: dict[str, str] = {}
+    for key, text in value.items():
+        if not isinstance(key, str) or not _LANGUAGE.match(key):
+            problems.append(
+                (str(key), f"{key!r} is not a language tag", "use a tag such as en, es, fr, zh")
+            )
+        elif not isinstance(text, str):
+            problems.append((key, f"expected a string, got {_kind(text)}", None))
+        else:
+            values[key] = text
+    if problems:
+        raise _FieldProblems(problems)
+    return Text(values)
+
+
+def _structure_mapping(value: object, _: type) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise _Wrong(f"expected a table, got {_kind(value)}")
+    problems: list[tuple[str, str, str | None]] = []
+    for key, item in value.items():
+        if not isinstance(item, str):
+            problems.append((str(key), f"expected a string, got {_kind(item)}", None))
+    if problems:
+        raise _FieldProblems(problems)
+    return {str(k): v for k, v in value.items()}
+
+
+def _structure_month(value: object, _: type) -> Month:
+    if not isinstance(value, str):
+        raise _Wrong(f"expected a month, got {_kind(value)}", "write it as a string: '2020-01'")
+    try:
+        month = Month.parse(value)
+    except ValueError as exc:
+        raise _Wrong(str(exc), "write the year and the month as a string: '2020-01'") from None
+    _check_year(month.year)
+    return month
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
+    values = [str(member.value) for member in cls]
+
+    def structure(value: object, _: type) -> enum.Enum:
+        for member in cls:
+            if value == member.value and type(value) is type(member.value):
+                return member
+        choices = ", ".join(repr(v) for v in values)
+        hint = f"use one of {choices}"
+        if isinstance(value, str):
+            close = _close(value, values)
+            if close:
+                hint = f"did you mean {close!r}? Use one of {choices}"
+        raise _Wrong(f"{_short(value)} is not allowed here", hint)
+
+    return structure
+
+
+def _is_homogeneous_tuple(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+# --------------------------------------------------------------------------- windows
+
+_WINDOW_KEYS: dict[str, tuple[str, ...]] = {
+    "exact": ("kind", "start", "end", "zone"),
+    "days": ("kind", "first", "last", "zone"),
+    "months": ("kind", "first", "last", "zone"),
+    "deadline": ("kind", "day", "rule", "time", "zone"),
+    "unscheduled": ("kind", "zone"),
+}
+
+
+def _local_datetime(
+    value: object, zone: str, field: str, problems: list[tuple[str, str, str | None]]
+) -> Any:
+    """Turn a TOML date-time (local, or with an offset that picks a fold) into a zoned time."""
+    if not isinstance(value, dt.datetime):
+        hint = "write a TOML date-time such as 2019-06-04T16:00:00"
+        if isinstance(value, dt.date):
+            hint += ", or use kind = 'days' for whole days"
+        problems.append((field, f"expected a date-time, got {_kind(value)}", hint))
+        return None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        problems.append(
+            (field, f"year {value.year} is out of range", f"use {MIN_YEAR} to {MAX_YEAR}")
+        )
+        return None
+    try:
+        return localize(value.replace(tzinfo=None), zone, offset=value.utcoffset())
+    except LocalTimeError as exc:
+        hint = (
+            "write the offset after the time, e.g. 2019-10-27T02:30:00+02:00"
+            if "twice" in str(exc)
+            else "pick a time that exists in that zone"
+        )
+        problems.append((field, str(exc), hint))
+        return None
+
+
+def _structure_window(value: object, _: type) -> AnyWindow:
+    if not isinstance(value, Mapping):
+        raise _Wrong(
+            f"expected a window table, got {_kind(value)}",
+            "write e.g. { kind = 'days', first = 2019-11-25, last = 2019-11-29 }",
+        )
+    kind = value.get("kind")
+    if kind not in WINDOW_TYPES:
+        kinds = ", ".join(repr(k) for k in WINDOW_TYPES)
+        if kind is None:
+            raise _FieldProblems([("kind", "the window has no kind", f"add kind = one of {kinds}")])
+        close = _close(kind, WINDOW_TYPES) if isinstance(kind, str) else None
+        hint = f"did you mean {close!r}?" if close else f"use one of {kinds}"
+        raise _FieldProblems([("kind", f"unknown window kind {_short(kind)}", hint)])
+    return _structure_window_of_kind(value, str(kind))
+
+
+def _structure_deadline(value: object, _: type) -> Deadline:
+    if not isinstance(value, Mapping):
+        raise _Wrong(
+            f"expected a deadline table, got {_kind(value)}",
+            "write e.g. { day = 2020-02-03 } (end of day in the consultation's zone)",
+        )
+    kind = value.get("kind", "deadline")
+    if kind != "deadline":
+        raise _FieldProblems([("kind", "a deadline has kind = 'deadline'", "remove the kind")])
+    window = _structure_window_of_kind(value, "deadline")
+    assert isinstance(window, Deadline)
+    return window
+
+
+def _structure_window_of_kind(value: Mapping[str, Any], kind: str) -> AnyWindow:
+    problems: list[tuple[str, str, str | None]] = []
+    allowed = _WINDOW_KEYS[kind]
+    for key in value:
+        if key not in allowed:
+            close = _close(str(key), allowed)
+            hint = f"did you mean {close!r}?" if close else f"a {kind!r} window takes {allowed}"
+            problems.append((str(key), f"unknown key {str(key)!r}", hint))
+    zone: str | None = None
+    try:
+        zone = check_zone_name(value.get("zone"))
+    except _Wrong as exc:
+        problems.append(("zone", str(exc), exc.hint))
+
+    def need(name: str) -> object:
+        if name not in value:
+            problems.append((name, "required field is missing", f"add {name} = …"))
+            return None
+        return value[name]
+
+    window: AnyWindow | None = None
+    try:
+        if kind == "exact":
+            start, end = need("start"), need("end")
+            if zone is not None and start is not None and end is not None:
+                begin = _local_datetime(start, zone, "start", problems)
+                finish = _local_datetime(end, zone, "end", problems)
+                if begin is not None and finish is not None:
+                    if to_utc(finish) <= to_utc(begin):
+                        problems.append(
+                            ("end", "the window ends before it starts", "make end later than start")
+                        )
+                    else:
+                        window = ExactWindow(start=begin, end=finish, zone=zone)
+        elif kind in ("days", "months"):
+            parse = _structure_date if kind == "days" else _structure_month
+            bounds: dict[str, Any] = {}
+            for name in ("first", "last"):
+                raw = need(name)
+                if raw is None:
+                    continue
+                try:
+                    bounds[name] = parse(raw, object)
+                except _Wrong as exc:
+                    problems.append((name, str(exc), exc.hint))
+            if zone is not None and len(bounds) == 2:
+                if bounds["last"] < bounds["first"]:
+                    what = "day" if kind == "days" else "month"
+                    problems.append(
+                        (
+                            "last",
+                            f"the last {what} is before the first {what}",
+                            "swap them or correct one",
+                        )
+                    )
+                elif kind == "days":
+                    window = DayWindow(first=bounds["first"], last=bounds["last"], zone=zone)
+                else:
+                    window = MonthWindow(first=bounds["first"], last=bounds["last"], zone=zone)
+        elif kind == "deadline":
+            day: dt.date | None = None
+            raw_day = need("day")
+            if raw_day is not None:
+                try:
+                    day = _structure_date(raw_day, object)
+                except _Wrong as exc:
+                    problems.append(("day", str(exc), exc.hint))
+            rule = CutoffRule.END_OF_DAY
+            if "rule" in value:
+                try:
+                    rule = typing.cast("CutoffRule", _enum_hook(CutoffRule)(value["rule"], object))
+                except _Wrong as exc:
+                    problems.append(("rule", str(exc), exc.hint))
+            time: dt.time | None = None
+            if "time" in value:
+                try:
+                    time = _structure_time(value["time"], object)
+                except _Wrong as exc:
+                    problems.append(("time", str(exc), exc.hint))
+            if (rule is CutoffRule.AT_TIME) != ("time" in value):
+                if rule is CutoffRule.AT_TIME:
+                    problems.append(
+                        ("time", "the at-time rule needs a time", "add time = 12:00:00")
+                    )
+                else:
+                    problems.append(
+                        (
+                            "time",
+                            f"a time goes only with rule = 'at-time' (rule is {rule.value!r})",
+                            "add rule = 'at-time' or remove the time",
+                        )
+                    )
+            elif zone is not None and day is not None and not problems:
+                if time is not None:
+                    try:
+                        localize(dt.datetime.combine(day, time), zone)
+                    except LocalTimeError as exc:
+                        problems.append(("time", str(exc), "pick a time that exists on that day"))
+                if not problems:
+                    window = Deadline(day=day, zone=zone, rule=rule, time=time)
+        elif zone is not None:
+            window = Unscheduled(zone=zone)
+    except (ValueError, OverflowError) as exc:  # a rule of the window class itself
+        problems.append(("", str(exc), None))
+    if problems or window is None:
+        raise _FieldProblems(problems or [("", "the window is incomplete", None)])
+    return window
+
+
+# --------------------------------------------------------------------------- converter
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the one converter that turns consultation files into models and back.
+
+    Structuring is strict and forbids unknown keys; unstructuring gives plain TOML-able
+    values (dates, times, strings, tables), omitting fields left at their default.
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+
+    def table_hook(cls: Any) -> Callable[[object, type], Any]:
+        # cattrs' generated hook calls .keys() on whatever it gets; a string where a table
+        # belongs (contact = "Gitanjali Sah") must get a message for people instead.
+        inner = converter.gen_structure_attrs_fromdict(cls)
+        keys = ", ".join(f"{a.name} = …" for a in attrs.fields(cls)[:3])
+
+        def structure(value: object, _: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise _Wrong(f"expected a table, got {_kind(value)}", f"write {{ {keys} }}")
+            return inner(value, cls)
+
+        return structure
+
+    # Registered first, so the more specific hooks below (windows, deadlines, texts) win.
+    converter.register_structure_hook_factory(
+        lambda cls: attrs.has(cls) and not _is_window_type(cls) and cls is not Deadline,
+        table_hook,
+    )
+    # Class hooks (the converter's own str/int/bool hooks are class hooks too, and would win
+    # over predicates); the enums below get their own, more specific, class hooks.
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(dt.date, _structure_date)
+    converter.register_structure_hook(dt.time, _structure_time)
+    converter.register_structure_hook(dt.datetime, _structure_instant)
+    converter.register_structure_hook(dt.timedelta, _structure_duration)
+    converter.register_structure_hook(Text, _structure_text)
+    converter.register_structure_hook(Month, _structure_month)
+    converter.register_structure_hook(Deadline, _structure_deadline)
+    converter.register_structure_hook_func(
+        lambda cls: bool(cls == Mapping[str, str]), _structure_mapping
+    )
+    converter.register_structure_hook_func(_is_window_type, _structure_window)
+    # cattrs' own Enum handling wins over a factory, so each enum gets its hook by name.
+    for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule):
+        converter.register_structure_hook(enum_type, _enum_hook(enum_type))
+
+    def tuple_hook(cls: Any) -> Callable[[object, type], tuple[Any, ...]]:
+        item_type = typing.get_args(cls)[0]
+        item_hook = converter.get_structure_hook(item_type)
+
+        def structure(value: object, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise _Wrong(f"expected an array, got {_kind(value)}", "write [ … ]")
+            items: list[Any] = []
+            errors: list[Exception] = []
+            for index, item in enumerate(value):
+                try:
+                    items.append(item_hook(item, item_type))
+                except Exception as exc:  # collected and reported with the index
+                    exc.add_note(IterableValidationNote(f"@ index {index}", index, item_type))
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {cls}", errors, cls)
+            return tuple(items)
+
+        return structure
+
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
+
+    converter.register_unstructure_hook(Text, lambda text: dict(text.values))
+    converter.register_unstructure_hook(Month, str)
+    converter.register_unstructure_hook(dt.timedelta, format_duration)
+    converter.register_unstructure_hook_func(
+        lambda cls: cls == AnyWindow or cls in WINDOW_TYPES.values(), _unstructure_window
+    )
+    converter.register_unstructure_hook(dt.datetime, _unstructure_instant)
+    return converter
+
+
+def _is_window_type(cls: Any) -> bool:
+    return bool(cls == AnyWindow) or cls in (ExactWindow, DayWindow, MonthWindow, Unscheduled)
+
+
+def _unstructure_instant(value: dt.datetime) -> dt.datetime:
+    # Instants are written in UTC with a Z-like offset: one reading everywhere.
+    utc = to_utc(value)
+    return dt.datetime(
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+        tzinfo=dt.UTC,
+    )
+
+
+def _unstructure_window(window: AnyWindow) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": window.kind}
+    if isinstance(window, ExactWindow):
+        data["start"] = _wall_time(window.start, window.zone)
+        data["end"] = _wall_time(window.end, window.zone)
+    elif isinstance(window, DayWindow):
+        data["first"], data["last"] = window.first, window.last
+    elif isinstance(window, MonthWindow):
+        data["first"], data["last"] = str(window.first), str(window.last)
+    elif isinstance(window, Deadline):
+        data["day"] = window.day
+        if window.rule is not CutoffRule.END_OF_DAY:
+            data["rule"] = window.rule.value
+        if window.time is not None:
+            data["time"] = window.time
+    data["zone"] = window.zone
+    return data
+
+
+def _wall_time(instant: dt.datetime, zone: str) -> dt.datetime:
+    """The wall time of ``instant`` in ``zone``, with an offset only where it happens twice."""
+    local = to_utc(instant).in_timezone(zone)
+    naive = dt.datetime(local.year, local.month, local.day, local.hour, local.minute, local.second)
+    try:
+        localize(naive, zone)
+    except LocalTimeError:
+        offset = local.utcoffset()
+        assert offset is not None
+        return naive.replace(tzinfo=dt.timezone(offset))
+    return naive
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    return make_converter()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _problems_from(exc: BaseException, path: str) -> Iterator[tuple[str, str, str | None]]:
+    """Walk a cattrs error tree and yield (field path, message, hint) for each leaf."""
+    if isinstance(exc, ForbiddenExtraKeysError):
+        fields = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        for key in sorted(exc.extra_fields):
+            close = _close(key, fields)
+            hint = f"did you mean {close!r}?" if close else f"allowed keys: {', '.join(fields)}"
+            yield _join(path, key), f"unknown key {key!r}", hint
+        return
+    if isinstance(exc, BaseValidationError):
+        for sub in exc.exceptions:
+            sub_path = path
+            for note in getattr(sub, "__notes__", ()):
+                if isinstance(note, AttributeValidationNote):
+                    sub_path = _join(path, str(note.name))
+                elif isinstance(note, IterableValidationNote):
+                    sub_path = f"{path}[{note.index}]"
+            yield from _problems_from(sub, sub_path)
+        return
+    if isinstance(exc, _FieldProblems):
+        for relative, message, advice in exc.problems:
+            yield _join(path, relative), message, advice
+        return
+    if isinstance(exc, KeyError):
+        field = path.rsplit(".", 1)[-1]
+        yield path, "required field is missing", f"add {field} = …"
+        return
+    if isinstance(exc, _Wrong):
+        yield path, str(exc), exc.hint
+        return
+    yield path, str(exc) or type(exc).__name__, None
+
+
+def _join(path: str, name: str) -> str:
+    if not name:
+        return path
+    return f"{path}.{name}" if path else name
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) -> str | None:
+    """Give windows without a zone the consultation's zone; check the zone itself."""
+    zone: str | None = None
+    if "zone" in data:
+        try:
+            zone = check_zone_name(data["zone"])
+        except _Wrong as exc:
+            problems.append(("zone", str(exc), exc.hint))
+    stand_in = zone is None
+    if zone is None:
+        # The zone is missing or wrong, which is reported once. Windows that rely on it get
+        # UTC as a stand-in, so their other problems are still found without one more
+        # "zone" error each; the file is refused anyway.
+        zone = "UTC"
+    for list_name, key in (("phases", "window"), ("events", "window"), ("calls", "deadline")):
+        items = data.get(list_name)
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get(key), dict):
+                window = dict(item[key])
+                window.setdefault("zone", zone)
+                items[index] = {**item, key: window}
+    calls = data.get("calls")
+    if isinstance(calls, list):
+        for index, call in enumerate(calls):
+            opens = call.get("opens_at") if isinstance(call, dict) else None
+            if isinstance(opens, dt.datetime) and opens.tzinfo is None:
+                if not MIN_YEAR <= opens.year <= MAX_YEAR:
+                    continue  # the strict hook reports it
+                try:
+                    calls[index] = {**call, "opens_at": localize(opens, zone)}
+                except LocalTimeError as exc:
+                    hint = (
+                        "write the offset after the time, e.g. 2019-10-27T02:30:00+02:00"
+                        if "twice" in str(exc)
+                        else "pick a time that exists in that zone"
+                    )
+                    problems.append((f"calls[{index}].opens_at", str(exc), hint))
+                    calls[index] = {k: v for k, v in call.items() if k != "opens_at"}
+    return None if stand_in else zone
+
+
+def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+    """Rules across fields: unique ids, and every reference names something that exists."""
+    yield from _check_id("", c.id)
+    for language_index, language in enumerate(c.languages):
+        if not _LANGUAGE.match(language):
+            yield (
+                f"languages[{language_index}]",
+                f"{language!r} is not a language tag",
+                "use a BCP 47 tag such as en, es, fr, zh, ar, ru",
+            )
+    if len(set(c.languages)) != len(c.languages):
+        yield "languages", "a language is listed twice", "list each language once"
+    organisations = [("organisers", o) for o in c.organisers] + [
+        ("collaborators", o) for o in c.collaborators
+    ]
+    lists: list[tuple[str, Sequence[Any]]] = [
+        ("groups", c.groups),
+        ("phases", c.phases),
+        ("calls", c.calls),
+        ("events", c.events),
+        ("reminders", c.reminders),
+    ]
+    for name, items in lists:
+        yield from _unique(name, items)
+    seen_org: dict[str, str] = {}
+    for index, (name, org) in enumerate(organisations):
+        local = index if name == "organisers" else index - len(c.organisers)
+        yield from _check_id(f"{name}[{local}].id", org.id)
+        if org.id in seen_org:
+            yield (f"{name}[{local}].id", f"duplicate id {org.id!r}", "give each one its own id")
+        seen_org[org.id] = name
+    ordinals: dict[int, int] = {}
+    for index, phase in enumerate(c.phases):
+        if phase.ordinal in ordinals:
+            yield (
+                f"phases[{index}].ordinal",
+                f"ordinal {phase.ordinal} is also used by phases[{ordinals[phase.ordinal]}]",
+                "number the phases 1, 2, 3, …",
+            )
+        ordinals.setdefault(phase.ordinal, index)
+        yield from _unique(f"phases[{index}].activities", phase.activities)
+    group_ids = [g.id for g in c.groups]
+    phase_ids = [p.id for p in c.phases]
+    call_ids = [k.id for k in c.calls]
+    event_ids = [e.id for e in c.events]
+    for index, phase in enumerate(c.phases):
+        yield from _known(f"phases[{index}].groups", phase.groups, group_ids, "stakeholder group")
+        for a_index, activity in enumerate(phase.activities):
+            if activity.call is not None and activity.call not in call_ids:
+                yield (
+                    f"phases[{index}].activities[{a_index}].call",
+                    f"unknown call {activity.call!r}",
+                    _did_you_mean(activity.call, call_ids, "calls"),
+                )
+    for index, call in enumerate(c.calls):
+        where = f"calls[{index}]"
+        yield from _known(f"{where}.groups", call.groups, group_ids, "stakeholder group")
+        yield from _unique(f"{where}.requirements", call.requirements)
+        if call.opens_at is not None and call.opens_with is not None:
+            yield (
+                f"{where}.opens_with",
+                "a call opens either at an instant or with a phase, not both",
+                "remove opens_at or opens_with",
+            )
+        if call.deadline is not None and call.closes_with is not None:
+            yield (
+                f"{where}.closes_with",
+                "a call closes either with its own deadline or with a phase, not both",
+                "remove deadline or closes_with",
+            )
+        if call.opens_with is not None and call.opens_with not in phase_ids:
+            yield (
+                f"{where}.opens_with",
+                f"unknown phase {call.opens_with!r}",
+                _did_you_mean(call.opens_with, phase_ids, "phases"),
+            )
+        if call.closes_with is not None:
+            if call.closes_with not in phase_ids:
+                yield (
+                    f"{where}.closes_with",
+                    f"unknown phase {call.closes_with!r}",
+                    _did_you_mean(call.closes_with, phase_ids, "phases"),
+                )
+            elif not isinstance(c.phase(call.closes_with).window, Deadline):
+                yield (
+                    f"{where}.closes_with",
+                    f"phase {call.closes_with!r} has no deadline to close with",
+                    "give that phase a window of kind 'deadline', or give the call a deadline",
+                )
+    for index, reminder in enumerate(c.reminders):
+        where = f"reminders[{index}]"
+        kind, _, target = reminder.anchor.partition(":")
+        known = {"phase": phase_ids, "event": event_ids, "call": call_ids}
+        if kind not in known:
+            yield (
+                f"{where}.anchor",
+                f"anchor {reminder.anchor!r} names no item",
+                "write phase:ID, event:ID or call:ID",
+            )
+        elif target not in known[kind]:
+            yield (
+                f"{where}.anchor",
+                f"unknown {kind} {target!r}",
+                _did_you_mean(target, known[kind], f"{kind}s"),
+            )
+        elif reminder.edge is ReminderEdge.DEADLINE and kind == "event":
+            yield f"{where}.edge", "an event has no deadline", "use edge = 'start' or 'end'"
+        for b_index, before in enumerate(reminder.before):
+            if before < dt.timedelta(0):
+                yield f"{where}.before[{b_index}]", "a reminder cannot come after its anchor", None
+        for a_index, audience in enumerate(reminder.audience):
+            if audience in ("subscribers", "organisers"):
+                continue
+            if audience.startswith("group:") and audience[6:] in group_ids:
+                continue
+            yield (
+                f"{where}.audience[{a_index}]",
+                f"unknown audience {audience!r}",
+                "write 'subscribers', 'organisers' or 'group:ID' with a known group",
+            )
+
+
+def _check_id(path: str, value: str) -> Iterator[tuple[str, str, str | None]]:
+    if not _ID.match(value):
+        yield (
+            path or "id",
+            f"{value!r} is not a valid id",
+            "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+
+
+def _unique(path: str, items: Sequence[Any]) -> Iterator[tuple[str, str, str | None]]:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        yield from _check_id(f"{path}[{index}].id", item.id)
+        if item.id in seen:
+            yield (
+                f"{path}[{index}].id",
+                f"duplicate id {item.id!r} (also {path}[{seen[item.id]}])",
+                "give each one its own id",
+            )
+        seen.setdefault(item.id, index)
+
+
+def _known(
+    path: str, values: Sequence[str], known: Sequence[str], what: str
+) -> Iterator[tuple[str, str, str | None]]:
+    for index, value in enumerate(values):
+        if value not in known:
+            yield (
+                f"{path}[{index}]",
+                f"unknown {what} {value!r}",
+                _did_you_mean(value, known, f"{what}s"),
+            )
+
+
+def _fail(
+    problems: Sequence[tuple[str, str, str | None]], file: str | None, locator: KeyLocator | None
+) -> ConfigError:
+    return ConfigError(
+        [
+            Problem(
+                path=path,
+                message=message,
+                hint=hint,
+                file=file,
+                line=locator.line_of(path) if locator is not None and path else None,
+            )
+            for path, message, hint in problems
+        ]
+    )
+
+
+def structure_consultation(
+    data: Mapping[str, Any], *, file: str | None = None, locator: KeyLocator | None = None
+) -> Consultation:
+    """Build a consultation from an already parsed TOML document (a nested dict)."""
+    if not isinstance(data, Mapping):
+        raise _fail([("", "a consultation file holds a table at the top", None)], file, locator)
+    document = dict(data)
+    problems: list[tuple[str, str, str | None]] = []
+    _prepare(document, problems)
+    try:
+        consultation = _converter().structure(document, Consultation)
+    except Exception as exc:  # every structuring failure becomes a located problem
+        seen = {path for path, _, _ in problems}
+        problems.extend(p for p in _problems_from(exc, "") if p[0] not in seen)
+        raise _fail(problems, file, locator) from None
+    problems.extend(_references(consultation))
+    if problems:
+        raise _fail(problems, file, locator)
+    return consultation
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
+    """Parse a consultation from TOML ``text``; ``file`` names it in error messages."""
+    return _loads_located(text, file)[0]
+
+
+def _loads_located(text: str, file: str | None) -> tuple[Consultation, KeyLocator]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        lines = text.split("\n")
+        match = _TOML_POSITION.search(message)
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        if not match and message.endswith("(at end of document)"):
+            message = message.removesuffix("(at end of document)")
+            line, column = len(lines), len(lines[-1]) + 1
+        message = _TOML_POSITION.sub("", message).strip()
+        if line:
+            message = f"{message} (column {column})"
+        hint = None
+        if "date" in message.lower():
+            hint = "check that the date exists (there is no 30 February) and is written YYYY-MM-DD"
+        elif "overwrite" in message.lower():
+            hint = "a key or table is written twice; keep one"
+        # tomllib keeps no paths, but the scanner reads what it can of the broken text.
+        path = ""
+        if line:
+            before = lines[line - 1][: column - 1] if line <= len(lines) else ""
+            path = KeyLocator.scan(text).path_at(line, before) or ""
+        raise ConfigError(
+            [
+                Problem(
+                    path=path,
+                    message=f"not valid TOML: {message}",
+                    hint=hint,
+                    file=file,
+                    line=line or None,
+                )
+            ]
+        ) from None
+    if not data:
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message="the file holds no consultation (it is empty)",
+                    hint="start from examples/wsis2020/consultation.toml; the format is in"
+                    " docs/configuration.md",
+                    file=file,
+                )
+            ]
+        )
+    locator = KeyLocator.scan(text)
+    return structure_consultation(data, file=file, locator=locator), locator
+
+
+def load_consultation(path: str | Path) -> Consultation:
+    """Load a consultation from a TOML file (see ``docs/configuration.md``)."""
+    return load_located(path)[0]
+
+
+def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
+    """Load a consultation and the locator that maps its field paths to lines of the file."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(path="", message="no such file", hint="check the path", file=name)]
+        ) from None
+    except OSError as exc:
+        if isinstance(exc, IsADirectoryError) or Path(path).is_dir():
+            hint = "give the path of a consultation .toml file, not of a directory"
+        elif isinstance(exc, PermissionError):
+            hint = "check the file's permissions"
+        else:
+            hint = "check the path"
+        raise ConfigError(
+            [Problem(path="", message=f"cannot read: {exc.strerror or exc}", hint=hint, file=name)]
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message="the file is not UTF-8 text",
+                    hint="save it as UTF-8",
+                    file=name,
+                    line=line,
+                )
+            ]
+        ) from None
+    return _loads_located(text, name)
+
+
+# --------------------------------------------------------------------------- dumping
+
+
+def unstructure_consultation(consultation: Consultation) -> dict[str, Any]:
+    """The consultation as a TOML-able nested dict, in the file format's key order."""
+    data = _converter().unstructure(consultation)
+    assert isinstance(data, dict)
+    zone = consultation.zone
+    for list_name, key in (("phases", "window"), ("events", "window"), ("calls", "deadline")):
+        for item in data.get(list_name, ()):
+            window = item.get(key)
+            if isinstance(window, dict):
+                if window.get("zone") == zone:
+                    del window["zone"]
+                if key == "deadline":
+                    window.pop("kind", None)
+    plain: dict[str, Any] = _plain(data)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    """Lists for tuples, nothing for None, recursively: what tomli-w can write."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def dump_consultation(consultation: Consultation) -> str:
+    """Write ``consultation`` as TOML that :func:`loads_consultation` reads back equal."""
+    import tomli_w
+
+    return tomli_w.dumps(unstructure_consultation(consultation))

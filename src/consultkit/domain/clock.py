@@ -1,0 +1,64 @@
+"""Clocks: the system clock, or a fixed instant to rehearse a consultation at another moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+import attrs
+import pendulum
+
+from consultkit.domain.windows import to_utc
+
+#: The years an instant may have: the range consultation files accept (see config.py),
+#: which keeps every conversion between zones and every date sum inside datetime's range.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+
+
+class Clock(Protocol):
+    """Tells the current instant, always in UTC."""
+
+    def now(self) -> pendulum.DateTime: ...
+
+
+@attrs.frozen
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> pendulum.DateTime:
+        return pendulum.now(pendulum.UTC)
+
+
+@attrs.frozen
+class FixedClock:
+    """A clock stopped at one instant (``--now``, tests)."""
+
+    instant: pendulum.DateTime = attrs.field(converter=to_utc)
+
+    def now(self) -> pendulum.DateTime:
+        return self.instant
+
+
+def parse_instant(text: str) -> pendulum.DateTime:
+    """Parse an ISO 8601 instant that names its offset (``Z`` or ``+01:00``) into UTC.
+
+    A bare date or a time without offset is refused: it would mean a different instant
+    in every zone.
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"not an instant {text!r}: write ISO 8601 with an offset, e.g."
+            " 2020-02-03T23:59:59+01:00 or 2020-02-03T22:59:59Z"
+        ) from None
+    if value.tzinfo is None:
+        raise ValueError(
+            f"instant {text!r} has no offset: add Z for UTC or an offset such as +01:00"
+        )
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(
+            f"instant {text!r} is out of range: use a year between {MIN_YEAR} and {MAX_YEAR}"
+        )
+    return to_utc(value)

@@ -1,0 +1,141 @@
+"""The submission lifecycle: the transition map, who may make each move, public statuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from consultkit.domain.submissions import (
+    Actor,
+    ActorRole,
+    HistoryEntry,
+    Submission,
+    SubmissionStatus,
+)
+from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping, Sequence
+
+
+# --------------------------------------------------------------------------------------
+# Lifecycle: the transition map, who may make each move, and the public face of a status.
+
+S = SubmissionStatus
+
+TRANSITIONS: Mapping[SubmissionStatus | None, frozenset[SubmissionStatus]] = {
+    None: frozenset({S.DRAFT, S.SUBMITTED}),
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.ACCEPTED, S.REJECTED, S.WITHDRAWN}),
+    # An organiser may reopen a decision (an appeal, a mistake); the reason is required.
+    S.ACCEPTED: frozenset({S.UNDER_REVIEW}),
+    S.REJECTED: frozenset({S.UNDER_REVIEW}),
+    S.WITHDRAWN: frozenset(),
+}
+"""Allowed status changes; ``None`` is "not yet stored". Withdrawn is final."""
+
+ALLOWED_ROLES: Mapping[SubmissionStatus, frozenset[ActorRole]] = {
+    # Creating: the submitter sends it, an organiser enters it on someone's behalf, or the
+    # system imports it in bulk.
+    S.DRAFT: frozenset({ActorRole.SUBMITTER, ActorRole.ORGANISER, ActorRole.SYSTEM}),
+    S.SUBMITTED: frozenset({ActorRole.SUBMITTER, ActorRole.ORGANISER, ActorRole.SYSTEM}),
+    S.UNDER_REVIEW: frozenset({ActorRole.ORGANISER}),
+    S.ACCEPTED: frozenset({ActorRole.ORGANISER}),
+    S.REJECTED: frozenset({ActorRole.ORGANISER}),
+    S.WITHDRAWN: frozenset({ActorRole.SUBMITTER}),
+}
+"""Who may move a submission *into* each status."""
+
+PUBLIC_STATUS: Mapping[SubmissionStatus, str] = {
+    S.DRAFT: "draft",
+    S.SUBMITTED: "received",
+    # Deliberations are internal: the public sees "received" until a decision is made.
+    S.UNDER_REVIEW: "received",
+    S.ACCEPTED: "accepted",
+    S.REJECTED: "not-accepted",
+    S.WITHDRAWN: "withdrawn",
+}
+"""The status shown to the public and to the submitter."""
+
+_REASON_REQUIRED = frozenset(
+    {(S.UNDER_REVIEW, S.REJECTED), (S.ACCEPTED, S.UNDER_REVIEW), (S.REJECTED, S.UNDER_REVIEW)}
+)
+
+
+def public_status(status: SubmissionStatus) -> str:
+    """The status as the public and the submitter see it (under review shows as received)."""
+    return PUBLIC_STATUS[status]
+
+
+def is_submitter(actor: Actor, submission: Submission) -> bool:
+    """True when ``actor`` is the submitter of ``submission`` (e-mail compared casefolded)."""
+    return (
+        actor.role is ActorRole.SUBMITTER
+        and submission.submitter is not None
+        and actor.id.strip().casefold() == submission.submitter.email.strip().casefold()
+    )
+
+
+def plan_transition(
+    submission: Submission,
+    to_status: SubmissionStatus,
+    actor: Actor,
+    at: dt.datetime,
+    reason: str | None = None,
+) -> HistoryEntry:
+    """The history entry for moving ``submission`` to ``to_status``, or the rule that refuses.
+
+    Raises :class:`TransitionError` (rule ``transition``) when the map does not allow the
+    move, :class:`PermissionDeniedError` when ``actor`` may not make it (rule
+    ``who-may``, or ``withdraw-own`` when someone other than the submitter withdraws), and
+    :class:`RuleRefusedError` (rule ``reason-required``) when a rejection or a reopening
+    has no reason.
+    """
+    current = submission.status
+    if to_status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (it is final)"
+        raise TransitionError(
+            "transition",
+            f"submission {submission.tracking_number} is {current}: it cannot become"
+            f" {to_status}; from {current} it can become {allowed}",
+        )
+    roles = ALLOWED_ROLES[to_status]
+    if actor.role not in roles:
+        who = " or ".join(sorted(roles))
+        raise PermissionDeniedError(
+            "who-may",
+            f"only the {who} may make submission {submission.tracking_number} {to_status},"
+            f" not the {actor.role} {actor.id!r}",
+        )
+    if actor.role is ActorRole.SUBMITTER and not is_submitter(actor, submission):
+        raise PermissionDeniedError(
+            "withdraw-own",
+            f"submission {submission.tracking_number} can only be withdrawn by its submitter:"
+            " give the e-mail address it was sent from",
+        )
+    cleaned = reason.strip() if reason else None
+    if (current, to_status) in _REASON_REQUIRED and not cleaned:
+        raise RuleRefusedError(
+            "reason-required",
+            f"making submission {submission.tracking_number} {to_status} needs a reason"
+            " (it is sent to the submitter and kept in the history)",
+        )
+    return HistoryEntry(
+        submission_id=submission.id,
+        at=at,
+        actor=actor,
+        from_status=current,
+        to_status=to_status,
+        reason=cleaned or None,
+    )
+
+
+def is_valid_history(entries: Sequence[HistoryEntry]) -> bool:
+    """True when ``entries`` is a path through :data:`TRANSITIONS` starting from nothing."""
+    current: SubmissionStatus | None = None
+    for entry in entries:
+        if entry.from_status != current or entry.to_status not in TRANSITIONS[current]:
+            return False
+        current = entry.to_status
+    return True

@@ -1,0 +1,244 @@
+"""The consultation model: frozen values describing a process, its phases and its calls.
+
+Nothing here does I/O. Load a model with :func:`consultkit.load_consultation`, change it
+with :func:`attrs.evolve`, query it with :mod:`consultkit.domain.queries`.
+"""
+
+from __future__ import annotations
+
+# The annotations below are resolved at run time by cattrs (config.py), so the names they
+# use must be importable here, not only under TYPE_CHECKING.
+import datetime as dt  # noqa: TC003
+import enum
+from collections.abc import Mapping  # noqa: TC003
+from typing import TypeVar
+
+import attrs
+
+from consultkit.domain.text import Text
+from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
+
+_EMPTY = Text({})
+
+
+class ItemStatus(enum.StrEnum):
+    """Whether a scheduled item is firm. Spelled as RFC 5545 spells it (two Ls)."""
+
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+
+
+class OrganisationRole(enum.StrEnum):
+    ORGANISER = "organiser"
+    COLLABORATOR = "collaborator"
+
+
+@attrs.frozen(kw_only=True)
+class Organisation:
+    """An organisation named by the consultation (an organiser or a collaborator)."""
+
+    id: str
+    name: Text
+    role: OrganisationRole = OrganisationRole.ORGANISER
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """Who to ask; every field is optional because letters vary."""
+
+    name: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    email: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StakeholderGroup:
+    """A stakeholder group, as data; ``mappings`` relate it to other taxonomies.
+
+    ``mappings`` maps a taxonomy name (``eu-have-your-say``, ``regulations-gov``) to the
+    code of the matching category there, so statistics compare across processes.
+    """
+
+    id: str
+    name: Text
+    mappings: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+
+
+@attrs.frozen(kw_only=True)
+class Place:
+    """Where something happens: a venue and room, an online link, or both (hybrid).
+
+    ``inferred`` lists the names of fields here that the source implies but does not state.
+    """
+
+    venue: Text = _EMPTY
+    room: Text = _EMPTY
+    address: str | None = None
+    online_url: str | None = None
+    remote_participation: bool = False
+    inferred: tuple[str, ...] = ()
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.online_url is not None and not (self.venue or self.room)
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.online_url is not None and bool(self.venue or self.room)
+
+
+@attrs.frozen(kw_only=True)
+class Activity:
+    """Something that happens within a phase; ``call`` names a call it concerns."""
+
+    id: str
+    title: Text
+    call: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Phase:
+    """One step of the process, with an honest window and a status."""
+
+    id: str
+    ordinal: int
+    title: Text
+    window: AnyWindow
+    description: Text = _EMPTY
+    status: ItemStatus = ItemStatus.CONFIRMED
+    place: Place | None = None
+    activities: tuple[Activity, ...] = ()
+    groups: tuple[str, ...] = ()
+    """Stakeholder groups the phase is for; empty means all of them."""
+    inferred: tuple[str, ...] = ()
+    """Field paths below this phase that the source implies but does not state."""
+    note: Text = _EMPTY
+
+
+@attrs.frozen(kw_only=True)
+class RelatedEvent:
+    """An event the process relates to (the Forum it prepares)."""
+
+    id: str
+    title: Text
+    window: AnyWindow
+    description: Text = _EMPTY
+    status: ItemStatus = ItemStatus.CONFIRMED
+    place: Place | None = None
+    url: str | None = None
+    inferred: tuple[str, ...] = ()
+    note: Text = _EMPTY
+
+
+@attrs.frozen(kw_only=True)
+class Requirement:
+    """One thing a submission to a call must contain."""
+
+    id: str
+    description: Text
+    field: str | None = None
+    """A submission field this requirement checks (``title``, ``body``, ``tags``), if any."""
+
+
+@attrs.frozen(kw_only=True)
+class Call:
+    """A call for submissions: when it opens, its deadline, who may answer and what to send.
+
+    The opening is either an instant (``opens_at``) or the start of a phase
+    (``opens_with``); the deadline is a :class:`Deadline` or the deadline of a phase whose
+    window is one (``closes_with``). Either may be unknown, and the model says so.
+    """
+
+    id: str
+    kind: str
+    title: Text
+    description: Text = _EMPTY
+    opens_at: dt.datetime | None = None
+    opens_with: str | None = None
+    deadline: Deadline | None = None
+    closes_with: str | None = None
+    groups: tuple[str, ...] = ()
+    """Eligible stakeholder groups; empty means every group of the consultation."""
+    binding: bool = False
+    requirements: tuple[Requirement, ...] = ()
+    url: str | None = None
+    inferred: tuple[str, ...] = ()
+    note: Text = _EMPTY
+
+
+class ReminderEdge(enum.StrEnum):
+    START = "start"
+    END = "end"
+    DEADLINE = "deadline"
+
+
+@attrs.frozen(kw_only=True)
+class Reminder:
+    """Remind people ``before`` an edge of a schedule item; recomputed when the item moves.
+
+    ``anchor`` is an item reference: ``phase:ID``, ``event:ID`` or ``call:ID``.
+    """
+
+    id: str
+    anchor: str
+    edge: ReminderEdge = ReminderEdge.START
+    before: tuple[dt.timedelta, ...] = ()
+    audience: tuple[str, ...] = ("subscribers",)
+    """Who is reminded: ``subscribers``, ``organisers``, or ``group:ID``."""
+
+
+@attrs.frozen(kw_only=True)
+class Consultation:
+    """A whole consultation process."""
+
+    id: str
+    title: Text
+    zone: str
+    languages: tuple[str, ...]
+    description: Text = _EMPTY
+    reference: str | None = None
+    issued: dt.date | None = None
+    website: str | None = None
+    organisers: tuple[Organisation, ...] = ()
+    collaborators: tuple[Organisation, ...] = ()
+    contact: Contact = Contact()
+    groups: tuple[StakeholderGroup, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    calls: tuple[Call, ...] = ()
+    events: tuple[RelatedEvent, ...] = ()
+    reminders: tuple[Reminder, ...] = ()
+    context: Text = _EMPTY
+    source: Text = _EMPTY
+    """Where the facts come from (a letter, a web page)."""
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0] if self.languages else "en"
+
+    def phase(self, phase_id: str) -> Phase:
+        return _by_id(self.phases, phase_id, "phase")
+
+    def call(self, call_id: str) -> Call:
+        return _by_id(self.calls, call_id, "call")
+
+    def event(self, event_id: str) -> RelatedEvent:
+        return _by_id(self.events, event_id, "event")
+
+    def group(self, group_id: str) -> StakeholderGroup:
+        return _by_id(self.groups, group_id, "stakeholder group")
+
+
+_Item = TypeVar("_Item", Phase, Call, RelatedEvent, StakeholderGroup)
+
+
+def _by_id(items: tuple[_Item, ...], item_id: str, what: str) -> _Item:
+    for item in items:
+        if item.id == item_id:
+            return item
+    from consultkit.errors import UnknownItemError
+
+    known = ", ".join(i.id for i in items) or "none"
+    raise UnknownItemError(f"no {what} {item_id!r} (known: {known})")

@@ -1,0 +1,250 @@
+"""Render time windows for people, in any zone and language, always naming the zone.
+
+Dates and times come from babel (CLDR), so every language babel knows works; the few
+connecting phrases ("end of", "Anywhere on Earth", "to be announced") come from a small
+table for the six UN languages, falling back to English. When the reader's zone is not
+UTC, exact instants are also given in UTC, because a reader comparing with someone
+elsewhere needs one common clock.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from consultkit.domain.windows import CutoffRule, to_utc
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pendulum
+    from babel import Locale
+
+    from consultkit.domain.windows import DayWindow, Deadline, ExactWindow, MonthWindow, Unscheduled
+
+__all__ = [
+    "PHRASES",
+    "check_language",
+    "phrase",
+    "render_days",
+    "render_deadline",
+    "render_exact",
+    "render_months",
+    "render_unscheduled",
+    "zone_label",
+]
+
+#: Connecting phrases by language; ``{x}`` placeholders are filled by the renderers.
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "end_of": "end of {date}",
+        "aoe": "Anywhere on Earth",
+        "last_moment": "last moment",
+        "until": "until {time}",
+        "tba": "to be announced",
+        "day_unknown": "day not yet known",
+        "whole_days": "whole days",
+        "zone_time": "{zone} time",
+    },
+    "fr": {
+        "end_of": "fin du {date}",
+        "aoe": "n’importe où sur Terre",
+        "last_moment": "dernier moment",
+        "until": "jusqu’à {time}",
+        "tba": "à annoncer",
+        "day_unknown": "jour encore inconnu",
+        "whole_days": "journées entières",
+        "zone_time": "heure de {zone}",
+    },
+    "es": {
+        "end_of": "fin del {date}",
+        "aoe": "en cualquier lugar de la Tierra",
+        "last_moment": "último momento",
+        "until": "hasta las {time}",
+        "tba": "por anunciar",
+        "day_unknown": "día aún no conocido",
+        "whole_days": "días completos",
+        "zone_time": "hora de {zone}",
+    },
+    "ru": {
+        "end_of": "конец дня {date}",
+        "aoe": "в любой точке Земли",
+        "last_moment": "последний момент",
+        "until": "до {time}",
+        "tba": "будет объявлено",
+        "day_unknown": "день пока неизвестен",
+        "whole_days": "полные дни",
+        "zone_time": "время {zone}",
+    },
+    "zh": {
+        "end_of": "{date}结束时",
+        "aoe": "地球上任何地方",
+        "last_moment": "最后时刻",
+        "until": "截至{time}",
+        "tba": "待公布",
+        "day_unknown": "具体日期待定",
+        "whole_days": "全天",
+        "zone_time": "{zone}时间",
+    },
+    "ar": {
+        "end_of": "نهاية يوم {date}",
+        "aoe": "في أي مكان على الأرض",
+        "last_moment": "آخر لحظة",
+        "until": "حتى {time}",
+        "tba": "سيُعلن لاحقاً",
+        "day_unknown": "اليوم غير معروف بعد",
+        "whole_days": "أيام كاملة",
+        "zone_time": "توقيت {zone}",
+    },
+}
+
+# UN documents write English dates the British way ("4 June 2019").
+_LOCALE_FOR = {"en": "en_GB"}
+
+
+def phrase(key: str, language: str, **values: str) -> str:
+    """A connecting phrase in ``language`` (or its base language, or English)."""
+    base = language.split("-", 1)[0].split("_", 1)[0].lower()
+    table = PHRASES.get(language) or PHRASES.get(base) or PHRASES["en"]
+    return table.get(key, PHRASES["en"][key]).format(**values)
+
+
+@functools.cache
+def _locale(language: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
+    name = _LOCALE_FOR.get(language, language).replace("-", "_")
+    try:
+        return Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        base = name.split("_", 1)[0]
+        try:
+            return Locale.parse(_LOCALE_FOR.get(base, base))
+        except (UnknownLocaleError, ValueError):
+            return Locale.parse("en_GB")
+
+
+def check_language(language: str) -> str:
+    """Return ``language`` if babel can format dates in it, else raise ``ValueError``."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError(
+            f"unknown language {language!r}: use a tag such as en, fr, es, ru, zh, ar"
+        ) from None
+    return language
+
+
+def zone_label(instant: dt.datetime, zone: str) -> str:
+    """The zone's abbreviation at ``instant`` (``CEST``) or, lacking a real one, its name."""
+    abbreviation = to_utc(instant).in_timezone(zone).tzname() or ""
+    if zone == "UTC":
+        return "UTC"
+    if abbreviation.isalpha() and abbreviation.isupper():
+        return abbreviation
+    return zone
+
+
+def _date(day: dt.date, language: str) -> str:
+    from babel.dates import format_date
+
+    return str(format_date(day, format="long", locale=_locale(language)))
+
+
+def _time(instant: pendulum.DateTime, seconds: bool = False) -> str:
+    return instant.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def render_exact(window: ExactWindow, zone: str, language: str) -> str:
+    """``4 June 2019, 16:00–17:00 CEST (14:00–15:00 UTC)``."""
+    start, end = window.earliest(), window.latest()
+    text = _span(start, end, zone, language)
+    if zone != "UTC":
+        same_days = (start.in_timezone(zone).date(), end.in_timezone(zone).date()) == (
+            start.date(),
+            end.date(),
+        )
+        text += f" ({_span(start, end, 'UTC', language, with_date=not same_days)})"
+    return text
+
+
+def _span(
+    start: pendulum.DateTime,
+    end: pendulum.DateTime,
+    zone: str,
+    language: str,
+    *,
+    with_date: bool = True,
+) -> str:
+    local_start = start.in_timezone(zone)
+    local_end = end.in_timezone(zone)
+    start_label, end_label = zone_label(start, zone), zone_label(end, zone)
+    if local_start.date() == local_end.date() and start_label == end_label:
+        times = f"{_time(local_start)}–{_time(local_end)} {end_label}"
+        return f"{_date(local_start.date(), language)}, {times}" if with_date else times
+    return (
+        f"{_date(local_start.date(), language)}, {_time(local_start)} {start_label} – "
+        f"{_date(local_end.date(), language)}, {_time(local_end)} {end_label}"
+    )
+
+
+def render_days(window: DayWindow, zone: str, language: str) -> str:
+    """``25–29 November 2019 (whole days, Europe/Zurich)``, plus the reader's clock if other."""
+    from babel.dates import format_interval
+
+    if window.first == window.last:
+        days = _date(window.first, language)
+    else:
+        days = str(format_interval(window.first, window.last, "yMMMMd", locale=_locale(language)))
+    text = f"{days} ({phrase('whole_days', language)}, {window.zone})"
+    if zone != window.zone:
+        text += f"; {_span(window.earliest(), window.latest(), zone, language)}"
+    return text
+
+
+def render_months(window: MonthWindow, zone: str, language: str) -> str:
+    """``January–February 2020 (day not yet known, Europe/Zurich)``; no day is invented."""
+    from babel.dates import format_interval, format_skeleton
+
+    locale = _locale(language)
+    first, last = window.first.first_day(), window.last.first_day()
+    if first == last:
+        # The locale's own pattern for a month of a year (zh: 2020年1月, es: enero de 2020),
+        # not a fixed "LLLL y", which gives "一月 2020".
+        months = str(format_skeleton("yMMMM", first, locale=locale))
+    else:
+        months = str(format_interval(first, last, "yMMMM", locale=locale))
+    return f"{months} ({phrase('day_unknown', language)}, {window.zone})"
+
+
+def render_deadline(window: Deadline, zone: str, language: str) -> str:
+    """``end of 3 February 2020, Europe/Zurich (last moment 23:59:59 CET = 22:59:59 UTC)``."""
+    cutoff = window.cutoff()
+    last = cutoff.subtract(seconds=1)
+    day = _date(window.day, language)
+    if window.rule is CutoffRule.END_OF_DAY:
+        head = f"{phrase('end_of', language, date=day)}, {window.zone}"
+    elif window.rule is CutoffRule.ANYWHERE_ON_EARTH:
+        head = f"{phrase('end_of', language, date=day)}, {phrase('aoe', language)} (UTC−12)"
+    else:
+        assert window.time is not None
+        local = cutoff.in_timezone(window.zone)
+        until = phrase("until", language, time=_time(local))
+        head = f"{day}, {until} {zone_label(cutoff, window.zone)}, {window.zone}"
+    clocks: list[str] = []
+    for shown in dict.fromkeys((window.zone, zone, "UTC")):
+        if window.rule is CutoffRule.ANYWHERE_ON_EARTH and shown == window.zone != zone:
+            continue
+        local = last.in_timezone(shown)
+        stamp = _time(local, seconds=True)
+        if local.date() != window.day:
+            stamp = f"{_date(local.date(), language)} {stamp}"
+        clocks.append(f"{stamp} {zone_label(last, shown)}")
+    return f"{head} ({phrase('last_moment', language)} {' = '.join(clocks)})"
+
+
+def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
+    """``to be announced``."""
+    return phrase("tba", language)

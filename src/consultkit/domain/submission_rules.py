@@ -1,0 +1,329 @@
+"""Where a submission is refused: the rules a draft must pass before it is stored.
+
+Call windows checked to the last second, eligible groups, required fields and limits;
+:func:`new_submission` and :func:`receipt_for` build what is stored and answered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import TYPE_CHECKING
+
+import attrs
+
+from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.instants import utc_instant
+from consultkit.domain.submissions import (
+    Draft,
+    Provenance,
+    Receipt,
+    Submission,
+    SubmissionStatus,
+    new_submission_id,
+    new_tracking_number,
+    normalize_tag,
+)
+from consultkit.domain.windows import DayWindow, Deadline, ExactWindow, Precision
+from consultkit.errors import RuleRefusedError
+
+if TYPE_CHECKING:
+    from consultkit.domain.model import Call, Consultation
+
+# --------------------------------------------------------------------------------------
+# Submitting: the rules a draft must pass before it is stored.
+
+MAX_TITLE_CHARS = 500
+MAX_BODY_CHARS = 100_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+CONTENT_FIELDS = ("title", "body", "tags", "attachments", "organisation", "country")
+
+
+@attrs.frozen(kw_only=True)
+class CallTimes:
+    """When a call opens and closes, as far as the model knows.
+
+    ``opens`` is the first instant submissions are accepted and ``closes`` the first
+    instant that is too late (both UTC); ``None`` means unknown, which counts as open.
+    ``deadline`` is the :class:`~consultkit.domain.windows.Deadline` behind ``closes``, if any.
+    """
+
+    opens: dt.datetime | None
+    closes: dt.datetime | None
+    deadline: Deadline | None
+    notes: tuple[str, ...] = ()
+
+
+def call_times(consultation: Consultation, call: Call) -> CallTimes:
+    """Resolve a call's opening and closing instants from the call or the phases it names.
+
+    The opening is ``opens_at`` or the start of the ``opens_with`` phase; the closing is
+    the call's ``deadline`` or the ``closes_with`` phase's deadline (a phase whose window
+    is a day or exact range closes at its end). A month-only or unscheduled phase says
+    nothing certain, so that side stays unknown and a note says so.
+    """
+    notes: list[str] = []
+    opens: dt.datetime | None = None
+    if call.opens_at is not None:
+        opens = utc_instant(call.opens_at)
+    elif call.opens_with is not None:
+        window = consultation.phase(call.opens_with).window
+        if window.precision in (Precision.MINUTE, Precision.DAY) and window.earliest() is not None:
+            opens = utc_instant(window.earliest())  # type: ignore[arg-type]
+        else:
+            notes.append(f"the opening of call {call.id!r} is not known precisely: treated as open")
+    else:
+        notes.append(f"call {call.id!r} has no opening: treated as open")
+
+    deadline: Deadline | None = call.deadline
+    closes: dt.datetime | None = None
+    if deadline is None and call.closes_with is not None:
+        window = consultation.phase(call.closes_with).window
+        if isinstance(window, Deadline):
+            deadline = window
+        elif isinstance(window, ExactWindow | DayWindow):
+            closes = utc_instant(window.latest())
+        else:
+            notes.append(
+                f"the deadline of call {call.id!r} is not known precisely: treated as open"
+            )
+    elif deadline is None:
+        notes.append(f"call {call.id!r} has no deadline: treated as open")
+    if deadline is not None:
+        closes = utc_instant(deadline.cutoff())
+    return CallTimes(opens=opens, closes=closes, deadline=deadline, notes=tuple(notes))
+
+
+def _describe_instant(instant: dt.datetime, zone: str) -> str:
+    local = instant.astimezone(zoneinfo.ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone} ({instant.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _describe_deadline(times: CallTimes, zone: str) -> str:
+    assert times.closes is not None
+    if times.deadline is not None:
+        try:
+            rendered = times.deadline.render(zone)
+        except ImportError:  # consultkit.domain.rendering is optional for the domain core
+            rendered = ""
+        if rendered:
+            utc = f"{times.closes - dt.timedelta(seconds=1):%H:%M:%S} UTC"
+            return f"the deadline was {rendered}" + ("" if utc in rendered else f" ({utc})")
+    last = times.closes - dt.timedelta(seconds=1)
+    return f"the last second accepted was {_describe_instant(last, zone)}"
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionCheck:
+    """A draft that passed the rules, with its canonical tags and any notes worth telling."""
+
+    draft: Draft
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class _CallRule:
+    call: Call
+    times: CallTimes
+    needed: tuple[str, ...]
+
+
+@attrs.define
+class SubmissionRules:
+    """The submitting rules of one consultation, with per-call facts worked out once.
+
+    :func:`check_submission` uses it for one draft; a bulk import keeps one instance so
+    deadlines and eligibility are resolved once per call, not once per row.
+    """
+
+    consultation: Consultation
+    _calls: dict[str, _CallRule] = attrs.field(factory=dict, init=False)
+    _groups: frozenset[str] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._groups = frozenset(g.id for g in self.consultation.groups)
+
+    def _call_rule(self, call_id: str) -> _CallRule:
+        rule = self._calls.get(call_id)
+        if rule is None:
+            try:
+                call = self.consultation.call(call_id)
+            except LookupError:
+                known = ", ".join(c.id for c in self.consultation.calls) or "none"
+                raise RuleRefusedError(
+                    "unknown-call",
+                    f"consultation {self.consultation.id!r} has no call {call_id!r}"
+                    f" (calls: {known})",
+                ) from None
+            needed = ["title", "body"]
+            for requirement in call.requirements:
+                field = requirement.field
+                # A requirement about another field is for plugins (validate_submission).
+                if field is not None and field in CONTENT_FIELDS and field not in needed:
+                    needed.append(field)
+            rule = _CallRule(
+                call=call, times=call_times(self.consultation, call), needed=tuple(needed)
+            )
+            self._calls[call_id] = rule
+        return rule
+
+    def check(self, draft: Draft, at: dt.datetime) -> SubmissionCheck:
+        """Check that ``draft`` may be submitted at ``at``; see :func:`check_submission`."""
+        instant = utc_instant(at)
+        rule = self._call_rule(draft.call_id)
+        call, times = rule.call, rule.times
+        zone = self.consultation.zone
+        if times.opens is not None and instant < times.opens:
+            raise RuleRefusedError(
+                "call-not-open",
+                f"call {call.id!r} opens at {_describe_instant(times.opens, zone)}; it is now"
+                f" {_describe_instant(instant, zone)}",
+            )
+        if times.closes is not None and instant >= times.closes:
+            raise RuleRefusedError(
+                "call-closed",
+                f"call {call.id!r} is closed: {_describe_deadline(times, zone)}; it is now"
+                f" {_describe_instant(instant, zone)}",
+            )
+
+        submitter = draft.submitter
+        group = submitter.group
+        if self._groups and group not in self._groups:
+            raise RuleRefusedError(
+                "unknown-group",
+                f"consultation {self.consultation.id!r} has no stakeholder group {group!r}"
+                f" (groups: {', '.join(sorted(self._groups))})",
+            )
+        if call.groups and group not in call.groups:
+            raise RuleRefusedError(
+                "group-not-eligible",
+                f"call {call.id!r} is open to {', '.join(call.groups)}, not to {group!r}",
+            )
+        if not submitter.name.strip():
+            raise RuleRefusedError("submitter", "the submitter's name is empty: give a name")
+        if not _EMAIL.match(submitter.email.strip()):
+            raise RuleRefusedError(
+                "submitter",
+                f"{submitter.email!r} is not an e-mail address: receipts are sent there",
+            )
+        if not _LANGUAGE.match(draft.language):
+            raise RuleRefusedError(
+                "language",
+                f"{draft.language!r} is not a language tag: use e.g. en, fr, zh or es-419",
+            )
+        for field in rule.needed:
+            if not _field_value(draft, field):
+                detail = next(
+                    (r.description(draft.language) for r in call.requirements if r.field == field),
+                    "",
+                )
+                hint = f" ({detail})" if detail else ""
+                raise RuleRefusedError("missing-content", f"call {call.id!r} needs a {field}{hint}")
+        if len(draft.title) > MAX_TITLE_CHARS:
+            raise RuleRefusedError(
+                "too-long",
+                f"the title has {len(draft.title)} characters; at most {MAX_TITLE_CHARS}",
+            )
+        if len(draft.body) > MAX_BODY_CHARS:
+            raise RuleRefusedError(
+                "too-long",
+                f"the body has {len(draft.body)} characters; at most {MAX_BODY_CHARS}"
+                " (send longer texts as attachments)",
+            )
+        if draft.tags:
+            tags: list[str] = []
+            for raw in draft.tags:
+                try:
+                    tag = normalize_tag(raw)
+                except ValueError as exc:
+                    raise RuleRefusedError("tag", str(exc)) from None
+                if tag not in tags:
+                    tags.append(tag)
+            if tuple(tags) != draft.tags:
+                draft = attrs.evolve(draft, tags=tuple(tags))
+        if draft.consent.publish_organisation and not _field_value(draft, "organisation"):
+            raise RuleRefusedError(
+                "consent",
+                "consent to publish the organisation was given, but no organisation:"
+                " add one or drop the consent",
+            )
+        return SubmissionCheck(draft=draft, notes=times.notes)
+
+
+def _field_value(draft: Draft, field: str) -> object:
+    if field == "title":
+        return draft.title.strip()
+    if field == "body":
+        return draft.body.strip()
+    if field == "tags":
+        return draft.tags
+    if field == "attachments":
+        return draft.attachments
+    if field == "organisation":
+        return (draft.submitter.organisation or "").strip()
+    return (draft.submitter.country or "").strip()
+
+
+def check_submission(consultation: Consultation, draft: Draft, at: dt.datetime) -> SubmissionCheck:
+    """Check that ``draft`` may be submitted at ``at``; return it with canonical tags.
+
+    Rules, in order (each refusal is a :class:`RuleRefusedError` whose ``rule`` is named
+    here): ``unknown-call``; ``call-not-open`` and ``call-closed`` (the instant against the
+    call's opening and deadline, shown in the consultation's zone and in UTC);
+    ``unknown-group`` and ``group-not-eligible``; ``submitter`` (name and a plausible
+    e-mail); ``language``; ``missing-content`` (title and body, plus each requirement
+    that names a field); ``too-long``; ``tag``; ``consent`` (publishing an organisation
+    that was not given).
+    """
+    return SubmissionRules(consultation).check(draft, at)
+
+
+def new_submission(
+    draft: Draft,
+    *,
+    consultation_id: str,
+    at: dt.datetime,
+    provenance: Provenance = Provenance.WEB,
+    status: SubmissionStatus = SubmissionStatus.SUBMITTED,
+    idempotency_key: str | None = None,
+    tracking_number: str | None = None,
+) -> Submission:
+    """A stored submission for ``draft``: a fresh time-ordered id and tracking number.
+
+    ``tracking_number`` keeps an existing one (moving submissions between stores).
+    """
+    instant = utc_instant(at)
+    return Submission(
+        id=new_submission_id(instant),
+        tracking_number=tracking_number or new_tracking_number(),
+        consultation_id=consultation_id,
+        call_id=draft.call_id,
+        submitter=draft.submitter,
+        title=draft.title.strip(),
+        body=draft.body,
+        language=draft.language,
+        tags=draft.tags,
+        attachments=draft.attachments,
+        consent=draft.consent,
+        provenance=provenance,
+        status=status,
+        received_at=instant,
+        updated_at=instant,
+        fingerprint=fingerprint(draft.body),
+        idempotency_key=idempotency_key,
+    )
+
+
+def receipt_for(submission: Submission, *, replayed: bool = False) -> Receipt:
+    """The receipt a submitter gets for ``submission``."""
+    return Receipt(
+        tracking_number=submission.tracking_number,
+        submission_id=submission.id,
+        consultation_id=submission.consultation_id,
+        call_id=submission.call_id,
+        received_at=submission.received_at,
+        status=submission.status,
+        replayed=replayed,
+    )

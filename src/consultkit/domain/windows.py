@@ -1,0 +1,477 @@
+"""Time windows that tell the truth about what is known.
+
+A phase may be an exact range in a named zone, whole days, a fuzzy month range, a single
+deadline, or not scheduled at all. Every window can say how precise it is, give the
+earliest and latest instants it may cover (as UTC), place an instant before, inside or
+after it, and render itself for a reader in any zone and language, always naming the zone.
+
+Comparisons happen on UTC instants only: comparing aware datetimes with different tzinfo
+objects is unreliable around DST folds (PEP 495).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import zoneinfo
+from typing import ClassVar, Literal, Protocol, TypeAlias
+
+import attrs
+import pendulum
+
+from consultkit.errors import ConsultkitError
+
+UTC = pendulum.UTC
+
+
+class Precision(enum.StrEnum):
+    """How precisely a window is known."""
+
+    MINUTE = "minute"
+    DAY = "day"
+    MONTH = "month"
+    UNKNOWN = "unknown"
+
+
+class Relation(enum.StrEnum):
+    """Where a window stands relative to an instant, seen from the instant."""
+
+    UPCOMING = "upcoming"
+    CURRENT = "current"
+    PAST = "past"
+    UNCERTAIN = "uncertain"
+
+
+class CutoffRule(enum.StrEnum):
+    """How the last moment of a deadline day is fixed."""
+
+    END_OF_DAY = "end-of-day"
+    ANYWHERE_ON_EARTH = "anywhere-on-earth"
+    AT_TIME = "at-time"
+
+
+class LocalTimeError(ConsultkitError, ValueError):
+    """A wall-clock time that does not exist, or exists twice, in its zone."""
+
+
+def check_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA zone this machine knows, else raise ``ValueError``.
+
+    Legacy names that are not places (``CET``, ``EST5EDT``, ``US/Eastern``, ``Etc/GMT-2``)
+    are refused too: calendar clients mishandle them as TZIDs (ical-checklist item 16).
+    """
+    if not name or name != name.strip() or name.startswith(("+", "-")):
+        raise ValueError(f"not an IANA time zone name: {name!r}")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    problem = legacy_zone_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
+_PLACE_AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
+
+
+def is_place_zone(name: str) -> bool:
+    """True for ``Region/City`` zone names and UTC: the names every calendar client resolves."""
+    return name in _UTC_NAMES or ("/" in name and name.split("/", 1)[0] in _PLACE_AREAS)
+
+
+def legacy_zone_problem(name: str) -> str | None:
+    """Say what is wrong with a known but legacy zone name (and what to use), or ``None``."""
+    if is_place_zone(name):
+        return None
+    same = _same_rules_as(name)
+    hint = f"{same!r}, which has the same rules" if same else "'Europe/Zurich' for Geneva"
+    return (
+        f"{name!r} is a legacy zone name, not a place: use a Region/City zone name such as {hint}"
+    )
+
+
+def _same_rules_as(name: str) -> str | None:
+    # Only on the error path: compare the compiled zone files to find a place with the
+    # same rules (US/Eastern is America/New_York).
+    data = _zone_file(name)
+    if data is None:
+        return None
+    for candidate in sorted(zoneinfo.available_timezones()):
+        if (
+            candidate not in _UTC_NAMES
+            and is_place_zone(candidate)
+            and _zone_file(candidate) == data
+        ):
+            return candidate
+    return None
+
+
+def _zone_file(name: str) -> bytes | None:
+    import importlib.resources
+    from pathlib import Path
+
+    for root in zoneinfo.TZPATH:
+        path = Path(root, name)
+        if path.is_file():
+            return path.read_bytes()
+    try:
+        resource = importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+        return resource.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return None
+
+
+def localize(
+    naive: dt.datetime, zone: str, *, offset: dt.timedelta | None = None
+) -> pendulum.DateTime:
+    """Attach ``zone`` to a wall-clock time, refusing times that DST makes impossible.
+
+    A time in a DST gap raises :class:`LocalTimeError`. A time in a fold (it happens twice)
+    needs ``offset`` to say which one is meant; without it, it raises too. A given
+    ``offset`` must be one the zone really uses at that wall-clock time.
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    naive = naive.replace(tzinfo=None)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    off0, off1 = first.utcoffset(), second.utcoffset()
+    if _roundtrips(first) is False and _roundtrips(second) is False:
+        raise LocalTimeError(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks skip it for daylight"
+            " saving time)"
+        )
+    if off0 != off1 and _roundtrips(first) and _roundtrips(second):
+        if offset is None:
+            raise LocalTimeError(
+                f"{naive:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go back); add the"
+                f" offset, e.g. {_iso_offset(off0)} for the first or {_iso_offset(off1)} for the"
+                " second"
+            )
+        chosen = first if off0 == offset else second if off1 == offset else None
+        if chosen is None:
+            raise LocalTimeError(f"offset {_iso_offset(offset)} is not used by {zone} at {naive}")
+        return pendulum.instance(chosen.astimezone(dt.UTC)).in_timezone(zone)
+    if offset is not None and offset != off0:
+        raise LocalTimeError(
+            f"offset {_iso_offset(offset)} does not match {zone} at {naive:%Y-%m-%d %H:%M}"
+            f" (it is {_iso_offset(off0)})"
+        )
+    return pendulum.instance(first.astimezone(dt.UTC)).in_timezone(zone)
+
+
+def _roundtrips(aware: dt.datetime) -> bool:
+    back = aware.astimezone(dt.UTC).astimezone(aware.tzinfo)
+    return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
+
+
+def _iso_offset(offset: dt.timedelta | None) -> str:
+    if offset is None:
+        return "?"
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, minutes = divmod(abs(total) // 60, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def to_utc(instant: dt.datetime) -> pendulum.DateTime:
+    """Convert an aware datetime to a UTC pendulum instant; naive input is an error."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"instant {instant!r} has no time zone")
+    return pendulum.instance(instant.astimezone(dt.UTC)).in_timezone(UTC)
+
+
+def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
+    """The first instant of ``day`` in ``zone`` (midnight may not exist in some zones)."""
+    wall = dt.datetime(day.year, day.month, day.day)
+    tz = zoneinfo.ZoneInfo(zone)
+    aware = wall.replace(tzinfo=tz)
+    if not _roundtrips(aware):
+        # Midnight skipped by DST: the day starts at the first instant that exists.
+        aware = aware.replace(fold=1)
+    return to_utc(aware)
+
+
+@attrs.frozen(order=True)
+class Month:
+    """A calendar month, for windows known only to the month."""
+
+    year: int = attrs.field(
+        validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(9998))
+    )
+    month: int = attrs.field(
+        validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(12))
+    )
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """Parse ``YYYY-MM``."""
+        parts = text.split("-")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+            raise ValueError(f"not a month {text!r}: write YYYY-MM, e.g. 2020-01")
+        try:
+            return cls(int(parts[0]), int(parts[1]))
+        except ValueError:
+            raise ValueError(f"not a month {text!r}: the month must be 01 to 12") from None
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+class Window(Protocol):
+    """What every time window can say about itself."""
+
+    kind: ClassVar[str]
+
+    @property
+    def zone(self) -> str: ...
+
+    @property
+    def precision(self) -> Precision: ...
+
+    def earliest(self) -> pendulum.DateTime | None:
+        """The earliest instant the window may start, in UTC (None: not known)."""
+
+    def latest(self) -> pendulum.DateTime | None:
+        """The instant by which the window has surely ended (exclusive), in UTC."""
+
+    def relation(self, instant: dt.datetime) -> Relation: ...
+
+    def render(self, zone: str | None = None, language: str = "en") -> str: ...
+
+
+def _relation(
+    instant: dt.datetime,
+    earliest: pendulum.DateTime | None,
+    latest: pendulum.DateTime | None,
+    *,
+    certain: bool,
+) -> Relation:
+    at = to_utc(instant)
+    if earliest is None or latest is None:
+        return Relation.UNCERTAIN
+    if at < earliest:
+        return Relation.UPCOMING
+    if at >= latest:
+        return Relation.PAST
+    return Relation.CURRENT if certain else Relation.UNCERTAIN
+
+
+def _validate_zone(_instance: object, _attribute: object, value: str) -> None:
+    check_zone(value)
+
+
+@attrs.frozen(kw_only=True)
+class ExactWindow:
+    """A range of exact wall-clock times in a named zone (phase I: 16:00–17:00 Geneva)."""
+
+    kind: ClassVar[str] = "exact"
+    start: pendulum.DateTime
+    end: pendulum.DateTime
+    zone: str = attrs.field(validator=_validate_zone)
+
+    def __attrs_post_init__(self) -> None:
+        if to_utc(self.end) <= to_utc(self.start):
+            raise ValueError("the window ends before it starts")
+
+    @property
+    def precision(self) -> Precision:
+        return Precision.MINUTE
+
+    def earliest(self) -> pendulum.DateTime:
+        return to_utc(self.start)
+
+    def latest(self) -> pendulum.DateTime:
+        return to_utc(self.end)
+
+    def relation(self, instant: dt.datetime) -> Relation:
+        return _relation(instant, self.earliest(), self.latest(), certain=True)
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        from consultkit.domain.rendering import render_exact
+
+        return render_exact(self, zone or self.zone, language)
+
+
+@attrs.frozen(kw_only=True)
+class DayWindow:
+    """Whole days, first and last inclusive, as days of ``zone`` (phase III: 25–29 Nov)."""
+
+    kind: ClassVar[str] = "days"
+    first: dt.date
+    last: dt.date
+    zone: str = attrs.field(validator=_validate_zone)
+
+    def __attrs_post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError("the last day is before the first day")
+
+    @property
+    def precision(self) -> Precision:
+        return Precision.DAY
+
+    @property
+    def end_exclusive(self) -> dt.date:
+        """The day after the last one, as iCalendar's DTEND wants it."""
+        return self.last + dt.timedelta(days=1)
+
+    def earliest(self) -> pendulum.DateTime:
+        return _midnight(self.first, self.zone)
+
+    def latest(self) -> pendulum.DateTime:
+        return _midnight(self.end_exclusive, self.zone)
+
+    def relation(self, instant: dt.datetime) -> Relation:
+        return _relation(instant, self.earliest(), self.latest(), certain=True)
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        from consultkit.domain.rendering import render_days
+
+        return render_days(self, zone or self.zone, language)
+
+
+@attrs.frozen(kw_only=True)
+class MonthWindow:
+    """A fuzzy range known only to the month ("January/February 2020"); no day is invented."""
+
+    kind: ClassVar[str] = "months"
+    first: Month
+    last: Month
+    zone: str = attrs.field(validator=_validate_zone)
+
+    def __attrs_post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError("the last month is before the first month")
+
+    @property
+    def precision(self) -> Precision:
+        return Precision.MONTH
+
+    def earliest(self) -> pendulum.DateTime:
+        return _midnight(self.first.first_day(), self.zone)
+
+    def latest(self) -> pendulum.DateTime:
+        return _midnight(self.last.next().first_day(), self.zone)
+
+    def relation(self, instant: dt.datetime) -> Relation:
+        return _relation(instant, self.earliest(), self.latest(), certain=False)
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        from consultkit.domain.rendering import render_months
+
+        return render_months(self, zone or self.zone, language)
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A deadline that says its rule: a day, a cut-off rule and the zone the day belongs to.
+
+    ``end-of-day`` (the default) accepts everything before midnight at the end of ``day`` in
+    ``zone``; ``anywhere-on-earth`` before midnight at UTC-12; ``at-time`` before ``time``
+    on ``day`` in ``zone``. As a window, a deadline is the single instant of its cut-off.
+    """
+
+    kind: ClassVar[str] = "deadline"
+    day: dt.date
+    zone: str = attrs.field(validator=_validate_zone)
+    rule: CutoffRule = CutoffRule.END_OF_DAY
+    time: dt.time | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.rule is CutoffRule.AT_TIME) != (self.time is not None):
+            raise ValueError("a time goes with the at-time rule, and only with it")
+        if self.time is not None:
+            localize(dt.datetime.combine(self.day, self.time), self.zone)
+
+    @property
+    def precision(self) -> Precision:
+        return Precision.MINUTE
+
+    def cutoff(self) -> pendulum.DateTime:
+        """The first instant that is too late, in UTC."""
+        if self.rule is CutoffRule.END_OF_DAY:
+            return _midnight(self.day + dt.timedelta(days=1), self.zone)
+        if self.rule is CutoffRule.ANYWHERE_ON_EARTH:
+            next_day = self.day + dt.timedelta(days=1)
+            return pendulum.datetime(next_day.year, next_day.month, next_day.day, 12, tz=UTC)
+        assert self.time is not None
+        return to_utc(localize(dt.datetime.combine(self.day, self.time), self.zone))
+
+    def is_met_by(self, instant: dt.datetime) -> bool:
+        """True when something arriving at ``instant`` is on time."""
+        return to_utc(instant) < self.cutoff()
+
+    def earliest(self) -> pendulum.DateTime:
+        return self.cutoff()
+
+    def latest(self) -> pendulum.DateTime:
+        return self.cutoff()
+
+    def relation(self, instant: dt.datetime) -> Relation:
+        return Relation.UPCOMING if self.is_met_by(instant) else Relation.PAST
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        from consultkit.domain.rendering import render_deadline
+
+        return render_deadline(self, zone or self.zone, language)
+
+
+@attrs.frozen(kw_only=True)
+class Unscheduled:
+    """No date is known yet ("to be announced"); the window claims nothing."""
+
+    kind: ClassVar[str] = "unscheduled"
+    zone: str = attrs.field(validator=_validate_zone)
+
+    @property
+    def precision(self) -> Precision:
+        return Precision.UNKNOWN
+
+    def earliest(self) -> None:
+        return None
+
+    def latest(self) -> None:
+        return None
+
+    def relation(self, instant: dt.datetime) -> Relation:
+        to_utc(instant)
+        return Relation.UNCERTAIN
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        from consultkit.domain.rendering import render_unscheduled
+
+        return render_unscheduled(self, zone or self.zone, language)
+
+
+AnyWindow: TypeAlias = ExactWindow | DayWindow | MonthWindow | Deadline | Unscheduled
+WindowKind = Literal["exact", "days", "months", "deadline", "unscheduled"]
+
+WINDOW_TYPES: dict[str, type[AnyWindow]] = {
+    cls.kind: cls for cls in (ExactWindow, DayWindow, MonthWindow, Deadline, Unscheduled)
+}
+
+
+def sort_key(window: AnyWindow) -> tuple[int, float]:
+    """Order windows by earliest start; unscheduled ones go last."""
+    earliest = window.earliest()
+    return (1, 0.0) if earliest is None else (0, earliest.timestamp())

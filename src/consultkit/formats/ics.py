@@ -1,0 +1,846 @@
+"""Build the iCalendar (RFC 5545) feed of a consultation's schedule.
+
+One VEVENT per schedule item, with a stable UID, a deterministic DTSTAMP and byte-identical
+output for unchanged data. Every text goes through icalendar's typed values (so a title
+holding ``CR LF BEGIN:VEVENT`` stays one escaped property) after control characters are
+removed (icalendar passes them through). The decisions behind each choice are written down
+in ``docs/calendar.md``; in short:
+
+- exact windows: ``DTSTART;TZID=<IANA zone>`` with a hand-built VTIMEZONE in RRULE form
+  (Outlook misreads RDATE lists), checked against zoneinfo at every exported instant;
+  a time in a DST fold (it happens twice) and any time in zone UTC is written in UTC;
+- whole days: ``VALUE=DATE`` with the exclusive end (25–29 Nov gives DTEND 20191130);
+- months only: an all-day, transparent, TENTATIVE window over the whole months, with
+  ``X-CONSULTKIT-DATE-PRECISION:MONTH`` and "date to be announced" in the summary;
+- deadlines: transparent, on the deadline day (all-day) or at the exact cut-off (``at-time``
+  rule), the rule in the description, display alarms 7 days and 1 day before;
+- tentative items say so in the summary too; cancelled ones keep their UID with
+  ``STATUS:CANCELLED`` and a visible prefix.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar.prop import vCalAddress, vDuration, vText, vUri
+
+from consultkit._version import __version__
+from consultkit.domain.model import ItemStatus, Place
+from consultkit.domain.schedule import item_uid
+from consultkit.domain.windows import (
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    MonthWindow,
+    Unscheduled,
+    to_utc,
+)
+from consultkit.errors import ConsultkitError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.schedule import ScheduleItem
+    from consultkit.formats.exporter import ExportOptions
+
+PRODID = f"-//consultkit//consultkit {__version__}//EN"
+REFRESH = dt.timedelta(hours=12)
+ALARMS = (dt.timedelta(days=7), dt.timedelta(days=1))
+"""Display alarms before each deadline; best effort only (most subscriptions drop them)."""
+LONG_PERIOD = dt.timedelta(days=7)
+"""Day windows longer than this are periods to be aware of, not busy time."""
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+# Everything below U+0020 except TAB and LF, DEL, and the C1 range: RFC 5545 §3.3.11
+# allows none of them in TEXT, and icalendar would pass them through unchanged.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Normalise line breaks to LF and drop the control characters RFC 5545 forbids."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_uri(url: str) -> str:
+    """A URI fit for a property value: no controls or spaces, ``https://`` if no scheme."""
+    url = _CONTROL.sub("", url).strip().replace(" ", "%20").replace("\n", "").replace("\t", "")
+    if url and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
+        url = f"https://{url}"
+    return url
+
+
+# -- words of the feed in the consultation's languages -----------------------------------------
+
+_PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "tbc": "to be confirmed",
+        "cancelled": "Cancelled",
+        "deadline": "Deadline",
+        "deadline_alt": "Deadline",
+        "tba": "date to be announced",
+        "join": "Join online",
+        "provisional": "These dates are provisional (to be confirmed).",
+        "months": "Only the months are known ({months}); no day has been set. This entry spans"
+        " the whole window and does not block your time.",
+        "cutoff_day": "On time if received before the end of {day} in {zone} time: before"
+        " {local} {zone} ({utc} UTC).",
+        "cutoff_aoe": "On time if received before the end of {day} anywhere on Earth (UTC-12):"
+        " before {utc} UTC.",
+        "cutoff_time": "On time if received before {local} {zone} ({utc} UTC) on {day}.",
+        "closes": "Closes: {calls}.",
+        "where": "Where: {place}",
+        "online": "Online: {url}",
+        "remote": "Remote participation is offered.",
+        "for": "For: {groups}",
+        "more": "More: {url}",
+        "alarm": "{summary}: {when}",
+        "in7": "in 7 days",
+        "in1": "tomorrow",
+        "cal_tbc": "Dates marked “to be confirmed” are provisional; entries that span whole"
+        " months have no date yet.",
+        "unscheduled": "Not yet scheduled: {items}.",
+        "phase": "Phase",
+        "event": "Event",
+        "deadlines": "deadlines",
+        "phases": "phases",
+        "events": "events",
+    },
+    "es": {
+        "tbc": "por confirmar",
+        "cancelled": "Cancelado",
+        "deadline": "Plazo",
+        "deadline_alt": "Fecha límite",
+        "tba": "fecha por anunciar",
+        "join": "Participar en línea",
+        "provisional": "Estas fechas son provisionales (por confirmar).",
+        "months": "Solo se conocen los meses ({months}); aún no hay día fijado. Esta entrada"
+        " abarca toda la ventana y no bloquea su tiempo.",
+        "cutoff_day": "Se acepta lo recibido antes del final del {day}, hora de {zone}: antes"
+        " de las {local} {zone} ({utc} UTC).",
+        "cutoff_aoe": "Se acepta lo recibido antes del final del {day} en cualquier lugar de la"
+        " Tierra (UTC-12): antes de las {utc} UTC.",
+        "cutoff_time": "Se acepta lo recibido antes de las {local} {zone} ({utc} UTC) del {day}.",
+        "closes": "Cierra: {calls}.",
+        "where": "Lugar: {place}",
+        "online": "En línea: {url}",
+        "remote": "Se ofrece participación a distancia.",
+        "for": "Para: {groups}",
+        "more": "Más información: {url}",
+        "alarm": "{summary}: {when}",
+        "in7": "dentro de 7 días",
+        "in1": "mañana",
+        "cal_tbc": "Las fechas marcadas «por confirmar» son provisionales; las entradas que"
+        " abarcan meses enteros aún no tienen fecha.",
+        "unscheduled": "Aún sin fecha: {items}.",
+        "phase": "Fase",
+        "event": "Evento",
+        "deadlines": "plazos",
+        "phases": "fases",
+        "events": "eventos",
+    },
+    "fr": {
+        "tbc": "à confirmer",
+        "cancelled": "Annulé",
+        "deadline": "Date limite",
+        "deadline_alt": "Délai",
+        "tba": "date à annoncer",
+        "join": "Rejoindre en ligne",
+        "provisional": "Ces dates sont provisoires (à confirmer).",
+        "months": "Seuls les mois sont connus ({months}) ; aucun jour n'est fixé. Cette entrée"
+        " couvre toute la période et ne bloque pas votre temps.",
+        "cutoff_day": "Reçu à temps avant la fin du {day}, heure de {zone} : avant {local}"
+        " {zone} ({utc} UTC).",
+        "cutoff_aoe": "Reçu à temps avant la fin du {day} partout sur Terre (UTC-12) : avant"
+        " {utc} UTC.",
+        "cutoff_time": "Reçu à temps avant {local} {zone} ({utc} UTC) le {day}.",
+        "closes": "Clôture : {calls}.",
+        "where": "Lieu : {place}",
+        "online": "En ligne : {url}",
+        "remote": "La participation à distance est possible.",
+        "for": "Pour : {groups}",
+        "more": "Plus d'informations : {url}",
+        "alarm": "{summary} : {when}",
+        "in7": "dans 7 jours",
+        "in1": "demain",
+        "cal_tbc": "Les dates marquées « à confirmer » sont provisoires ; les entrées couvrant"
+        " des mois entiers n'ont pas encore de date.",
+        "unscheduled": "Pas encore de date : {items}.",
+        "phase": "Phase",
+        "event": "Événement",
+        "deadlines": "dates limites",
+        "phases": "phases",
+        "events": "événements",
+    },
+}
+
+
+def phrase(language: str, key: str, **values: str) -> str:
+    """A fixed phrase of the feed in ``language`` (its base language, else English)."""
+    table = _PHRASES.get(language) or _PHRASES.get(language.split("-")[0]) or _PHRASES["en"]
+    return table[key].format(**values)
+
+
+def _babel_locale(language: str) -> str:
+    return language.replace("-", "_")
+
+
+def _format_date(day: dt.date, pattern: str, language: str) -> str:
+    """``day`` formatted by babel in ``language``, or in English when babel lacks it."""
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        return format_date(day, pattern, locale=_babel_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return format_date(day, pattern, locale="en")
+
+
+def _format_day(day: dt.date, language: str) -> str:
+    return _format_date(day, "long", language)
+
+
+def _format_months(window: MonthWindow, language: str) -> str:
+    def fmt(day: dt.date, pattern: str) -> str:
+        return _format_date(day, pattern, language)
+
+    first, last = window.first.first_day(), window.last.first_day()
+    if first == last:
+        return fmt(first, "MMM yyyy")
+    if first.year == last.year:
+        return f"{fmt(first, 'MMM')}/{fmt(last, 'MMM yyyy')}"
+    return f"{fmt(first, 'MMM yyyy')}/{fmt(last, 'MMM yyyy')}"
+
+
+# -- VTIMEZONE in RRULE form -------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Observance:
+    """One yearly rule of a zone: from which offset to which, when, and under what name."""
+
+    daylight: bool
+    offset_from: dt.timedelta
+    offset_to: dt.timedelta
+    name: str
+    start: dt.datetime
+    """The first onset, as naive local time in ``offset_from`` (RFC 5545 §3.6.5)."""
+    month: int
+    week: int
+    """1..4 for the n-th weekday of the month, -1 for the last one."""
+    weekday: int
+
+
+class TimezoneRuleError(ConsultkitError, ValueError):
+    """A VTIMEZONE built for a zone disagrees with zoneinfo at an exported instant."""
+
+
+def _offset(tz: zoneinfo.ZoneInfo, ts: float) -> dt.timedelta:
+    off = dt.datetime.fromtimestamp(ts, tz).utcoffset()
+    assert off is not None
+    return off
+
+
+@functools.lru_cache(maxsize=64)
+def zone_transitions(
+    zone: str, first_year: int, last_year: int
+) -> tuple[tuple[dt.datetime, dt.timedelta, dt.timedelta, str], ...]:
+    """Every change of UTC offset of ``zone`` within the years given, as (UTC, from, to, name)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).timestamp()
+    end = dt.datetime(last_year + 1, 1, 1, tzinfo=dt.UTC).timestamp()
+    day = 86400.0
+    found = []
+    t = start
+    before = _offset(tz, t)
+    while t < end:
+        nxt = min(t + day, end)
+        after = _offset(tz, nxt)
+        if after != before:
+            lo, hi = t, nxt  # offset(lo) == before, offset(hi) == after
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset(tz, mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            instant = dt.datetime.fromtimestamp(hi, dt.UTC)
+            name = dt.datetime.fromtimestamp(hi, tz).tzname() or ""
+            found.append((instant, before, after, name))
+            before = after
+        t = nxt
+    return tuple(found)
+
+
+def _week_of(day: dt.date) -> tuple[int, bool]:
+    days_in_month = _stdcal.monthrange(day.year, day.month)[1]
+    return (day.day - 1) // 7 + 1, day.day + 7 > days_in_month
+
+
+@functools.lru_cache(maxsize=64)
+def yearly_rules(zone: str, first_year: int, last_year: int) -> tuple[Observance, ...] | None:
+    """The zone's yearly rules over the years given, or None when no yearly rule fits.
+
+    A zone without transitions gives one STANDARD observance. A zone with DST must change
+    offset exactly twice a year, each time on the same n-th (or last) weekday of the same
+    month at the same local time, for every year in the range.
+    """
+    transitions = zone_transitions(zone, first_year, last_year)
+    tz = zoneinfo.ZoneInfo(zone)
+    if not transitions:
+        at = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).astimezone(tz)
+        offset = at.utcoffset()
+        assert offset is not None
+        return (
+            Observance(
+                daylight=False,
+                offset_from=offset,
+                offset_to=offset,
+                name=at.tzname() or zone,
+                start=dt.datetime(1970, 1, 1),
+                month=0,
+                week=0,
+                weekday=0,
+            ),
+        )
+    years = last_year - first_year + 1
+    groups: dict[tuple[dt.timedelta, dt.timedelta], list[Any]] = {}
+    for transition in transitions:
+        groups.setdefault((transition[1], transition[2]), []).append(transition)
+    if len(groups) != 2 or any(len(g) != years for g in groups.values()):
+        return None
+    rules = []
+    for (off_from, off_to), members in groups.items():
+        shapes = set()
+        lasts = set()
+        for instant, _, _, _ in members:
+            local = (instant + off_from).replace(tzinfo=None)
+            week, is_last = _week_of(local.date())
+            shapes.add((local.month, local.weekday(), local.time(), week))
+            lasts.add((local.month, local.weekday(), local.time(), is_last))
+        if len(lasts) == 1 and next(iter(lasts))[3]:
+            month, weekday, _, _ = next(iter(lasts))
+            week = -1
+        elif len(shapes) == 1 and next(iter(shapes))[3] <= 4:
+            month, weekday, _, week = next(iter(shapes))
+        else:
+            return None
+        first = members[0]
+        rules.append(
+            Observance(
+                daylight=off_to > off_from,
+                offset_from=off_from,
+                offset_to=off_to,
+                name=first[3],
+                start=(first[0] + off_from).replace(tzinfo=None),
+                month=month,
+                week=week,
+                weekday=weekday,
+            )
+        )
+    # Start the rules at the first year they have held since (down to 1970), not at the
+    # calendar's own years: the VTIMEZONE then stays the same as the schedule grows, and a
+    # client that caches zones by TZID never meets events before its first onset.
+    year = first_year
+    while year > RULES_SINCE and _year_follows(zone, year - 1, rules):
+        year -= 1
+    if year < first_year:
+        rules = [_first_onset(zone, year, rule) for rule in rules]
+    return tuple(sorted(rules, key=lambda r: r.start))
+
+
+RULES_SINCE = 1970
+
+
+def _year_follows(zone: str, year: int, rules: Sequence[Observance]) -> bool:
+    transitions = zone_transitions(zone, year, year)
+    if len(transitions) != len(rules):
+        return False
+    for rule in rules:
+        match = [t for t in transitions if (t[1], t[2]) == (rule.offset_from, rule.offset_to)]
+        if len(match) != 1:
+            return False
+        local = (match[0][0] + rule.offset_from).replace(tzinfo=None)
+        week, is_last = _week_of(local.date())
+        if (local.month, local.weekday(), local.time()) != (
+            rule.month,
+            rule.weekday,
+            rule.start.time(),
+        ) or ((not is_last) if rule.week == -1 else week != rule.week):
+            return False
+    return True
+
+
+def _first_onset(zone: str, year: int, rule: Observance) -> Observance:
+    for instant, off_from, off_to, name in zone_transitions(zone, year, year):
+        if (off_from, off_to) == (rule.offset_from, rule.offset_to):
+            return attrs.evolve(rule, start=(instant + off_from).replace(tzinfo=None), name=name)
+    raise AssertionError((zone, year, rule))  # pragma: no cover - _year_follows checked it
+
+
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE for ``zone`` valid over the years given, in RRULE form when a rule fits.
+
+    For zones whose offsets follow no yearly weekday rule in those years it builds one
+    observance per transition instead (:func:`_transition_vtimezone`, never icalendar's
+    own generator); ``docs/calendar.md`` explains why that is rare.
+    """
+    rules = yearly_rules(zone, first_year, last_year)
+    if rules is None:
+        return _transition_vtimezone(zone, first_year, last_year)
+    tz = Timezone()
+    tz.add("TZID", zone)
+    for rule in rules:
+        part = TimezoneDaylight() if rule.daylight else TimezoneStandard()
+        part.add("TZNAME", rule.name)
+        part.add("TZOFFSETFROM", rule.offset_from)
+        part.add("TZOFFSETTO", rule.offset_to)
+        part.add("DTSTART", rule.start)
+        if rule.month:
+            part.add(
+                "RRULE",
+                {
+                    "FREQ": "YEARLY",
+                    "BYMONTH": rule.month,
+                    "BYDAY": f"{rule.week}{_BYDAY[rule.weekday]}",
+                },
+            )
+        else:
+            # A zone without DST: the one observance repeats yearly with the same offset.
+            # Harmless, and `ical` ignores a lone observance without RRULE or RDATE.
+            part.add("RRULE", {"FREQ": "YEARLY"})
+        tz.add_component(part)
+    return tz
+
+
+def _transition_vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE with one observance per transition in the years given (irregular zones).
+
+    Each observance carries its onset as DTSTART and again as RDATE: `ical` and vobject
+    both misread icalendar's long RDATE lists (they pick the observance with the latest
+    DTSTART) and `ical` ignores an observance with neither RRULE nor RDATE.
+    """
+    tz = Timezone()
+    tz.add("TZID", zone)
+    for instant, off_from, off_to, name in zone_transitions(zone, first_year, last_year):
+        part = TimezoneDaylight() if off_to > off_from else TimezoneStandard()
+        onset = (instant + off_from).replace(tzinfo=None)
+        part.add("TZNAME", name)
+        part.add("TZOFFSETFROM", off_from)
+        part.add("TZOFFSETTO", off_to)
+        part.add("DTSTART", onset)
+        part.add("RDATE", onset)
+        tz.add_component(part)
+    return tz
+
+
+def check_vtimezone(component: Timezone, zone: str, instants: Iterable[dt.datetime]) -> None:
+    """Raise :class:`TimezoneRuleError` unless the VTIMEZONE agrees with zoneinfo at each time."""
+    tzinfo = component.to_tz()
+    real = zoneinfo.ZoneInfo(zone)
+    for instant in instants:
+        utc = instant.astimezone(dt.UTC)
+        expected = utc.astimezone(real).utcoffset()
+        got = utc.astimezone(tzinfo).utcoffset()
+        if expected != got:
+            raise TimezoneRuleError(
+                f"the VTIMEZONE built for {zone} gives {got} at {utc:%Y-%m-%dT%H:%MZ}, zoneinfo"
+                f" gives {expected}; report this zone"
+            )
+
+
+# -- the feed ------------------------------------------------------------------------------
+
+
+def _local(instant: dt.datetime, zone: str) -> dt.datetime:
+    """The instant as a stdlib datetime in ``zone`` (never a fixed offset: checklist 3.3-1)."""
+    u = to_utc(instant)
+    return dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, tzinfo=dt.UTC
+    ).astimezone(zoneinfo.ZoneInfo(zone))
+
+
+UTC_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"}
+)
+"""Names of UTC itself: their values are written with ``Z`` and need no VTIMEZONE."""
+
+
+def in_fold(local: dt.datetime) -> bool:
+    """True when the wall-clock time of ``local`` happens twice in its zone (a DST fold).
+
+    ``local`` must exist (it does when it was converted from an instant): PEP 495 makes
+    ``fold`` change the offset only for ambiguous or skipped wall-clock times.
+    """
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return to_utc(instant).strftime("%Y-%m-%d %H:%M")
+
+
+def _place_text(place: Place, language: str, fallbacks: Sequence[str]) -> str:
+    parts = [place.room(language, fallbacks), place.venue(language, fallbacks), place.address or ""]
+    return ", ".join(clean_text(p).replace("\n", " ") for p in parts if p)
+
+
+@attrs.define
+class IcsBuilder:
+    """Builds one feed: the calendar properties, one VEVENT per item, the VTIMEZONEs."""
+
+    consultation: Consultation
+    options: ExportOptions
+    language: str = attrs.field(init=False)
+    fallbacks: tuple[str, ...] = attrs.field(init=False)
+    _zones: dict[str, list[dt.datetime]] = attrs.field(init=False, factory=dict)
+    _stamp: dt.datetime = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.language = self.options.language_for(self.consultation)
+        self.fallbacks = self.consultation.languages
+        issued = self.consultation.issued
+        self._stamp = (
+            dt.datetime(issued.year, issued.month, issued.day, tzinfo=dt.UTC) if issued else EPOCH
+        )
+
+    def text(self, value: Any) -> str:
+        return clean_text(value(self.language, self.fallbacks))
+
+    def build(self, items: Sequence[ScheduleItem]) -> Calendar:
+        """The whole calendar for ``items`` (unscheduled ones are named in its description)."""
+        c = self.consultation
+        cal = Calendar()
+        cal.add("PRODID", PRODID)
+        cal.add("VERSION", "2.0")
+        cal.add("CALSCALE", "GREGORIAN")
+        organizer = self._organizer()
+        if organizer is not None:
+            # PUBLISH needs an ORGANIZER on every VEVENT (RFC 5546 §3.2.1): without a
+            # contact address the feed has no METHOD at all, consistently.
+            cal.add("METHOD", "PUBLISH")
+        name = self._name().replace("\n", " ")  # a name is one line in every client
+        cal.add("NAME", vText(name))
+        cal.add("X-WR-CALNAME", vText(name))  # X- names are vUnknown (unescaped) by default
+        description = self._calendar_description(items)
+        cal.add("DESCRIPTION", description)
+        cal.add("X-WR-CALDESC", vText(description))
+        cal.add("UID", item_uid(c.id, self._feed_key()))
+        if c.website:
+            cal.add("URL", vUri(clean_uri(c.website)))
+        if self.options.feed_url:
+            cal.add("SOURCE", vUri(clean_uri(self.options.feed_url)))
+        cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+        zones = {i.window.zone for i in items if not isinstance(i.window, Unscheduled)}
+        if zones <= {c.zone}:
+            cal.add("X-WR-TIMEZONE", vText(c.zone))
+        events = [
+            self.event(item, organizer)
+            for item in items
+            if not isinstance(item.window, Unscheduled)
+        ]
+        for zone in sorted(self._zones):
+            instants = self._zones[zone]
+            first = min(instants).year - 1
+            last = max(instants).year + 1
+            component = vtimezone(zone, first, last)
+            check_vtimezone(component, zone, sorted(set(instants)))
+            cal.add_component(component)
+        for event in events:
+            cal.add_component(event)
+        missing = cal.get_missing_tzids()
+        if missing:
+            # Only a plugin adding a date-time in another zone gets here.
+            cal.add_missing_timezones()
+        return cal
+
+    def _feed_key(self) -> str:
+        only = ",".join(sorted(self.options.only))
+        return f"calendar/{self.language}/{only}/{self.options.group or ''}"
+
+    def _name(self) -> str:
+        c = self.consultation
+        parts = [self.text(c.title)]
+        if self.options.only:
+            parts.append(
+                ", ".join(
+                    phrase(self.language, k) if k in ("deadlines", "phases", "events") else k
+                    for k in sorted(self.options.only)
+                )
+            )
+        if self.options.group:
+            parts.append(self.text(c.group(self.options.group).name))
+        return " – ".join(p for p in parts if p)
+
+    def _calendar_description(self, items: Sequence[ScheduleItem]) -> str:
+        c = self.consultation
+        parts = [self.text(c.description), phrase(self.language, "cal_tbc")]
+        unscheduled = [self.text(i.title) for i in items if isinstance(i.window, Unscheduled)]
+        if unscheduled:
+            parts.append(phrase(self.language, "unscheduled", items="; ".join(unscheduled)))
+        return "\n\n".join(p for p in parts if p)
+
+    def _organizer(self) -> vCalAddress | None:
+        contact = self.consultation.contact
+        if not contact.email:
+            return None
+        address = vCalAddress(f"mailto:{clean_uri(contact.email).removeprefix('https://')}")
+        if contact.name:
+            # DQUOTE cannot appear in a parameter value (RFC 5545 §3.1).
+            address.params["CN"] = clean_text(contact.name).replace('"', "'").replace("\n", " ")
+        return address
+
+    def _timed(self, instant: dt.datetime, zone: str) -> dt.datetime:
+        """The DATE-TIME value of ``instant``: local time with ``TZID=zone``, or UTC.
+
+        UTC (``...Z``, no VTIMEZONE) when ``zone`` is UTC, and when the local time falls in
+        a DST fold, whichever occurrence it is: ``TZID`` cannot say which one is meant
+        (RFC 5545 §3.3.5 takes the first, some clients the second), a UTC value can.
+        Only zones used with ``TZID`` get a VTIMEZONE.
+        """
+        local = _local(instant, zone)
+        if zone in UTC_ZONES or in_fold(local):
+            return local.astimezone(dt.UTC)
+        self._zones.setdefault(zone, []).append(local)
+        return local
+
+    def event(self, item: ScheduleItem, organizer: vCalAddress | None) -> Event:
+        """One VEVENT for ``item``, after the ``calendar_item_built`` hook ran on it."""
+        lang = self.language
+        window = item.window
+        title = self.text(item.title)
+        status = item.status
+        transparent = item.kind == "deadline"
+        start: dt.date | dt.datetime
+        end: dt.date | dt.datetime | None
+        extra: list[tuple[str, str]] = []
+        notes: list[str] = []
+        summary = title
+        if isinstance(window, ExactWindow):
+            start, end = (
+                self._timed(window.start, window.zone),
+                self._timed(window.end, window.zone),
+            )
+        elif isinstance(window, DayWindow):
+            start, end = window.first, window.end_exclusive
+            transparent = transparent or (end - start) > LONG_PERIOD
+        elif isinstance(window, MonthWindow):
+            # Checklist §5 (a): never invent a day; span the months, transparent, tentative.
+            start, end = window.first.first_day(), window.last.next().first_day()
+            transparent = True
+            if status is ItemStatus.CONFIRMED:
+                status = ItemStatus.TENTATIVE
+            months = _format_months(window, lang)
+            summary = f"{title} – {phrase(lang, 'tba')} ({months})"
+            extra.append(("X-CONSULTKIT-DATE-PRECISION", "MONTH"))
+            edtf = (
+                str(window.first)
+                if window.first == window.last
+                else f"{window.first}/{window.last}"
+            )
+            extra.append(("X-CONSULTKIT-EDTF", edtf))
+            notes.append(phrase(lang, "months", months=months))
+        elif isinstance(window, Deadline):
+            start, end, rule_text = self._deadline(window)
+            notes.append(rule_text)
+        else:  # pragma: no cover - filtered out by build()
+            raise AssertionError(window)
+        if item.kind == "deadline":
+            word = phrase(lang, "deadline")
+            folded = summary.casefold()
+            alt = phrase(lang, "deadline_alt").casefold()
+            if not (folded.startswith(word.casefold()) or folded.startswith(alt)):
+                summary = f"{word}: {summary}"
+        if status is ItemStatus.TENTATIVE and not isinstance(window, MonthWindow):
+            summary = f"{summary} ({phrase(lang, 'tbc')})"
+            notes.insert(0, phrase(lang, "provisional"))
+            extra.append(("X-CONSULTKIT-DATE-CERTAINTY", "UNCERTAIN"))
+        if status is ItemStatus.CANCELLED:
+            summary = f"{phrase(lang, 'cancelled')}: {summary}"
+        description = self._description(item, notes)
+        stamp = to_utc(item.last_modified) if item.last_modified is not None else self._stamp
+        event = Event()
+        event.add("UID", item.uid)
+        event.add("DTSTAMP", stamp)
+        event.add("DTSTART", start)
+        if end is not None:
+            event.add("DTEND", end)
+        event.add("SUMMARY", clean_text(summary))
+        if description:
+            event.add("DESCRIPTION", description)
+        place_url = None
+        if item.place is not None:
+            place_url = self._add_place(event, item.place)
+        url = item.url or place_url
+        if url:
+            event.add("URL", vUri(clean_uri(url)))
+        event.add("STATUS", status.value.upper())
+        event.add("TRANSP", "TRANSPARENT" if transparent else "OPAQUE")
+        event.add("SEQUENCE", item.sequence)
+        if item.last_modified is not None:
+            event.add("LAST-MODIFIED", to_utc(item.last_modified))
+        categories = self._categories(item)
+        if categories:
+            event.add("CATEGORIES", categories)
+        if organizer is not None:
+            event.add("ORGANIZER", organizer)
+        event.add("X-CONSULTKIT-REF", vText(clean_text(item.ref)))
+        for name, value in extra:
+            event.add(name, vText(value))
+        if item.kind == "deadline" and status is not ItemStatus.CANCELLED:
+            for before, when in zip(ALARMS, ("in7", "in1"), strict=True):
+                alarm = Alarm()
+                alarm.add("ACTION", "DISPLAY")
+                alarm.add(
+                    "DESCRIPTION",
+                    clean_text(phrase(lang, "alarm", summary=summary, when=phrase(lang, when))),
+                )
+                alarm.add("TRIGGER", -before)
+                event.add_component(alarm)
+        if self.options.item_built is not None:
+            self.options.item_built(self.consultation, item, event, lang)
+        return event
+
+    def _deadline(
+        self, window: Deadline
+    ) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime | None, str]:
+        lang = self.language
+        cutoff = window.cutoff()
+        day_text = _format_day(window.day, lang)
+        if window.rule is CutoffRule.AT_TIME:
+            local = _local(cutoff, window.zone)
+            text = phrase(
+                lang,
+                "cutoff_time",
+                local=local.strftime("%H:%M"),
+                zone=window.zone,
+                utc=_utc_text(cutoff),
+                day=day_text,
+            )
+            # An instant: DTSTART without DTEND ends where it starts (RFC 5545 §3.6.1).
+            return self._timed(cutoff, window.zone), None, text
+        if window.rule is CutoffRule.ANYWHERE_ON_EARTH:
+            text = phrase(lang, "cutoff_aoe", day=day_text, utc=_utc_text(cutoff))
+        else:
+            local_cut = _local(cutoff, window.zone)
+            text = phrase(
+                lang,
+                "cutoff_day",
+                day=day_text,
+                zone=window.zone,
+                local=local_cut.strftime("%Y-%m-%d %H:%M"),
+                utc=_utc_text(cutoff),
+            )
+        return window.day, window.day + dt.timedelta(days=1), text
+
+    def _description(self, item: ScheduleItem, notes: list[str]) -> str:
+        lang = self.language
+        c = self.consultation
+        parts = [self.text(item.description), *notes]
+        if item.calls:
+            titles = []
+            for call_id in item.calls:
+                try:
+                    titles.append(self.text(c.call(call_id).title))
+                except LookupError:
+                    titles.append(call_id)
+            parts.append(phrase(lang, "closes", calls="; ".join(titles)))
+        place = item.place
+        if place is not None:
+            where = _place_text(place, lang, self.fallbacks)
+            if where:
+                parts.append(phrase(lang, "where", place=where))
+            if place.online_url:
+                parts.append(phrase(lang, "online", url=clean_uri(place.online_url)))
+            elif place.remote_participation:
+                parts.append(phrase(lang, "remote"))
+        if item.groups:
+            names = []
+            for gid in item.groups:
+                try:
+                    names.append(self.text(c.group(gid).name))
+                except LookupError:
+                    names.append(gid)
+            parts.append(phrase(lang, "for", groups=", ".join(names)))
+        parts.append(self.text(item.note))
+        if item.url:
+            parts.append(phrase(lang, "more", url=clean_uri(item.url)))
+        return "\n\n".join(p for p in parts if p)
+
+    def _add_place(self, event: Event, place: Place) -> str | None:
+        where = _place_text(place, self.language, self.fallbacks)
+        online = clean_uri(place.online_url) if place.online_url else None
+        location = where or online
+        if location:
+            event.add("LOCATION", location)
+        if online:
+            # RFC 7986 §5.11; FEATURE as an unquoted list (checklist 3.3-8). Few clients show
+            # CONFERENCE, so the link is also in DESCRIPTION and URL or LOCATION.
+            event.add(
+                "CONFERENCE",
+                vUri(online),
+                parameters={
+                    "VALUE": "URI",
+                    # A list gives FEATURE=AUDIO,VIDEO; a string would be quoted as one value.
+                    "FEATURE": ["AUDIO", "VIDEO"],  # type: ignore[dict-item]
+                    "LABEL": phrase(self.language, "join"),
+                },
+            )
+        return online
+
+    def _categories(self, item: ScheduleItem) -> list[str]:
+        out = []
+        if self.consultation.reference:
+            out.append(clean_text(self.consultation.reference))
+        for category in item.categories:
+            out.append(
+                phrase(self.language, category)
+                if category in ("phase", "event", "deadline")
+                else clean_text(category)
+            )
+        return list(dict.fromkeys(c.replace("\n", " ") for c in out if c))
+
+
+def build_calendar(
+    consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
+) -> Calendar:
+    """The icalendar :class:`~icalendar.Calendar` of ``items`` (see the module docstring)."""
+    return IcsBuilder(consultation, options).build(items)
+
+
+def calendar_bytes(
+    consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
+) -> bytes:
+    """The feed as bytes: UTF-8, CRLF, folded at 75 octets."""
+    data: bytes = build_calendar(consultation, items, options).to_ical()
+    return data
+
+
+def timezone_for_item(calendar: Calendar, tzid: str) -> Timezone | None:
+    """The VTIMEZONE of ``calendar`` named ``tzid`` (CalDAV publishes it with each item)."""
+    for tz in calendar.walk("VTIMEZONE"):
+        if str(tz.get("TZID")) == tzid:
+            assert isinstance(tz, Timezone)
+            return tz
+    return None
+
+
+__all__ = [
+    "IcsBuilder",
+    "build_calendar",
+    "calendar_bytes",
+    "check_vtimezone",
+    "clean_text",
+    "vtimezone",
+]

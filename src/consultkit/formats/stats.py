@@ -1,0 +1,258 @@
+"""Submission statistics: counts by call, stakeholder group, language and status, and campaigns.
+
+One pass over the store's submissions (streamed, constant memory but for the counters)
+gives every count; campaign duplicates come from the store's fingerprint counts (texts
+that normalise to the same fingerprint, counted and never removed; reliability notes S7).
+Calls and groups are listed in the model's order with their names, zeros included, so a
+report shows who did *not* answer too.
+
+:func:`chart_svg` and :func:`chart_png` draw the group-by-call counts as a stacked bar
+chart with pygal (SVG); PNG needs the optional ``cairosvg`` (``consultkit[charts]``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from consultkit.domain.submissions import SubmissionStatus
+from consultkit.errors import ConsultkitError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.submissions import Submission
+
+ERASED_GROUP: Final = "(erased)"
+"""The group key of submissions whose submitter was erased (the group went with them)."""
+
+
+class ChartError(ConsultkitError):
+    """A chart cannot be written (unknown file type, PNG support not installed)."""
+
+
+@attrs.frozen(kw_only=True)
+class Count:
+    """How many submissions have one value of a dimension; ``label`` is for people."""
+
+    key: str
+    label: str
+    count: int
+
+
+@attrs.frozen(kw_only=True)
+class Campaign:
+    """Submissions sharing one text fingerprint: a campaign (or a form letter)."""
+
+    fingerprint: str
+    count: int
+    title: str | None
+    """The title of the first such submission, to recognise the campaign."""
+
+
+@attrs.frozen(kw_only=True)
+class Stats:
+    """All the counts of one consultation's submissions."""
+
+    consultation_id: str
+    total: int
+    by_call: tuple[Count, ...]
+    by_group: tuple[Count, ...]
+    by_language: tuple[Count, ...]
+    by_status: tuple[Count, ...]
+    by_group_and_call: tuple[tuple[str, str, int], ...]
+    """(group key, call key, count) for every pair with submissions."""
+    campaigns: tuple[Campaign, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready document (``consultkit stats --format json``)."""
+
+        def counts(values: tuple[Count, ...]) -> list[dict[str, Any]]:
+            return [{"key": c.key, "label": c.label, "count": c.count} for c in values]
+
+        return {
+            "consultation": self.consultation_id,
+            "total": self.total,
+            "by_call": counts(self.by_call),
+            "by_group": counts(self.by_group),
+            "by_language": counts(self.by_language),
+            "by_status": counts(self.by_status),
+            "by_group_and_call": [
+                {"group": g, "call": c, "count": n} for g, c, n in self.by_group_and_call
+            ],
+            "campaigns": [
+                {"fingerprint": c.fingerprint, "count": c.count, "title": c.title}
+                for c in self.campaigns
+            ],
+        }
+
+
+def _language_name(tag: str, display: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(
+            Locale.parse(display.replace("-", "_"))
+        )
+    except (UnknownLocaleError, ValueError, TypeError):
+        return tag
+    return str(name) if name else tag
+
+
+def compute_stats(
+    consultation: Consultation,
+    submissions: Iterable[Submission],
+    fingerprint_counts: Sequence[tuple[str, int]] = (),
+    *,
+    language: str | None = None,
+) -> Stats:
+    """Count ``submissions`` of ``consultation``; ``fingerprint_counts`` gives the campaigns.
+
+    ``language`` picks the names of calls, groups and languages (default: the
+    consultation's first language).
+    """
+    lang = language or consultation.default_language
+    fallbacks = consultation.languages
+    campaign_counts = {fp: n for fp, n in fingerprint_counts if n > 1}
+    campaign_titles: dict[str, str] = {}
+    calls: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    total = 0
+    for s in submissions:
+        total += 1
+        group = s.submitter.group if s.submitter is not None else ERASED_GROUP
+        calls[s.call_id] += 1
+        groups[group] += 1
+        languages[s.language] += 1
+        statuses[s.status.value] += 1
+        pairs[group, s.call_id] += 1
+        if s.fingerprint in campaign_counts and s.fingerprint not in campaign_titles:
+            campaign_titles[s.fingerprint] = s.title
+
+    call_names = {c.id: c.title(lang, fallbacks) for c in consultation.calls}
+    group_names = {g.id: g.name(lang, fallbacks) for g in consultation.groups}
+    group_names.setdefault(ERASED_GROUP, ERASED_GROUP)
+
+    def in_model_order(counter: Counter[str], names: dict[str, str]) -> tuple[Count, ...]:
+        # Zeros for the model's entries (who did not answer matters), then any key the
+        # model no longer has (a call renamed after submissions came in), by count.
+        listed = [Count(key=k, label=names[k], count=counter.get(k, 0)) for k in names]
+        extra = sorted((k for k in counter if k not in names), key=lambda k: (-counter[k], k))
+        listed += [Count(key=k, label=k, count=counter[k]) for k in extra]
+        return tuple(c for c in listed if c.count or c.key != ERASED_GROUP)
+
+    by_status = tuple(
+        Count(key=s.value, label=s.value, count=statuses[s.value])
+        for s in SubmissionStatus
+        if statuses.get(s.value)
+    )
+    by_language = tuple(
+        Count(key=k, label=_language_name(k, lang), count=n)
+        for k, n in sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    campaigns = tuple(
+        Campaign(fingerprint=fp, count=n, title=campaign_titles.get(fp))
+        for fp, n in sorted(campaign_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return Stats(
+        consultation_id=consultation.id,
+        total=total,
+        by_call=in_model_order(calls, call_names),
+        by_group=in_model_order(groups, group_names),
+        by_language=by_language,
+        by_status=by_status,
+        by_group_and_call=tuple(sorted((g, c, n) for (g, c), n in pairs.items())),
+        campaigns=campaigns,
+    )
+
+
+def _import_pygal() -> Any:
+    import pygal
+
+    # On import, pygal appends a sys.meta_path finder for its map plugins (pygal.maps.*)
+    # that has only the legacy find_module API, so every later import in the process
+    # emits an ImportWarning. consultkit draws no maps: take the finder out again.
+    fixer = getattr(pygal, "PluginImportFixer", None)
+    if fixer is not None:
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, fixer)]
+    return pygal
+
+
+def _chart(stats: Stats, title: str) -> Any:
+    pygal = _import_pygal()
+
+    groups = [c for c in stats.by_group if c.count or c.key != ERASED_GROUP]
+    config = pygal.Config()
+    # No <script> from a CDN: the chart must work offline and in reports.
+    config.js = []
+    config.title = title
+    config.legend_at_bottom = True
+    config.print_values = False
+    config.width = 900
+    config.height = max(300, 120 + 48 * len(groups))
+    chart = pygal.HorizontalStackedBar(config)
+    # pygal names the chart with a random uuid; a fixed one makes the file reproducible.
+    chart.uuid = "consultkit-stats"
+    chart.add_xml_filter(_without_scripts)
+    chart.x_labels = [g.label for g in groups]
+    pairs = {(g, c): n for g, c, n in stats.by_group_and_call}
+    for call in stats.by_call:
+        chart.add(call.label, [pairs.get((g.key, call.key), 0) for g in groups])
+    return chart
+
+
+def _without_scripts(root: Any) -> Any:
+    # pygal always embeds a <script> with its tooltip configuration; a chart for reports
+    # needs none, and a file without scripts is safe to open or embed anywhere.
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
+
+
+def chart_svg(stats: Stats, *, title: str) -> bytes:
+    """The group-by-call stacked bar chart as an SVG document."""
+    svg = _chart(stats, title).render()
+    return svg if isinstance(svg, bytes) else str(svg).encode("utf-8")
+
+
+def chart_png(stats: Stats, *, title: str) -> bytes:
+    """The same chart as PNG; needs ``cairosvg`` (``pip install 'consultkit[charts]'``)."""
+    try:
+        import cairosvg
+    except ImportError:
+        raise ChartError(
+            "PNG charts need cairosvg: pip install 'consultkit[charts]' (or write an .svg chart)"
+        ) from None
+    except OSError as exc:
+        # cairosvg imports, then fails to find the system's cairo library.
+        raise ChartError(
+            f"PNG charts need the cairo library ({exc}): install it (e.g. apt-get install"
+            " libcairo2) or write an .svg chart"
+        ) from None
+    png = cairosvg.svg2png(bytestring=chart_svg(stats, title=title))
+    assert isinstance(png, bytes)
+    return png
+
+
+def write_chart(stats: Stats, path: str, *, title: str) -> None:
+    """Write the chart to ``path``; its suffix (``.svg`` or ``.png``) picks the format."""
+    from pathlib import Path
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".svg":
+        data = chart_svg(stats, title=title)
+    elif suffix == ".png":
+        data = chart_png(stats, title=title)
+    else:
+        raise ChartError(f"chart file {path!r} must end in .svg or .png")
+    target.write_bytes(data)

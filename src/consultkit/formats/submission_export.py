@@ -1,0 +1,342 @@
+"""Submission exports: the columns, spreadsheet-safe CSV, JSON Lines and the public view.
+
+Two views of a submission exist:
+
+* the **full** view, for organisers: every stored field, including the submitter's
+  e-mail address, the tracking number and the idempotency key;
+* the **public** view, for publication: only what the submitter consented to publish
+  (text, name, organisation), never an e-mail address, never the tracking number (it
+  works as a bearer reference, reliability notes S8), only accepted submissions, and a
+  tombstone in place of an erased submitter. E-mail addresses typed *inside* published
+  text are replaced too, because the rule is "a public export contains no address".
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) get a leading ``'`` (OWASP CSV injection; reliability
+notes S1). JSON Lines stays raw: it is read by programs, not spreadsheets, and changing
+the value there would only corrupt it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
+
+from consultkit.domain.submissions import Submission, SubmissionStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+ExportFormat: TypeAlias = Literal["csv", "jsonl"]
+Row: TypeAlias = dict[str, Any]
+
+#: Characters that make a spreadsheet treat a cell as a formula (or move it into one).
+FORMULA_PREFIXES: Final = frozenset("=+-@\t\r")
+#: The prefix that turns a would-be formula into text.
+NEUTRALISING_PREFIX: Final = "'"
+
+#: Columns of the full (organiser) export, in order. ``import`` reads the same names.
+FULL_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "tracking_number",
+    "consultation_id",
+    "call_id",
+    "group",
+    "language",
+    "status",
+    "received_at",
+    "updated_at",
+    "title",
+    "body",
+    "tags",
+    "attachments",
+    "submitter_name",
+    "submitter_email",
+    "submitter_organisation",
+    "submitter_country",
+    "consent_publish_text",
+    "consent_publish_name",
+    "consent_publish_organisation",
+    "provenance",
+    "fingerprint",
+    "idempotency_key",
+    "erased_at",
+)
+
+#: Columns of the public export, in order: no e-mail, no tracking number, no key.
+PUBLIC_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "call_id",
+    "group",
+    "language",
+    "received_at",
+    "title",
+    "body",
+    "tags",
+    "submitter_name",
+    "submitter_organisation",
+    "text_withheld",
+    "fingerprint",
+)
+
+#: Statuses whose submissions a public export includes: only what was accepted.
+PUBLIC_STATUSES: Final = frozenset({SubmissionStatus.ACCEPTED})
+
+#: What a public export shows instead of an erased submitter.
+ERASED_TOMBSTONE: Final = "[erased]"
+#: What replaces an e-mail address found inside published text.
+EMAIL_REDACTION: Final = "[e-mail removed]"
+
+#: Separator for list cells (tags, attachments) in CSV; JSON Lines keeps real lists.
+LIST_SEPARATOR: Final = ";"
+
+# Deliberately broad: a false positive only hides a few characters of published text,
+# a false negative publishes someone's address.
+_EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+
+
+def neutralise(cell: str) -> str:
+    """Return ``cell`` made safe for a spreadsheet: a would-be formula gets a leading ``'``.
+
+    Only the first character decides (the OWASP rule). A neutralised cell is exactly the
+    input with one ``'`` in front, so stripping that prefix restores the input.
+    """
+    if cell[:1] in FORMULA_PREFIXES:
+        return NEUTRALISING_PREFIX + cell
+    return cell
+
+
+def redact_emails(text: str) -> str:
+    """Replace anything that looks like an e-mail address in ``text`` (public exports)."""
+    if "@" not in text:
+        return text
+    return _EMAIL.sub(EMAIL_REDACTION, text)
+
+
+def _instant(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    # Stored instants are UTC; write them with a Z so every reader sees the same instant.
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def full_row(submission: Submission) -> Row:
+    """The organiser's view of ``submission`` as a flat row (keys: :data:`FULL_COLUMNS`)."""
+    s = submission
+    who = s.submitter
+    return {
+        "id": s.id,
+        "tracking_number": s.tracking_number,
+        "consultation_id": s.consultation_id,
+        "call_id": s.call_id,
+        "group": who.group if who is not None else None,
+        "language": s.language,
+        "status": s.status.value,
+        "received_at": _instant(s.received_at),
+        "updated_at": _instant(s.updated_at),
+        "title": s.title,
+        "body": s.body,
+        "tags": list(s.tags),
+        "attachments": list(s.attachments),
+        "submitter_name": who.name if who is not None else None,
+        "submitter_email": who.email if who is not None else None,
+        "submitter_organisation": who.organisation if who is not None else None,
+        "submitter_country": who.country if who is not None else None,
+        "consent_publish_text": s.consent.publish_text,
+        "consent_publish_name": s.consent.publish_name,
+        "consent_publish_organisation": s.consent.publish_organisation,
+        "provenance": s.provenance.value,
+        "fingerprint": s.fingerprint,
+        "idempotency_key": s.idempotency_key,
+        "erased_at": _instant(s.erased_at),
+    }
+
+
+def public_row(submission: Submission) -> Row:
+    """The public view of ``submission`` (keys: :data:`PUBLIC_COLUMNS`), consent applied.
+
+    Text (title and body) appears only with ``publish_text``, the name only with
+    ``publish_name``, the organisation only with ``publish_organisation``; an erased
+    submitter shows as :data:`ERASED_TOMBSTONE` whatever the consent said. E-mail
+    addresses inside published values are replaced by :data:`EMAIL_REDACTION`.
+    """
+    s = submission
+    who = s.submitter
+    consent = s.consent
+    show_text = consent.publish_text and s.body is not None
+    if who is None:
+        # The identity is gone; say so rather than leave a gap that looks like "anonymous".
+        name: str | None = ERASED_TOMBSTONE
+        organisation: str | None = None
+        group = None
+    else:
+        name = redact_emails(who.name) if consent.publish_name else None
+        organisation = (
+            redact_emails(who.organisation)
+            if consent.publish_organisation and who.organisation
+            else None
+        )
+        group = who.group
+    return {
+        "id": s.id,
+        "call_id": s.call_id,
+        "group": group,
+        "language": s.language,
+        "received_at": _instant(s.received_at),
+        "title": redact_emails(s.title) if show_text else None,
+        "body": redact_emails(s.body) if show_text and s.body is not None else None,
+        "tags": [redact_emails(t) for t in s.tags] if show_text else [],
+        "submitter_name": name,
+        "submitter_organisation": organisation,
+        "text_withheld": not show_text,
+        # An unsalted hash of a short withheld text could be confirmed by guessing it.
+        "fingerprint": s.fingerprint if show_text else None,
+    }
+
+
+def is_public(submission: Submission) -> bool:
+    """True when a public export includes ``submission`` (its status is public)."""
+    return submission.status in PUBLIC_STATUSES
+
+
+def rows(submissions: Iterable[Submission], *, public: bool = False) -> Iterator[Row]:
+    """Rows for ``submissions`` in the order given; ``public`` applies the public view."""
+    if public:
+        for submission in submissions:
+            if is_public(submission):
+                yield public_row(submission)
+    else:
+        for submission in submissions:
+            yield full_row(submission)
+
+
+def csv_cell(value: Any) -> str:
+    """One value as CSV text, neutralised: lists joined by ``;``, booleans as true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return neutralise(LIST_SEPARATOR.join(str(v) for v in value))
+    return neutralise(str(value))
+
+
+def write_csv(
+    out: IO[str],
+    rows: Iterable[Row],
+    columns: tuple[str, ...],
+    *,
+    on_row: Callable[[], None] | None = None,
+) -> int:
+    """Write a header and ``rows`` as RFC 4180 CSV to ``out``, every cell neutralised.
+
+    Returns the number of rows written. ``on_row`` is called after each row (progress).
+    """
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    prefixes = FORMULA_PREFIXES
+    quote = NEUTRALISING_PREFIX
+    in_order: bool | None = None
+    for row in rows:
+        if in_order is None:
+            # Rows built by full_row/public_row already hold their keys in column order;
+            # reading values() then skips one dict lookup per cell on the hot path.
+            in_order = tuple(row) == columns
+        values = row.values() if in_order else [row[c] for c in columns]
+        # The common case (a plain string) is inlined: this is the export's hot loop;
+        # csv_cell handles every other type.
+        writer.writerow(
+            [
+                (quote + v if v[:1] in prefixes else v) if v.__class__ is str else csv_cell(v)
+                for v in values
+            ]
+        )
+        count += 1
+        if on_row is not None:
+            on_row()
+    return count
+
+
+def write_jsonl(
+    out: IO[str],
+    rows: Iterable[Row],
+    columns: tuple[str, ...],
+    *,
+    on_row: Callable[[], None] | None = None,
+) -> int:
+    """Write ``rows`` as JSON Lines (one object per line, keys in ``columns`` order), raw.
+
+    Returns the number of rows written.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    count = 0
+    for row in rows:
+        out.write(encode({column: row[column] for column in columns}))
+        out.write("\n")
+        count += 1
+        if on_row is not None:
+            on_row()
+    return count
+
+
+def export_submissions(
+    out: IO[str],
+    submissions: Iterable[Submission],
+    *,
+    format: ExportFormat = "csv",
+    public: bool = False,
+    on_row: Callable[[], None] | None = None,
+) -> int:
+    """Write ``submissions`` to ``out`` as CSV or JSON Lines; returns the row count.
+
+    The order is the order of ``submissions`` (the store lists them by received time,
+    then id, so exports are stable). ``public`` applies :func:`public_row` and keeps only
+    :data:`PUBLIC_STATUSES`.
+    """
+    columns = PUBLIC_COLUMNS if public else FULL_COLUMNS
+    selected = rows(submissions, public=public)
+    if format == "csv":
+        return write_csv(out, selected, columns, on_row=on_row)
+    if format == "jsonl":
+        return write_jsonl(out, selected, columns, on_row=on_row)
+    raise ValueError(f"unknown export format {format!r}: use csv or jsonl")
+
+
+def column_docs() -> Mapping[str, str]:
+    """What each column of the full export holds (used by the docs and ``--help``)."""
+    return dict(_COLUMN_DOCS)
+
+
+_COLUMN_DOCS: Final[dict[str, str]] = {
+    "id": "submission id",
+    "tracking_number": "the tracking number the submitter received (full export only)",
+    "consultation_id": "consultation id",
+    "call_id": "the call answered",
+    "group": "the submitter's stakeholder group (empty once erased)",
+    "language": "language tag of the text",
+    "status": "lifecycle status",
+    "received_at": "when it was received, ISO 8601 in UTC (Z)",
+    "updated_at": "last status change, ISO 8601 in UTC (Z)",
+    "title": "title",
+    "body": "text (empty if erased with the text)",
+    "tags": "tags, separated by ; in CSV, a list in JSON Lines",
+    "attachments": "attachment references, like tags",
+    "submitter_name": "name",
+    "submitter_email": "e-mail address (full export only)",
+    "submitter_organisation": "organisation",
+    "submitter_country": "country",
+    "consent_publish_text": "may the text be published (true/false)",
+    "consent_publish_name": "may the name be published",
+    "consent_publish_organisation": "may the organisation be published",
+    "provenance": "web, api, bulk-import or organiser",
+    "fingerprint": "sha256 of the normalised text; campaign duplicates share it (empty in a"
+    " public export when the text is withheld)",
+    "idempotency_key": "the client's idempotency key, if any",
+    "erased_at": "when the submitter's identity was erased, if it was",
+    "text_withheld": "public export: true when the text is not published",
+}

@@ -1,0 +1,456 @@
+"""Reading submissions from CSV or JSON Lines into drafts, row by row, with line numbers.
+
+The columns are those of :mod:`~consultkit.formats.submission_export` (a full export imports
+back); only
+``call_id``, ``submitter_name``, ``submitter_email``, ``group``, ``title`` and ``body`` are
+required. Files are read as a stream in chunks, never whole, so an import of millions of
+rows runs in constant memory. Every bad row becomes a :class:`~consultkit.errors.Problem`
+carrying the line where the row starts (a CSV row with a quoted multi-line field starts
+on the line of its opening quote) and what is wrong; good rows become :class:`ImportRow`
+drafts for the application's import path, which applies the submitting rules.
+
+CSV cells that an export neutralised (``'=…``) are restored: a ``'`` followed by one of
+the formula characters is dropped. JSON Lines values are taken as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
+
+import attrs
+
+from consultkit.domain.submissions import Consent, Draft, Submitter
+from consultkit.errors import ConsultkitError, Problem
+from consultkit.formats.submission_export import (
+    FORMULA_PREFIXES,
+    FULL_COLUMNS,
+    LIST_SEPARATOR,
+    NEUTRALISING_PREFIX,
+    PUBLIC_COLUMNS,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+ImportFormat: TypeAlias = Literal["csv", "jsonl"]
+
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
+    "call_id",
+    "submitter_name",
+    "submitter_email",
+    "group",
+    "title",
+    "body",
+)
+#: Columns read into the draft; the rest of an export's columns are accepted and ignored
+#: (a new id, tracking number and status are given on import).
+READ_COLUMNS: Final[frozenset[str]] = frozenset(
+    {
+        *REQUIRED_COLUMNS,
+        "consultation_id",
+        "language",
+        "tags",
+        "attachments",
+        "submitter_organisation",
+        "submitter_country",
+        "consent_publish_text",
+        "consent_publish_name",
+        "consent_publish_organisation",
+        "received_at",
+        "idempotency_key",
+        "tracking_number",
+    }
+)
+KNOWN_COLUMNS: Final[frozenset[str]] = frozenset(FULL_COLUMNS) | frozenset(PUBLIC_COLUMNS)
+
+_TRUE: Final = frozenset({"true", "yes", "y", "1"})
+_FALSE: Final = frozenset({"false", "no", "n", "0", ""})
+
+DEFAULT_CHUNK_SIZE: Final = 10_000
+
+
+class ImportFileError(ConsultkitError, ValueError):
+    """The file as a whole cannot be imported (bad header, not CSV/JSON Lines)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+@attrs.frozen(kw_only=True)
+class ImportRow:
+    """One good row: the draft, where it came from, and the optional fields beside it.
+
+    ``received_at`` keeps the original arrival time of a migrated submission (None: the
+    import's instant); ``idempotency_key`` makes a re-run import skip the row.
+    """
+
+    line: int
+    draft: Draft
+    received_at: dt.datetime | None = None
+    idempotency_key: str | None = None
+    tracking_number: str | None = None
+
+    def import_key(self) -> str:
+        """The row's idempotency key, or one derived from its line and content.
+
+        A derived key makes running the same file again skip what was already stored
+        (the import resumes) instead of storing everything twice.
+        """
+        if self.idempotency_key:
+            return self.idempotency_key
+        d = self.draft
+        digest = hashlib.blake2b(
+            f"{self.line}\x1f{d.call_id}\x1f{d.submitter.email}\x1f{d.title}\x1f{d.body}".encode(),
+            digest_size=16,
+        ).hexdigest()
+        return f"import:{digest}"
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The row in the flat shape of :meth:`Consultkit.import_submissions`."""
+        d = self.draft
+        who = d.submitter
+        row: dict[str, Any] = {
+            "call_id": d.call_id,
+            "name": who.name,
+            "email": who.email,
+            "group": who.group,
+            "organisation": who.organisation,
+            "country": who.country,
+            "title": d.title,
+            "body": d.body,
+            "language": d.language,
+            "tags": list(d.tags),
+            "attachments": list(d.attachments),
+            "consent_publish_text": d.consent.publish_text,
+            "consent_publish_name": d.consent.publish_name,
+            "consent_publish_organisation": d.consent.publish_organisation,
+            "idempotency_key": self.import_key(),
+        }
+        if self.received_at is not None:
+            row["received_at"] = self.received_at
+        if self.tracking_number:
+            row["tracking_number"] = self.tracking_number
+        return row
+
+
+@attrs.frozen(kw_only=True)
+class ImportChunk:
+    """Up to ``chunk_size`` rows read from the file: the good ones and the problems."""
+
+    rows: tuple[ImportRow, ...]
+    problems: tuple[Problem, ...]
+    last_line: int
+    """The last physical line read so far (for progress)."""
+
+
+class _RowError(ValueError):
+    def __init__(self, column: str, message: str) -> None:
+        self.column = column
+        super().__init__(message)
+
+
+def restore_cell(cell: str) -> str:
+    """Undo :func:`~consultkit.formats.submission_export.neutralise`.
+
+    Drops a ``'`` put before a formula character.
+    """
+    if cell[:1] == NEUTRALISING_PREFIX and cell[1:2] in FORMULA_PREFIXES and len(cell) > 1:
+        return cell[1:]
+    return cell
+
+
+def _text(record: dict[str, Any], column: str, *, required: bool = False) -> str | None:
+    value = record.get(column)
+    if value is None or value == "":
+        if required:
+            raise _RowError(column, "is empty")
+        return None
+    if not isinstance(value, str):
+        if isinstance(value, bool | int | float):
+            return str(value)
+        raise _RowError(column, f"must be text, not {type(value).__name__}")
+    return value
+
+
+def _flag(record: dict[str, Any], column: str) -> bool:
+    value = record.get(column)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise _RowError(column, f"{value!r} is not true or false")
+
+
+def _list(record: dict[str, Any], column: str) -> tuple[str, ...]:
+    value = record.get(column)
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(LIST_SEPARATOR) if part.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    raise _RowError(column, f"must be a list of texts or text separated by {LIST_SEPARATOR!r}")
+
+
+def _instant(record: dict[str, Any], column: str) -> dt.datetime | None:
+    text = _text(record, column)
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _RowError(column, f"{text!r} is not an ISO 8601 instant") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _RowError(column, f"{text!r} has no offset: add Z for UTC or e.g. +01:00")
+    return value.astimezone(dt.UTC)
+
+
+def row_from_record(
+    record: dict[str, Any], *, line: int, consultation_id: str, default_language: str
+) -> ImportRow:
+    """Turn one record (column -> value) into an :class:`ImportRow`, or raise ``ValueError``.
+
+    The error's message names the column and what is wrong.
+    """
+    for column in REQUIRED_COLUMNS:
+        _text(record, column, required=True)
+    other = _text(record, "consultation_id")
+    if other is not None and other != consultation_id:
+        raise _RowError(
+            "consultation_id", f"the row is for consultation {other!r}, not {consultation_id!r}"
+        )
+    organisation = _text(record, "submitter_organisation")
+    submitter = Submitter(
+        name=_text(record, "submitter_name") or "",
+        email=(_text(record, "submitter_email") or "").strip(),
+        group=(_text(record, "group") or "").strip(),
+        organisation=organisation,
+        country=_text(record, "submitter_country"),
+    )
+    draft = Draft(
+        call_id=(_text(record, "call_id") or "").strip(),
+        submitter=submitter,
+        title=_text(record, "title") or "",
+        body=_text(record, "body") or "",
+        language=(_text(record, "language") or default_language).strip(),
+        tags=_list(record, "tags"),
+        attachments=_list(record, "attachments"),
+        consent=Consent(
+            publish_text=_flag(record, "consent_publish_text"),
+            publish_name=_flag(record, "consent_publish_name"),
+            publish_organisation=_flag(record, "consent_publish_organisation"),
+        ),
+    )
+    return ImportRow(
+        line=line,
+        draft=draft,
+        received_at=_instant(record, "received_at"),
+        idempotency_key=_text(record, "idempotency_key"),
+        tracking_number=_text(record, "tracking_number"),
+    )
+
+
+def _check_header(columns: list[str], file: str | None) -> None:
+    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    if unknown:
+        raise ImportFileError(
+            Problem(
+                path="header",
+                message=f"unknown column(s) {', '.join(map(repr, unknown))}",
+                hint="use the column names of `consultkit submissions export`",
+                file=file,
+                line=1,
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ImportFileError(
+            Problem(
+                path="header",
+                message=f"missing column(s) {', '.join(missing)}",
+                hint=f"the required columns are {', '.join(REQUIRED_COLUMNS)}",
+                file=file,
+                line=1,
+            )
+        )
+    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicates:
+        raise ImportFileError(
+            Problem(
+                path="header",
+                message=f"column(s) named twice: {', '.join(duplicates)}",
+                file=file,
+                line=1,
+            )
+        )
+
+
+def _csv_records(
+    stream: IO[str], file: str | None
+) -> Iterator[tuple[int, int, dict[str, Any] | Problem]]:
+    """(first line, last line, record or problem) per CSV row; the header is checked."""
+    reader = csv.reader(stream, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError(
+            Problem(path="", message="the file is empty", hint="expected a header row", file=file)
+        ) from None
+    except csv.Error as exc:
+        raise ImportFileError(
+            Problem(path="header", message=f"not CSV: {exc}", file=file, line=1)
+        ) from None
+    columns = [c.strip().lstrip("\ufeff") for c in header]
+    _check_header(columns, file)
+    width = len(columns)
+    previous = reader.line_num
+    while True:
+        start = previous + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader stops being useful after a broken quote; report and stop.
+            yield (
+                start,
+                reader.line_num,
+                Problem(path="", message=f"unreadable CSV: {exc}", file=file, line=start),
+            )
+            return
+        previous = reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        if len(cells) != width:
+            yield (
+                start,
+                previous,
+                Problem(
+                    path="",
+                    message=f"has {len(cells)} cells; the header has {width}",
+                    hint="quote cells that contain commas or line breaks",
+                    file=file,
+                    line=start,
+                ),
+            )
+            continue
+        yield start, previous, {c: restore_cell(v) for c, v in zip(columns, cells, strict=True)}
+
+
+def _jsonl_records(
+    stream: IO[str], file: str | None
+) -> Iterator[tuple[int, int, dict[str, Any] | Problem]]:
+    """(line, line, record or problem) per JSON Lines line; blank lines are skipped."""
+    for number, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield (
+                number,
+                number,
+                Problem(
+                    path="",
+                    message=f"not JSON: {exc.msg} (column {exc.colno})",
+                    file=file,
+                    line=number,
+                ),
+            )
+            continue
+        if not isinstance(record, dict):
+            yield (
+                number,
+                number,
+                Problem(path="", message="is not a JSON object", file=file, line=number),
+            )
+            continue
+        unknown = [k for k in record if k not in KNOWN_COLUMNS]
+        if unknown:
+            yield (
+                number,
+                number,
+                Problem(
+                    path=unknown[0],
+                    message=f"unknown field(s) {', '.join(map(repr, unknown))}",
+                    hint="use the column names of `consultkit submissions export`",
+                    file=file,
+                    line=number,
+                ),
+            )
+            continue
+        yield number, number, record
+
+
+def read_chunks(
+    stream: IO[str],
+    *,
+    format: ImportFormat,
+    consultation_id: str,
+    default_language: str = "en",
+    file: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[ImportChunk]:
+    """Read ``stream`` in chunks of at most ``chunk_size`` records (good or bad).
+
+    Open CSV files with ``newline=""`` (the :mod:`csv` module's rule) so quoted line
+    breaks survive. A file that cannot be read at all raises :class:`ImportFileError`.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    if format == "csv":
+        records = _csv_records(stream, file)
+    elif format == "jsonl":
+        records = _jsonl_records(stream, file)
+    else:
+        raise ValueError(f"unknown import format {format!r}: use csv or jsonl")
+    rows: list[ImportRow] = []
+    problems: list[Problem] = []
+    last = 0
+    for start, last, record in records:
+        if isinstance(record, Problem):
+            problems.append(record)
+        else:
+            try:
+                rows.append(
+                    row_from_record(
+                        record,
+                        line=start,
+                        consultation_id=consultation_id,
+                        default_language=default_language,
+                    )
+                )
+            except _RowError as exc:
+                problems.append(Problem(path=exc.column, message=str(exc), file=file, line=start))
+            except ValueError as exc:
+                problems.append(Problem(path="", message=str(exc), file=file, line=start))
+        if len(rows) + len(problems) >= chunk_size:
+            yield ImportChunk(rows=tuple(rows), problems=tuple(problems), last_line=last)
+            rows, problems = [], []
+    if rows or problems:
+        yield ImportChunk(rows=tuple(rows), problems=tuple(problems), last_line=last)
+
+
+def guess_format(path: str) -> ImportFormat:
+    """The format a file name suggests: ``.jsonl``/``.ndjson`` is JSON Lines, else CSV."""
+    lowered = path.lower()
+    return "jsonl" if lowered.endswith((".jsonl", ".ndjson", ".jsonl.txt")) else "csv"
+
+
+def all_rows(chunks: Iterable[ImportChunk]) -> tuple[list[ImportRow], list[Problem]]:
+    """Collect every row and problem of ``chunks`` (for tests and small files)."""
+    rows: list[ImportRow] = []
+    problems: list[Problem] = []
+    for chunk in chunks:
+        rows.extend(chunk.rows)
+        problems.extend(chunk.problems)
+    return rows, problems

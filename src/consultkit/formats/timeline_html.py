@@ -1,0 +1,304 @@
+"""Render a consultation's schedule as one standalone HTML page with "add to calendar" links.
+
+The page has no scripts and no external assets (inline CSS only), so it can be mailed,
+archived or served from anywhere. Every value from the consultation file goes through
+Jinja2 with autoescaping on, and links are kept only when their scheme is ``http``,
+``https``, ``mailto`` or ``webcal`` (autoescaping alone would let ``javascript:`` through).
+
+Times are written in the consultation's zone with the UTC instants beside them. Windows
+known only to the month, or not at all, are labelled so and get no calendar links: a
+calendar entry would have to invent a day.
+
+Per item, the page links to a Google Calendar template (all-day dates as
+``YYYYMMDD/YYYYMMDD`` with an exclusive end, timed ones in UTC with ``Z``), an Outlook.com
+compose deeplink, and an iCalendar file of that one item as a ``data:`` URI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from typing import TYPE_CHECKING, Any, Final
+
+from consultkit.domain.model import ItemStatus
+from consultkit.domain.windows import (
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    MonthWindow,
+    Unscheduled,
+    to_utc,
+)
+from consultkit.formats.web_labels import label
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from consultkit.domain.model import Consultation, Place
+    from consultkit.domain.schedule import ScheduleItem
+
+SAFE_SCHEMES: Final = frozenset({"http", "https", "mailto", "webcal"})
+RTL_LANGUAGES: Final = frozenset({"ar", "he", "fa", "ur"})
+GOOGLE_TEMPLATE: Final = "https://calendar.google.com/calendar/render"
+OUTLOOK_COMPOSE: Final = "https://outlook.live.com/calendar/0/deeplink/compose"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if its scheme is safe to link to, ``None`` otherwise; a bare host gets https."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(ord(c) < 0x20 for c in url):
+        return None
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if not scheme:
+        # Letters often write "www.wsis.org/forum"; a relative link would be wrong.
+        return f"https://{url}" if "." in url.split("/", 1)[0] else None
+    return url if scheme in SAFE_SCHEMES else None
+
+
+def _utc_stamp(instant: dt.datetime) -> str:
+    return to_utc(instant).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _utc_iso(instant: dt.datetime) -> str:
+    return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def calendar_span(item: ScheduleItem) -> tuple[str, str, bool] | None:
+    """The item's span for calendar links: (start, end, all_day) as ISO text, or None.
+
+    All-day spans give dates (end exclusive); timed spans give UTC instants. Windows known
+    only to the month, unscheduled ones and cancelled items give ``None``.
+    """
+    if item.status is ItemStatus.CANCELLED:
+        return None
+    window = item.window
+    if isinstance(window, ExactWindow):
+        return _utc_iso(window.start), _utc_iso(window.end), False
+    if isinstance(window, DayWindow):
+        return window.first.isoformat(), window.end_exclusive.isoformat(), True
+    if isinstance(window, Deadline):
+        if window.rule is CutoffRule.AT_TIME:
+            cutoff = _utc_iso(window.cutoff())
+            return cutoff, cutoff, False
+        end = window.day + dt.timedelta(days=1)
+        return window.day.isoformat(), end.isoformat(), True
+    return None
+
+
+def _query(values: dict[str, str]) -> str:
+    # Keep "/" readable: Google's ``dates`` parameter is written START/END.
+    return urllib.parse.urlencode(values, safe="/", quote_via=urllib.parse.quote)
+
+
+def _compact(text: str) -> str:
+    return text.replace("-", "").replace(":", "")
+
+
+def google_url(
+    item: ScheduleItem, *, title: str, details: str, location: str, zone: str
+) -> str | None:
+    """A Google Calendar event template URL for ``item``, or None when it has no firm span."""
+    span = calendar_span(item)
+    if span is None:
+        return None
+    start, end, _all_day = span
+    query = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{_compact(start)}/{_compact(end)}",
+        "details": details,
+        "location": location,
+        "ctz": zone,
+    }
+    return f"{GOOGLE_TEMPLATE}?{_query(query)}"
+
+
+def outlook_url(item: ScheduleItem, *, title: str, details: str, location: str) -> str | None:
+    """An Outlook.com compose deeplink for ``item``, or None when it has no firm span."""
+    span = calendar_span(item)
+    if span is None:
+        return None
+    start, end, all_day = span
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start,
+        "enddt": end,
+        "allday": "true" if all_day else "false",
+        "body": details,
+        "location": location,
+    }
+    return f"{OUTLOOK_COMPOSE}?{_query(query)}"
+
+
+def data_uri(ics: bytes) -> str:
+    """A ``data:`` URI carrying an iCalendar document."""
+    return "data:text/calendar;charset=utf-8," + urllib.parse.quote(ics.decode("utf-8"), safe="")
+
+
+def utc_line(item: ScheduleItem) -> str | None:
+    """The item's instants in UTC, for readers elsewhere; None when no instant is known."""
+    window = item.window
+    if isinstance(window, ExactWindow | DayWindow):
+        start, end = to_utc(window.earliest()), to_utc(window.latest())
+        if start.date() == end.date():
+            return f"UTC: {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        return f"UTC: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+    if isinstance(window, Deadline):
+        return f"UTC: < {to_utc(window.cutoff()):%Y-%m-%d %H:%M}"
+    return None
+
+
+def _place_text(place: Place | None, language: str) -> tuple[str | None, str | None, bool]:
+    if place is None:
+        return None, None, False
+    parts = [p for p in (place.room(language), place.venue(language), place.address) if p]
+    # A virtual-only meeting is remote by nature: "remote participation" is said of the others.
+    remote = place.remote_participation and not place.is_virtual
+    return (", ".join(parts) or None), safe_url(place.online_url), remote
+
+
+def _relation_key(item: ScheduleItem, now: dt.datetime | None) -> str | None:
+    if now is None:
+        return None
+    return str(item.window.relation(now).value)
+
+
+def page_context(
+    consultation: Consultation,
+    items: Sequence[ScheduleItem],
+    *,
+    language: str,
+    now: dt.datetime | None,
+    feed_url: str | None,
+    item_ics: Callable[[ScheduleItem], bytes] | None,
+) -> dict[str, Any]:
+    """Everything the template shows, as plain values (the template only lays them out)."""
+    from consultkit._version import __version__
+
+    zone = consultation.zone
+    group_names = {g.id: g.name(language) for g in consultation.groups}
+    call_titles = {c.id: c.title(language) for c in consultation.calls}
+    page_items = []
+    for item in items:
+        title = item.title(language)
+        when = item.window.render(zone, language)
+        description = item.description(language)
+        place, online_url, remote = _place_text(item.place, language)
+        details = "\n\n".join(p for p in (when, description) if p)
+        location = place or online_url or ""
+        links: dict[str, str | None] | None = None
+        google = google_url(item, title=title, details=details, location=location, zone=zone)
+        outlook = outlook_url(item, title=title, details=details, location=location)
+        if google is not None and outlook is not None:
+            links = {"google": google, "outlook": outlook, "ics": None, "ics_name": None}
+            if item_ics is not None:
+                links["ics"] = data_uri(item_ics(item))
+                links["ics_name"] = f"{item.ref.replace(':', '-')}.ics"
+        no_links = None
+        if links is None and isinstance(item.window, MonthWindow | Unscheduled):
+            no_links = label(language, "no_calendar_dates")
+        relation = _relation_key(item, now)
+        page_items.append(
+            {
+                "anchor": item.ref.replace(":", "-"),
+                "kind": item.kind,
+                "kind_label": label(language, item.kind),
+                "status": item.status.value,
+                "status_label": label(language, item.status.value),
+                "precision": item.window.precision.value,
+                "precision_label": label(language, f"precision.{item.window.precision.value}"),
+                "relation": relation,
+                "relation_label": label(language, f"relation.{relation}") if relation else None,
+                "title": title,
+                "when": when,
+                "utc": utc_line(item),
+                "description": description,
+                "note": item.note(language),
+                "place": place,
+                "online_url": online_url,
+                "remote": remote,
+                "calls": [call_titles.get(c, c) for c in item.calls],
+                "groups": ", ".join(group_names.get(g, g) for g in item.groups)
+                or label(language, "everyone"),
+                "url": safe_url(item.url),
+                "links": links,
+                "no_links_reason": no_links,
+            }
+        )
+    feed = safe_url(feed_url)
+    webcal = None
+    if feed is not None and feed.startswith(("http://", "https://")):
+        webcal = "webcal://" + feed.split("://", 1)[1]
+    contact = consultation.contact
+    contact_parts = [p for p in (contact.name, contact.email, contact.phone) if p]
+    return {
+        "version": __version__,
+        "language": language,
+        "direction": "rtl" if language.split("-", 1)[0] in RTL_LANGUAGES else "ltr",
+        "title": consultation.title(language),
+        "description": consultation.description(language),
+        "organisers": [o.name(language) for o in consultation.organisers],
+        "times_in": label(language, "times_in", zone=zone),
+        "as_of": label(language, "as_of", instant=f"{_utc_iso(now)}") if now else None,
+        "feed_url": feed,
+        "webcal_url": webcal or feed,
+        "entries": page_items,
+        "contact": " · ".join(contact_parts) or None,
+        "website": safe_url(consultation.website),
+        "source": consultation.source(language),
+        "labels": {
+            key: label(language, key)
+            for key in (
+                "organisers",
+                "subscribe",
+                "ics_file",
+                "timeline",
+                "where",
+                "online",
+                "remote",
+                "closes_calls",
+                "groups",
+                "add_to_calendar",
+                "google",
+                "outlook",
+                "contact",
+                "website",
+            )
+        },
+    }
+
+
+def render_page(
+    consultation: Consultation,
+    items: Sequence[ScheduleItem],
+    *,
+    language: str,
+    now: dt.datetime | None = None,
+    feed_url: str | None = None,
+    item_ics: Callable[[ScheduleItem], bytes] | None = None,
+) -> bytes:
+    """The standalone HTML page for ``items`` as UTF-8 bytes.
+
+    ``item_ics`` builds the iCalendar document of one item (the page links it as a
+    ``data:`` URI); without it, items get Google and Outlook links only.
+    """
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("consultkit.formats", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("timeline.html.j2")
+    context = page_context(
+        consultation, items, language=language, now=now, feed_url=feed_url, item_ics=item_ics
+    )
+    return template.render(page=context).encode("utf-8")

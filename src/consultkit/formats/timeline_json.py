@@ -1,0 +1,190 @@
+"""The timeline document: every phase and event, open calls and the next deadline, as JSON data.
+
+``consultkit timeline --format json`` prints it and the ``json`` exporter writes it, so its
+shape is a contract, documented in ``docs/timeline-json.md``: keys appear in a fixed order,
+instants are ISO 8601 strings (UTC ones end in ``Z``), and nothing depends on the machine
+running it except what the caller passes in (``at``, ``zone``, ``language``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from consultkit.domain.queries import (
+    CallState,
+    call_deadline,
+    call_opens,
+    call_state,
+    current_phase,
+    next_deadline,
+    next_phase,
+    phases_at,
+)
+from consultkit.domain.windows import check_zone, sort_key, to_utc
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from consultkit.domain.model import Consultation, Phase, RelatedEvent
+    from consultkit.domain.text import Text
+
+__all__ = ["TIMELINE_FORMAT", "TIMELINE_VERSION", "build_timeline", "utc_text"]
+
+TIMELINE_FORMAT = "consultkit-timeline"
+TIMELINE_VERSION = 1
+
+
+def utc_text(instant: dt.datetime | None) -> str | None:
+    """``2019-06-04T14:00:00Z`` (None stays None)."""
+    if instant is None:
+        return None
+    # isoformat, not strftime: strftime("%Y") drops the zero padding of years before 1000.
+    return to_utc(instant).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def _local_text(instant: dt.datetime | None, zone: str) -> str | None:
+    if instant is None:
+        return None
+    return str(to_utc(instant).in_timezone(zone).isoformat())
+
+
+def _text(text: Text, language: str, fallbacks: tuple[str, ...]) -> dict[str, Any]:
+    chosen = text.get(language, fallbacks)
+    return {"text": chosen.text, "language": chosen.language, "fallback": chosen.is_fallback}
+
+
+def build_timeline(
+    consultation: Consultation,
+    *,
+    at: dt.datetime,
+    zone: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """Build the timeline of ``consultation`` as seen at ``at`` by a reader in ``zone``.
+
+    ``zone`` and ``language`` default to the consultation's own. An unknown ``zone`` raises
+    ``ValueError``; an unknown language falls back to the consultation's languages and
+    English, and each text says when it did.
+    """
+    instant = to_utc(at)
+    zone = check_zone(zone or consultation.zone)
+    language = language or consultation.default_language
+    fallbacks = tuple(consultation.languages)
+
+    entries: list[tuple[tuple[int, float], int, dict[str, Any]]] = []
+    for order, phase in enumerate(consultation.phases):
+        entries.append(
+            (
+                sort_key(phase.window),
+                order,
+                _item(phase, "phase", instant, zone, language, fallbacks),
+            )
+        )
+    for order, event in enumerate(consultation.events):
+        entries.append(
+            (
+                sort_key(event.window),
+                len(consultation.phases) + order,
+                _item(event, "event", instant, zone, language, fallbacks),
+            )
+        )
+    items = [item for _, _, item in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+    current = current_phase(consultation, instant)
+    upcoming = next_phase(consultation, instant)
+    calls = []
+    for call in consultation.calls:
+        deadline = call_deadline(consultation, call)
+        state = call_state(consultation, call, instant)
+        calls.append(
+            {
+                "id": call.id,
+                "kind": call.kind,
+                "title": _text(call.title, language, fallbacks),
+                "state": state.value,
+                "binding": call.binding,
+                "opens_utc": utc_text(call_opens(consultation, call)),
+                "deadline_utc": utc_text(deadline.cutoff()) if deadline else None,
+                "deadline_text": deadline.render(zone, language) if deadline else None,
+                "groups": list(call.groups),
+                "opens_with": call.opens_with,
+                # The submission rules treat an unknown opening as open (with a note), so
+                # a call in state "unknown" accepts submissions as much as an open one.
+                "accepting": state in (CallState.OPEN, CallState.UNKNOWN),
+            }
+        )
+    due = next_deadline(consultation, instant)
+    next_due: dict[str, Any] | None = None
+    if due is not None:
+        left = int((due.cutoff - instant).total_seconds())
+        next_due = {
+            "items": list(due.items),
+            "cutoff_utc": utc_text(due.cutoff),
+            "last_moment_utc": utc_text(due.cutoff.subtract(seconds=1)),
+            "text": due.deadline.render(zone, language),
+            "seconds_left": left,
+        }
+    title = _text(consultation.title, language, fallbacks)
+    return {
+        "format": TIMELINE_FORMAT,
+        "version": TIMELINE_VERSION,
+        "consultation": {
+            "id": consultation.id,
+            "title": title,
+            "zone": consultation.zone,
+            "languages": list(consultation.languages),
+            "reference": consultation.reference,
+            "website": consultation.website,
+        },
+        "at": utc_text(instant),
+        "zone": zone,
+        "language": language,
+        "items": items,
+        "current_phase": current.id if current else None,
+        "possible_phases": [p.id for p in phases_at(consultation, instant, include_uncertain=True)],
+        "next_phase": upcoming.id if upcoming else None,
+        "calls": calls,
+        "open_calls": [c["id"] for c in calls if c["state"] == CallState.OPEN.value],
+        "next_deadline": next_due,
+        "accepting_calls": [c["id"] for c in calls if c["accepting"]],
+    }
+
+
+def _item(
+    item: Phase | RelatedEvent,
+    kind: str,
+    instant: dt.datetime,
+    zone: str,
+    language: str,
+    fallbacks: tuple[str, ...],
+) -> dict[str, Any]:
+    window = item.window
+    earliest, latest = window.earliest(), window.latest()
+    place = item.place
+    return {
+        "ref": f"{kind}:{item.id}",
+        "type": kind,
+        "id": item.id,
+        "ordinal": getattr(item, "ordinal", None),
+        "title": _text(item.title, language, fallbacks),
+        "kind": window.kind,
+        "status": item.status.value,
+        "precision": window.precision.value,
+        "window_zone": window.zone,
+        "start_utc": utc_text(earliest),
+        "end_utc": utc_text(latest),
+        "start_local": _local_text(earliest, zone),
+        "end_local": _local_text(latest, zone),
+        "relation": window.relation(instant).value,
+        "text": window.render(zone, language),
+        "place": None
+        if place is None
+        else {
+            "venue": place.venue(language, fallbacks) or None,
+            "room": place.room(language, fallbacks) or None,
+            "address": place.address,
+            "online_url": place.online_url,
+        },
+        "inferred": list(item.inferred),
+        "note": item.note(language, fallbacks) or None,
+    }

@@ -1,0 +1,630 @@
+"""The plugin host: one pluggy manager per application, behind typed methods.
+
+:class:`PluginHost` is the only code that calls ``pm.hook``; everything else calls its
+typed methods, so mypy checks every call site (pluggy's hook calls return ``Any``).
+
+Loading order: the built-in plugins of :mod:`consultkit.default_plugins`, then the entry
+points of group ``consultkit``, then a check that every implemented hook exists.
+``CONSULTKIT_DISABLE_PLUGINS`` (a comma list of plugin names) blocks plugins. A plugin
+that fails to import or to register is reported in :attr:`PluginHost.failures` and
+skipped, unless strict mode is on (``strict=True`` or ``CONSULTKIT_STRICT_PLUGINS=1``),
+where it is fatal: one broken third-party plugin must not stop an organiser from working,
+but CI wants to know.
+
+Event hooks are called one implementation at a time so a failure is attributed to its
+plugin, reported as a :class:`~consultkit.errors.PluginError` and logged; the other
+implementations still run, and nothing stored is undone (the store transaction committed
+before events fire). ``validate_submission`` fails closed: an implementation that raises
+refuses the submission with a reason naming the plugin.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import importlib.metadata
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pluggy
+
+from consultkit import hookspecs
+from consultkit._version import __version__
+from consultkit.errors import PluginError, StoreError
+
+if TYPE_CHECKING:
+    import click
+    import icalendar
+
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.schedule import ItemChange, ScheduleItem
+    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.formats.exporter import Exporter
+    from consultkit.notify import Notifier
+    from consultkit.storage.protocols import ScheduleRevision, Store
+
+log = logging.getLogger("consultkit.pluginhost.host")
+
+ENTRY_POINT_GROUP = "consultkit"
+DISABLE_ENV = "CONSULTKIT_DISABLE_PLUGINS"
+STRICT_ENV = "CONSULTKIT_STRICT_PLUGINS"
+
+StoreFactory = Callable[[str], "Store"]
+NotifierFactory = Callable[[Mapping[str, str]], "Notifier"]
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
+_MAX_REMEMBERED_FAILURES = 100
+
+
+@attrs.frozen(kw_only=True)
+class PluginInfo:
+    """What ``consultkit plugins`` shows about one plugin."""
+
+    name: str
+    version: str
+    source: str  # "default", "entry point" or "registered"
+    hooks: tuple[str, ...]
+    registered: Mapping[str, tuple[str, ...]]  # kind ("stores", …) -> names
+
+
+@attrs.frozen
+class _Impl:
+    plugin: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+
+def _env_names(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _env_flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@attrs.define
+class PluginHost:
+    """Loads plugins into one pluggy manager and offers typed access to their hooks.
+
+    Build it with :meth:`load`; tests can build ``PluginHost.load(entry_points=False,
+    plugins=[MyPlugin()])`` for an isolated host. Nothing is global: two hosts never share
+    plugins.
+    """
+
+    strict: bool = False
+    disabled: frozenset[str] = frozenset()
+    #: Plugins that failed to import or register, each as a PluginError.
+    failures: list[PluginError] = attrs.Factory(list)
+    #: The latest event-hook failures (bounded), for diagnostics.
+    event_failures: collections.deque[PluginError] = attrs.Factory(
+        lambda: collections.deque(maxlen=_MAX_REMEMBERED_FAILURES)
+    )
+    #: Names of plugins that ``disabled`` blocked.
+    blocked: list[str] = attrs.Factory(list)
+    _pm: pluggy.PluginManager = attrs.field(factory=lambda: _new_manager(), alias="_pm", repr=False)
+    _versions: dict[str, tuple[str, str]] = attrs.Factory(dict)  # name -> (version, source)
+    _impls: dict[str, tuple[_Impl, ...] | None] = attrs.Factory(dict)
+    _contributions: dict[str, dict[str, tuple[Any, str]]] = attrs.Factory(dict)
+    _matched_disabled: set[str] = attrs.Factory(set)
+
+    # -- loading -----------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        defaults: bool = True,
+        entry_points: bool = True,
+        plugins: Sequence[object] = (),
+        strict: bool | None = None,
+        disabled: Sequence[str] | None = None,
+    ) -> PluginHost:
+        """Build a host: default plugins, then entry points, then ``plugins``, then the check.
+
+        ``strict`` and ``disabled`` default to ``CONSULTKIT_STRICT_PLUGINS`` and
+        ``CONSULTKIT_DISABLE_PLUGINS``. In strict mode a plugin that fails raises
+        :class:`~consultkit.errors.PluginError`.
+        """
+        host = cls(
+            strict=_env_flag(os.environ.get(STRICT_ENV)) if strict is None else strict,
+            disabled=_env_names(os.environ.get(DISABLE_ENV))
+            if disabled is None
+            else frozenset(disabled),
+        )
+        if defaults:
+            host._load_defaults()
+        if entry_points:
+            host._load_entry_points()
+        for plugin in plugins:
+            host.register(plugin)
+        host._check_pending()
+        return host
+
+    def _load_defaults(self) -> None:
+        from consultkit.default_plugins import DEFAULT_PLUGINS
+
+        for module_name in DEFAULT_PLUGINS:
+            name = module_name.rsplit(".", 1)[-1]
+            if self._is_blocked(name, module_name):
+                continue
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:
+                self._failed(PluginError(name, "import", f"{type(exc).__name__}: {exc}"))
+                continue
+            self._register(module, name, __version__, "default")
+
+    def _load_entry_points(self) -> None:
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            name = entry_point.name
+            if self._is_blocked(name, entry_point.value):
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                self._failed(
+                    PluginError(
+                        name,
+                        "import",
+                        f"cannot import {entry_point.value} ({type(exc).__name__}: {exc}); "
+                        f"fix or uninstall it, or add it to {DISABLE_ENV}",
+                    )
+                )
+                continue
+            dist = entry_point.dist
+            version = dist.version if dist is not None else "unknown"
+            self._register(plugin, name, version, "entry point")
+
+    def _is_blocked(self, *names: str) -> bool:
+        matched = self.disabled.intersection(names)
+        if matched:
+            self._matched_disabled.update(matched)
+            self.blocked.append(names[0])
+            return True
+        return False
+
+    @property
+    def unknown_disabled(self) -> list[str]:
+        """Names in ``disabled`` that no default or entry-point plugin has (likely typos)."""
+        return sorted(self.disabled - self._matched_disabled)
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register one more plugin object (a module, class or instance); returns its name."""
+        plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        version = str(getattr(plugin, "__version__", None) or "unknown")
+        self._register(plugin, plugin_name, version, "registered")
+        return plugin_name
+
+    def _register(self, plugin: object, name: str, version: str, source: str) -> None:
+        other = self._pm.get_plugin(name)
+        if other is not None:
+            self._failed(
+                PluginError(
+                    name,
+                    "register",
+                    f"another plugin is already registered under the name {name!r} "
+                    f"({self._versions.get(name, ('?', '?'))[1]}); rename one of them",
+                )
+            )
+            return
+        try:
+            self._pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            self._failed(PluginError(name, "register", str(exc)))
+            return
+        self._versions[name] = (version, source)
+        self._invalidate()
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin by name (tests use it to undo a registration)."""
+        self._pm.unregister(name=name)
+        self._versions.pop(name, None)
+        self._invalidate()
+
+    def _check_pending(self) -> None:
+        # pluggy's check_pending raises on the first hook without a spec; find the
+        # offending plugins first so that, outside strict mode, they are skipped, not fatal.
+        while True:
+            culprit: tuple[str, str] | None = None
+            for hook_name, caller in vars(self._pm.hook).items():
+                if hook_name.startswith("_") or not isinstance(caller, pluggy.HookCaller):
+                    continue
+                if caller.has_spec():
+                    continue
+                for impl in caller.get_hookimpls():
+                    if not impl.optionalhook:
+                        culprit = (impl.plugin_name, hook_name)
+                        break
+                if culprit:
+                    break
+            if culprit is None:
+                break
+            plugin, hook_name = culprit
+            self.unregister(plugin)
+            self._failed(
+                PluginError(
+                    plugin,
+                    hook_name,
+                    "implements a hook consultkit does not define "
+                    "(misspelt, or written for another consultkit version)",
+                )
+            )
+        self._pm.check_pending()
+
+    def _failed(self, error: PluginError) -> None:
+        if self.strict:
+            raise error
+        log.warning("%s", error)
+        self.failures.append(error)
+
+    def _invalidate(self) -> None:
+        self._impls.clear()
+        self._contributions.clear()
+
+    # -- introspection -----------------------------------------------------------------
+
+    def plugin_names(self) -> list[str]:
+        """Names of the registered plugins, in registration order."""
+        return [name for name, _ in self._pm.list_name_plugin()]
+
+    def plugin_infos(self) -> list[PluginInfo]:
+        """Each registered plugin: version, hooks it implements and what it registered."""
+        registered: dict[str, dict[str, list[str]]] = collections.defaultdict(
+            lambda: collections.defaultdict(list)
+        )
+        for kind in ("stores", "notifiers", "exporters", "commands"):
+            try:
+                contributions = self._collect(kind)
+            except PluginError:
+                continue
+            for item_name, (_, owner) in contributions.items():
+                registered[owner][kind].append(item_name)
+        infos = []
+        for name, plugin in self._pm.list_name_plugin():
+            callers = self._pm.get_hookcallers(plugin) or []
+            version, source = self._versions.get(name, ("unknown", "registered"))
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    version=version,
+                    source=source,
+                    hooks=tuple(sorted(caller.name for caller in callers)),
+                    registered={k: tuple(sorted(v)) for k, v in registered[name].items()},
+                )
+            )
+        return infos
+
+    def registered_by(self, kind: str, item_name: str) -> str | None:
+        """The plugin that registered ``item_name`` among ``kind`` ("stores", "notifiers", …)."""
+        found = self._collect(kind).get(item_name)
+        return None if found is None else found[1]
+
+    # -- calling implementations -------------------------------------------------------
+
+    def _implementations(self, hook_name: str) -> tuple[_Impl, ...] | None:
+        # Cached per hook; None means "has wrappers: let pluggy call them".
+        if hook_name in self._impls:
+            return self._impls[hook_name]
+        caller: pluggy.HookCaller = getattr(self._pm.hook, hook_name)
+        impls = caller.get_hookimpls()
+        found: tuple[_Impl, ...] | None
+        if any(impl.hookwrapper or impl.wrapper for impl in impls):
+            found = None
+        else:
+            # pluggy calls the last registered (and tryfirst) implementations first.
+            found = tuple(
+                _Impl(impl.plugin_name, impl.function, tuple(impl.argnames))
+                for impl in reversed(impls)
+            )
+        self._impls[hook_name] = found
+        return found
+
+    def _each(
+        self, hook_name: str, kwargs: dict[str, Any]
+    ) -> list[tuple[str, Any, BaseException | None]]:
+        impls = self._implementations(hook_name)
+        results: list[tuple[str, Any, BaseException | None]] = []
+        if impls is None:
+            caller: pluggy.HookCaller = getattr(self._pm.hook, hook_name)
+            try:
+                for value in caller(**kwargs):
+                    results.append(("(hook wrappers)", value, None))
+            except Exception as exc:
+                results.append(("(hook wrappers)", None, exc))
+            return results
+        for impl in impls:
+            try:
+                value = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception as exc:
+                results.append((impl.plugin, None, exc))
+            else:
+                results.append((impl.plugin, value, None))
+        return results
+
+    def _notify(self, hook_name: str, kwargs: dict[str, Any]) -> list[PluginError]:
+        impls = self._implementations(hook_name)
+        if impls is not None:
+            # Fast path for the common case: no wrappers, so no result list to build.
+            errors: list[PluginError] = []
+            for impl in impls:
+                try:
+                    impl.function(*[kwargs[arg] for arg in impl.argnames])
+                except Exception as exc:
+                    errors.append(self._event_failed(impl.plugin, hook_name, exc))
+            return errors
+        return [
+            self._event_failed(plugin, hook_name, exc)
+            for plugin, _, exc in self._each(hook_name, kwargs)
+            if exc is not None
+        ]
+
+    def _event_failed(self, plugin: str, hook_name: str, exc: BaseException) -> PluginError:
+        error = PluginError(plugin, hook_name, f"{type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        log.warning("%s", error, exc_info=exc)
+        self.event_failures.append(error)
+        return error
+
+    # -- contribution hooks ------------------------------------------------------------
+
+    def _collect(self, kind: str) -> dict[str, tuple[Any, str]]:
+        cached = self._contributions.get(kind)
+        if cached is not None:
+            return cached
+        hook_name = f"register_{kind}"
+        found: dict[str, tuple[Any, str]] = {}
+        if kind == "commands":
+            from consultkit.cli import BUILTIN_COMMANDS
+
+            for builtin in BUILTIN_COMMANDS:
+                found[builtin] = (None, "consultkit (built-in command)")
+        current = [""]
+
+        def add(item_name: str, value: Any) -> None:
+            plugin = current[0]
+            previous = found.get(item_name)
+            if previous is not None:
+                raise PluginError(
+                    plugin,
+                    hook_name,
+                    f"{kind[:-1]} {item_name!r} is already registered by {previous[1]!r}; "
+                    f"disable one of the two plugins ({DISABLE_ENV})",
+                )
+            found[item_name] = (value, plugin)
+
+        def register_store(scheme: str, factory: StoreFactory) -> None:
+            if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+                raise PluginError(
+                    current[0], hook_name, f"store scheme {scheme!r} is not a URL scheme"
+                )
+            if not callable(factory):
+                raise PluginError(
+                    current[0], hook_name, f"store factory for {scheme!r} is not callable"
+                )
+            add(scheme, factory)
+
+        def register_notifier(channel: str, factory: NotifierFactory) -> None:
+            if not isinstance(channel, str) or not _NAME.match(channel):
+                raise PluginError(
+                    current[0],
+                    hook_name,
+                    f"channel name {channel!r} must be lower case letters, digits, _ or -",
+                )
+            if not callable(factory):
+                raise PluginError(
+                    current[0], hook_name, f"notifier factory for {channel!r} is not callable"
+                )
+            add(channel, factory)
+
+        def register_exporter(name: str, exporter: Exporter) -> None:
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise PluginError(
+                    current[0],
+                    hook_name,
+                    f"export format {name!r} must be lower case letters, digits, _ or -",
+                )
+            if not callable(getattr(exporter, "export", None)):
+                raise PluginError(
+                    current[0], hook_name, f"exporter {name!r} has no export() method"
+                )
+            declared = getattr(exporter, "name", name)
+            if declared != name:
+                raise PluginError(
+                    current[0],
+                    hook_name,
+                    f"exporter registered as {name!r} calls itself {declared!r}",
+                )
+            add(name, exporter)
+
+        def register_command(command: click.Command) -> None:
+            import click
+
+            if not isinstance(command, click.Command) or not command.name:
+                raise PluginError(
+                    current[0], hook_name, f"{command!r} is not a named click command"
+                )
+            add(command.name, command)
+
+        registers: dict[str, Callable[..., None]] = {
+            "stores": register_store,
+            "notifiers": register_notifier,
+            "exporters": register_exporter,
+            "commands": register_command,
+        }
+        register = registers[kind]
+        for plugin, _, exc in self._call_registrations(hook_name, register, current):
+            if exc is not None:
+                if isinstance(exc, PluginError):
+                    raise exc
+                raise PluginError(plugin, hook_name, f"{type(exc).__name__}: {exc}") from exc
+        if kind == "commands":
+            found = {k: v for k, v in found.items() if v[0] is not None}
+        self._contributions[kind] = found
+        return found
+
+    def _call_registrations(
+        self, hook_name: str, register: Callable[..., None], current: list[str]
+    ) -> list[tuple[str, Any, BaseException | None]]:
+        impls = self._implementations(hook_name)
+        if impls is None:
+            # Wrappers cannot be attributed one by one; name them together.
+            current[0] = "(hook wrappers)"
+            return self._each(hook_name, {"register": register})
+        results: list[tuple[str, Any, BaseException | None]] = []
+        # Registration order (defaults first, unlike event calls): the plugin that came
+        # first keeps a name, and a clash is blamed on the newcomer.
+        for impl in reversed(impls):
+            current[0] = impl.plugin
+            try:
+                impl.function(*[register for _ in impl.argnames])
+            except Exception as exc:
+                results.append((impl.plugin, None, exc))
+                break
+        return results
+
+    def store_factories(self) -> Mapping[str, StoreFactory]:
+        """Store backends by URL scheme."""
+        return {name: value for name, (value, _) in self._collect("stores").items()}
+
+    def notifier_factories(self) -> Mapping[str, NotifierFactory]:
+        """Notifier factories by channel name."""
+        return {name: value for name, (value, _) in self._collect("notifiers").items()}
+
+    def exporters(self) -> Mapping[str, Exporter]:
+        """Exporters by format name."""
+        return {name: value for name, (value, _) in self._collect("exporters").items()}
+
+    def commands(self) -> Mapping[str, click.Command]:
+        """CLI commands contributed by plugins, by name (built-ins are not included)."""
+        return {name: value for name, (value, _) in self._collect("commands").items()}
+
+    def open_store(self, url: str) -> Store:
+        """Open the store for ``url`` with the backend registered for its scheme."""
+        scheme, sep, _ = url.partition("://")
+        if not sep or not scheme:
+            raise StoreError(
+                f"not a store URL {url!r}: write SCHEME://…, e.g. sqlite:///consultkit.sqlite"
+                " or memory://"
+            )
+        stores = self._collect("stores")
+        found = stores.get(scheme.lower())
+        if found is None:
+            known = ", ".join(f"{s}://" for s in sorted(stores)) or "none"
+            hint = "install the plugin that provides it"
+            if self.blocked:
+                hint += f", or stop disabling {', '.join(sorted(self.blocked))} in {DISABLE_ENV}"
+            raise StoreError(
+                f"no store backend for {scheme}:// in {url!r} (available: {known}); {hint}"
+            )
+        factory, plugin = found
+        try:
+            store: Store = factory(url)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"store plugin {plugin!r} could not open {url!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return store
+
+    # -- event hooks -------------------------------------------------------------------
+
+    def validate_submission(self, consultation: Consultation, submission: Submission) -> list[str]:
+        """Every plugin's reasons to refuse ``submission``; empty means accepted.
+
+        A validator that raises refuses, with a reason naming the plugin (fail closed).
+        """
+        reasons: list[str] = []
+        kwargs = {"consultation": consultation, "submission": submission}
+        for plugin, value, exc in self._each("validate_submission", kwargs):
+            if exc is not None:
+                self._event_failed(plugin, "validate_submission", exc)
+                reasons.append(
+                    f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
+                    "so the submission was refused to be safe; try again later or tell the "
+                    "organisers"
+                )
+            elif value is None:
+                continue
+            elif isinstance(value, str):
+                reasons.append(value)
+            else:
+                reasons.extend(str(reason) for reason in value if reason)
+        return reasons
+
+    def submission_received(
+        self, consultation: Consultation, submission: Submission, receipt: Receipt
+    ) -> list[PluginError]:
+        """Tell plugins a submission was stored; returns the failures (already logged)."""
+        return self._notify(
+            "submission_received",
+            {"consultation": consultation, "submission": submission, "receipt": receipt},
+        )
+
+    def submission_status_changed(
+        self, consultation: Consultation, submission: Submission, entry: HistoryEntry
+    ) -> list[PluginError]:
+        """Tell plugins a submission's status changed; returns the failures (already logged)."""
+        return self._notify(
+            "submission_status_changed",
+            {"consultation": consultation, "submission": submission, "entry": entry},
+        )
+
+    def schedule_changed(
+        self,
+        consultation: Consultation,
+        revision: ScheduleRevision,
+        changes: Sequence[ItemChange],
+    ) -> list[PluginError]:
+        """Tell plugins a schedule revision was published; returns the failures (already logged)."""
+        return self._notify(
+            "schedule_changed",
+            {"consultation": consultation, "revision": revision, "changes": changes},
+        )
+
+    def calendar_item_built(
+        self,
+        consultation: Consultation,
+        item: ScheduleItem,
+        component: icalendar.Event,
+        language: str,
+    ) -> list[PluginError]:
+        """Let plugins adjust one built VEVENT; returns the failures (already logged)."""
+        return self._notify(
+            "calendar_item_built",
+            {
+                "consultation": consultation,
+                "item": item,
+                "component": component,
+                "language": language,
+            },
+        )
+
+
+def _new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def commands_from_plugins() -> dict[str, click.Command]:
+    """Commands plugins register, for the CLI; never raises (problems become warnings)."""
+    import click
+
+    try:
+        host = PluginHost.load()
+        for failure in host.failures:
+            click.echo(f"warning: {failure}", err=True)
+        return dict(host.commands())
+    except Exception as exc:
+        # The CLI must keep working when a plugin is broken; say so once and go on.
+        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return {}
+
+
+__all__ = ["PluginHost", "PluginInfo", "commands_from_plugins"]

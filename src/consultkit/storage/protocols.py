@@ -1,0 +1,411 @@
+"""The storage contract: the ``Store`` protocol and the values stored beside submissions.
+
+A store is opened from a URL whose scheme picks the backend (``memory://``,
+``sqlite:///PATH``; plugins register more through ``register_stores``). Every method is one
+transaction: either all of its writes are stored or none are. Submission values come from
+:mod:`consultkit.submissions`; this module adds the outbox (events and their deliveries),
+subscriptions, schedule revisions and erasure tombstones.
+
+Backends are checked by one shared suite, :class:`consultkit.testing.store_contract.StoreContract`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt  # noqa: TC003 (attrs reads the field annotations at run time)
+import enum
+import hashlib
+import os
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+
+from consultkit.domain.instants import utc_instant, utc_instant_or_none
+from consultkit.errors import StoreError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
+    from consultkit.pluginhost.host import PluginHost
+
+DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
+"""Where data goes when nothing else is said: a SQLite file in the current directory."""
+
+STORE_ENV = "CONSULTKIT_STORE"
+DEFAULT_CHUNK_SIZE = 10_000
+
+
+def idempotency_key_hash(key: str | None) -> str | None:
+    """What a backend stores and matches an idempotency key by: its sha256, in hex.
+
+    Matching on the hash lets erasure drop the key itself while a retry still finds the
+    original receipt; every backend uses this one so stores agree on it.
+    """
+    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
+
+
+def default_store_url() -> str:
+    """The store URL to use: ``$CONSULTKIT_STORE`` if set, else ``sqlite:///./consultkit.sqlite``.
+
+    The default is a visible file next to where the command runs, so an organiser can see,
+    copy and back up their data without hunting for a per-user data directory.
+    """
+    return os.environ.get(STORE_ENV, "").strip() or DEFAULT_STORE_URL
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A copy, so a caller mutating its dict afterwards cannot change a stored value.
+    return dict(value)
+
+
+class StoreConflictError(StoreError):
+    """A compare-and-set failed: the stored value changed since the caller read it.
+
+    Reload the submission and decide again; nothing was written.
+    """
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """Something that happened and may need telling, written in the same transaction as the change.
+
+    ``kind`` names the event (``submission.received``, ``schedule.changed``,
+    ``reminder.due``…); ``payload`` holds what templates need and must be JSON-serialisable.
+    ``dedupe_key`` makes enqueueing idempotent: an event whose key is already stored is
+    skipped (a reminder run twice enqueues nothing the second time). ``submission_id`` links
+    the event to a submission so erasure can scrub it.
+    """
+
+    id: str
+    kind: str
+    consultation_id: str
+    occurred_at: dt.datetime = attrs.field(converter=utc_instant)
+    payload: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False, hash=False
+    )
+    dedupe_key: str | None = None
+    submission_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryTarget:
+    """One recipient of an event on one channel, in the language they read."""
+
+    channel: str
+    recipient: str
+    language: str = "en"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery is: waiting, being sent by a worker, sent, or given up on."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """One event to send to one recipient on one channel, with its sending state.
+
+    ``attempts`` counts claims (each claim is one attempt to send). ``claimed_by`` and
+    ``lease_until`` say which worker holds it and until when; after the lease expires
+    another worker may claim it again. ``last_error`` keeps the latest failure.
+    """
+
+    id: str
+    event: OutboxEvent
+    channel: str
+    recipient: str
+    language: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: dt.datetime = attrs.field(converter=utc_instant)
+    last_error: str | None = None
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryFailure:
+    """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
+
+    delivery_id: str
+    error: str
+    retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+
+
+@attrs.frozen(kw_only=True)
+class Subscription:
+    """Someone who asked to be told about a consultation's changes on one channel."""
+
+    consultation_id: str
+    channel: str
+    address: str
+    group: str | None = None
+    language: str = "en"
+    created_at: dt.datetime = attrs.field(converter=utc_instant)
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleRevision:
+    """One published version of a consultation's schedule; ``number`` counts from 1."""
+
+    consultation_id: str
+    number: int
+    published_at: dt.datetime = attrs.field(converter=utc_instant)
+    snapshot: Mapping[str, Any] = attrs.field(converter=_frozen_mapping, eq=False, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Tombstone:
+    """The record that a submitter's identity was erased, kept without the identity.
+
+    It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
+    request") and whether their text was kept. It holds no name or address.
+    """
+
+    id: str
+    consultation_id: str
+    erased_at: dt.datetime = attrs.field(converter=utc_instant)
+    reason: str
+    submission_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    kept_text: bool
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
+
+    Each method is one transaction. Instants go in and come out as aware UTC datetimes.
+    Lookups of something absent return ``None`` (or an empty list); changes to something
+    absent raise :class:`~consultkit.errors.UnknownItemError`.
+    """
+
+    url: str
+
+    def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""
+
+    # -- consultations
+    def put_consultation(self, consultation_id: str, document: Mapping[str, Any]) -> None:
+        """Store (or replace) the JSON document of a consultation."""
+
+    def get_consultation(self, consultation_id: str) -> Mapping[str, Any] | None:
+        """The stored document of a consultation, or ``None``."""
+
+    # -- submissions
+    def add_submission(
+        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+    ) -> tuple[Receipt, bool]:
+        """Store a submission, its first history entry and its outbox events together.
+
+        Returns the receipt and ``True``. If the submission's idempotency key is already
+        stored for its consultation, nothing is written and the original receipt is
+        returned (``replayed=True``) with ``False``, even when two processes race.
+        """
+
+    def add_submissions(
+        self, submissions: Iterable[Submission], chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
+        """Bulk-store submissions, committing every ``chunk_size`` rows; returns how many were new.
+
+        Each gets a history entry by the system actor ``bulk-import``. Submissions whose
+        id or idempotency key is already stored are skipped, so a re-run import resumes.
+        """
+
+    def get_submission(self, submission_id: str) -> Submission | None:
+        """The submission with this id, or ``None``."""
+
+    def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
+        """The submission with this tracking number, or ``None``."""
+
+    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
+        """The receipt (``replayed=True``) stored under an idempotency key, or ``None``.
+
+        Lets a retry be answered with the original receipt before any rule runs, so a
+        retry that arrives after the deadline still gets it.
+        """
+
+    def list_submissions(
+        self,
+        consultation_id: str,
+        *,
+        call_id: str | None = None,
+        status: SubmissionStatus | None = None,
+    ) -> Iterator[Submission]:
+        """A consultation's submissions in a stable order (received_at, then id)."""
+
+    def history(self, submission_id: str) -> list[HistoryEntry]:
+        """A submission's history entries, oldest first."""
+
+    def change_status(
+        self,
+        submission_id: str,
+        expected: SubmissionStatus,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+    ) -> Submission:
+        """Move a submission to ``entry.to_status`` if it is still ``expected`` (compare-and-set).
+
+        Records ``entry`` and enqueues ``events`` in the same transaction; returns the new
+        value. Raises :class:`StoreConflictError` if the status is no longer ``expected``.
+        """
+
+    def erase_submitter(
+        self,
+        consultation_id: str,
+        email: str,
+        *,
+        keep_text: bool,
+        reason: str,
+        at: dt.datetime,
+    ) -> int:
+        """Erase a submitter's identity from a consultation; returns the submissions affected.
+
+        The name, address and organisation go from submissions, history actors, outbox
+        payloads, deliveries (unsent ones become dead) and subscriptions; title, body and
+        attachments go too unless ``keep_text``. A :class:`Tombstone` records the erasure.
+        """
+
+    def tombstones(self, consultation_id: str) -> list[Tombstone]:
+        """The erasures recorded for a consultation, oldest first."""
+
+    def fingerprint_counts(self, consultation_id: str) -> list[tuple[str, int]]:
+        """How many submissions share each body fingerprint, most frequent first."""
+
+    # -- outbox
+    def enqueue_events(self, events: Sequence[OutboxEvent]) -> int:
+        """Store events on their own; an event whose ``dedupe_key`` is stored is skipped."""
+
+    def unrouted_events(self, limit: int) -> list[OutboxEvent]:
+        """Events not yet routed to recipients, oldest first."""
+
+    def route_events(
+        self, routes: Sequence[tuple[str, Sequence[DeliveryTarget]]], now: dt.datetime
+    ) -> int:
+        """Route many events in one transaction: ``routes`` pairs an event id with its targets.
+
+        For each event, one pending delivery per (channel, recipient) is created and the
+        event is marked routed. Idempotent: routing again creates no duplicates. Returns how
+        many deliveries were created. An unknown event id raises
+        :class:`~consultkit.errors.UnknownItemError` and nothing is written.
+        """
+
+    def route_event(
+        self, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
+    ) -> int:
+        """Route one event: ``route_events([(event_id, targets)], now)``."""
+
+    def claim_deliveries(
+        self, worker: str, limit: int, now: dt.datetime, lease: dt.timedelta
+    ) -> list[Delivery]:
+        """Claim up to ``limit`` due deliveries for ``worker`` until ``now + lease``.
+
+        Due means pending with ``next_attempt_at <= now``, or claimed with an expired
+        lease. Two workers never receive the same delivery from overlapping calls.
+        """
+
+    def complete_deliveries(
+        self, delivery_ids: Sequence[str], worker: str, now: dt.datetime
+    ) -> int:
+        """Mark deliveries done in one transaction; returns how many were marked.
+
+        Only those ``worker`` still holds are changed: a delivery whose claim was lost (its
+        lease expired and another worker took it) or that is not claimed is left alone.
+        """
+
+    def complete_delivery(self, delivery_id: str, worker: str, now: dt.datetime) -> bool:
+        """Mark a delivery done if ``worker`` still holds it; ``False`` if the claim was lost."""
+
+    def fail_deliveries(
+        self, failures: Sequence[DeliveryFailure], worker: str, now: dt.datetime
+    ) -> frozenset[str]:
+        """Record failed attempts in one transaction; returns the ids whose failure was recorded.
+
+        Each failure is retried at its ``retry_at``, or dead-lettered when that is ``None``.
+        Deliveries ``worker`` no longer holds are left alone (and are not in the result).
+        """
+
+    def fail_delivery(
+        self,
+        delivery_id: str,
+        worker: str,
+        error: str,
+        now: dt.datetime,
+        retry_at: dt.datetime | None,
+    ) -> bool:
+        """Record a failed attempt: retry at ``retry_at``, or dead-letter it when ``None``.
+
+        Returns ``False`` (and changes nothing) if ``worker`` no longer holds the claim.
+        """
+
+    def delivery_counts(self) -> Mapping[DeliveryStatus, int]:
+        """How many deliveries are in each status (every status is present)."""
+
+    def list_deliveries(self, status: DeliveryStatus, limit: int) -> list[Delivery]:
+        """Deliveries in ``status``, by next attempt time then id."""
+
+    def retry_dead(self, delivery_ids: Sequence[str] | None, now: dt.datetime) -> int:
+        """Make dead deliveries (all, or those listed) pending again with a fresh attempt count."""
+
+    # -- subscriptions
+    def add_subscription(self, subscription: Subscription) -> bool:
+        """Store a subscription; ``False`` if it existed (its group and language are updated)."""
+
+    def remove_subscription(self, consultation_id: str, channel: str, address: str) -> bool:
+        """Remove a subscription; ``False`` if there was none."""
+
+    def list_subscriptions(
+        self, consultation_id: str, group: str | None = None
+    ) -> list[Subscription]:
+        """A consultation's subscriptions (only ``group``'s and group-less ones if given)."""
+
+    # -- schedule
+    def save_schedule_revision(
+        self,
+        consultation_id: str,
+        snapshot: Mapping[str, Any],
+        events: Sequence[OutboxEvent],
+        *,
+        at: dt.datetime | None = None,
+    ) -> ScheduleRevision:
+        """Store the next schedule revision and its events together; numbers count from 1."""
+
+    def latest_schedule_revision(self, consultation_id: str) -> ScheduleRevision | None:
+        """The most recent revision, or ``None`` before the first publish."""
+
+    def schedule_revisions(self, consultation_id: str) -> list[ScheduleRevision]:
+        """Every revision, oldest first."""
+
+
+def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
+    """Open the store for ``url`` (default: :func:`default_store_url`) through the plugins.
+
+    ``host`` is the plugin host whose registered backends are used; a fresh one is built
+    when omitted. Raises :class:`~consultkit.errors.StoreError` saying which schemes exist
+    when the URL's scheme is unknown.
+    """
+    if host is None:
+        from consultkit.pluginhost.host import PluginHost
+
+        host = PluginHost.load()
+    return host.open_store(url or default_store_url())
+
+
+__all__ = [
+    "DEFAULT_STORE_URL",
+    "Delivery",
+    "DeliveryFailure",
+    "DeliveryStatus",
+    "DeliveryTarget",
+    "OutboxEvent",
+    "ScheduleRevision",
+    "Store",
+    "StoreConflictError",
+    "Subscription",
+    "Tombstone",
+    "default_store_url",
+    "open_store",
+]
