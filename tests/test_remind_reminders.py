@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
@@ -11,13 +12,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consultkit import events as ev
+from consultkit.app.outbox import due_events
 from consultkit.config.loader import load_consultation
 from consultkit.domain.model import Consultation, Reminder, ReminderEdge
-from consultkit.domain.reminders import due_events, item_edges, upcoming_reminders
+from consultkit.domain.reminders import item_edges, upcoming_reminders
 from consultkit.domain.windows import Deadline
 from consultkit.notify.backoff import Backoff
 from consultkit.storage.memory import open_memory
 
+if TYPE_CHECKING:
+    from consultkit.storage.protocols import OutboxEvent
+
+REMINDER_DUE = ev.ReminderDue.kind
+CALL_CLOSED = ev.CallClosed.kind
+PHASE_OPENED = ev.PhaseOpened.kind
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
 
 
@@ -32,7 +40,7 @@ def _deadline(wsis: Consultation) -> dt.datetime:
     return edges.deadline
 
 
-def _kinds(events: list[ev.OutboxEvent]) -> list[str]:  # type: ignore[name-defined]
+def _kinds(events: list[OutboxEvent]) -> list[str]:
     return sorted(e.kind for e in events)
 
 
@@ -58,7 +66,7 @@ def test_seven_days_then_one_day_before_the_deadline_each_once(wsis: Consultatio
     store = open_memory("memory://")
     deadline = _deadline(wsis)
     seven = deadline - dt.timedelta(days=7) + dt.timedelta(minutes=5)
-    first = [e for e in due_events(wsis, seven) if e.kind == ev.REMINDER_DUE]
+    first = [e for e in due_events(wsis, seven) if e.kind == REMINDER_DUE]
     mine = [e for e in first if e.payload["reminder"]["id"] == "official-submissions-deadline"]
     assert [e.payload["reminder"]["before_seconds"] for e in mine] == [7 * 86400]
     assert store.enqueue_events(first) == len(first)
@@ -68,15 +76,14 @@ def test_seven_days_then_one_day_before_the_deadline_each_once(wsis: Consultatio
     second = [
         e
         for e in due_events(wsis, one)
-        if e.kind == ev.REMINDER_DUE
-        and e.payload["reminder"]["id"] == "official-submissions-deadline"
+        if e.kind == REMINDER_DUE and e.payload["reminder"]["id"] == "official-submissions-deadline"
     ]
     assert [e.payload["reminder"]["before_seconds"] for e in second] == [86400]
     assert store.enqueue_events(second) == 1
     # After the deadline: no reminder at all.
     late = due_events(wsis, deadline + dt.timedelta(seconds=1))
     assert not [
-        e for e in late if e.kind == ev.REMINDER_DUE and "official" in e.payload["reminder"]["id"]
+        e for e in late if e.kind == REMINDER_DUE and "official" in e.payload["reminder"]["id"]
     ]
 
 
@@ -85,8 +92,7 @@ def test_a_missed_week_sends_only_the_closest_reminder(wsis: Consultation) -> No
     events = [
         e
         for e in due_events(wsis, deadline - dt.timedelta(hours=2))
-        if e.kind == ev.REMINDER_DUE
-        and e.payload["reminder"]["id"] == "official-submissions-deadline"
+        if e.kind == REMINDER_DUE and e.payload["reminder"]["id"] == "official-submissions-deadline"
     ]
     assert [e.payload["reminder"]["before_seconds"] for e in events] == [86400]
 
@@ -110,16 +116,14 @@ def test_a_moved_deadline_gets_a_new_reminder(wsis: Consultation) -> None:
     again = [
         e
         for e in due_events(moved, at)
-        if e.kind == ev.REMINDER_DUE
-        and e.payload["reminder"]["id"] == "official-submissions-deadline"
+        if e.kind == REMINDER_DUE and e.payload["reminder"]["id"] == "official-submissions-deadline"
     ]
     # 6 days before the old deadline is 9 days before the new one: the 7-day reminder is not due.
     assert again == []
     later = [
         e
         for e in due_events(moved, at + dt.timedelta(days=3))
-        if e.kind == ev.REMINDER_DUE
-        and e.payload["reminder"]["id"] == "official-submissions-deadline"
+        if e.kind == REMINDER_DUE and e.payload["reminder"]["id"] == "official-submissions-deadline"
     ]
     assert len(later) == 1 and store.enqueue_events(later) == 1
     assert later[0].payload["reminder"]["anchor_at"] == ev.iso(deadline + dt.timedelta(days=3))
@@ -131,7 +135,7 @@ def test_phase_two_reminder_one_hour_before(wsis: Consultation) -> None:
     events = [
         e
         for e in due_events(wsis, start - dt.timedelta(minutes=30))
-        if e.kind == ev.REMINDER_DUE and e.payload["reminder"]["id"] == "phase-2-start"
+        if e.kind == REMINDER_DUE and e.payload["reminder"]["id"] == "phase-2-start"
     ]
     assert len(events) == 1
     assert events[0].payload["item"]["title"]["en"]
@@ -142,28 +146,24 @@ def test_clock_events_once_within_the_catch_up_window(wsis: Consultation) -> Non
     store = open_memory("memory://")
     deadline = _deadline(wsis)
     closed = [
-        e for e in due_events(wsis, deadline + dt.timedelta(hours=1)) if e.kind == ev.CALL_CLOSED
+        e for e in due_events(wsis, deadline + dt.timedelta(hours=1)) if e.kind == CALL_CLOSED
     ]
     assert any(e.payload["item"]["ref"] == "call:official-submissions" for e in closed)
     assert store.enqueue_events(closed) == len(closed)
     assert (
         store.enqueue_events(
-            [
-                e
-                for e in due_events(wsis, deadline + dt.timedelta(hours=2))
-                if e.kind == ev.CALL_CLOSED
-            ]
+            [e for e in due_events(wsis, deadline + dt.timedelta(hours=2)) if e.kind == CALL_CLOSED]
         )
         == 0
     )
     # Long after, nothing is announced any more.
     assert not [
-        e for e in due_events(wsis, deadline + dt.timedelta(days=30)) if e.kind == ev.CALL_CLOSED
+        e for e in due_events(wsis, deadline + dt.timedelta(days=30)) if e.kind == CALL_CLOSED
     ]
     start = item_edges(wsis, "phase:phase-2").start
     assert start is not None
     opened = [
-        e for e in due_events(wsis, start + dt.timedelta(minutes=1)) if e.kind == ev.PHASE_OPENED
+        e for e in due_events(wsis, start + dt.timedelta(minutes=1)) if e.kind == PHASE_OPENED
     ]
     assert [e.payload["item"]["ref"] for e in opened] == ["phase:phase-2"]
 
@@ -184,7 +184,7 @@ def test_cancelled_items_get_no_reminders(wsis: Consultation) -> None:
     assert not [
         e
         for e in due_events(cancelled, start - dt.timedelta(minutes=30))
-        if e.kind == ev.REMINDER_DUE and "phase-2" in e.payload["reminder"]["id"]
+        if e.kind == REMINDER_DUE and "phase-2" in e.payload["reminder"]["id"]
     ]
 
 

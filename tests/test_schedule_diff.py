@@ -10,7 +10,7 @@ import attrs
 import pendulum
 import pytest
 
-from consultkit.app.publishing import SCHEDULE_CHANGED, publish_schedule
+from consultkit.app.publishing import publish_schedule
 from consultkit.config.loader import load_consultation
 from consultkit.domain.model import Consultation, ItemStatus, Place
 from consultkit.domain.schedule import (
@@ -25,6 +25,7 @@ from consultkit.domain.schedule import (
 )
 from consultkit.domain.text import Text
 from consultkit.domain.windows import DayWindow, Deadline, ExactWindow
+from consultkit.events import ScheduleChanged
 from consultkit.storage.protocols import open_store
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
@@ -212,7 +213,7 @@ def test_publish_records_revision_and_outbox_event_together(
         second = publish_schedule(store, moved, T1)
         assert second.revision is not None and second.revision.number == 2
         (event,) = store.unrouted_events(100)
-        assert event.kind == SCHEDULE_CHANGED
+        assert event.kind == ScheduleChanged.kind
         assert event.payload["revision"] == 2
         (change,) = event.payload["changes"]
         assert change["change"] == "moved" and change["ref"] == "phase:phase-6"

@@ -1,70 +1,113 @@
-"""Event kinds and the payloads templates need, built from domain values.
+"""Notification events: one value class per kind, each owning its kind, audience, dedupe key
+and payload.
 
-An outbox event carries everything a notifier needs to render a message *at the time the
-event happened*: titles in every language, the instants involved (ISO 8601, UTC), and who
-should hear about it (``audience``). Routing and rendering therefore never reload the
-consultation, and a later edit of the consultation file cannot change what an already
-written event says. Payloads hold only JSON values (str, int, float, bool, None, lists and
-string-keyed dicts) so every store and every webhook receiver can hold them as they are.
+Everything that emits an event (the application, publishing, ``consultkit remind``) builds
+one of these classes; the app layer stores it as an outbox record
+(:func:`consultkit.app.outbox.to_outbox`); routing and every channel (e-mail templates,
+webhook bodies, the log) read the one payload it wrote. :data:`EVENTS` maps each kind to
+its class, so a renderer can look a kind up, and ``docs/notifications.md`` is checked
+against it by a test.
 
-Payload keys every kind has:
+A payload carries everything a notifier needs to render a message *as it was when the
+event happened*: titles, the instants involved (ISO 8601, UTC, with a ``Z``) and who should
+hear about it. Routing and rendering therefore never reload the consultation, and a later
+edit of the consultation file cannot change what an already written event says. Payloads
+hold only JSON values (str, int, float, bool, None, lists and string-keyed dicts).
+
+Keys every payload has (the envelope):
 
 ``consultation``
     ``{"id", "title": {lang: text}, "languages": [...], "zone", "website"}``
 ``organisers``
-    the organisers' addresses (the consultation contact e-mail by default)
+    the organisers' addresses (the consultation contact's e-mail)
 ``audience``
     who receives it: ``submitter``, ``subscribers``, ``organisers`` or ``group:ID``
 ``groups``
     the stakeholder groups the event concerns (empty: all of them)
 ``language``
     the language a single-recipient message is written in (a receipt: the submission's)
+
+Beside the envelope, a submission event's facts are top-level keys (``tracking_number``,
+``title``, ``submitter_email``…: what webhook receivers have always been sent), while a
+schedule item, a reminder and a schedule change are nested parts (``item``,
+``reminder``, ``changes``) because one event can hold several of them or a part is shared
+between kinds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import TYPE_CHECKING, Any, Final
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
 import attrs
 
+from consultkit.domain.instants import utc_instant
+from consultkit.domain.lifecycle import public_status
+from consultkit.domain.model import Call
+from consultkit.domain.queries import call_deadline
+from consultkit.domain.reminders import Moment, item_edges
+from consultkit.domain.schedule import ChangeKind, describe_time, window_fingerprint
+from consultkit.domain.submissions import ActorRole
 from consultkit.domain.text import UN_LANGUAGES
-from consultkit.domain.windows import Deadline, to_utc
+from consultkit.domain.windows import CutoffRule, Deadline, to_utc
+from consultkit.errors import UnknownItemError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from consultkit.domain.model import Call, Consultation, Phase, RelatedEvent, Reminder
+    from consultkit.domain.model import Consultation, Phase, RelatedEvent, Reminder
+    from consultkit.domain.reminders import DueMoment, DueReminder
     from consultkit.domain.schedule import ItemChange, ScheduleItem
-    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.domain.submissions import HistoryEntry, Submission
     from consultkit.domain.text import Text
-    from consultkit.storage.protocols import OutboxEvent
-
-SUBMISSION_RECEIVED: Final = "submission.received"
-SUBMISSION_STATUS_CHANGED: Final = "submission.status-changed"
-PHASE_OPENED: Final = "phase.opened"
-CALL_OPENED: Final = "call.opened"
-CALL_CLOSED: Final = "call.closed"
-REMINDER_DUE: Final = "reminder.due"
-SCHEDULE_CHANGED: Final = "schedule.changed"
-
-EVENT_KINDS: Final = (
-    SUBMISSION_RECEIVED,
-    SUBMISSION_STATUS_CHANGED,
-    PHASE_OPENED,
-    CALL_OPENED,
-    CALL_CLOSED,
-    REMINDER_DUE,
-    SCHEDULE_CHANGED,
-)
 
 Payload = dict[str, Any]
 
 
-def new_event_id() -> str:
-    """A fresh event id receivers can deduplicate on (a random UUID, as text)."""
-    return str(uuid.uuid4())
+class Event(Protocol):
+    """What every notification event class provides (see the module docstring)."""
+
+    kind: ClassVar[str]
+    """The event's name, as stored and as sent (``submission.received``…)."""
+    default_audience: ClassVar[tuple[str, ...]]
+    """Who hears of an event of this kind unless the event itself says otherwise."""
+
+    @property
+    def consultation_id(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        """When it happened (UTC): the instant a clock event or a reminder is for."""
+        ...
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        """Who hears of this event: ``submitter``, ``organisers``, ``subscribers``, ``group:ID``."""
+        ...
+
+    @property
+    def dedupe_key(self) -> str:
+        """Enqueueing an event whose key is already stored does nothing."""
+        ...
+
+    @property
+    def submission_id(self) -> str | None:
+        """The submission it is about (erasure scrubs its payload), if any."""
+        ...
+
+    @property
+    def stable_id(self) -> str | None:
+        """An event id derived from what happened, or None for a fresh random one."""
+        ...
+
+    def payload(self) -> Payload:
+        """The one JSON shape every channel receives (module docstring)."""
+        ...
+
+
+# -- parts shared by several kinds -------------------------------------------------------
 
 
 def iso(instant: dt.datetime | None) -> str | None:
@@ -95,7 +138,7 @@ def consultation_part(consultation: Consultation) -> Payload:
     }
 
 
-def base_payload(
+def envelope(
     consultation: Consultation,
     *,
     audience: Sequence[str],
@@ -114,8 +157,6 @@ def base_payload(
 
 def item_part(consultation: Consultation, ref: str, *, at: dt.datetime | None = None) -> Payload:
     """A schedule item (``phase:ID``, ``call:ID``, ``event:ID``) as templates need it."""
-    from consultkit.domain.reminders import item_edges
-
     kind, _, item_id = ref.partition(":")
     item: Phase | Call | RelatedEvent
     if kind == "phase":
@@ -148,181 +189,9 @@ def item_part(consultation: Consultation, ref: str, *, at: dt.datetime | None = 
 
 
 def _deadline_of(consultation: Consultation, item: Phase | Call | RelatedEvent) -> Deadline | None:
-    from consultkit.domain.model import Call as CallType
-    from consultkit.domain.queries import call_deadline
-
-    if isinstance(item, CallType):
+    if isinstance(item, Call):
         return call_deadline(consultation, item)
     return item.window if isinstance(item.window, Deadline) else None
-
-
-def _event(
-    kind: str,
-    consultation: Consultation,
-    payload: Payload,
-    *,
-    occurred_at: dt.datetime,
-    dedupe_key: str | None,
-    submission_id: str | None = None,
-) -> OutboxEvent:
-    from consultkit.storage.protocols import OutboxEvent
-
-    return OutboxEvent(
-        id=new_event_id(),
-        kind=kind,
-        consultation_id=consultation.id,
-        occurred_at=to_utc(occurred_at),
-        payload=payload,
-        dedupe_key=dedupe_key,
-        submission_id=submission_id,
-    )
-
-
-def _submission_part(submission: Submission, consultation: Consultation) -> Payload:
-    try:
-        call_title = text_values(consultation.call(submission.call_id).title)
-    except LookupError:
-        call_title = {}
-    return {
-        "id": submission.id,
-        "tracking_number": submission.tracking_number,
-        "call_id": submission.call_id,
-        "call_title": call_title,
-        "title": submission.title,
-        "language": submission.language,
-        "status": str(submission.status),
-        "received_at": iso(submission.received_at),
-    }
-
-
-def _submitter_part(submission: Submission) -> Payload | None:
-    if submission.submitter is None:
-        return None
-    return {
-        "name": submission.submitter.name,
-        "email": submission.submitter.email,
-        "group": submission.submitter.group,
-    }
-
-
-def submission_received(
-    consultation: Consultation, submission: Submission, receipt: Receipt
-) -> OutboxEvent:
-    """The receipt event: written in the same transaction as the submission.
-
-    The submitter hears about it in the submission's language; organisers too.
-    """
-    payload = base_payload(
-        consultation,
-        audience=("submitter", "organisers"),
-        groups=[submission.submitter.group] if submission.submitter else [],
-        language=submission.language,
-    )
-    payload["submission"] = _submission_part(submission, consultation)
-    payload["submitter"] = _submitter_part(submission)
-    payload["receipt"] = {
-        "tracking_number": receipt.tracking_number,
-        "received_at": iso(receipt.received_at),
-        "status": str(receipt.status),
-    }
-    return _event(
-        SUBMISSION_RECEIVED,
-        consultation,
-        payload,
-        occurred_at=receipt.received_at,
-        dedupe_key=f"{SUBMISSION_RECEIVED}:{submission.id}",
-        submission_id=submission.id,
-    )
-
-
-def submission_status_changed(
-    consultation: Consultation, submission: Submission, entry: HistoryEntry
-) -> OutboxEvent:
-    """A submission's status changed: its submitter is told, in the submission's language."""
-    payload = base_payload(
-        consultation,
-        audience=("submitter",),
-        groups=[submission.submitter.group] if submission.submitter else [],
-        language=submission.language,
-    )
-    payload["submission"] = _submission_part(submission, consultation)
-    payload["submitter"] = _submitter_part(submission)
-    payload["change"] = {
-        "from_status": str(entry.from_status) if entry.from_status else None,
-        "to_status": str(entry.to_status),
-        "reason": entry.reason,
-        "at": iso(entry.at),
-        "by": str(entry.actor.role),
-    }
-    return _event(
-        SUBMISSION_STATUS_CHANGED,
-        consultation,
-        payload,
-        occurred_at=entry.at,
-        dedupe_key=(
-            f"{SUBMISSION_STATUS_CHANGED}:{submission.id}:{entry.to_status}:{iso(entry.at)}"
-        ),
-        submission_id=submission.id,
-    )
-
-
-def item_event(
-    kind: str,
-    consultation: Consultation,
-    ref: str,
-    *,
-    at: dt.datetime,
-    groups: Sequence[str] = (),
-) -> OutboxEvent:
-    """A clock event (phase opened, call opened or closed) at instant ``at``.
-
-    The dedupe key holds the instant, so running ``consultkit remind`` again enqueues
-    nothing, while an item moved to a new instant gets its own event.
-    """
-    payload = base_payload(consultation, audience=("subscribers", "organisers"), groups=groups)
-    payload["item"] = item_part(consultation, ref, at=at)
-    return _event(
-        kind,
-        consultation,
-        payload,
-        occurred_at=at,
-        dedupe_key=f"{kind}:{consultation.id}:{ref}:{iso(at)}",
-    )
-
-
-def reminder_due(
-    consultation: Consultation,
-    reminder: Reminder,
-    *,
-    before: dt.timedelta,
-    anchor_at: dt.datetime,
-    groups: Sequence[str] = (),
-) -> OutboxEvent:
-    """A reminder ``before`` the anchor instant ``anchor_at`` of ``reminder.anchor``.
-
-    The dedupe key is ``reminder:CONSULTATION:REMINDER:SECONDS:ANCHOR_INSTANT``: a second
-    run enqueues nothing; when the item moves, the anchor instant changes and the new
-    instant gets its own reminder.
-    """
-    seconds = int(before.total_seconds())
-    due_at = to_utc(anchor_at) - before
-    payload = base_payload(consultation, audience=reminder.audience, groups=groups)
-    payload["item"] = item_part(consultation, reminder.anchor, at=anchor_at)
-    payload["reminder"] = {
-        "id": reminder.id,
-        "anchor": reminder.anchor,
-        "edge": str(reminder.edge),
-        "before_seconds": seconds,
-        "anchor_at": iso(anchor_at),
-        "due_at": iso(due_at),
-    }
-    return _event(
-        REMINDER_DUE,
-        consultation,
-        payload,
-        occurred_at=due_at,
-        dedupe_key=f"reminder:{consultation.id}:{reminder.id}:{seconds}:{iso(anchor_at)}",
-    )
 
 
 def time_part(fingerprint: str | None) -> Payload | None:
@@ -332,9 +201,6 @@ def time_part(fingerprint: str | None) -> Payload | None:
     the first instant that is too late), ``day`` or ``month`` (``first``/``last``, local
     dates or months) or ``unscheduled``; ``text`` is a short English fallback.
     """
-    from consultkit.domain.schedule import describe_time
-    from consultkit.domain.windows import CutoffRule, Deadline
-
     if not fingerprint:
         return None
     kind, *rest = fingerprint.split(" ")
@@ -375,8 +241,6 @@ def change_part(change: ItemChange, item: ScheduleItem | None) -> Payload:
     (the item's published time now), and for a move ``before``/``after``
     (:func:`time_part`).
     """
-    from consultkit.domain.schedule import ChangeKind, window_fingerprint
-
     part: Payload = change.as_dict()
     current = window_fingerprint(item.window) if item is not None else None
     part.update(
@@ -398,41 +262,419 @@ def change_part(change: ItemChange, item: ScheduleItem | None) -> Payload:
     return part
 
 
-def schedule_changed(
-    consultation: Consultation,
-    *,
-    revision: int,
-    changes: Sequence[Mapping[str, Any]],
-    at: dt.datetime,
-    previous_revision: int | None = None,
-    event_id: str | None = None,
-    dedupe_key: str | None = None,
-) -> OutboxEvent:
-    """The published schedule changed; ``changes`` are JSON dicts, one per item.
+def _consultation_repr(consultation: Consultation) -> str:
+    # Events compare and print by what happened, not by the whole consultation value.
+    return repr(consultation.id)
 
-    Each change has ``ref``, ``change`` (``added``, ``moved``, ``confirmed``, ``tentative``,
-    ``cancelled``, ``gone virtual``, ``place changed``, ``details changed``, ``removed``),
-    ``title`` ({lang: text}), ``groups`` and optionally ``before``/``after``
-    (:func:`change_part` builds them). The event concerns the union of the changed items'
+
+# -- submissions ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _SubmissionEvent:
+    """What both submission events share: the consultation, the submission, its facts."""
+
+    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    submission: Submission
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+    @property
+    def submission_id(self) -> str | None:
+        return self.submission.id
+
+    @property
+    def stable_id(self) -> str | None:
+        return None
+
+    def _groups(self) -> list[str]:
+        submitter = self.submission.submitter
+        return [submitter.group] if submitter is not None and submitter.group else []
+
+    def _facts(self) -> Payload:
+        consultation, submission = self.consultation, self.submission
+        language = submission.language
+        try:
+            call_title: str | None = consultation.call(submission.call_id).title(
+                language, consultation.languages
+            )
+        except UnknownItemError:
+            call_title = None  # the call left the consultation file since
+        submitter = submission.submitter
+        return {
+            "tracking_number": submission.tracking_number,
+            "submission_id": submission.id,
+            "consultation_id": consultation.id,
+            "consultation_title": consultation.title(language, consultation.languages),
+            "call_id": submission.call_id,
+            "call_title": call_title,
+            "title": submission.title,
+            "submitter_name": submitter.name if submitter else None,
+            "submitter_email": submitter.email if submitter else None,
+            "submitter_organisation": submitter.organisation if submitter else None,
+            "group": submitter.group if submitter else None,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionReceived(_SubmissionEvent):
+    """A submission was stored: its receipt, written in the same transaction.
+
+    The submitter gets a receipt in the submission's language; the organisers hear of
+    every submission.
+    """
+
+    kind: ClassVar[str] = "submission.received"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter", "organisers")
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.submission.received_at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return self.default_audience
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.submission.id}"
+
+    def payload(self) -> Payload:
+        """Envelope, the submission's facts, ``received_at``, ``status``, ``public_status``,
+        ``provenance`` and ``zone``."""
+        submission = self.submission
+        return {
+            **self._facts(),
+            "received_at": iso(submission.received_at),
+            "status": str(submission.status),
+            "public_status": public_status(submission.status),
+            "provenance": str(submission.provenance),
+            "zone": self.consultation.zone,
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self._groups(),
+                language=submission.language,
+            ),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionStatusChanged(_SubmissionEvent):
+    """A submission's status changed (``entry`` is the history entry recording it).
+
+    The submitter is told, in the submission's language; the organisers too unless one of
+    them made the change (a withdrawal is news to them, their own review is not).
+    """
+
+    kind: ClassVar[str] = "submission.status-changed"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter", "organisers")
+
+    entry: HistoryEntry
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.entry.at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        if self.entry.actor.role is ActorRole.ORGANISER:
+            return ("submitter",)
+        return self.default_audience
+
+    @property
+    def dedupe_key(self) -> str:
+        # The format outbox rows have carried since the first release: keep it, so a
+        # transition retried across an upgrade is still recognised.
+        entry = self.entry
+        return (
+            f"{self.kind}:{self.submission.id}:{entry.from_status}>{entry.to_status}"
+            f"@{entry.at.isoformat()}"
+        )
+
+    def payload(self) -> Payload:
+        """Envelope, the submission's facts, ``from_status``, ``to_status``,
+        ``public_status`` (of the new status), ``reason``, ``actor_role``, ``changed_at``."""
+        entry = self.entry
+        return {
+            **self._facts(),
+            "from_status": str(entry.from_status) if entry.from_status else None,
+            "to_status": str(entry.to_status),
+            "public_status": public_status(entry.to_status),
+            "reason": entry.reason,
+            "actor_role": str(entry.actor.role),
+            "changed_at": iso(entry.at),
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self._groups(),
+                language=self.submission.language,
+            ),
+        }
+
+
+# -- the clock: phases and calls opening and closing, reminders ------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _ItemEvent:
+    """A schedule item reached an instant ``at``; ``ref`` is ``phase:ID`` or ``call:ID``.
+
+    The dedupe key holds the instant, so running ``consultkit remind`` again enqueues
+    nothing, while an item moved to a new instant gets its own event.
+    """
+
+    kind: ClassVar[str]
+    default_audience: ClassVar[tuple[str, ...]] = ("subscribers", "organisers")
+
+    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    ref: str
+    at: dt.datetime = attrs.field(converter=utc_instant)
+    groups: tuple[str, ...] = ()
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return self.default_audience
+
+    @property
+    def submission_id(self) -> str | None:
+        return None
+
+    @property
+    def stable_id(self) -> str | None:
+        return None
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.consultation.id}:{self.ref}:{iso(self.at)}"
+
+    def payload(self) -> Payload:
+        """Envelope and ``item`` (:func:`item_part`, with ``at``)."""
+        return {
+            **envelope(self.consultation, audience=self.audience, groups=self.groups),
+            "item": item_part(self.consultation, self.ref, at=self.at),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class PhaseOpened(_ItemEvent):
+    """A phase started (not sent for a phase that is a deadline)."""
+
+    kind: ClassVar[str] = "phase.opened"
+
+
+@attrs.frozen(kw_only=True)
+class CallOpened(_ItemEvent):
+    """A call opened for submissions."""
+
+    kind: ClassVar[str] = "call.opened"
+
+
+@attrs.frozen(kw_only=True)
+class CallClosed(_ItemEvent):
+    """A call's deadline passed."""
+
+    kind: ClassVar[str] = "call.closed"
+
+
+_FOR_MOMENT: Final[Mapping[Moment, type[_ItemEvent]]] = {
+    Moment.PHASE_OPENED: PhaseOpened,
+    Moment.CALL_OPENED: CallOpened,
+    Moment.CALL_CLOSED: CallClosed,
+}
+
+
+def moment_event(consultation: Consultation, due: DueMoment) -> _ItemEvent:
+    """The event announcing a due moment (:func:`consultkit.domain.reminders.due_moments`)."""
+    return _FOR_MOMENT[due.moment](
+        consultation=consultation, ref=due.ref, at=due.at, groups=due.groups
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ReminderDue:
+    """A reminder ``before`` the instant ``anchor_at`` of ``reminder.anchor`` fell due.
+
+    Its audience is the reminder's own (default: subscribers). The dedupe key is
+    ``reminder:CONSULTATION:REMINDER:SECONDS:ANCHOR_INSTANT``: a second run enqueues
+    nothing; when the item moves, the anchor instant changes and the new instant gets its
+    own reminder.
+    """
+
+    kind: ClassVar[str] = "reminder.due"
+    default_audience: ClassVar[tuple[str, ...]] = ("subscribers",)
+
+    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    reminder: Reminder
+    before: dt.timedelta
+    anchor_at: dt.datetime = attrs.field(converter=utc_instant)
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, consultation: Consultation, due: DueReminder) -> ReminderDue:
+        """The event of a due reminder (:func:`consultkit.domain.reminders.due_reminders`)."""
+        return cls(
+            consultation=consultation,
+            reminder=due.reminder,
+            before=due.before,
+            anchor_at=due.anchor_at,
+            groups=due.groups,
+        )
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.anchor_at - self.before
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return tuple(self.reminder.audience)
+
+    @property
+    def submission_id(self) -> str | None:
+        return None
+
+    @property
+    def stable_id(self) -> str | None:
+        return None
+
+    @property
+    def dedupe_key(self) -> str:
+        seconds = int(self.before.total_seconds())
+        return f"reminder:{self.consultation.id}:{self.reminder.id}:{seconds}:{iso(self.anchor_at)}"
+
+    def payload(self) -> Payload:
+        """Envelope, ``item`` and ``reminder`` (id, anchor, edge, before_seconds,
+        anchor_at, due_at)."""
+        reminder = self.reminder
+        return {
+            **envelope(self.consultation, audience=self.audience, groups=self.groups),
+            "item": item_part(self.consultation, reminder.anchor, at=self.anchor_at),
+            "reminder": {
+                "id": reminder.id,
+                "anchor": reminder.anchor,
+                "edge": str(reminder.edge),
+                "before_seconds": int(self.before.total_seconds()),
+                "anchor_at": iso(self.anchor_at),
+                "due_at": iso(self.occurred_at),
+            },
+        }
+
+
+# -- publishing ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleChanged:
+    """A published schedule revision changed something since ``previous_revision``.
+
+    ``changes`` are the revision's item changes; ``items`` the schedule as now published
+    (for titles, groups and times). The event concerns the union of the changed items'
     groups, or every group when one of the items concerns everyone: a subscriber scoped to
     a stakeholder group hears only about a revision that touches something for them.
+    Its id and dedupe key come from what changed, so publishing the same revision twice
+    (a retried command) cannot enqueue two events.
     """
-    groups: list[str] = []
-    for change in changes:
-        item_groups = change.get("groups") or []
-        if not item_groups:
-            groups = []
-            break
-        groups.extend(g for g in item_groups if g not in groups)
-    payload = base_payload(consultation, audience=("subscribers", "organisers"), groups=groups)
-    payload["revision"] = revision
-    payload["previous_revision"] = previous_revision
-    payload["changes"] = [dict(change) for change in changes]
-    event = _event(
-        SCHEDULE_CHANGED,
-        consultation,
-        payload,
-        occurred_at=at,
-        dedupe_key=dedupe_key or f"{SCHEDULE_CHANGED}:{consultation.id}:{revision}",
+
+    kind: ClassVar[str] = "schedule.changed"
+    default_audience: ClassVar[tuple[str, ...]] = ("subscribers", "organisers")
+
+    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    revision: int
+    previous_revision: int
+    changes: tuple[ItemChange, ...]
+    items: tuple[ScheduleItem, ...] = attrs.field(eq=False, repr=False)
+    at: dt.datetime = attrs.field(converter=utc_instant)
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return self.default_audience
+
+    @property
+    def submission_id(self) -> str | None:
+        return None
+
+    @property
+    def _digest(self) -> str:
+        what = [
+            self.consultation.id,
+            self.revision,
+            self.previous_revision,
+            [c.as_dict() for c in self.changes],
+        ]
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+
+    @property
+    def stable_id(self) -> str | None:
+        return f"schedule-{self.consultation.id}-{self.revision}-{self._digest[:8]}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.consultation.id}:{self.revision}:{self._digest}"
+
+    def change_parts(self) -> list[Payload]:
+        """One :func:`change_part` per change, with the item as now published."""
+        by_uid = {item.uid: item for item in self.items}
+        return [change_part(c, by_uid.get(c.uid)) for c in self.changes]
+
+    def payload(self) -> Payload:
+        """Envelope, ``revision``, ``previous_revision`` and ``changes`` (one
+        :func:`change_part` per item: ``ref``, ``change``, ``title``, ``groups``,
+        ``status``, ``time``, ``before``/``after``…)."""
+        changes = self.change_parts()
+        groups: list[str] = []
+        for change in changes:
+            item_groups = change.get("groups") or []
+            if not item_groups:
+                groups = []
+                break
+            groups.extend(g for g in item_groups if g not in groups)
+        return {
+            **envelope(self.consultation, audience=self.audience, groups=groups),
+            "revision": self.revision,
+            "previous_revision": self.previous_revision,
+            "changes": changes,
+        }
+
+
+# -- the registry ----------------------------------------------------------------------------
+
+EVENTS: Final[Mapping[str, type[Event]]] = {
+    cls.kind: cls
+    for cls in (
+        SubmissionReceived,
+        SubmissionStatusChanged,
+        PhaseOpened,
+        CallOpened,
+        CallClosed,
+        ReminderDue,
+        ScheduleChanged,
     )
-    return event if event_id is None else attrs.evolve(event, id=event_id)
+}
+"""Every event kind and its class, in the order ``docs/notifications.md`` lists them."""
+
+
+def event_class(kind: str) -> type[Event] | None:
+    """The class of events of ``kind``, or None for a kind consultkit does not define."""
+    return EVENTS.get(kind)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit.app.outbox import to_outbox
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
@@ -35,6 +35,7 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit.events import SubmissionReceived, SubmissionStatusChanged
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -42,12 +43,10 @@ if TYPE_CHECKING:
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.pluginhost.host import PluginHost
-    from consultkit.storage.protocols import OutboxEvent, Store
+    from consultkit.storage.protocols import Store
 
 log = logging.getLogger(__name__)
 
-EVENT_RECEIVED = "submission.received"
-EVENT_STATUS_CHANGED = "submission.status-changed"
 DECISIONS = (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 _CAS_ATTEMPTS = 3
 IMPORT_CHUNK_SIZE = 2_000
@@ -89,37 +88,6 @@ class ImportReport:
     stored: int
     skipped: int
     refused: tuple[ImportProblem, ...]
-
-
-def _event_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _submitter_payload(submission: Submission) -> dict[str, Any]:
-    submitter = submission.submitter
-    return {
-        "submitter_name": submitter.name if submitter else None,
-        "submitter_email": submitter.email if submitter else None,
-        "submitter_organisation": submitter.organisation if submitter else None,
-        "group": submitter.group if submitter else None,
-        "language": submission.language,
-    }
-
-
-def _notify_payload(
-    consultation: Consultation, submission: Submission, audience: Sequence[str]
-) -> dict[str, Any]:
-    """The keys every notification payload carries (``consultkit.events``): who is
-    told (``audience``), the organisers' addresses, the consultation as templates need it."""
-    from consultkit.events import consultation_part, organiser_addresses
-
-    submitter = submission.submitter
-    return {
-        "consultation": consultation_part(consultation),
-        "organisers": organiser_addresses(consultation),
-        "audience": list(audience),
-        "groups": [submitter.group] if submitter is not None and submitter.group else [],
-    }
 
 
 def _tags(value: object) -> tuple[str, ...]:
@@ -317,8 +285,6 @@ class Consultkit:
         organiser: str | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
-        from consultkit.storage.protocols import OutboxEvent
-
         now = self.now()
         if idempotency_key:
             # A retry is answered before any rule runs: one sent after the deadline, or
@@ -359,34 +325,7 @@ class Consultkit:
             from_status=None,
             to_status=submission.status,
         )
-        call = consultation.call(draft.call_id)
-        language = submission.language
-        payload: dict[str, Any] = {
-            "tracking_number": submission.tracking_number,
-            "submission_id": submission.id,
-            "consultation_id": consultation.id,
-            "consultation_title": consultation.title(language, consultation.languages),
-            "call_id": call.id,
-            "call_title": call.title(language, consultation.languages),
-            "title": submission.title,
-            "received_at": submission.received_at.isoformat(),
-            "status": str(submission.status),
-            "public_status": public_status(submission.status),
-            "provenance": str(provenance),
-            "zone": consultation.zone,
-            **_submitter_payload(submission),
-            # The submitter gets a receipt; the organisers hear of every submission.
-            **_notify_payload(consultation, submission, ("submitter", "organisers")),
-        }
-        event = OutboxEvent(
-            id=_event_id(),
-            kind=EVENT_RECEIVED,
-            consultation_id=consultation.id,
-            occurred_at=now,
-            payload=payload,
-            dedupe_key=f"{EVENT_RECEIVED}:{submission.id}",
-            submission_id=submission.id,
-        )
+        event = to_outbox(SubmissionReceived(consultation=consultation, submission=submission))
         receipt, created = self.store.add_submission(submission, entry, [event])
         if not created:
             self._check_replay(receipt, submission)
@@ -533,7 +472,13 @@ class Consultkit:
         for attempt in range(_CAS_ATTEMPTS):
             now = self.now()
             entry = plan_transition(submission, to_status, actor, now, reason)
-            events = [self._status_event(consultation, submission, entry)]
+            events = [
+                to_outbox(
+                    SubmissionStatusChanged(
+                        consultation=consultation, submission=submission, entry=entry
+                    )
+                )
+            ]
             try:
                 changed = self.store.change_status(submission.id, submission.status, entry, events)
             except StoreConflictError:
@@ -547,48 +492,6 @@ class Consultkit:
             self._after_commit("submission_status_changed", consultation, changed, entry)
             return changed
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _status_event(
-        self, consultation: Consultation, submission: Submission, entry: HistoryEntry
-    ) -> OutboxEvent:
-        from consultkit.storage.protocols import OutboxEvent
-
-        payload: dict[str, Any] = {
-            "tracking_number": submission.tracking_number,
-            "submission_id": submission.id,
-            "consultation_id": consultation.id,
-            "consultation_title": consultation.title(submission.language, consultation.languages),
-            "call_id": submission.call_id,
-            "title": submission.title,
-            "from_status": str(entry.from_status) if entry.from_status else None,
-            "to_status": str(entry.to_status),
-            "public_status": public_status(entry.to_status),
-            "reason": entry.reason,
-            "actor_role": str(entry.actor.role),
-            "changed_at": entry.at.isoformat(),
-            **_submitter_payload(submission),
-            # The submitter is told; the organisers too unless they made the change
-            # themselves (a review): a withdrawal is news to them.
-            **_notify_payload(
-                consultation,
-                submission,
-                ("submitter",)
-                if entry.actor.role is ActorRole.ORGANISER
-                else ("submitter", "organisers"),
-            ),
-        }
-        return OutboxEvent(
-            id=_event_id(),
-            kind=EVENT_STATUS_CHANGED,
-            consultation_id=consultation.id,
-            occurred_at=entry.at,
-            payload=payload,
-            dedupe_key=(
-                f"{EVENT_STATUS_CHANGED}:{submission.id}:{entry.from_status}>{entry.to_status}"
-                f"@{entry.at.isoformat()}"
-            ),
-            submission_id=submission.id,
-        )
 
     # -- privacy -------------------------------------------------------------------------
 

@@ -7,13 +7,12 @@ revision (and its ``schedule.changed`` outbox event) in one store transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit.app.outbox import to_outbox
 from consultkit.domain.schedule import (
     ItemChange,
     ScheduleItem,
@@ -21,6 +20,7 @@ from consultkit.domain.schedule import (
     diff,
     schedule_items,
 )
+from consultkit.events import ScheduleChanged
 from consultkit.formats.exporter import (
     ExporterHost,
     ExportOptions,
@@ -89,9 +89,6 @@ class PublishResult:
         return self.revision is not None
 
 
-SCHEDULE_CHANGED = "schedule.changed"
-
-
 def publish_schedule(
     store: Store,
     consultation: Consultation,
@@ -101,16 +98,14 @@ def publish_schedule(
 ) -> PublishResult:
     """Record a new schedule revision of ``consultation`` if anything changed since the last.
 
-    The revision and one ``schedule.changed`` outbox event are written in one store
-    transaction. The event's payload is the one every notification carries (consultation,
-    organisers, audience, groups; :mod:`consultkit.events`) with one entry per item
-    change, holding the item's titles and its time before and after
-    (:func:`consultkit.events.change_part`). When nothing changed, nothing is written
-    (unless ``force``) and the items keep their published SEQUENCE and LAST-MODIFIED. The
-    first publication records every item as added but enqueues no event: there is nobody
-    to tell that a schedule "changed" before it existed.
+    The revision and one ``schedule.changed`` outbox event
+    (:class:`consultkit.events.ScheduleChanged`: one entry per item change, holding the
+    item's titles and its time before and after) are written in one store transaction.
+    When nothing changed, nothing is written (unless ``force``) and the items keep their
+    published SEQUENCE and LAST-MODIFIED. The first publication records every item as added
+    but enqueues no event: there is nobody to tell that a schedule "changed" before it
+    existed.
     """
-    from consultkit import events as ev
     from consultkit.domain.windows import to_utc
 
     previous = store.latest_schedule_revision(consultation.id)
@@ -123,26 +118,17 @@ def publish_schedule(
     number = 1 if previous is None else previous.number + 1
     events = []
     if previous is not None and changes:
-        # The id and dedupe key come from what changed, so publishing the same revision
+        # Its id and dedupe key come from what changed, so publishing the same revision
         # twice (a retried command) cannot enqueue two events.
-        key = hashlib.sha256(
-            json.dumps(
-                [consultation.id, number, previous.number, [c.as_dict() for c in changes]],
-                sort_keys=True,
-            ).encode()
-        ).hexdigest()[:32]
-        by_uid = {item.uid: item for item in items}
-        events.append(
-            ev.schedule_changed(
-                consultation,
-                revision=number,
-                previous_revision=previous.number,
-                changes=[ev.change_part(c, by_uid.get(c.uid)) for c in changes],
-                at=to_utc(now),
-                event_id=f"schedule-{consultation.id}-{number}-{key[:8]}",
-                dedupe_key=f"{SCHEDULE_CHANGED}:{consultation.id}:{number}:{key}",
-            )
+        event = ScheduleChanged(
+            consultation=consultation,
+            revision=number,
+            previous_revision=previous.number,
+            changes=tuple(changes),
+            items=tuple(items),
+            at=now,
         )
+        events.append(to_outbox(event))
     record = {**new_snapshot, "changes": [c.as_dict() for c in changes]}
     revision = store.save_schedule_revision(consultation.id, record, events, at=to_utc(now))
     return PublishResult(revision=revision, changes=tuple(changes), items=tuple(published))

@@ -25,24 +25,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from consultkit import events as ev
+from consultkit.events import event_class
 from consultkit.storage.protocols import DeliveryTarget
 
 if TYPE_CHECKING:
     from consultkit.storage.protocols import OutboxEvent, Subscription
 
-_DEFAULT_AUDIENCE: Mapping[str, tuple[str, ...]] = {
-    ev.SUBMISSION_RECEIVED: ("submitter", "organisers"),
-    ev.SUBMISSION_STATUS_CHANGED: ("submitter",),
-}
-
 
 def audience_of(event: OutboxEvent) -> tuple[str, ...]:
-    """The event's audience: its payload's ``audience``, or the default for its kind."""
+    """The event's audience: its payload's ``audience``, else its kind's default.
+
+    Every event consultkit writes carries its audience; the default (from
+    :data:`consultkit.events.EVENTS`) serves events a program wrote by hand.
+    """
     audience = event.payload.get("audience")
     if isinstance(audience, list | tuple) and all(isinstance(a, str) for a in audience):
         return tuple(audience)
-    return _DEFAULT_AUDIENCE.get(event.kind, ("subscribers", "organisers"))
+    cls = event_class(event.kind)
+    return cls.default_audience if cls is not None else ("subscribers", "organisers")
 
 
 def _str(value: Any) -> str | None:
@@ -51,21 +51,12 @@ def _str(value: Any) -> str | None:
 
 def submitter_address(event: OutboxEvent) -> str | None:
     """The submitter's e-mail address in the payload, if it carries one (not erased)."""
-    submitter = event.payload.get("submitter")
-    if isinstance(submitter, Mapping):
-        return _str(submitter.get("email"))
     return _str(event.payload.get("submitter_email"))
 
 
 def event_language(event: OutboxEvent) -> str:
     """The language a single-recipient message is written in."""
-    language = _str(event.payload.get("language"))
-    if language:
-        return language
-    submission = event.payload.get("submission")
-    if isinstance(submission, Mapping) and _str(submission.get("language")):
-        return str(submission["language"])
-    return consultation_language(event)
+    return _str(event.payload.get("language")) or consultation_language(event)
 
 
 def consultation_language(event: OutboxEvent) -> str:

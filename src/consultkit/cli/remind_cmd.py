@@ -36,7 +36,8 @@ def remind(
     from rich.console import Console
     from rich.table import Table
 
-    from consultkit.domain.reminders import due_events, upcoming_reminders
+    from consultkit.app.outbox import due_events
+    from consultkit.domain.reminders import upcoming_reminders
     from consultkit.domain.windows import to_utc
 
     consultation = load_or_exit(config)

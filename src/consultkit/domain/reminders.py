@@ -1,8 +1,10 @@
 """Which reminders and clock events are due at an instant, computed from the schedule.
 
-``consultkit remind`` calls :func:`due_events` and enqueues the result; every event has a
-dedupe key that includes the anchor instant, so running it twice (or from cron every few
-minutes) enqueues nothing new, and an item that moved gets reminders for its new instant.
+This module only computes (:func:`due_reminders`, :func:`due_moments`); the events that
+announce them are built in :mod:`consultkit.events`, and ``consultkit remind`` enqueues them
+(:func:`consultkit.app.outbox.due_events`). Every event has a dedupe key that includes the
+anchor instant, so running it twice (or from cron every few minutes) enqueues nothing new,
+and an item that moved gets reminders for its new instant.
 
 The rules, chosen so a late or missed cron run neither spams nor stays silent:
 
@@ -25,6 +27,7 @@ The rules, chosen so a late or missed cron run neither spams nor stays silent:
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 import attrs
@@ -35,7 +38,6 @@ from consultkit.domain.windows import Deadline, Precision, to_utc
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Reminder
     from consultkit.domain.windows import AnyWindow
-    from consultkit.storage.protocols import OutboxEvent
 
 DEFAULT_CATCH_UP = dt.timedelta(days=2)
 
@@ -164,23 +166,40 @@ def upcoming_reminders(
     return upcoming
 
 
-def due_events(
+class Moment(enum.StrEnum):
+    """An instant of the schedule worth announcing when the clock reaches it."""
+
+    PHASE_OPENED = "phase opened"
+    CALL_OPENED = "call opened"
+    CALL_CLOSED = "call closed"
+
+
+@attrs.frozen(kw_only=True)
+class DueMoment:
+    """A phase or call that opened or closed at ``at``, recently enough to announce."""
+
+    moment: Moment
+    ref: str
+    at: dt.datetime
+    groups: tuple[str, ...]
+
+
+def due_moments(
     consultation: Consultation,
     now: dt.datetime,
     *,
     catch_up: dt.timedelta = DEFAULT_CATCH_UP,
-) -> list[OutboxEvent]:
-    """Outbox events for the reminders and clock events due at ``now``.
+) -> list[DueMoment]:
+    """The phases opened and calls opened or closed that are due at ``now``.
 
-    Enqueue the result with ``store.enqueue_events``: events whose dedupe key is already
-    stored are skipped there, which makes the whole run idempotent.
+    Phases first, then each call's opening and closing, in the consultation's order (see
+    the module docstring for the rules).
     """
-    from consultkit import events
-
     at = to_utc(now)
-    out: list[OutboxEvent] = []
+    out: list[DueMoment] = []
     for phase in consultation.phases:
-        edges = item_edges(consultation, f"phase:{phase.id}")
+        ref = f"phase:{phase.id}"
+        edges = item_edges(consultation, ref)
         if edges.cancelled or edges.start is None or isinstance(phase.window, Deadline):
             # A deadline phase does not "open": its instant is a cut-off, told by the
             # call.closed of its calls and by the reminders anchored to it.
@@ -188,41 +207,21 @@ def due_events(
         still_open = edges.end is None or at < edges.end or edges.start == edges.end
         if edges.start <= at < edges.start + catch_up and still_open:
             out.append(
-                events.item_event(
-                    events.PHASE_OPENED,
-                    consultation,
-                    f"phase:{phase.id}",
-                    at=edges.start,
-                    groups=phase.groups,
-                )
+                DueMoment(moment=Moment.PHASE_OPENED, ref=ref, at=edges.start, groups=phase.groups)
             )
     for call in consultation.calls:
-        edges = item_edges(consultation, f"call:{call.id}")
         ref = f"call:{call.id}"
+        edges = item_edges(consultation, ref)
         if (
             edges.start is not None
             and edges.start <= at < edges.start + catch_up
             and (edges.deadline is None or at < edges.deadline)
         ):
             out.append(
-                events.item_event(
-                    events.CALL_OPENED, consultation, ref, at=edges.start, groups=call.groups
-                )
+                DueMoment(moment=Moment.CALL_OPENED, ref=ref, at=edges.start, groups=call.groups)
             )
         if edges.deadline is not None and edges.deadline <= at < edges.deadline + catch_up:
             out.append(
-                events.item_event(
-                    events.CALL_CLOSED, consultation, ref, at=edges.deadline, groups=call.groups
-                )
+                DueMoment(moment=Moment.CALL_CLOSED, ref=ref, at=edges.deadline, groups=call.groups)
             )
-    for item in due_reminders(consultation, at):
-        out.append(
-            events.reminder_due(
-                consultation,
-                item.reminder,
-                before=item.before,
-                anchor_at=item.anchor_at,
-                groups=item.groups,
-            )
-        )
     return out
