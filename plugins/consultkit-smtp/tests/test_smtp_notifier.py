@@ -44,22 +44,22 @@ def _payload(title: str = "Bridging the digital divide", name: str = "Ana") -> d
         "audience": ["submitter"],
         "groups": [],
         "language": "es",
-        "submission": {
-            "id": "s1",
-            "tracking_number": "WSIS-2020-ABCD",
-            "call_id": "official",
-            "call_title": {"en": "Official submissions", "es": "Contribuciones oficiales"},
-            "title": title,
-            "language": "es",
-            "status": "submitted",
-            "received_at": "2020-01-20T09:00:00Z",
-        },
-        "submitter": {"name": name, "email": "ana@example.org", "group": "civil-society"},
-        "receipt": {
-            "tracking_number": "WSIS-2020-ABCD",
-            "received_at": "2020-01-20T09:00:00Z",
-            "status": "submitted",
-        },
+        "tracking_number": "WSIS-2020-ABCD",
+        "submission_id": "s1",
+        "consultation_id": "wsis2020",
+        "consultation_title": "Foro CMSI 2020",
+        "call_id": "official",
+        "call_title": "Contribuciones oficiales",
+        "title": title,
+        "submitter_name": name,
+        "submitter_email": "ana@example.org",
+        "submitter_organisation": None,
+        "group": "civil-society",
+        "received_at": "2020-01-20T09:00:00Z",
+        "status": "submitted",
+        "public_status": "submitted",
+        "provenance": "web",
+        "zone": "Europe/Zurich",
     }
 
 
@@ -291,12 +291,13 @@ def test_security_picks_the_usual_port() -> None:
 @pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
 def test_every_kind_renders_in_every_language(kind: str, language: str) -> None:
     payload = _payload()
-    payload["change"] = {
-        "from_status": "submitted",
-        "to_status": "accepted",
-        "at": "2020-01-21T10:00:00Z",
-        "reason": None,
-    }
+    payload.update(
+        from_status="submitted",
+        to_status="accepted",
+        public_status="accepted",
+        changed_at="2020-01-21T10:00:00Z",
+        reason=None,
+    )
     payload["item"] = {
         "title": {"en": "Phase II", "es": "Fase II", "fr": "Phase II"},
         "at": "2020-02-03T23:00:00Z",

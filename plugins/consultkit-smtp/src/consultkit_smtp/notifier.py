@@ -139,9 +139,7 @@ def _token(text: str) -> str:
 
 def _title(delivery: Delivery, language: str) -> str:
     consultation = delivery.event.payload.get("consultation")
-    if not isinstance(consultation, Mapping):
-        return str(delivery.event.payload.get("consultation_title") or "")
-    title = consultation.get("title")
+    title = consultation.get("title") if isinstance(consultation, Mapping) else None
     if isinstance(title, Mapping):
         return str(title.get(language) or title.get("en") or next(iter(title.values()), ""))
     return ""

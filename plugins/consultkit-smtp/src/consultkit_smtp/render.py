@@ -6,9 +6,11 @@ plain-text template sets the subject with ``{% set subject %}…{% endset %}``. 
 templates are autoescaped, so a title such as ``<script>`` arrives as text; plain-text
 parts are not HTML and are not escaped.
 
-A submission's own submitter gets ``receipt`` and ``status``; anyone else told about a
-submission (the organisers) gets ``organiser_receipt`` and ``organiser_status``, which
-speak to them about the submission instead of "your submission".
+Templates read the event's payload as stored (:mod:`consultkit.events` documents its
+keys): the same shape every channel gets. A submission's own submitter gets ``receipt``
+and ``status``; anyone else told about a submission (the organisers) gets
+``organiser_receipt`` and ``organiser_status``, which speak to them about the submission
+instead of "your submission".
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit import events
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -30,14 +34,17 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("en", "es", "fr")
 TEMPLATE_FOR_KIND = {
-    "submission.received": "receipt",
-    "submission.status-changed": "status",
-    "reminder.due": "reminder",
-    "schedule.changed": "schedule",
-    "phase.opened": "item",
-    "call.opened": "item",
-    "call.closed": "item",
+    events.SubmissionReceived.kind: "receipt",
+    events.SubmissionStatusChanged.kind: "status",
+    events.ReminderDue.kind: "reminder",
+    events.ScheduleChanged.kind: "schedule",
+    events.PhaseOpened.kind: "item",
+    events.CallOpened.kind: "item",
+    events.CallClosed.kind: "item",
 }
+"""The template of each event kind (:data:`consultkit.events.EVENTS`); templates read the
+payload exactly as stored, the same one webhook receivers get."""
+
 # What happened to a schedule item, per template language (schedule.changed messages).
 CHANGE_LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -230,8 +237,7 @@ def _instant(value: str) -> dt.datetime:
 def recipient_role(payload: Mapping[str, Any], recipient: str) -> str:
     """Why ``recipient`` gets this message: ``submitter``, ``organiser`` or ``subscriber``."""
     wanted = recipient.strip().lower()
-    submitter = payload.get("submitter")
-    email = submitter.get("email") if isinstance(submitter, Mapping) else None
+    email = payload.get("submitter_email")
     if isinstance(email, str) and email.strip().lower() == wanted:
         return "submitter"
     organisers = payload.get("organisers")
@@ -242,62 +248,10 @@ def recipient_role(payload: Mapping[str, Any], recipient: str) -> str:
     return "subscriber"
 
 
-def _flat(payload: Mapping[str, Any], key: str) -> Any:
-    value = payload.get(key)
-    return value if value not in (None, "") else None
-
-
-def normalise(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload with its nested parts (``submission``, ``submitter``, ``receipt``,
-    ``change``, ``consultation``) filled in from flat keys when an event was written flat.
-
-    consultkit's application writes submission events with flat keys (``tracking_number``,
-    ``submitter_email``, ``consultation_title``…); templates read one nested shape.
-    """
-    out = dict(payload)
-    if "tracking_number" in payload and not isinstance(payload.get("submission"), Mapping):
-        out["submission"] = {
-            "id": _flat(payload, "submission_id"),
-            "tracking_number": _flat(payload, "tracking_number"),
-            "call_id": _flat(payload, "call_id"),
-            "call_title": _flat(payload, "call_title"),
-            "title": _flat(payload, "title"),
-            "language": _flat(payload, "language"),
-            "status": _flat(payload, "status") or _flat(payload, "to_status"),
-            "received_at": _flat(payload, "received_at"),
-        }
-        out["receipt"] = {
-            "tracking_number": _flat(payload, "tracking_number"),
-            "received_at": _flat(payload, "received_at"),
-            "status": _flat(payload, "public_status") or _flat(payload, "status"),
-        }
-    if "submitter_email" in payload and not isinstance(payload.get("submitter"), Mapping):
-        out["submitter"] = {
-            "name": _flat(payload, "submitter_name"),
-            "email": _flat(payload, "submitter_email"),
-            "group": _flat(payload, "group"),
-        }
-    if "to_status" in payload and not isinstance(payload.get("change"), Mapping):
-        out["change"] = {
-            "from_status": _flat(payload, "from_status"),
-            "to_status": _flat(payload, "public_status") or _flat(payload, "to_status"),
-            "reason": _flat(payload, "reason"),
-            "at": _flat(payload, "changed_at"),
-        }
-    if not isinstance(payload.get("consultation"), Mapping):
-        out["consultation"] = {
-            "id": _flat(payload, "consultation_id"),
-            "title": _flat(payload, "consultation_title") or "",
-            "zone": _flat(payload, "zone") or "UTC",
-            "website": None,
-        }
-    return out
-
-
 def render_message(delivery: Delivery) -> RenderedMessage:
     """Render the e-mail for ``delivery`` in its language (see the module docstring)."""
     language = template_language(delivery.language or "en")
-    payload: Mapping[str, Any] = normalise(delivery.event.payload)
+    payload: Mapping[str, Any] = delivery.event.payload
     consultation = payload.get("consultation") or {}
     zone = str(consultation.get("zone") or "UTC") if isinstance(consultation, Mapping) else "UTC"
     name = TEMPLATE_FOR_KIND.get(delivery.event.kind, "item")
