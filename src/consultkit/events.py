@@ -262,8 +262,11 @@ def change_part(change: ItemChange, item: ScheduleItem | None) -> Payload:
     return part
 
 
+def _consultation_id(consultation: Consultation) -> str:
+    return consultation.id
+
+
 def _consultation_repr(consultation: Consultation) -> str:
-    # Events compare and print by what happened, not by the whole consultation value.
     return repr(consultation.id)
 
 
@@ -271,10 +274,11 @@ def _consultation_repr(consultation: Consultation) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class _SubmissionEvent:
+class SubmissionEvent:
     """What both submission events share: the consultation, the submission, its facts."""
 
-    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    # Events compare and print by the consultation's id, not by the whole value.
+    consultation: Consultation = attrs.field(eq=_consultation_id, repr=_consultation_repr)
     submission: Submission
 
     @property
@@ -319,7 +323,7 @@ class _SubmissionEvent:
 
 
 @attrs.frozen(kw_only=True)
-class SubmissionReceived(_SubmissionEvent):
+class SubmissionReceived(SubmissionEvent):
     """A submission was stored: its receipt, written in the same transaction.
 
     The submitter gets a receipt in the submission's language; the organisers hear of
@@ -362,7 +366,7 @@ class SubmissionReceived(_SubmissionEvent):
 
 
 @attrs.frozen(kw_only=True)
-class SubmissionStatusChanged(_SubmissionEvent):
+class SubmissionStatusChanged(SubmissionEvent):
     """A submission's status changed (``entry`` is the history entry recording it).
 
     The submitter is told, in the submission's language; the organisers too unless one of
@@ -419,7 +423,7 @@ class SubmissionStatusChanged(_SubmissionEvent):
 
 
 @attrs.frozen(kw_only=True)
-class _ItemEvent:
+class ItemEvent:
     """A schedule item reached an instant ``at``; ``ref`` is ``phase:ID`` or ``call:ID``.
 
     The dedupe key holds the instant, so running ``consultkit remind`` again enqueues
@@ -429,7 +433,8 @@ class _ItemEvent:
     kind: ClassVar[str]
     default_audience: ClassVar[tuple[str, ...]] = ("subscribers", "organisers")
 
-    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    # Events compare and print by the consultation's id, not by the whole value.
+    consultation: Consultation = attrs.field(eq=_consultation_id, repr=_consultation_repr)
     ref: str
     at: dt.datetime = attrs.field(converter=utc_instant)
     groups: tuple[str, ...] = ()
@@ -467,34 +472,34 @@ class _ItemEvent:
 
 
 @attrs.frozen(kw_only=True)
-class PhaseOpened(_ItemEvent):
+class PhaseOpened(ItemEvent):
     """A phase started (not sent for a phase that is a deadline)."""
 
     kind: ClassVar[str] = "phase.opened"
 
 
 @attrs.frozen(kw_only=True)
-class CallOpened(_ItemEvent):
+class CallOpened(ItemEvent):
     """A call opened for submissions."""
 
     kind: ClassVar[str] = "call.opened"
 
 
 @attrs.frozen(kw_only=True)
-class CallClosed(_ItemEvent):
+class CallClosed(ItemEvent):
     """A call's deadline passed."""
 
     kind: ClassVar[str] = "call.closed"
 
 
-_FOR_MOMENT: Final[Mapping[Moment, type[_ItemEvent]]] = {
+_FOR_MOMENT: Final[Mapping[Moment, type[ItemEvent]]] = {
     Moment.PHASE_OPENED: PhaseOpened,
     Moment.CALL_OPENED: CallOpened,
     Moment.CALL_CLOSED: CallClosed,
 }
 
 
-def moment_event(consultation: Consultation, due: DueMoment) -> _ItemEvent:
+def moment_event(consultation: Consultation, due: DueMoment) -> ItemEvent:
     """The event announcing a due moment (:func:`consultkit.domain.reminders.due_moments`)."""
     return _FOR_MOMENT[due.moment](
         consultation=consultation, ref=due.ref, at=due.at, groups=due.groups
@@ -514,7 +519,8 @@ class ReminderDue:
     kind: ClassVar[str] = "reminder.due"
     default_audience: ClassVar[tuple[str, ...]] = ("subscribers",)
 
-    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    # Events compare and print by the consultation's id, not by the whole value.
+    consultation: Consultation = attrs.field(eq=_consultation_id, repr=_consultation_repr)
     reminder: Reminder
     before: dt.timedelta
     anchor_at: dt.datetime = attrs.field(converter=utc_instant)
@@ -592,7 +598,8 @@ class ScheduleChanged:
     kind: ClassVar[str] = "schedule.changed"
     default_audience: ClassVar[tuple[str, ...]] = ("subscribers", "organisers")
 
-    consultation: Consultation = attrs.field(eq=False, repr=_consultation_repr)
+    # Events compare and print by the consultation's id, not by the whole value.
+    consultation: Consultation = attrs.field(eq=_consultation_id, repr=_consultation_repr)
     revision: int
     previous_revision: int
     changes: tuple[ItemChange, ...]
