@@ -67,7 +67,19 @@ def load_or_exit(path: str | Path) -> Consultation:
 
 
 def plugin_commands() -> dict[str, click.Command]:
-    """Commands contributed by plugins through the ``register_commands`` hook."""
-    from consultkit.pluginhost.host import commands_from_plugins
+    """Commands contributed by plugins through the ``register_commands`` hook.
 
-    return commands_from_plugins()
+    Never raises: the command line must keep working when a plugin is broken, so problems
+    become warnings on stderr.
+    """
+    # Lazy: loading the plugins is paid only when listing commands or for an unknown name.
+    from consultkit.pluginhost.host import PluginHost
+
+    try:
+        host = PluginHost.load()
+        for failure in host.failures:
+            click.echo(f"warning: {failure}", err=True)
+        return dict(host.commands())
+    except Exception as exc:
+        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return {}
