@@ -57,6 +57,7 @@ from consultkit.domain.submissions import (
 from consultkit.domain.windows import to_utc
 from consultkit.errors import RuleRefusedError, UnknownItemError
 from consultkit.formats.exporter import ExportOptions, find_exporter
+from consultkit.formats.stats import Stats, compute_stats
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import Subscription, default_store_url
@@ -559,6 +560,19 @@ class Consultkit:
             ),
             similarity=similarity,
             exact_only=exact_only,
+        )
+
+    def statistics(self, consultation: Consultation, *, language: str | None = None) -> Stats:
+        """Submissions counted by call, group, language and status, with campaign counts.
+
+        ``language`` picks the names of calls, groups and languages (default: the
+        consultation's first).
+        """
+        return compute_stats(
+            consultation,
+            self.store.list_submissions(consultation.id),
+            self.store.fingerprint_counts(consultation.id),
+            language=language,
         )
 
     # -- changing status ---------------------------------------------------------------
