@@ -22,7 +22,7 @@ from consultkit.cli import cli
 from consultkit.config.loader import load_consultation, loads_consultation
 from consultkit.domain.clock import FixedClock
 from consultkit.errors import RuleRefusedError, UnknownItemError
-from consultkit.formats.exporter import ExportOptions, UnknownFormatError
+from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError
 from consultkit.notify.settings import NotifySettings
 from consultkit.pluginhost.host import PluginHost
 from plugin_helpers import install_fake_distribution, load_sample
@@ -146,7 +146,9 @@ def test_publish_writes_feeds_when_asked(
 ) -> None:
     with pytest.raises(UnknownFormatError):
         app.publish(wsis, output=tmp_path / "feeds", formats=["pdf"])
-    assert app.history(wsis) == []  # a bad format records nothing
+    with pytest.raises(UnknownLanguageError):
+        app.publish(wsis, output=tmp_path / "feeds", languages=["de"])
+    assert app.history(wsis) == []  # a bad format or language records nothing
     result = app.publish(wsis, output=tmp_path / "feeds", formats=["ics"], languages=["en"])
     assert [(f.path.name, f.written) for f in result.files] == [
         ("wsis-forum-2020-ocp.en.ics", True)

@@ -56,7 +56,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import RuleRefusedError, UnknownItemError
-from consultkit.formats.exporter import ExportOptions, find_exporter
+from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
@@ -858,9 +858,16 @@ class Consultkit:
         schedule). With ``output``, one file per language (default: all of the
         consultation's) and format (default: every registered one) is written there with
         the latest revision's SEQUENCE numbers; the result's ``files`` lists them.
-        Formats are checked before anything is recorded.
+        Languages and formats are checked before anything is recorded
+        (``UnknownLanguageError``, ``UnknownFormatError``).
         """
         chosen = self.export_formats(formats) if output is not None else []
+        unknown = [language for language in languages if language not in consultation.languages]
+        if unknown:
+            raise UnknownLanguageError(
+                f"language {unknown[0]!r} is not one of the consultation's languages"
+                f" ({', '.join(consultation.languages)})"
+            )
         result = publish_schedule(
             self.store, consultation, self.clock.now(), force=force, host=self.host
         )
