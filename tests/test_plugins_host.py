@@ -248,3 +248,12 @@ def test_open_store_helper_uses_the_default_url(
     store = open_store()
     assert store.url == "memory://"
     store.close()
+
+
+def test_the_reserved_command_names_are_the_cli_s_built_ins() -> None:
+    # The host keeps its own copy so it never imports the CLI (issue 8: no cycle).
+    from consultkit.cli import BUILTIN_COMMANDS
+    from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
+
+    assert set(BUILTIN_COMMANDS) == BUILTIN_COMMAND_NAMES
+    assert PluginHost.load(entry_points=False).reserved_commands == BUILTIN_COMMAND_NAMES

@@ -240,3 +240,32 @@ def test_fold_times_reach_the_server_as_the_right_instants(
         # Only the item really at that instant is found in a ten-minute window there.
         found = server.time_range(collection.path, start, start.add(minutes=10))
         assert found & set(uids) == {uid}
+
+
+def test_unpublished_edits_are_stamped_at_the_command_line_now(
+    collection: CalDAVClient, tmp_path: Path
+) -> None:
+    # The preview of what the next publish would assign comes from the application, at
+    # its clock: `consultkit --now` rehearses a sync at another moment, and an edited item
+    # must carry that instant as LAST-MODIFIED/DTSTAMP, not the machine's wall clock.
+    config = tmp_path / "c.toml"
+    config.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("2020-02-28", "2020-02-27"), encoding="utf-8"
+    )
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    runner = CliRunner()
+    published = runner.invoke(
+        cli, ["--now", "2019-06-01T00:00:00Z", "publish", str(EXAMPLE), "--store", store]
+    )
+    assert published.exit_code == 0, published.output
+    moved = next(i.uid for i in schedule_items(load_consultation(config)) if i.ref.endswith("6"))
+    sync_args = [str(config), "--url", collection.url, "--user", USER, "--store", store]
+    result = runner.invoke(cli, ["--now", "2019-07-01T12:00:00Z", "caldav-publish", *sync_args])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: 1 item changed since revision 1")
+    (remote,) = [r for r in collection.list() if r.uid == moved]
+    status, _, body = collection.request("GET", remote.href)
+    assert status == 200
+    assert b"LAST-MODIFIED:20190701T120000Z" in body
+    assert b"DTSTAMP:20190701T120000Z" in body
+    assert re.search(rb"SEQUENCE:1\r\n", body)

@@ -1,10 +1,15 @@
 """The application object: one plugin host, one store and one clock, and the verbs users have.
 
-A program (the command line, a web front end, a test) holds one :class:`Consultkit`. Each
-verb checks with the pure domain (:mod:`consultkit.submissions`), asks plugins through the
-typed facade (:class:`~consultkit.pluginhost.host.PluginHost`) and writes through the store in one
-transaction. Event hooks run only after the transaction committed, and their failures are
-reported, never allowed to lose or undo what was stored.
+A program (the command line, a web front end, a plugin's command, a test) holds one
+:class:`Consultkit`. Each verb checks with the pure domain (:mod:`consultkit.domain`), asks
+plugins through the typed facade (:class:`~consultkit.pluginhost.host.PluginHost`) and
+writes through the store in one transaction. Event hooks run only after the transaction
+committed, and their failures are reported, never allowed to lose or undo what was stored.
+
+The verbs: submitting and reviewing (here), publishing and exporting the schedule
+(:mod:`consultkit.app.publishing`), reminders, subscriptions and the outbox
+(:mod:`consultkit.app.dispatch`), and what the plugins registered
+(:mod:`consultkit.app.plugin_report`). Front ends parse, call a verb and print.
 """
 
 from __future__ import annotations
@@ -16,10 +21,25 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from consultkit.app.outbox import to_outbox
+from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
+from consultkit.app.outbox import due_events, to_outbox
+from consultkit.app.plugin_report import PluginReport, plugin_report
+from consultkit.app.publishing import (
+    FeedFile,
+    PublishResult,
+    RevisionRecord,
+    SchedulePreview,
+    export_calendar,
+    preview_schedule,
+    publish_schedule,
+    schedule_history,
+    write_feeds,
+)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
+from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
+from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submission_rules import SubmissionRules, new_submission
 from consultkit.domain.submissions import (
     Actor,
@@ -34,16 +54,33 @@ from consultkit.domain.submissions import (
     Submitter,
     normalize_tracking_number,
 )
+from consultkit.domain.windows import to_utc
 from consultkit.errors import RuleRefusedError, UnknownItemError
 from consultkit.events import SubmissionReceived, SubmissionStatusChanged
+from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
+from consultkit.formats.stats import Stats, compute_stats
+from consultkit.notify.settings import load_settings
+from consultkit.pluginhost.host import PluginHost
+from consultkit.storage.protocols import Subscription, default_store_url
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    import click
 
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
-    from consultkit.pluginhost.host import PluginHost
-    from consultkit.storage.protocols import Store
+    from consultkit.domain.reminders import DueReminder
+    from consultkit.formats.exporter import Exporter
+    from consultkit.notify.channels import Notifier
+    from consultkit.notify.settings import NotifySettings
+    from consultkit.storage.protocols import (
+        DeliveryStatus,
+        OutboxEvent,
+        ScheduleRevision,
+        Store,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +115,19 @@ class ImportProblem:
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.rule}: {self.message}"
+
+
+@attrs.frozen(kw_only=True)
+class ReminderRun:
+    """What one :meth:`Consultkit.enqueue_reminders` run found due and how many were new."""
+
+    events: tuple[OutboxEvent, ...]
+    added: int
+
+    @property
+    def already_enqueued(self) -> int:
+        """Due events enqueued by an earlier run (skipped this time)."""
+        return len(self.events) - self.added
 
 
 @attrs.frozen(kw_only=True)
@@ -171,12 +221,14 @@ class Consultkit:
     """One running consultkit: its plugins, its store and its clock, and the users' verbs.
 
     Build it with :meth:`open`; close it (or use it as a context manager) to release the
-    store. Methods that change data run in one store transaction each.
+    store. Methods that change data run in one store transaction each. Built directly, it
+    takes a ``store``, or a ``store_url`` opened on first use (the default URL if None).
     """
 
     host: PluginHost
-    store: Store
-    clock: Clock
+    _store: Store | None = attrs.field(default=None, alias="store")
+    clock: Clock = attrs.field(factory=SystemClock)
+    store_url: str | None = None
     _rules: dict[str, SubmissionRules] = attrs.field(factory=dict, init=False, repr=False)
 
     @classmethod
@@ -188,26 +240,46 @@ class Consultkit:
         *,
         plugins: Sequence[object] = (),
         entry_points: bool = True,
+        host: PluginHost | None = None,
+        defer_store: bool = False,
     ) -> Consultkit:
         """Load the plugins, open the store at ``store_url`` (default: ``$CONSULTKIT_STORE``
         or ``./consultkit.sqlite``) and use ``clock`` (default: the system clock).
 
         ``strict_plugins`` makes a plugin that fails to load an error instead of a warning.
-        ``plugins`` registers extra plugin objects (tests, embedding programs).
+        ``plugins`` registers extra plugin objects (tests, embedding programs); ``host``
+        uses an existing plugin host instead of loading one (then ``strict_plugins``,
+        ``plugins`` and ``entry_points`` are not used). ``defer_store`` opens the store
+        only when a verb first needs it, so a program that only exports or lists plugins
+        never creates a database.
         """
-        from consultkit.domain.clock import SystemClock
-        from consultkit.pluginhost.host import PluginHost
-        from consultkit.storage.protocols import default_store_url
+        if host is None:
+            host = PluginHost.load(
+                plugins=plugins,
+                entry_points=entry_points,
+                strict=strict_plugins or None,
+            )
+        app = cls(host=host, clock=clock or SystemClock(), store_url=store_url)
+        if not defer_store:
+            app.connect()
+        return app
 
-        host = PluginHost.load(
-            plugins=plugins, entry_points=entry_points, strict=strict_plugins or None
-        )
-        store = host.open_store(store_url or default_store_url())
-        return cls(host=host, store=store, clock=clock or SystemClock())
+    @property
+    def store(self) -> Store:
+        """The store; opened here on first use if the application was opened with
+        ``defer_store`` (raises :class:`~consultkit.errors.StoreError` if it cannot be)."""
+        if self._store is None:
+            self._store = self.host.open_store(self.store_url or default_store_url())
+        return self._store
+
+    def connect(self) -> None:
+        """Open the store now if it is not open yet, so a bad URL is reported before any work."""
+        _ = self.store
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Close the store (if it was opened)."""
+        if self._store is not None:
+            self._store.close()
 
     def __enter__(self) -> Consultkit:
         return self
@@ -429,6 +501,19 @@ class Consultkit:
             exact_only=exact_only,
         )
 
+    def statistics(self, consultation: Consultation, *, language: str | None = None) -> Stats:
+        """Submissions counted by call, group, language and status, with campaign counts.
+
+        ``language`` picks the names of calls, groups and languages (default: the
+        consultation's first).
+        """
+        return compute_stats(
+            consultation,
+            self.store.list_submissions(consultation.id),
+            self.store.fingerprint_counts(consultation.id),
+            language=language,
+        )
+
     # -- changing status ---------------------------------------------------------------
 
     def withdraw(
@@ -611,6 +696,249 @@ class Consultkit:
             idempotency_key=key,
             tracking_number=tracking,
         )
+
+    # -- the schedule: export, preview, publish, history ------------------------------------
+
+    def export_formats(self, formats: Sequence[str] = ()) -> list[str]:
+        """The export formats asked for, checked (every registered one when none are).
+
+        Raises :class:`~consultkit.formats.exporter.UnknownFormatError` naming the known
+        formats (or :class:`~consultkit.errors.PluginError` when two plugins clash).
+        """
+        chosen = list(formats) or sorted(self.host.exporters())
+        for fmt in chosen:
+            find_exporter(self.host, fmt)
+        return chosen
+
+    def exporter(self, fmt: str) -> Exporter:
+        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is)."""
+        return find_exporter(self.host, fmt)
+
+    def export_calendar(
+        self,
+        consultation: Consultation,
+        fmt: str = "ics",
+        options: ExportOptions | None = None,
+        *,
+        revision: ScheduleRevision | SchedulePreview | Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The schedule of ``consultation`` as ``fmt``, through the plugins' exporters.
+
+        ``revision`` gives the items their published SEQUENCE and LAST-MODIFIED: a stored
+        revision, a :meth:`preview` (what the next publication would assign), or a
+        snapshot; without it every item is at SEQUENCE 0. ``options.now`` defaults to the
+        application's clock.
+        """
+        options = options or ExportOptions()
+        if options.now is None:
+            options = attrs.evolve(options, now=self.clock.now())
+        if isinstance(revision, SchedulePreview):
+            revision = revision.snapshot
+        return export_calendar(self.host, consultation, fmt, options, revision)
+
+    def preview(self, consultation: Consultation) -> SchedulePreview | None:
+        """What :meth:`publish` would assign now (by the application's clock), saving nothing.
+
+        None before the first publication. Items edited since the latest revision get the
+        next SEQUENCE and LAST-MODIFIED; see :class:`~consultkit.app.publishing.SchedulePreview`.
+        """
+        return preview_schedule(self.store, consultation, self.clock.now())
+
+    def publish(
+        self,
+        consultation: Consultation,
+        *,
+        force: bool = False,
+        output: str | os.PathLike[str] | None = None,
+        languages: Sequence[str] = (),
+        formats: Sequence[str] = (),
+        feed_url: str | None = None,
+    ) -> PublishResult:
+        """Record a schedule revision if anything changed; write the feeds if ``output`` is given.
+
+        The revision and its ``schedule.changed`` outbox event are stored in one
+        transaction, then the ``schedule_changed`` hook runs once (never for an unchanged
+        schedule). With ``output``, one file per language (default: all of the
+        consultation's) and format (default: every registered one) is written there with
+        the latest revision's SEQUENCE numbers; the result's ``files`` lists them.
+        Languages and formats are checked before anything is recorded
+        (``UnknownLanguageError``, ``UnknownFormatError``).
+        """
+        chosen = self.export_formats(formats) if output is not None else []
+        unknown = [language for language in languages if language not in consultation.languages]
+        if unknown:
+            raise UnknownLanguageError(
+                f"language {unknown[0]!r} is not one of the consultation's languages"
+                f" ({', '.join(consultation.languages)})"
+            )
+        result = publish_schedule(
+            self.store, consultation, self.clock.now(), force=force, host=self.host
+        )
+        if output is None:
+            return result
+        files = self.write_feeds(
+            consultation,
+            output,
+            languages=languages,
+            formats=chosen,
+            feed_url=feed_url,
+            revision=result.latest,
+        )
+        return attrs.evolve(result, files=tuple(files))
+
+    def write_feeds(
+        self,
+        consultation: Consultation,
+        output: str | os.PathLike[str],
+        *,
+        languages: Sequence[str] = (),
+        formats: Sequence[str] = (),
+        feed_url: str | None = None,
+        revision: ScheduleRevision | None = None,
+    ) -> Iterator[FeedFile]:
+        """Write ``CONSULTATION.LANG.<suffix>`` files into ``output``, yielding each one.
+
+        Unchanged files are left alone (same inode and mtime), so web servers keep their
+        ETags. ``revision`` supplies SEQUENCE and LAST-MODIFIED (usually
+        ``publish(...).latest``). Raises ``FeedError`` or ``FeedWriteError``.
+        """
+        return write_feeds(
+            self.host,
+            consultation,
+            output,
+            languages=list(languages or consultation.languages),
+            formats=self.export_formats(formats),
+            revision=revision,
+            now=self.clock.now(),
+            feed_url=feed_url,
+        )
+
+    def history(self, consultation: Consultation) -> list[RevisionRecord]:
+        """Every published revision of the schedule, oldest first, with its changes."""
+        return schedule_history(self.store, consultation)
+
+    # -- reminders, subscriptions and the outbox -----------------------------------------
+
+    def enqueue_reminders(
+        self, consultation: Consultation, *, catch_up: dt.timedelta = DEFAULT_CATCH_UP
+    ) -> ReminderRun:
+        """Enqueue the reminders and phase/call events due at the clock's instant.
+
+        Cron-safe: an event whose dedupe key is stored already is skipped, so a second run
+        enqueues nothing. Openings and closings more than ``catch_up`` old are not told.
+        """
+        events = due_events(consultation, to_utc(self.clock.now()), catch_up=catch_up)
+        added = self.store.enqueue_events(events)
+        return ReminderRun(events=tuple(events), added=added)
+
+    def upcoming_reminders(
+        self, consultation: Consultation, limit: int | None = None
+    ) -> list[tuple[dt.datetime, DueReminder]]:
+        """The reminders still to come after the clock's instant, soonest first."""
+        return upcoming_reminders(consultation, to_utc(self.clock.now()))[:limit]
+
+    def subscribe(
+        self,
+        consultation: Consultation,
+        address: str,
+        *,
+        channel: str = "email",
+        group: str | None = None,
+        language: str | None = None,
+    ) -> tuple[Subscription, bool]:
+        """Subscribe ``address`` (an e-mail address, a webhook URL…); True when new.
+
+        An existing subscription gets the new group and language. ``language`` defaults to
+        the consultation's first. Raises :class:`RuleRefusedError` (rule ``address``) for
+        an address that is not one line and :class:`UnknownItemError` for an unknown group.
+        """
+        address = address.strip()
+        if not address or any(ch in address for ch in "\r\n\x00"):
+            raise RuleRefusedError("address", "the address must be one line")
+        if group is not None:
+            consultation.group(group)  # raises UnknownItemError naming the groups
+        subscription = Subscription(
+            consultation_id=consultation.id,
+            channel=channel,
+            address=address,
+            group=group,
+            language=language or consultation.default_language,
+            created_at=to_utc(self.clock.now()),
+        )
+        return subscription, self.store.add_subscription(subscription)
+
+    def unsubscribe(
+        self, consultation: Consultation, address: str, *, channel: str = "email"
+    ) -> bool:
+        """Remove a subscription; False if ``address`` was not subscribed on ``channel``."""
+        return self.store.remove_subscription(consultation.id, channel, address.strip())
+
+    def subscriptions(
+        self, consultation: Consultation, *, group: str | None = None
+    ) -> list[Subscription]:
+        """The consultation's subscriptions (only ``group``'s and group-less ones if given)."""
+        return self.store.list_subscriptions(consultation.id, group)
+
+    def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
+        """One notifier per channel enabled in ``settings`` (default: from the environment)."""
+        settings = settings or load_settings()
+        return build_notifiers(self.host.notifier_factories(), settings)
+
+    def dispatcher(
+        self, settings: NotifySettings | None = None, *, batch_size: int = 100
+    ) -> Dispatcher:
+        """A dispatcher for this store with the notifiers, back-off and clock of the app.
+
+        ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
+        Close it when done (it closes its notifiers).
+        """
+        settings = settings or load_settings()
+        return Dispatcher(
+            store=self.store,
+            notifiers=self.notifiers(settings),
+            address_channel=settings.address_channel,
+            backoff=settings.backoff,
+            batch_size=batch_size,
+            now=lambda: to_utc(self.clock.now()),
+        )
+
+    def dispatch(
+        self,
+        settings: NotifySettings | None = None,
+        *,
+        batch_size: int = 100,
+        max_batches: int | None = None,
+    ) -> DispatchReport:
+        """Route new outbox events and send every due delivery once (``notify run``)."""
+        dispatcher = self.dispatcher(settings, batch_size=batch_size)
+        try:
+            return dispatcher.drain(max_batches=max_batches)
+        finally:
+            dispatcher.close()
+
+    def outbox(self, *, show: DeliveryStatus | None = None, limit: int = 20) -> OutboxStatus:
+        """Unrouted events, deliveries per state and (with ``show``) up to ``limit`` of them."""
+        return OutboxStatus(
+            unrouted=len(self.store.unrouted_events(10_000)),
+            counts=self.store.delivery_counts(),
+            deliveries=tuple(self.store.list_deliveries(show, limit)) if show else (),
+        )
+
+    def retry_dead(self, delivery_ids: Sequence[str] | None = None) -> int:
+        """Make dead deliveries (those listed, or all) pending again; returns how many."""
+        return self.store.retry_dead(
+            None if delivery_ids is None else list(delivery_ids), to_utc(self.clock.now())
+        )
+
+    # -- plugins -------------------------------------------------------------------------
+
+    def plugins(self) -> PluginReport:
+        """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
+        return plugin_report(self.host)
+
+    def plugin_commands(self) -> Mapping[str, click.Command]:
+        """The command-line commands plugins registered, by name."""
+        return self.host.commands()
 
 
 def _why(exc: BaseException) -> str:

@@ -23,15 +23,67 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.app.routing import route
+from consultkit.errors import ConfigError, Problem
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult, Notifier
+from consultkit.notify.settings import CHANNELS_ENV
 from consultkit.storage.protocols import DeliveryFailure
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Mapping, Sequence
 
-    from consultkit.storage.protocols import Delivery, DeliveryTarget, Store, Subscription
+    from consultkit.notify.channels import NotifierFactory
+    from consultkit.notify.settings import NotifySettings
+    from consultkit.storage.protocols import (
+        Delivery,
+        DeliveryStatus,
+        DeliveryTarget,
+        Store,
+        Subscription,
+    )
+
+
+def build_notifiers(
+    factories: Mapping[str, NotifierFactory], settings: NotifySettings
+) -> dict[str, Notifier]:
+    """One notifier per enabled channel, from the factories plugins registered.
+
+    ``factories`` are the plugin host's (``host.notifier_factories()``). Raises
+    ``ConfigError`` naming the channel when no plugin provides it or its settings are
+    refused by the plugin.
+    """
+    notifiers: dict[str, Notifier] = {}
+    for channel in settings.channels:
+        factory = factories.get(channel)
+        if factory is None:
+            known = ", ".join(sorted(factories)) or "none"
+            raise ConfigError(
+                [
+                    Problem(
+                        path=channel,
+                        message=f"no plugin provides channel {channel!r} (installed: {known});"
+                        " install its plugin (e.g. consultkit-smtp for email)",
+                        file=CHANNELS_ENV,
+                    )
+                ]
+            )
+        try:
+            notifiers[channel] = factory(settings.settings_for(channel))
+        except ValueError as exc:
+            raise ConfigError(
+                [Problem(path=channel, message=str(exc), file=f"CONSULTKIT_{channel.upper()}_*")]
+            ) from None
+    return notifiers
+
+
+@attrs.frozen(kw_only=True)
+class OutboxStatus:
+    """How the outbox stands: unrouted events, deliveries per state, and some deliveries."""
+
+    unrouted: int
+    counts: Mapping[DeliveryStatus, int]
+    deliveries: tuple[Delivery, ...] = ()
 
 
 def default_worker_name() -> str:

@@ -2,12 +2,23 @@
 
 :func:`export_calendar` builds the items, gives them the SEQUENCE and LAST-MODIFIED of a
 published revision, and calls the exporter. :func:`publish_schedule` records a new
-revision (and its ``schedule.changed`` outbox event) in one store transaction.
+revision (and its ``schedule.changed`` outbox event) in one store transaction, then calls
+the ``schedule_changed`` hook: every way of publishing goes through it, so the hook fires
+exactly once per recorded revision. :func:`preview_schedule` says what the next
+publication would assign without saving anything (``consultkit calendar --store``, the
+CalDAV plugin). :func:`write_feeds` writes one file per language and format.
+
+:class:`~consultkit.app.application.Consultkit` offers all of these as verbs with its own
+store, plugins and clock; call them from there.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -20,6 +31,7 @@ from consultkit.domain.schedule import (
     diff,
     schedule_items,
 )
+from consultkit.errors import ConsultkitError
 from consultkit.events import ScheduleChanged
 from consultkit.formats.exporter import (
     ExporterHost,
@@ -27,9 +39,11 @@ from consultkit.formats.exporter import (
     UnknownLanguageError,
     find_exporter,
 )
+from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterator, Sequence
 
     from consultkit.domain.model import Consultation
     from consultkit.storage.protocols import ScheduleRevision, Store
@@ -83,10 +97,24 @@ class PublishResult:
     revision: ScheduleRevision | None
     changes: tuple[ItemChange, ...]
     items: tuple[ScheduleItem, ...]
+    latest: ScheduleRevision | None = None
+    """The latest revision after this publication: the new one, or the one still current."""
+    files: tuple[FeedFile, ...] = ()
+    """The feed files written with the publication, when it was asked to write them."""
 
     @property
     def changed(self) -> bool:
         return self.revision is not None
+
+    def summary(self) -> str:
+        """How many items changed in each way (``1 moved, 6 added``), or ``no change``."""
+        counts: dict[str, int] = {}
+        for change in self.changes:
+            counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no change"
+
+
+log = logging.getLogger(__name__)
 
 
 def publish_schedule(
@@ -95,8 +123,15 @@ def publish_schedule(
     now: dt.datetime,
     *,
     force: bool = False,
+    host: PluginHost | None = None,
 ) -> PublishResult:
     """Record a new schedule revision of ``consultation`` if anything changed since the last.
+
+    After the commit, the ``schedule_changed`` hook of ``host`` runs once for the new
+    revision (a failing plugin is reported, never undoing it). Pass the host the store was
+    opened with (:meth:`Consultkit.publish <consultkit.app.application.Consultkit.publish>`
+    does); without one, the installed plugins are loaded for the call, as
+    :func:`~consultkit.storage.protocols.open_store` does.
 
     The revision and one ``schedule.changed`` outbox event
     (:class:`consultkit.events.ScheduleChanged`: one entry per item change, holding the
@@ -114,7 +149,7 @@ def publish_schedule(
         previous.snapshot if previous is not None else None, items, now
     )
     if not changes and not force and previous is not None:
-        return PublishResult(revision=None, changes=(), items=tuple(published))
+        return PublishResult(revision=None, changes=(), items=tuple(published), latest=previous)
     number = 1 if previous is None else previous.number + 1
     events = []
     if previous is not None and changes:
@@ -131,4 +166,175 @@ def publish_schedule(
         events.append(to_outbox(event))
     record = {**new_snapshot, "changes": [c.as_dict() for c in changes]}
     revision = store.save_schedule_revision(consultation.id, record, events, at=to_utc(now))
-    return PublishResult(revision=revision, changes=tuple(changes), items=tuple(published))
+    result = PublishResult(
+        revision=revision, changes=tuple(changes), items=tuple(published), latest=revision
+    )
+    _schedule_changed(host or PluginHost.load(), consultation, result)
+    return result
+
+
+def _schedule_changed(host: PluginHost, consultation: Consultation, result: PublishResult) -> None:
+    # The revision has committed: nothing a plugin does may lose it. The facade already
+    # catches and logs plugin failures; this guards against the facade itself.
+    assert result.revision is not None
+    try:
+        host.schedule_changed(consultation, result.revision, list(result.changes))
+    except Exception:
+        log.exception("schedule_changed hook failed after commit; the revision is kept")
+
+
+@attrs.frozen(kw_only=True)
+class SchedulePreview:
+    """What the next publication would assign, computed and not saved.
+
+    ``snapshot`` is the latest revision's snapshot with the SEQUENCE and LAST-MODIFIED the
+    next ``publish`` would give to items edited since (unchanged items keep theirs), so an
+    export with it never shows a new time under an old SEQUENCE and DTSTAMP.
+    """
+
+    revision: ScheduleRevision
+    snapshot: Mapping[str, Any]
+    changes: tuple[ItemChange, ...]
+
+    @property
+    def changed_items(self) -> int:
+        """How many items differ from the latest revision."""
+        return len({change.uid for change in self.changes})
+
+    def warning(self) -> str | None:
+        """One line for people when items changed since the revision, else None."""
+        changed = self.changed_items
+        if not changed:
+            return None
+        noun = "item" if changed == 1 else "items"
+        return (
+            f"{changed} {noun} changed since revision {self.revision.number};"
+            " run consultkit publish to record them"
+        )
+
+
+def preview_schedule(
+    store: Store, consultation: Consultation, now: dt.datetime
+) -> SchedulePreview | None:
+    """What publishing ``consultation`` at ``now`` would assign; None before any revision."""
+    revision = store.latest_schedule_revision(consultation.id)
+    if revision is None:
+        return None
+    snapshot_data, changes, _ = diff(revision.snapshot, schedule_items(consultation), now)
+    return SchedulePreview(revision=revision, snapshot=snapshot_data, changes=tuple(changes))
+
+
+@attrs.frozen(kw_only=True)
+class RevisionRecord:
+    """One published revision as ``consultkit history`` shows it: when, and what changed."""
+
+    number: int
+    published_at: dt.datetime
+    changes: tuple[ItemChange, ...]
+
+
+def schedule_history(store: Store, consultation: Consultation) -> list[RevisionRecord]:
+    """Every published revision of ``consultation``, oldest first."""
+    return [
+        RevisionRecord(
+            number=revision.number,
+            published_at=revision.published_at,
+            changes=tuple(ItemChange.from_dict(c) for c in revision.snapshot.get("changes", [])),
+        )
+        for revision in store.schedule_revisions(consultation.id)
+    ]
+
+
+class FeedError(ConsultkitError):
+    """A feed could not be exported (the message starts with the format)."""
+
+
+class FeedWriteError(ConsultkitError):
+    """A feed file could not be written: ``path`` and the system's ``reason``."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")
+
+
+@attrs.frozen(kw_only=True)
+class FeedFile:
+    """One feed file :func:`write_feeds` handled, and whether its bytes changed."""
+
+    path: Path
+    language: str
+    format: str
+    written: bool
+
+
+def write_feeds(
+    host: ExporterHost,
+    consultation: Consultation,
+    directory: str | os.PathLike[str],
+    *,
+    languages: Sequence[str],
+    formats: Sequence[str],
+    revision: ScheduleRevision | Mapping[str, Any] | None,
+    now: dt.datetime | None = None,
+    feed_url: str | None = None,
+) -> Iterator[FeedFile]:
+    """Write ``CONSULTATION.LANG<suffix>`` for each language and format; yields each file.
+
+    A generator, so a caller can report each file as it is written. ``feed_url`` is the
+    base URL the files are served from (each feed's ``SOURCE``). Raises
+    :class:`FeedError` when an exporter fails and :class:`FeedWriteError` when a file
+    cannot be written; files already written stay.
+    """
+    folder = Path(directory)
+    for language in languages:
+        for fmt in formats:
+            exporter = find_exporter(host, fmt)
+            name = f"{consultation.id}.{language}{exporter.suffix}"
+            options = ExportOptions(
+                language=language,
+                now=now,
+                feed_url=f"{feed_url.rstrip('/')}/{name}" if feed_url else None,
+            )
+            try:
+                data = export_calendar(host, consultation, fmt, options, revision)
+            except ConsultkitError as exc:
+                raise FeedError(f"{fmt}: {exc}") from exc
+            path = folder / name
+            yield FeedFile(
+                path=path, language=language, format=fmt, written=write_atomically(path, data)
+            )
+
+
+def write_atomically(target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` atomically (a temporary file renamed); False if unchanged.
+
+    A file that already holds exactly ``data`` is left untouched (same inode, mtime and
+    mode), so a web server's ETag and Last-Modified do not change and subscribers do not
+    download an unchanged feed again. Raises :class:`FeedWriteError`.
+    """
+    if _holds(target, data):
+        return False
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        # mkstemp creates 0600; feeds are meant to be served, so honour the umask like open().
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(target)
+    except OSError as exc:
+        raise FeedWriteError(target, str(exc.strerror or exc)) from exc
+    return True
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    """True when ``target`` is a regular file whose bytes are exactly ``data``."""
+    try:
+        if not target.is_file() or target.stat().st_size != len(data):
+            return False
+        return target.read_bytes() == data
+    except OSError:
+        return False  # unreadable: let the write say what is wrong

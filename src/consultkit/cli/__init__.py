@@ -17,6 +17,8 @@ import click
 from consultkit._version import __version__
 
 # name -> "module:attribute"; each module holds one command (or group) and its helpers.
+# The plugin host reserves these names (consultkit.pluginhost.commands, kept equal by a
+# test) so a plugin cannot shadow one without the host importing the CLI.
 BUILTIN_COMMANDS: dict[str, str] = {
     "validate": "consultkit.cli.validate_cmd:validate",
     "timeline": "consultkit.cli.timeline_cmd:timeline",
@@ -61,6 +63,8 @@ def _module_exists(target: str) -> bool:
 
 
 def _plugin_commands() -> dict[str, click.Command]:
+    # Lazy: asking the plugins means building the application; only listing commands or
+    # an unknown name pays for it (start-up benchmark).
     from consultkit.cli.common import plugin_commands
 
     return plugin_commands()

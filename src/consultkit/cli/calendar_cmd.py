@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 
 ONLY_CHOICES = ("deadlines", "phases", "events")
 
@@ -60,59 +55,44 @@ def calendar(
     edited since then get what the next publish would assign (a warning says how many), so
     a new time never goes out under an old SEQUENCE and DTSTAMP.
     """
-    from consultkit.app.publishing import export_calendar
-    from consultkit.domain.schedule import diff, schedule_items
+    # Lazy imports: only this command pays for the exporters (start-up benchmark).
     from consultkit.errors import ConsultkitError, UnknownItemError
     from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError
-    from consultkit.pluginhost.host import PluginHost
 
     consultation = load_or_exit(config)
-    host = PluginHost.load()
-    now = clock_from(ctx).now()
+    # The store opens only if --store is given: a plain export never creates a database.
+    app = open_app(ctx, store_url, defer_store=True)
     options = ExportOptions(
         language=language,
         only=frozenset(only),
         group=group,
-        now=now,
+        now=app.clock.now(),
         feed_url=feed_url,
     )
-    snapshot = None
     try:
-        if store_url:
-            from consultkit.storage.protocols import open_store
-
-            store = open_store(store_url, host)
-            try:
-                revision = store.latest_schedule_revision(consultation.id)
-            finally:
-                store.close()
-            if revision is not None:
-                # What `publish` would record now, without saving it: unchanged items keep
-                # their published SEQUENCE/LAST-MODIFIED, edited ones get the next ones.
-                snapshot, changes, _ = diff(revision.snapshot, schedule_items(consultation), now)
-                changed = len({change.uid for change in changes})
-                if changed:
-                    noun = "item" if changed == 1 else "items"
-                    click.echo(
-                        f"warning: {changed} {noun} changed since revision {revision.number};"
-                        " run consultkit publish to record them",
-                        err=True,
-                    )
-        data = export_calendar(host, consultation, fmt, options, snapshot)
+        # What `publish` would record now, without saving it: unchanged items keep their
+        # published SEQUENCE/LAST-MODIFIED, edited ones get the next ones.
+        preview = app.preview(consultation) if store_url else None
+        warning = preview.warning() if preview is not None else None
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
+        data = app.export_calendar(consultation, fmt, options, revision=preview)
     except (UnknownFormatError, UnknownLanguageError, UnknownItemError) as exc:
         fail(f"{config}: {exc}", EXIT_USAGE)
     except ConsultkitError as exc:
         fail(f"{config}: {exc}")
+    finally:
+        app.close()
     write_output(data, output)
 
 
 def write_output(data: bytes, output: str | None) -> bool:
-    """Write ``data`` to ``output`` atomically (a temporary file renamed), or to stdout.
+    """Write ``data`` to ``output`` atomically, or to stdout (``None`` or ``-``).
 
     A file that already holds exactly ``data`` is left untouched (same inode, mtime and
-    mode), so a web server's ETag and Last-Modified do not change and subscribers do not
-    download an unchanged feed again. Returns whether anything was written (always True
-    for stdout); a caller that reports files says "unchanged FILE" when it is False.
+    mode; :func:`consultkit.app.publishing.write_atomically`). Returns whether anything
+    was written (always True for stdout); a caller that reports files says "unchanged
+    FILE" when it is False.
     """
     if output is None or output == "-":
         import sys
@@ -126,33 +106,11 @@ def write_output(data: bytes, output: str | None) -> bool:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return True
-    import os
-    import tempfile
     from pathlib import Path
 
-    target = Path(output)
-    if _holds(target, data):
-        return False
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        # mkstemp creates 0600; feeds are meant to be served, so honour the umask like open().
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(target)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
-    return True
+    from consultkit.app.publishing import FeedWriteError, write_atomically
 
-
-def _holds(target: Path, data: bytes) -> bool:
-    """True when ``target`` is a regular file whose bytes are exactly ``data``."""
     try:
-        if not target.is_file() or target.stat().st_size != len(data):
-            return False
-        return target.read_bytes() == data
-    except OSError:
-        return False  # unreadable: let the write say what is wrong
+        return write_atomically(Path(output), data)
+    except FeedWriteError as exc:
+        fail(f"cannot write {output}: {exc.reason}", EXIT_USAGE)

@@ -1,13 +1,24 @@
-"""Helpers shared by the command modules: the clock, the store, loading files, errors."""
+"""Helpers shared by the command modules: the application, loading files, errors.
+
+:func:`open_app` (and :func:`opened`) is the one place the command line creates the
+application, and with it the plugin host and the store; commands call its verbs and print.
+Plugin commands use the same helpers, so they honour ``--now`` and the store options.
+
+Heavy modules (the application, the plugin host, the config loader) are imported inside
+the helpers on purpose: ``consultkit --version`` and ``consultkit validate`` must start
+close to importing click (``benchmarks/bench_startup.py``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from consultkit.app.application import Consultkit
@@ -20,12 +31,13 @@ EXIT_USAGE = 2
 STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
 
 
-def clock_from(ctx: click.Context) -> Clock:
+def clock_from(ctx: click.Context | None) -> Clock:
     """The clock for this run: ``--now``/``CONSULTKIT_NOW`` if given, else the system's."""
+    # Lazy: the clock module pulls in pendulum (start-up benchmark).
     from consultkit.domain.clock import FixedClock, SystemClock, parse_instant
 
-    root = ctx.find_root()
-    now = (root.obj or {}).get("now")
+    root = ctx.find_root() if ctx is not None else None
+    now = ((root.obj if root is not None else None) or {}).get("now")
     if not now:
         return SystemClock()
     try:
@@ -40,17 +52,55 @@ def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     sys.exit(code)
 
 
-def open_app(ctx: click.Context, store_url: str | None) -> Consultkit:
-    """The application on ``store_url`` with the ``--now`` clock, or a one-line error and
-    exit 2 if the store cannot be opened."""
+def build_app(
+    ctx: click.Context | None, store_url: str | None = None, *, defer_store: bool = False
+) -> Consultkit:
+    """The application with the ``--now`` clock, the plugins and the store at ``store_url``.
+
+    With ``defer_store`` the store opens only when a verb needs it (``calendar`` without
+    ``--store`` and ``plugins`` never create a database). Raises ``ConsultkitError``.
+    """
+    # Lazy: the application imports the domain, the plugin host and the store layer,
+    # which only the commands that use them should pay for (start-up benchmark).
     from consultkit.app.application import Consultkit
+
+    return Consultkit.open(store_url, clock=clock_from(ctx), defer_store=defer_store)
+
+
+def open_app(
+    ctx: click.Context | None,
+    store_url: str | None = None,
+    *,
+    defer_store: bool = False,
+    code: int = EXIT_USAGE,
+) -> Consultkit:
+    """:func:`build_app`, or a one-line error and exit ``code`` (2) if the plugins or the
+    store cannot be loaded."""
     from consultkit.errors import ConsultkitError
 
-    clock = clock_from(ctx)
     try:
-        return Consultkit.open(store_url, clock=clock)
+        return build_app(ctx, store_url, defer_store=defer_store)
     except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(str(exc), code)
+
+
+@contextlib.contextmanager
+def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
+    """The application on ``store_url`` with the ``--now`` clock; errors become one line
+    (configuration problems exit 2, refusals 1), and the store is closed at the end."""
+    from consultkit.errors import ConfigError, ConsultkitError
+
+    app = open_app(ctx, store_url)
+    try:
+        yield app
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except ConsultkitError as exc:
+        fail(str(exc))
+    finally:
+        app.close()
 
 
 def load_or_exit(path: str | Path) -> Consultation:
@@ -67,7 +117,30 @@ def load_or_exit(path: str | Path) -> Consultation:
 
 
 def plugin_commands() -> dict[str, click.Command]:
-    """Commands contributed by plugins through the ``register_commands`` hook."""
-    from consultkit.pluginhost.host import commands_from_plugins
+    """Commands plugins register (``register_commands``), asked of the application's host.
 
-    return commands_from_plugins()
+    Never raises: the command line must keep working when a plugin is broken, so problems
+    become warnings on stderr.
+    """
+    try:
+        app = build_app(None, defer_store=True)
+        for failure in app.host.failures:
+            click.echo(f"warning: {failure}", err=True)
+        return dict(app.plugin_commands())
+    except Exception as exc:
+        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return {}
+
+
+__all__ = [
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "STORE_HELP",
+    "build_app",
+    "clock_from",
+    "fail",
+    "load_or_exit",
+    "open_app",
+    "opened",
+    "plugin_commands",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit
+from consultkit.cli.common import STORE_HELP, load_or_exit, open_app
 
 
 @click.command()
@@ -13,28 +13,25 @@ from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit
     "--store",
     "store_url",
     metavar="URL",
-    help="Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).",
+    help=STORE_HELP,
 )
 @click.option("--lang", "language", metavar="LANG", help="Language of the item titles.")
-def history(config: str, store_url: str | None, language: str | None) -> None:
+@click.pass_context
+def history(ctx: click.Context, config: str, store_url: str | None, language: str | None) -> None:
     """Show every published revision of CONFIG's schedule: item, change, new SEQUENCE."""
+    # Lazy imports: rich and the schedule model load only for this command (start-up).
     from rich.console import Console
     from rich.table import Table
 
-    from consultkit.domain.schedule import ItemChange, describe_time, schedule_items
+    from consultkit.domain.schedule import describe_time, schedule_items
     from consultkit.domain.windows import to_utc
-    from consultkit.errors import ConsultkitError
-    from consultkit.storage.protocols import open_store
 
     consultation = load_or_exit(config)
+    app = open_app(ctx, store_url)
     try:
-        store = open_store(store_url)
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
-    try:
-        revisions = store.schedule_revisions(consultation.id)
+        revisions = app.history(consultation)
     finally:
-        store.close()
+        app.close()
     if not revisions:
         click.echo(f"{consultation.id}: nothing published yet (run consultkit publish)")
         return
@@ -45,10 +42,9 @@ def history(config: str, store_url: str | None, language: str | None) -> None:
         table.add_column(column, overflow="fold")
     for revision in revisions:
         when = to_utc(revision.published_at).strftime("%Y-%m-%d %H:%M")
-        changes = [ItemChange.from_dict(c) for c in revision.snapshot.get("changes", [])]
-        if not changes:
+        if not revision.changes:
             table.add_row(str(revision.number), when, "", "republished, no change", "")
-        for change in changes:
+        for change in revision.changes:
             item = titles.get(change.uid) or change.ref
             what = change.kind.value
             if change.kind.value == "moved" and change.old and change.new:

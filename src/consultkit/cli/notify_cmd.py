@@ -2,55 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, open_app
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from consultkit.app.application import Consultkit
-    from consultkit.app.dispatch import Dispatcher, DispatchReport
+    from consultkit.app.dispatch import DispatchReport
 
 SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
-
-
-@contextlib.contextmanager
-def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
-    """The application on ``store_url`` with the ``--now`` clock; errors become one line."""
-    from consultkit.errors import ConfigError, ConsultkitError
-
-    app = open_app(ctx, store_url)
-    try:
-        yield app
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
-    except ConsultkitError as exc:
-        fail(str(exc))
-    finally:
-        app.close()
-
-
-def make_dispatcher(app: Consultkit, settings_path: str | None, batch: int) -> Dispatcher:
-    """A dispatcher for ``app``'s store with the configured channels and retry policy."""
-    from consultkit.app.dispatch import Dispatcher
-    from consultkit.domain.windows import to_utc
-    from consultkit.notify.settings import build_notifiers, load_settings
-
-    settings = load_settings(settings_path)
-    return Dispatcher(
-        store=app.store,
-        notifiers=build_notifiers(app.host, settings),
-        address_channel=settings.address_channel,
-        backoff=settings.backoff,
-        batch_size=batch,
-        now=lambda: to_utc(app.clock.now()),
-    )
 
 
 def _summary(report: DispatchReport) -> str:
@@ -88,11 +49,14 @@ def run(
     batch: int,
 ) -> None:
     """Route new events and send every due delivery once (or keep watching)."""
+    # Lazy imports: only this command pays for them (start-up benchmark).
     import signal
     import threading
 
+    from consultkit.notify.settings import load_settings
+
     with opened(ctx, store_url) as app:
-        dispatcher = make_dispatcher(app, settings_path, batch)
+        dispatcher = app.dispatcher(load_settings(settings_path), batch_size=batch)
         try:
             if not watch:
                 click.echo(_summary(dispatcher.drain()))
@@ -132,6 +96,7 @@ def run(
 @click.pass_context
 def status(ctx: click.Context, store_url: str | None, show: str | None, limit: int) -> None:
     """Count deliveries by state: pending, claimed, done, dead (and list some)."""
+    # Lazy imports: rich and the store types load only for this command (start-up).
     from rich.console import Console
     from rich.table import Table
 
@@ -139,17 +104,16 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
 
     console = Console()
     with opened(ctx, store_url) as app:
-        counts = app.store.delivery_counts()
-        unrouted = len(app.store.unrouted_events(10_000))
+        outbox = app.outbox(show=DeliveryStatus(show) if show else None, limit=limit)
         table = Table(title="notifications")
         table.add_column("state")
         table.add_column("deliveries", justify="right")
-        table.add_row("unrouted events", str(unrouted))
+        table.add_row("unrouted events", str(outbox.unrouted))
         for state in DeliveryStatus:
-            table.add_row(str(state), str(counts.get(state, 0)))
+            table.add_row(str(state), str(outbox.counts.get(state, 0)))
         console.print(table)
         if show:
-            rows = app.store.list_deliveries(DeliveryStatus(show), limit)
+            rows = outbox.deliveries
             listing = Table(title=f"{show} deliveries")
             for name in (
                 "id",
@@ -185,14 +149,10 @@ def retry(
     ctx: click.Context, delivery_ids: tuple[str, ...], all_dead: bool, store_url: str | None
 ) -> None:
     """Make dead deliveries pending again (the ids listed, or --all)."""
-    from consultkit.domain.windows import to_utc
-
     if bool(delivery_ids) == all_dead:
         fail("give delivery ids (see `consultkit notify status --show dead`) or --all", EXIT_USAGE)
     with opened(ctx, store_url) as app:
-        count = app.store.retry_dead(
-            None if all_dead else list(delivery_ids), to_utc(app.clock.now())
-        )
+        count = app.retry_dead(None if all_dead else delivery_ids)
         click.echo(f"{count} dead deliver{'y' if count == 1 else 'ies'} pending again")
         if delivery_ids and count < len(delivery_ids):
             fail(f"{len(delivery_ids) - count} of the ids given are not dead deliveries")

@@ -16,29 +16,27 @@ import click
     show_default=True,
     help="A table for people, or JSON for scripts.",
 )
-def plugins(output_format: str) -> None:
+@click.pass_context
+def plugins(ctx: click.Context, output_format: str) -> None:
     """List every plugin (built-ins included): version, hooks and what it registered.
 
     Plugins that failed to load are listed too, with the reason; blocked ones (named in
     CONSULTKIT_DISABLE_PLUGINS) are listed as disabled.
     """
-    from consultkit.cli.common import EXIT_REFUSED, fail
+    # Lazy imports: the plugin host loads only for the commands that need it (start-up).
+    from consultkit.cli.common import EXIT_REFUSED, fail, open_app
     from consultkit.errors import PluginError
-    from consultkit.pluginhost.host import DISABLE_ENV, PluginHost
+    from consultkit.pluginhost.host import DISABLE_ENV
 
+    # No store: listing plugins never creates a database. Strict mode's failure exits 1.
+    app = open_app(ctx, defer_store=True, code=EXIT_REFUSED)
     try:
-        host = PluginHost.load()
-        infos = host.plugin_infos()
+        report = app.plugins()
     except PluginError as exc:
         fail(str(exc), EXIT_REFUSED)
-    failures = list(host.failures)
-    for collect in (host.store_factories, host.notifier_factories, host.exporters, host.commands):
-        try:
-            collect()
-        except PluginError as exc:  # a clash or a bad registration: show it, keep listing
-            failures.append(exc)
-    problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in failures]
-    unknown = host.unknown_disabled
+    infos = report.plugins
+    problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in report.failures]
+    unknown = list(report.unknown_disabled)
     if unknown:
         known = ", ".join(info.name for info in infos) or "none"
         names = ", ".join(repr(name) for name in unknown)
@@ -60,7 +58,7 @@ def plugins(output_format: str) -> None:
                 for info in infos
             ],
             "failed": problems,
-            "disabled": sorted(host.blocked),
+            "disabled": list(report.blocked),
             "unknown_disabled": unknown,
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -81,7 +79,7 @@ def plugins(output_format: str) -> None:
             f"{kind}: {', '.join(names)}" for kind, names in sorted(info.registered.items())
         )
         table.add_row(info.name, info.version, info.source, "\n".join(info.hooks), registered)
-    for name in sorted(host.blocked):
+    for name in report.blocked:
         table.add_row(name, "", "disabled", "", "")
     console = Console()
     console.print(table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, load_or_exit
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
 
 
 @click.command()
@@ -13,7 +13,7 @@ from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, clock_from, fail, lo
     "--store",
     "store_url",
     metavar="URL",
-    help="Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).",
+    help=STORE_HELP,
 )
 @click.option(
     "-o",
@@ -54,65 +54,55 @@ def publish(
     A moved, confirmed, cancelled or relocated item keeps its UID and gets SEQUENCE + 1;
     the revision and a ``schedule.changed`` notification event are stored together.
     """
-    from pathlib import Path
-
-    from consultkit.app.publishing import export_calendar, publish_schedule
-    from consultkit.cli.calendar_cmd import write_output
+    # Lazy import: only this command pays for it (start-up benchmark).
+    from consultkit.app.publishing import FeedWriteError
     from consultkit.errors import ConsultkitError
-    from consultkit.formats.exporter import ExportOptions, find_exporter
-    from consultkit.pluginhost.host import PluginHost
-    from consultkit.storage.protocols import open_store
 
     consultation = load_or_exit(config)
     for language in languages:
         if language not in consultation.languages:
             known = ", ".join(consultation.languages)
             fail(f"{config}: language {language!r} is not one of {known}", EXIT_USAGE)
-    host = PluginHost.load()
+    app = open_app(ctx, store_url, defer_store=True)
     try:
-        chosen = list(formats) or sorted(host.exporters())
-        for fmt in chosen:
-            find_exporter(host, fmt)
-    except ConsultkitError as exc:
-        fail(f"{exc}", EXIT_USAGE)
-    now = clock_from(ctx).now()
-    try:
-        store = open_store(store_url, host)
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_USAGE)
-    try:
-        result = publish_schedule(store, consultation, now)
-        latest = store.latest_schedule_revision(consultation.id)
-    except ConsultkitError as exc:
-        fail(str(exc), EXIT_REFUSED)
-    finally:
-        store.close()
-    if result.revision is not None:
-        host.schedule_changed(consultation, result.revision, list(result.changes))
-        counts: dict[str, int] = {}
-        for change in result.changes:
-            counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
-        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no change"
-        click.echo(f"published revision {result.revision.number} of {consultation.id}: {summary}")
-    else:
-        number = latest.number if latest is not None else 0
-        click.echo(f"no change since revision {number} of {consultation.id}")
-    if out_dir is None:
-        return
-    directory = Path(out_dir)
-    for language in languages or consultation.languages:
-        for fmt in chosen:
-            exporter = find_exporter(host, fmt)
-            name = f"{consultation.id}.{language}{exporter.suffix}"
-            options = ExportOptions(
-                language=language,
-                now=now,
-                feed_url=f"{feed_url.rstrip('/')}/{name}" if feed_url else None,
+        try:
+            chosen = app.export_formats(formats)
+        except ConsultkitError as exc:
+            fail(f"{exc}", EXIT_USAGE)
+        try:
+            app.connect()
+        except ConsultkitError as exc:
+            fail(str(exc), EXIT_USAGE)
+        try:
+            # The application fires the schedule_changed hook once per recorded revision.
+            result = app.publish(consultation)
+        except ConsultkitError as exc:
+            fail(str(exc), EXIT_REFUSED)
+        if result.revision is not None:
+            click.echo(
+                f"published revision {result.revision.number} of {consultation.id}:"
+                f" {result.summary()}"
             )
-            try:
-                data = export_calendar(host, consultation, fmt, options, latest)
-            except ConsultkitError as exc:
-                fail(f"{fmt}: {exc}", EXIT_REFUSED)
+        else:
+            number = result.latest.number if result.latest is not None else 0
+            click.echo(f"no change since revision {number} of {consultation.id}")
+        if out_dir is None:
+            return
+        feeds = app.write_feeds(
+            consultation,
+            out_dir,
+            languages=languages,
+            formats=chosen,
+            feed_url=feed_url,
+            revision=result.latest,
+        )
+        try:
             # An unchanged file is left alone so web servers keep its ETag and mtime.
-            wrote = write_output(data, str(directory / name))
-            click.echo(f"{'wrote' if wrote else 'unchanged'} {directory / name}")
+            for feed in feeds:
+                click.echo(f"{'wrote' if feed.written else 'unchanged'} {feed.path}")
+        except FeedWriteError as exc:
+            fail(f"cannot write {exc.path}: {exc.reason}", EXIT_USAGE)
+        except ConsultkitError as exc:
+            fail(str(exc), EXIT_REFUSED)
+    finally:
+        app.close()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import STORE_HELP, load_or_exit
-from consultkit.cli.notify_cmd import opened
+from consultkit.cli.common import STORE_HELP, load_or_exit, opened
 
 
 @click.command()
@@ -31,36 +30,31 @@ def remind(
     ctx: click.Context, config: str, store_url: str | None, catch_up_hours: float, upcoming: int
 ) -> None:
     """Enqueue due reminders and phase/call opened/closed events; running twice adds nothing."""
+    # Lazy imports: rich loads only for this command (start-up benchmark).
     import datetime as dt
 
     from rich.console import Console
     from rich.table import Table
 
-    from consultkit.app.outbox import due_events
-    from consultkit.domain.reminders import upcoming_reminders
-    from consultkit.domain.windows import to_utc
-
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
-        now = to_utc(app.clock.now())
-        events = due_events(consultation, now, catch_up=dt.timedelta(hours=catch_up_hours))
-        added = app.store.enqueue_events(events)
+        run = app.enqueue_reminders(consultation, catch_up=dt.timedelta(hours=catch_up_hours))
         click.echo(
-            f"{added} new event(s) enqueued ({len(events) - added} already enqueued before);"
+            f"{run.added} new event(s) enqueued ({run.already_enqueued} already enqueued before);"
             " send them with `consultkit notify run`"
         )
         console = Console()
-        if events:
+        if run.events:
             table = Table(title="due now")
             for name in ("kind", "item", "for", "key"):
                 table.add_column(name, overflow="fold")
-            for e in events:
+            for e in run.events:
                 item = e.payload.get("item", {})
                 table.add_row(
                     e.kind, str(item.get("ref", "")), str(item.get("at", "")), e.dedupe_key or ""
                 )
             console.print(table)
-        coming = upcoming_reminders(consultation, now)[:upcoming]
+        coming = app.upcoming_reminders(consultation, upcoming)
         if coming:
             table = Table(title="next reminders")
             for name in ("due at (UTC)", "reminder", "before", "anchor at (UTC)"):

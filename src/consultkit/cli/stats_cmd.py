@@ -47,17 +47,12 @@ def stats(
 ) -> None:
     """Count submissions by call, stakeholder group, language and status; list campaigns."""
     from consultkit.errors import ConsultkitError
-    from consultkit.formats.stats import ChartError, compute_stats, write_chart
+    from consultkit.formats.stats import ChartError, write_chart
 
     consultation = load_or_exit(config)
     app = open_app(ctx, store_url)
     try:
-        result = compute_stats(
-            consultation,
-            app.store.list_submissions(consultation.id),
-            app.store.fingerprint_counts(consultation.id),
-            language=language,
-        )
+        result = app.statistics(consultation, language=language)
     except ConsultkitError as exc:
         fail(str(exc))
     finally:

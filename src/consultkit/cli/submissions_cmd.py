@@ -386,6 +386,8 @@ def campaigns(
     """
     import json
 
+    from consultkit.errors import UnknownItemError
+
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         if similarity is None:
@@ -401,6 +403,8 @@ def campaigns(
             return
         for group in groups:
             kind = "identical" if group.exact else "near-identical"
-            first = app.store.get_submission(group.ids[0])
-            title = first.title if first is not None else "?"
+            try:
+                title = app.find(consultation, group.ids[0]).title
+            except UnknownItemError:
+                title = "?"
             click.echo(f"{group.count:>8}  {kind:<15} {title}")

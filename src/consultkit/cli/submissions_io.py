@@ -65,7 +65,7 @@ def export(
     consultation = load_or_exit(config)
     app = open_app(ctx, store_url)
     try:
-        submissions = app.store.list_submissions(consultation.id)
+        submissions = app.list_submissions(consultation)
         if output is None:
             out = _stdout()
             try:

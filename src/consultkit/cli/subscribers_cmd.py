@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit
-from consultkit.cli.notify_cmd import opened
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, opened
 
 
 @click.group()
@@ -33,32 +32,20 @@ def add(
     store_url: str | None,
 ) -> None:
     """Subscribe ADDRESS (an e-mail address or a webhook URL) to CONFIG's consultation."""
-    from consultkit.domain.windows import to_utc
-    from consultkit.errors import UnknownItemError
-    from consultkit.storage.protocols import Subscription
+    from consultkit.errors import RuleRefusedError, UnknownItemError
 
     consultation = load_or_exit(config)
-    address = address.strip()
-    if not address or any(ch in address for ch in "\r\n\x00"):
-        fail("the address must be one line", EXIT_USAGE)
-    if group is not None:
-        try:
-            consultation.group(group)
-        except UnknownItemError as exc:
-            fail(str(exc), EXIT_USAGE)
-    lang = language or consultation.default_language
     with opened(ctx, store_url) as app:
-        created = app.store.add_subscription(
-            Subscription(
-                consultation_id=consultation.id,
-                channel=channel,
-                address=address,
-                group=group,
-                language=lang,
-                created_at=to_utc(app.clock.now()),
+        try:
+            subscription, created = app.subscribe(
+                consultation, address, channel=channel, group=group, language=language
             )
+        except (RuleRefusedError, UnknownItemError) as exc:
+            fail(str(exc), EXIT_USAGE)
+        click.echo(
+            f"{'subscribed' if created else 'updated'} {subscription.address}"
+            f" ({channel}, {subscription.language})"
         )
-        click.echo(f"{'subscribed' if created else 'updated'} {address} ({channel}, {lang})")
 
 
 @subscribers.command()
@@ -73,7 +60,7 @@ def remove(
     """Unsubscribe ADDRESS; exit 1 if it was not subscribed."""
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
-        if not app.store.remove_subscription(consultation.id, channel, address.strip()):
+        if not app.unsubscribe(consultation, address, channel=channel):
             fail(f"{address} is not subscribed on {channel} to {consultation.id}")
         click.echo(f"unsubscribed {address} ({channel})")
 
@@ -85,12 +72,13 @@ def remove(
 @click.pass_context
 def list_(ctx: click.Context, config: str, group: str | None, store_url: str | None) -> None:
     """List the subscriptions of CONFIG's consultation."""
+    # Lazy imports: rich loads only for this command (start-up benchmark).
     from rich.console import Console
     from rich.table import Table
 
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
-        subs = app.store.list_subscriptions(consultation.id, group)
+        subs = app.subscriptions(consultation, group=group)
         table = Table(title=f"subscribers of {consultation.id}")
         for name in ("channel", "address", "group", "language", "since"):
             table.add_column(name, overflow="fold")

@@ -20,7 +20,8 @@ are deployment secrets. Two sources, the environment winning over the file:
   ``CONSULTKIT_NOTIFY_MAX_ATTEMPTS``, ``_BASE_SECONDS`` and ``_CAP_SECONDS``.
 
 People known by address (submitters, organisers) are reached on ``email`` when it is
-enabled, else on the first enabled channel.
+enabled, else on the first enabled channel. The application builds one notifier per enabled
+channel from these settings (:func:`consultkit.app.dispatch.build_notifiers`).
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ from consultkit.notify.backoff import Backoff
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from consultkit.notify.channels import Notifier
-    from consultkit.pluginhost.host import PluginHost
 
 SETTINGS_ENV = "CONSULTKIT_NOTIFY_SETTINGS"
 CHANNELS_ENV = "CONSULTKIT_NOTIFY_CHANNELS"
@@ -119,28 +117,3 @@ def load_settings(
         cap=dt.timedelta(seconds=number("cap_seconds", 3600)),
     )
     return NotifySettings(channels=channels, channel_settings=per_channel, backoff=backoff)
-
-
-def build_notifiers(host: PluginHost, settings: NotifySettings) -> dict[str, Notifier]:
-    """One notifier per enabled channel, from the factories plugins registered.
-
-    Raises ``ConfigError`` naming the channel when no plugin provides it or its settings
-    are refused by the plugin.
-    """
-    factories = host.notifier_factories()
-    notifiers: dict[str, Notifier] = {}
-    for channel in settings.channels:
-        factory = factories.get(channel)
-        if factory is None:
-            known = ", ".join(sorted(factories)) or "none"
-            raise _problem(
-                CHANNELS_ENV,
-                channel,
-                f"no plugin provides channel {channel!r} (installed: {known});"
-                " install its plugin (e.g. consultkit-smtp for email)",
-            )
-        try:
-            notifiers[channel] = factory(settings.settings_for(channel))
-        except ValueError as exc:
-            raise _problem(f"CONSULTKIT_{channel.upper()}_*", channel, str(exc)) from None
-    return notifiers

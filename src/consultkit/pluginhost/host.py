@@ -34,7 +34,9 @@ import pluggy
 
 from consultkit import hookspecs
 from consultkit._version import __version__
+from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import PluginError, StoreError
+from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 
 if TYPE_CHECKING:
     import click
@@ -98,6 +100,9 @@ class PluginHost:
 
     strict: bool = False
     disabled: frozenset[str] = frozenset()
+    #: Command names a plugin may not register: the built-in commands'. Kept in
+    #: :mod:`.commands` so the host never imports the CLI (the CLI asks the host).
+    reserved_commands: frozenset[str] = BUILTIN_COMMAND_NAMES
     #: Plugins that failed to import or register, each as a PluginError.
     failures: list[PluginError] = attrs.Factory(list)
     #: The latest event-hook failures (bounded), for diagnostics.
@@ -146,8 +151,6 @@ class PluginHost:
         return host
 
     def _load_defaults(self) -> None:
-        from consultkit.default_plugins import DEFAULT_PLUGINS
-
         for module_name in DEFAULT_PLUGINS:
             name = module_name.rsplit(".", 1)[-1]
             if self._is_blocked(name, module_name):
@@ -379,9 +382,7 @@ class PluginHost:
         hook_name = f"register_{kind}"
         found: dict[str, tuple[Any, str]] = {}
         if kind == "commands":
-            from consultkit.cli import BUILTIN_COMMANDS
-
-            for builtin in BUILTIN_COMMANDS:
+            for builtin in self.reserved_commands:
                 found[builtin] = (None, "consultkit (built-in command)")
         current = [""]
 
@@ -612,19 +613,4 @@ def _new_manager() -> pluggy.PluginManager:
     return pm
 
 
-def commands_from_plugins() -> dict[str, click.Command]:
-    """Commands plugins register, for the CLI; never raises (problems become warnings)."""
-    import click
-
-    try:
-        host = PluginHost.load()
-        for failure in host.failures:
-            click.echo(f"warning: {failure}", err=True)
-        return dict(host.commands())
-    except Exception as exc:
-        # The CLI must keep working when a plugin is broken; say so once and go on.
-        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
-        return {}
-
-
-__all__ = ["PluginHost", "PluginInfo", "commands_from_plugins"]
+__all__ = ["PluginHost", "PluginInfo"]

@@ -5,12 +5,15 @@ uses. A sync creates what is new, rewrites what changed (``If-Match`` on the ser
 ETag), deletes what this consultation no longer publishes, and leaves everything else in
 the collection alone. It never invents SEQUENCE numbers: they are those consultkit
 published (``consultkit publish``), so clients see exactly the revisions the feed shows;
-items edited since the latest revision get what the next publish would assign
-(``consultkit calendar --store`` does the same), never a new time under an old SEQUENCE.
-Times in a DST fold are in UTC, as in the feed (the resources come from ``build_calendar``).
+items edited since the latest revision get what the next publish would assign, as the
+application's :meth:`~consultkit.Consultkit.preview` says at the application's clock
+(``consultkit --now …`` included; ``consultkit calendar --store`` uses the same preview),
+never a new time under an old SEQUENCE. Times in a DST fold are in UTC, as in the feed (the
+resources come from ``build_calendar``).
 
-Uses only consultkit's public API. Registered through the ``consultkit`` entry point; adds
-the ``consultkit caldav-publish`` command.
+Uses only consultkit's public API; the command gets the application from
+:func:`consultkit.cli.common.build_app`, as built-in commands do. Registered through the
+``consultkit`` entry point; adds the ``consultkit caldav-publish`` command.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import attrs
 import click
 
 from consultkit import ConsultkitError, hookimpl
-from consultkit.domain.schedule import apply_snapshot, diff, schedule_items
+from consultkit.domain.schedule import apply_snapshot, schedule_items
 from consultkit.formats.exporter import ExportOptions
 from consultkit.formats.ics import build_calendar
 
@@ -311,7 +314,9 @@ def sync(
     " publish would assign to items edited since).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would change, change nothing.")
+@click.pass_context
 def caldav_publish(
+    ctx: click.Context,
     config: str,
     url: str,
     user: str | None,
@@ -322,7 +327,7 @@ def caldav_publish(
 ) -> None:
     """Publish the calendar of CONFIG into the CalDAV collection at --url."""
     from consultkit import ConfigError, load_consultation
-    from consultkit.storage.protocols import open_store
+    from consultkit.cli.common import build_app
 
     try:
         consultation = load_consultation(config)
@@ -339,13 +344,16 @@ def caldav_publish(
     try:
         snapshot = None
         if store_url:
-            store = open_store(store_url)
-            try:
-                revision = store.latest_schedule_revision(consultation.id)
-            finally:
-                store.close()
-            if revision is not None:
-                snapshot = pending_snapshot(consultation, revision.snapshot, revision.number)
+            # The application's preview, at its clock (``consultkit --now`` included): what
+            # the next ``consultkit publish`` would assign to items edited since the latest
+            # revision, so a new time never reaches the server under an old SEQUENCE.
+            with build_app(ctx, store_url, defer_store=True) as app:
+                preview = app.preview(consultation)
+            if preview is not None:
+                warning = preview.warning()
+                if warning:
+                    click.echo(f"warning: {warning}", err=True)
+                snapshot = preview.snapshot
         report = sync(
             CalDAVClient(url, user=user, password=password),
             consultation,
@@ -358,29 +366,6 @@ def caldav_publish(
         sys.exit(1)
     prefix = "would publish" if dry_run else "published"
     click.echo(f"{prefix} {consultation.id} to {url}: {report.summary()}")
-
-
-def pending_snapshot(
-    consultation: Consultation, published: Mapping[str, Any], number: int
-) -> Mapping[str, Any]:
-    """``published`` plus what the next ``consultkit publish`` would assign to edited items.
-
-    Without it, an item edited in the file since revision ``number`` would reach the server
-    with its new time under the published SEQUENCE and DTSTAMP, and clients may keep the old
-    one. Warns on stderr (one line) when anything differs; saves nothing.
-    """
-    import datetime as dt
-
-    snapshot, changes, _ = diff(published, schedule_items(consultation), dt.datetime.now(dt.UTC))
-    changed = len({change.uid for change in changes})
-    if changed:
-        noun = "item" if changed == 1 else "items"
-        click.echo(
-            f"warning: {changed} {noun} changed since revision {number};"
-            " run consultkit publish to record them",
-            err=True,
-        )
-    return snapshot
 
 
 @hookimpl
@@ -396,6 +381,5 @@ __all__ = [
     "SyncReport",
     "build_resources",
     "caldav_publish",
-    "pending_snapshot",
     "sync",
 ]
