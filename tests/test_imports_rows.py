@@ -247,3 +247,35 @@ def test_csv_export_reads_back_to_the_same_text(title: str, body: str, name: str
     draft = rows[0].draft
     assert (draft.title, draft.body, draft.submitter.name) == (title, body, name)
     assert rows[0].line == 2
+
+
+@pytest.mark.parametrize(
+    "word", ["true", "yes", "Y", "1", "on", "false", "no", "n", "0", "off", "", "perhaps"]
+)
+def test_a_file_row_and_an_api_row_read_yes_no_words_alike(word: str) -> None:
+    """One reader of yes/no cells: a CSV row and a mapping given to the app agree."""
+    from consultkit.app.application import draft_from_row
+    from consultkit.formats.submission_import import parse_flag, row_from_record
+
+    record = {
+        "call_id": "c",
+        "submitter_name": "n",
+        "submitter_email": "e@x.org",
+        "group": "g",
+        "title": "t",
+        "body": "b",
+        "consent_publish_name": word,
+    }
+    try:
+        expected = parse_flag(word)
+    except ValueError:
+        with pytest.raises(ValueError):
+            row_from_record(record, line=2, consultation_id="k", default_language="en")
+        with pytest.raises(ValueError):
+            draft_from_row({"call": "c", "consent_publish_name": word})
+        return
+    row = row_from_record(record, line=2, consultation_id="k", default_language="en")
+    assert row.draft.consent.publish_name is expected
+    assert (
+        draft_from_row({"call": "c", "consent_publish_name": word}).consent.publish_name is expected
+    )

@@ -181,7 +181,7 @@ def import_(
                 if chunk.rows:
                     report = app.import_submissions(
                         consultation,
-                        [row.as_mapping() for row in chunk.rows],
+                        chunk.rows,
                         chunk_size=chunk_size,
                     )
                     counts["rows"] += report.rows
