@@ -5,6 +5,11 @@ connecting phrases ("end of", "Anywhere on Earth", "to be announced") come from 
 table for the six UN languages, falling back to English. When the reader's zone is not
 UTC, exact instants are also given in UTC, because a reader comparing with someone
 elsewhere needs one common clock.
+
+Each ``render_*`` function is registered for its window kind on
+:func:`consultkit.domain.windows.render_window`, the one registry every rendering goes
+through (``window.render(zone, language)`` and :func:`render` both call it). A new window
+kind adds its renderer here with ``@render_window.register``.
 """
 
 from __future__ import annotations
@@ -12,7 +17,16 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from consultkit.domain.windows import CutoffRule, to_utc
+from consultkit.domain.windows import (
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    MonthWindow,
+    Unscheduled,
+    render_window,
+    to_utc,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -20,12 +34,13 @@ if TYPE_CHECKING:
     import pendulum
     from babel import Locale
 
-    from consultkit.domain.windows import DayWindow, Deadline, ExactWindow, MonthWindow, Unscheduled
+    from consultkit.domain.windows import AnyWindow
 
 __all__ = [
     "PHRASES",
     "check_language",
     "phrase",
+    "render",
     "render_days",
     "render_deadline",
     "render_exact",
@@ -157,6 +172,12 @@ def _time(instant: pendulum.DateTime, seconds: bool = False) -> str:
     return instant.strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+def render(window: AnyWindow, zone: str | None = None, language: str = "en") -> str:
+    """Render ``window`` for a reader in ``zone`` (default: the window's own) and ``language``."""
+    return render_window(window, zone or window.zone, language)
+
+
+@render_window.register
 def render_exact(window: ExactWindow, zone: str, language: str) -> str:
     """``4 June 2019, 16:00–17:00 CEST (14:00–15:00 UTC)``."""
     start, end = window.earliest(), window.latest()
@@ -190,6 +211,7 @@ def _span(
     )
 
 
+@render_window.register
 def render_days(window: DayWindow, zone: str, language: str) -> str:
     """``25–29 November 2019 (whole days, Europe/Zurich)``, plus the reader's clock if other."""
     from babel.dates import format_interval
@@ -204,6 +226,7 @@ def render_days(window: DayWindow, zone: str, language: str) -> str:
     return text
 
 
+@render_window.register
 def render_months(window: MonthWindow, zone: str, language: str) -> str:
     """``January–February 2020 (day not yet known, Europe/Zurich)``; no day is invented."""
     from babel.dates import format_interval, format_skeleton
@@ -219,6 +242,7 @@ def render_months(window: MonthWindow, zone: str, language: str) -> str:
     return f"{months} ({phrase('day_unknown', language)}, {window.zone})"
 
 
+@render_window.register
 def render_deadline(window: Deadline, zone: str, language: str) -> str:
     """``end of 3 February 2020, Europe/Zurich (last moment 23:59:59 CET = 22:59:59 UTC)``."""
     cutoff = window.cutoff()
@@ -245,6 +269,7 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
     return f"{head} ({phrase('last_moment', language)} {' = '.join(clocks)})"
 
 
+@render_window.register
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
     return phrase("tba", language)
