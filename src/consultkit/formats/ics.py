@@ -827,15 +827,6 @@ def calendar_bytes(
     return data
 
 
-def timezone_for_item(calendar: Calendar, tzid: str) -> Timezone | None:
-    """The VTIMEZONE of ``calendar`` named ``tzid`` (CalDAV publishes it with each item)."""
-    for tz in calendar.walk("VTIMEZONE"):
-        if str(tz.get("TZID")) == tzid:
-            assert isinstance(tz, Timezone)
-            return tz
-    return None
-
-
 __all__ = [
     "IcsBuilder",
     "build_calendar",

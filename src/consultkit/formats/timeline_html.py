@@ -58,10 +58,6 @@ def safe_url(url: str | None) -> str | None:
     return url if scheme in SAFE_SCHEMES else None
 
 
-def _utc_stamp(instant: dt.datetime) -> str:
-    return to_utc(instant).strftime("%Y%m%dT%H%M%SZ")
-
-
 def _utc_iso(instant: dt.datetime) -> str:
     return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
 
