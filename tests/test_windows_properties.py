@@ -216,6 +216,20 @@ def test_day_windows_across_a_dst_change_are_23_or_25_hours() -> None:
     assert autumn.latest() - autumn.earliest() == dt.timedelta(hours=25)
 
 
+def test_a_day_whose_midnight_is_skipped_starts_when_the_clocks_jump() -> None:
+    # Gaza went from 00:00 (+02:00) straight to 01:00 (+03:00) on 1 April 2006.
+    window = DayWindow(first=dt.date(2006, 4, 1), last=dt.date(2006, 4, 1), zone="Asia/Gaza")
+    assert window.earliest() == pendulum.datetime(2006, 3, 31, 22, tz="UTC")
+    assert window.earliest().in_timezone("Asia/Gaza").hour == 1
+    before = DayWindow(first=dt.date(2006, 3, 31), last=dt.date(2006, 3, 31), zone="Asia/Gaza")
+    assert before.latest() == window.earliest()
+    # São Paulo skipped midnight on 4 November 2018 too.
+    spring = DayWindow(
+        first=dt.date(2018, 11, 4), last=dt.date(2018, 11, 4), zone="America/Sao_Paulo"
+    )
+    assert spring.earliest() == pendulum.datetime(2018, 11, 4, 3, tz="UTC")
+
+
 def test_month_windows_are_never_certain_and_claim_no_day() -> None:
     window = MonthWindow(first=Month(2020, 1), last=Month(2020, 2), zone="Europe/Zurich")
     assert window.earliest() == pendulum.datetime(2019, 12, 31, 23, tz="UTC")

@@ -216,12 +216,11 @@ def to_utc(instant: dt.datetime) -> pendulum.DateTime:
 def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
     """The first instant of ``day`` in ``zone`` (midnight may not exist in some zones)."""
     wall = dt.datetime(day.year, day.month, day.day)
-    tz = zoneinfo.ZoneInfo(zone)
-    aware = wall.replace(tzinfo=tz)
-    if not _roundtrips(aware):
-        # Midnight skipped by DST: the day starts at the first instant that exists.
-        aware = aware.replace(fold=1)
-    return to_utc(aware)
+    # fold=0 is right in both DST cases. Midnight twice: the day starts at the first one.
+    # Midnight skipped (Asia/Gaza, 1 April 2006): PEP 495 reads a time in a gap with the
+    # offset from before the change, which gives the instant of the change itself, the
+    # first one that exists (fold=1 would give 23:00 of the day before).
+    return to_utc(wall.replace(tzinfo=zoneinfo.ZoneInfo(zone), fold=0))
 
 
 @attrs.frozen(order=True)
