@@ -9,12 +9,19 @@ elsewhere needs one common clock.
 Each ``render_*`` function is registered for its window kind on
 :func:`consultkit.domain.windows.render_window`, the one registry every rendering goes
 through (``window.render(zone, language)`` and :func:`render` both call it). A new window
-kind adds its renderer here with ``@render_window.register``.
+kind adds its renderer here with ``@render_window.register``. :func:`render_brief`, the
+shorter form messages use, needs nothing per kind: it works from what every window says
+(its bounds, precision and calendar span).
+
+babel is imported inside the functions that use it: importing it costs more than the
+whole of ``consultkit --version`` (``benchmarks/bench_startup.py``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import zoneinfo
 from typing import TYPE_CHECKING
 
 from consultkit.domain.windows import (
@@ -23,14 +30,13 @@ from consultkit.domain.windows import (
     Deadline,
     ExactWindow,
     MonthWindow,
+    Precision,
     Unscheduled,
     render_window,
     to_utc,
 )
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pendulum
     from babel import Locale
 
@@ -41,6 +47,7 @@ __all__ = [
     "check_language",
     "phrase",
     "render",
+    "render_brief",
     "render_days",
     "render_deadline",
     "render_exact",
@@ -273,3 +280,67 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
     return phrase("tba", language)
+
+
+def render_brief(window: AnyWindow, language: str) -> str:
+    """A window as a message states it: its dates, or its times in its zone, naming the zone.
+
+    ``20 June 2019, 17:00 – 18:00 (Europe/Zurich)``, ``28 February 2020``, ``January
+    2020 – February 2020``; an instant (a deadline's cut-off) is a date and time; a window
+    without a date gives :meth:`describe`. Dates follow the language's own conventions
+    (babel's locale for it, English when babel does not know it); no UTC is added, so the
+    line stays short.
+    """
+    from babel.dates import format_date, format_time
+
+    locale = _message_locale(language)
+    zone = window.zone
+    earliest, latest = window.earliest(), window.latest()
+    span = window.calendar_span()
+    if earliest is None or latest is None or span is None:
+        return window.describe()
+    if earliest == latest:
+        return _moment(earliest, zone, locale)
+    if window.precision is Precision.MINUTE:
+        tz = zoneinfo.ZoneInfo(zone)
+        begin, end = _plain(earliest, tz), _plain(latest, tz)
+        if begin.date() != end.date():
+            return f"{_moment(earliest, zone, locale)} – {_moment(latest, zone, locale)}"
+        day = format_date(begin.date(), "long", locale=locale)
+        hours = " – ".join(format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end))
+        return f"{day}, {hours} ({zone})"
+    first, last = span.start, span.end - dt.timedelta(days=1)
+    if window.precision is Precision.DAY:
+        text = str(format_date(first, "long", locale=locale))
+        if last != first:
+            text += f" – {format_date(last, 'long', locale=locale)}"
+        return text
+    months = dict.fromkeys((first.replace(day=1), last.replace(day=1)))
+    return " – ".join(str(format_date(m, "LLLL y", locale=locale)) for m in months)
+
+
+def _message_locale(language: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    name = language.replace("-", "_")
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return "en"
+    return name
+
+
+def _plain(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """``instant`` as a stdlib datetime in ``tz`` (babel formats these, not pendulum's)."""
+    u = to_utc(instant)
+    return dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, tzinfo=dt.UTC
+    ).astimezone(tz)
+
+
+def _moment(instant: dt.datetime, zone: str, locale: str) -> str:
+    from babel.dates import format_datetime
+
+    tz = zoneinfo.ZoneInfo(zone)
+    text = format_datetime(_plain(instant, tz), "long", tzinfo=tz, locale=locale)
+    return f"{text} ({zone})"
