@@ -183,7 +183,7 @@ def _span(part: Any, language: str, zone: str) -> str:
 
 
 def _window_data(part: Mapping[str, Any], zone: str) -> dict[str, Any] | None:
-    """The window data of a part written without it (an event older than consultkit 0.x)."""
+    """The window data of a part written before parts carried it (older outbox events)."""
     precision = part.get("precision")
     if precision == "minute":
         return {"kind": "exact", "start": part.get("start"), "end": part.get("end"), "zone": zone}
