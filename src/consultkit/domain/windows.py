@@ -290,7 +290,7 @@ class Window(Protocol):
 class CalendarSpan:
     """What a calendar entry for a window covers.
 
-    ``start`` and ``end`` are both UTC instants (a timed entry) or both dates (an all-day
+    ``start`` and ``end`` are both aware instants (a timed entry) or both dates (an all-day
     entry, ``end`` exclusive, as iCalendar's DTEND wants it). ``end == start`` is a single
     instant (a cut-off). ``zone`` is the zone the instants are meant to be shown in.
     """
@@ -408,7 +408,8 @@ class ExactWindow:
         return f"{start} – {end} UTC"
 
     def calendar_span(self) -> CalendarSpan:
-        return CalendarSpan(start=self.earliest(), end=self.latest(), zone=self.zone)
+        # The instants as declared: whoever shows them converts once (no to_utc here).
+        return CalendarSpan(start=self.start, end=self.end, zone=self.zone)
 
 
 @attrs.frozen(kw_only=True)

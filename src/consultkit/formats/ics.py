@@ -35,9 +35,11 @@ from consultkit._version import __version__
 from consultkit.domain.model import ItemStatus, Place
 from consultkit.domain.schedule import item_uid
 from consultkit.domain.windows import (
+    AnyWindow,
     CutoffRule,
     Deadline,
     MonthWindow,
+    Precision,
     to_utc,
 )
 from consultkit.errors import ConsultkitError
@@ -215,6 +217,11 @@ def _format_months(window: MonthWindow, language: str) -> str:
     if first.year == last.year:
         return f"{fmt(first, 'MMM')}/{fmt(last, 'MMM yyyy')}"
     return f"{fmt(first, 'MMM yyyy')}/{fmt(last, 'MMM yyyy')}"
+
+
+def _has_date(window: AnyWindow) -> bool:
+    """Whether ``window`` can be a VEVENT (it needs a DTSTART); cheap, unlike its bounds."""
+    return window.precision is not Precision.UNKNOWN
 
 
 # -- what each window kind adds to its VEVENT -------------------------------------------------
@@ -603,12 +610,10 @@ class IcsBuilder:
             cal.add("SOURCE", vUri(clean_uri(self.options.feed_url)))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-        zones = {i.window.zone for i in items if i.window.calendar_span() is not None}
+        zones = {i.window.zone for i in items if _has_date(i.window)}
         if zones <= {c.zone}:
             cal.add("X-WR-TIMEZONE", vText(c.zone))
-        events = [
-            self.event(item, organizer) for item in items if item.window.calendar_span() is not None
-        ]
+        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
         for zone in sorted(self._zones):
             instants = self._zones[zone]
             first = min(instants).year - 1
@@ -645,7 +650,7 @@ class IcsBuilder:
     def _calendar_description(self, items: Sequence[ScheduleItem]) -> str:
         c = self.consultation
         parts = [self.text(c.description), phrase(self.language, "cal_tbc")]
-        unscheduled = [self.text(i.title) for i in items if i.window.calendar_span() is None]
+        unscheduled = [self.text(i.title) for i in items if not _has_date(i.window)]
         if unscheduled:
             parts.append(phrase(self.language, "unscheduled", items="; ".join(unscheduled)))
         return "\n\n".join(p for p in parts if p)
