@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from consultkit import events as ev
 from consultkit.config.loader import load_consultation
 from consultkit.domain.reminders import item_edges
-from consultkit.domain.schedule import ChangeKind, ItemChange, schedule_items, window_fingerprint
+from consultkit.domain.schedule import ChangeKind, ItemChange, schedule_items
 from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.testing.factories import make_submission
 
@@ -52,7 +52,7 @@ def one_of_each(consultation: Consultation) -> dict[str, ev.Event]:
     reminder = next(r for r in consultation.reminders if r.id == "official-submissions-deadline")
     items = tuple(schedule_items(consultation))
     moved = next(i for i in items if i.ref == "phase:phase-2")
-    fingerprint = window_fingerprint(moved.window)
+    fingerprint = moved.window.to_data()
     change = ItemChange(
         uid=moved.uid,
         ref=moved.ref,

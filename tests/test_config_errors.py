@@ -313,3 +313,56 @@ def test_line_numbers_count_newlines_only() -> None:
     text = HEAD.replace('title = { en = "T" }', 'title = { en = "T\u2028T" }')
     problem = one(text + '[[calls]]\nid = "k"\nkind = 1\ntitle = { en = "K" }\n')
     assert (problem.path, problem.line) == ("calls[0].kind", 11)
+
+
+def call(deadline: str) -> str:
+    return (
+        HEAD
+        + f"""
+[[calls]]
+id = "c1"
+kind = "contribution"
+title = {{ en = "C" }}
+deadline = {deadline}
+"""
+    )
+
+
+# Windows are a cattrs tagged union on ``kind``; these pin the messages its checks keep.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            phase("{ }"),
+            "phases[0].window.kind: the window has no kind (add kind = one of"
+            " 'exact', 'days', 'months', 'deadline', 'unscheduled')",
+        ),
+        (
+            phase("{ kind = 3 }"),
+            "phases[0].window.kind: unknown window kind 3 (use one of 'exact',"
+            " 'days', 'months', 'deadline', 'unscheduled')",
+        ),
+        (
+            phase('{ kind = "unscheduled", first = 1 }'),
+            "phases[0].window.first: unknown key 'first' (a 'unscheduled' window"
+            " takes ('kind', 'zone'))",
+        ),
+        (
+            phase('{ kind = "deadline", day = 2020-02-03, rule = "at-time" }'),
+            "phases[0].window.time: the at-time rule needs a time (add time = 12:00:00)",
+        ),
+        (
+            call("3"),
+            "calls[0].deadline: expected a deadline table, got an integer (3)"
+            " (write e.g. { day = 2020-02-03 } (end of day in the consultation's zone))",
+        ),
+        (
+            call('{ kind = "days", day = 2020-02-03 }'),
+            "calls[0].deadline.kind: a deadline has kind = 'deadline' (remove the kind)",
+        ),
+    ],
+)
+def test_window_messages_survive_the_tagged_union(text: str, expected: str) -> None:
+    problem = str(one(text))
+    assert problem.startswith("c.toml:")
+    assert problem.partition(": ")[2] == expected

@@ -7,7 +7,7 @@ import datetime as dt
 import pendulum
 import pytest
 
-from consultkit.domain.rendering import PHRASES, check_language, phrase
+from consultkit.domain.rendering import PHRASES, check_language, phrase, render_brief
 from consultkit.domain.text import UN_LANGUAGES
 from consultkit.domain.windows import (
     CutoffRule,
@@ -112,3 +112,44 @@ def test_text_falls_back_and_says_so() -> None:
     assert text.get("ar", fallbacks=("es",)).language == "es"
     assert Text({"zh": "A"}).get("ru").language == "zh"
     assert not Text({})
+
+
+@pytest.mark.parametrize(
+    ("window", "language", "expected"),
+    [
+        (
+            ExactWindow(
+                start=pendulum.datetime(2019, 6, 20, 17, tz=GENEVA),
+                end=pendulum.datetime(2019, 6, 20, 18, tz=GENEVA),
+                zone=GENEVA,
+            ),
+            "es",
+            "20 de junio de 2019, 17:00 – 18:00 (Europe/Zurich)",
+        ),
+        (
+            DayWindow(first=dt.date(2020, 2, 28), last=dt.date(2020, 2, 28), zone=GENEVA),
+            "es",
+            "28 de febrero de 2020",
+        ),
+        (
+            DayWindow(first=dt.date(2019, 11, 25), last=dt.date(2019, 11, 29), zone=GENEVA),
+            "fr",
+            "25 novembre 2019 – 29 novembre 2019",
+        ),
+        (
+            MonthWindow(first=Month(2020, 1), last=Month(2020, 2), zone=GENEVA),
+            "en",
+            "January 2020 – February 2020",
+        ),
+        (
+            Deadline(
+                day=dt.date(2020, 2, 3), zone=GENEVA, rule=CutoffRule.AT_TIME, time=dt.time(12)
+            ),
+            "fr",
+            "3 février 2020, 12:00:00 +0100 (Europe/Zurich)",
+        ),
+        (Unscheduled(zone=GENEVA), "es", "unscheduled"),
+    ],
+)
+def test_the_brief_form_messages_use(window: object, language: str, expected: str) -> None:
+    assert render_brief(window, language).replace("\u202f", " ") == expected  # type: ignore[arg-type]

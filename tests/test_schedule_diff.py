@@ -221,3 +221,112 @@ def test_publish_records_revision_and_outbox_event_together(
         assert [r.number for r in store.schedule_revisions(wsis.id)] == [1, 2]
     finally:
         store.close()
+
+
+# -- snapshots stored by the previous version (version 1: the time as a string) ------------
+
+
+def _v1_time(window: object) -> str:
+    """The time as version 1 of the snapshot format wrote it (a space-joined string)."""
+    data = window.to_data()  # type: ignore[attr-defined]
+    kind, zone = data["kind"], data["zone"]
+    if kind == "exact":
+        start, end = (data[k].replace("Z", "+00:00") for k in ("start", "end"))
+        return f"exact {start} {end} {zone}"
+    if kind in ("days", "months"):
+        return f"{kind} {data['first']} {data['last']} {zone}"
+    if kind == "deadline":
+        return f"deadline {data['day']} {data['rule']} {data['time'] or '-'} {zone}"
+    return f"unscheduled {zone}"
+
+
+def _v1_snapshot(snap: dict[str, object], items: list[object]) -> dict[str, object]:
+    times = {i.uid: _v1_time(i.window) for i in items}  # type: ignore[attr-defined]
+    entries = snap["items"]
+    assert isinstance(entries, dict)
+    return {
+        "version": 1,
+        "items": {uid: {**entry, "time": times[uid]} for uid, entry in entries.items()},
+    }
+
+
+def test_a_version_1_snapshot_in_sqlite_is_read_without_bumping_sequence(
+    wsis: Consultation, tmp_path: Path
+) -> None:
+    items = schedule_items(wsis)
+    current, _, _ = diff(None, items, T0)
+    # Two publications under the old format: phase II moved once (SEQUENCE 1).
+    bumped = {
+        uid: {**entry, "sequence": 1 if entry["ref"] == "phase:phase-2" else 0}
+        for uid, entry in current["items"].items()
+    }
+    old = _v1_snapshot({"items": bumped}, items)
+    # As the previous version stored it (pinned, not derived from today's code).
+    phase_1 = next(e for e in old["items"].values() if e["ref"] == "phase:phase-1")  # type: ignore[attr-defined]
+    assert phase_1["time"] == (
+        "exact 2019-06-04T14:00:00+00:00 2019-06-04T15:00:00+00:00 Europe/Zurich"
+    )
+    deadline = next(e for e in old["items"].values() if e["ref"] == "phase:phase-5")  # type: ignore[attr-defined]
+    assert deadline["time"] == "deadline 2020-02-03 end-of-day - Europe/Zurich"
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = open_store(url)
+    try:
+        store.save_schedule_revision(wsis.id, old, [], at=T0)
+    finally:
+        store.close()
+
+    store = open_store(url)
+    try:
+        # Nothing changed in the file: no revision, no event, every SEQUENCE kept.
+        same = publish_schedule(store, wsis, T1)
+        assert same.revision is None and same.changes == ()
+        sequences = {i.ref: i.sequence for i in same.items}
+        assert sequences["phase:phase-2"] == 1
+        assert {s for r, s in sequences.items() if r != "phase:phase-2"} == {0}
+        assert all(i.last_modified == T0 for i in same.items)
+        previous = store.latest_schedule_revision(wsis.id)
+        assert previous is not None
+        assert apply_snapshot(items, previous.snapshot) == list(same.items)
+
+        # A real move is still one: only that item's SEQUENCE goes up, from the stored one.
+        moved = replace_phase(
+            wsis,
+            5,
+            window=DayWindow(
+                first=dt.date(2020, 2, 27), last=dt.date(2020, 2, 27), zone="Europe/Zurich"
+            ),
+        )
+        result = publish_schedule(store, moved, T1)
+        assert result.revision is not None and result.revision.number == 2
+        (change,) = result.changes
+        assert change.kind is ChangeKind.MOVED and change.ref == "phase:phase-6"
+        assert change.old == {
+            "kind": "days",
+            "first": "2020-02-28",
+            "last": "2020-02-28",
+            "zone": "Europe/Zurich",
+        }
+        assert describe_time(change.old) == "2020-02-28"
+        assert describe_time(change.new) == "2020-02-27"
+        (event,) = store.unrouted_events(100)
+        (part,) = event.payload["changes"]
+        assert part["before"]["precision"] == "day" and part["before"]["first"] == "2020-02-28"
+        assert result.revision.snapshot["version"] == 2
+        new_times = [e["time"] for e in result.revision.snapshot["items"].values()]
+        assert all(isinstance(t, dict) for t in new_times)
+    finally:
+        store.close()
+
+
+def test_describe_time_reads_both_formats() -> None:
+    assert describe_time(None) == "-"
+    assert describe_time("exact 2019-06-04T14:00:00+00:00 2019-06-04T15:00:00+00:00 UTC") == (
+        "2019-06-04 14:00 – 2019-06-04 15:00 UTC"
+    )
+    assert describe_time("deadline 2020-02-03 at-time 12:00:00 Europe/Zurich") == (
+        "2020-02-03 12:00:00"
+    )
+    assert describe_time("months 2020-01 2020-02 Europe/Zurich") == "2020-01 – 2020-02"
+    assert describe_time("unscheduled UTC") == "unscheduled"
+    assert describe_time("something else") == "something else"
+    assert describe_time({"kind": "days", "first": "x"}) == str({"kind": "days", "first": "x"})

@@ -1,8 +1,9 @@
-"""Time windows: containment, ordering and DST edges, as properties and as named cases."""
+"""Time windows: containment, ordering, DST edges, data form and rendering registry."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 
 import pendulum
@@ -10,7 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consultkit.domain import rendering
 from consultkit.domain.windows import (
+    WINDOW_TYPES,
+    AnyWindow,
     CutoffRule,
     DayWindow,
     Deadline,
@@ -22,7 +26,9 @@ from consultkit.domain.windows import (
     Unscheduled,
     is_place_zone,
     localize,
+    render_window,
     to_utc,
+    window_from_data,
 )
 
 ZONES = [
@@ -210,6 +216,20 @@ def test_day_windows_across_a_dst_change_are_23_or_25_hours() -> None:
     assert autumn.latest() - autumn.earliest() == dt.timedelta(hours=25)
 
 
+def test_a_day_whose_midnight_is_skipped_starts_when_the_clocks_jump() -> None:
+    # Gaza went from 00:00 (+02:00) straight to 01:00 (+03:00) on 1 April 2006.
+    window = DayWindow(first=dt.date(2006, 4, 1), last=dt.date(2006, 4, 1), zone="Asia/Gaza")
+    assert window.earliest() == pendulum.datetime(2006, 3, 31, 22, tz="UTC")
+    assert window.earliest().in_timezone("Asia/Gaza").hour == 1
+    before = DayWindow(first=dt.date(2006, 3, 31), last=dt.date(2006, 3, 31), zone="Asia/Gaza")
+    assert before.latest() == window.earliest()
+    # São Paulo skipped midnight on 4 November 2018 too.
+    spring = DayWindow(
+        first=dt.date(2018, 11, 4), last=dt.date(2018, 11, 4), zone="America/Sao_Paulo"
+    )
+    assert spring.earliest() == pendulum.datetime(2018, 11, 4, 3, tz="UTC")
+
+
 def test_month_windows_are_never_certain_and_claim_no_day() -> None:
     window = MonthWindow(first=Month(2020, 1), last=Month(2020, 2), zone="Europe/Zurich")
     assert window.earliest() == pendulum.datetime(2019, 12, 31, 23, tz="UTC")
@@ -236,3 +256,69 @@ def test_windows_refuse_reversed_bounds_and_naive_instants() -> None:
         to_utc(dt.datetime(2020, 1, 1))
     with pytest.raises(ValueError, match="unknown time zone"):
         Unscheduled(zone="Europe/Geneva")
+
+
+# -- the data form each kind owns, and the one rendering registry ---------------------------
+
+any_windows = st.one_of(windows, st.builds(Unscheduled, zone=zones))
+
+
+@settings(max_examples=200)
+@given(any_windows)
+def test_window_to_data_to_window_gives_the_same_window(window: AnyWindow) -> None:
+    data = window.to_data()
+    assert data["kind"] == window.kind and WINDOW_TYPES[data["kind"]] is type(window)
+    # Plain JSON values: a snapshot stores them as they are.
+    assert json.loads(json.dumps(data)) == data
+    back = window_from_data(data)
+    assert back == window
+    assert back.to_data() == data
+    assert (back.earliest(), back.latest()) == (window.earliest(), window.latest())
+    if back.earliest() is not None:
+        assert to_utc(back.earliest()) == to_utc(window.earliest())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"kind": "weekly", "zone": "UTC"},
+        {"kind": "days", "first": "2020-01-01", "zone": "UTC"},
+        {"kind": "days", "first": 20200101, "last": "2020-01-02", "zone": "UTC"},
+        {"kind": "months", "first": "2020-13", "last": "2020-12", "zone": "UTC"},
+        {"kind": "deadline", "day": "2020-02-03", "rule": "soon", "zone": "UTC"},
+        {"kind": "exact", "start": "2020-01-01T10:00:00Z", "end": "2020-01-01T09:00:00Z"},
+        {"kind": "unscheduled", "zone": "Mars/Olympus"},
+    ],
+)
+def test_data_that_is_not_a_window_is_refused(data: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        window_from_data(data)
+
+
+@settings(max_examples=50)
+@given(any_windows, st.sampled_from(["en", "fr", "es", "ru", "zh", "ar"]))
+def test_every_kind_renders_through_the_one_registry(window: AnyWindow, language: str) -> None:
+    text = window.render(None, language)
+    assert text == render_window(window, window.zone, language)
+    assert text == rendering.render(window, None, language)
+    assert window.render("UTC", language) == render_window(window, "UTC", language)
+
+
+def test_the_registry_names_a_kind_without_renderer() -> None:
+    with pytest.raises(TypeError, match="no renderer is registered for str"):
+        render_window("not a window", "UTC", "en")
+
+
+def test_deadline_data_says_its_rule_and_time() -> None:
+    deadline = Deadline(
+        day=dt.date(2020, 2, 3), zone="Europe/Zurich", rule=CutoffRule.AT_TIME, time=dt.time(12)
+    )
+    assert deadline.to_data() == {
+        "kind": "deadline",
+        "day": "2020-02-03",
+        "rule": "at-time",
+        "time": "12:00:00",
+        "zone": "Europe/Zurich",
+    }
+    assert deadline.describe() == "2020-02-03 12:00:00"

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
 import attrs
@@ -48,14 +49,14 @@ from consultkit.domain.lifecycle import public_status
 from consultkit.domain.model import Call
 from consultkit.domain.queries import call_deadline
 from consultkit.domain.reminders import Moment, item_edges
-from consultkit.domain.schedule import ChangeKind, describe_time, window_fingerprint
+from consultkit.domain.schedule import ChangeKind, describe_time, time_data
 from consultkit.domain.submissions import ActorRole
 from consultkit.domain.text import UN_LANGUAGES
-from consultkit.domain.windows import CutoffRule, Deadline, to_utc
+from consultkit.domain.windows import Deadline, Precision, to_utc, window_from_data
 from consultkit.errors import UnknownItemError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from consultkit.domain.model import Consultation, Phase, RelatedEvent, Reminder
     from consultkit.domain.reminders import DueMoment, DueReminder
@@ -194,35 +195,39 @@ def _deadline_of(consultation: Consultation, item: Phase | Call | RelatedEvent) 
     return item.window if isinstance(item.window, Deadline) else None
 
 
-def time_part(fingerprint: str | None) -> Payload | None:
-    """A published time (a schedule fingerprint) as templates need it, or None.
+def time_part(time: object) -> Payload | None:
+    """A published time (a snapshot's window data) as templates need it, or None.
 
     ``precision`` is ``minute`` (``start``/``end`` ISO instants), ``deadline`` (``deadline``,
     the first instant that is too late), ``day`` or ``month`` (``first``/``last``, local
-    dates or months) or ``unscheduled``; ``text`` is a short English fallback.
+    dates or months) or ``unscheduled``; ``text`` is a short English fallback and
+    ``window`` the window's data (``consultkit.domain.windows.window_from_data``).
+    A version 1 snapshot's string is read too.
     """
-    if not fingerprint:
+    if not time:
         return None
-    kind, *rest = fingerprint.split(" ")
-    part: Payload = {"precision": kind, "text": describe_time(fingerprint)}
+    data = time_data(time)
     try:
-        if kind == "exact" and len(rest) == 3:
-            start, end = (dt_from_iso(v) for v in rest[:2])
-            part.update(precision="minute", start=iso(start), end=iso(end), zone=rest[2])
-        elif kind in ("days", "months") and len(rest) == 3:
-            precision = "day" if kind == "days" else "month"
-            part.update(precision=precision, first=rest[0], last=rest[1], zone=rest[2])
-        elif kind == "deadline" and len(rest) == 4:
-            day, rule, time, zone = rest
-            cutoff = Deadline(
-                day=dt.date.fromisoformat(day),
-                zone=zone,
-                rule=CutoffRule(rule),
-                time=None if time == "-" else dt.time.fromisoformat(time),
-            ).cutoff()
-            part.update(deadline=iso(cutoff), zone=zone)
+        window = window_from_data(data)
     except ValueError:
-        pass  # an older fingerprint: the text is all there is
+        # Not a window this version knows: the text is all there is.
+        kind = str(data.get("kind")) if isinstance(data, Mapping) else str(time).split(" ")[0]
+        return {"precision": kind, "text": describe_time(time)}
+    part: Payload = {"precision": window.kind, "text": window.describe(), "window": data}
+    earliest, latest = window.earliest(), window.latest()
+    if earliest is None or latest is None:
+        return part
+    if earliest == latest:
+        part.update(precision="deadline", deadline=iso(earliest), zone=window.zone)
+    elif window.precision is Precision.MINUTE:
+        part.update(precision="minute", start=iso(earliest), end=iso(latest), zone=window.zone)
+    elif window.precision in (Precision.DAY, Precision.MONTH):
+        part.update(
+            precision=window.precision.value,
+            first=data.get("first"),
+            last=data.get("last"),
+            zone=window.zone,
+        )
     return part
 
 
@@ -242,7 +247,7 @@ def change_part(change: ItemChange, item: ScheduleItem | None) -> Payload:
     (:func:`time_part`).
     """
     part: Payload = change.as_dict()
-    current = window_fingerprint(item.window) if item is not None else None
+    current = item.window.to_data() if item is not None else None
     part.update(
         item_kind=str(item.kind) if item is not None else change.ref.partition(":")[0],
         title=text_values(item.title) if item is not None else {},

@@ -318,3 +318,49 @@ def test_every_kind_renders_in_every_language(kind: str, language: str) -> None:
         assert {"en": "1 day", "es": "1 día", "fr": "1 jour"}[
             rendered.language
         ] in rendered.subject.replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("written_by", ["data", "older parts"])
+def test_a_moved_item_is_told_with_consultkit_rendering(written_by: str) -> None:
+    before = {
+        "precision": "minute",
+        "start": "2019-06-20T15:00:00Z",
+        "end": "2019-06-20T16:00:00Z",
+        "zone": "Europe/Zurich",
+        "text": "2019-06-20 15:00 – 2019-06-20 16:00 UTC",
+    }
+    after = {
+        "precision": "deadline",
+        "deadline": "2020-02-03T11:00:00Z",
+        "zone": "Europe/Zurich",
+        "text": "2020-02-03 12:00:00",
+    }
+    if written_by == "data":
+        before["window"] = {
+            "kind": "exact",
+            "start": "2019-06-20T15:00:00Z",
+            "end": "2019-06-20T16:00:00Z",
+            "zone": "Europe/Zurich",
+        }
+        after["window"] = {
+            "kind": "deadline",
+            "day": "2020-02-03",
+            "rule": "at-time",
+            "time": "12:00:00",
+            "zone": "Europe/Zurich",
+        }
+    payload = _payload()
+    payload["revision"] = 2
+    payload["changes"] = [
+        {
+            "ref": "phase:II",
+            "change": "moved",
+            "title": {"en": "Phase II"},
+            "before": before,
+            "after": after,
+        }
+    ]
+    rendered = render_message(delivery(kind="schedule.changed", language="es", payload=payload))
+    text = rendered.text.replace("\u202f", " ")
+    assert "20 de junio de 2019, 17:00 – 18:00 (Europe/Zurich)" in text
+    assert "3 de febrero de 2020, 12:00:00 CET (Europe/Zurich)" in text

@@ -34,6 +34,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
 from consultkit.domain.model import Consultation, ItemStatus, OrganisationRole, ReminderEdge
@@ -346,13 +347,18 @@ def _is_homogeneous_tuple(cls: Any) -> bool:
 
 # --------------------------------------------------------------------------- windows
 
-_WINDOW_KEYS: dict[str, tuple[str, ...]] = {
-    "exact": ("kind", "start", "end", "zone"),
-    "days": ("kind", "first", "last", "zone"),
-    "months": ("kind", "first", "last", "zone"),
-    "deadline": ("kind", "day", "rule", "time", "zone"),
-    "unscheduled": ("kind", "zone"),
-}
+# Windows are a tagged union on ``kind`` (cattrs' ``configure_tagged_union``): the tag picks
+# the kind's class in ``WINDOW_TYPES`` and that class's structure hook below. Each hook
+# checks the keys and the zone the same way, then the fields of its kind, collecting every
+# problem with its own message and hint; a new kind registers its checks in
+# ``_WINDOW_CHECKS``.
+
+_Problems = list[tuple[str, str, str | None]]
+
+
+def _window_keys(cls: type[AnyWindow]) -> tuple[str, ...]:
+    """The keys a window table of kind ``cls`` may have, in the documented order."""
+    return ("kind", *(a.name for a in attrs.fields(cls)))
 
 
 def _local_datetime(
@@ -382,7 +388,8 @@ def _local_datetime(
         return None
 
 
-def _structure_window(value: object, _: type) -> AnyWindow:
+def _check_window_table(value: object) -> None:
+    """Refuse what the tagged union cannot dispatch: no table, no kind, an unknown kind."""
     if not isinstance(value, Mapping):
         raise _Wrong(
             f"expected a window table, got {_kind(value)}",
@@ -396,130 +403,173 @@ def _structure_window(value: object, _: type) -> AnyWindow:
         close = _close(kind, WINDOW_TYPES) if isinstance(kind, str) else None
         hint = f"did you mean {close!r}?" if close else f"use one of {kinds}"
         raise _FieldProblems([("kind", f"unknown window kind {_short(kind)}", hint)])
-    return _structure_window_of_kind(value, str(kind))
 
 
-def _structure_deadline(value: object, _: type) -> Deadline:
-    if not isinstance(value, Mapping):
-        raise _Wrong(
-            f"expected a deadline table, got {_kind(value)}",
-            "write e.g. { day = 2020-02-03 } (end of day in the consultation's zone)",
-        )
-    kind = value.get("kind", "deadline")
-    if kind != "deadline":
-        raise _FieldProblems([("kind", "a deadline has kind = 'deadline'", "remove the kind")])
-    window = _structure_window_of_kind(value, "deadline")
-    assert isinstance(window, Deadline)
-    return window
+class _Need:
+    """Reads required fields of a window table, noting each missing one as a problem."""
 
+    def __init__(self, value: Mapping[str, Any], problems: _Problems) -> None:
+        self._value = value
+        self._problems = problems
 
-def _structure_window_of_kind(value: Mapping[str, Any], kind: str) -> AnyWindow:
-    problems: list[tuple[str, str, str | None]] = []
-    allowed = _WINDOW_KEYS[kind]
-    for key in value:
-        if key not in allowed:
-            close = _close(str(key), allowed)
-            hint = f"did you mean {close!r}?" if close else f"a {kind!r} window takes {allowed}"
-            problems.append((str(key), f"unknown key {str(key)!r}", hint))
-    zone: str | None = None
-    try:
-        zone = check_zone_name(value.get("zone"))
-    except _Wrong as exc:
-        problems.append(("zone", str(exc), exc.hint))
-
-    def need(name: str) -> object:
-        if name not in value:
-            problems.append((name, "required field is missing", f"add {name} = …"))
+    def __call__(self, name: str) -> object:
+        if name not in self._value:
+            self._problems.append((name, "required field is missing", f"add {name} = …"))
             return None
-        return value[name]
+        return self._value[name]
 
-    window: AnyWindow | None = None
-    try:
-        if kind == "exact":
-            start, end = need("start"), need("end")
-            if zone is not None and start is not None and end is not None:
-                begin = _local_datetime(start, zone, "start", problems)
-                finish = _local_datetime(end, zone, "end", problems)
-                if begin is not None and finish is not None:
-                    if to_utc(finish) <= to_utc(begin):
-                        problems.append(
-                            ("end", "the window ends before it starts", "make end later than start")
-                        )
-                    else:
-                        window = ExactWindow(start=begin, end=finish, zone=zone)
-        elif kind in ("days", "months"):
-            parse = _structure_date if kind == "days" else _structure_month
-            bounds: dict[str, Any] = {}
-            for name in ("first", "last"):
-                raw = need(name)
-                if raw is None:
-                    continue
-                try:
-                    bounds[name] = parse(raw, object)
-                except _Wrong as exc:
-                    problems.append((name, str(exc), exc.hint))
-            if zone is not None and len(bounds) == 2:
-                if bounds["last"] < bounds["first"]:
-                    what = "day" if kind == "days" else "month"
-                    problems.append(
-                        (
-                            "last",
-                            f"the last {what} is before the first {what}",
-                            "swap them or correct one",
-                        )
-                    )
-                elif kind == "days":
-                    window = DayWindow(first=bounds["first"], last=bounds["last"], zone=zone)
-                else:
-                    window = MonthWindow(first=bounds["first"], last=bounds["last"], zone=zone)
-        elif kind == "deadline":
-            day: dt.date | None = None
-            raw_day = need("day")
-            if raw_day is not None:
-                try:
-                    day = _structure_date(raw_day, object)
-                except _Wrong as exc:
-                    problems.append(("day", str(exc), exc.hint))
-            rule = CutoffRule.END_OF_DAY
-            if "rule" in value:
-                try:
-                    rule = typing.cast("CutoffRule", _enum_hook(CutoffRule)(value["rule"], object))
-                except _Wrong as exc:
-                    problems.append(("rule", str(exc), exc.hint))
-            time: dt.time | None = None
-            if "time" in value:
-                try:
-                    time = _structure_time(value["time"], object)
-                except _Wrong as exc:
-                    problems.append(("time", str(exc), exc.hint))
-            if (rule is CutoffRule.AT_TIME) != ("time" in value):
-                if rule is CutoffRule.AT_TIME:
-                    problems.append(
-                        ("time", "the at-time rule needs a time", "add time = 12:00:00")
-                    )
-                else:
-                    problems.append(
-                        (
-                            "time",
-                            f"a time goes only with rule = 'at-time' (rule is {rule.value!r})",
-                            "add rule = 'at-time' or remove the time",
-                        )
-                    )
-            elif zone is not None and day is not None and not problems:
-                if time is not None:
-                    try:
-                        localize(dt.datetime.combine(day, time), zone)
-                    except LocalTimeError as exc:
-                        problems.append(("time", str(exc), "pick a time that exists on that day"))
-                if not problems:
-                    window = Deadline(day=day, zone=zone, rule=rule, time=time)
-        elif zone is not None:
-            window = Unscheduled(zone=zone)
-    except (ValueError, OverflowError) as exc:  # a rule of the window class itself
-        problems.append(("", str(exc), None))
-    if problems or window is None:
-        raise _FieldProblems(problems or [("", "the window is incomplete", None)])
-    return window
+
+_WindowCheck = Callable[[Mapping[str, Any], str | None, _Need, _Problems], AnyWindow | None]
+
+
+def _check_exact(
+    value: Mapping[str, Any], zone: str | None, need: _Need, problems: _Problems
+) -> AnyWindow | None:
+    start, end = need("start"), need("end")
+    if zone is None or start is None or end is None:
+        return None
+    begin = _local_datetime(start, zone, "start", problems)
+    finish = _local_datetime(end, zone, "end", problems)
+    if begin is None or finish is None:
+        return None
+    if to_utc(finish) <= to_utc(begin):
+        problems.append(("end", "the window ends before it starts", "make end later than start"))
+        return None
+    return ExactWindow(start=begin, end=finish, zone=zone)
+
+
+def _check_bounds(
+    cls: type[DayWindow | MonthWindow],
+    parse: Callable[[object, type], Any],
+    what: str,
+) -> _WindowCheck:
+    def check(
+        value: Mapping[str, Any], zone: str | None, need: _Need, problems: _Problems
+    ) -> AnyWindow | None:
+        bounds: dict[str, Any] = {}
+        for name in ("first", "last"):
+            raw = need(name)
+            if raw is None:
+                continue
+            try:
+                bounds[name] = parse(raw, object)
+            except _Wrong as exc:
+                problems.append((name, str(exc), exc.hint))
+        if zone is None or len(bounds) < 2:
+            return None
+        if bounds["last"] < bounds["first"]:
+            problems.append(
+                ("last", f"the last {what} is before the first {what}", "swap them or correct one")
+            )
+            return None
+        return cls(first=bounds["first"], last=bounds["last"], zone=zone)
+
+    return check
+
+
+def _check_deadline(
+    value: Mapping[str, Any], zone: str | None, need: _Need, problems: _Problems
+) -> AnyWindow | None:
+    day: dt.date | None = None
+    raw_day = need("day")
+    if raw_day is not None:
+        try:
+            day = _structure_date(raw_day, object)
+        except _Wrong as exc:
+            problems.append(("day", str(exc), exc.hint))
+    rule = CutoffRule.END_OF_DAY
+    if "rule" in value:
+        try:
+            rule = typing.cast("CutoffRule", _enum_hook(CutoffRule)(value["rule"], object))
+        except _Wrong as exc:
+            problems.append(("rule", str(exc), exc.hint))
+    time: dt.time | None = None
+    if "time" in value:
+        try:
+            time = _structure_time(value["time"], object)
+        except _Wrong as exc:
+            problems.append(("time", str(exc), exc.hint))
+    if (rule is CutoffRule.AT_TIME) != ("time" in value):
+        if rule is CutoffRule.AT_TIME:
+            problems.append(("time", "the at-time rule needs a time", "add time = 12:00:00"))
+        else:
+            problems.append(
+                (
+                    "time",
+                    f"a time goes only with rule = 'at-time' (rule is {rule.value!r})",
+                    "add rule = 'at-time' or remove the time",
+                )
+            )
+        return None
+    if zone is None or day is None or problems:
+        return None
+    if time is not None:
+        try:
+            localize(dt.datetime.combine(day, time), zone)
+        except LocalTimeError as exc:
+            problems.append(("time", str(exc), "pick a time that exists on that day"))
+            return None
+    return Deadline(day=day, zone=zone, rule=rule, time=time)
+
+
+def _check_unscheduled(
+    value: Mapping[str, Any], zone: str | None, need: _Need, problems: _Problems
+) -> AnyWindow | None:
+    return None if zone is None else Unscheduled(zone=zone)
+
+
+_WINDOW_CHECKS: dict[type[AnyWindow], _WindowCheck] = {
+    ExactWindow: _check_exact,
+    DayWindow: _check_bounds(DayWindow, _structure_date, "day"),
+    MonthWindow: _check_bounds(MonthWindow, _structure_month, "month"),
+    Deadline: _check_deadline,
+    Unscheduled: _check_unscheduled,
+}
+"""The per-kind checks of a window table, after its keys and zone were checked."""
+
+
+def _window_hook(cls: type[AnyWindow]) -> Callable[[object, type], AnyWindow]:
+    """The structure hook of one window kind: keys, zone, then the kind's own checks."""
+    allowed = _window_keys(cls)
+    check = _WINDOW_CHECKS[cls]
+
+    def structure(value: object, _: type) -> AnyWindow:
+        if not isinstance(value, Mapping):
+            # Only a call's deadline (a field typed Deadline, not a window) gets here with
+            # something else: a window's table and kind were checked by the union's hook.
+            raise _Wrong(
+                f"expected a {cls.kind} table, got {_kind(value)}",
+                "write e.g. { day = 2020-02-03 } (end of day in the consultation's zone)",
+            )
+        if value.get("kind", cls.kind) != cls.kind:
+            # A call's deadline may say its kind; it cannot be another one.
+            message = f"a {cls.kind} has kind = {cls.kind!r}"
+            raise _FieldProblems([("kind", message, "remove the kind")])
+        problems: _Problems = []
+        for key in value:
+            if key not in allowed:
+                close = _close(str(key), allowed)
+                hint = (
+                    f"did you mean {close!r}?"
+                    if close
+                    else f"a {cls.kind!r} window takes {allowed}"
+                )
+                problems.append((str(key), f"unknown key {str(key)!r}", hint))
+        zone: str | None = None
+        try:
+            zone = check_zone_name(value.get("zone"))
+        except _Wrong as exc:
+            problems.append(("zone", str(exc), exc.hint))
+        window: AnyWindow | None = None
+        try:
+            window = check(value, zone, _Need(value, problems), problems)
+        except (ValueError, OverflowError) as exc:  # a rule of the window class itself
+            problems.append(("", str(exc), None))
+        if problems or window is None:
+            raise _FieldProblems(problems or [("", "the window is incomplete", None)])
+        return window
+
+    return structure
 
 
 # --------------------------------------------------------------------------- converter
@@ -546,9 +596,9 @@ def make_converter() -> cattrs.Converter:
 
         return structure
 
-    # Registered first, so the more specific hooks below (windows, deadlines, texts) win.
+    # Registered first, so the more specific hooks below (windows, texts) win.
     converter.register_structure_hook_factory(
-        lambda cls: attrs.has(cls) and not _is_window_type(cls) and cls is not Deadline,
+        lambda cls: attrs.has(cls) and cls not in _WINDOW_CHECKS,
         table_hook,
     )
     # Class hooks (the converter's own str/int/bool hooks are class hooks too, and would win
@@ -562,11 +612,9 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(dt.timedelta, _structure_duration)
     converter.register_structure_hook(Text, _structure_text)
     converter.register_structure_hook(Month, _structure_month)
-    converter.register_structure_hook(Deadline, _structure_deadline)
     converter.register_structure_hook_func(
         lambda cls: bool(cls == Mapping[str, str]), _structure_mapping
     )
-    converter.register_structure_hook_func(_is_window_type, _structure_window)
     # cattrs' own Enum handling wins over a factory, so each enum gets its hook by name.
     for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule):
         converter.register_structure_hook(enum_type, _enum_hook(enum_type))
@@ -597,15 +645,26 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Text, lambda text: dict(text.values))
     converter.register_unstructure_hook(Month, str)
     converter.register_unstructure_hook(dt.timedelta, format_duration)
-    converter.register_unstructure_hook_func(
-        lambda cls: cls == AnyWindow or cls in WINDOW_TYPES.values(), _unstructure_window
-    )
     converter.register_unstructure_hook(dt.datetime, _unstructure_instant)
+    _configure_windows(converter)
     return converter
 
 
-def _is_window_type(cls: Any) -> bool:
-    return bool(cls == AnyWindow) or cls in (ExactWindow, DayWindow, MonthWindow, Unscheduled)
+def _configure_windows(converter: cattrs.Converter) -> None:
+    """Windows as a union tagged by ``kind``, with the checks that keep the messages helpful."""
+    for cls in WINDOW_TYPES.values():
+        converter.register_structure_hook(cls, _window_hook(cls))
+        converter.register_unstructure_hook(cls, _unstructure_window)
+    kind_of = {cls: kind for kind, cls in WINDOW_TYPES.items()}
+    configure_tagged_union(AnyWindow, converter, tag_generator=kind_of.__getitem__, tag_name="kind")
+    tagged = converter.get_structure_hook(AnyWindow)
+
+    def structure_window(value: object, cls: type) -> AnyWindow:
+        _check_window_table(value)
+        window: AnyWindow = tagged(value, cls)
+        return window
+
+    converter.register_structure_hook(AnyWindow, structure_window)
 
 
 def _unstructure_instant(value: dt.datetime) -> dt.datetime:
@@ -624,22 +683,25 @@ def _unstructure_instant(value: dt.datetime) -> dt.datetime:
 
 
 def _unstructure_window(window: AnyWindow) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": window.kind}
-    if isinstance(window, ExactWindow):
-        data["start"] = _wall_time(window.start, window.zone)
-        data["end"] = _wall_time(window.end, window.zone)
-    elif isinstance(window, DayWindow):
-        data["first"], data["last"] = window.first, window.last
-    elif isinstance(window, MonthWindow):
-        data["first"], data["last"] = str(window.first), str(window.last)
-    elif isinstance(window, Deadline):
-        data["day"] = window.day
-        if window.rule is not CutoffRule.END_OF_DAY:
-            data["rule"] = window.rule.value
-        if window.time is not None:
-            data["time"] = window.time
-    data["zone"] = window.zone
-    return data
+    """The window as a TOML table: its data, with wall-clock times and native dates.
+
+    Defaults are left out (a deadline's ``end-of-day`` rule and missing time).
+    """
+    data = window.to_data()
+    table: dict[str, Any] = {"kind": data.pop("kind")}
+    zone = data.pop("zone")
+    for name, raw in data.items():
+        if raw is None or (name == "rule" and raw == CutoffRule.END_OF_DAY.value):
+            continue
+        value = getattr(window, name)
+        if isinstance(value, dt.datetime):
+            table[name] = _wall_time(value, zone)
+        elif isinstance(value, dt.date | dt.time):
+            table[name] = value
+        else:
+            table[name] = raw
+    table["zone"] = zone
+    return table
 
 
 def _wall_time(instant: dt.datetime, zone: str) -> dt.datetime:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.queries import call_deadline, call_opens
-from consultkit.domain.windows import Deadline, Precision, Unscheduled
+from consultkit.domain.windows import Deadline, Precision
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -119,7 +119,7 @@ def _phases(c: Consultation) -> Iterator[CheckWarning]:
                     hint="phases normally follow each other; check both windows",
                 )
     for index, phase in indexed:
-        if isinstance(phase.window, Unscheduled):
+        if phase.window.precision is Precision.UNKNOWN:
             yield CheckWarning(
                 code="missing-date",
                 path=f"phases[{index}].window",

@@ -85,10 +85,6 @@ class Place:
     def is_virtual(self) -> bool:
         return self.online_url is not None and not (self.venue or self.room)
 
-    @property
-    def is_hybrid(self) -> bool:
-        return self.online_url is not None and bool(self.venue or self.room)
-
 
 @attrs.frozen(kw_only=True)
 class Activity:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.model import ItemStatus, ReminderEdge
-from consultkit.domain.windows import Deadline, Precision, to_utc
+from consultkit.domain.windows import Deadline, to_utc
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Reminder
@@ -62,11 +62,9 @@ class ItemEdges:
 
 
 def _window_edges(window: AnyWindow) -> tuple[dt.datetime | None, dt.datetime | None]:
-    if window.precision not in (Precision.MINUTE, Precision.DAY):
+    if not window.precision.firm:
         return None, None
-    if isinstance(window, Deadline):
-        cutoff = window.cutoff()
-        return cutoff, cutoff
+    # A deadline's earliest and latest are both its cut-off.
     return window.earliest(), window.latest()
 
 

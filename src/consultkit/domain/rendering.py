@@ -5,27 +5,49 @@ connecting phrases ("end of", "Anywhere on Earth", "to be announced") come from 
 table for the six UN languages, falling back to English. When the reader's zone is not
 UTC, exact instants are also given in UTC, because a reader comparing with someone
 elsewhere needs one common clock.
+
+Each ``render_*`` function is registered for its window kind on
+:func:`consultkit.domain.windows.render_window`, the one registry every rendering goes
+through (``window.render(zone, language)`` and :func:`render` both call it). A new window
+kind adds its renderer here with ``@render_window.register``. :func:`render_brief`, the
+shorter form messages use, needs nothing per kind: it works from what every window says
+(its bounds, precision and calendar span).
+
+babel is imported inside the functions that use it: importing it costs more than the
+whole of ``consultkit --version`` (``benchmarks/bench_startup.py``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import zoneinfo
 from typing import TYPE_CHECKING
 
-from consultkit.domain.windows import CutoffRule, to_utc
+from consultkit.domain.windows import (
+    CutoffRule,
+    DayWindow,
+    Deadline,
+    ExactWindow,
+    MonthWindow,
+    Precision,
+    Unscheduled,
+    render_window,
+    to_utc,
+)
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pendulum
     from babel import Locale
 
-    from consultkit.domain.windows import DayWindow, Deadline, ExactWindow, MonthWindow, Unscheduled
+    from consultkit.domain.windows import AnyWindow
 
 __all__ = [
     "PHRASES",
     "check_language",
     "phrase",
+    "render",
+    "render_brief",
     "render_days",
     "render_deadline",
     "render_exact",
@@ -157,6 +179,12 @@ def _time(instant: pendulum.DateTime, seconds: bool = False) -> str:
     return instant.strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+def render(window: AnyWindow, zone: str | None = None, language: str = "en") -> str:
+    """Render ``window`` for a reader in ``zone`` (default: the window's own) and ``language``."""
+    return render_window(window, zone or window.zone, language)
+
+
+@render_window.register
 def render_exact(window: ExactWindow, zone: str, language: str) -> str:
     """``4 June 2019, 16:00–17:00 CEST (14:00–15:00 UTC)``."""
     start, end = window.earliest(), window.latest()
@@ -190,6 +218,7 @@ def _span(
     )
 
 
+@render_window.register
 def render_days(window: DayWindow, zone: str, language: str) -> str:
     """``25–29 November 2019 (whole days, Europe/Zurich)``, plus the reader's clock if other."""
     from babel.dates import format_interval
@@ -204,6 +233,7 @@ def render_days(window: DayWindow, zone: str, language: str) -> str:
     return text
 
 
+@render_window.register
 def render_months(window: MonthWindow, zone: str, language: str) -> str:
     """``January–February 2020 (day not yet known, Europe/Zurich)``; no day is invented."""
     from babel.dates import format_interval, format_skeleton
@@ -219,6 +249,7 @@ def render_months(window: MonthWindow, zone: str, language: str) -> str:
     return f"{months} ({phrase('day_unknown', language)}, {window.zone})"
 
 
+@render_window.register
 def render_deadline(window: Deadline, zone: str, language: str) -> str:
     """``end of 3 February 2020, Europe/Zurich (last moment 23:59:59 CET = 22:59:59 UTC)``."""
     cutoff = window.cutoff()
@@ -245,6 +276,71 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
     return f"{head} ({phrase('last_moment', language)} {' = '.join(clocks)})"
 
 
+@render_window.register
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
     return phrase("tba", language)
+
+
+def render_brief(window: AnyWindow, language: str) -> str:
+    """A window as a message states it: its dates, or its times in its zone, naming the zone.
+
+    ``20 June 2019, 17:00 – 18:00 (Europe/Zurich)``, ``28 February 2020``, ``January
+    2020 – February 2020``; an instant (a deadline's cut-off) is a date and time; a window
+    without a date gives :meth:`describe`. Dates follow the language's own conventions
+    (babel's locale for it, English when babel does not know it); no UTC is added, so the
+    line stays short.
+    """
+    from babel.dates import format_date, format_time
+
+    locale = _message_locale(language)
+    zone = window.zone
+    earliest, latest = window.earliest(), window.latest()
+    span = window.calendar_span()
+    if earliest is None or latest is None or span is None:
+        return window.describe()
+    if earliest == latest:
+        return _moment(earliest, zone, locale)
+    if window.precision is Precision.MINUTE:
+        tz = zoneinfo.ZoneInfo(zone)
+        begin, end = _plain(earliest, tz), _plain(latest, tz)
+        if begin.date() != end.date():
+            return f"{_moment(earliest, zone, locale)} – {_moment(latest, zone, locale)}"
+        day = format_date(begin.date(), "long", locale=locale)
+        hours = " – ".join(format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end))
+        return f"{day}, {hours} ({zone})"
+    first, last = span.start, span.end - dt.timedelta(days=1)
+    if window.precision is Precision.DAY:
+        text = str(format_date(first, "long", locale=locale))
+        if last != first:
+            text += f" – {format_date(last, 'long', locale=locale)}"
+        return text
+    months = dict.fromkeys((first.replace(day=1), last.replace(day=1)))
+    return " – ".join(str(format_date(m, "LLLL y", locale=locale)) for m in months)
+
+
+def _message_locale(language: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    name = language.replace("-", "_")
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return "en"
+    return name
+
+
+def _plain(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """``instant`` as a stdlib datetime in ``tz`` (babel formats these, not pendulum's)."""
+    u = to_utc(instant)
+    return dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, tzinfo=dt.UTC
+    ).astimezone(tz)
+
+
+def _moment(instant: dt.datetime, zone: str, locale: str) -> str:
+    from babel.dates import format_datetime
+
+    tz = zoneinfo.ZoneInfo(zone)
+    text = format_datetime(_plain(instant, tz), "long", tzinfo=tz, locale=locale)
+    return f"{text} ({zone})"

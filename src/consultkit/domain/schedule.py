@@ -1,8 +1,9 @@
 """Schedule items: what a consultation publishes on its calendar, and how it changed.
 
 A consultation's phases, related events and deadlines become :class:`ScheduleItem` values,
-each with a stable UID. A *snapshot* records, per UID, a fingerprint of the item's time,
-status, place and text, with the SEQUENCE and LAST-MODIFIED last published. :func:`diff`
+each with a stable UID. A *snapshot* records, per UID, the item's time (the window's data,
+:meth:`~consultkit.domain.windows.ExactWindow.to_data`), fingerprints of its status, place
+and text, with the SEQUENCE and LAST-MODIFIED last published. :func:`diff`
 compares a snapshot with the current items and says what changed; it bumps SEQUENCE when
 the time, status or place changed (RFC 5545 §3.8.7.4, RFC 5546 §2.1.4) and moves
 LAST-MODIFIED for any change.
@@ -13,6 +14,9 @@ Decisions (see ``docs/calendar.md``):
   deadline item (kind ``deadline``, ref ``phase:ID``); calls closing with that phase, or
   with an equal deadline, are named in it instead of getting items of their own.
 - Any other call with a deadline gets one item ``deadline:CALL``, named for the call.
+- Snapshots of version 1 stored the time as a space-joined string; they are still read
+  (:func:`time_data` turns such a string into the same data), so an unchanged item keeps
+  its SEQUENCE across the change of format.
 - Unscheduled windows become items too (a JSON or HTML timeline can say "to be
   announced"); the iCalendar feed leaves them out because a VEVENT needs a DTSTART.
 
@@ -26,6 +30,7 @@ import enum
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -34,17 +39,14 @@ from consultkit.domain.model import Call, Consultation, ItemStatus, Phase, Place
 from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     AnyWindow,
-    DayWindow,
     Deadline,
-    ExactWindow,
-    MonthWindow,
-    Unscheduled,
     sort_key,
     to_utc,
+    window_from_data,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
 ItemKind = Literal["phase", "event", "deadline"]
 ITEM_KINDS: frozenset[str] = frozenset({"phase", "event", "deadline"})
@@ -54,7 +56,8 @@ UID_NAMESPACE = uuid.UUID("5b0f6a3e-2d55-5c1e-9a57-c0d5a1c1e2f0")
 """Fixed namespace of the UIDs: changing it would change every published UID."""
 UID_DOMAIN = "consultkit"
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: an item's ``time`` is the window's data; 1 (still read): a space-joined string."""
 _EMPTY = Text({})
 
 
@@ -234,40 +237,51 @@ def _union_groups(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
 # -- fingerprints and snapshots ------------------------------------------------------------
 
 
-def window_fingerprint(window: AnyWindow) -> str:
-    """A canonical string for a window's time: equal strings mean the same published time."""
-    if isinstance(window, ExactWindow):
-        return (
-            f"exact {to_utc(window.start).isoformat()} {to_utc(window.end).isoformat()}"
-            f" {window.zone}"
-        )
-    if isinstance(window, DayWindow):
-        return f"days {window.first.isoformat()} {window.last.isoformat()} {window.zone}"
-    if isinstance(window, MonthWindow):
-        return f"months {window.first} {window.last} {window.zone}"
-    if isinstance(window, Deadline):
-        time = window.time.isoformat() if window.time is not None else "-"
-        return f"deadline {window.day.isoformat()} {window.rule.value} {time} {window.zone}"
-    assert isinstance(window, Unscheduled)
-    return f"unscheduled {window.zone}"
+def time_data(time: object) -> Any:
+    """The window data of a snapshot's ``time``, whichever snapshot version stored it.
 
-
-def describe_time(fingerprint: str | None) -> str:
-    """A short human form of a :func:`window_fingerprint` (for history tables and messages)."""
-    if not fingerprint:
-        return "-"
-    kind, *rest = fingerprint.split(" ")
+    Version 2 stores the window's data as it is; version 1 stored a space-joined string
+    (``exact START END ZONE``, ``days FIRST LAST ZONE``, ``months FIRST LAST ZONE``,
+    ``deadline DAY RULE TIME ZONE`` with ``-`` for no time, ``unscheduled ZONE``), which is
+    turned into the data the same window gives now. Anything else is returned unchanged.
+    """
+    if not isinstance(time, str):
+        return time
+    kind, *rest = time.split(" ")
     if kind == "exact" and len(rest) == 3:
-        start, end = (v.replace("T", " ")[:16] for v in rest[:2])
-        return f"{start} – {end} UTC"
+        start, end = (v.replace("+00:00", "Z") for v in rest[:2])
+        return {"kind": kind, "start": start, "end": end, "zone": rest[2]}
     if kind in ("days", "months") and len(rest) == 3:
-        return rest[0] if rest[0] == rest[1] else f"{rest[0]} – {rest[1]}"
+        return {"kind": kind, "first": rest[0], "last": rest[1], "zone": rest[2]}
     if kind == "deadline" and len(rest) == 4:
-        day, rule, time, _ = rest
-        return f"{day} {time}" if time != "-" else f"{day} ({rule})"
-    if kind == "unscheduled":
-        return "unscheduled"
-    return fingerprint
+        day, rule, clock, zone = rest
+        return {
+            "kind": kind,
+            "day": day,
+            "rule": rule,
+            "time": None if clock == "-" else clock,
+            "zone": zone,
+        }
+    if kind == "unscheduled" and len(rest) == 1:
+        return {"kind": kind, "zone": rest[0]}
+    return time
+
+
+def describe_time(time: object) -> str:
+    """A short human form of a published time (for history tables and messages).
+
+    ``time`` is window data (:func:`time_data` of a snapshot's ``time``) or a version 1
+    string; what is neither is shown as it is.
+    """
+    if not time:
+        return "-"
+    data = time_data(time)
+    if isinstance(data, Mapping):
+        try:
+            return window_from_data(data).describe()
+        except ValueError:
+            pass
+    return str(time)
 
 
 def place_fingerprint(place: Place | None) -> str:
@@ -309,7 +323,7 @@ def _entry(item: ScheduleItem, sequence: int, last_modified: dt.datetime | None)
     return {
         "ref": item.ref,
         "kind": item.kind,
-        "time": window_fingerprint(item.window),
+        "time": item.window.to_data(),
         "status": item.status.value,
         "place": place_fingerprint(item.place),
         "virtual": bool(item.place is not None and item.place.is_virtual),
@@ -332,7 +346,7 @@ def _parse_iso(text: str | None) -> dt.datetime | None:
 
 
 def snapshot(items: Sequence[ScheduleItem]) -> dict[str, Any]:
-    """A JSON-able record of ``items`` as published: fingerprints, SEQUENCE, LAST-MODIFIED."""
+    """A JSON-able record of ``items`` as published: time, fingerprints, SEQUENCE, LAST-MODIFIED."""
     return {
         "version": SNAPSHOT_VERSION,
         "items": {i.uid: _entry(i, i.sequence, i.last_modified) for i in items},
@@ -355,13 +369,17 @@ class ChangeKind(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class ItemChange:
-    """One change of one item: its UID and ref, what changed, before and after, new SEQUENCE."""
+    """One change of one item: its UID and ref, what changed, before and after, new SEQUENCE.
+
+    ``old`` and ``new`` are fingerprints (strings), or for a change of time (``added``,
+    ``moved``, ``removed``) the window data (:func:`describe_time` shows either).
+    """
 
     uid: str
     ref: str
     kind: ChangeKind
-    old: str | None = None
-    new: str | None = None
+    old: Any = None
+    new: Any = None
     sequence: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -465,7 +483,7 @@ def diff(
                 uid=uid,
                 ref=str(old.get("ref", "")),
                 kind=ChangeKind.REMOVED,
-                old=old.get("time"),
+                old=time_data(old.get("time")),
                 sequence=int(old["sequence"]),
             )
         )
@@ -474,10 +492,11 @@ def diff(
 
 def _compare(
     item: ScheduleItem, old: Mapping[str, Any], current: Mapping[str, Any]
-) -> list[tuple[ChangeKind, str | None, str | None]]:
-    found: list[tuple[ChangeKind, str | None, str | None]] = []
-    if old.get("time") != current["time"]:
-        found.append((ChangeKind.MOVED, old.get("time"), current["time"]))
+) -> list[tuple[ChangeKind, Any, Any]]:
+    found: list[tuple[ChangeKind, Any, Any]] = []
+    old_time = time_data(old.get("time"))
+    if old_time != current["time"]:
+        found.append((ChangeKind.MOVED, old_time, current["time"]))
     if old.get("status") != current["status"]:
         found.append(
             (

@@ -25,7 +25,7 @@ from consultkit.domain.submissions import (
     new_tracking_number,
     normalize_tag,
 )
-from consultkit.domain.windows import DayWindow, Deadline, ExactWindow, Precision
+from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import RuleRefusedError
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def call_times(consultation: Consultation, call: Call) -> CallTimes:
         window = consultation.phase(call.closes_with).window
         if isinstance(window, Deadline):
             deadline = window
-        elif isinstance(window, ExactWindow | DayWindow):
-            closes = utc_instant(window.latest())
+        elif window.precision.firm and (latest := window.latest()) is not None:
+            closes = utc_instant(latest)
         else:
             notes.append(
                 f"the deadline of call {call.id!r} is not known precisely: treated as open"

@@ -5,6 +5,18 @@ deadline, or not scheduled at all. Every window can say how precise it is, give 
 earliest and latest instants it may cover (as UTC), place an instant before, inside or
 after it, and render itself for a reader in any zone and language, always naming the zone.
 
+Each kind owns what is particular to it: its tag (``kind``), its data form (``to_data`` and
+``from_data``, plain JSON values that stored snapshots keep), a short language-neutral
+description (``describe``) and the span a calendar entry covers (``calendar_span``). Kinds
+are looked up by tag in :data:`WINDOW_TYPES`.
+
+Rendering for people goes through one registry, :func:`render_window` (a
+``functools.singledispatch`` function defined here, with no implementation of its own).
+:mod:`consultkit.domain.rendering` registers one renderer per kind on it, and the
+``consultkit.domain`` package imports that module, so ``window.render(...)`` always finds
+its renderer while this module never imports the renderers: the dependency points one way
+only (rendering -> windows).
+
 Comparisons happen on UTC instants only: comparing aware datetimes with different tzinfo
 objects is unreliable around DST folds (PEP 495).
 """
@@ -13,8 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import importlib.resources
 import zoneinfo
-from typing import ClassVar, Literal, Protocol, TypeAlias
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 
 import attrs
 import pendulum
@@ -31,6 +47,11 @@ class Precision(enum.StrEnum):
     DAY = "day"
     MONTH = "month"
     UNKNOWN = "unknown"
+
+    @property
+    def firm(self) -> bool:
+        """True when the window is known to the minute or the day (it has firm bounds)."""
+        return self is Precision.MINUTE or self is Precision.DAY
 
 
 class Relation(enum.StrEnum):
@@ -122,9 +143,6 @@ def _same_rules_as(name: str) -> str | None:
 
 
 def _zone_file(name: str) -> bytes | None:
-    import importlib.resources
-    from pathlib import Path
-
     for root in zoneinfo.TZPATH:
         path = Path(root, name)
         if path.is_file():
@@ -198,12 +216,11 @@ def to_utc(instant: dt.datetime) -> pendulum.DateTime:
 def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
     """The first instant of ``day`` in ``zone`` (midnight may not exist in some zones)."""
     wall = dt.datetime(day.year, day.month, day.day)
-    tz = zoneinfo.ZoneInfo(zone)
-    aware = wall.replace(tzinfo=tz)
-    if not _roundtrips(aware):
-        # Midnight skipped by DST: the day starts at the first instant that exists.
-        aware = aware.replace(fold=1)
-    return to_utc(aware)
+    # fold=0 is right in both DST cases. Midnight twice: the day starts at the first one.
+    # Midnight skipped (Asia/Gaza, 1 April 2006): PEP 495 reads a time in a gap with the
+    # offset from before the change, which gives the instant of the change itself, the
+    # first one that exists (fold=1 would give 23:00 of the day before).
+    return to_utc(wall.replace(tzinfo=zoneinfo.ZoneInfo(zone), fold=0))
 
 
 @attrs.frozen(order=True)
@@ -259,6 +276,65 @@ class Window(Protocol):
 
     def render(self, zone: str | None = None, language: str = "en") -> str: ...
 
+    def to_data(self) -> dict[str, Any]:
+        """The window as plain JSON values, tagged with ``kind`` (see :func:`window_from_data`)."""
+
+    def describe(self) -> str:
+        """A short language-neutral form, for history tables and logs."""
+
+    def calendar_span(self) -> CalendarSpan | None:
+        """The span a calendar entry covers, or None when the window has no date."""
+
+
+@attrs.frozen(kw_only=True)
+class CalendarSpan:
+    """What a calendar entry for a window covers.
+
+    ``start`` and ``end`` are both aware instants (a timed entry) or both dates (an all-day
+    entry, ``end`` exclusive, as iCalendar's DTEND wants it). ``end == start`` is a single
+    instant (a cut-off). ``zone`` is the zone the instants are meant to be shown in.
+    """
+
+    start: dt.date
+    end: dt.date
+    zone: str
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, dt.datetime)
+
+    @property
+    def instant(self) -> bool:
+        return self.start == self.end
+
+
+@functools.singledispatch
+def render_window(window: object, zone: str, language: str) -> str:
+    """Render ``window`` for a reader in ``zone`` and ``language``, naming the zone.
+
+    The registry of renderers, one per window kind, registered by
+    :mod:`consultkit.domain.rendering` (see the module docstring).
+    """
+    raise TypeError(f"no renderer is registered for {type(window).__name__}")
+
+
+def _iso_instant(instant: dt.datetime) -> str:
+    return to_utc(instant).isoformat().replace("+00:00", "Z")
+
+
+def _instant_from_iso(text: object, zone: str) -> pendulum.DateTime:
+    if not isinstance(text, str):
+        raise ValueError(f"not an instant: {text!r}")
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return to_utc(value).in_timezone(zone)
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"window data: {key!r} must be a string, got {value!r}")
+    return value
+
 
 def _relation(
     instant: dt.datetime,
@@ -308,9 +384,32 @@ class ExactWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        from consultkit.domain.rendering import render_exact
+        return render_window(self, zone or self.zone, language)
 
-        return render_exact(self, zone or self.zone, language)
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "start": _iso_instant(self.start),
+            "end": _iso_instant(self.end),
+            "zone": self.zone,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ExactWindow:
+        zone = _text(data, "zone")
+        return cls(
+            start=_instant_from_iso(data.get("start"), zone),
+            end=_instant_from_iso(data.get("end"), zone),
+            zone=zone,
+        )
+
+    def describe(self) -> str:
+        start, end = (to_utc(t).strftime("%Y-%m-%d %H:%M") for t in (self.start, self.end))
+        return f"{start} – {end} UTC"
+
+    def calendar_span(self) -> CalendarSpan:
+        # The instants as declared: whoever shows them converts once (no to_utc here).
+        return CalendarSpan(start=self.start, end=self.end, zone=self.zone)
 
 
 @attrs.frozen(kw_only=True)
@@ -345,9 +444,30 @@ class DayWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        from consultkit.domain.rendering import render_days
+        return render_window(self, zone or self.zone, language)
 
-        return render_days(self, zone or self.zone, language)
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "zone": self.zone,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DayWindow:
+        return cls(
+            first=dt.date.fromisoformat(_text(data, "first")),
+            last=dt.date.fromisoformat(_text(data, "last")),
+            zone=_text(data, "zone"),
+        )
+
+    def describe(self) -> str:
+        first, last = self.first.isoformat(), self.last.isoformat()
+        return first if first == last else f"{first} – {last}"
+
+    def calendar_span(self) -> CalendarSpan:
+        return CalendarSpan(start=self.first, end=self.end_exclusive, zone=self.zone)
 
 
 @attrs.frozen(kw_only=True)
@@ -377,9 +497,33 @@ class MonthWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=False)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        from consultkit.domain.rendering import render_months
+        return render_window(self, zone or self.zone, language)
 
-        return render_months(self, zone or self.zone, language)
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "first": str(self.first),
+            "last": str(self.last),
+            "zone": self.zone,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> MonthWindow:
+        return cls(
+            first=Month.parse(_text(data, "first")),
+            last=Month.parse(_text(data, "last")),
+            zone=_text(data, "zone"),
+        )
+
+    def describe(self) -> str:
+        first, last = str(self.first), str(self.last)
+        return first if first == last else f"{first} – {last}"
+
+    def calendar_span(self) -> CalendarSpan:
+        """The whole months: no day is invented (the precision says the span is fuzzy)."""
+        return CalendarSpan(
+            start=self.first.first_day(), end=self.last.next().first_day(), zone=self.zone
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -393,9 +537,9 @@ class Deadline:
 
     kind: ClassVar[str] = "deadline"
     day: dt.date
-    zone: str = attrs.field(validator=_validate_zone)
     rule: CutoffRule = CutoffRule.END_OF_DAY
     time: dt.time | None = None
+    zone: str = attrs.field(validator=_validate_zone)
 
     def __attrs_post_init__(self) -> None:
         if (self.rule is CutoffRule.AT_TIME) != (self.time is not None):
@@ -431,9 +575,37 @@ class Deadline:
         return Relation.UPCOMING if self.is_met_by(instant) else Relation.PAST
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        from consultkit.domain.rendering import render_deadline
+        return render_window(self, zone or self.zone, language)
 
-        return render_deadline(self, zone or self.zone, language)
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "day": self.day.isoformat(),
+            "rule": self.rule.value,
+            "time": None if self.time is None else self.time.isoformat(),
+            "zone": self.zone,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Deadline:
+        time = data.get("time")
+        return cls(
+            day=dt.date.fromisoformat(_text(data, "day")),
+            rule=CutoffRule(data.get("rule", CutoffRule.END_OF_DAY.value)),
+            time=None if time is None else dt.time.fromisoformat(_text(data, "time")),
+            zone=_text(data, "zone"),
+        )
+
+    def describe(self) -> str:
+        day = self.day.isoformat()
+        return f"{day} {self.time.isoformat()}" if self.time is not None else f"{day} ({self.rule})"
+
+    def calendar_span(self) -> CalendarSpan:
+        """The cut-off instant for ``at-time``; otherwise the whole day the deadline names."""
+        if self.rule is CutoffRule.AT_TIME:
+            cutoff = self.cutoff()
+            return CalendarSpan(start=cutoff, end=cutoff, zone=self.zone)
+        return CalendarSpan(start=self.day, end=self.day + dt.timedelta(days=1), zone=self.zone)
 
 
 @attrs.frozen(kw_only=True)
@@ -458,9 +630,20 @@ class Unscheduled:
         return Relation.UNCERTAIN
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        from consultkit.domain.rendering import render_unscheduled
+        return render_window(self, zone or self.zone, language)
 
-        return render_unscheduled(self, zone or self.zone, language)
+    def to_data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "zone": self.zone}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Unscheduled:
+        return cls(zone=_text(data, "zone"))
+
+    def describe(self) -> str:
+        return "unscheduled"
+
+    def calendar_span(self) -> None:
+        return None
 
 
 AnyWindow: TypeAlias = ExactWindow | DayWindow | MonthWindow | Deadline | Unscheduled
@@ -469,6 +652,19 @@ WindowKind = Literal["exact", "days", "months", "deadline", "unscheduled"]
 WINDOW_TYPES: dict[str, type[AnyWindow]] = {
     cls.kind: cls for cls in (ExactWindow, DayWindow, MonthWindow, Deadline, Unscheduled)
 }
+"""Every window kind by its tag; the one list a new kind is added to."""
+
+
+def window_from_data(data: Mapping[str, Any]) -> AnyWindow:
+    """The window whose :meth:`to_data` gave ``data``; ``ValueError`` when it is not one."""
+    kind = data.get("kind") if isinstance(data, Mapping) else None
+    cls = WINDOW_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"not window data: {data!r}")
+    try:
+        return cls.from_data(data)
+    except (TypeError, OverflowError) as exc:
+        raise ValueError(f"not {kind!r} window data: {exc}") from None
 
 
 def sort_key(window: AnyWindow) -> tuple[int, float]:

@@ -35,12 +35,11 @@ from consultkit._version import __version__
 from consultkit.domain.model import ItemStatus, Place
 from consultkit.domain.schedule import item_uid
 from consultkit.domain.windows import (
+    AnyWindow,
     CutoffRule,
-    DayWindow,
     Deadline,
-    ExactWindow,
     MonthWindow,
-    Unscheduled,
+    Precision,
     to_utc,
 )
 from consultkit.errors import ConsultkitError
@@ -218,6 +217,75 @@ def _format_months(window: MonthWindow, language: str) -> str:
     if first.year == last.year:
         return f"{fmt(first, 'MMM')}/{fmt(last, 'MMM yyyy')}"
     return f"{fmt(first, 'MMM yyyy')}/{fmt(last, 'MMM yyyy')}"
+
+
+def _has_date(window: AnyWindow) -> bool:
+    """Whether ``window`` can be a VEVENT (it needs a DTSTART); cheap, unlike its bounds."""
+    return window.precision is not Precision.UNKNOWN
+
+
+# -- what each window kind adds to its VEVENT -------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class WindowDetails:
+    """What a window kind adds to its VEVENT beyond DTSTART/DTEND (from its calendar span).
+
+    ``notes`` go into the DESCRIPTION, ``extra`` are ``X-`` properties; ``fuzzy`` is the
+    text of a window known only roughly (the months), which makes the event transparent
+    and tentative with "to be announced" in its summary.
+    """
+
+    notes: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+    fuzzy: str = ""
+
+
+@functools.singledispatch
+def window_details(window: object, language: str) -> WindowDetails:
+    """The VEVENT details of ``window`` in ``language``; none unless its kind registers some."""
+    return WindowDetails()
+
+
+@window_details.register
+def _month_details(window: MonthWindow, language: str) -> WindowDetails:
+    months = _format_months(window, language)
+    edtf = str(window.first) if window.first == window.last else f"{window.first}/{window.last}"
+    return WindowDetails(
+        notes=(phrase(language, "months", months=months),),
+        extra=(("X-CONSULTKIT-DATE-PRECISION", "MONTH"), ("X-CONSULTKIT-EDTF", edtf)),
+        fuzzy=months,
+    )
+
+
+@window_details.register
+def _deadline_details(window: Deadline, language: str) -> WindowDetails:
+    """The cut-off rule in words, with the last moment in the zone and in UTC."""
+    cutoff = window.cutoff()
+    day_text = _format_day(window.day, language)
+    if window.rule is CutoffRule.AT_TIME:
+        local = _local(cutoff, window.zone)
+        text = phrase(
+            language,
+            "cutoff_time",
+            local=local.strftime("%H:%M"),
+            zone=window.zone,
+            utc=_utc_text(cutoff),
+            day=day_text,
+        )
+    elif window.rule is CutoffRule.ANYWHERE_ON_EARTH:
+        text = phrase(language, "cutoff_aoe", day=day_text, utc=_utc_text(cutoff))
+    else:
+        local_cut = _local(cutoff, window.zone)
+        text = phrase(
+            language,
+            "cutoff_day",
+            day=day_text,
+            zone=window.zone,
+            local=local_cut.strftime("%Y-%m-%d %H:%M"),
+            utc=_utc_text(cutoff),
+        )
+    return WindowDetails(notes=(text,))
 
 
 # -- VTIMEZONE in RRULE form -------------------------------------------------------------------
@@ -542,14 +610,10 @@ class IcsBuilder:
             cal.add("SOURCE", vUri(clean_uri(self.options.feed_url)))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-        zones = {i.window.zone for i in items if not isinstance(i.window, Unscheduled)}
+        zones = {i.window.zone for i in items if _has_date(i.window)}
         if zones <= {c.zone}:
             cal.add("X-WR-TIMEZONE", vText(c.zone))
-        events = [
-            self.event(item, organizer)
-            for item in items
-            if not isinstance(item.window, Unscheduled)
-        ]
+        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
         for zone in sorted(self._zones):
             instants = self._zones[zone]
             first = min(instants).year - 1
@@ -586,7 +650,7 @@ class IcsBuilder:
     def _calendar_description(self, items: Sequence[ScheduleItem]) -> str:
         c = self.consultation
         parts = [self.text(c.description), phrase(self.language, "cal_tbc")]
-        unscheduled = [self.text(i.title) for i in items if isinstance(i.window, Unscheduled)]
+        unscheduled = [self.text(i.title) for i in items if not _has_date(i.window)]
         if unscheduled:
             parts.append(phrase(self.language, "unscheduled", items="; ".join(unscheduled)))
         return "\n\n".join(p for p in parts if p)
@@ -627,42 +691,32 @@ class IcsBuilder:
         extra: list[tuple[str, str]] = []
         notes: list[str] = []
         summary = title
-        if isinstance(window, ExactWindow):
-            start, end = (
-                self._timed(window.start, window.zone),
-                self._timed(window.end, window.zone),
-            )
-        elif isinstance(window, DayWindow):
-            start, end = window.first, window.end_exclusive
+        span = window.calendar_span()
+        if span is None:  # pragma: no cover - filtered out by build()
+            raise AssertionError(window)
+        if isinstance(span.start, dt.datetime) and isinstance(span.end, dt.datetime):
+            start = self._timed(span.start, span.zone)
+            # An instant: DTSTART without DTEND ends where it starts (RFC 5545 §3.6.1).
+            end = None if span.instant else self._timed(span.end, span.zone)
+        else:
+            start, end = span.start, span.end
             transparent = transparent or (end - start) > LONG_PERIOD
-        elif isinstance(window, MonthWindow):
+        details = window_details(window, lang)
+        notes.extend(details.notes)
+        extra.extend(details.extra)
+        if details.fuzzy:
             # Checklist §5 (a): never invent a day; span the months, transparent, tentative.
-            start, end = window.first.first_day(), window.last.next().first_day()
             transparent = True
             if status is ItemStatus.CONFIRMED:
                 status = ItemStatus.TENTATIVE
-            months = _format_months(window, lang)
-            summary = f"{title} – {phrase(lang, 'tba')} ({months})"
-            extra.append(("X-CONSULTKIT-DATE-PRECISION", "MONTH"))
-            edtf = (
-                str(window.first)
-                if window.first == window.last
-                else f"{window.first}/{window.last}"
-            )
-            extra.append(("X-CONSULTKIT-EDTF", edtf))
-            notes.append(phrase(lang, "months", months=months))
-        elif isinstance(window, Deadline):
-            start, end, rule_text = self._deadline(window)
-            notes.append(rule_text)
-        else:  # pragma: no cover - filtered out by build()
-            raise AssertionError(window)
+            summary = f"{title} – {phrase(lang, 'tba')} ({details.fuzzy})"
         if item.kind == "deadline":
             word = phrase(lang, "deadline")
             folded = summary.casefold()
             alt = phrase(lang, "deadline_alt").casefold()
             if not (folded.startswith(word.casefold()) or folded.startswith(alt)):
                 summary = f"{word}: {summary}"
-        if status is ItemStatus.TENTATIVE and not isinstance(window, MonthWindow):
+        if status is ItemStatus.TENTATIVE and not details.fuzzy:
             summary = f"{summary} ({phrase(lang, 'tbc')})"
             notes.insert(0, phrase(lang, "provisional"))
             extra.append(("X-CONSULTKIT-DATE-CERTAINTY", "UNCERTAIN"))
@@ -711,38 +765,6 @@ class IcsBuilder:
         if self.options.item_built is not None:
             self.options.item_built(self.consultation, item, event, lang)
         return event
-
-    def _deadline(
-        self, window: Deadline
-    ) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime | None, str]:
-        lang = self.language
-        cutoff = window.cutoff()
-        day_text = _format_day(window.day, lang)
-        if window.rule is CutoffRule.AT_TIME:
-            local = _local(cutoff, window.zone)
-            text = phrase(
-                lang,
-                "cutoff_time",
-                local=local.strftime("%H:%M"),
-                zone=window.zone,
-                utc=_utc_text(cutoff),
-                day=day_text,
-            )
-            # An instant: DTSTART without DTEND ends where it starts (RFC 5545 §3.6.1).
-            return self._timed(cutoff, window.zone), None, text
-        if window.rule is CutoffRule.ANYWHERE_ON_EARTH:
-            text = phrase(lang, "cutoff_aoe", day=day_text, utc=_utc_text(cutoff))
-        else:
-            local_cut = _local(cutoff, window.zone)
-            text = phrase(
-                lang,
-                "cutoff_day",
-                day=day_text,
-                zone=window.zone,
-                local=local_cut.strftime("%Y-%m-%d %H:%M"),
-                utc=_utc_text(cutoff),
-            )
-        return window.day, window.day + dt.timedelta(days=1), text
 
     def _description(self, item: ScheduleItem, notes: list[str]) -> str:
         lang = self.language
@@ -825,15 +847,6 @@ def calendar_bytes(
     """The feed as bytes: UTF-8, CRLF, folded at 75 octets."""
     data: bytes = build_calendar(consultation, items, options).to_ical()
     return data
-
-
-def timezone_for_item(calendar: Calendar, tzid: str) -> Timezone | None:
-    """The VTIMEZONE of ``calendar`` named ``tzid`` (CalDAV publishes it with each item)."""
-    for tz in calendar.walk("VTIMEZONE"):
-        if str(tz.get("TZID")) == tzid:
-            assert isinstance(tz, Timezone)
-            return tz
-    return None
 
 
 __all__ = [

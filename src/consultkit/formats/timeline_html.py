@@ -21,15 +21,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.model import ItemStatus
-from consultkit.domain.windows import (
-    CutoffRule,
-    DayWindow,
-    Deadline,
-    ExactWindow,
-    MonthWindow,
-    Unscheduled,
-    to_utc,
-)
+from consultkit.domain.windows import to_utc
 from consultkit.formats.web_labels import label
 
 if TYPE_CHECKING:
@@ -58,10 +50,6 @@ def safe_url(url: str | None) -> str | None:
     return url if scheme in SAFE_SCHEMES else None
 
 
-def _utc_stamp(instant: dt.datetime) -> str:
-    return to_utc(instant).strftime("%Y%m%dT%H%M%SZ")
-
-
 def _utc_iso(instant: dt.datetime) -> str:
     return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -72,20 +60,14 @@ def calendar_span(item: ScheduleItem) -> tuple[str, str, bool] | None:
     All-day spans give dates (end exclusive); timed spans give UTC instants. Windows known
     only to the month, unscheduled ones and cancelled items give ``None``.
     """
-    if item.status is ItemStatus.CANCELLED:
+    if item.status is ItemStatus.CANCELLED or not item.window.precision.firm:
         return None
-    window = item.window
-    if isinstance(window, ExactWindow):
-        return _utc_iso(window.start), _utc_iso(window.end), False
-    if isinstance(window, DayWindow):
-        return window.first.isoformat(), window.end_exclusive.isoformat(), True
-    if isinstance(window, Deadline):
-        if window.rule is CutoffRule.AT_TIME:
-            cutoff = _utc_iso(window.cutoff())
-            return cutoff, cutoff, False
-        end = window.day + dt.timedelta(days=1)
-        return window.day.isoformat(), end.isoformat(), True
-    return None
+    span = item.window.calendar_span()
+    if span is None:
+        return None
+    if isinstance(span.start, dt.datetime) and isinstance(span.end, dt.datetime):
+        return _utc_iso(span.start), _utc_iso(span.end), False
+    return span.start.isoformat(), span.end.isoformat(), True
 
 
 def _query(values: dict[str, str]) -> str:
@@ -143,14 +125,15 @@ def data_uri(ics: bytes) -> str:
 def utc_line(item: ScheduleItem) -> str | None:
     """The item's instants in UTC, for readers elsewhere; None when no instant is known."""
     window = item.window
-    if isinstance(window, ExactWindow | DayWindow):
-        start, end = to_utc(window.earliest()), to_utc(window.latest())
-        if start.date() == end.date():
-            return f"UTC: {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-        return f"UTC: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
-    if isinstance(window, Deadline):
-        return f"UTC: < {to_utc(window.cutoff()):%Y-%m-%d %H:%M}"
-    return None
+    earliest, latest = window.earliest(), window.latest()
+    if not window.precision.firm or earliest is None or latest is None:
+        return None
+    start, end = to_utc(earliest), to_utc(latest)
+    if start == end:  # a cut-off: the first instant that is too late
+        return f"UTC: < {start:%Y-%m-%d %H:%M}"
+    if start.date() == end.date():
+        return f"UTC: {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return f"UTC: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
 
 
 def _place_text(place: Place | None, language: str) -> tuple[str | None, str | None, bool]:
@@ -200,7 +183,7 @@ def page_context(
                 links["ics"] = data_uri(item_ics(item))
                 links["ics_name"] = f"{item.ref.replace(':', '-')}.ics"
         no_links = None
-        if links is None and isinstance(item.window, MonthWindow | Unscheduled):
+        if links is None and not item.window.precision.firm:
             no_links = label(language, "no_calendar_dates")
         relation = _relation_key(item, now)
         page_items.append(

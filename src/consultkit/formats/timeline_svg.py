@@ -21,7 +21,7 @@ import zoneinfo
 from typing import TYPE_CHECKING, Final
 
 from consultkit.domain.model import ItemStatus
-from consultkit.domain.windows import Deadline, MonthWindow, Unscheduled, to_utc
+from consultkit.domain.windows import to_utc
 from consultkit.formats.web_labels import label
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def draw_timeline(
 ) -> bytes:
     """Draw ``items`` as an SVG document (UTF-8 bytes with an XML declaration)."""
     zone = consultation.zone
-    scheduled = [i for i in items if not isinstance(i.window, Unscheduled)]
+    scheduled = [i for i in items if i.window.earliest() is not None]
     bounds = [
         (to_utc(e), to_utc(lt))
         for i in scheduled
@@ -276,7 +276,8 @@ def _draw_item(
     _sub(group, "title", full)
 
     dash = {"stroke_dasharray": "4 2"} if tentative else {}
-    if isinstance(window, Unscheduled):
+    start, end = window.earliest(), window.latest()
+    if start is None or end is None:
         _sub(
             group,
             "text",
@@ -287,8 +288,8 @@ def _draw_item(
             fill="#718096",
         )
         return
-    if isinstance(window, Deadline):
-        x = x_of(window.cutoff())
+    if start == end:  # a cut-off (a deadline): a marker, not a bar
+        x = x_of(start)
         r = BAR_HEIGHT / 2 + 1
         points = f"{_fmt(x)},{_fmt(middle - r)} {_fmt(x + r)},{_fmt(middle)} "
         points += f"{_fmt(x)},{_fmt(middle + r)} {_fmt(x - r)},{_fmt(middle)}"
@@ -303,8 +304,6 @@ def _draw_item(
             **dash,
         )
         return
-    start, end = window.earliest(), window.latest()
-    assert start is not None and end is not None
     left, right = x_of(start), x_of(end)
     width = max(right - left, 3.0)
     attributes = {
@@ -314,7 +313,7 @@ def _draw_item(
         "height": str(BAR_HEIGHT),
         "rx": "2",
     }
-    if isinstance(window, MonthWindow):
+    if not window.precision.firm:  # known only roughly: hatched, dashed
         _sub(
             group,
             "rect",

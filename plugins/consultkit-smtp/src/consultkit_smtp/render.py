@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit import events
+from consultkit.domain.rendering import render_brief
+from consultkit.domain.windows import window_from_data
 
 if TYPE_CHECKING:
     import jinja2
@@ -166,72 +168,50 @@ def _duration(seconds: Any, language: str) -> str:
         return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale="en"))
 
 
-def _locale(language: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        Locale.parse(language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return "en"
-    return language.replace("-", "_")
-
-
 def _span(part: Any, language: str, zone: str) -> str:
-    """A published time (``consultkit.events.time_part``) for a reader."""
-    from babel.dates import format_date, format_time
+    """A published time (``consultkit.events.time_part``) for a reader.
 
+    consultkit renders it (``render_brief``) from the window data the part carries; a part
+    written before parts carried it is read from its other keys. What is not a window
+    this version knows falls back to the part's short English text.
+    """
     if not isinstance(part, Mapping):
         return ""
-    locale = _locale(language)
-    where = str(part.get("zone") or zone)
-    precision = part.get("precision")
-    try:
-        if precision == "minute" and part.get("start"):
-            start = _when(part.get("start"), language, where)
-            end_text = part.get("end")
-            if not isinstance(end_text, str) or end_text == part.get("start"):
-                return start
-            tz = _zone(where)
-            begin = _instant(str(part["start"])).astimezone(tz)
-            end = _instant(end_text).astimezone(tz)
-            if begin.date() == end.date():
-                day = format_date(begin.date(), "long", locale=locale)
-                hours = " – ".join(
-                    format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end)
-                )
-                return f"{day}, {hours} ({where})"
-            return f"{start} – {_when(end_text, language, where)}"
-        if precision == "deadline" and part.get("deadline"):
-            return _when(part.get("deadline"), language, where)
-        if precision == "day" and part.get("first"):
-            first = dt.date.fromisoformat(str(part["first"]))
-            last = dt.date.fromisoformat(str(part.get("last") or part["first"]))
-            text = format_date(first, "long", locale=locale)
-            if last != first:
-                text += f" – {format_date(last, 'long', locale=locale)}"
-            return text
-        if precision == "month" and part.get("first"):
-            months = [str(part["first"]), str(part.get("last") or part["first"])]
-            texts = [
-                format_date(dt.date.fromisoformat(f"{m}-01"), "LLLL y", locale=locale)
-                for m in dict.fromkeys(months)
-            ]
-            return " – ".join(texts)
-    except ValueError:
-        pass
+    data = part.get("window")
+    if not isinstance(data, Mapping):
+        data = _window_data(part, str(part.get("zone") or zone))
+    if data is not None:
+        try:
+            return render_brief(window_from_data(data), language)
+        except ValueError:
+            pass
     return str(part.get("text") or "")
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _instant(value: str) -> dt.datetime:
-    instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+def _window_data(part: Mapping[str, Any], zone: str) -> dict[str, Any] | None:
+    """The window data of a part written before parts carried it (older outbox events)."""
+    precision = part.get("precision")
+    if precision == "minute":
+        return {"kind": "exact", "start": part.get("start"), "end": part.get("end"), "zone": zone}
+    if precision in ("day", "month"):
+        kind = "days" if precision == "day" else "months"
+        first = part.get("first")
+        return {"kind": kind, "first": first, "last": part.get("last") or first, "zone": zone}
+    if precision == "deadline" and isinstance(part.get("deadline"), str):
+        # Only the cut-off instant was kept: an at-time deadline at that instant.
+        try:
+            instant = dt.datetime.fromisoformat(str(part["deadline"]).replace("Z", "+00:00"))
+            local = instant.astimezone(zoneinfo.ZoneInfo(zone))
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return None
+        return {
+            "kind": "deadline",
+            "day": local.date().isoformat(),
+            "rule": "at-time",
+            "time": local.time().isoformat(),
+            "zone": zone,
+        }
+    return None
 
 
 def recipient_role(payload: Mapping[str, Any], recipient: str) -> str:
