@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from consultkit.domain.submissions import Submission, SubmissionStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator
 
 ExportFormat: TypeAlias = Literal["csv", "jsonl"]
 Row: TypeAlias = dict[str, Any]
@@ -305,38 +305,3 @@ def export_submissions(
     if format == "jsonl":
         return write_jsonl(out, selected, columns, on_row=on_row)
     raise ValueError(f"unknown export format {format!r}: use csv or jsonl")
-
-
-def column_docs() -> Mapping[str, str]:
-    """What each column of the full export holds (used by the docs and ``--help``)."""
-    return dict(_COLUMN_DOCS)
-
-
-_COLUMN_DOCS: Final[dict[str, str]] = {
-    "id": "submission id",
-    "tracking_number": "the tracking number the submitter received (full export only)",
-    "consultation_id": "consultation id",
-    "call_id": "the call answered",
-    "group": "the submitter's stakeholder group (empty once erased)",
-    "language": "language tag of the text",
-    "status": "lifecycle status",
-    "received_at": "when it was received, ISO 8601 in UTC (Z)",
-    "updated_at": "last status change, ISO 8601 in UTC (Z)",
-    "title": "title",
-    "body": "text (empty if erased with the text)",
-    "tags": "tags, separated by ; in CSV, a list in JSON Lines",
-    "attachments": "attachment references, like tags",
-    "submitter_name": "name",
-    "submitter_email": "e-mail address (full export only)",
-    "submitter_organisation": "organisation",
-    "submitter_country": "country",
-    "consent_publish_text": "may the text be published (true/false)",
-    "consent_publish_name": "may the name be published",
-    "consent_publish_organisation": "may the organisation be published",
-    "provenance": "web, api, bulk-import or organiser",
-    "fingerprint": "sha256 of the normalised text; campaign duplicates share it (empty in a"
-    " public export when the text is withheld)",
-    "idempotency_key": "the client's idempotency key, if any",
-    "erased_at": "when the submitter's identity was erased, if it was",
-    "text_withheld": "public export: true when the text is not published",
-}
