@@ -66,7 +66,7 @@ from consultkit.formats.submission_import import (
 )
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
-from consultkit.storage.protocols import Subscription, default_store_url
+from consultkit.storage.protocols import StoreConflictError, Subscription, default_store_url
 
 if TYPE_CHECKING:
     import os
@@ -539,8 +539,6 @@ class Consultkit:
         actor: Actor,
         reason: str | None,
     ) -> Submission:
-        from consultkit.storage.protocols import StoreConflictError
-
         submission = self.find(consultation, reference)
         for attempt in range(_CAS_ATTEMPTS):
             now = self.now()

@@ -31,6 +31,7 @@ from consultkit.domain.schedule import (
     diff,
     schedule_items,
 )
+from consultkit.domain.windows import to_utc
 from consultkit.errors import ConsultkitError
 from consultkit.events import ScheduleChanged
 from consultkit.formats.exporter import (
@@ -141,8 +142,6 @@ def publish_schedule(
     but enqueues no event: there is nobody to tell that a schedule "changed" before it
     existed.
     """
-    from consultkit.domain.windows import to_utc
-
     previous = store.latest_schedule_revision(consultation.id)
     items = schedule_items(consultation)
     new_snapshot, changes, published = diff(

@@ -35,6 +35,7 @@ class LazyIcsExporter:
         items: Sequence[ScheduleItem],
         options: ExportOptions,
     ) -> bytes:
+        # icalendar loads when a feed is built, not at plugin load (start-up).
         from consultkit.formats.ics import calendar_bytes
 
         return calendar_bytes(consultation, items, options)

@@ -44,6 +44,7 @@ class JsonExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
+        # Imported on first export, not at plugin load: the CLI starts without them.
         from consultkit.domain.clock import SystemClock
         from consultkit.formats.timeline_json import build_timeline
 
@@ -63,6 +64,7 @@ class HtmlExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
+        # Jinja2, babel and icalendar load on first export, not at plugin load (start-up).
         from consultkit.formats.ics import calendar_bytes
         from consultkit.formats.timeline_html import render_page
 
@@ -92,6 +94,7 @@ class SvgExporter:
     def export(
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
+        # The drawing code loads on first export, not at plugin load (start-up).
         from consultkit.formats.timeline_svg import draw_timeline
 
         return draw_timeline(

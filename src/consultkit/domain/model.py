@@ -17,6 +17,7 @@ import attrs
 
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
+from consultkit.errors import UnknownItemError
 
 _EMPTY = Text({})
 
@@ -234,7 +235,5 @@ def _by_id(items: tuple[_Item, ...], item_id: str, what: str) -> _Item:
     for item in items:
         if item.id == item_id:
             return item
-    from consultkit.errors import UnknownItemError
-
     known = ", ".join(i.id for i in items) or "none"
     raise UnknownItemError(f"no {what} {item_id!r} (known: {known})")

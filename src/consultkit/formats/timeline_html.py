@@ -20,6 +20,7 @@ import datetime as dt
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
+from consultkit._version import __version__
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
 from consultkit.formats.web_labels import label
@@ -161,8 +162,6 @@ def page_context(
     item_ics: Callable[[ScheduleItem], bytes] | None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain values (the template only lays them out)."""
-    from consultkit._version import __version__
-
     zone = consultation.zone
     group_names = {g.id: g.name(language) for g in consultation.groups}
     call_titles = {c.id: c.title(language) for c in consultation.calls}

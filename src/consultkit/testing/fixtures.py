@@ -18,14 +18,14 @@ import pytest
 
 from consultkit.notify import DeliveryResult
 from consultkit.pluginhost.host import PluginHost
+from consultkit.storage.memory import MemoryStore
+from consultkit.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
-    from consultkit.storage.memory import MemoryStore
     from consultkit.storage.protocols import Delivery
-    from consultkit.storage.sqlite import SqliteStore
 
 
 @attrs.define
@@ -80,8 +80,6 @@ def plugin_host() -> PluginHost:
 @pytest.fixture
 def memory_store() -> Iterator[MemoryStore]:
     """An empty ``memory://`` store, closed after the test."""
-    from consultkit.storage.memory import MemoryStore
-
     store = MemoryStore()
     yield store
     store.close()
@@ -90,7 +88,6 @@ def memory_store() -> Iterator[MemoryStore]:
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
     """An empty SQLite store in a file under ``tmp_path``, closed after the test."""
-    from consultkit.storage.sqlite import SqliteStore
 
     store = SqliteStore(f"sqlite:///{tmp_path / 'consultkit.sqlite'}")
     yield store
