@@ -79,9 +79,7 @@ def calendar(
     snapshot = None
     try:
         if store_url:
-            from consultkit.storage.protocols import open_store
-
-            store = open_store(store_url, host)
+            store = host.open_store(store_url)
             try:
                 revision = store.latest_schedule_revision(consultation.id)
             finally:

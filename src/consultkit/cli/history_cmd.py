@@ -24,7 +24,7 @@ def history(config: str, store_url: str | None, language: str | None) -> None:
     from consultkit.domain.schedule import ItemChange, describe_time, schedule_items
     from consultkit.domain.windows import to_utc
     from consultkit.errors import ConsultkitError
-    from consultkit.storage.protocols import open_store
+    from consultkit.pluginhost.host import open_store
 
     consultation = load_or_exit(config)
     try:

@@ -61,7 +61,6 @@ def publish(
     from consultkit.errors import ConsultkitError
     from consultkit.formats.exporter import ExportOptions, find_exporter
     from consultkit.pluginhost.host import PluginHost
-    from consultkit.storage.protocols import open_store
 
     consultation = load_or_exit(config)
     for language in languages:
@@ -77,7 +76,7 @@ def publish(
         fail(f"{exc}", EXIT_USAGE)
     now = clock_from(ctx).now()
     try:
-        store = open_store(store_url, host)
+        store = host.open_store(store_url)
     except ConsultkitError as exc:
         fail(str(exc), EXIT_USAGE)
     try:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
-    from consultkit.pluginhost.host import PluginHost
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
 """Where data goes when nothing else is said: a SQLite file in the current directory."""
@@ -380,20 +379,6 @@ class Store(Protocol):
         """Every revision, oldest first."""
 
 
-def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
-    """Open the store for ``url`` (default: :func:`default_store_url`) through the plugins.
-
-    ``host`` is the plugin host whose registered backends are used; a fresh one is built
-    when omitted. Raises :class:`~consultkit.errors.StoreError` saying which schemes exist
-    when the URL's scheme is unknown.
-    """
-    if host is None:
-        from consultkit.pluginhost.host import PluginHost
-
-        host = PluginHost.load()
-    return host.open_store(url or default_store_url())
-
-
 __all__ = [
     "DEFAULT_STORE_URL",
     "Delivery",
@@ -407,5 +392,4 @@ __all__ = [
     "Subscription",
     "Tombstone",
     "default_store_url",
-    "open_store",
 ]

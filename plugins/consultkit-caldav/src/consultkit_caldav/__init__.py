@@ -322,7 +322,7 @@ def caldav_publish(
 ) -> None:
     """Publish the calendar of CONFIG into the CalDAV collection at --url."""
     from consultkit import ConfigError, load_consultation
-    from consultkit.storage.protocols import open_store
+    from consultkit.pluginhost.host import open_store
 
     try:
         consultation = load_consultation(config)
