@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from consultkit.storage.protocols import Store
+    from consultkit.storage.records import Tombstone
 
 pytestmark = pytest.mark.postgres
 
@@ -23,3 +24,7 @@ class TestPostgresStore(StoreContract):
         store = PostgresStore(pg_url)
         yield store
         store.close()
+
+    def read_tombstones(self, store: Store, consultation_id: str) -> list[Tombstone]:
+        assert isinstance(store, PostgresStore)
+        return store.tombstones(consultation_id)
