@@ -7,24 +7,19 @@ from typing import TYPE_CHECKING
 import pytest
 from consultkit_postgres import PostgresStore
 
-from consultkit.testing import StoreContract
+from consultkit.testing.store_contract import SqlStoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from consultkit.storage.protocols import Store
-    from consultkit.storage.records import Tombstone
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(StoreContract):
+class TestPostgresStore(SqlStoreContract):
     @pytest.fixture
     def store(self, pg_url: str) -> Iterator[Store]:
         store = PostgresStore(pg_url)
         yield store
         store.close()
-
-    def read_tombstones(self, store: Store, consultation_id: str) -> list[Tombstone]:
-        assert isinstance(store, PostgresStore)
-        return store.tombstones(consultation_id)
