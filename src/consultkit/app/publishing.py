@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from consultkit.domain.model import Consultation
-    from consultkit.storage.protocols import ScheduleRevision, Store
+    from consultkit.storage.protocols import ScheduleLog, ScheduleRevision
 
 
 def export_calendar(
@@ -93,7 +93,7 @@ SCHEDULE_CHANGED = "schedule.changed"
 
 
 def publish_schedule(
-    store: Store,
+    store: ScheduleLog,
     consultation: Consultation,
     now: dt.datetime,
     *,
