@@ -4,6 +4,10 @@ URL: ``sqlite:///consultkit.sqlite`` or ``sqlite:///./data/ck.sqlite`` is relati
 current directory; ``sqlite:////srv/ck.sqlite`` (four slashes) is absolute, as in
 SQLAlchemy.
 
+The SQL of every store method is the shared base, :mod:`consultkit.storage.sql`; this
+module holds what is SQLite's own: the dialect, the connections, the schema and the bulk
+load of a chunk.
+
 How SQLite is used, and why (see docs/storage.md for measurements):
 
 * **WAL journal**: readers never block the writer nor the writer readers, so exports and
