@@ -235,7 +235,8 @@ def test_open_store_wraps_a_crashing_factory() -> None:
 def test_open_store_helper_uses_the_default_url(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consultkit.storage.protocols import DEFAULT_STORE_URL, default_store_url, open_store
+    from consultkit.pluginhost.host import open_store
+    from consultkit.storage.protocols import DEFAULT_STORE_URL, default_store_url
 
     monkeypatch.delenv("CONSULTKIT_STORE", raising=False)
     assert default_store_url() == DEFAULT_STORE_URL == "sqlite:///./consultkit.sqlite"

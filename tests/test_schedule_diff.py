@@ -26,7 +26,7 @@ from consultkit.domain.schedule import (
 from consultkit.domain.text import Text
 from consultkit.domain.windows import DayWindow, Deadline, ExactWindow
 from consultkit.events import ScheduleChanged
-from consultkit.storage.protocols import open_store
+from consultkit.pluginhost.host import open_store
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
 T0 = dt.datetime(2019, 6, 1, tzinfo=dt.UTC)

@@ -84,7 +84,7 @@ def _claim_all(barrier: Any, worker: int, url: str, out: Any) -> None:
     while batch := store.claim_deliveries(f"w{worker}", 7, T0, dt.timedelta(minutes=5)):
         for d in batch:
             mine.append(d.id)
-            store.complete_delivery(d.id, f"w{worker}", T0)
+            store.complete_deliveries([d.id], f"w{worker}", T0)
     out.put(mine)
     store.close()
 
@@ -124,7 +124,7 @@ def test_concurrent_dispatchers_never_share_a_delivery(tmp_path: Path) -> None:
         event = make_event()
         store.enqueue_events([event])
         targets = [DeliveryTarget(channel="email", recipient=f"r{i}@x.org") for i in range(200)]
-        store.route_event(event.id, targets, T0)
+        store.route_events([(event.id, targets)], T0)
     out = CTX.Queue()
     assert _run(_claim_all, 3, url, out) == []
     claimed: list[str] = []

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from consultkit.testing import StoreContract
+from consultkit.testing.store_contract import SqlStoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from consultkit.storage.protocols import Store
 
 
-class TestMemoryStore(StoreContract):
+class TestMemoryStore(SqlStoreContract):
     @pytest.fixture
     def store(self) -> Iterator[Store]:
         from consultkit.storage.memory import MemoryStore
@@ -25,7 +25,7 @@ class TestMemoryStore(StoreContract):
         store.close()
 
 
-class TestSqliteStore(StoreContract):
+class TestSqliteStore(SqlStoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[Store]:
         from consultkit.storage.sqlite import SqliteStore

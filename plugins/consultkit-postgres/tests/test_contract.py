@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 from consultkit_postgres import PostgresStore
 
-from consultkit.testing import StoreContract
+from consultkit.testing.store_contract import SqlStoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(StoreContract):
+class TestPostgresStore(SqlStoreContract):
     @pytest.fixture
     def store(self, pg_url: str) -> Iterator[Store]:
         store = PostgresStore(pg_url)

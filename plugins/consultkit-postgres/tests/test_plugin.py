@@ -10,8 +10,7 @@ from consultkit_postgres import PostgresStore
 from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
 
 from consultkit import StoreError
-from consultkit.pluginhost.host import PluginHost
-from consultkit.storage.protocols import open_store
+from consultkit.pluginhost.host import PluginHost, open_store
 
 
 def test_url_keeps_libpq_parameters_and_takes_the_schema() -> None:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from consultkit.domain.model import Consultation
-    from consultkit.storage.protocols import ScheduleRevision, Store
+    from consultkit.storage.protocols import ScheduleLog, ScheduleRevision
 
 
 def export_calendar(
@@ -119,7 +119,7 @@ log = logging.getLogger(__name__)
 
 
 def publish_schedule(
-    store: Store,
+    store: ScheduleLog,
     consultation: Consultation,
     now: dt.datetime,
     *,
@@ -213,7 +213,7 @@ class SchedulePreview:
 
 
 def preview_schedule(
-    store: Store, consultation: Consultation, now: dt.datetime
+    store: ScheduleLog, consultation: Consultation, now: dt.datetime
 ) -> SchedulePreview | None:
     """What publishing ``consultation`` at ``now`` would assign; None before any revision."""
     revision = store.latest_schedule_revision(consultation.id)
@@ -232,7 +232,7 @@ class RevisionRecord:
     changes: tuple[ItemChange, ...]
 
 
-def schedule_history(store: Store, consultation: Consultation) -> list[RevisionRecord]:
+def schedule_history(store: ScheduleLog, consultation: Consultation) -> list[RevisionRecord]:
     """Every published revision of ``consultation``, oldest first."""
     return [
         RevisionRecord(

@@ -37,6 +37,7 @@ from consultkit._version import __version__
 from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import PluginError, StoreError
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
+from consultkit.storage.protocols import default_store_url
 
 if TYPE_CHECKING:
     import click
@@ -504,8 +505,15 @@ class PluginHost:
         """CLI commands contributed by plugins, by name (built-ins are not included)."""
         return {name: value for name, (value, _) in self._collect("commands").items()}
 
-    def open_store(self, url: str) -> Store:
-        """Open the store for ``url`` with the backend registered for its scheme."""
+    def open_store(self, url: str | None = None) -> Store:
+        """Open the store for ``url`` with the backend registered for its scheme.
+
+        Without ``url``, :func:`~consultkit.storage.protocols.default_store_url` says which
+        (``$CONSULTKIT_STORE``, else ``sqlite:///./consultkit.sqlite``). Raises
+        :class:`~consultkit.errors.StoreError` naming the schemes that exist when the URL's
+        scheme is unknown.
+        """
+        url = url or default_store_url()
         scheme, sep, _ = url.partition("://")
         if not sep or not scheme:
             raise StoreError(
@@ -613,4 +621,13 @@ def _new_manager() -> pluggy.PluginManager:
     return pm
 
 
-__all__ = ["PluginHost", "PluginInfo"]
+def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
+    """Open the store for ``url`` (default: ``$CONSULTKIT_STORE`` or ``./consultkit.sqlite``).
+
+    ``host`` is the plugin host whose registered backends are used; a fresh one is built
+    when omitted. See :meth:`PluginHost.open_store`.
+    """
+    return (host or PluginHost.load()).open_store(url)
+
+
+__all__ = ["PluginHost", "PluginInfo", "open_store"]

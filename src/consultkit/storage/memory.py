@@ -38,11 +38,9 @@ class MemoryStore(SqliteStore):
     def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Submission]:
         # Materialised under the lock: a lazy cursor on the one shared connection would
         # see writes made while the caller iterates.
-        from consultkit.storage.sqlite import _submission
-
         with self._read() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return iter([_submission(row) for row in rows])
+        return iter([self._submission(row) for row in rows])
 
 
 def open_memory(url: str) -> MemoryStore:

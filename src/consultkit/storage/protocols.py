@@ -1,32 +1,46 @@
-"""The storage contract: the ``Store`` protocol and the values stored beside submissions.
+"""The storage contract: one protocol per concern, and ``Store``, the four together.
 
 A store is opened from a URL whose scheme picks the backend (``memory://``,
-``sqlite:///PATH``; plugins register more through ``register_stores``). Every method is one
-transaction: either all of its writes are stored or none are. Submission values come from
-:mod:`consultkit.submissions`; this module adds the outbox (events and their deliveries),
-subscriptions, schedule revisions and erasure tombstones.
+``sqlite:///PATH``; plugins register more through ``register_stores``; the plugin host
+opens it, :meth:`consultkit.pluginhost.host.PluginHost.open_store`). Every method is one
+transaction: either all of its writes are stored or none are.
 
-Backends are checked by one shared suite, :class:`consultkit.testing.store_contract.StoreContract`.
+The concerns, so that code can ask for only what it uses:
+
+* :class:`SubmissionStore`: submissions, their history, idempotent intake, erasure.
+* :class:`OutboxStore`: notification events and their leased deliveries.
+* :class:`ScheduleLog`: published schedule revisions.
+* :class:`SubscriptionStore`: who asked to be told about a consultation.
+
+Submission values come from :mod:`consultkit.domain.submissions`, the other records from
+:mod:`consultkit.storage.records` (importable from here too). Backends are checked by one
+shared suite, :class:`consultkit.testing.store_contract.StoreContract`; SQL backends can
+build on :mod:`consultkit.storage.sql`.
 """
 
 from __future__ import annotations
 
-import datetime as dt  # noqa: TC003 (attrs reads the field annotations at run time)
-import enum
 import hashlib
 import os
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import attrs
-
-from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.errors import StoreError
+from consultkit.storage.records import (
+    Delivery,
+    DeliveryFailure,
+    DeliveryStatus,
+    DeliveryTarget,
+    OutboxEvent,
+    ScheduleRevision,
+    Subscription,
+    Tombstone,
+)
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
-    from consultkit.pluginhost.host import PluginHost
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
 """Where data goes when nothing else is said: a SQLite file in the current directory."""
@@ -53,11 +67,6 @@ def default_store_url() -> str:
     return os.environ.get(STORE_ENV, "").strip() or DEFAULT_STORE_URL
 
 
-def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    # A copy, so a caller mutating its dict afterwards cannot change a stored value.
-    return dict(value)
-
-
 class StoreConflictError(StoreError):
     """A compare-and-set failed: the stored value changed since the caller read it.
 
@@ -65,137 +74,15 @@ class StoreConflictError(StoreError):
     """
 
 
-@attrs.frozen(kw_only=True)
-class OutboxEvent:
-    """Something that happened and may need telling, written in the same transaction as the change.
-
-    ``kind`` names the event (``submission.received``, ``schedule.changed``,
-    ``reminder.due``…); ``payload`` holds what templates need and must be JSON-serialisable.
-    ``dedupe_key`` makes enqueueing idempotent: an event whose key is already stored is
-    skipped (a reminder run twice enqueues nothing the second time). ``submission_id`` links
-    the event to a submission so erasure can scrub it.
-    """
-
-    id: str
-    kind: str
-    consultation_id: str
-    occurred_at: dt.datetime = attrs.field(converter=utc_instant)
-    payload: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_frozen_mapping, eq=False, hash=False
-    )
-    dedupe_key: str | None = None
-    submission_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class DeliveryTarget:
-    """One recipient of an event on one channel, in the language they read."""
-
-    channel: str
-    recipient: str
-    language: str = "en"
-
-
-class DeliveryStatus(enum.StrEnum):
-    """Where a delivery is: waiting, being sent by a worker, sent, or given up on."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    DONE = "done"
-    DEAD = "dead"
-
-
-@attrs.frozen(kw_only=True)
-class Delivery:
-    """One event to send to one recipient on one channel, with its sending state.
-
-    ``attempts`` counts claims (each claim is one attempt to send). ``claimed_by`` and
-    ``lease_until`` say which worker holds it and until when; after the lease expires
-    another worker may claim it again. ``last_error`` keeps the latest failure.
-    """
-
-    id: str
-    event: OutboxEvent
-    channel: str
-    recipient: str
-    language: str
-    status: DeliveryStatus
-    attempts: int
-    next_attempt_at: dt.datetime = attrs.field(converter=utc_instant)
-    last_error: str | None = None
-    claimed_by: str | None = None
-    lease_until: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
-
-
-@attrs.frozen(kw_only=True)
-class DeliveryFailure:
-    """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
-
-    delivery_id: str
-    error: str
-    retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
-
-
-@attrs.frozen(kw_only=True)
-class Subscription:
-    """Someone who asked to be told about a consultation's changes on one channel."""
-
-    consultation_id: str
-    channel: str
-    address: str
-    group: str | None = None
-    language: str = "en"
-    created_at: dt.datetime = attrs.field(converter=utc_instant)
-
-
-@attrs.frozen(kw_only=True)
-class ScheduleRevision:
-    """One published version of a consultation's schedule; ``number`` counts from 1."""
-
-    consultation_id: str
-    number: int
-    published_at: dt.datetime = attrs.field(converter=utc_instant)
-    snapshot: Mapping[str, Any] = attrs.field(converter=_frozen_mapping, eq=False, hash=False)
-
-
-@attrs.frozen(kw_only=True)
-class Tombstone:
-    """The record that a submitter's identity was erased, kept without the identity.
-
-    It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
-    request") and whether their text was kept. It holds no name or address.
-    """
-
-    id: str
-    consultation_id: str
-    erased_at: dt.datetime = attrs.field(converter=utc_instant)
-    reason: str
-    submission_ids: tuple[str, ...] = attrs.field(converter=tuple)
-    kept_text: bool
-
-
 @runtime_checkable
-class Store(Protocol):
-    """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
+class SubmissionStore(Protocol):
+    """Submissions, their history and their erasure.
 
     Each method is one transaction. Instants go in and come out as aware UTC datetimes.
     Lookups of something absent return ``None`` (or an empty list); changes to something
     absent raise :class:`~consultkit.errors.UnknownItemError`.
     """
 
-    url: str
-
-    def close(self) -> None:
-        """Release connections; the store cannot be used afterwards."""
-
-    # -- consultations
-    def put_consultation(self, consultation_id: str, document: Mapping[str, Any]) -> None:
-        """Store (or replace) the JSON document of a consultation."""
-
-    def get_consultation(self, consultation_id: str) -> Mapping[str, Any] | None:
-        """The stored document of a consultation, or ``None``."""
-
-    # -- submissions
     def add_submission(
         self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
     ) -> tuple[Receipt, bool]:
@@ -269,13 +156,19 @@ class Store(Protocol):
         attachments go too unless ``keep_text``. A :class:`Tombstone` records the erasure.
         """
 
-    def tombstones(self, consultation_id: str) -> list[Tombstone]:
-        """The erasures recorded for a consultation, oldest first."""
-
     def fingerprint_counts(self, consultation_id: str) -> list[tuple[str, int]]:
         """How many submissions share each body fingerprint, most frequent first."""
 
-    # -- outbox
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """The transactional outbox: events, and their deliveries claimed under a lease.
+
+    Events are usually written by the change that caused them (``add_submission``,
+    ``change_status``, ``save_schedule_revision``); this side routes them to recipients and
+    hands deliveries to workers. Each method is one transaction.
+    """
+
     def enqueue_events(self, events: Sequence[OutboxEvent]) -> int:
         """Store events on their own; an event whose ``dedupe_key`` is stored is skipped."""
 
@@ -292,11 +185,6 @@ class Store(Protocol):
         many deliveries were created. An unknown event id raises
         :class:`~consultkit.errors.UnknownItemError` and nothing is written.
         """
-
-    def route_event(
-        self, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
-    ) -> int:
-        """Route one event: ``route_events([(event_id, targets)], now)``."""
 
     def claim_deliveries(
         self, worker: str, limit: int, now: dt.datetime, lease: dt.timedelta
@@ -316,9 +204,6 @@ class Store(Protocol):
         lease expired and another worker took it) or that is not claimed is left alone.
         """
 
-    def complete_delivery(self, delivery_id: str, worker: str, now: dt.datetime) -> bool:
-        """Mark a delivery done if ``worker`` still holds it; ``False`` if the claim was lost."""
-
     def fail_deliveries(
         self, failures: Sequence[DeliveryFailure], worker: str, now: dt.datetime
     ) -> frozenset[str]:
@@ -326,19 +211,6 @@ class Store(Protocol):
 
         Each failure is retried at its ``retry_at``, or dead-lettered when that is ``None``.
         Deliveries ``worker`` no longer holds are left alone (and are not in the result).
-        """
-
-    def fail_delivery(
-        self,
-        delivery_id: str,
-        worker: str,
-        error: str,
-        now: dt.datetime,
-        retry_at: dt.datetime | None,
-    ) -> bool:
-        """Record a failed attempt: retry at ``retry_at``, or dead-letter it when ``None``.
-
-        Returns ``False`` (and changes nothing) if ``worker`` no longer holds the claim.
         """
 
     def delivery_counts(self) -> Mapping[DeliveryStatus, int]:
@@ -350,19 +222,11 @@ class Store(Protocol):
     def retry_dead(self, delivery_ids: Sequence[str] | None, now: dt.datetime) -> int:
         """Make dead deliveries (all, or those listed) pending again with a fresh attempt count."""
 
-    # -- subscriptions
-    def add_subscription(self, subscription: Subscription) -> bool:
-        """Store a subscription; ``False`` if it existed (its group and language are updated)."""
 
-    def remove_subscription(self, consultation_id: str, channel: str, address: str) -> bool:
-        """Remove a subscription; ``False`` if there was none."""
+@runtime_checkable
+class ScheduleLog(Protocol):
+    """The published revisions of each consultation's schedule, numbered from 1."""
 
-    def list_subscriptions(
-        self, consultation_id: str, group: str | None = None
-    ) -> list[Subscription]:
-        """A consultation's subscriptions (only ``group``'s and group-less ones if given)."""
-
-    # -- schedule
     def save_schedule_revision(
         self,
         consultation_id: str,
@@ -380,32 +244,54 @@ class Store(Protocol):
         """Every revision, oldest first."""
 
 
-def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
-    """Open the store for ``url`` (default: :func:`default_store_url`) through the plugins.
+@runtime_checkable
+class SubscriptionStore(Protocol):
+    """Who asked to be told about a consultation's changes, on which channel."""
 
-    ``host`` is the plugin host whose registered backends are used; a fresh one is built
-    when omitted. Raises :class:`~consultkit.errors.StoreError` saying which schemes exist
-    when the URL's scheme is unknown.
+    def add_subscription(self, subscription: Subscription) -> bool:
+        """Store a subscription; ``False`` if it existed (its group and language are updated)."""
+
+    def remove_subscription(self, consultation_id: str, channel: str, address: str) -> bool:
+        """Remove a subscription; ``False`` if there was none."""
+
+    def list_subscriptions(
+        self, consultation_id: str, group: str | None = None
+    ) -> list[Subscription]:
+        """A consultation's subscriptions (only ``group``'s and group-less ones if given)."""
+
+
+@runtime_checkable
+class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, Protocol):
+    """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
+
+    What the application opens from a URL: every concern's protocol, plus ``url`` and
+    :meth:`close`. Each method is one transaction.
     """
-    if host is None:
-        from consultkit.pluginhost.host import PluginHost
 
-        host = PluginHost.load()
-    return host.open_store(url or default_store_url())
+    url: str
+
+    def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""
 
 
 __all__ = [
+    "DEFAULT_CHUNK_SIZE",
     "DEFAULT_STORE_URL",
+    "STORE_ENV",
     "Delivery",
     "DeliveryFailure",
     "DeliveryStatus",
     "DeliveryTarget",
     "OutboxEvent",
+    "OutboxStore",
+    "ScheduleLog",
     "ScheduleRevision",
     "Store",
     "StoreConflictError",
+    "SubmissionStore",
     "Subscription",
+    "SubscriptionStore",
     "Tombstone",
     "default_store_url",
-    "open_store",
+    "idempotency_key_hash",
 ]

@@ -12,9 +12,15 @@ Example, in a plugin's tests::
             yield store
             store.close()
 
-Every test uses only the :class:`~consultkit.storage.Store` protocol, so a backend that
-passes behaves like the built-in ones: idempotent submission, compare-and-set status
-changes, outbox deduplication, leased claims, erasure that leaves no identity behind.
+Every test uses only the :class:`~consultkit.storage.protocols.Store` protocol, so a
+backend that passes behaves like the built-in ones: idempotent submission, compare-and-set
+status changes, outbox deduplication, leased claims, erasure that leaves no identity
+behind. The erasure tests also check the tombstone each erasure leaves; tombstones are not
+read through the protocol, so override :meth:`StoreContract.read_tombstones`.
+
+A backend built on :class:`consultkit.storage.sql.SqlStore` subclasses
+:class:`SqlStoreContract` instead: it reads tombstones through the base and also checks
+what the base adds beyond the protocol (consultation documents).
 """
 
 from __future__ import annotations
@@ -27,18 +33,22 @@ import pytest
 
 from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.errors import StoreError, UnknownItemError
-from consultkit.storage.protocols import (
+from consultkit.storage.protocols import StoreConflictError
+from consultkit.storage.records import (
     DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
-    StoreConflictError,
     Subscription,
 )
+from consultkit.storage.sql import SqlStore
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from consultkit.domain.submissions import Submission
     from consultkit.storage.protocols import Store
+    from consultkit.storage.records import Tombstone
 
 LEASE = dt.timedelta(minutes=5)
 
@@ -46,6 +56,30 @@ LEASE = dt.timedelta(minutes=5)
 def _add(store: Store, submission: Submission, *events_for: bool) -> None:
     events = [make_event(submission=submission)] if events_for else []
     store.add_submission(submission, received_entry(submission), events)
+
+
+def _route_one(
+    store: Store, event_id: str, targets: Sequence[DeliveryTarget], now: dt.datetime
+) -> int:
+    return store.route_events([(event_id, targets)], now)
+
+
+def _complete_one(store: Store, delivery_id: str, worker: str, now: dt.datetime) -> bool:
+    """Whether ``worker`` still held the claim it completed."""
+    return store.complete_deliveries([delivery_id], worker, now) == 1
+
+
+def _fail_one(
+    store: Store,
+    delivery_id: str,
+    worker: str,
+    error: str,
+    now: dt.datetime,
+    retry_at: dt.datetime | None,
+) -> bool:
+    """Whether the failure was recorded (``worker`` still held the claim)."""
+    failure = DeliveryFailure(delivery_id=delivery_id, error=error, retry_at=retry_at)
+    return delivery_id in store.fail_deliveries([failure], worker, now)
 
 
 def _review(submission: Submission, to: SubmissionStatus, minutes: int = 60) -> HistoryEntry:
@@ -66,14 +100,14 @@ class StoreContract:
     def store(self) -> Store:
         raise NotImplementedError("override the store fixture to test a backend")
 
-    # -- consultations -----------------------------------------------------------------
+    def read_tombstones(self, store: Store, consultation_id: str) -> list[Tombstone]:
+        """The erasure tombstones ``store`` recorded for a consultation, oldest first.
 
-    def test_consultation_documents_round_trip_and_replace(self, store: Store) -> None:
-        assert store.get_consultation("wsis-2020") is None
-        store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": [1, 2]})
-        assert store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": [1, 2]}
-        store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": []})
-        assert store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": []}
+        Tombstones are written for audits and read by nobody through the protocol, so the
+        suite asks the backend how to read them: override this (a backend built on
+        :class:`~consultkit.storage.sql.SqlStore` uses :class:`SqlStoreContract` instead).
+        """
+        raise NotImplementedError("override read_tombstones to read this backend's tombstones")
 
     # -- submissions -------------------------------------------------------------------
 
@@ -217,7 +251,7 @@ class StoreContract:
             store.add_submission(s, received_entry(s), [make_event(submission=s)])
         for event in store.unrouted_events(10):
             recipient = "ana@example.org" if event.submission_id == mine.id else "bo@example.org"
-            store.route_event(event.id, [DeliveryTarget(channel="email", recipient=recipient)], T0)
+            _route_one(store, event.id, [DeliveryTarget(channel="email", recipient=recipient)], T0)
         store.add_subscription(
             Subscription(
                 consultation_id="wsis-2020",
@@ -252,7 +286,7 @@ class StoreContract:
         assert "bo@example.org" in dump  # the other submitter is untouched
         assert store.get_submission(theirs.id) == theirs
         assert store.list_subscriptions("wsis-2020") == []
-        (tombstone,) = store.tombstones("wsis-2020")
+        (tombstone,) = self.read_tombstones(store, "wsis-2020")
         assert tombstone.submission_ids == (mine.id,)
         assert tombstone.reason == "GDPR Art. 17"
         assert tombstone.kept_text is False
@@ -268,7 +302,7 @@ class StoreContract:
         assert erased.submitter is None
         assert erased.body == mine.body
         assert erased.title == mine.title
-        assert store.tombstones("wsis-2020")[0].kept_text is True
+        assert self.read_tombstones(store, "wsis-2020")[0].kept_text is True
 
     def test_erasure_kills_unsent_deliveries_to_the_address(self, store: Store) -> None:
         self._erasure_setup(store)
@@ -288,7 +322,7 @@ class StoreContract:
             )
             == 0
         )
-        assert store.tombstones("wsis-2020") == []
+        assert self.read_tombstones(store, "wsis-2020") == []
 
     def test_a_later_submission_with_an_erased_key_is_still_a_replay(self, store: Store) -> None:
         first = make_submission(1, email="ana@example.org", key="k")
@@ -313,7 +347,7 @@ class StoreContract:
                 parts.append(repr(d))
                 parts.append(json.dumps(dict(d.event.payload), ensure_ascii=False))
         parts.extend(repr(s) for s in store.list_subscriptions("wsis-2020"))
-        parts.extend(repr(t) for t in store.tombstones("wsis-2020"))
+        parts.extend(repr(t) for t in self.read_tombstones(store, "wsis-2020"))
         return "\n".join(parts)
 
     # -- outbox ----------------------------------------------------------------------
@@ -345,9 +379,9 @@ class StoreContract:
             DeliveryTarget(channel="email", recipient="a@example.org", language="fr"),
             DeliveryTarget(channel="webhook", recipient="https://hooks.example.org/x"),
         ]
-        assert store.route_event(event.id, targets, T0) == 2
+        assert _route_one(store, event.id, targets, T0) == 2
         assert store.unrouted_events(10) == []
-        assert store.route_event(event.id, targets, T0) == 0
+        assert _route_one(store, event.id, targets, T0) == 0
         assert store.delivery_counts()[DeliveryStatus.PENDING] == 2
         (french,) = [
             d for d in store.list_deliveries(DeliveryStatus.PENDING, 10) if d.language == "fr"
@@ -357,7 +391,7 @@ class StoreContract:
 
     def test_route_an_unknown_event(self, store: Store) -> None:
         with pytest.raises(UnknownItemError):
-            store.route_event("nope", [], T0)
+            _route_one(store, "nope", [], T0)
 
     def test_route_events_routes_a_batch_idempotently(self, store: Store) -> None:
         events = [make_event(at=T0 + dt.timedelta(minutes=n)) for n in range(3)]
@@ -376,7 +410,7 @@ class StoreContract:
         assert store.route_events(routes, T0) == 3
         assert store.unrouted_events(10) == []
         assert store.route_events(routes, T0) == 0
-        assert store.route_event(events[0].id, routes[0][1], T0) == 0
+        assert _route_one(store, events[0].id, routes[0][1], T0) == 0
         assert store.delivery_counts()[DeliveryStatus.PENDING] == 3
         pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert {(d.event.id, d.recipient, d.language) for d in pending} == {
@@ -399,7 +433,7 @@ class StoreContract:
         event = make_event()
         store.enqueue_events([event])
         targets = [DeliveryTarget(channel="email", recipient=f"r{i}@example.org") for i in range(n)]
-        store.route_event(event.id, targets, T0)
+        _route_one(store, event.id, targets, T0)
 
     def test_two_workers_never_claim_the_same_delivery(self, store: Store) -> None:
         self._pending(store, 5)
@@ -419,8 +453,8 @@ class StoreContract:
         (taken,) = store.claim_deliveries("w2", 1, T0 + LEASE, LEASE)
         assert taken.id == held.id
         assert taken.attempts == 2
-        assert store.complete_delivery(held.id, "w1", T0 + LEASE) is False
-        assert store.complete_delivery(taken.id, "w2", T0 + LEASE) is True
+        assert _complete_one(store, held.id, "w1", T0 + LEASE) is False
+        assert _complete_one(store, taken.id, "w2", T0 + LEASE) is True
         assert store.delivery_counts()[DeliveryStatus.DONE] == 1
 
     def test_deliveries_are_not_claimed_before_they_are_due(self, store: Store) -> None:
@@ -432,15 +466,15 @@ class StoreContract:
         self._pending(store, 1)
         (d,) = store.claim_deliveries("w1", 1, T0, LEASE)
         retry_at = T0 + dt.timedelta(minutes=10)
-        assert store.fail_delivery(d.id, "w1", "421 try later", T0, retry_at) is True
+        assert _fail_one(store, d.id, "w1", "421 try later", T0, retry_at) is True
         (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert pending.last_error == "421 try later"
         assert pending.next_attempt_at == retry_at
         assert pending.claimed_by is None
         assert store.claim_deliveries("w1", 1, retry_at - dt.timedelta(seconds=1), LEASE) == []
         (again,) = store.claim_deliveries("w1", 1, retry_at, LEASE)
-        assert store.fail_delivery(again.id, "w2", "not mine", retry_at, None) is False
-        assert store.fail_delivery(again.id, "w1", "550 no such user", retry_at, None) is True
+        assert _fail_one(store, again.id, "w2", "not mine", retry_at, None) is False
+        assert _fail_one(store, again.id, "w1", "550 no such user", retry_at, None) is True
         (dead,) = store.list_deliveries(DeliveryStatus.DEAD, 10)
         assert dead.last_error == "550 no such user"
         assert dead.attempts == 2
@@ -508,7 +542,7 @@ class StoreContract:
     def test_retry_dead_brings_deliveries_back(self, store: Store) -> None:
         self._pending(store, 3)
         for d in store.claim_deliveries("w1", 3, T0, LEASE):
-            store.fail_delivery(d.id, "w1", "gone", T0, None)
+            _fail_one(store, d.id, "w1", "gone", T0, None)
         dead = store.list_deliveries(DeliveryStatus.DEAD, 10)
         later = T0 + dt.timedelta(hours=1)
         assert store.retry_dead([dead[0].id], later) == 1
@@ -570,3 +604,29 @@ class StoreContract:
         with pytest.raises(StoreError):
             store.get_submission("x")
         store.close()  # closing twice is harmless
+
+
+class SqlStoreContract(StoreContract):
+    """:class:`StoreContract` for a backend on :class:`~consultkit.storage.sql.SqlStore`.
+
+    The ``store`` fixture must give a ``SqlStore``; the extras of the SQL base are checked
+    too.
+    """
+
+    def read_tombstones(self, store: Store, consultation_id: str) -> list[Tombstone]:
+        """The tombstones, read through :meth:`consultkit.storage.sql.SqlStore.tombstones`."""
+        return self._sql(store).tombstones(consultation_id)
+
+    def _sql(self, store: Store) -> SqlStore:
+        assert isinstance(store, SqlStore), f"{store!r} is not built on SqlStore"
+        return store
+
+    # -- consultations -----------------------------------------------------------------
+
+    def test_consultation_documents_round_trip_and_replace(self, store: Store) -> None:
+        sql_store = self._sql(store)
+        assert sql_store.get_consultation("wsis-2020") is None
+        sql_store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": [1, 2]})
+        assert sql_store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": [1, 2]}
+        sql_store.put_consultation("wsis-2020", {"id": "wsis-2020", "phases": []})
+        assert sql_store.get_consultation("wsis-2020") == {"id": "wsis-2020", "phases": []}

@@ -1,0 +1,145 @@
+"""The values a store keeps beside submissions.
+
+Outbox events and their deliveries, subscriptions, schedule revisions and erasure
+tombstones. Submission values come from :mod:`consultkit.domain.submissions`; the
+protocols that store these records are in :mod:`consultkit.storage.protocols`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt  # noqa: TC003 (attrs reads the field annotations at run time)
+import enum
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from consultkit.domain.instants import utc_instant, utc_instant_or_none
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A copy, so a caller mutating its dict afterwards cannot change a stored value.
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """Something that happened and may need telling, written in the same transaction as the change.
+
+    ``kind`` names the event (``submission.received``, ``schedule.changed``,
+    ``reminder.due``…); ``payload`` holds what templates need and must be JSON-serialisable.
+    ``dedupe_key`` makes enqueueing idempotent: an event whose key is already stored is
+    skipped (a reminder run twice enqueues nothing the second time). ``submission_id`` links
+    the event to a submission so erasure can scrub it.
+    """
+
+    id: str
+    kind: str
+    consultation_id: str
+    occurred_at: dt.datetime = attrs.field(converter=utc_instant)
+    payload: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False, hash=False
+    )
+    dedupe_key: str | None = None
+    submission_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryTarget:
+    """One recipient of an event on one channel, in the language they read."""
+
+    channel: str
+    recipient: str
+    language: str = "en"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery is: waiting, being sent by a worker, sent, or given up on."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """One event to send to one recipient on one channel, with its sending state.
+
+    ``attempts`` counts claims (each claim is one attempt to send). ``claimed_by`` and
+    ``lease_until`` say which worker holds it and until when; after the lease expires
+    another worker may claim it again. ``last_error`` keeps the latest failure.
+    """
+
+    id: str
+    event: OutboxEvent
+    channel: str
+    recipient: str
+    language: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: dt.datetime = attrs.field(converter=utc_instant)
+    last_error: str | None = None
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryFailure:
+    """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
+
+    delivery_id: str
+    error: str
+    retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+
+
+@attrs.frozen(kw_only=True)
+class Subscription:
+    """Someone who asked to be told about a consultation's changes on one channel."""
+
+    consultation_id: str
+    channel: str
+    address: str
+    group: str | None = None
+    language: str = "en"
+    created_at: dt.datetime = attrs.field(converter=utc_instant)
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleRevision:
+    """One published version of a consultation's schedule; ``number`` counts from 1."""
+
+    consultation_id: str
+    number: int
+    published_at: dt.datetime = attrs.field(converter=utc_instant)
+    snapshot: Mapping[str, Any] = attrs.field(converter=_frozen_mapping, eq=False, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Tombstone:
+    """The record that a submitter's identity was erased, kept without the identity.
+
+    It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
+    request") and whether their text was kept. It holds no name or address.
+    """
+
+    id: str
+    consultation_id: str
+    erased_at: dt.datetime = attrs.field(converter=utc_instant)
+    reason: str
+    submission_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    kept_text: bool
+
+
+__all__ = [
+    "Delivery",
+    "DeliveryFailure",
+    "DeliveryStatus",
+    "DeliveryTarget",
+    "OutboxEvent",
+    "ScheduleRevision",
+    "Subscription",
+    "Tombstone",
+]

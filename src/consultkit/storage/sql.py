@@ -1,0 +1,1230 @@
+"""A shared base for SQL store backends: every method's SQL once, parameterised by a dialect.
+
+This is a public module for backend authors. :class:`SqlStore` implements the whole
+:class:`~consultkit.storage.protocols.Store` protocol (and a few extras: consultation
+documents, erasure tombstones) over the tables every consultkit SQL schema has. A backend
+subclasses it and provides only what differs between databases:
+
+* a :class:`Dialect`: the placeholder style, the insert-or-ignore form, the row locks a
+  claim takes, the lists of ids a statement may hold, and the adapters for instants, JSON
+  and id lists;
+* connection handling: ``_write()`` and ``_read()``, context managers that yield a
+  DB-API connection inside one transaction (``_write`` a transaction that takes the write
+  lock before it reads, e.g. ``BEGIN IMMEDIATE`` on SQLite), and ``close()``;
+* the bulk load of one chunk of submissions, ``_add_chunk(rows)`` (``executemany`` on
+  SQLite, ``COPY`` on PostgreSQL), and optionally ``_stream`` (how a listing is read in
+  bounded memory) and ``_serialise`` (a lock taken before numbering a schedule revision);
+* its schema and migrations.
+
+The built-in :class:`~consultkit.storage.sqlite.SqliteStore` and the PostgreSQL plugin
+(``plugins/consultkit-postgres``) are the two examples. Both pass
+:class:`consultkit.testing.store_contract.SqlStoreContract`.
+
+SQL here is written with ``?`` placeholders; :meth:`Dialect.sql` turns it into the
+database's own style. Dialect fragments (``{d.json}``, ``{d.insert_ignore}``...) are put
+in with f-strings, so each statement reads as one piece of SQL.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import functools
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+
+from consultkit.domain.submission_rules import receipt_for
+from consultkit.domain.submissions import (
+    Actor,
+    ActorRole,
+    Consent,
+    HistoryEntry,
+    Provenance,
+    Receipt,
+    Submission,
+    SubmissionStatus,
+    Submitter,
+)
+from consultkit.errors import StoreError, UnknownItemError
+from consultkit.storage.erasure import ERASED, scrub_payload
+from consultkit.storage.protocols import (
+    DEFAULT_CHUNK_SIZE,
+    StoreConflictError,
+    idempotency_key_hash,
+)
+from consultkit.storage.records import (
+    Delivery,
+    DeliveryFailure,
+    DeliveryStatus,
+    DeliveryTarget,
+    OutboxEvent,
+    ScheduleRevision,
+    Subscription,
+    Tombstone,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the base uses (``sqlite3`` and psycopg 3 both fit)."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed."""
+
+    def fetchone(self) -> Any:
+        """The next row, or ``None``."""
+
+    def fetchall(self) -> Any:
+        """Every remaining row."""
+
+    def fetchmany(self, size: int = ..., /) -> Any:
+        """Up to ``size`` rows."""
+
+    def executemany(self, sql: Any, params: Any, /) -> Any:
+        """Run ``sql`` once per parameter row."""
+
+    def close(self) -> Any:
+        """Release the cursor."""
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection the base uses, inside a transaction it did not open."""
+
+    def execute(self, sql: Any, params: Any = ..., /) -> Cursor:
+        """Run one statement."""
+
+    def cursor(self) -> Cursor:
+        """A new cursor."""
+
+
+class Closeable(Protocol):
+    """A connection, as far as closing it goes."""
+
+    def close(self) -> Any:
+        """Close it."""
+
+
+class Dialect(abc.ABC):
+    """What differs between SQL databases, as far as :class:`SqlStore` is concerned.
+
+    The class attributes are SQL fragments put into statements; the methods adapt values
+    on their way in and out. Subclass it once per database (a module-level instance is
+    enough: it holds no state but a cache).
+    """
+
+    name: ClassVar[str]
+    """The database, for messages."""
+
+    placeholder: ClassVar[str] = "?"
+    """The parameter marker (``?`` for qmark, ``%s`` for format style)."""
+
+    insert_ignore: ClassVar[str]
+    """Starts an insert that skips rows conflicting with a unique constraint, with
+    :attr:`ignore_conflicts` at its end (``INSERT OR IGNORE INTO`` / ``INSERT INTO`` +
+    ``ON CONFLICT DO NOTHING``)."""
+
+    ignore_conflicts: ClassVar[str] = ""
+
+    json: ClassVar[str] = "?"
+    """A JSON parameter (``?`` for a text column, ``?::jsonb`` for PostgreSQL's jsonb)."""
+
+    empty_json_list: ClassVar[str] = "'[]'"
+    """The literal ``[]`` in a JSON column."""
+
+    id_list: ClassVar[str] = "?"
+    """A parameter holding a list of ids (see :meth:`dump_ids`)."""
+
+    position: ClassVar[str] = "instr"
+    """The function ``f(text, part)`` giving where ``part`` starts in ``text`` (0: nowhere)."""
+
+    lock_rows: ClassVar[str] = ""
+    """Appended to a SELECT whose rows the transaction will change (``FOR UPDATE``), where
+    the database locks rows rather than the whole store."""
+
+    claim_rows: ClassVar[str] = ""
+    """Appended to the SELECT that picks deliveries to claim (``FOR UPDATE SKIP LOCKED``),
+    so concurrent claimers skip each other's rows instead of waiting or sharing them."""
+
+    orders_locks: ClassVar[bool] = False
+    """Whether to write rows in a sorted order so that concurrent transactions take row
+    locks in the same order and cannot deadlock (needless where writers are serialised)."""
+
+    max_ids: ClassVar[int] = 500
+    """How many ids one :meth:`in_ids` list may hold."""
+
+    integrity_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    """The exceptions a violated unique constraint raises."""
+
+    def sql(self, text: str) -> str:
+        """``text`` (written with ``?`` placeholders) in this database's parameter style."""
+        if self.placeholder == "?":
+            return text
+        return _converted(text, self.placeholder)
+
+    def in_ids(self, column: str, ids: Sequence[str]) -> tuple[str, list[Any]]:
+        """A condition that ``column`` is one of ``ids``, and its parameters."""
+        return f"{column} IN ({','.join('?' * len(ids))})", list(ids)
+
+    @abc.abstractmethod
+    def dump_instant(self, value: dt.datetime) -> Any:
+        """An aware instant as a parameter; a naive one is refused (``ValueError``)."""
+
+    @abc.abstractmethod
+    def load_instant(self, value: Any) -> dt.datetime:
+        """An instant read from a column, as an aware UTC datetime."""
+
+    def dump_json(self, value: Any) -> str:
+        """JSON text for a JSON parameter; datetimes become ISO strings, tuples lists."""
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"cannot store {value!r:.80}: {exc}; use JSON values") from exc
+
+    @abc.abstractmethod
+    def load_json(self, value: Any) -> Any:
+        """A JSON column's value as Python data."""
+
+    @abc.abstractmethod
+    def dump_ids(self, ids: Sequence[str]) -> Any:
+        """A list of ids as an :attr:`id_list` parameter."""
+
+    @abc.abstractmethod
+    def load_ids(self, value: Any) -> Iterable[Any]:
+        """A list of ids read from a column."""
+
+    def describe(self, error: BaseException) -> str:
+        """What a database error says, for a message to a person."""
+        return str(error).strip()
+
+    def dump_instant_or_none(self, value: dt.datetime | None) -> Any:
+        """:meth:`dump_instant`, or ``None``."""
+        return None if value is None else self.dump_instant(value)
+
+    def load_instant_or_none(self, value: Any) -> dt.datetime | None:
+        """:meth:`load_instant`, or ``None``."""
+        return None if value is None else self.load_instant(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _converted(text: str, placeholder: str) -> str:
+    # Literal percent signs must be doubled where "%s" marks parameters.
+    return text.replace("%", "%%").replace("?", placeholder)
+
+
+def utc_instant_for_storage(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; a naive datetime is refused, since its instant is unknown."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"instant {value!r} has no time zone")
+    return value.astimezone(dt.UTC)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run ``sql`` once per row in one round of the driver; returns the rows changed."""
+    if not rows:
+        return 0
+    with contextlib.closing(conn.cursor()) as cursor:
+        cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
+
+
+SUBMISSION_COLUMNS = (
+    "id",
+    "tracking_number",
+    "consultation_id",
+    "call_id",
+    "submitter",
+    "submitter_email",
+    "title",
+    "body",
+    "language",
+    "tags",
+    "attachments",
+    "consent",
+    "provenance",
+    "status",
+    "received_at",
+    "updated_at",
+    "fingerprint",
+    "idempotency_key",
+    "idempotency_hash",
+    "receipt_status",
+    "erased_at",
+)
+"""The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
+
+JSON_SUBMISSION_COLUMNS = frozenset({"submitter", "tags", "attachments", "consent"})
+"""The submission columns holding JSON."""
+
+BULK_IMPORT_ENTRY = (str(ActorRole.SYSTEM), "bulk-import", "bulk import")
+"""The actor role, actor id and reason of the history entry of a bulk-loaded submission."""
+
+_COLUMNS = ", ".join(SUBMISSION_COLUMNS)
+_EVENT_COLUMNS = (
+    "e.id, e.kind, e.consultation_id, e.occurred_at, e.payload, e.dedupe_key, e.submission_id"
+)
+_DELIVERY_SELECT = (
+    "SELECT d.id, d.channel, d.recipient, d.language, d.status, d.attempts, d.next_attempt_at,"
+    f" d.last_error, d.claimed_by, d.lease_until, {_EVENT_COLUMNS}"
+    " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
+)
+_REVISION_COLUMNS = "consultation_id, number, published_at, snapshot"
+
+
+class SqlStore(abc.ABC):
+    """A :class:`~consultkit.storage.protocols.Store` over SQL, given a dialect and connections.
+
+    See the module docstring for what a subclass provides. Every public method is one
+    transaction, begun by ``_write()`` when it may write and by ``_read()`` otherwise.
+    """
+
+    url: str
+    dialect: ClassVar[Dialect]
+
+    # -- what a backend provides
+
+    @abc.abstractmethod
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
+        """One write transaction, holding the write lock from its start; commits on exit."""
+
+    @abc.abstractmethod
+    def _read(self) -> contextlib.AbstractContextManager[Connection]:
+        """One read-only transaction (ideally on a connection other than the writer's)."""
+
+    @abc.abstractmethod
+    def _add_chunk(self, rows: list[tuple[Any, ...]]) -> int:
+        """Store one chunk of submission rows in one transaction; how many were new.
+
+        Rows already stored (same id or idempotency key) are skipped; each new one gets a
+        history entry :data:`BULK_IMPORT_ENTRY` at its ``received_at``, in row order.
+        """
+
+    @abc.abstractmethod
+    def _detach(self) -> Sequence[Closeable]:
+        """Every open connection, forgotten by the store so :meth:`close` can close them.
+
+        Called once, holding ``_lock``, after ``_closed`` is set.
+        """
+
+    # -- life cycle
+
+    _lock: contextlib.AbstractContextManager[Any]
+    """Guards ``_closed`` and the backend's connections; set by the backend."""
+
+    _closed: bool = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"{self.url} is closed; open the store again")
+
+    def close(self) -> None:
+        """Close every connection; the store cannot be used afterwards (closing twice is fine)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            connections = self._detach()
+        for conn in connections:
+            conn.close()
+
+    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Submission]:
+        """The submissions ``sql`` selects, read 500 rows at a time from one snapshot."""
+        with self._read() as conn:
+            cursor = conn.execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(500):
+                    for row in rows:
+                        yield self._submission(row)
+            finally:
+                cursor.close()
+
+    def _serialise(self, conn: Connection, kind: str, key: str) -> None:  # noqa: B027 (optional hook)
+        """Wait, inside the transaction, until no other transaction holds the lock (kind, key).
+
+        Nothing by default: a backend whose ``_write`` serialises writers already has it.
+        """
+
+    # -- conversions
+
+    def _submission_row(self, s: Submission) -> tuple[Any, ...]:
+        d = self.dialect
+        who = s.submitter
+        submitter = (
+            None
+            if who is None
+            else d.dump_json(
+                {
+                    "name": who.name,
+                    "email": who.email,
+                    "group": who.group,
+                    "organisation": who.organisation,
+                    "country": who.country,
+                }
+            )
+        )
+        consent = d.dump_json(
+            {
+                "publish_text": s.consent.publish_text,
+                "publish_name": s.consent.publish_name,
+                "publish_organisation": s.consent.publish_organisation,
+            }
+        )
+        return (
+            s.id,
+            s.tracking_number,
+            s.consultation_id,
+            s.call_id,
+            submitter,
+            None if who is None else who.email.strip().lower(),
+            s.title,
+            s.body,
+            s.language,
+            d.dump_json(list(s.tags)),
+            d.dump_json(list(s.attachments)),
+            consent,
+            str(s.provenance),
+            str(s.status),
+            d.dump_instant(s.received_at),
+            d.dump_instant(s.updated_at),
+            s.fingerprint,
+            s.idempotency_key,
+            idempotency_key_hash(s.idempotency_key),
+            str(s.status),
+            d.dump_instant_or_none(s.erased_at),
+        )
+
+    def _submission(self, row: Sequence[Any]) -> Submission:
+        d = self.dialect
+        return Submission(
+            id=row[0],
+            tracking_number=row[1],
+            consultation_id=row[2],
+            call_id=row[3],
+            submitter=None if row[4] is None else Submitter(**d.load_json(row[4])),
+            title=row[6],
+            body=row[7],
+            language=row[8],
+            tags=tuple(d.load_json(row[9])),
+            attachments=tuple(d.load_json(row[10])),
+            consent=Consent(**d.load_json(row[11])),
+            provenance=Provenance(row[12]),
+            status=SubmissionStatus(row[13]),
+            received_at=d.load_instant(row[14]),
+            updated_at=d.load_instant(row[15]),
+            fingerprint=row[16],
+            idempotency_key=row[17],
+            erased_at=d.load_instant_or_none(row[20]),
+        )
+
+    def _history_row(self, entry: HistoryEntry) -> tuple[Any, ...]:
+        return (
+            entry.submission_id,
+            self.dialect.dump_instant(entry.at),
+            str(entry.actor.role),
+            entry.actor.id,
+            None if entry.from_status is None else str(entry.from_status),
+            str(entry.to_status),
+            entry.reason,
+        )
+
+    def _event_row(self, event: OutboxEvent) -> tuple[Any, ...]:
+        d = self.dialect
+        return (
+            event.id,
+            event.kind,
+            event.consultation_id,
+            d.dump_instant(event.occurred_at),
+            d.dump_json(dict(event.payload)),
+            event.dedupe_key,
+            event.submission_id,
+        )
+
+    def _event(self, row: Sequence[Any]) -> OutboxEvent:
+        d = self.dialect
+        return OutboxEvent(
+            id=row[0],
+            kind=row[1],
+            consultation_id=row[2],
+            occurred_at=d.load_instant(row[3]),
+            payload=d.load_json(row[4]),
+            dedupe_key=row[5],
+            submission_id=row[6],
+        )
+
+    def _delivery(self, row: Sequence[Any]) -> Delivery:
+        d = self.dialect
+        return Delivery(
+            id=row[0],
+            channel=row[1],
+            recipient=row[2],
+            language=row[3],
+            status=DeliveryStatus(row[4]),
+            attempts=int(row[5]),
+            next_attempt_at=d.load_instant(row[6]),
+            last_error=row[7],
+            claimed_by=row[8],
+            lease_until=d.load_instant_or_none(row[9]),
+            event=self._event(row[10:]),
+        )
+
+    def _revision(self, row: Sequence[Any]) -> ScheduleRevision:
+        return ScheduleRevision(
+            consultation_id=row[0],
+            number=int(row[1]),
+            published_at=self.dialect.load_instant(row[2]),
+            snapshot=self.dialect.load_json(row[3]),
+        )
+
+    # -- statements used by several methods
+
+    def _insert_submission_sql(self) -> str:
+        d = self.dialect
+        values = ", ".join(
+            d.json if n in JSON_SUBMISSION_COLUMNS else "?" for n in SUBMISSION_COLUMNS
+        )
+        return d.sql(f"INSERT INTO submissions ({_COLUMNS}) VALUES ({values})")
+
+    def _insert_history(self, conn: Connection, entry: HistoryEntry) -> None:
+        conn.execute(
+            self.dialect.sql(
+                "INSERT INTO history (submission_id, at, actor_role, actor_id, from_status,"
+                " to_status, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            self._history_row(entry),
+        )
+
+    def _insert_events(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+        d = self.dialect
+        return executemany(
+            conn,
+            d.sql(
+                f"{d.insert_ignore} outbox_events (id, kind, consultation_id, occurred_at,"
+                f" payload, dedupe_key, submission_id) VALUES (?, ?, ?, ?, {d.json}, ?, ?)"
+                f"{d.ignore_conflicts}"
+            ),
+            rows,
+        )
+
+    def _select_submission(self, conn: Connection, column: str, value: str) -> Submission | None:
+        row = conn.execute(
+            self.dialect.sql(f"SELECT {_COLUMNS} FROM submissions WHERE {column} = ?"), (value,)
+        ).fetchone()
+        return None if row is None else self._submission(row)
+
+    def _receipt_for_key(self, conn: Connection, consultation_id: str, key: str) -> Receipt | None:
+        found = conn.execute(
+            self.dialect.sql(
+                "SELECT tracking_number, id, consultation_id, call_id, received_at,"
+                " receipt_status FROM submissions"
+                " WHERE consultation_id = ? AND idempotency_hash = ?"
+            ),
+            (consultation_id, idempotency_key_hash(key)),
+        ).fetchone()
+        if found is None:
+            return None
+        return Receipt(
+            tracking_number=found[0],
+            submission_id=found[1],
+            consultation_id=found[2],
+            call_id=found[3],
+            received_at=self.dialect.load_instant(found[4]),
+            status=SubmissionStatus(found[5]),
+            replayed=True,
+        )
+
+    # -- consultations (beyond the protocol)
+
+    def put_consultation(self, consultation_id: str, document: Mapping[str, Any]) -> None:
+        """Store (or replace) a consultation's JSON document."""
+        d = self.dialect
+        text = d.dump_json(dict(document))
+        with self._write() as conn:
+            conn.execute(
+                d.sql(
+                    f"INSERT INTO consultations (id, document) VALUES (?, {d.json})"
+                    " ON CONFLICT (id) DO UPDATE SET document = excluded.document"
+                ),
+                (consultation_id, text),
+            )
+
+    def get_consultation(self, consultation_id: str) -> Mapping[str, Any] | None:
+        """A consultation's stored document, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(
+                self.dialect.sql("SELECT document FROM consultations WHERE id = ?"),
+                (consultation_id,),
+            ).fetchone()
+        return None if row is None else dict(self.dialect.load_json(row[0]))
+
+    # -- submissions
+
+    def add_submission(
+        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+    ) -> tuple[Receipt, bool]:
+        """Store a submission with its history entry and events, or replay its receipt."""
+        if entry.submission_id != submission.id:
+            raise ValueError("the history entry is for another submission")
+        d = self.dialect
+        row = self._submission_row(submission)
+        event_rows = [self._event_row(e) for e in events]
+        key = submission.idempotency_key
+        with self._write() as conn:
+            if key is not None:
+                replay = self._receipt_for_key(conn, submission.consultation_id, key)
+                if replay is not None:
+                    return replay, False
+            try:
+                # A key stored meanwhile by a concurrent transaction (which this waits for,
+                # where writers are not serialised) makes the insert do nothing; a
+                # duplicate id or tracking number raises.
+                inserted = conn.execute(
+                    self._insert_submission_sql()
+                    + d.sql(" ON CONFLICT (consultation_id, idempotency_hash) DO NOTHING"),
+                    row,
+                ).rowcount
+            except d.integrity_errors as exc:
+                raise StoreError(
+                    f"submission {submission.id} (tracking number "
+                    f"{submission.tracking_number}) is already stored: {d.describe(exc)}; "
+                    "give new submissions new ids"
+                ) from exc
+            if inserted == 0:
+                assert key is not None  # only the idempotency constraint skips
+                replay = self._receipt_for_key(conn, submission.consultation_id, key)
+                if replay is None:  # pragma: no cover - the conflicting row is committed
+                    raise StoreError(f"{self.url}: idempotency conflict without a stored row")
+                return replay, False
+            self._insert_history(conn, entry)
+            self._insert_events(conn, event_rows)
+        return receipt_for(submission), True
+
+    def add_submissions(
+        self, submissions: Iterable[Submission], chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
+        """Bulk-store submissions in chunks of ``chunk_size`` rows; returns how many were new."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        added = 0
+        chunk: list[tuple[Any, ...]] = []
+        for submission in submissions:
+            chunk.append(self._submission_row(submission))
+            if len(chunk) >= chunk_size:
+                added += self._add_chunk(chunk)
+                chunk = []
+        if chunk:
+            added += self._add_chunk(chunk)
+        return added
+
+    def get_submission(self, submission_id: str) -> Submission | None:
+        """The submission with this id, or ``None``."""
+        with self._read() as conn:
+            return self._select_submission(conn, "id", submission_id)
+
+    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
+        """The receipt stored under ``key`` in ``consultation_id``, or ``None``."""
+        with self._read() as conn:
+            return self._receipt_for_key(conn, consultation_id, key)
+
+    def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
+        """The submission with this tracking number, or ``None``."""
+        with self._read() as conn:
+            return self._select_submission(conn, "tracking_number", tracking_number)
+
+    def list_submissions(
+        self,
+        consultation_id: str,
+        *,
+        call_id: str | None = None,
+        status: SubmissionStatus | None = None,
+    ) -> Iterator[Submission]:
+        """A consultation's submissions by received_at then id, streamed from one snapshot."""
+        sql = f"SELECT {_COLUMNS} FROM submissions WHERE consultation_id = ?"
+        params: list[Any] = [consultation_id]
+        if call_id is not None:
+            sql += " AND call_id = ?"
+            params.append(call_id)
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(str(status))
+        return self._stream(self.dialect.sql(sql + " ORDER BY received_at, id"), params)
+
+    def history(self, submission_id: str) -> list[HistoryEntry]:
+        """A submission's history, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    "SELECT submission_id, at, actor_role, actor_id, from_status, to_status,"
+                    " reason FROM history WHERE submission_id = ? ORDER BY seq"
+                ),
+                (submission_id,),
+            ).fetchall()
+        return [
+            HistoryEntry(
+                submission_id=r[0],
+                at=self.dialect.load_instant(r[1]),
+                actor=Actor(role=ActorRole(r[2]), id=r[3]),
+                from_status=None if r[4] is None else SubmissionStatus(r[4]),
+                to_status=SubmissionStatus(r[5]),
+                reason=r[6],
+            )
+            for r in rows
+        ]
+
+    def change_status(
+        self,
+        submission_id: str,
+        expected: SubmissionStatus,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+    ) -> Submission:
+        """Compare-and-set the status; record ``entry`` and ``events`` in the same transaction."""
+        if entry.submission_id != submission_id:
+            raise ValueError("the history entry is for another submission")
+        d = self.dialect
+        event_rows = [self._event_row(e) for e in events]
+        with self._write() as conn:
+            changed = conn.execute(
+                d.sql(
+                    "UPDATE submissions SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+                ),
+                (str(entry.to_status), d.dump_instant(entry.at), submission_id, str(expected)),
+            ).rowcount
+            if not changed:
+                found = conn.execute(
+                    d.sql("SELECT status FROM submissions WHERE id = ?"), (submission_id,)
+                ).fetchone()
+                if found is None:
+                    raise UnknownItemError(f"no submission {submission_id!r} in {self.url}")
+                raise StoreConflictError(
+                    f"submission {submission_id} is {found[0]}, not {expected} as expected: "
+                    "someone changed it meanwhile; reload it and decide again"
+                )
+            self._insert_history(conn, entry)
+            self._insert_events(conn, event_rows)
+            stored = self._select_submission(conn, "id", submission_id)
+        assert stored is not None
+        return stored
+
+    def erase_submitter(
+        self,
+        consultation_id: str,
+        email: str,
+        *,
+        keep_text: bool,
+        reason: str,
+        at: dt.datetime,
+    ) -> int:
+        """Erase one submitter's identity everywhere in a consultation; keep a tombstone."""
+        address = email.strip().lower()
+        if not address:
+            raise ValueError("an e-mail address is needed to find the submitter")
+        d = self.dialect
+        when = d.dump_instant(at)
+        with self._write() as conn:
+            rows = conn.execute(
+                d.sql(
+                    "SELECT id, submitter FROM submissions WHERE consultation_id = ?"
+                    f" AND submitter_email = ? ORDER BY seq{d.lock_rows}"
+                ),
+                (consultation_id, address),
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            if not ids:
+                return 0
+            names = {str((d.load_json(r[1]) or {}).get("name") or "").strip().lower() for r in rows}
+            in_ids, id_params = d.in_ids("id", ids)
+            text_update = (
+                "" if keep_text else f", title = '', body = NULL, attachments = {d.empty_json_list}"
+            )
+            conn.execute(
+                d.sql(
+                    "UPDATE submissions SET submitter = NULL, submitter_email = NULL,"
+                    f" idempotency_key = NULL, erased_at = ?{text_update} WHERE {in_ids}"
+                ),
+                (when, *id_params),
+            )
+            in_ids, id_params = d.in_ids("submission_id", ids)
+            conn.execute(
+                d.sql(f"UPDATE history SET actor_id = ? WHERE {in_ids} AND lower(actor_id) = ?"),
+                (ERASED, *id_params, address),
+            )
+            conn.execute(
+                d.sql(
+                    f"UPDATE history SET reason = ? WHERE {in_ids}"
+                    f" AND {d.position}(lower(reason), ?) > 0"
+                ),
+                (ERASED, *id_params, address),
+            )
+            events = conn.execute(
+                d.sql(
+                    "SELECT seq, payload, submission_id FROM outbox_events"
+                    f" WHERE consultation_id = ? AND ({in_ids}"
+                    f" OR {d.position}(lower(CAST(payload AS TEXT)), ?) > 0)"
+                    f" ORDER BY seq{d.lock_rows}"
+                ),
+                (consultation_id, *id_params, address),
+            ).fetchall()
+            id_set = set(ids)
+            updates = [
+                (
+                    d.dump_json(
+                        scrub_payload(
+                            d.load_json(payload),
+                            address=address,
+                            names=names,
+                            linked=submission_id in id_set,
+                            keep_text=keep_text,
+                        )
+                    ),
+                    seq,
+                )
+                for seq, payload, submission_id in events
+            ]
+            executemany(
+                conn, d.sql(f"UPDATE outbox_events SET payload = {d.json} WHERE seq = ?"), updates
+            )
+            # Unsent deliveries to the erased address are dead: there is nobody left to send
+            # to. The recipient is replaced by a per-row marker so UNIQUE still holds.
+            conn.execute(
+                d.sql(
+                    "UPDATE deliveries SET recipient = CAST(? AS TEXT) || id,"
+                    " status = CASE WHEN status IN ('pending', 'claimed') THEN 'dead'"
+                    " ELSE status END,"
+                    " last_error = CASE WHEN status IN ('pending', 'claimed')"
+                    "   THEN 'recipient erased' ELSE last_error END,"
+                    " claimed_by = NULL, lease_until = NULL"
+                    " WHERE lower(recipient) = ? AND event_id IN"
+                    " (SELECT id FROM outbox_events WHERE consultation_id = ?)"
+                ),
+                (f"{ERASED}:", address, consultation_id),
+            )
+            conn.execute(
+                d.sql("DELETE FROM subscriptions WHERE consultation_id = ? AND lower(address) = ?"),
+                (consultation_id, address),
+            )
+            conn.execute(
+                d.sql(
+                    "INSERT INTO tombstones (id, consultation_id, erased_at, reason,"
+                    f" submission_ids, kept_text) VALUES (?, ?, ?, ?, {d.id_list}, ?)"
+                ),
+                (str(uuid.uuid4()), consultation_id, when, reason, d.dump_ids(ids), keep_text),
+            )
+        return len(ids)
+
+    def tombstones(self, consultation_id: str) -> list[Tombstone]:
+        """The erasures recorded for a consultation, oldest first (beyond the protocol)."""
+        d = self.dialect
+        with self._read() as conn:
+            rows = conn.execute(
+                d.sql(
+                    "SELECT id, consultation_id, erased_at, reason, submission_ids, kept_text"
+                    " FROM tombstones WHERE consultation_id = ? ORDER BY seq"
+                ),
+                (consultation_id,),
+            ).fetchall()
+        return [
+            Tombstone(
+                id=r[0],
+                consultation_id=r[1],
+                erased_at=d.load_instant(r[2]),
+                reason=r[3],
+                submission_ids=d.load_ids(r[4]),
+                kept_text=bool(r[5]),
+            )
+            for r in rows
+        ]
+
+    def fingerprint_counts(self, consultation_id: str) -> list[tuple[str, int]]:
+        """How many submissions share each fingerprint, most frequent first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    "SELECT fingerprint, count(*) AS n FROM submissions WHERE consultation_id = ?"
+                    " GROUP BY fingerprint ORDER BY n DESC, fingerprint"
+                ),
+                (consultation_id,),
+            ).fetchall()
+        return [(r[0], int(r[1])) for r in rows]
+
+    # -- outbox
+
+    def enqueue_events(self, events: Sequence[OutboxEvent]) -> int:
+        """Store events; those whose dedupe key (or id) is stored already are skipped."""
+        rows = [self._event_row(e) for e in events]
+        with self._write() as conn:
+            return self._insert_events(conn, rows)
+
+    def unrouted_events(self, limit: int) -> list[OutboxEvent]:
+        """Events not routed yet, oldest first (none when ``limit`` is below 1)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    f"SELECT {_EVENT_COLUMNS} FROM outbox_events e WHERE routed_at IS NULL"
+                    " ORDER BY occurred_at, seq LIMIT ?"
+                ),
+                (max(limit, 0),),
+            ).fetchall()
+        return [self._event(r) for r in rows]
+
+    def route_events(
+        self, routes: Sequence[tuple[str, Sequence[DeliveryTarget]]], now: dt.datetime
+    ) -> int:
+        """Route many events in one transaction: a pending delivery per (channel, recipient)."""
+        d = self.dialect
+        when = d.dump_instant(now)
+        event_ids = list(dict.fromkeys(event_id for event_id, _ in routes))
+        if not event_ids:
+            return 0
+        targets = [
+            (event_id, t.channel, t.recipient, t.language)
+            for event_id, many in routes
+            for t in many
+        ]
+        if d.orders_locks:
+            event_ids.sort()
+            targets.sort()
+        rows = [(str(uuid.uuid4()), *target, when) for target in targets]
+        with self._write() as conn:
+            known: set[str] = set()
+            for i in range(0, len(event_ids), d.max_ids):
+                in_ids, params = d.in_ids("id", event_ids[i : i + d.max_ids])
+                known.update(
+                    r[0]
+                    for r in conn.execute(
+                        d.sql(f"SELECT id FROM outbox_events WHERE {in_ids}"), params
+                    ).fetchall()
+                )
+            missing = [event_id for event_id in event_ids if event_id not in known]
+            if missing:
+                raise UnknownItemError(f"no outbox event {missing[0]!r} in {self.url}")
+            created = executemany(
+                conn,
+                d.sql(
+                    f"{d.insert_ignore} deliveries (id, event_id, channel, recipient, language,"
+                    f" status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)"
+                    f"{d.ignore_conflicts}"
+                ),
+                rows,
+            )
+            executemany(
+                conn,
+                d.sql("UPDATE outbox_events SET routed_at = ? WHERE id = ? AND routed_at IS NULL"),
+                [(when, event_id) for event_id in event_ids],
+            )
+        return created
+
+    def claim_deliveries(
+        self, worker: str, limit: int, now: dt.datetime, lease: dt.timedelta
+    ) -> list[Delivery]:
+        """Claim due deliveries (pending and due, or with an expired lease) for ``worker``.
+
+        With the dialect's :attr:`~Dialect.claim_rows` (``FOR UPDATE SKIP LOCKED``), rows
+        another claimer is taking are skipped; elsewhere the write lock serialises claimers.
+        """
+        if limit < 1:
+            return []
+        d = self.dialect
+        when = d.dump_instant(now)
+        until = d.dump_instant(now + lease)
+        with self._write() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    d.sql(
+                        "SELECT id FROM deliveries WHERE status = 'pending'"
+                        " AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?"
+                        f"{d.claim_rows}"
+                    ),
+                    (when, limit),
+                ).fetchall()
+            ]
+            if len(ids) < limit:
+                ids += [
+                    r[0]
+                    for r in conn.execute(
+                        d.sql(
+                            "SELECT id FROM deliveries WHERE status = 'claimed'"
+                            " AND lease_until <= ? ORDER BY lease_until, seq LIMIT ?"
+                            f"{d.claim_rows}"
+                        ),
+                        (when, limit - len(ids)),
+                    ).fetchall()
+                ]
+            if not ids:
+                return []
+            in_ids, params = d.in_ids("id", ids)
+            conn.execute(
+                d.sql(
+                    "UPDATE deliveries SET status = 'claimed', claimed_by = ?, lease_until = ?,"
+                    f" attempts = attempts + 1 WHERE {in_ids}"
+                ),
+                (worker, until, *params),
+            )
+            in_ids, params = d.in_ids("d.id", ids)
+            rows = conn.execute(
+                d.sql(f"{_DELIVERY_SELECT} WHERE {in_ids} ORDER BY d.next_attempt_at, d.seq"),
+                params,
+            ).fetchall()
+        return [self._delivery(r) for r in rows]
+
+    def complete_deliveries(
+        self, delivery_ids: Sequence[str], worker: str, now: dt.datetime
+    ) -> int:
+        """Mark done, in one transaction, the deliveries ``worker`` still holds; how many."""
+        if not delivery_ids:
+            return 0
+        d = self.dialect
+        when = d.dump_instant(now)
+        with self._write() as conn:
+            return executemany(
+                conn,
+                d.sql(
+                    "UPDATE deliveries SET status = 'done', claimed_by = NULL, lease_until = NULL,"
+                    " last_error = NULL, next_attempt_at = ?"
+                    " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+                ),
+                [(when, delivery_id, worker) for delivery_id in delivery_ids],
+            )
+
+    def fail_deliveries(
+        self, failures: Sequence[DeliveryFailure], worker: str, now: dt.datetime
+    ) -> frozenset[str]:
+        """Record failures in one transaction: pending again at ``retry_at``, or dead."""
+        if not failures:
+            return frozenset()
+        d = self.dialect
+        sql = d.sql(
+            "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?,"
+            " claimed_by = NULL, lease_until = NULL"
+            " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+        )
+        recorded: set[str] = set()
+        with self._write() as conn:
+            # One statement per row (not executemany) to learn which claims were still held;
+            # the cost is in the commit, which stays one. A second failure of one id finds
+            # it released.
+            for f in failures:
+                status = DeliveryStatus.DEAD if f.retry_at is None else DeliveryStatus.PENDING
+                at = d.dump_instant(f.retry_at or now)
+                params = (str(status), f.error, at, f.delivery_id, worker)
+                if conn.execute(sql, params).rowcount:
+                    recorded.add(f.delivery_id)
+        return frozenset(recorded)
+
+    def delivery_counts(self) -> Mapping[DeliveryStatus, int]:
+        """How many deliveries are in each status."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT status, count(*) FROM deliveries GROUP BY status"
+            ).fetchall()
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        for status, n in rows:
+            counts[DeliveryStatus(status)] = int(n)
+        return counts
+
+    def list_deliveries(self, status: DeliveryStatus, limit: int) -> list[Delivery]:
+        """Deliveries in ``status``, by next attempt then creation (none if ``limit`` < 1)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    f"{_DELIVERY_SELECT} WHERE d.status = ?"
+                    " ORDER BY d.next_attempt_at, d.seq LIMIT ?"
+                ),
+                (str(status), max(limit, 0)),
+            ).fetchall()
+        return [self._delivery(r) for r in rows]
+
+    def retry_dead(self, delivery_ids: Sequence[str] | None, now: dt.datetime) -> int:
+        """Make dead deliveries pending again, due ``now``, with a fresh attempt count.
+
+        Deliveries whose recipient was erased stay dead: there is nobody to send to.
+        """
+        d = self.dialect
+        sql = (
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+            " claimed_by = NULL, lease_until = NULL WHERE status = 'dead'"
+            " AND recipient NOT LIKE ?"
+        )
+        params: list[Any] = [d.dump_instant(now), f"{ERASED}:%"]
+        if delivery_ids is not None:
+            if not delivery_ids:
+                return 0
+            in_ids, id_params = d.in_ids("id", delivery_ids)
+            sql += f" AND {in_ids}"
+            params.extend(id_params)
+        with self._write() as conn:
+            return max(conn.execute(d.sql(sql), params).rowcount, 0)
+
+    # -- subscriptions
+
+    def add_subscription(self, subscription: Subscription) -> bool:
+        """Store a subscription; ``False`` if it existed (group and language are updated)."""
+        s = subscription
+        d = self.dialect
+        with self._write() as conn:
+            created = conn.execute(
+                d.sql(
+                    f"{d.insert_ignore} subscriptions (consultation_id, channel, address, grp,"
+                    f" language, created_at) VALUES (?, ?, ?, ?, ?, ?){d.ignore_conflicts}"
+                ),
+                (
+                    s.consultation_id,
+                    s.channel,
+                    s.address,
+                    s.group,
+                    s.language,
+                    d.dump_instant(s.created_at),
+                ),
+            ).rowcount
+            if not created:
+                conn.execute(
+                    d.sql(
+                        "UPDATE subscriptions SET grp = ?, language = ?"
+                        " WHERE consultation_id = ? AND channel = ? AND address = ?"
+                    ),
+                    (s.group, s.language, s.consultation_id, s.channel, s.address),
+                )
+        return bool(created)
+
+    def remove_subscription(self, consultation_id: str, channel: str, address: str) -> bool:
+        """Remove a subscription; ``False`` if there was none."""
+        with self._write() as conn:
+            changed = conn.execute(
+                self.dialect.sql(
+                    "DELETE FROM subscriptions WHERE consultation_id = ? AND channel = ?"
+                    " AND address = ?"
+                ),
+                (consultation_id, channel, address),
+            ).rowcount
+        return changed == 1
+
+    def list_subscriptions(
+        self, consultation_id: str, group: str | None = None
+    ) -> list[Subscription]:
+        """A consultation's subscriptions; with ``group``, that group's and group-less ones."""
+        d = self.dialect
+        sql = (
+            "SELECT consultation_id, channel, address, grp, language, created_at"
+            " FROM subscriptions WHERE consultation_id = ?"
+        )
+        params: list[Any] = [consultation_id]
+        if group is not None:
+            sql += " AND (grp = ? OR grp IS NULL)"
+            params.append(group)
+        with self._read() as conn:
+            rows = conn.execute(
+                d.sql(sql + " ORDER BY created_at, channel, address"), params
+            ).fetchall()
+        return [
+            Subscription(
+                consultation_id=r[0],
+                channel=r[1],
+                address=r[2],
+                group=r[3],
+                language=r[4],
+                created_at=d.load_instant(r[5]),
+            )
+            for r in rows
+        ]
+
+    # -- schedule
+
+    def save_schedule_revision(
+        self,
+        consultation_id: str,
+        snapshot: Mapping[str, Any],
+        events: Sequence[OutboxEvent],
+        *,
+        at: dt.datetime | None = None,
+    ) -> ScheduleRevision:
+        """Store the next revision (numbered from 1) and its events together."""
+        d = self.dialect
+        published = utc_instant_for_storage(at or dt.datetime.now(dt.UTC))
+        text = d.dump_json(dict(snapshot))
+        event_rows = [self._event_row(e) for e in events]
+        with self._write() as conn:
+            # Two publishers of one consultation take numbers one after the other.
+            self._serialise(conn, "schedule", consultation_id)
+            number = int(
+                conn.execute(
+                    d.sql(
+                        "SELECT coalesce(max(number), 0) FROM schedule_revisions"
+                        " WHERE consultation_id = ?"
+                    ),
+                    (consultation_id,),
+                ).fetchone()[0]
+                + 1
+            )
+            conn.execute(
+                d.sql(
+                    f"INSERT INTO schedule_revisions ({_REVISION_COLUMNS})"
+                    f" VALUES (?, ?, ?, {d.json})"
+                ),
+                (consultation_id, number, d.dump_instant(published), text),
+            )
+            self._insert_events(conn, event_rows)
+        return ScheduleRevision(
+            consultation_id=consultation_id,
+            number=number,
+            published_at=published,
+            snapshot=json.loads(text),
+        )
+
+    def latest_schedule_revision(self, consultation_id: str) -> ScheduleRevision | None:
+        """The newest revision, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(
+                self.dialect.sql(
+                    f"SELECT {_REVISION_COLUMNS} FROM schedule_revisions"
+                    " WHERE consultation_id = ? ORDER BY number DESC LIMIT 1"
+                ),
+                (consultation_id,),
+            ).fetchone()
+        return None if row is None else self._revision(row)
+
+    def schedule_revisions(self, consultation_id: str) -> list[ScheduleRevision]:
+        """Every revision, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    f"SELECT {_REVISION_COLUMNS} FROM schedule_revisions"
+                    " WHERE consultation_id = ? ORDER BY number"
+                ),
+                (consultation_id,),
+            ).fetchall()
+        return [self._revision(r) for r in rows]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+
+__all__ = [
+    "BULK_IMPORT_ENTRY",
+    "JSON_SUBMISSION_COLUMNS",
+    "SUBMISSION_COLUMNS",
+    "Closeable",
+    "Connection",
+    "Cursor",
+    "Dialect",
+    "SqlStore",
+    "executemany",
+    "utc_instant_for_storage",
+]
