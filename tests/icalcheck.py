@@ -206,6 +206,8 @@ def expected_row(item: ScheduleItem) -> Row | None:
         else:
             start = window.day.isoformat()
             end = (window.day + dt.timedelta(days=1)).isoformat()
+    # A cancelled item blocks no time, whatever its kind (clients that ignore STATUS).
+    transparent = transparent or status is ItemStatus.CANCELLED
     return Row(
         start=start,
         end=end,

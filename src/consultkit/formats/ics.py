@@ -8,14 +8,15 @@ in ``docs/calendar.md``; in short:
 
 - exact windows: ``DTSTART;TZID=<IANA zone>`` with a hand-built VTIMEZONE in RRULE form
   (Outlook misreads RDATE lists), checked against zoneinfo at every exported instant;
-  a time in a DST fold (it happens twice) and any time in zone UTC is written in UTC;
+  a time in a DST fold (it happens twice) and any time in zone UTC is written in UTC,
+  and ``X-WR-TIMEZONE`` is left out when a fold time is;
 - whole days: ``VALUE=DATE`` with the exclusive end (25–29 Nov gives DTEND 20191130);
 - months only: an all-day, transparent, TENTATIVE window over the whole months, with
   ``X-CONSULTKIT-DATE-PRECISION:MONTH`` and "date to be announced" in the summary;
 - deadlines: transparent, on the deadline day (all-day) or at the exact cut-off (``at-time``
   rule), the rule in the description, display alarms 7 days and 1 day before;
 - tentative items say so in the summary too; cancelled ones keep their UID with
-  ``STATUS:CANCELLED`` and a visible prefix.
+  ``STATUS:CANCELLED`` and a visible prefix, and are transparent (they block no time).
 """
 
 from __future__ import annotations
@@ -498,9 +499,25 @@ def _transition_vtimezone(zone: str, first_year: int, last_year: int) -> Timezon
     Each observance carries its onset as DTSTART and again as RDATE: `ical` and vobject
     both misread icalendar's long RDATE lists (they pick the observance with the latest
     DTSTART) and `ical` ignores an observance with neither RRULE nor RDATE.
+
+    The first observance starts on 1 January of ``first_year`` with the offset then in
+    force (from and to the same), so the whole range is covered: before the first onset
+    a parser has no offset at all, and ical.js and `ical` read such times as UTC+0.
     """
     tz = Timezone()
     tz.add("TZID", zone)
+    real = zoneinfo.ZoneInfo(zone)
+    opening = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).astimezone(real)
+    offset = opening.utcoffset()
+    assert offset is not None
+    part = TimezoneDaylight() if opening.dst() else TimezoneStandard()
+    onset = opening.replace(tzinfo=None)
+    part.add("TZNAME", opening.tzname() or zone)
+    part.add("TZOFFSETFROM", offset)
+    part.add("TZOFFSETTO", offset)
+    part.add("DTSTART", onset)
+    part.add("RDATE", onset)
+    tz.add_component(part)
     for instant, off_from, off_to, name in zone_transitions(zone, first_year, last_year):
         part = TimezoneDaylight() if off_to > off_from else TimezoneStandard()
         onset = (instant + off_from).replace(tzinfo=None)
@@ -572,6 +589,7 @@ class IcsBuilder:
     language: str = attrs.field(init=False)
     fallbacks: tuple[str, ...] = attrs.field(init=False)
     _zones: dict[str, list[dt.datetime]] = attrs.field(init=False, factory=dict)
+    _folds_in_utc: bool = attrs.field(init=False, default=False)
     _stamp: dt.datetime = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -610,10 +628,14 @@ class IcsBuilder:
             cal.add("SOURCE", vUri(clean_uri(self.options.feed_url)))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-        zones = {i.window.zone for i in items if _has_date(i.window)}
-        if zones <= {c.zone}:
-            cal.add("X-WR-TIMEZONE", vText(c.zone))
         events = [self.event(item, organizer) for item in items if _has_date(item.window)]
+        zones = {i.window.zone for i in items if _has_date(i.window)}
+        if zones <= {c.zone} and not self._folds_in_utc:
+            # Bridges that honour X-WR-TIMEZONE (x_wr_timezone, recurring_ical_events)
+            # rewrite every UTC value as a wall-clock time of that zone: a fold time written
+            # in UTC would land on the wrong occurrence (issue 9). So it is added only when
+            # every value is in that zone (UTC values of a zone that is UTC are).
+            cal.add("X-WR-TIMEZONE", vText(c.zone))
         for zone in sorted(self._zones):
             instants = self._zones[zone]
             first = min(instants).year - 1
@@ -674,7 +696,10 @@ class IcsBuilder:
         Only zones used with ``TZID`` get a VTIMEZONE.
         """
         local = _local(instant, zone)
-        if zone in UTC_ZONES or in_fold(local):
+        if zone in UTC_ZONES:
+            return local.astimezone(dt.UTC)
+        if in_fold(local):
+            self._folds_in_utc = True
             return local.astimezone(dt.UTC)
         self._zones.setdefault(zone, []).append(local)
         return local
@@ -722,6 +747,9 @@ class IcsBuilder:
             extra.append(("X-CONSULTKIT-DATE-CERTAINTY", "UNCERTAIN"))
         if status is ItemStatus.CANCELLED:
             summary = f"{phrase(lang, 'cancelled')}: {summary}"
+            # Clients that ignore STATUS (or show CANCELLED struck through but still busy)
+            # would block the time of something that will not happen.
+            transparent = True
         description = self._description(item, notes)
         stamp = to_utc(item.last_modified) if item.last_modified is not None else self._stamp
         event = Event()
