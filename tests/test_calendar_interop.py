@@ -1,4 +1,4 @@
-"""What other calendar software makes of the feed (issue 9, findings 2 and 3).
+"""What other calendar software makes of the feed (issue 9, findings 2, 3 and 12).
 
 - Bridges that honour ``X-WR-TIMEZONE`` (``x_wr_timezone``, ``recurring_ical_events``)
   rewrite UTC values as wall-clock times of that zone; a fold time written in UTC then
@@ -9,11 +9,14 @@
 - A per-transition VTIMEZONE covers the whole documented range (from 1 January of the
   first covered year), so a parser never reads an instant before its first listed change
   as UTC+0.
+- Script URLs from a consultation built in code never reach the feed (the loader refuses
+  them from files; see ``tests/test_config_links.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import zoneinfo
 from pathlib import Path
@@ -26,12 +29,13 @@ from icalendar import Calendar
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consultkit.domain.model import Consultation, ItemStatus, Phase
+from consultkit.domain.model import Consultation, ItemStatus, Phase, Place, RelatedEvent
 from consultkit.domain.schedule import schedule_items
 from consultkit.domain.text import Text
 from consultkit.domain.windows import DayWindow, ExactWindow
 from consultkit.formats.exporter import ExportOptions
 from consultkit.formats.ics import calendar_bytes, vtimezone, zone_transitions
+from consultkit.formats.timeline_json import build_timeline
 from icalcheck import (
     expected_rows,
     lint,
@@ -205,3 +209,82 @@ def test_a_per_transition_vtimezone_covers_its_whole_range(
         got = {uid: row.start for uid, row in parse(renamed).items()}
         wrong = {uid: (got[uid], want[uid]) for uid in want if got[uid] != want[uid]}
         assert wrong == {}, f"{parse.__name__}: {len(wrong)} wrong, e.g. {list(wrong.items())[:3]}"
+
+
+# -- finding 12: script URLs at the feed boundary ---------------------------------------------
+
+SCRIPT = "javascript:alert(document.cookie)"
+
+
+def test_script_urls_never_reach_the_feed() -> None:
+    zone = "Europe/Zurich"
+    start = pendulum.datetime(2019, 6, 4, 16, tz=zone)
+    online = Place(online_url="JaVaScRiPt:alert(1)")
+    hybrid = Place(venue=Text.of(en="CICG"), online_url="data:text/html,<script>x</script>")
+    c = Consultation(
+        id="c",
+        title=Text.of(en="C"),
+        zone=zone,
+        languages=("en",),
+        website=SCRIPT,
+        phases=(
+            Phase(
+                id="online",
+                ordinal=1,
+                title=Text.of(en="Online"),
+                place=online,
+                window=ExactWindow(start=start, end=start.add(hours=1), zone=zone),
+            ),
+            Phase(
+                id="hybrid",
+                ordinal=2,
+                title=Text.of(en="Hybrid"),
+                place=hybrid,
+                window=ExactWindow(
+                    start=start.add(days=1), end=start.add(days=1, hours=1), zone=zone
+                ),
+            ),
+        ),
+        events=(
+            RelatedEvent(
+                id="forum",
+                title=Text.of(en="Forum"),
+                url=" javascript:alert(2)",
+                window=DayWindow(first=dt.date(2020, 3, 30), last=dt.date(2020, 4, 3), zone=zone),
+            ),
+        ),
+    )
+    options = ExportOptions(language="en", feed_url="vbscript:msgbox(1)")
+    data = calendar_bytes(c, schedule_items(c), options)
+    text = b"".join(line.encode() for line in unfold(data)).lower()
+    for scheme in (b"javascript", b"data:", b"vbscript"):
+        assert scheme not in text
+    lines = unfold(data)
+    assert not any(line.startswith(("CONFERENCE", "SOURCE")) for line in lines)
+    uids = {i.ref: i.uid for i in schedule_items(c)}
+    assert "LOCATION" not in split_props(data, uids["phase:online"])
+    assert split_props(data, uids["phase:hybrid"])["LOCATION"] == ["LOCATION:CICG"]
+    assert "URL" not in split_props(data, uids["event:forum"])
+    assert lint(data) == []
+
+
+def test_script_urls_never_reach_the_json_timeline() -> None:
+    zone = "Europe/Zurich"
+    c = Consultation(
+        id="c",
+        title=Text.of(en="C"),
+        zone=zone,
+        languages=("en",),
+        phases=(
+            Phase(
+                id="online",
+                ordinal=1,
+                title=Text.of(en="Online"),
+                place=Place(online_url="javascript:alert(1)"),
+                window=DayWindow(first=dt.date(2020, 1, 10), last=dt.date(2020, 1, 10), zone=zone),
+            ),
+        ),
+    )
+    timeline = build_timeline(c, at=dt.datetime(2020, 1, 1, tzinfo=UTC))
+    assert timeline["items"][0]["place"]["online_url"] is None
+    assert "javascript" not in json.dumps(timeline)

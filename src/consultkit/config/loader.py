@@ -37,7 +37,14 @@ from cattrs.errors import (
 from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
-from consultkit.domain.model import Consultation, ItemStatus, OrganisationRole, ReminderEdge
+from consultkit.domain.links import email_problem, url_problem
+from consultkit.domain.model import (
+    Consultation,
+    ItemStatus,
+    OrganisationRole,
+    Place,
+    ReminderEdge,
+)
 from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     WINDOW_TYPES,
@@ -932,6 +939,37 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
             )
 
 
+def _links(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+    """Links that calendars and pages would publish, and the contact address.
+
+    A ``javascript:`` link runs script where a reader clicks it, and a line break in an
+    address starts a new header or property; the exporters drop such values again
+    (:func:`consultkit.domain.links.safe_url`), but the organiser hears about them here.
+    """
+    links: list[tuple[str, str | None]] = [("website", c.website)]
+    for name, orgs in (("organisers", c.organisers), ("collaborators", c.collaborators)):
+        links.extend((f"{name}[{i}].url", org.url) for i, org in enumerate(orgs))
+    places: list[tuple[str, Place | None]] = [
+        *((f"phases[{i}].place", phase.place) for i, phase in enumerate(c.phases)),
+        *((f"events[{i}].place", event.place) for i, event in enumerate(c.events)),
+    ]
+    links.extend((f"{path}.online_url", place.online_url) for path, place in places if place)
+    links.extend((f"events[{i}].url", event.url) for i, event in enumerate(c.events))
+    links.extend((f"calls[{i}].url", call.url) for i, call in enumerate(c.calls))
+    for path, url in links:
+        problem = None if url is None else url_problem(url)
+        if problem is not None:
+            yield (
+                path,
+                problem,
+                "write the address of a web page on one line, e.g. https://www.wsis.org/forum",
+            )
+    email = c.contact.email
+    problem = None if email is None else email_problem(email)
+    if problem is not None:
+        yield "contact.email", problem, "write one address on one line, e.g. wsis-info@itu.int"
+
+
 def _check_id(path: str, value: str) -> Iterator[tuple[str, str, str | None]]:
     if not _ID.match(value):
         yield (
@@ -999,6 +1037,7 @@ def structure_consultation(
         problems.extend(p for p in _problems_from(exc, "") if p[0] not in seen)
         raise _fail(problems, file, locator) from None
     problems.extend(_references(consultation))
+    problems.extend(_links(consultation))
     if problems:
         raise _fail(problems, file, locator)
     return consultation

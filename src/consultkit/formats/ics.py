@@ -33,6 +33,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from icalendar.prop import vCalAddress, vDuration, vText, vUri
 
 from consultkit._version import __version__
+from consultkit.domain.links import email_problem, safe_url
 from consultkit.domain.model import ItemStatus, Place
 from consultkit.domain.schedule import item_uid
 from consultkit.domain.windows import (
@@ -76,6 +77,17 @@ def clean_uri(url: str) -> str:
     if url and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
         url = f"https://{url}"
     return url
+
+
+def feed_link(url: str | None) -> str | None:
+    """``url`` as a link of the feed, or ``None`` when it is not safe to publish.
+
+    The loader already refuses script links (``javascript:``) and line breaks; this is the
+    same check (:func:`consultkit.domain.links.safe_url`) again at the boundary, for
+    consultations built in code and for ``--feed-url``.
+    """
+    safe = safe_url(url)
+    return None if safe is None else clean_uri(safe)
 
 
 # -- words of the feed in the consultation's languages -----------------------------------------
@@ -622,10 +634,12 @@ class IcsBuilder:
         cal.add("DESCRIPTION", description)
         cal.add("X-WR-CALDESC", vText(description))
         cal.add("UID", item_uid(c.id, self._feed_key()))
-        if c.website:
-            cal.add("URL", vUri(clean_uri(c.website)))
-        if self.options.feed_url:
-            cal.add("SOURCE", vUri(clean_uri(self.options.feed_url)))
+        website = feed_link(c.website)
+        if website:
+            cal.add("URL", vUri(website))
+        source = feed_link(self.options.feed_url)
+        if source:
+            cal.add("SOURCE", vUri(source))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
         events = [self.event(item, organizer) for item in items if _has_date(item.window)]
@@ -679,7 +693,8 @@ class IcsBuilder:
 
     def _organizer(self) -> vCalAddress | None:
         contact = self.consultation.contact
-        if not contact.email:
+        if not contact.email or email_problem(contact.email) is not None:
+            # The loader refuses such an address; one built in code is left out.
             return None
         address = vCalAddress(f"mailto:{clean_uri(contact.email).removeprefix('https://')}")
         if contact.name:
@@ -764,9 +779,9 @@ class IcsBuilder:
         place_url = None
         if item.place is not None:
             place_url = self._add_place(event, item.place)
-        url = item.url or place_url
+        url = feed_link(item.url) or place_url
         if url:
-            event.add("URL", vUri(clean_uri(url)))
+            event.add("URL", vUri(url))
         event.add("STATUS", status.value.upper())
         event.add("TRANSP", "TRANSPARENT" if transparent else "OPAQUE")
         event.add("SEQUENCE", item.sequence)
@@ -811,8 +826,9 @@ class IcsBuilder:
             where = _place_text(place, lang, self.fallbacks)
             if where:
                 parts.append(phrase(lang, "where", place=where))
-            if place.online_url:
-                parts.append(phrase(lang, "online", url=clean_uri(place.online_url)))
+            online = feed_link(place.online_url)
+            if online:
+                parts.append(phrase(lang, "online", url=online))
             elif place.remote_participation:
                 parts.append(phrase(lang, "remote"))
         if item.groups:
@@ -824,13 +840,14 @@ class IcsBuilder:
                     names.append(gid)
             parts.append(phrase(lang, "for", groups=", ".join(names)))
         parts.append(self.text(item.note))
-        if item.url:
-            parts.append(phrase(lang, "more", url=clean_uri(item.url)))
+        more = feed_link(item.url)
+        if more:
+            parts.append(phrase(lang, "more", url=more))
         return "\n\n".join(p for p in parts if p)
 
     def _add_place(self, event: Event, place: Place) -> str | None:
         where = _place_text(place, self.language, self.fallbacks)
-        online = clean_uri(place.online_url) if place.online_url else None
+        online = feed_link(place.online_url)
         location = where or online
         if location:
             event.add("LOCATION", location)

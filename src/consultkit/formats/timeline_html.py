@@ -21,6 +21,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit._version import __version__
+from consultkit.domain.links import safe_url
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
 from consultkit.formats.web_labels import label
@@ -31,24 +32,9 @@ if TYPE_CHECKING:
     from consultkit.domain.model import Consultation, Place
     from consultkit.domain.schedule import ScheduleItem
 
-SAFE_SCHEMES: Final = frozenset({"http", "https", "mailto", "webcal"})
 RTL_LANGUAGES: Final = frozenset({"ar", "he", "fa", "ur"})
 GOOGLE_TEMPLATE: Final = "https://calendar.google.com/calendar/render"
 OUTLOOK_COMPOSE: Final = "https://outlook.live.com/calendar/0/deeplink/compose"
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if its scheme is safe to link to, ``None`` otherwise; a bare host gets https."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ord(c) < 0x20 for c in url):
-        return None
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if not scheme:
-        # Letters often write "www.wsis.org/forum"; a relative link would be wrong.
-        return f"https://{url}" if "." in url.split("/", 1)[0] else None
-    return url if scheme in SAFE_SCHEMES else None
 
 
 def _utc_iso(instant: dt.datetime) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from consultkit.domain.links import safe_url
 from consultkit.domain.queries import (
     CallState,
     call_deadline,
@@ -183,7 +184,8 @@ def _item(
             "venue": place.venue(language, fallbacks) or None,
             "room": place.room(language, fallbacks) or None,
             "address": place.address,
-            "online_url": place.online_url,
+            # A script link never reaches a page that renders this (issue 9).
+            "online_url": safe_url(place.online_url),
         },
         "inferred": list(item.inferred),
         "note": item.note(language, fallbacks) or None,
