@@ -301,9 +301,10 @@ def test_watch_delivers_as_events_come_then_exits_cleanly_on_sigint(tmp_path: Pa
     try:
         _wait_for_lines(log, 1, watcher)
         # An event enqueued while it watches goes out without restarting it: phase II opens
-        # (to the subscriber and to the organisers).
+        # (to the subscriber; the organisers' notice waits for e-mail, as the log channel
+        # reaches nobody: issue 9, item 13).
         run(env, "--now", "2019-06-20T15:00:00Z", "remind", str(EXAMPLE))
-        lines = _wait_for_lines(log, 3, watcher)
+        lines = _wait_for_lines(log, 2, watcher)
         watcher.send_signal(signal.SIGINT)
         out, err = watcher.communicate(timeout=30)
     finally:
@@ -314,10 +315,9 @@ def test_watch_delivers_as_events_come_then_exits_cleanly_on_sigint(tmp_path: Pa
     assert "Traceback" not in err and "watching the outbox every 0.1s" in err
     assert sorted(json.loads(line)["kind"] for line in lines) == [
         "phase.opened",
-        "phase.opened",
         "reminder.due",
     ]
     assert "routed 1 event(s); delivered 1, retrying 0, dead 0" in out
     assert out.rstrip().endswith(
-        "stopped; in total routed 2 event(s); delivered 3, retrying 0, dead 0"
+        "stopped; in total routed 2 event(s); delivered 2, retrying 1, dead 0"
     ), out

@@ -1,7 +1,9 @@
 """The ``log`` channel: writes each delivery to the ``consultkit.notify`` logger, or a file.
 
-It is the channel that works with no configuration, so a fresh installation shows what it
-would send. Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
+It is the channel that works with no configuration. It records, it does not deliver: it
+takes only deliveries routed to it by name (a subscription on ``log``), never a receipt or
+an organiser's notice, which wait in the outbox for a channel that reaches people (issue 9,
+item 13). Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
-from consultkit.notify.channels import DeliveryResult
+from consultkit.notify.channels import DeliveryResult, Reach
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -36,6 +38,7 @@ class LogNotifier:
 
     path: Path | None = None
     channel: str = CHANNEL
+    reaches: Reach = Reach.MIRROR
 
     def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
         """Log each delivery; a file that cannot be written fails the batch, to be retried."""
