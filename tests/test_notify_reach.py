@@ -9,6 +9,7 @@ channel then refused and ``subscribers add`` took anything (item 15).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,14 +72,25 @@ def test_the_log_channel_does_not_consume_receipts(tmp_path: Path, inbox: Any) -
         waiting = app.store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert {d.channel for d in waiting} == {"email"}
         assert all(d.attempts == 0 for d in waiting)  # waiting is not failing
+        # The log mirrors what waits: the operator sees it, nobody is told it was sent.
+        mirrored = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        assert sorted((m["channel"], m["recipient"]) for m in mirrored) == [
+            ("email", "ana@example.org"),
+            ("email", "wsis-info@itu.int"),
+        ]
         # Enabling e-mail later sends what waited.
     later = FixedClock(DURING + dt.timedelta(minutes=5))
     with Consultkit.open(url, clock=later, entry_points=True) as app:
         email = {"host": "127.0.0.1", "port": str(port), "from": "wsis-info@itu.int"}
         report = app.dispatch(
-            NotifySettings(channels=("email", "log"), channel_settings={"email": email})
+            NotifySettings(
+                channels=("email", "log"),
+                channel_settings={"email": email, "log": {"path": str(log)}},
+            )
         )
         assert report.delivered == 2
+        # ... and mirrors what e-mail sent.
+        assert len(log.read_text(encoding="utf-8").splitlines()) == 4
     to_ana = handler.to("ana@example.org")
     assert len(to_ana) == 1 and receipt.tracking_number in str(to_ana[0]["Subject"])
 
@@ -94,6 +106,8 @@ def test_waiting_for_a_channel_never_dead_letters(tmp_path: Path) -> None:
             app.dispatch(settings)
             counts = app.store.delivery_counts()
     assert counts[DeliveryStatus.DEAD] == 0 and counts[DeliveryStatus.PENDING] == 2
+    # Mirrored once, not at every look.
+    assert len((tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()) == 2
 
 
 def test_a_persons_address_never_goes_to_a_channel_that_does_not_reach_people(

@@ -12,9 +12,10 @@ dispatcher ran, and a notifier that raises only makes its deliveries fail and wa
 
 A delivery whose channel has no notifier here (a receipt while e-mail is not enabled) waits:
 it is put back without counting an attempt, so it is sent once the channel is enabled and is
-never dead-lettered for want of it (issue 9, item 13). The channels of one batch are sent
-side by side, each recorded as soon as it answers, so a slow webhook receiver does not hold
-back the e-mail receipts of the same batch (item 11).
+never dead-lettered for want of it (issue 9, item 13). A channel that mirrors (``log``)
+is shown what the other channels sent, and what waits (once), without taking any of it.
+The channels of one batch are sent side by side, each recorded as soon as it answers, so a
+slow webhook receiver does not hold back the e-mail receipts of the same batch (item 11).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import attrs
 from consultkit.app.routing import route
 from consultkit.errors import ConfigError, Problem
 from consultkit.notify.backoff import Backoff
-from consultkit.notify.channels import DeliveryResult, Notifier
+from consultkit.notify.channels import DeliveryResult, Notifier, Reach, reach_of
 from consultkit.notify.settings import CHANNELS_ENV
 from consultkit.storage.protocols import DeliveryFailure
 
@@ -177,9 +178,14 @@ class Dispatcher:
         sending = {c: ds for c, ds in by_channel.items() if c in self.notifiers}
         for channel, deliveries in waiting.items():
             report += self._wait_for_channel(channel, deliveries)
+            # Shown to the mirrors the first time it waits, not at every look after that.
+            self._mirror(channel, [d for d in deliveries if d.last_error is None])
+        done: list[tuple[str, Sequence[Delivery], Sequence[DeliveryResult]]] = []
         if len(sending) == 1:
             ((channel, deliveries),) = sending.items()
-            report += self._record(channel, deliveries, self._results(channel, deliveries))
+            results = self._results(channel, deliveries)
+            report += self._record(channel, deliveries, results)
+            done.append((channel, deliveries, results))
         elif sending:
             # Store writes stay on this thread; only the channels' network work runs beside it.
             with ThreadPoolExecutor(max_workers=len(sending)) as pool:
@@ -190,9 +196,29 @@ class Dispatcher:
                 for future in as_completed(futures):
                     channel = futures[future]
                     report += self._record(channel, sending[channel], future.result())
+                    done.append((channel, sending[channel], future.result()))
+        for channel, sent, answers in done:
+            accepted = {r.delivery_id for r in answers if r.accepted}
+            self._mirror(channel, [d for d in sent if d.id in accepted])
         if self.on_batch is not None:
             self.on_batch(report)
         return report
+
+    def _mirror(self, channel: str, deliveries: Sequence[Delivery]) -> None:
+        """Show ``deliveries`` of ``channel`` to every mirroring notifier of another channel.
+
+        A mirror records; what it answers changes nothing, and its failures are ignored:
+        the deliveries belong to ``channel``.
+        """
+        if not deliveries:
+            return
+        for name, notifier in self.notifiers.items():
+            if name == channel or reach_of(notifier) is not Reach.MIRROR:
+                continue
+            try:
+                notifier.send(deliveries)
+            except Exception:  # noqa: S112 -- a mirror never affects a delivery
+                continue
 
     def _wait_for_channel(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
         """Put back deliveries no notifier here can send, without counting an attempt."""

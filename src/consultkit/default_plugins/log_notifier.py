@@ -3,7 +3,9 @@
 It is the channel that works with no configuration. It records, it does not deliver: it
 takes only deliveries routed to it by name (a subscription on ``log``), never a receipt or
 an organiser's notice, which wait in the outbox for a channel that reaches people (issue 9,
-item 13). Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
+item 13). It also mirrors: the dispatcher shows it what other channels sent, and what
+waits for a channel (once), each line naming its ``channel``. Settings
+(``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
@@ -44,6 +46,7 @@ class LogNotifier:
         """Log each delivery; a file that cannot be written fails the batch, to be retried."""
         lines = [
             {
+                "channel": d.channel,
                 "delivery_id": d.id,
                 "event_id": d.event.id,
                 "kind": d.event.kind,
@@ -69,9 +72,10 @@ class LogNotifier:
         else:
             for line in lines:
                 _logger.info(
-                    "%s %s -> %s (%s) event=%s",
+                    "%s %s -> %s %s (%s) event=%s",
                     line["kind"],
                     line["consultation_id"],
+                    line["channel"],
                     line["recipient"],
                     line["language"],
                     line["event_id"],
