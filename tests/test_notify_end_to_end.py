@@ -301,7 +301,8 @@ def test_watch_delivers_as_events_come_then_exits_cleanly_on_sigint(tmp_path: Pa
     try:
         _wait_for_lines(log, 1, watcher)
         # An event enqueued while it watches goes out without restarting it: phase II opens
-        # (to the subscriber and to the organisers).
+        # (to the subscriber and to the organisers; the organisers' notice is only mirrored
+        # by the log, and waits for e-mail: issue 9, item 13).
         run(env, "--now", "2019-06-20T15:00:00Z", "remind", str(EXAMPLE))
         lines = _wait_for_lines(log, 3, watcher)
         watcher.send_signal(signal.SIGINT)
@@ -319,5 +320,5 @@ def test_watch_delivers_as_events_come_then_exits_cleanly_on_sigint(tmp_path: Pa
     ]
     assert "routed 1 event(s); delivered 1, retrying 0, dead 0" in out
     assert out.rstrip().endswith(
-        "stopped; in total routed 2 event(s); delivered 3, retrying 0, dead 0"
+        "stopped; in total routed 2 event(s); delivered 2, retrying 1, dead 0"
     ), out

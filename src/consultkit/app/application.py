@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -39,7 +40,12 @@ from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
-from consultkit.domain.submission_rules import SubmissionRules, new_submission
+from consultkit.domain.submission_rules import (
+    SubmissionRules,
+    email_address_problem,
+    language_problem,
+    new_submission,
+)
 from consultkit.domain.submissions import (
     Actor,
     ActorRole,
@@ -64,6 +70,7 @@ from consultkit.formats.submission_import import (
     parse_flag,
     parse_instant,
 )
+from consultkit.notify.channels import people_channel
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import StoreConflictError, Subscription, default_store_url
@@ -836,14 +843,31 @@ class Consultkit:
         """Subscribe ``address`` (an e-mail address, a webhook URL…); True when new.
 
         An existing subscription gets the new group and language. ``language`` defaults to
-        the consultation's first. Raises :class:`RuleRefusedError` (rule ``address``) for
-        an address that is not one line and :class:`UnknownItemError` for an unknown group.
+        the consultation's first. Raises :class:`RuleRefusedError` for a channel no plugin
+        provides (rule ``channel``), an address the channel cannot take (rule ``address``:
+        not one line; on ``email``, not an e-mail address by the rule ``submit`` and the
+        SMTP channel apply; on ``webhook``, not an http(s) URL) or a language that is not a
+        language tag (rule ``language``), and :class:`UnknownItemError` for an unknown group.
         """
         address = address.strip()
         if not address or any(ch in address for ch in "\r\n\x00"):
             raise RuleRefusedError("address", "the address must be one line")
         if group is not None:
             consultation.group(group)  # raises UnknownItemError naming the groups
+        channels = self.host.notifier_factories()
+        if channel not in channels:
+            raise RuleRefusedError(
+                "channel",
+                f"no plugin provides channel {channel!r}: use one of"
+                f" {', '.join(sorted(channels))}, or install the plugin that provides it",
+            )
+        problem = _subscription_address_problem(channel, address)
+        if problem is not None:
+            raise RuleRefusedError(
+                "address", f"{address!r} cannot be reached on {channel}: {problem}"
+            )
+        if language is not None and (bad_language := language_problem(language)) is not None:
+            raise RuleRefusedError("language", bad_language)
         subscription = Subscription(
             consultation_id=consultation.id,
             channel=channel,
@@ -880,10 +904,12 @@ class Consultkit:
         Close it when done (it closes its notifiers).
         """
         settings = settings or load_settings()
+        notifiers = self.notifiers(settings)
         return Dispatcher(
             store=self.store,
-            notifiers=self.notifiers(settings),
-            address_channel=settings.address_channel,
+            notifiers=notifiers,
+            # A person's address goes only to a channel that reaches people (issue 9, item 7).
+            address_channel=people_channel(notifiers),
             backoff=settings.backoff,
             batch_size=batch_size,
             now=lambda: to_utc(self.clock.now()),
@@ -932,3 +958,19 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"missing field {exc.args[0]!r}"
     return str(exc)
+
+
+def _subscription_address_problem(channel: str, address: str) -> str | None:
+    """Why ``address`` cannot be a subscription on ``channel``, or None.
+
+    ``email`` reaches people, so it takes what ``submit`` takes; ``webhook`` POSTs to
+    endpoints, so it takes http(s) URLs only (the channel also refuses private targets when
+    it sends, after resolving the name). Other channels keep their own rules.
+    """
+    if channel == "email":
+        return email_address_problem(address)
+    if channel == "webhook":
+        url = urllib.parse.urlsplit(address)
+        if url.scheme not in ("http", "https") or not url.hostname or " " in address:
+            return "a webhook address is an http:// or https:// URL"
+    return None

@@ -9,6 +9,13 @@ dead-lettered for an organiser to inspect and retry (``consultkit notify retry``
 
 Nothing here can roll back a submission: the events were committed with it, before the
 dispatcher ran, and a notifier that raises only makes its deliveries fail and wait.
+
+A delivery whose channel has no notifier here (a receipt while e-mail is not enabled) waits:
+it is put back without counting an attempt, so it is sent once the channel is enabled and is
+never dead-lettered for want of it (issue 9, item 13). A channel that mirrors (``log``)
+is shown what the other channels sent, and what waits (once), without taking any of it.
+The channels of one batch are sent side by side, each recorded as soon as it answers, so a
+slow webhook receiver does not hold back the e-mail receipts of the same batch (item 11).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 import attrs
@@ -25,7 +33,7 @@ import attrs
 from consultkit.app.routing import route
 from consultkit.errors import ConfigError, Problem
 from consultkit.notify.backoff import Backoff
-from consultkit.notify.channels import DeliveryResult, Notifier
+from consultkit.notify.channels import DeliveryResult, Notifier, Reach, reach_of
 from consultkit.notify.settings import CHANNELS_ENV
 from consultkit.storage.protocols import DeliveryFailure
 
@@ -166,25 +174,80 @@ class Dispatcher:
         for delivery in claimed:
             by_channel[delivery.channel].append(delivery)
         report = DispatchReport(claimed=len(claimed))
-        for channel, deliveries in by_channel.items():
-            report += self._send(channel, deliveries)
+        waiting = {c: ds for c, ds in by_channel.items() if c not in self.notifiers}
+        sending = {c: ds for c, ds in by_channel.items() if c in self.notifiers}
+        for channel, deliveries in waiting.items():
+            report += self._wait_for_channel(channel, deliveries)
+            # Shown to the mirrors the first time it waits, not at every look after that.
+            self._mirror(channel, [d for d in deliveries if d.last_error is None])
+        done: list[tuple[str, Sequence[Delivery], Sequence[DeliveryResult]]] = []
+        if len(sending) == 1:
+            ((channel, deliveries),) = sending.items()
+            results = self._results(channel, deliveries)
+            report += self._record(channel, deliveries, results)
+            done.append((channel, deliveries, results))
+        elif sending:
+            # Store writes stay on this thread; only the channels' network work runs beside it.
+            with ThreadPoolExecutor(max_workers=len(sending)) as pool:
+                futures = {
+                    pool.submit(self._results, channel, deliveries): channel
+                    for channel, deliveries in sending.items()
+                }
+                for future in as_completed(futures):
+                    channel = futures[future]
+                    report += self._record(channel, sending[channel], future.result())
+                    done.append((channel, sending[channel], future.result()))
+        for channel, sent, answers in done:
+            accepted = {r.delivery_id for r in answers if r.accepted}
+            self._mirror(channel, [d for d in sent if d.id in accepted])
         if self.on_batch is not None:
             self.on_batch(report)
         return report
 
-    def _send(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
-        notifier = self.notifiers.get(channel)
-        if notifier is None:
-            results: Sequence[DeliveryResult] = [
-                DeliveryResult.failed(d.id, f"no notifier is configured for channel {channel!r}")
-                for d in deliveries
-            ]
-        else:
+    def _mirror(self, channel: str, deliveries: Sequence[Delivery]) -> None:
+        """Show ``deliveries`` of ``channel`` to every mirroring notifier of another channel.
+
+        A mirror records; what it answers changes nothing, and its failures are ignored:
+        the deliveries belong to ``channel``.
+        """
+        if not deliveries:
+            return
+        for name, notifier in self.notifiers.items():
+            if name == channel or reach_of(notifier) is not Reach.MIRROR:
+                continue
             try:
-                results = notifier.send(deliveries)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                results = [DeliveryResult.failed(d.id, error) for d in deliveries]
+                notifier.send(deliveries)
+            except Exception:  # noqa: S112 -- a mirror never affects a delivery
+                continue
+
+    def _wait_for_channel(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
+        """Put back deliveries no notifier here can send, without counting an attempt."""
+        now = self.now()
+        error = (
+            f"no notifier is configured for channel {channel!r}: the delivery waits until"
+            f" the channel is enabled ({CHANNELS_ENV})"
+        )
+        waits = [
+            DeliveryFailure(
+                delivery_id=d.id, error=error, retry_at=now + self.backoff.base, attempted=False
+            )
+            for d in deliveries
+        ]
+        recorded = self.store.fail_deliveries(waits, self.worker, now)
+        return DispatchReport(retried=len(recorded), lost_claims=len(waits) - len(recorded))
+
+    def _results(self, channel: str, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
+        """What the channel's notifier did with ``deliveries``; a raising notifier fails all."""
+        notifier = self.notifiers[channel]
+        try:
+            return notifier.send(deliveries)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            return [DeliveryResult.failed(d.id, error) for d in deliveries]
+
+    def _record(
+        self, channel: str, deliveries: Sequence[Delivery], results: Sequence[DeliveryResult]
+    ) -> DispatchReport:
         by_id = {r.delivery_id: r for r in results}
         now = self.now()
         accepted: list[str] = []

@@ -1,7 +1,11 @@
 """The ``log`` channel: writes each delivery to the ``consultkit.notify`` logger, or a file.
 
-It is the channel that works with no configuration, so a fresh installation shows what it
-would send. Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
+It is the channel that works with no configuration. It records, it does not deliver: it
+takes only deliveries routed to it by name (a subscription on ``log``), never a receipt or
+an organiser's notice, which wait in the outbox for a channel that reaches people (issue 9,
+item 13). It also mirrors: the dispatcher shows it what other channels sent, and what
+waits for a channel (once), each line naming its ``channel``. Settings
+(``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
@@ -18,7 +22,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
-from consultkit.notify.channels import DeliveryResult
+from consultkit.notify.channels import DeliveryResult, Reach
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -36,11 +40,13 @@ class LogNotifier:
 
     path: Path | None = None
     channel: str = CHANNEL
+    reaches: Reach = Reach.MIRROR
 
     def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
         """Log each delivery; a file that cannot be written fails the batch, to be retried."""
         lines = [
             {
+                "channel": d.channel,
                 "delivery_id": d.id,
                 "event_id": d.event.id,
                 "kind": d.event.kind,
@@ -66,9 +72,10 @@ class LogNotifier:
         else:
             for line in lines:
                 _logger.info(
-                    "%s %s -> %s (%s) event=%s",
+                    "%s %s -> %s %s (%s) event=%s",
                     line["kind"],
                     line["consultation_id"],
+                    line["channel"],
                     line["recipient"],
                     line["language"],
                     line["event_id"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from email.headerregistry import Address
 from typing import TYPE_CHECKING
 
 import attrs
@@ -36,8 +37,45 @@ if TYPE_CHECKING:
 
 MAX_TITLE_CHARS = 500
 MAX_BODY_CHARS = 100_000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# Characters that never appear in one bare address: they separate addresses, open display
+# names or comments, or fold a header. ``:`` and ``/`` also keep URLs out (issue 9, item 7).
+_NOT_IN_ADDRESS = frozenset('\r\n\x00<>,;"()[]\\: \t/')
+_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def email_address_problem(text: str) -> str | None:
+    """Why ``text`` is not one bare e-mail address (``user@example.org``), or None if it is.
+
+    The one rule for a person's address: ``submit`` and ``subscribers add`` check it, and
+    the SMTP channel sends only to addresses that pass it, so an address accepted at the
+    door is one the channel takes. The local part must parse as RFC 5322 (what
+    :class:`email.headerregistry.Address` accepts), the domain is host names with a dot.
+    """
+    if not text or any(ch in _NOT_IN_ADDRESS or ord(ch) < 32 for ch in text):
+        return "it must be one address such as name@example.org, with no spaces or brackets"
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return "it has no @ between a name and a domain"
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        return f"{domain!r} is not a domain such as example.org"
+    try:
+        parsed = Address(addr_spec=text)
+    except (ValueError, IndexError):
+        return f"{local!r} is not the name part of an e-mail address"
+    if parsed.addr_spec != text:
+        return f"{local!r} is not the name part of an e-mail address"
+    return None
+
+
+def language_problem(language: str) -> str | None:
+    """Why ``language`` is not a language tag (``en``, ``zh``, ``es-419``), or None."""
+    if not _LANGUAGE.match(language):
+        return f"{language!r} is not a language tag: use e.g. en, fr, zh or es-419"
+    return None
+
+
 CONTENT_FIELDS = ("title", "body", "tags", "attachments", "organisation", "country")
 
 
@@ -203,16 +241,16 @@ class SubmissionRules:
             )
         if not submitter.name.strip():
             raise RuleRefusedError("submitter", "the submitter's name is empty: give a name")
-        if not _EMAIL.match(submitter.email.strip()):
+        address_problem = email_address_problem(submitter.email.strip())
+        if address_problem is not None:
             raise RuleRefusedError(
                 "submitter",
-                f"{submitter.email!r} is not an e-mail address: receipts are sent there",
+                f"{submitter.email!r} is not an e-mail address ({address_problem}):"
+                " receipts are sent there",
             )
-        if not _LANGUAGE.match(draft.language):
-            raise RuleRefusedError(
-                "language",
-                f"{draft.language!r} is not a language tag: use e.g. en, fr, zh or es-419",
-            )
+        bad_language = language_problem(draft.language)
+        if bad_language is not None:
+            raise RuleRefusedError("language", bad_language)
         for field in rule.needed:
             if not _field_value(draft, field):
                 detail = next(

@@ -8,6 +8,13 @@ channel accepted it.
 
 from __future__ import annotations
 
-from consultkit.notify.channels import DeliveryResult, Notifier, NotifierFactory
+from consultkit.notify.channels import (
+    DeliveryResult,
+    Notifier,
+    NotifierFactory,
+    Reach,
+    people_channel,
+    reach_of,
+)
 
-__all__ = ["DeliveryResult", "Notifier", "NotifierFactory"]
+__all__ = ["DeliveryResult", "Notifier", "NotifierFactory", "Reach", "people_channel", "reach_of"]

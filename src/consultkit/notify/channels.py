@@ -4,10 +4,15 @@ A notifier is built by the factory a plugin registers through ``register_notifie
 dispatcher hands it a batch of claimed deliveries for its channel and marks each one done
 only when the notifier says the channel *accepted* it. Anything else leaves the delivery in
 the outbox, to be retried with back-off or, when retrying cannot help, dead-lettered.
+
+Each notifier declares what its channel reaches (:class:`Reach`): a person's address (a
+submitter's, an organiser's) goes only to a channel that reaches people, never to one
+that POSTs to endpoints (issue 9, item 7) nor to one that only records (item 13).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
@@ -17,6 +22,41 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from consultkit.storage.protocols import Delivery
+
+
+class Reach(enum.StrEnum):
+    """What a channel's recipients are; a notifier states it as its ``reaches`` attribute."""
+
+    PEOPLE = "people"
+    """People, by e-mail address (``email``): submitters and organisers are reached here."""
+    ENDPOINTS = "endpoints"
+    """Systems at addresses an organiser subscribed (``webhook``): never a person's address."""
+    MIRROR = "mirror"
+    """A record of what is sent (``log``): it takes only deliveries routed to it by name."""
+
+
+def reach_of(notifier: object) -> Reach:
+    """What ``notifier`` reaches: its ``reaches`` attribute, else :attr:`Reach.ENDPOINTS`.
+
+    A notifier that does not say is never handed a person's address: the safe default.
+    """
+    value = getattr(notifier, "reaches", Reach.ENDPOINTS)
+    try:
+        return Reach(value)
+    except ValueError:
+        return Reach.ENDPOINTS
+
+
+def people_channel(notifiers: Mapping[str, object]) -> str:
+    """The channel for people known by address: ``email`` if configured, else the first
+    configured channel that reaches people, else ``email`` (its deliveries then wait for it).
+    """
+    if "email" in notifiers and reach_of(notifiers["email"]) is Reach.PEOPLE:
+        return "email"
+    for name, notifier in notifiers.items():
+        if reach_of(notifier) is Reach.PEOPLE:
+            return name
+    return "email"
 
 
 @attrs.frozen(kw_only=True)
@@ -66,6 +106,9 @@ class Notifier(Protocol):
     not raise for a single bad delivery; if it raises anyway, the dispatcher treats every
     delivery of the batch as failed and retryable, so nothing is lost. ``close`` releases
     the connection; the dispatcher calls it once when it is done with the notifier.
+
+    A notifier may also have a ``reaches`` attribute (:class:`Reach`, read with
+    :func:`reach_of`); without one it is treated as reaching endpoints.
     """
 
     @property

@@ -19,9 +19,11 @@ are deployment secrets. Two sources, the environment winning over the file:
   (``CONSULTKIT_EMAIL_HOST``, ``CONSULTKIT_WEBHOOK_SECRET``…), plus
   ``CONSULTKIT_NOTIFY_MAX_ATTEMPTS``, ``_BASE_SECONDS`` and ``_CAP_SECONDS``.
 
-People known by address (submitters, organisers) are reached on ``email`` when it is
-enabled, else on the first enabled channel. The application builds one notifier per enabled
-channel from these settings (:func:`consultkit.app.dispatch.build_notifiers`).
+People known by address (submitters, organisers) are reached only on a channel that
+reaches people (``email``; see :class:`consultkit.notify.channels.Reach`), never on
+``webhook`` or ``log``: with no such channel enabled, their deliveries wait in the outbox
+until one is. The application builds one notifier per enabled channel from these settings
+(:func:`consultkit.app.dispatch.build_notifiers`).
 """
 
 from __future__ import annotations
@@ -54,8 +56,13 @@ class NotifySettings:
 
     @property
     def address_channel(self) -> str:
-        """The channel for people known by e-mail address."""
-        return "email" if "email" in self.channels else self.channels[0]
+        """The channel for people known by e-mail address: ``email``, enabled or not.
+
+        Never another enabled channel: a webhook or the log does not reach a person, and
+        a person's address is not a URL to POST to (issue 9, item 7). The application picks
+        among the built notifiers with :func:`consultkit.notify.channels.people_channel`.
+        """
+        return "email"
 
     def settings_for(self, channel: str) -> Mapping[str, str]:
         return self.channel_settings.get(channel, {})

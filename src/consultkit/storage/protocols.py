@@ -210,6 +210,7 @@ class OutboxStore(Protocol):
         """Record failed attempts in one transaction; returns the ids whose failure was recorded.
 
         Each failure is retried at its ``retry_at``, or dead-lettered when that is ``None``.
+        A failure with ``attempted=False`` gives back the attempt its claim counted.
         Deliveries ``worker`` no longer holds are left alone (and are not in the result).
         """
 

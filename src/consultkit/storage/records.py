@@ -93,6 +93,9 @@ class DeliveryFailure:
     delivery_id: str
     error: str
     retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+    attempted: bool = True
+    """False when nothing was tried (no configured channel could take it): the claim's
+    attempt is given back, so waiting for a channel never counts toward dead-lettering."""
 
 
 @attrs.frozen(kw_only=True)

@@ -1007,7 +1007,7 @@ class SqlStore(abc.ABC):
         d = self.dialect
         sql = d.sql(
             "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?,"
-            " claimed_by = NULL, lease_until = NULL"
+            " claimed_by = NULL, lease_until = NULL, attempts = attempts - ?"
             " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
         )
         recorded: set[str] = set()
@@ -1018,7 +1018,9 @@ class SqlStore(abc.ABC):
             for f in failures:
                 status = DeliveryStatus.DEAD if f.retry_at is None else DeliveryStatus.PENDING
                 at = d.dump_instant(f.retry_at or now)
-                params = (str(status), f.error, at, f.delivery_id, worker)
+                # An attempt not made is given back (claiming counted it).
+                given_back = 0 if f.attempted else 1
+                params = (str(status), f.error, at, given_back, f.delivery_id, worker)
                 if conn.execute(sql, params).rowcount:
                     recorded.add(f.delivery_id)
         return frozenset(recorded)

@@ -512,6 +512,18 @@ class StoreContract:
         assert store.complete_deliveries([taken[0].id], "w2", T0 + LEASE) == 1
         assert store.delivery_counts()[DeliveryStatus.DONE] == 2
 
+    def test_a_delivery_not_attempted_gives_its_attempt_back(self, store: Store) -> None:
+        self._pending(store, 1)
+        (held,) = store.claim_deliveries("w1", 1, T0, LEASE)
+        assert held.attempts == 1
+        later = T0 + dt.timedelta(minutes=1)
+        waiting = DeliveryFailure(
+            delivery_id=held.id, error="no channel yet", retry_at=later, attempted=False
+        )
+        assert store.fail_deliveries([waiting], "w1", T0) == {held.id}
+        (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert (pending.attempts, pending.next_attempt_at) == (0, later)
+
     def test_fail_deliveries_retries_dead_letters_and_skips_lost_claims(self, store: Store) -> None:
         self._pending(store, 4)
         retry, dead, lost = store.claim_deliveries("w1", 3, T0, LEASE)

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.notify.channels import DeliveryResult
+from consultkit.domain.submission_rules import email_address_problem
+from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit_smtp.render import one_line, render_message
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class SmtpSettings:
                 "CONSULTKIT_EMAIL_PORT and CONSULTKIT_EMAIL_TIMEOUT must be numbers"
             ) from None
         sender = settings.get("from", "").strip() or "consultkit@localhost"
-        if _address(sender) is None:
+        if _parse(sender) is None:
             raise SettingsError(f"CONSULTKIT_EMAIL_FROM={sender!r} is not one e-mail address")
         return cls(
             host=settings.get("host", "").strip() or "localhost",
@@ -93,11 +94,19 @@ class SmtpSettings:
 
 
 def _address(text: str, display_name: str = "") -> Address | None:
-    """Parse one bare address (``user@host``); None if it is not exactly one valid address."""
-    if not text or any(ch in text for ch in "\r\n\x00<>,;\"' \t"):
+    """Parse one bare address (``user@host``); None if it is not exactly one valid address.
+
+    The rule is consultkit's own (``email_address_problem`` in consultkit.domain.submission_rules),
+    the one ``submit`` and ``subscribers add`` apply: an address accepted there is sent to.
+    """
+    if email_address_problem(text) is not None:
         return None
-    local, at, domain = text.rpartition("@")
-    if not at or not local or not domain:
+    return Address(display_name=one_line(display_name), addr_spec=text)
+
+
+def _parse(text: str, display_name: str = "") -> Address | None:
+    """Parse the From address, which may be a local one (``consultkit@localhost``)."""
+    if not text or any(ch in text for ch in "\r\n\x00<>,;\"' \t"):
         return None
     try:
         return Address(display_name=one_line(display_name), addr_spec=text)
@@ -117,7 +126,7 @@ def build_message(delivery: Delivery, sender: str) -> EmailMessage:
     from_name = one_line(_title(delivery, rendered.language))
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = one_line(rendered.subject)
-    msg["From"] = _address(sender, from_name) or sender
+    msg["From"] = _parse(sender, from_name) or sender
     msg["To"] = to
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     # A stable Message-ID: a redelivery after a crash is recognisably the same message.
@@ -151,6 +160,8 @@ class SmtpNotifier:
 
     settings: SmtpSettings
     channel: str = CHANNEL
+    reaches: Reach = Reach.PEOPLE
+    """People, by e-mail address: receipts and organisers' notices come here."""
     connections: int = 0
     """How many connections were opened (tests check one per batch)."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from consultkit_webhook.notifier import WebhookNotifier, WebhookSettings, webhook_notifier
-from consultkit_webhook.signing import SignatureError, sign, verify
+from consultkit_webhook.signing import SignatureError, sign, subscription_secret, verify
 
 __all__ = [
     "SignatureError",
     "WebhookNotifier",
     "WebhookSettings",
     "sign",
+    "subscription_secret",
     "verify",
     "webhook_notifier",
 ]

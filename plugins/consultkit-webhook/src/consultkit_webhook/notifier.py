@@ -1,36 +1,54 @@
-"""The ``webhook`` channel: one JSON POST per delivery, signed, with timeouts.
+"""The ``webhook`` channel: one JSON POST per delivery, signed per subscription, with limits.
 
 Settings (``CONSULTKIT_WEBHOOK_*`` or the settings file's ``[webhook]`` table):
 
-``secret``   the shared HMAC secret (required: unsigned webhooks cannot be trusted)
-``timeout``  seconds to connect and to read the answer (default 10)
+``secret``         the master HMAC secret (required: unsigned webhooks cannot be trusted).
+                   Each subscription's URL gets its own signing secret derived from it
+                   (:func:`~consultkit_webhook.signing.subscription_secret`), so one
+                   receiver cannot forge requests to another.
+``timeout``        seconds to connect and for each read (default 10)
+``deadline``       seconds one request may take in all, however slowly the receiver
+                   answers (default 15)
+``batch_seconds``  seconds one batch may take; deliveries not tried by then are retried
+                   with the next batch (default 60)
+``allow_private``  ``true`` to allow loopback, private, link-local and other non-public
+                   targets (default ``false``: a subscription cannot reach the host's own
+                   or its network's services)
 
-The recipient of a delivery is the subscriber's URL (``http`` or ``https``).
+The recipient of a delivery is the subscriber's URL (``http`` or ``https``). This channel
+reaches endpoints, never people (:attr:`consultkit.notify.Reach.ENDPOINTS`): consultkit
+never hands it a submitter's or organiser's address.
 
 How answers are treated (retries happen through the outbox, with back-off):
 
-* 2xx: accepted.
-* 408, 425, 429 and 5xx, timeouts, refused or dropped connections: retried; a
-  ``Retry-After`` in seconds is honoured as the minimum wait.
+* 2xx: accepted. At most 64 KiB of any answer is read.
+* 408, 425, 429 and 5xx, timeouts, a passed deadline, refused or dropped connections:
+  retried; a ``Retry-After`` in seconds is honoured as the minimum wait.
 * any other 4xx (400, 401, 403, 404, 410, 422…): the receiver says the request itself
   is wrong and sending it again cannot change that, so the delivery is dead-lettered at
   once; an organiser fixes the receiver (or the secret) and runs ``consultkit notify retry``.
-* a recipient that is not an http(s) URL: dead-lettered at once.
+* a recipient that is not an http(s) URL, or a non-public target without
+  ``allow_private``: dead-lettered at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
+import ipaddress
 import json
+import socket
+import ssl
+import threading
 import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.notify.channels import DeliveryResult
-from consultkit_webhook.signing import sign
+from consultkit.notify.channels import DeliveryResult, Reach
+from consultkit_webhook.signing import sign, subscription_secret
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -40,25 +58,48 @@ if TYPE_CHECKING:
 CHANNEL = "webhook"
 RETRYABLE_4XX = frozenset({408, 425, 429})
 USER_AGENT = "consultkit-webhook/0.1"
+MAX_ANSWER_BYTES = 64 * 1024
+"""How much of an answer is read: only the status matters, and a huge body must not fill memory."""
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _seconds(settings: Mapping[str, str], key: str, default: float) -> float:
+    raw = settings.get(key, "").strip()
+    try:
+        value = float(raw or default)
+    except ValueError:
+        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be a number of seconds") from None
+    if not value > 0:
+        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be positive")
+    return value
 
 
 @attrs.frozen(kw_only=True)
 class WebhookSettings:
-    """The shared secret and the timeout."""
+    """The master secret, the time limits and the target policy (module docstring)."""
 
     secret: str = attrs.field(repr=False)
     timeout: float = 10.0
+    deadline: float = 15.0
+    batch_seconds: float = 60.0
+    allow_private: bool = False
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, str]) -> WebhookSettings:
         secret = settings.get("secret", "")
         if not secret.strip():
             raise ValueError("set CONSULTKIT_WEBHOOK_SECRET: receivers verify each request with it")
-        try:
-            timeout = float(settings.get("timeout", "").strip() or 10)
-        except ValueError:
-            raise ValueError("CONSULTKIT_WEBHOOK_TIMEOUT must be a number of seconds") from None
-        return cls(secret=secret, timeout=timeout)
+        allow = settings.get("allow_private", "").strip().lower()
+        if allow not in _TRUE | _FALSE:
+            raise ValueError("CONSULTKIT_WEBHOOK_ALLOW_PRIVATE must be true or false")
+        return cls(
+            secret=secret,
+            timeout=_seconds(settings, "timeout", 10),
+            deadline=_seconds(settings, "deadline", 15),
+            batch_seconds=_seconds(settings, "batch_seconds", 60),
+            allow_private=allow in _TRUE,
+        )
 
 
 def body_of(delivery: Delivery) -> bytes:
@@ -81,65 +122,158 @@ def _retry_after(value: str | None) -> dt.timedelta | None:
     return None
 
 
+def is_public(address: str) -> bool:
+    """True for a globally routable IP address (not loopback, private, link-local, …)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class TargetRefused(Exception):
+    """A webhook URL whose host resolves to an address the policy does not allow."""
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to next."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """HTTPS to the checked address, verifying the certificate for the URL's host name."""
+
+    default_port = 443
+
+    def connect(self) -> None:
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+
+
 @attrs.define
 class WebhookNotifier:
     """POSTs each delivery to its URL, reusing one connection per host within a batch."""
 
     settings: WebhookSettings
     channel: str = CHANNEL
-    _connections: dict[tuple[str, str, int], http.client.HTTPConnection] = attrs.field(
+    reaches: Reach = Reach.ENDPOINTS
+    _connections: dict[tuple[str, str, int], _PinnedHTTPConnection] = attrs.field(
         factory=dict, init=False
     )
 
-    def _connection(self, url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+    def _resolve(self, host: str, port: int) -> str:
+        """The address to connect to; raises :class:`TargetRefused` or ``OSError``."""
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = [str(info[4][0]) for info in infos]
+        if not addresses:
+            raise OSError(f"{host} has no address")
+        if not self.settings.allow_private:
+            refused = [a for a in addresses if not is_public(a)]
+            if refused:
+                raise TargetRefused(
+                    f"{host} resolves to {refused[0]}, which is not a public address; set"
+                    " CONSULTKIT_WEBHOOK_ALLOW_PRIVATE=true to allow such targets"
+                )
+        return addresses[0]
+
+    def _connection(self, url: urllib.parse.SplitResult) -> _PinnedHTTPConnection:
         port = url.port or (443 if url.scheme == "https" else 80)
-        key = (url.scheme, url.hostname or "", port)
+        host = url.hostname or ""
+        key = (url.scheme, host, port)
         conn = self._connections.get(key)
         if conn is None:
-            cls = (
-                http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-            )
-            conn = cls(url.hostname or "", port, timeout=self.settings.timeout)
+            address = self._resolve(host, port)
+            cls = _PinnedHTTPSConnection if url.scheme == "https" else _PinnedHTTPConnection
+            conn = cls(host, port, address=address, timeout=self.settings.timeout)
             self._connections[key] = conn
         return conn
 
-    def _post(self, delivery: Delivery) -> DeliveryResult:
-        url = urllib.parse.urlsplit(delivery.recipient)
+    def _post(self, delivery: Delivery, deadline: float) -> DeliveryResult:
+        try:
+            url = urllib.parse.urlsplit(delivery.recipient)
+            port = url.port
+        except ValueError:
+            url, port = urllib.parse.urlsplit(""), None
         if (
             url.scheme not in ("http", "https")
             or not url.hostname
             or any(ch in delivery.recipient for ch in "\r\n ")
+            or (port is not None and not 0 < port < 65536)
         ):
             return DeliveryResult.failed(
                 delivery.id, f"not an http(s) URL: {delivery.recipient!r}", retry=False
             )
         body = body_of(delivery)
         stamp = int(time.time())
+        secret = subscription_secret(self.settings.secret, delivery.recipient)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
             "Consultkit-Event-Id": delivery.event.id,
             "Consultkit-Event-Kind": delivery.event.kind,
             "Consultkit-Timestamp": str(stamp),
-            "Consultkit-Signature": sign(self.settings.secret, stamp, body),
+            "Consultkit-Signature": sign(secret, stamp, body),
         }
         path = url.path or "/"
         if url.query:
             path = f"{path}?{url.query}"
-        conn = self._connection(url)
         try:
+            conn = self._connection(url)
+        except TargetRefused as exc:
+            return DeliveryResult.failed(delivery.id, str(exc), retry=False)
+        except OSError as exc:
+            return DeliveryResult.failed(delivery.id, f"cannot resolve {url.hostname}: {exc}")
+        # The socket timeout bounds each read, not the whole answer: a receiver dripping one
+        # byte at a time would hold the dispatcher for ever. The watchdog cuts the socket
+        # at the deadline (issue 9, item 11).
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(max(deadline, 0.0), cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            if conn.sock is None:
+                conn.connect()  # bounded by ``timeout``; the watchdog then sees the socket
+                if expired.is_set():
+                    cut()
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException) as exc:
+            response.read(MAX_ANSWER_BYTES)
+            leftover = not response.isclosed()
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             conn.close()  # a half-read connection cannot be reused
-            return DeliveryResult.failed(delivery.id, f"{type(exc).__name__}: {exc}")
-        status = response.status
-        if response.getheader("Connection", "").lower() == "close":
+            if expired.is_set():
+                error = f"no complete answer within the {deadline:g} s deadline"
+            else:
+                error = f"{type(exc).__name__}: {exc}"
+            return DeliveryResult.failed(delivery.id, error)
+        finally:
+            watchdog.cancel()
+        if expired.is_set():
+            # A cut socket reads as the end of the answer: what was parsed is not an answer.
             conn.close()
+            return DeliveryResult.failed(
+                delivery.id, f"no complete answer within the {deadline:g} s deadline"
+            )
+        status = response.status
+        if leftover or response.getheader("Connection", "").lower() == "close":
+            conn.close()  # an unread remainder cannot be reused
         if 200 <= status < 300:
             return DeliveryResult.ok(delivery.id)
-        error = f"HTTP {status} {response.reason}"
+        error = f"HTTP {status} {response.reason}"[:300]
         if 400 <= status < 500 and status not in RETRYABLE_4XX:
             return DeliveryResult.failed(delivery.id, error, retry=False)
         return DeliveryResult.failed(
@@ -147,9 +281,27 @@ class WebhookNotifier:
         )
 
     def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
-        """POST each delivery in order; one result per delivery (see the module docstring)."""
+        """POST each delivery in order; one result per delivery (see the module docstring).
+
+        The batch has a time budget (``batch_seconds``): deliveries not tried within it
+        are failed, retryably, and go out with a later batch.
+        """
+        budget_ends = time.monotonic() + self.settings.batch_seconds
+        results: list[DeliveryResult] = []
         try:
-            return [self._post(d) for d in deliveries]
+            for delivery in deliveries:
+                left = budget_ends - time.monotonic()
+                if left <= 0:
+                    results.append(
+                        DeliveryResult.failed(
+                            delivery.id,
+                            f"not tried: the batch's {self.settings.batch_seconds:g} s budget"
+                            " ran out; it goes out with a later batch",
+                        )
+                    )
+                    continue
+                results.append(self._post(delivery, min(self.settings.deadline, left)))
+            return results
         finally:
             self.close()
 

@@ -1,8 +1,11 @@
-"""The entry point consultkit loads: registers the ``webhook`` channel."""
+"""The entry point consultkit loads: registers the ``webhook`` channel and ``webhook-secret``."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+import click
 
 from consultkit import hookimpl
 
@@ -22,3 +25,34 @@ def register_notifiers(
     from consultkit_webhook.notifier import webhook_notifier
 
     register(CHANNEL, webhook_notifier)
+
+
+@click.command(name="webhook-secret")
+@click.argument("url")
+@click.option("--settings", "settings_path", metavar="PATH", help="Notification settings file.")
+def webhook_secret(url: str, settings_path: str | None) -> None:
+    """Print the signing secret of the webhook subscription at URL, to give its receiver.
+
+    Each subscription is signed with its own secret, derived from CONSULTKIT_WEBHOOK_SECRET
+    and the URL exactly as `consultkit subscribers list` shows it.
+    """
+    # Lazy imports: plugin commands are collected whenever the CLI lists its commands.
+    from consultkit.errors import ConfigError
+    from consultkit.notify.settings import load_settings
+    from consultkit_webhook.signing import subscription_secret
+
+    try:
+        settings = load_settings(settings_path).settings_for(CHANNEL)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    # The channel's settings are read only when it is enabled; the secret may be set anyway.
+    master = settings.get("secret") or os.environ.get("CONSULTKIT_WEBHOOK_SECRET", "")
+    if not master.strip():
+        raise click.UsageError("set CONSULTKIT_WEBHOOK_SECRET (or [webhook] secret) first")
+    click.echo(subscription_secret(master, url))
+
+
+@hookimpl
+def register_commands(register: Callable[[click.Command], None]) -> None:
+    """Contribute ``consultkit webhook-secret URL``."""
+    register(webhook_secret)
