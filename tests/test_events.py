@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 import sys
@@ -250,54 +249,3 @@ def test_due_events_are_built_from_the_classes(wsis: Consultation) -> None:
     expected = ev.PhaseOpened(consultation=wsis, ref="phase:phase-2", at=start)
     assert records[0].dedupe_key == expected.dedupe_key
     assert dict(records[0].payload) == expected.payload()
-
-
-# -- layers ------------------------------------------------------------------------------
-
-
-def _imports(path: Path) -> list[tuple[str, bool]]:
-    """Every ``consultkit`` module ``path`` imports, and whether inside a function."""
-    found: list[tuple[str, bool]] = []
-
-    def visit(node: ast.AST, in_function: bool) -> None:
-        nonlocal found
-        for child in ast.iter_child_nodes(node):
-            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            if isinstance(child, ast.ImportFrom) and child.module:
-                names = [child.module] + [f"{child.module}.{a.name}" for a in child.names]
-                if child.module == "consultkit":
-                    found += [(name, in_function) for name in names[1:]]
-                elif child.module.startswith("consultkit."):
-                    found.append((child.module, in_function))
-            elif isinstance(child, ast.Import):
-                found += [
-                    (a.name, in_function) for a in child.names if a.name.startswith("consultkit")
-                ]
-            visit(child, inside)
-
-    visit(ast.parse(path.read_text(encoding="utf-8")), False)
-    return found
-
-
-def _allowed(module: str, prefixes: tuple[str, ...]) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in prefixes)
-
-
-@pytest.mark.parametrize("path", sorted((SRC / "domain").glob("*.py")), ids=lambda p: p.name)
-def test_the_domain_imports_only_the_domain_and_errors(path: Path) -> None:
-    allowed = ("consultkit.domain", "consultkit.errors", "consultkit._version")
-    wrong = [m for m, _ in _imports(path) if not _allowed(m, allowed)]
-    assert wrong == [], f"{path.name} imports {wrong}"
-
-
-def test_events_import_only_the_domain_and_at_module_level() -> None:
-    found = _imports(SRC / "events.py")
-    assert found
-    assert [
-        m for m, _ in found if not _allowed(m, ("consultkit.domain", "consultkit.errors"))
-    ] == []
-    assert [m for m, inside in found if inside] == []
-
-
-def test_reminders_compute_without_events_or_storage() -> None:
-    assert [m for m, inside in _imports(SRC / "domain" / "reminders.py") if inside] == []
