@@ -22,6 +22,8 @@ from consultkit.config.loader import load_consultation
 from consultkit.default_plugins.log_notifier import LogNotifier
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.submissions import SubmissionStatus, Submitter
+from consultkit.errors import StoreError
+from consultkit.storage import sqlite as sqlite_module
 from consultkit.storage.records import Delivery, DeliveryStatus, OutboxEvent
 from consultkit.storage.sql import SqlStore
 from consultkit.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore
@@ -157,6 +159,26 @@ def test_erased_pages_leave_the_wal_while_the_store_is_held(tmp_path: Path) -> N
         _erase_one(url)
         assert _leftovers(db) == []
         assert db.with_name("ck.sqlite-wal").stat().st_size == 0
+
+
+def test_an_erasure_blocked_by_a_long_read_says_so_and_a_rerun_finishes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_MS", 100)
+    db = tmp_path / "ck.sqlite"
+    url = f"sqlite:///{db}"
+    with SqliteStore(url) as store:
+        s = make_submission(1, email=WU.email, name=WU.name, organisation=str(WU.organisation))
+        store.add_submission(s, received_entry(s), [make_event(submission=s)])
+        reader = sqlite3.connect(db)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM submissions").fetchone()  # a long read
+        with pytest.raises(StoreError, match=r"erasure is stored.*run the same erasure again"):
+            store.erase_submitter("wsis-2020", WU.email, keep_text=False, reason="r", at=T0)
+        reader.rollback()
+        reader.close()
+        assert store.erase_submitter("wsis-2020", WU.email, keep_text=False, reason="r", at=T0) == 0
+        assert _leftovers(db) == []
 
 
 # -- finding 6: files holding personal data are the owner's alone -------------------------

@@ -394,21 +394,24 @@ class SqliteStore(SqlStore):
         reason: str,
         at: dt.datetime,
     ) -> int:
-        """Erase as the SQL base does, then copy the WAL back and empty it (module doc)."""
+        """Erase as the SQL base does, then copy the WAL back and empty it (module doc).
+
+        The checkpoint runs even when nothing matched, so running an erasure again after
+        a long read blocked the first one's checkpoint finishes the job.
+        """
         erased = super().erase_submitter(
             consultation_id, email, keep_text=keep_text, reason=reason, at=at
         )
-        if erased:
-            with self._lock:
-                self._check_open()
-                # TRUNCATE waits (busy_timeout) for readers to finish, then leaves a WAL of
-                # zero bytes: the pre-erasure pages are nowhere in the files any more.
-                busy = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            if busy:
-                raise StoreError(
-                    f"{self.url}: the erasure is stored, but a long read elsewhere kept the "
-                    "old pages in the WAL; run the erasure again once that process is done"
-                )
+        with self._lock:
+            self._check_open()
+            # TRUNCATE waits (busy_timeout) for readers to finish, then leaves a WAL of
+            # zero bytes: the pre-erasure pages are nowhere in the files any more.
+            busy = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            raise StoreError(
+                f"{self.url}: the erasure is stored, but a long read elsewhere kept the old "
+                "pages in the WAL; run the same erasure again once that process is done"
+            )
         return erased
 
 
