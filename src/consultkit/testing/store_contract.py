@@ -13,10 +13,12 @@ Example, in a plugin's tests::
             store.close()
 
 Every test uses only the :class:`~consultkit.storage.protocols.Store` protocol, so a
-backend that passes behaves like the built-in ones: idempotent submission, compare-and-set
-status changes, outbox deduplication, leased claims, erasure that leaves no identity
-behind. The erasure tests also check the tombstone each erasure leaves; tombstones are not
-read through the protocol, so override :meth:`StoreContract.read_tombstones`.
+backend that passes behaves like the built-in ones: idempotent submission with keys scoped
+to their submitter (and forgotten on erasure), compare-and-set status changes, outbox
+deduplication, leased claims, erasure that leaves no identity behind (in the payload shape
+the application writes, short names and organisations included). The erasure tests also
+check the tombstone each erasure leaves; tombstones are not read through the protocol, so
+override :meth:`StoreContract.read_tombstones`.
 
 A backend built on :class:`consultkit.storage.sql.SqlStore` subclasses
 :class:`SqlStoreContract` instead: it reads tombstones through the base and also checks
