@@ -72,7 +72,8 @@ def _same_key(barrier: Any, worker: int, url: str, rounds: int) -> None:
     store = SqliteStore(url)
     barrier.wait()
     for r in range(rounds):
-        s = make_submission(worker * 1000 + r, key=f"retry-{r}")
+        # One submitter retrying: keys are a submitter's own (issue 9, finding 8).
+        s = make_submission(worker * 1000 + r, key=f"retry-{r}", email="same@example.org")
         store.add_submission(s, received_entry(s), [make_event(submission=s)])
     store.close()
 
@@ -148,7 +149,9 @@ def test_threads_sharing_one_store_object(tmp_path: Path, url_kind: str) -> None
     def work(worker: int) -> None:
         try:
             for i in range(50):
-                s = make_submission(worker * 1000 + i, key=f"k{i % 25}-{worker % 2}")
+                s = make_submission(
+                    worker * 1000 + i, key=f"k{i % 25}-{worker % 2}", email="same@example.org"
+                )
                 store.add_submission(s, received_entry(s), [])
                 list(store.list_submissions("wsis-2020"))  # readers interleave with writers
         except BaseException as exc:

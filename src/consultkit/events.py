@@ -50,7 +50,7 @@ from consultkit.domain.model import Call
 from consultkit.domain.queries import call_deadline
 from consultkit.domain.reminders import Moment, item_edges
 from consultkit.domain.schedule import ChangeKind, describe_time, time_data
-from consultkit.domain.submissions import ActorRole
+from consultkit.domain.submissions import ActorRole, submitter_identity
 from consultkit.domain.text import UN_LANGUAGES
 from consultkit.domain.windows import Deadline, Precision, to_utc, window_from_data
 from consultkit.errors import UnknownItemError
@@ -320,9 +320,9 @@ class SubmissionEvent:
             "call_id": submission.call_id,
             "call_title": call_title,
             "title": submission.title,
-            "submitter_name": submitter.name if submitter else None,
-            "submitter_email": submitter.email if submitter else None,
-            "submitter_organisation": submitter.organisation if submitter else None,
+            # submitter_name, submitter_email, submitter_organisation: the keys erasure
+            # empties (domain.submissions.SUBMITTER_IDENTITY).
+            **submitter_identity(submitter),
             "group": submitter.group if submitter else None,
         }
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
+import attrs
 import psycopg
 import pytest
 from consultkit_postgres import PostgresStore
+from consultkit_postgres import store as store_module
 from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
 
 from consultkit import StoreError
 from consultkit.pluginhost.host import PluginHost, open_store
+from consultkit.storage.protocols import IDEMPOTENCY_SCOPE, idempotency_key_hash
+from consultkit.storage.records import DeliveryTarget
+from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 
 
 def test_url_keeps_libpq_parameters_and_takes_the_schema() -> None:
@@ -81,3 +87,75 @@ def test_instants_come_back_in_utc(pg_url: str) -> None:
     assert got is not None
     assert got.received_at == s.received_at
     assert got.received_at.utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.postgres
+def test_keys_stored_before_scoping_are_migrated(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # consultkit issue 9, finding 8: version 1 hashed the key alone; version 2 rehashes it
+    # with its submitter's address and forgets the keys of erased submissions.
+    mine = make_submission(1, email="Ana@Example.org", key="k")
+    erased = attrs.evolve(make_submission(2, email="bo@example.org", key="gone"), erased_at=T0)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    with PostgresStore(pg_url) as old:
+        for s in (mine, erased):
+            old.add_submission(s, received_entry(s), [])
+        with old._tx() as conn:
+            for s in (mine, erased):
+                legacy = hashlib.sha256(str(s.idempotency_key).encode()).hexdigest()
+                conn.execute(
+                    "UPDATE submissions SET idempotency_hash = %s WHERE id = %s", (legacy, s.id)
+                )
+    monkeypatch.undo()
+    with PostgresStore(pg_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 2
+        found = store.find_by_idempotency_key("wsis-2020", "k", "ana@example.org")
+        assert found is not None and found.submission_id == mine.id
+        assert store.find_by_idempotency_key("wsis-2020", "k", "bo@example.org") is None
+        assert store.find_by_idempotency_key("wsis-2020", "gone", "bo@example.org") is None
+        with store._tx() as conn:
+            rows = conn.execute("SELECT idempotency_hash FROM submissions ORDER BY seq").fetchall()
+        # Byte for byte what the store computes now.
+        assert [r[0] for r in rows] == [idempotency_key_hash("k", "ana@example.org"), None]
+        assert IDEMPOTENCY_SCOPE == "consultkit-idempotency-2"  # written out in migration 2
+
+
+@pytest.mark.postgres
+def test_no_row_holds_the_identity_after_erasure(pg_url: str) -> None:
+    # consultkit issue 9, finding 4: every row of every table, read as text, is free of the
+    # address, the name (however short) and the organisation after an erasure.
+    wu = make_submission(
+        1, email="wu.lin@example.org", name="Wu", organisation="Lotus Cooperative", key="k"
+    )
+    facts = {
+        "submitter_name": "Wu",
+        "submitter_email": "wu.lin@example.org",
+        "submitter_organisation": "Lotus Cooperative",
+        "reason": "Wu asked for it",
+    }
+    with PostgresStore(pg_url) as store:
+        event = make_event(submission=wu, payload=facts)
+        store.add_submission(wu, received_entry(wu), [event])
+        store.route_events(
+            [(event.id, [DeliveryTarget(channel="email", recipient="wu.lin@example.org")])], T0
+        )
+        store.erase_submitter(
+            "wsis-2020", "wu.lin@example.org", keep_text=False, reason="GDPR Art. 17", at=T0
+        )
+        with store._tx() as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = %s", (store.schema,)
+                ).fetchall()
+            ]
+            rows = [
+                str(row[0])
+                for table in tables
+                for row in conn.execute(f'SELECT t::text FROM "{table}" t').fetchall()
+            ]
+    text = "\n".join(rows)
+    assert "submissions" in tables and "wu.lin@example.org" not in text.lower()
+    assert "Lotus Cooperative" not in text
+    assert "Wu" not in text

@@ -319,9 +319,11 @@ class Consultkit:
         ``plugin`` for plugin reasons). The submission, its first history entry, the
         idempotency record and a ``submission.received`` outbox event are stored in one
         transaction; only then is ``submission_received`` called, and a failing plugin is
-        logged, never undoing the submission. Sending the same ``idempotency_key`` again
-        returns the original receipt (``replayed=True``); reusing a key for different
-        content is refused (rule ``idempotency-key-reused``).
+        logged, never undoing the submission. The same submitter sending the same
+        ``idempotency_key`` again gets the original receipt (``replayed=True``); reusing a
+        key for different content is refused (rule ``idempotency-key-reused``). A key is
+        its submitter's: another address sending it makes a submission of its own, and
+        after erasure the key is forgotten.
         ``organiser`` names who entered it when ``provenance`` is ``organiser``.
         """
         draft = Draft(
@@ -356,7 +358,9 @@ class Consultkit:
         if idempotency_key:
             # A retry is answered before any rule runs: one sent after the deadline, or
             # after the rules changed, still gets the receipt it is owed.
-            replay = self.store.find_by_idempotency_key(consultation.id, idempotency_key)
+            replay = self.store.find_by_idempotency_key(
+                consultation.id, idempotency_key, draft.submitter.email
+            )
             if replay is not None:
                 attempted = new_submission(
                     draft,

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import click
 
 from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
+from consultkit.storage.private_files import open_private
 
 if TYPE_CHECKING:
     from consultkit.formats.submission_export import ExportFormat
@@ -102,7 +103,7 @@ def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int
 
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        with _open_partial(partial, public=public) as out:
             count = export_submissions(
                 out, submissions, format=cast("ExportFormat", fmt), public=public
             )
@@ -111,6 +112,19 @@ def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int
         partial.unlink(missing_ok=True)
         raise
     return count
+
+
+def _open_partial(partial: Path, *, public: bool) -> IO[str]:
+    """The file an export is written to before it replaces its target.
+
+    A full export holds names and addresses: it is its owner's alone (0600) from the first
+    byte, as a killed export leaves this file behind; a public one is meant to be served,
+    so the umask decides.
+    """
+    if public:
+        return partial.open("w", encoding="utf-8", newline="")
+    fd = open_private(partial, os.O_WRONLY | os.O_TRUNC)
+    return open(fd, "w", encoding="utf-8", newline="")  # noqa: PTH123 (a descriptor, not a path)
 
 
 @click.command("import")

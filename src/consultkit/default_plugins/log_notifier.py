@@ -9,13 +9,20 @@ waits for a channel (once), each line naming its ``channel``. Settings
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
-    exactly what was sent, and what tests read back).
+    what was sent, and what tests read back).
+
+The file is created readable by its owner only (0600), and it holds no one's identity
+(issue 9, finding 6): erasure cannot reach a file outside the store, so each payload is
+written as erasing its submitter would leave it (the ``submitter_*`` keys empty, strings
+naming them ``[erased]``, text kept), and a recipient that is an e-mail address is written
+as ``[withheld]``. The event id and the tracking number say which delivery a line is.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +30,8 @@ import attrs
 
 from consultkit.hookspecs import hookimpl
 from consultkit.notify.channels import DeliveryResult, Reach
+from consultkit.storage.erasure import without_identity
+from consultkit.storage.private_files import open_private
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -31,6 +40,8 @@ if TYPE_CHECKING:
     from consultkit.storage.protocols import Delivery
 
 CHANNEL = "log"
+WITHHELD = "[withheld]"
+"""What a log line says instead of a recipient's e-mail address."""
 _logger = logging.getLogger("consultkit.notify")
 
 
@@ -52,16 +63,17 @@ class LogNotifier:
                 "kind": d.event.kind,
                 "consultation_id": d.event.consultation_id,
                 "occurred_at": d.event.occurred_at.isoformat(),
-                "recipient": d.recipient,
+                "recipient": WITHHELD if "@" in d.recipient else d.recipient,
                 "language": d.language,
                 "attempt": d.attempts,
-                "payload": dict(d.event.payload),
+                "payload": without_identity(dict(d.event.payload)),
             }
             for d in deliveries
         ]
         if self.path is not None:
             try:
-                with self.path.open("a", encoding="utf-8") as out:
+                fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
+                with open(fd, "a", encoding="utf-8") as out:  # noqa: PTH123 (a descriptor)
                     for line in lines:
                         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             except OSError as exc:

@@ -14,14 +14,14 @@ import re
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -65,6 +65,24 @@ class Submitter:
     group: str
     organisation: str | None = None
     country: str | None = None
+
+
+SUBMITTER_IDENTITY: Final[Mapping[str, str]] = {
+    "submitter_name": "name",
+    "submitter_email": "email",
+    "submitter_organisation": "organisation",
+}
+"""The keys a submitter's identity has in an event payload, each with its :class:`Submitter`
+field: what ``consultkit.events`` writes and what erasure empties (one definition, so a
+key added to the payload cannot escape erasure)."""
+
+
+def submitter_identity(submitter: Submitter | None) -> dict[str, str | None]:
+    """A submitter's identity under the payload keys of :data:`SUBMITTER_IDENTITY`."""
+    return {
+        key: None if submitter is None else getattr(submitter, field)
+        for key, field in SUBMITTER_IDENTITY.items()
+    }
 
 
 @attrs.frozen(kw_only=True)

@@ -49,13 +49,25 @@ STORE_ENV = "CONSULTKIT_STORE"
 DEFAULT_CHUNK_SIZE = 10_000
 
 
-def idempotency_key_hash(key: str | None) -> str | None:
-    """What a backend stores and matches an idempotency key by: its sha256, in hex.
+IDEMPOTENCY_SCOPE = "consultkit-idempotency-2"
+"""Tags the form of :func:`idempotency_key_hash` (version 1 hashed the key alone)."""
 
-    Matching on the hash lets erasure drop the key itself while a retry still finds the
-    original receipt; every backend uses this one so stores agree on it.
+
+def idempotency_key_hash(key: str | None, submitter_email: str | None = None) -> str | None:
+    """What a backend stores and matches an idempotency key by: a sha256 of the key and its
+    submitter, in hex.
+
+    A key is its submitter's (issue 9, finding 8): the same key sent by another person is
+    another request, so the hash covers the submitter's address (trimmed and lower-cased;
+    empty for a submission without a submitter) beside the key. Matching on a hash lets
+    erasure drop the key itself; every backend uses this one so stores agree on it. In SQL:
+    ``sha256_hex(SCOPE || ':' || sha256_hex(address) || ':' || key)``.
     """
-    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
+    if key is None:
+        return None
+    address = (submitter_email or "").strip().lower()
+    scope = hashlib.sha256(address.encode()).hexdigest()
+    return hashlib.sha256(f"{IDEMPOTENCY_SCOPE}:{scope}:{key}".encode()).hexdigest()
 
 
 def default_store_url() -> str:
@@ -89,7 +101,7 @@ class SubmissionStore(Protocol):
         """Store a submission, its first history entry and its outbox events together.
 
         Returns the receipt and ``True``. If the submission's idempotency key is already
-        stored for its consultation, nothing is written and the original receipt is
+        stored for its consultation and submitter, nothing is written and the original receipt is
         returned (``replayed=True``) with ``False``, even when two processes race.
         """
 
@@ -108,11 +120,14 @@ class SubmissionStore(Protocol):
     def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
         """The submission with this tracking number, or ``None``."""
 
-    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
-        """The receipt (``replayed=True``) stored under an idempotency key, or ``None``.
+    def find_by_idempotency_key(
+        self, consultation_id: str, key: str, submitter_email: str | None
+    ) -> Receipt | None:
+        """The receipt (``replayed=True``) stored under ``submitter_email``'s key, or ``None``.
 
         Lets a retry be answered with the original receipt before any rule runs, so a
-        retry that arrives after the deadline still gets it.
+        retry that arrives after the deadline still gets it. A key is its submitter's: the
+        same key from another address, or from an erased submitter, finds nothing.
         """
 
     def list_submissions(
@@ -278,6 +293,7 @@ class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, Protoc
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_STORE_URL",
+    "IDEMPOTENCY_SCOPE",
     "STORE_ENV",
     "Delivery",
     "DeliveryFailure",

@@ -48,7 +48,7 @@ from consultkit.domain.submissions import (
     Submitter,
 )
 from consultkit.errors import StoreError, UnknownItemError
-from consultkit.storage.erasure import ERASED, scrub_payload
+from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
 from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
     StoreConflictError,
@@ -400,7 +400,7 @@ class SqlStore(abc.ABC):
             d.dump_instant(s.updated_at),
             s.fingerprint,
             s.idempotency_key,
-            idempotency_key_hash(s.idempotency_key),
+            idempotency_key_hash(s.idempotency_key, None if who is None else who.email),
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
         )
@@ -523,14 +523,16 @@ class SqlStore(abc.ABC):
         ).fetchone()
         return None if row is None else self._submission(row)
 
-    def _receipt_for_key(self, conn: Connection, consultation_id: str, key: str) -> Receipt | None:
+    def _receipt_for_key(
+        self, conn: Connection, consultation_id: str, key: str, email: str | None
+    ) -> Receipt | None:
         found = conn.execute(
             self.dialect.sql(
                 "SELECT tracking_number, id, consultation_id, call_id, received_at,"
                 " receipt_status FROM submissions"
                 " WHERE consultation_id = ? AND idempotency_hash = ?"
             ),
-            (consultation_id, idempotency_key_hash(key)),
+            (consultation_id, idempotency_key_hash(key, email)),
         ).fetchone()
         if found is None:
             return None
@@ -580,9 +582,10 @@ class SqlStore(abc.ABC):
         row = self._submission_row(submission)
         event_rows = [self._event_row(e) for e in events]
         key = submission.idempotency_key
+        email = None if submission.submitter is None else submission.submitter.email
         with self._write() as conn:
             if key is not None:
-                replay = self._receipt_for_key(conn, submission.consultation_id, key)
+                replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is not None:
                     return replay, False
             try:
@@ -602,7 +605,7 @@ class SqlStore(abc.ABC):
                 ) from exc
             if inserted == 0:
                 assert key is not None  # only the idempotency constraint skips
-                replay = self._receipt_for_key(conn, submission.consultation_id, key)
+                replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is None:  # pragma: no cover - the conflicting row is committed
                     raise StoreError(f"{self.url}: idempotency conflict without a stored row")
                 return replay, False
@@ -632,10 +635,12 @@ class SqlStore(abc.ABC):
         with self._read() as conn:
             return self._select_submission(conn, "id", submission_id)
 
-    def find_by_idempotency_key(self, consultation_id: str, key: str) -> Receipt | None:
-        """The receipt stored under ``key`` in ``consultation_id``, or ``None``."""
+    def find_by_idempotency_key(
+        self, consultation_id: str, key: str, submitter_email: str | None
+    ) -> Receipt | None:
+        """The receipt stored under ``submitter_email``'s ``key`` in ``consultation_id``."""
         with self._read() as conn:
-            return self._receipt_for_key(conn, consultation_id, key)
+            return self._receipt_for_key(conn, consultation_id, key, submitter_email)
 
     def find_by_tracking_number(self, tracking_number: str) -> Submission | None:
         """The submission with this tracking number, or ``None``."""
@@ -743,15 +748,25 @@ class SqlStore(abc.ABC):
             ids = [r[0] for r in rows]
             if not ids:
                 return 0
-            names = {str((d.load_json(r[1]) or {}).get("name") or "").strip().lower() for r in rows}
+            # The name and the organisation: both identify the person (a short name such as
+            # "Wu" included), in payloads and in the reasons of their history.
+            names = {
+                str(who.get(field) or "").strip().lower()
+                for r in rows
+                for who in [d.load_json(r[1]) or {}]
+                for field in ("name", "organisation")
+            } - {""}
             in_ids, id_params = d.in_ids("id", ids)
             text_update = (
                 "" if keep_text else f", title = '', body = NULL, attachments = {d.empty_json_list}"
             )
             conn.execute(
                 d.sql(
+                    # The key's hash goes too: a key is the submitter's, and an erased
+                    # submitter's key must not answer with the erased tracking number.
                     "UPDATE submissions SET submitter = NULL, submitter_email = NULL,"
-                    f" idempotency_key = NULL, erased_at = ?{text_update} WHERE {in_ids}"
+                    " idempotency_key = NULL, idempotency_hash = NULL,"
+                    f" erased_at = ?{text_update} WHERE {in_ids}"
                 ),
                 (when, *id_params),
             )
@@ -760,12 +775,21 @@ class SqlStore(abc.ABC):
                 d.sql(f"UPDATE history SET actor_id = ? WHERE {in_ids} AND lower(actor_id) = ?"),
                 (ERASED, *id_params, address),
             )
-            conn.execute(
+            reasons = conn.execute(
                 d.sql(
-                    f"UPDATE history SET reason = ? WHERE {in_ids}"
-                    f" AND {d.position}(lower(reason), ?) > 0"
+                    f"SELECT seq, reason FROM history WHERE {in_ids} AND reason IS NOT NULL"
+                    f" ORDER BY seq{d.lock_rows}"
                 ),
-                (ERASED, *id_params, address),
+                id_params,
+            ).fetchall()
+            executemany(
+                conn,
+                d.sql("UPDATE history SET reason = ? WHERE seq = ?"),
+                [
+                    (ERASED, seq)
+                    for seq, reason in reasons
+                    if scrub_reason(reason, address=address, names=names) != reason
+                ],
             )
             events = conn.execute(
                 d.sql(
@@ -803,7 +827,8 @@ class SqlStore(abc.ABC):
                     " status = CASE WHEN status IN ('pending', 'claimed') THEN 'dead'"
                     " ELSE status END,"
                     " last_error = CASE WHEN status IN ('pending', 'claimed')"
-                    "   THEN 'recipient erased' ELSE last_error END,"
+                    "   THEN 'recipient erased' WHEN last_error IS NULL THEN NULL"
+                    "   ELSE 'recipient erased' END,"
                     " claimed_by = NULL, lease_until = NULL"
                     " WHERE lower(recipient) = ? AND event_id IN"
                     " (SELECT id FROM outbox_events WHERE consultation_id = ?)"

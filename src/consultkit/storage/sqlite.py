@@ -26,6 +26,13 @@ How SQLite is used, and why (see docs/storage.md for measurements):
   checkpointed between chunks (one huge transaction grew it to 2 GB).
 * **A versioned schema**: ``schema_version`` records the applied migrations; a database
   written by a newer consultkit is refused instead of being misread.
+* **Erased means gone from the files** (issue 9, finding 5): ``secure_delete`` makes SQLite
+  overwrite deleted and replaced content with zeros (some builds leave it off), and an
+  erasure ends with a ``TRUNCATE`` checkpoint, so the WAL, which keeps the old pages for as
+  long as any process holds the store open, no longer holds them either.
+* **A new store file is 0600** (issue 9, finding 6): it holds names and addresses, so it is
+  created readable by its owner only, whatever the umask; SQLite gives the ``-wal`` and
+  ``-shm`` files the database file's mode.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from consultkit.errors import StoreError
+from consultkit.storage.private_files import create_private
+from consultkit.storage.protocols import idempotency_key_hash
 from consultkit.storage.sql import BULK_IMPORT_ENTRY, Dialect, SqlStore, utc_instant_for_storage
 
 if TYPE_CHECKING:
@@ -150,6 +159,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             kept_text INTEGER NOT NULL
         )""",
     ),
+    (
+        # Idempotency keys become their submitter's (issue 9, finding 8): rehash the keys
+        # stored as sha256(key) with their submitter's address, and drop the binding of
+        # erased submissions (their key is gone; their hash must not answer any more).
+        """UPDATE submissions SET idempotency_hash = CASE
+               WHEN idempotency_key IS NULL OR erased_at IS NOT NULL THEN NULL
+               ELSE consultkit_idempotency_hash(idempotency_key, submitter_email) END""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,6 +244,13 @@ class SqliteStore(SqlStore):
                     "create it or choose another path"
                 )
             self._path = str(file)
+            try:
+                create_private(file)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create {url}: {exc.strerror or exc}; check the directory's "
+                    "permissions or choose another path"
+                ) from exc
         else:
             self._path = path
         self._writer = self._connect()
@@ -251,6 +275,11 @@ class SqliteStore(SqlStore):
                 )
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")
+            # Used by migration 2; Python's hash, so SQL and the store agree on every byte.
+            conn.create_function(
+                "consultkit_idempotency_hash", 2, idempotency_key_hash, deterministic=True
+            )
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot open {self.url}: {exc}; check that it is a consultkit SQLite "
@@ -355,6 +384,35 @@ class SqliteStore(SqlStore):
         with self._lock:
             self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return added
+
+    def erase_submitter(
+        self,
+        consultation_id: str,
+        email: str,
+        *,
+        keep_text: bool,
+        reason: str,
+        at: dt.datetime,
+    ) -> int:
+        """Erase as the SQL base does, then copy the WAL back and empty it (module doc).
+
+        The checkpoint runs even when nothing matched, so running an erasure again after
+        a long read blocked the first one's checkpoint finishes the job.
+        """
+        erased = super().erase_submitter(
+            consultation_id, email, keep_text=keep_text, reason=reason, at=at
+        )
+        with self._lock:
+            self._check_open()
+            # TRUNCATE waits (busy_timeout) for readers to finish, then leaves a WAL of
+            # zero bytes: the pre-erasure pages are nowhere in the files any more.
+            busy = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            raise StoreError(
+                f"{self.url}: the erasure is stored, but a long read elsewhere kept the old "
+                "pages in the WAL; run the same erasure again once that process is done"
+            )
+        return erased
 
 
 def open_sqlite(url: str) -> SqliteStore:

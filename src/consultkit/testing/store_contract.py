@@ -13,10 +13,12 @@ Example, in a plugin's tests::
             store.close()
 
 Every test uses only the :class:`~consultkit.storage.protocols.Store` protocol, so a
-backend that passes behaves like the built-in ones: idempotent submission, compare-and-set
-status changes, outbox deduplication, leased claims, erasure that leaves no identity
-behind. The erasure tests also check the tombstone each erasure leaves; tombstones are not
-read through the protocol, so override :meth:`StoreContract.read_tombstones`.
+backend that passes behaves like the built-in ones: idempotent submission with keys scoped
+to their submitter (and forgotten on erasure), compare-and-set status changes, outbox
+deduplication, leased claims, erasure that leaves no identity behind (in the payload shape
+the application writes, short names and organisations included). The erasure tests also
+check the tombstone each erasure leaves; tombstones are not read through the protocol, so
+override :meth:`StoreContract.read_tombstones`.
 
 A backend built on :class:`consultkit.storage.sql.SqlStore` subclasses
 :class:`SqlStoreContract` instead: it reads tombstones through the base and also checks
@@ -29,10 +31,12 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
+import attrs
 import pytest
 
 from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.errors import StoreError, UnknownItemError
+from consultkit.storage.erasure import ERASED
 from consultkit.storage.protocols import StoreConflictError
 from consultkit.storage.records import (
     DeliveryFailure,
@@ -132,7 +136,8 @@ class StoreContract:
 
     def test_same_idempotency_key_returns_the_original_receipt(self, store: Store) -> None:
         first = make_submission(1, key="k-1")
-        retry = make_submission(2, key="k-1")  # a new id, as a retried request would make
+        # A new id, as a retried request would make, by the same submitter (keys are theirs).
+        retry = make_submission(2, key="k-1", email="person1@example.org")
         original, created = store.add_submission(first, received_entry(first), [])
         replay, created_again = store.add_submission(
             retry, received_entry(retry), [make_event(submission=retry)]
@@ -147,14 +152,34 @@ class StoreContract:
 
     def test_find_by_idempotency_key(self, store: Store) -> None:
         first = make_submission(1, key="k-1")
-        assert store.find_by_idempotency_key("wsis-2020", "k-1") is None
+        owner = "person1@example.org"
+        assert store.find_by_idempotency_key("wsis-2020", "k-1", owner) is None
         original, _ = store.add_submission(first, received_entry(first), [])
-        found = store.find_by_idempotency_key("wsis-2020", "k-1")
+        found = store.find_by_idempotency_key("wsis-2020", "k-1", " Person1@Example.org ")
         assert found is not None
         assert found.replayed is True
         assert found.tracking_number == original.tracking_number
-        assert store.find_by_idempotency_key("other", "k-1") is None
-        assert store.find_by_idempotency_key("wsis-2020", "k-2") is None
+        assert store.find_by_idempotency_key("other", "k-1", owner) is None
+        assert store.find_by_idempotency_key("wsis-2020", "k-2", owner) is None
+        assert store.find_by_idempotency_key("wsis-2020", "k-1", "someone@example.org") is None
+
+    def test_idempotency_keys_are_per_submitter(self, store: Store) -> None:
+        # Issue 9, finding 8: the same key with the same campaign text from another person
+        # is that person's own submission, never a replay of someone else's receipt.
+        text = "Keep the internet open!"
+        victim = make_submission(1, email="ana@example.org", key="campaign", body=text)
+        other = make_submission(2, email="bo@example.org", key="campaign", body=text)
+        mine, created = store.add_submission(victim, received_entry(victim), [])
+        theirs, created_too = store.add_submission(other, received_entry(other), [])
+        assert (created, created_too) == (True, True)
+        assert theirs.submission_id == other.id != mine.submission_id
+        found = store.find_by_idempotency_key("wsis-2020", "campaign", "bo@example.org")
+        assert found is not None and found.submission_id == other.id
+        found = store.find_by_idempotency_key("wsis-2020", "campaign", "ana@example.org")
+        assert found is not None and found.submission_id == victim.id
+        retry = make_submission(3, email="ana@example.org", key="campaign", body=text)
+        replay, created_again = store.add_submission(retry, received_entry(retry), [])
+        assert created_again is False and replay.submission_id == victim.id
 
     def test_idempotency_keys_are_per_consultation(self, store: Store) -> None:
         a = make_submission(1, key="same", consultation_id="a")
@@ -324,17 +349,70 @@ class StoreContract:
         )
         assert self.read_tombstones(store, "wsis-2020") == []
 
-    def test_a_later_submission_with_an_erased_key_is_still_a_replay(self, store: Store) -> None:
+    def test_erasure_drops_the_idempotency_binding(self, store: Store) -> None:
+        # Issue 9, finding 8: after erasure the key no longer answers with the erased
+        # tracking number; the person sending it again makes a new submission.
         first = make_submission(1, email="ana@example.org", key="k")
         _add(store, first)
         store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
         erased = store.get_submission(first.id)
         assert erased is not None
         assert erased.idempotency_key is None
-        retry = make_submission(2, key="k")
+        assert store.find_by_idempotency_key("wsis-2020", "k", "ana@example.org") is None
+        retry = make_submission(2, email="ana@example.org", key="k")
         receipt, created = store.add_submission(retry, received_entry(retry), [])
-        assert created is False
-        assert receipt.submission_id == first.id
+        assert created is True
+        assert receipt.submission_id == retry.id
+
+    def test_erasure_empties_the_payload_keys_the_application_writes(self, store: Store) -> None:
+        # Issue 9, finding 4: consultkit's submission events carry the identity under flat
+        # submitter_* keys; a short name ("Wu") and the organisation must go with them, and
+        # from the reasons of the submitter's history.
+        wu = make_submission(1, email="Wu@Example.org", name="Wu", organisation="Lotus Cooperative")
+        facts = {  # the shape consultkit.events writes for submission events
+            "tracking_number": wu.tracking_number,
+            "title": wu.title,
+            "submitter_name": "Wu",
+            "submitter_email": "Wu@Example.org",
+            "submitter_organisation": "Lotus Cooperative",
+            "group": "civil-society",
+        }
+        received = make_event(submission=wu, payload={**facts, "status": "submitted"})
+        store.add_submission(wu, received_entry(wu), [received])
+        review = attrs.evolve(
+            _review(wu, SubmissionStatus.UNDER_REVIEW),
+            reason="Checked with Lotus Cooperative",
+        )
+        withdrawal = HistoryEntry(
+            submission_id=wu.id,
+            at=review.at + dt.timedelta(hours=1),
+            actor=Actor(role=ActorRole.SUBMITTER, id="Wu@Example.org"),
+            from_status=SubmissionStatus.UNDER_REVIEW,
+            to_status=SubmissionStatus.WITHDRAWN,
+            reason="Wu changed their mind",
+        )
+        moves = ((review, SubmissionStatus.SUBMITTED), (withdrawal, review.to_status))
+        for entry, expected in moves:
+            event = make_event(
+                "submission.status-changed",
+                submission=wu,
+                payload={**facts, "reason": entry.reason},
+                dedupe_key=f"status:{entry.to_status}",
+            )
+            store.change_status(wu.id, expected, entry, [event])
+        store.erase_submitter(
+            "wsis-2020", "wu@example.org", keep_text=True, reason="GDPR Art. 17", at=T0
+        )
+        dump = self._everything(store)
+        assert "wu@example.org" not in dump.lower()
+        assert "lotus cooperative" not in dump.lower()
+        assert "Wu" not in dump
+        payloads = [dict(e.payload) for e in store.unrouted_events(10)]
+        assert len(payloads) == 3
+        assert {p["submitter_name"] for p in payloads} == {None}
+        assert {p["submitter_organisation"] for p in payloads} == {None}
+        assert [e.reason for e in store.history(wu.id)][1:] == [ERASED, ERASED]
+        assert all(p["title"] == wu.title for p in payloads)  # the text was kept
 
     def _everything(self, store: Store) -> str:
         """Every value a caller can read back, as text, to search for leftovers."""
@@ -347,6 +425,8 @@ class StoreContract:
                 parts.append(repr(d))
                 parts.append(json.dumps(dict(d.event.payload), ensure_ascii=False))
         parts.extend(repr(s) for s in store.list_subscriptions("wsis-2020"))
+        for event in store.unrouted_events(100):
+            parts.append(json.dumps(dict(event.payload), ensure_ascii=False))
         parts.extend(repr(t) for t in self.read_tombstones(store, "wsis-2020"))
         return "\n".join(parts)
 

@@ -171,6 +171,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             kept_text boolean NOT NULL
         )""",
     ),
+    (
+        # Idempotency keys become their submitter's (consultkit issue 9, finding 8): rehash
+        # the keys stored as sha256(key) the way consultkit.storage.protocols
+        # .idempotency_key_hash does now (its scope tag written out, as a released
+        # migration never changes), and drop the binding of erased submissions.
+        """UPDATE submissions SET idempotency_hash = CASE
+               WHEN idempotency_key IS NULL OR erased_at IS NOT NULL THEN NULL
+               ELSE encode(sha256(convert_to(
+                   'consultkit-idempotency-2:'
+                   || encode(sha256(convert_to(coalesce(submitter_email, ''), 'UTF8')), 'hex')
+                   || ':' || idempotency_key, 'UTF8')), 'hex') END""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
