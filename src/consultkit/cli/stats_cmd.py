@@ -47,6 +47,7 @@ def stats(
 ) -> None:
     """Count submissions by call, stakeholder group, language and status; list campaigns."""
     from consultkit.errors import ConsultkitError
+    from consultkit.files import FileWriteError
     from consultkit.formats.stats import ChartError, write_chart
 
     consultation = load_or_exit(config)
@@ -62,7 +63,7 @@ def stats(
         title = consultation.title(lang, consultation.languages)
         try:
             write_chart(result, chart_path, title=title)
-        except ChartError as exc:
+        except (ChartError, FileWriteError) as exc:
             fail(str(exc), EXIT_USAGE)
         except OSError as exc:
             fail(f"cannot write {chart_path}: {exc.strerror or exc}", EXIT_USAGE)

@@ -60,6 +60,7 @@ def export(
 ) -> None:
     """Export a consultation's submissions as CSV or JSON Lines, in received order."""
     from consultkit.errors import ConsultkitError
+    from consultkit.files import FileWriteError
     from consultkit.formats.submission_export import export_submissions
 
     consultation = load_or_exit(config)
@@ -78,6 +79,8 @@ def export(
         else:
             count = _export_to_file(Path(output), submissions, fmt, public)
             click.echo(f"wrote {count} submissions to {output}", err=True)
+    except FileWriteError as exc:
+        fail(str(exc), EXIT_USAGE)
     except ConsultkitError as exc:
         fail(str(exc))
     except BrokenPipeError:
@@ -98,18 +101,20 @@ def _stdout() -> io.TextIOWrapper:
 
 
 def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int:
+    from consultkit.files import atomic_file
     from consultkit.formats.submission_export import export_submissions
 
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+    # An exclusive temporary file beside the target (never a predictable `.partial` name
+    # that someone could plant a symlink under), renamed over it once complete.
+    with atomic_file(path) as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
             count = export_submissions(
                 out, submissions, format=cast("ExportFormat", fmt), public=public
             )
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            out.flush()
+        finally:
+            out.detach()
     return count
 
 
