@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import click
 
 from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.terminal import for_terminal
 
 if TYPE_CHECKING:
     from consultkit.formats.submission_export import ExportFormat
@@ -204,7 +205,8 @@ def import_(
                         for r in report.refused
                     )
                 for problem in sorted(problems, key=lambda p: p.line or 0):
-                    click.echo(f"error: {problem}", err=True)
+                    # Problems quote the file's cells: show their escapes, never obey them.
+                    click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
                 if total is not None:
                     progress.update(task, completed=raw.tell())
     except ImportFileError as exc:
