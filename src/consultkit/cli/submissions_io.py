@@ -152,7 +152,7 @@ def import_(
     same file again skips what is already stored. Exit 0 when every row was stored, 1
     when some were refused, 2 when the file cannot be read.
     """
-    from consultkit.errors import Problem
+    from consultkit.errors import ConsultkitError, Problem
     from consultkit.formats.submission_import import ImportFileError, guess_format, read_chunks
 
     consultation = load_or_exit(config)
@@ -213,6 +213,14 @@ def import_(
         fail(str(exc.problem), EXIT_USAGE)
     except UnicodeDecodeError as exc:
         fail(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})", EXIT_USAGE)
+    except ConsultkitError as exc:
+        # The store failed (a full disk, a lost server): chunks committed so far stay, and
+        # importing the file again resumes after them.
+        fail(
+            f"{exc}; {counts['stored']} rows were stored before this; import the file again"
+            " to resume",
+            EXIT_USAGE,
+        )
     finally:
         app.close()
         text.detach()
