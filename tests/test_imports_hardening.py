@@ -93,7 +93,7 @@ def test_jsonl_deep_nesting_and_huge_integers_are_refused_rows(tmp_path: Path) -
 
 
 def _nul_import(tmp_path: Path, store: str) -> Any:
-    rows = [row(0), row(1, body="a\x00b"), row(2)]
+    rows = [row(0), row(1, body="a\x00b"), row(2), row(3, idempotency_key="k\x00")]
     path = csv_file(tmp_path / "nul.csv", rows)
     return run("submissions", "import", str(EXAMPLE), str(path), "--store", store)
 
@@ -102,8 +102,9 @@ def test_a_nul_byte_refuses_its_row_and_keeps_the_chunk(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 's.sqlite'}"
     result = _nul_import(tmp_path, store)
     assert result.exit_code == 1
-    assert "3 rows: 2 stored, 0 already present, 1 refused" in result.stderr
+    assert "4 rows: 2 stored, 0 already present, 2 refused" in result.stderr
     assert "nul.csv:3: " in result.stderr and "NUL" in result.stderr
+    assert "nul.csv:5: text: the idempotency key contains a NUL" in result.stderr
     assert sorted(imported(store)) == ["Title 0", "Title 2"]
 
 

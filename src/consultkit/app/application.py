@@ -673,6 +673,11 @@ class Consultkit:
         checked = rules.check(draft, at).draft
         if key is None:
             key = derived_import_key(number, draft)
+        elif "\x00" in key:
+            # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
+            raise RuleRefusedError(
+                "text", "the idempotency key contains a NUL character (U+0000): remove it"
+            )
         if tracking is not None:
             canonical = normalize_tracking_number(tracking)
             if canonical is None:
