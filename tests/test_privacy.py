@@ -197,12 +197,12 @@ def test_a_new_sqlite_store_and_its_wal_files_are_0600(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("umask_022")
 def test_full_exports_and_their_partial_files_are_0600(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    partial = tmp_path / ".out.csv.partial"
     seen: list[int] = []
 
     def submissions() -> Iterator[Submission]:
         # What a killed export leaves behind: the partial file, as it is mid-way.
         yield make_submission(1)
+        (partial,) = tmp_path.glob(".out.csv.*.partial")
         seen.append(_mode(partial))
         yield make_submission(2)
 

@@ -269,3 +269,31 @@ def test_unpublished_edits_are_stamped_at_the_command_line_now(
     assert b"LAST-MODIFIED:20190701T120000Z" in body
     assert b"DTSTAMP:20190701T120000Z" in body
     assert re.search(rb"SEQUENCE:1\r\n", body)
+
+
+def test_basic_auth_over_plain_http_is_warned() -> None:
+    from consultkit_caldav import plain_http_warning
+
+    warning = plain_http_warning("http://dav.example.org/org/wsis/", USER)
+    assert warning is not None
+    assert "dav.example.org unencrypted" in warning and "use an https:// URL" in warning
+    assert plain_http_warning("https://dav.example.org/c/", USER) is None
+    assert plain_http_warning("http://dav.example.org/c/", None) is None
+    # Loopback traffic crosses no network (the test server runs there).
+    assert plain_http_warning("http://127.0.0.1:5232/c/", USER) is None
+    assert plain_http_warning("http://localhost:5232/c/", USER) is None
+
+
+def test_the_command_prints_the_plain_http_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import consultkit_caldav
+
+    def unreachable(*_: object, **__: object) -> None:
+        raise CalDAVError("cannot reach the server (stub)")
+
+    monkeypatch.setattr(consultkit_caldav, "sync", unreachable)
+    result = CliRunner().invoke(
+        consultkit_caldav.caldav_publish,
+        [str(EXAMPLE), "--url", "http://dav.example.org/c/", "--user", USER, "--dry-run"],
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("warning: the password for 'secretariat' goes to")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import attrs
 import psycopg
 import pytest
+from click.testing import CliRunner
 from consultkit_postgres import PostgresStore
 from consultkit_postgres import store as store_module
 from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
 
-from consultkit import StoreError
+from consultkit import Consultkit, StoreError
+from consultkit.cli import cli
+from consultkit.config.loader import load_consultation
 from consultkit.pluginhost.host import PluginHost, open_store
 from consultkit.storage.protocols import IDEMPOTENCY_SCOPE, idempotency_key_hash
 from consultkit.storage.records import DeliveryTarget
@@ -159,3 +163,41 @@ def test_no_row_holds_the_identity_after_erasure(pg_url: str) -> None:
     assert "submissions" in tables and "wu.lin@example.org" not in text.lower()
     assert "Lotus Cooperative" not in text
     assert "Wu" not in text
+
+
+def test_a_nul_byte_in_an_import_refuses_its_row_and_keeps_the_chunk(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # PostgreSQL text cannot hold U+0000: one such row used to fail the COPY of its whole
+    # chunk (issue 9, finding 14). The submitting rules refuse it before the store.
+    example = Path(__file__).resolve().parents[3] / "examples" / "wsis2020" / "consultation.toml"
+    header = "call_id,submitter_name,submitter_email,group,title,body\r\n"
+    rows = "".join(
+        f"official-submissions,P{n},p{n}@example.org,civil-society,Title {n},{body}\r\n"
+        for n, body in enumerate(["one", "a\x00b", "three"])
+    )
+    path = tmp_path / "nul.csv"
+    path.write_text(header + rows, encoding="utf-8", newline="")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--now",
+            "2019-07-01T10:00:00Z",
+            "submissions",
+            "import",
+            str(example),
+            str(path),
+            "--store",
+            pg_url,
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1, result.stderr
+    assert "3 rows: 2 stored, 0 already present, 1 refused" in result.stderr
+    assert "nul.csv:3: text:" in result.stderr
+    consultation = load_consultation(example)
+    with Consultkit.open(pg_url) as app:
+        assert sorted(s.title for s in app.list_submissions(consultation)) == [
+            "Title 0",
+            "Title 2",
+        ]

@@ -58,6 +58,7 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
     Submitter,
     normalize_tracking_number,
+    weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import RuleRefusedError, UnknownItemError
@@ -626,12 +627,15 @@ class Consultkit:
         now = self.now()
         refused: list[ImportProblem] = []
         counts = {"rows": 0}
+        tracking_seen: set[str] = set()
 
         def submissions() -> Iterator[Submission]:
             for number, row in enumerate(rows, start=1):
                 counts["rows"] = number
                 try:
-                    submission = self._import_row(consultation, rules, number, row, now, provenance)
+                    submission = self._import_row(
+                        consultation, rules, number, row, now, provenance, tracking_seen
+                    )
                 except RuleRefusedError as exc:
                     refused.append(ImportProblem(row=number, rule=exc.rule, message=str(exc)))
                     continue
@@ -663,6 +667,7 @@ class Consultkit:
         row: ImportRow | Mapping[str, Any] | Draft,
         now: dt.datetime,
         provenance: Provenance,
+        tracking_seen: set[str],
     ) -> Submission:
         if isinstance(row, ImportRow):
             # Read once by the file reader: its draft, instant and key are used as they are.
@@ -679,14 +684,26 @@ class Consultkit:
         checked = rules.check(draft, at).draft
         if key is None:
             key = derived_import_key(number, draft)
+        elif "\x00" in key:
+            # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
+            raise RuleRefusedError(
+                "text", "the idempotency key contains a NUL character (U+0000): remove it"
+            )
         if tracking is not None:
             canonical = normalize_tracking_number(tracking)
             if canonical is None:
                 raise ValueError(
                     f"tracking_number {tracking!r} is not a consultkit tracking number"
                 )
+            weakness = weak_tracking_number(canonical)
+            if weakness is not None:
+                raise RuleRefusedError(
+                    "tracking-number",
+                    f"tracking_number {tracking!r} cannot be random ({weakness}): leave the"
+                    " column empty and a new one is given",
+                )
             tracking = canonical
-        return new_submission(
+        submission = new_submission(
             checked,
             consultation_id=consultation.id,
             at=at,
@@ -694,6 +711,33 @@ class Consultkit:
             idempotency_key=key,
             tracking_number=tracking,
         )
+        if tracking is not None:
+            # Only rows that bring a number are looked up: new numbers are random, and a
+            # query per row would slow a million-row import.
+            self._check_tracking_free(submission, tracking_seen)
+        return submission
+
+    def _check_tracking_free(self, submission: Submission, seen: set[str]) -> None:
+        """Refuse an imported row whose tracking number belongs to another submission.
+
+        The store skips a row that clashes with a stored one as "already present"; that is
+        right only for the same row imported again (same consultation and key). Any other
+        clash, in the store or earlier in this import, is a different submission.
+        """
+        tracking = submission.tracking_number
+        other = self.store.find_by_tracking_number(tracking)
+        same_row = (
+            other is not None
+            and other.consultation_id == submission.consultation_id
+            and other.idempotency_key == submission.idempotency_key
+        )
+        if (other is not None and not same_row) or (other is None and tracking in seen):
+            raise RuleRefusedError(
+                "tracking-number",
+                f"tracking number {tracking} already belongs to another submission: leave the"
+                " column empty and a new one is given",
+            )
+        seen.add(tracking)
 
     # -- the schedule: export, preview, publish, history ------------------------------------
 

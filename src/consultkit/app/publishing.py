@@ -15,14 +15,13 @@ store, plugins and clock; call them from there.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit import files
 from consultkit.app.outbox import to_outbox
 from consultkit.domain.schedule import (
     ItemChange,
@@ -44,6 +43,7 @@ from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
     import datetime as dt
+    import os
     from collections.abc import Iterator, Sequence
 
     from consultkit.domain.model import Consultation
@@ -305,27 +305,21 @@ def write_feeds(
             )
 
 
-def write_atomically(target: Path, data: bytes) -> bool:
-    """Write ``data`` to ``target`` atomically (a temporary file renamed); False if unchanged.
+def write_atomically(target: Path, data: bytes, *, mode: int | None = None) -> bool:
+    """Write ``data`` to ``target`` atomically (:func:`consultkit.files.write_atomically`);
+    False if unchanged.
 
     A file that already holds exactly ``data`` is left untouched (same inode, mtime and
     mode), so a web server's ETag and Last-Modified do not change and subscribers do not
-    download an unchanged feed again. Raises :class:`FeedWriteError`.
+    download an unchanged feed again. ``mode`` as in :func:`consultkit.files.atomic_file`.
+    Raises :class:`FeedWriteError`.
     """
     if _holds(target, data):
         return False
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        # mkstemp creates 0600; feeds are meant to be served, so honour the umask like open().
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(target)
-    except OSError as exc:
-        raise FeedWriteError(target, str(exc.strerror or exc)) from exc
+        files.write_atomically(target, data, mode=mode, make_parents=True)
+    except files.FileWriteError as exc:
+        raise FeedWriteError(target, exc.reason) from exc
     return True
 
 

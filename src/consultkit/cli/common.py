@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from consultkit.cli.terminal import for_terminal
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -48,7 +50,7 @@ def clock_from(ctx: click.Context | None) -> Clock:
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     """Print ``message`` on stderr and exit with ``code``; never a traceback."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {for_terminal(message, multiline=True)}", err=True)
     sys.exit(code)
 
 
@@ -95,7 +97,7 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
         yield app
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     except ConsultkitError as exc:
         fail(str(exc))

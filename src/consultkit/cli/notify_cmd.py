@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened
+from consultkit.cli.terminal import rich_text
 
 if TYPE_CHECKING:
     from consultkit.app.dispatch import DispatchReport
@@ -132,10 +133,10 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
                     d.event.id,
                     d.event.kind,
                     d.channel,
-                    d.recipient,
+                    rich_text(d.recipient),
                     str(d.attempts),
                     d.next_attempt_at.isoformat(timespec="seconds"),
-                    d.last_error or "",
+                    rich_text(d.last_error or ""),
                 )
             console.print(listing)
 

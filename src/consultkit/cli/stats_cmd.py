@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.terminal import json_for_terminal, rich_text
 
 if TYPE_CHECKING:
     from consultkit.formats.stats import Count, Stats
@@ -47,6 +47,7 @@ def stats(
 ) -> None:
     """Count submissions by call, stakeholder group, language and status; list campaigns."""
     from consultkit.errors import ConsultkitError
+    from consultkit.files import FileWriteError
     from consultkit.formats.stats import ChartError, write_chart
 
     consultation = load_or_exit(config)
@@ -62,12 +63,12 @@ def stats(
         title = consultation.title(lang, consultation.languages)
         try:
             write_chart(result, chart_path, title=title)
-        except ChartError as exc:
+        except (ChartError, FileWriteError) as exc:
             fail(str(exc), EXIT_USAGE)
         except OSError as exc:
             fail(f"cannot write {chart_path}: {exc.strerror or exc}", EXIT_USAGE)
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_for_terminal(result.as_dict(), indent=2))
     else:
         _print_tables(result)
     if chart_path is not None:
@@ -89,7 +90,7 @@ def _print_tables(result: Stats) -> None:
         t.add_column("share", justify="right")
         for c in counts:
             share = f"{100 * c.count / result.total:.1f} %" if result.total else "–"
-            t.add_row(c.label, c.key, str(c.count), share)
+            t.add_row(rich_text(c.label), rich_text(c.key), str(c.count), share)
         console.print(t)
 
     table("By call", result.by_call)
@@ -101,7 +102,7 @@ def _print_tables(result: Stats) -> None:
     t.add_column("fingerprint", style="dim")
     t.add_column("first title")
     for campaign in result.campaigns:
-        t.add_row(str(campaign.count), campaign.fingerprint[:12], campaign.title or "")
+        t.add_row(str(campaign.count), campaign.fingerprint[:12], rich_text(campaign.title or ""))
     if not result.campaigns:
         t.add_row("0", "", "no text was sent more than once")
     console.print(t)

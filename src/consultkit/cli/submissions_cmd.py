@@ -14,6 +14,7 @@ import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
+from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
 
 if TYPE_CHECKING:
     from consultkit.domain.submissions import HistoryEntry, Submission
@@ -120,7 +121,6 @@ def list_(
 ) -> None:
     """List the submissions of the consultation in CONFIG, oldest first."""
     import itertools
-    import json
     import zoneinfo
 
     from consultkit.domain.lifecycle import public_status
@@ -143,9 +143,7 @@ def list_(
         )
         chosen = list(itertools.islice(found, limit))
         if fmt == "json":
-            click.echo(
-                json.dumps([_submission_json(s) for s in chosen], ensure_ascii=False, indent=2)
-            )
+            click.echo(json_for_terminal([_submission_json(s) for s in chosen], indent=2))
             return
         from rich.console import Console
         from rich.table import Table
@@ -158,15 +156,17 @@ def list_(
             table.add_column(column, overflow="fold")
         for s in chosen:
             who = s.submitter
+            # Everything a submitter typed goes through rich_text: no escape sequence
+            # reaches the terminal and no rich markup ([link=…]) is read (issue 9, #10).
             table.add_row(
                 s.tracking_number,
                 f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                s.call_id,
-                who.group if who else "",
+                rich_text(s.call_id),
+                rich_text(who.group if who else ""),
                 str(s.status),
                 public_status(s.status),
-                who.name if who else "(erased)",
-                s.title if len(s.title) <= 60 else s.title[:59] + "…",
+                rich_text(who.name if who else "(erased)"),
+                rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
             )
         Console().print(table)
 
@@ -179,7 +179,6 @@ def list_(
 @click.pass_context
 def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: str | None) -> None:
     """Show one submission (by tracking number or id) with its history: the organiser's view."""
-    import json
 
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
@@ -187,11 +186,16 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
         if fmt == "json":
             document = _submission_json(record.submission)
             document["history"] = [_entry_json(e) for e in record.history]
-            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            click.echo(json_for_terminal(document, indent=2))
             return
         s = record.submission
         who = s.submitter
-        submitter_text = f"{who.name} <{who.email}>" if who else f"(erased {_iso(s.erased_at)})"
+        # What a submitter typed is shown through for_terminal, one line each (a name with
+        # a line break cannot fake a "Status:" line); the body keeps its own lines.
+        one = for_terminal
+        submitter_text = (
+            f"{one(who.name)} <{one(who.email)}>" if who else f"(erased {_iso(s.erased_at)})"
+        )
         lines = [
             f"Tracking number: {s.tracking_number}",
             f"Id:              {s.id}",
@@ -202,11 +206,11 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
             f"Submitter:       {submitter_text}",
         ]
         if who is not None:
-            lines.append(f"Group:           {who.group}")
+            lines.append(f"Group:           {one(who.group)}")
             if who.organisation:
-                lines.append(f"Organisation:    {who.organisation}")
+                lines.append(f"Organisation:    {one(who.organisation)}")
             if who.country:
-                lines.append(f"Country:         {who.country}")
+                lines.append(f"Country:         {one(who.country)}")
         consent = [
             k
             for k, v in (
@@ -217,22 +221,22 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
             if v
         ]
         lines += [
-            f"Language:        {s.language}",
-            f"Tags:            {', '.join(s.tags) or '-'}",
-            f"Attachments:     {', '.join(s.attachments) or '-'}",
+            f"Language:        {one(s.language)}",
+            f"Tags:            {one(', '.join(s.tags)) or '-'}",
+            f"Attachments:     {one(', '.join(s.attachments)) or '-'}",
             f"Consent:         publish {', '.join(consent) if consent else 'nothing'}",
             f"Fingerprint:     {s.fingerprint[:16]}…",
-            f"Title:           {s.title}",
+            f"Title:           {one(s.title)}",
             "",
-            s.body if s.body is not None else "(text removed)",
+            for_terminal(s.body, multiline=True) if s.body is not None else "(text removed)",
             "",
             "History:",
         ]
         for e in record.history:
-            why = f" ({e.reason})" if e.reason else ""
+            why = f" ({one(e.reason)})" if e.reason else ""
             lines.append(
                 f"  {_iso(e.at)}  {e.from_status or '-'} -> {e.to_status}"
-                f"  by {e.actor.role} {e.actor.id}{why}"
+                f"  by {e.actor.role} {one(e.actor.id)}{why}"
             )
         click.echo("\n".join(lines))
 
@@ -384,7 +388,6 @@ def campaigns(
     group's leading text (texts under 10 words count only when identical). Nothing is
     removed: every submission stays stored and counted.
     """
-    import json
 
     from consultkit.errors import UnknownItemError
 
@@ -396,7 +399,7 @@ def campaigns(
             groups = app.duplicates(consultation, similarity=similarity, exact_only=exact_only)
         if fmt == "json":
             document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
-            click.echo(json.dumps(document, indent=2))
+            click.echo(json_for_terminal(document, indent=2))
             return
         if not groups:
             click.echo("no campaign texts: every submission is distinct")
@@ -407,4 +410,4 @@ def campaigns(
                 title = app.find(consultation, group.ids[0]).title
             except UnknownItemError:
                 title = "?"
-            click.echo(f"{group.count:>8}  {kind:<15} {title}")
+            click.echo(f"{group.count:>8}  {kind:<15} {for_terminal(title)}")

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import click
 
 from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
-from consultkit.storage.private_files import open_private
+from consultkit.cli.terminal import for_terminal
 
 if TYPE_CHECKING:
     from consultkit.formats.submission_export import ExportFormat
@@ -61,6 +61,7 @@ def export(
 ) -> None:
     """Export a consultation's submissions as CSV or JSON Lines, in received order."""
     from consultkit.errors import ConsultkitError
+    from consultkit.files import FileWriteError
     from consultkit.formats.submission_export import export_submissions
 
     consultation = load_or_exit(config)
@@ -79,6 +80,8 @@ def export(
         else:
             count = _export_to_file(Path(output), submissions, fmt, public)
             click.echo(f"wrote {count} submissions to {output}", err=True)
+    except FileWriteError as exc:
+        fail(str(exc), EXIT_USAGE)
     except ConsultkitError as exc:
         fail(str(exc))
     except BrokenPipeError:
@@ -99,32 +102,24 @@ def _stdout() -> io.TextIOWrapper:
 
 
 def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int:
+    from consultkit.files import atomic_file
     from consultkit.formats.submission_export import export_submissions
 
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with _open_partial(partial, public=public) as out:
+    # An exclusive temporary file beside the target (never a predictable `.partial` name
+    # that someone could plant a symlink under), renamed over it once complete. A full
+    # export holds names and addresses: it is its owner's alone (0600) from the first byte,
+    # as a killed export leaves the temporary file behind; a public one is meant to be
+    # served, so the umask decides.
+    with atomic_file(path, mode=None if public else 0o600) as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
             count = export_submissions(
                 out, submissions, format=cast("ExportFormat", fmt), public=public
             )
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            out.flush()
+        finally:
+            out.detach()
     return count
-
-
-def _open_partial(partial: Path, *, public: bool) -> IO[str]:
-    """The file an export is written to before it replaces its target.
-
-    A full export holds names and addresses: it is its owner's alone (0600) from the first
-    byte, as a killed export leaves this file behind; a public one is meant to be served,
-    so the umask decides.
-    """
-    if public:
-        return partial.open("w", encoding="utf-8", newline="")
-    fd = open_private(partial, os.O_WRONLY | os.O_TRUNC)
-    return open(fd, "w", encoding="utf-8", newline="")  # noqa: PTH123 (a descriptor, not a path)
 
 
 @click.command("import")
@@ -160,7 +155,7 @@ def import_(
     same file again skips what is already stored. Exit 0 when every row was stored, 1
     when some were refused, 2 when the file cannot be read.
     """
-    from consultkit.errors import Problem
+    from consultkit.errors import ConsultkitError, Problem
     from consultkit.formats.submission_import import ImportFileError, guess_format, read_chunks
 
     consultation = load_or_exit(config)
@@ -213,13 +208,22 @@ def import_(
                         for r in report.refused
                     )
                 for problem in sorted(problems, key=lambda p: p.line or 0):
-                    click.echo(f"error: {problem}", err=True)
+                    # Problems quote the file's cells: show their escapes, never obey them.
+                    click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
                 if total is not None:
                     progress.update(task, completed=raw.tell())
     except ImportFileError as exc:
         fail(str(exc.problem), EXIT_USAGE)
     except UnicodeDecodeError as exc:
         fail(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})", EXIT_USAGE)
+    except ConsultkitError as exc:
+        # The store failed (a full disk, a lost server): chunks committed so far stay, and
+        # importing the file again resumes after them.
+        fail(
+            f"{exc}; {counts['stored']} rows were stored before this; import the file again"
+            " to resume",
+            EXIT_USAGE,
+        )
     finally:
         app.close()
         text.detach()

@@ -135,7 +135,18 @@ def submit(
 
     if (body is None) == (body_file is None):
         fail("give the text with exactly one of --body TEXT or --body-file FILE", EXIT_USAGE)
-    text = body if body is not None else body_file.read()  # type: ignore[union-attr]
+    if body is not None:
+        text = body
+    else:
+        try:
+            text = body_file.read()  # type: ignore[union-attr]
+        except UnicodeDecodeError as exc:
+            where = getattr(body_file, "name", "--body-file")
+            raise click.BadParameter(
+                f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as"
+                " UTF-8 and try again",
+                param_hint="--body-file",
+            ) from None
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         receipt = app.submit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, opened
+from consultkit.cli.terminal import rich_text
 
 
 @click.group()
@@ -85,7 +86,7 @@ def list_(ctx: click.Context, config: str, group: str | None, store_url: str | N
         for s in subs:
             table.add_row(
                 s.channel,
-                s.address,
+                rich_text(s.address),
                 s.group or "(all)",
                 s.language,
                 s.created_at.isoformat(timespec="seconds"),

@@ -1053,6 +1053,42 @@ def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
 
 def _loads_located(text: str, file: str | None) -> tuple[Consultation, KeyLocator]:
     try:
+        return _parse_located(text, file)
+    except RecursionError:
+        # tomllib, the locator and cattrs recurse once per level: hundreds of nested
+        # arrays or inline tables exhaust the stack (issue 9). No consultation needs that.
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message="not usable TOML: values are nested too deeply",
+                    hint="a consultation needs a few levels of arrays and tables; flatten"
+                    " the value",
+                    file=file,
+                    line=_deepest_line(text),
+                )
+            ]
+        ) from None
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where brackets first open deepest (strings and comments are not skipped:
+    a rough pointer for the error message, not a parser)."""
+    depth = deepest = 0
+    where = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, number
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return where
+
+
+def _parse_located(text: str, file: str | None) -> tuple[Consultation, KeyLocator]:
+    try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)

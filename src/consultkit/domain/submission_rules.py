@@ -248,6 +248,7 @@ class SubmissionRules:
                 f"{submitter.email!r} is not an e-mail address ({address_problem}):"
                 " receipts are sent there",
             )
+        _refuse_nul(draft)
         bad_language = language_problem(draft.language)
         if bad_language is not None:
             raise RuleRefusedError("language", bad_language)
@@ -290,6 +291,26 @@ class SubmissionRules:
         return SubmissionCheck(draft=draft, notes=times.notes)
 
 
+def _refuse_nul(draft: Draft) -> None:
+    """Refuse a NUL character in any text: PostgreSQL cannot store one (a bulk import lost
+    its whole chunk to one such row, issue 9), and no person types it."""
+    who = draft.submitter
+    texts = {
+        "name": who.name,
+        "e-mail address": who.email,
+        "organisation": who.organisation or "",
+        "country": who.country or "",
+        "title": draft.title,
+        "body": draft.body,
+        "attachments": "".join(draft.attachments),
+    }
+    for field, value in texts.items():
+        if "\x00" in value:
+            raise RuleRefusedError(
+                "text", f"the {field} contains a NUL character (U+0000): remove it"
+            )
+
+
 def _field_value(draft: Draft, field: str) -> object:
     if field == "title":
         return draft.title.strip()
@@ -311,9 +332,9 @@ def check_submission(consultation: Consultation, draft: Draft, at: dt.datetime) 
     here): ``unknown-call``; ``call-not-open`` and ``call-closed`` (the instant against the
     call's opening and deadline, shown in the consultation's zone and in UTC);
     ``unknown-group`` and ``group-not-eligible``; ``submitter`` (name and a plausible
-    e-mail); ``language``; ``missing-content`` (title and body, plus each requirement
-    that names a field); ``too-long``; ``tag``; ``consent`` (publishing an organisation
-    that was not given).
+    e-mail); ``text`` (a NUL character in any field); ``language``; ``missing-content``
+    (title and body, plus each requirement that names a field); ``too-long``; ``tag``;
+    ``consent`` (publishing an organisation that was not given).
     """
     return SubmissionRules(consultation).check(draft, at)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt  # noqa: TC003 (attrs and cattrs read the field annotations at run time)
 import enum
+import itertools
 import random as _random
 import re
 import secrets
@@ -239,6 +240,30 @@ def normalize_tracking_number(text: str) -> str | None:
         decoded.append(mapped)
     groups = ["".join(decoded[i : i + 4]) for i in range(0, _TRACKING_CHARS, 4)]
     return "-".join([TRACKING_PREFIX, *groups])
+
+
+def weak_tracking_number(canonical: str) -> str | None:
+    """Why the canonical tracking number ``canonical`` cannot be random, or None.
+
+    Tracking numbers are 80 random bits and are the only thing a submitter needs to
+    withdraw; an imported one must look random too, or it may be guessed
+    (``CK-0000-0000-0000-0000``). Refused: fewer than 5 distinct symbols, a run of 8 equal
+    symbols, or 8 consecutive symbols of the alphabet (up or down). Each happens to a
+    random number with probability below 1e-9, so a number consultkit made is never
+    refused.
+    """
+    symbols = canonical.removeprefix(f"{TRACKING_PREFIX}-").replace("-", "")
+    if len(set(symbols)) < 5:
+        return "it uses fewer than 5 different symbols"
+    positions = [_CROCKFORD.index(ch) for ch in symbols]
+    for step, what in ((0, "8 equal symbols in a row"), (1, "8 consecutive symbols")):
+        for sign in (1, -1) if step else (1,):
+            run = 1
+            for a, b in itertools.pairwise(positions):
+                run = run + 1 if b - a == sign * step else 1
+                if run >= 8:
+                    return f"it has {what}"
+    return None
 
 
 # --------------------------------------------------------------------------------------

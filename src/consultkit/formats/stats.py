@@ -20,6 +20,7 @@ import attrs
 
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import ConsultkitError
+from consultkit.files import write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -244,7 +245,12 @@ def chart_png(stats: Stats, *, title: str) -> bytes:
 
 
 def write_chart(stats: Stats, path: str, *, title: str) -> None:
-    """Write the chart to ``path``; its suffix (``.svg`` or ``.png``) picks the format."""
+    """Write the chart to ``path``; its suffix (``.svg`` or ``.png``) picks the format.
+
+    The file is replaced atomically and never written through a planted link
+    (:func:`consultkit.files.write_atomically`); raises
+    :class:`~consultkit.files.FileWriteError` when it cannot be written.
+    """
     from pathlib import Path
 
     target = Path(path)
@@ -255,4 +261,4 @@ def write_chart(stats: Stats, path: str, *, title: str) -> None:
         data = chart_png(stats, title=title)
     else:
         raise ChartError(f"chart file {path!r} must end in .svg or .png")
-    target.write_bytes(data)
+    write_atomically(target, data)

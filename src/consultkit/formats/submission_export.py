@@ -93,8 +93,22 @@ EMAIL_REDACTION: Final = "[e-mail removed]"
 LIST_SEPARATOR: Final = ";"
 
 # Deliberately broad: a false positive only hides a few characters of published text,
-# a false negative publishes someone's address.
-_EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+# a false negative publishes someone's address. The "@" may be written as a full-width or
+# small at sign, percent- or HTML-encoded, or as "(at)"/"[at]" (issue 9), and the dots of
+# a domain as "(dot)".
+# Bounded like RFC 5321's parts (64 and 255 octets), so a long run of text without
+# spaces costs linear time, not quadratic backtracking.
+_LOCAL = r"[^\s<>()\[\]{}\"',;:@\uff20\ufe6b]{1,64}"
+_ADDRESS_CHARS = r"[^\s<>()\[\]{}\"',;:@\uff20\ufe6b]{1,255}"
+_AT = (
+    r"(?:@|\uff20|\ufe6b|%40|&#0*64;|&#x0*40;|&commat;"
+    r"|\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+(?=\S+\s*[(\[{]\s*dot\s*[)\]}]))"
+)
+_AT_MARKER = re.compile(
+    r"@|\uff20|\ufe6b|%40|&#|&commat;|[(\[{]\s*at\s*[)\]}]|\sat\s", re.IGNORECASE
+)
+_DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*)"
+_EMAIL = re.compile(rf"{_LOCAL}{_AT}{_ADDRESS_CHARS}(?:{_DOT}{_ADDRESS_CHARS})*", re.IGNORECASE)
 
 
 def neutralise(cell: str) -> str:
@@ -109,9 +123,13 @@ def neutralise(cell: str) -> str:
 
 
 def redact_emails(text: str) -> str:
-    """Replace anything that looks like an e-mail address in ``text`` (public exports)."""
-    if "@" not in text:
-        return text
+    """Replace anything that looks like an e-mail address in ``text`` (public exports).
+
+    Obfuscated forms count: ``bob＠example.org``, ``bob%40example.org``,
+    ``bob&#64;example.org``, ``bob (at) example (dot) org``.
+    """
+    if not _AT_MARKER.search(text):
+        return text  # most texts: one fast scan
     return _EMAIL.sub(EMAIL_REDACTION, text)
 
 

@@ -72,6 +72,11 @@ _FALSE: Final = frozenset({"false", "no", "n", "0", "off", ""})
 
 DEFAULT_CHUNK_SIZE: Final = 10_000
 
+#: The longest CSV cell read (characters). The csv module's default, 131,072, stopped the
+#: whole import at the first long cell (issue 9, finding 14); cells this long are read, and
+#: the submitting rules refuse the row they belong to (a body has at most 100,000).
+CSV_FIELD_LIMIT: Final = 64 * 1024 * 1024
+
 
 class ImportFileError(ConsultkitError, ValueError):
     """The file as a whole cannot be imported (bad header, not CSV/JSON Lines)."""
@@ -327,6 +332,10 @@ def _csv_records(
     stream: IO[str], file: str | None
 ) -> Iterator[tuple[int, int, dict[str, Any] | Problem]]:
     """(first line, last line, record or problem) per CSV row; the header is checked."""
+    # The limit is process-wide in the csv module: only ever raise it, never lower it
+    # under another reader's feet.
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
@@ -349,11 +358,18 @@ def _csv_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            # The reader stops being useful after a broken quote; report and stop.
+            # The reader stops being useful after a broken quote; report and stop, and
+            # say so: the summary cannot count rows it never read.
             yield (
                 start,
                 reader.line_num,
-                Problem(path="", message=f"unreadable CSV: {exc}", file=file, line=start),
+                Problem(
+                    path="",
+                    message=f"unreadable CSV: {exc}; the rest of the file was not read",
+                    hint="fix this row and import again (stored rows are skipped)",
+                    file=file,
+                    line=start,
+                ),
             )
             return
         previous = reader.line_num
@@ -394,6 +410,23 @@ def _jsonl_records(
                     file=file,
                     line=number,
                 ),
+            )
+            continue
+        except RecursionError:
+            yield (
+                number,
+                number,
+                Problem(
+                    path="", message="not usable JSON: nested too deeply", file=file, line=number
+                ),
+            )
+            continue
+        except ValueError as exc:
+            # e.g. an integer of more than 4,300 digits (CPython's conversion limit).
+            yield (
+                number,
+                number,
+                Problem(path="", message=f"not usable JSON: {exc}", file=file, line=number),
             )
             continue
         if not isinstance(record, dict):

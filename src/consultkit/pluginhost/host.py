@@ -38,6 +38,7 @@ from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import PluginError, StoreError
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.storage.protocols import default_store_url
+from consultkit.storage.urls import redact_url, scrub
 
 if TYPE_CHECKING:
     import click
@@ -514,10 +515,12 @@ class PluginHost:
         scheme is unknown.
         """
         url = url or default_store_url()
+        # Every message below names the URL without its password (issue 9).
+        shown = redact_url(url)
         scheme, sep, _ = url.partition("://")
         if not sep or not scheme:
             raise StoreError(
-                f"not a store URL {url!r}: write SCHEME://…, e.g. sqlite:///consultkit.sqlite"
+                f"not a store URL {shown!r}: write SCHEME://…, e.g. sqlite:///consultkit.sqlite"
                 " or memory://"
             )
         stores = self._collect("stores")
@@ -528,17 +531,22 @@ class PluginHost:
             if self.blocked:
                 hint += f", or stop disabling {', '.join(sorted(self.blocked))} in {DISABLE_ENV}"
             raise StoreError(
-                f"no store backend for {scheme}:// in {url!r} (available: {known}); {hint}"
+                f"no store backend for {scheme}:// in {shown!r} (available: {known}); {hint}"
             )
         factory, plugin = found
         try:
             store: Store = factory(url)
-        except StoreError:
+        except StoreError as exc:
+            # A backend may quote its driver, and the driver the connection string.
+            message = scrub(str(exc), url)
+            if message != str(exc):
+                raise StoreError(message) from None
             raise
         except Exception as exc:
             raise StoreError(
-                f"store plugin {plugin!r} could not open {url!r}: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"store plugin {plugin!r} could not open {shown!r}: {type(exc).__name__}:"
+                f" {scrub(str(exc), url)}"
+            ) from None
         return store
 
     # -- event hooks -------------------------------------------------------------------

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -224,6 +225,20 @@ def path_from_url(url: str) -> Path:
     return Path(path)
 
 
+# SQLite's primary result codes (https://sqlite.org/rescode.html).
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
+#: Less free space than this on the store's file system, with SQLITE_IOERR: a full disk.
+_NEARLY_FULL_BYTES = 1024 * 1024
+
+
+def _nearly_full(path: str) -> bool:
+    try:
+        return shutil.disk_usage(Path(path).resolve().parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 class SqliteStore(SqlStore):
     """A :class:`~consultkit.storage.protocols.Store` in one SQLite file (see the module doc)."""
 
@@ -281,11 +296,26 @@ class SqliteStore(SqlStore):
                 "consultkit_idempotency_hash", 2, idempotency_key_hash, deterministic=True
             )
         except sqlite3.Error as exc:
-            raise StoreError(
+            raise self._disk_full(exc) or StoreError(
                 f"cannot open {self.url}: {exc}; check that it is a consultkit SQLite "
                 "database on a local disk, or choose another path"
             ) from exc
         return conn
+
+    def _disk_full(self, exc: sqlite3.Error) -> StoreError | None:
+        """The error for people when ``exc`` means the disk is full, else None.
+
+        SQLite says SQLITE_FULL, or SQLITE_IOERR ("disk I/O error") when the WAL cannot
+        grow; the latter is read as a full disk only when the file system says so.
+        """
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = None if code is None else code & 0xFF
+        if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and _nearly_full(self._path)):
+            return StoreError(
+                f"the disk is full at {Path(self._path).resolve().parent}: free space and"
+                " retry; nothing was half-written"
+            )
+        return None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -303,9 +333,15 @@ class SqliteStore(SqlStore):
             try:
                 yield conn
                 conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    # A failed ROLLBACK (a full disk again) must not hide the first error;
+                    # SQLite rolls back the journal itself when it next opens the file.
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                full = self._disk_full(exc) if isinstance(exc, sqlite3.Error) else None
+                if full is not None:
+                    raise full from exc
                 raise
 
     @contextlib.contextmanager
@@ -353,7 +389,7 @@ class SqliteStore(SqlStore):
                     conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, now))
         except sqlite3.DatabaseError as exc:
             self._writer.close()
-            raise StoreError(
+            raise self._disk_full(exc) or StoreError(
                 f"cannot open {self.url}: {exc}; is it a consultkit SQLite database?"
             ) from exc
         except BaseException:

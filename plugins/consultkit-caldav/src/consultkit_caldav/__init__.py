@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import ipaddress
 import re
 import sys
 import urllib.parse
@@ -289,6 +290,33 @@ def sync(
     )
 
 
+def plain_http_warning(url: str, user: str | None) -> str | None:
+    """What to say when ``url`` would carry Basic credentials unencrypted, else None.
+
+    Basic authentication sends the password base64-encoded, i.e. readable, in every
+    request; over ``http://`` anyone on the path can read it (issue 9).
+    """
+    parts = urllib.parse.urlsplit(url)
+    if user is None or parts.scheme.lower() != "http" or _loopback(parts.hostname):
+        return None
+    return (
+        f"the password for {user!r} goes to {parts.hostname} unencrypted (plain http, Basic"
+        " authentication): anyone on the network path can read it; use an https:// URL"
+    )
+
+
+def _loopback(host: str | None) -> bool:
+    """True for this machine (``localhost``, 127.0.0.0/8, ::1): nothing crosses a network."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @click.command("caldav-publish")
 @click.argument("config", metavar="CONFIG")
 @click.option(
@@ -341,6 +369,9 @@ def caldav_publish(
             err=True,
         )
         sys.exit(2)
+    warning = plain_http_warning(url, user)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     try:
         snapshot = None
         if store_url:
@@ -381,5 +412,6 @@ __all__ = [
     "SyncReport",
     "build_resources",
     "caldav_publish",
+    "plain_http_warning",
     "sync",
 ]

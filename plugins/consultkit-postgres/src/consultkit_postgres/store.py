@@ -52,6 +52,7 @@ from consultkit.storage.sql import (
     SqlStore,
     utc_instant_for_storage,
 )
+from consultkit.storage.urls import redact_url, scrub
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -282,13 +283,8 @@ def parse_url(url: str) -> tuple[str, str]:
 
 
 def redact(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    """``url`` with its passwords (user information and ``password=``) replaced by ``***``."""
+    return redact_url(url)
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -319,10 +315,12 @@ class PostgresStore(SqlStore):
         try:
             conn = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.Error as exc:
+            # libpq quotes parts of the connection string in its messages: scrub them.
             raise StoreError(
-                f"cannot connect to {self.url}: {str(exc).strip()}; check that PostgreSQL "
-                "runs there and that the user, password and database are right"
-            ) from exc
+                f"cannot connect to {self.url}: {scrub(str(exc).strip(), self._conninfo)};"
+                " check that PostgreSQL runs there and that the user, password and database"
+                " are right"
+            ) from None
         try:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute("SET TIME ZONE 'UTC'")
