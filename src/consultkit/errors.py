@@ -54,6 +54,15 @@ class UnknownItemError(ConsultkitError, LookupError):
     """An id (phase, call, group, submission, …) does not exist."""
 
 
+class UnknownLanguageError(ConsultkitError, LookupError):
+    """A language nobody can render or export: not a tag babel knows, or not one of the
+    consultation's languages; the message lists the ones that work."""
+
+
+class UnknownZoneError(ConsultkitError, ValueError):
+    """A time zone name this machine does not know; the message suggests the IANA name."""
+
+
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 

@@ -72,9 +72,10 @@ def register_notifiers(register: RegisterNotifier) -> None:
     """Called once when a plugin host starts, to contribute notifiers by channel name.
 
     Call ``register(channel, factory)`` for each channel (``email``, ``webhook``, ``log``…).
-    ``factory(settings)`` receives the channel's settings (from the consultation file's
-    ``[notifications.channels.NAME]`` table and ``CONSULTKIT_<CHANNEL>_*`` variables) and
-    returns a :class:`~consultkit.notify.Notifier`. Return nothing. Registrations from all
+    ``factory(settings)`` receives the channel's settings (the ``[NAME]`` table of the
+    notification settings file, with ``CONSULTKIT_<CHANNEL>_*`` variables winning; never
+    the consultation file, which is public) and returns a
+    :class:`~consultkit.notify.Notifier`. Return nothing. Registrations from all
     plugins are collected; a channel registered twice is refused naming both plugins.
     """
 

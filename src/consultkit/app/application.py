@@ -297,15 +297,18 @@ class Consultkit:
         submitter: Submitter,
         title: str,
         body: str,
-        language: str = "en",
+        language: str | None = None,
         tags: Sequence[str] = (),
         attachments: Sequence[str] = (),
         consent: Consent | None = None,
         idempotency_key: str | None = None,
-        provenance: Provenance = Provenance.WEB,
+        provenance: Provenance = Provenance.API,
         organiser: str | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``language`` defaults to the consultation's first language and ``provenance`` to
+        ``api``, as ``consultkit submit`` does; a web front door passes ``Provenance.WEB``.
 
         The domain rules run at the clock's instant, then every plugin's
         ``validate_submission``; a refusal raises :class:`RuleRefusedError` (rule
@@ -322,7 +325,7 @@ class Consultkit:
             submitter=submitter,
             title=title,
             body=body,
-            language=language,
+            language=language or consultation.default_language,
             tags=tuple(tags),
             attachments=tuple(attachments),
             consent=consent or Consent(),
@@ -341,7 +344,7 @@ class Consultkit:
         draft: Draft,
         *,
         idempotency_key: str | None = None,
-        provenance: Provenance = Provenance.WEB,
+        provenance: Provenance = Provenance.API,
         organiser: str | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""

@@ -176,7 +176,7 @@ class Dispatcher:
         notifier = self.notifiers.get(channel)
         if notifier is None:
             results: Sequence[DeliveryResult] = [
-                DeliveryResult.failed(d.id, f"no notifier is configured for channel {channel!r}")
+                DeliveryResult.failure(d.id, f"no notifier is configured for channel {channel!r}")
                 for d in deliveries
             ]
         else:
@@ -184,13 +184,13 @@ class Dispatcher:
                 results = notifier.send(deliveries)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
-                results = [DeliveryResult.failed(d.id, error) for d in deliveries]
+                results = [DeliveryResult.failure(d.id, error) for d in deliveries]
         by_id = {r.delivery_id: r for r in results}
         now = self.now()
         accepted: list[str] = []
         failures: list[DeliveryFailure] = []
         for delivery in deliveries:
-            result = by_id.get(delivery.id) or DeliveryResult.failed(
+            result = by_id.get(delivery.id) or DeliveryResult.failure(
                 delivery.id, f"notifier for {channel!r} returned no result for this delivery"
             )
             if result.accepted:

@@ -54,6 +54,7 @@ from consultkit.domain.windows import (
     localize,
     to_utc,
 )
+from consultkit.domain.zones import suggest_zone
 from consultkit.errors import ConfigError, Problem
 
 __all__ = [
@@ -75,22 +76,6 @@ _DURATION = re.compile(
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 
-# Zones people write that IANA spells differently; difflib cannot guess these.
-_ZONE_ALIASES = {
-    "europe/geneva": "Europe/Zurich",
-    "geneva": "Europe/Zurich",
-    "europe/bern": "Europe/Zurich",
-    "europe/the_hague": "Europe/Amsterdam",
-    "america/washington": "America/New_York",
-    "america/washington_dc": "America/New_York",
-    "asia/beijing": "Asia/Shanghai",
-    "asia/delhi": "Asia/Kolkata",
-    "asia/new_delhi": "Asia/Kolkata",
-    "africa/addis_abeba": "Africa/Addis_Ababa",
-    "utc+0": "UTC",
-    "gmt": "UTC",
-}
-
 
 class _FieldProblems(Exception):
     """Raised by the hand-written hooks: problems relative to the value being structured."""
@@ -109,23 +94,6 @@ class _Wrong(ValueError):
 
 
 # --------------------------------------------------------------------------- suggestions
-
-
-@functools.cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def suggest_zone(name: str) -> str | None:
-    """The IANA zone someone probably meant by ``name`` (``Europe/Geneva`` -> ``Europe/Zurich``)."""
-    alias = _ZONE_ALIASES.get(name.strip().lower())
-    if alias:
-        return alias
-    by_lower = {z.lower(): z for z in _zones()}
-    if name.strip().lower() in by_lower:
-        return by_lower[name.strip().lower()]
-    close = difflib.get_close_matches(name, _zones(), n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def _close(word: str, choices: Iterable[str]) -> str | None:

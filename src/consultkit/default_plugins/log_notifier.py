@@ -1,7 +1,7 @@
 """The ``log`` channel: writes each delivery to the ``consultkit.notify`` logger, or a file.
 
 It is the channel that works with no configuration, so a fresh installation shows what it
-would send. Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
+would send. Settings (``CONSULTKIT_LOG_*`` or the settings file's ``[log]`` table):
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
@@ -60,7 +60,7 @@ class LogNotifier:
                         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             except OSError as exc:
                 return [
-                    DeliveryResult.failed(d.id, f"cannot write {self.path}: {exc}")
+                    DeliveryResult.failure(d.id, f"cannot write {self.path}: {exc}")
                     for d in deliveries
                 ]
         else:
@@ -73,7 +73,7 @@ class LogNotifier:
                     line["language"],
                     line["event_id"],
                 )
-        return [DeliveryResult.ok(d.id) for d in deliveries]
+        return [DeliveryResult.success(d.id) for d in deliveries]
 
     def close(self) -> None:
         """Nothing to release: the file is opened per batch."""

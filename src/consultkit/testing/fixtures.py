@@ -59,11 +59,11 @@ class RecordingNotifier:
         results = []
         for d in deliveries:
             if d.recipient in self.reject:
-                results.append(DeliveryResult.failed(d.id, "rejected by test", retry=False))
+                results.append(DeliveryResult.failure(d.id, "rejected by test", retry=False))
             elif d.recipient in self.fail:
-                results.append(DeliveryResult.failed(d.id, "failed by test"))
+                results.append(DeliveryResult.failure(d.id, "failed by test"))
             else:
-                results.append(DeliveryResult.ok(d.id))
+                results.append(DeliveryResult.success(d.id))
         return results
 
     def close(self) -> None:

@@ -110,7 +110,7 @@ class WebhookNotifier:
             or not url.hostname
             or any(ch in delivery.recipient for ch in "\r\n ")
         ):
-            return DeliveryResult.failed(
+            return DeliveryResult.failure(
                 delivery.id, f"not an http(s) URL: {delivery.recipient!r}", retry=False
             )
         body = body_of(delivery)
@@ -133,16 +133,16 @@ class WebhookNotifier:
             response.read()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()  # a half-read connection cannot be reused
-            return DeliveryResult.failed(delivery.id, f"{type(exc).__name__}: {exc}")
+            return DeliveryResult.failure(delivery.id, f"{type(exc).__name__}: {exc}")
         status = response.status
         if response.getheader("Connection", "").lower() == "close":
             conn.close()
         if 200 <= status < 300:
-            return DeliveryResult.ok(delivery.id)
+            return DeliveryResult.success(delivery.id)
         error = f"HTTP {status} {response.reason}"
         if 400 <= status < 500 and status not in RETRYABLE_4XX:
-            return DeliveryResult.failed(delivery.id, error, retry=False)
-        return DeliveryResult.failed(
+            return DeliveryResult.failure(delivery.id, error, retry=False)
+        return DeliveryResult.failure(
             delivery.id, error, retry_after=_retry_after(response.getheader("Retry-After"))
         )
 
