@@ -15,10 +15,15 @@ from consultkit_webhook import SignatureError, sign, verify, webhook_notifier
 from consultkit.app.dispatch import Dispatcher
 from consultkit.notify.backoff import Backoff
 from consultkit.storage.memory import open_memory
-from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent, Subscription
+from consultkit.storage.protocols import DeliveryStatus, OutboxEvent, Subscription
+from consultkit.testing import NotifierContract
+from consultkit.testing.factories import make_delivery, make_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from consultkit.notify import Notifier
+    from consultkit.storage.protocols import Delivery
 
 SECRET = "s3cret"
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
@@ -84,27 +89,40 @@ def server() -> Iterator[str]:
 
 
 def delivery(url: str, n: int = 0) -> Delivery:
-    event = OutboxEvent(
-        id=f"event-{n}",
-        kind="schedule.changed",
+    event = make_event(
+        "schedule.changed",
         consultation_id="wsis2020",
-        occurred_at=T0,
+        at=T0,
         payload={"revision": 2, "changes": [{"ref": "phase:phase-2", "change": "moved"}]},
+        event_id=f"event-{n}",
     )
-    return Delivery(
-        id=f"d{n}",
-        event=event,
-        channel="webhook",
-        recipient=url,
-        language="en",
-        status=DeliveryStatus.CLAIMED,
-        attempts=1,
-        next_attempt_at=T0,
-    )
+    return make_delivery(event, n=n, channel="webhook", recipient=url, delivery_id=f"d{n}")
 
 
 def notifier(timeout: float = 2.0) -> Any:
     return webhook_notifier({"secret": SECRET, "timeout": str(timeout)})
+
+
+class TestWebhookContract(NotifierContract):
+    """consultkit's notifier contract, against the receiver above."""
+
+    retry_after = dt.timedelta(seconds=120)
+    answers: ClassVar[dict[str, tuple[int, float, dict[str, str]]]] = {
+        "retry": (503, 0.0, {}),
+        "permanent": (400, 0.0, {}),
+        "throttle": (429, 0.0, {"Retry-After": "120"}),
+    }
+
+    @pytest.fixture
+    def notifier(self) -> Notifier:
+        return webhook_notifier({"secret": SECRET, "timeout": "2"})
+
+    @pytest.fixture
+    def recipient(self, server: str) -> str:
+        return f"{server}/contract"
+
+    def make_channel_fail(self, request: pytest.FixtureRequest, how: str) -> None:
+        Receiver.script["/contract"] = [self.answers[how]]
 
 
 def test_signed_json_arrives(server: str) -> None:
