@@ -74,6 +74,18 @@ class RuleRefusedError(ConsultkitError):
         super().__init__(message)
 
 
+class PluginRefusedError(RuleRefusedError):
+    """A plugin's validator refused a submission; ``plugins`` names the plugins that did.
+
+    The rule stays ``plugin``; the message gives each reason with its plugin's name, so an
+    organiser knows which plugin to ask about (or configure) without reading logs.
+    """
+
+    def __init__(self, message: str, plugins: Sequence[str]) -> None:
+        self.plugins: tuple[str, ...] = tuple(dict.fromkeys(plugins))
+        super().__init__("plugin", message)
+
+
 class PermissionDeniedError(RuleRefusedError):
     """The actor may not do this (a submitter reviewing, an organiser withdrawing, …)."""
 

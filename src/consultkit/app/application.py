@@ -54,7 +54,7 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.domain.windows import to_utc
-from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
 from consultkit.events import SubmissionReceived, SubmissionStatusChanged
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
@@ -371,9 +371,11 @@ class Consultkit:
             provenance=provenance,
             idempotency_key=idempotency_key or None,
         )
-        reasons = self.host.validate_submission(consultation, submission)
-        if reasons:
-            raise RuleRefusedError("plugin", "; ".join(reasons))
+        refusals = self.host.refusals(consultation, submission)
+        if refusals:
+            raise PluginRefusedError(
+                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
+            )
 
         if provenance is Provenance.ORGANISER:
             actor = Actor(role=ActorRole.ORGANISER, id=organiser or "organiser")
@@ -614,7 +616,7 @@ class Consultkit:
         receipt e-mails are queued for bulk rows (a million receipts is never wanted).
         """
         rules = self.rules(consultation)
-        validate = self.host.validate_submission
+        validate = self.host.refusals
         now = self.now()
         refused: list[ImportProblem] = []
         counts = {"rows": 0}
@@ -630,11 +632,10 @@ class Consultkit:
                 except (KeyError, ValueError, TypeError) as exc:
                     refused.append(ImportProblem(row=number, rule="row", message=_why(exc)))
                     continue
-                reasons = validate(consultation, submission)
-                if reasons:
-                    refused.append(
-                        ImportProblem(row=number, rule="plugin", message="; ".join(reasons))
-                    )
+                refusals = validate(consultation, submission)
+                if refusals:
+                    message = "; ".join(str(r) for r in refusals)
+                    refused.append(ImportProblem(row=number, rule="plugin", message=message))
                     continue
                 yield submission
 

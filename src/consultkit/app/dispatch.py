@@ -106,14 +106,23 @@ class DispatchReport:
     dead: int = 0
     lost_claims: int = 0
     """Outcomes not recorded because another worker took the delivery over (lease expired)."""
+    errors: tuple[tuple[str, str], ...] = ()
+    """Each channel that failed and its first error, in the order they failed: what
+    ``notify run`` prints once per run, so a raising notifier is not only a count."""
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
-        return DispatchReport(
-            **{
-                field.name: getattr(self, field.name) + getattr(other, field.name)
-                for field in attrs.fields(DispatchReport)
-            }
-        )
+        counts = {
+            field.name: getattr(self, field.name) + getattr(other, field.name)
+            for field in attrs.fields(DispatchReport)
+            if field.name != "errors"
+        }
+        seen = {channel for channel, _ in self.errors}
+        errors = self.errors + tuple((c, e) for c, e in other.errors if c not in seen)
+        return DispatchReport(**counts, errors=errors)
+
+    def error_lines(self) -> list[str]:
+        """One line per failing channel: ``channel 'email' failed: …``."""
+        return [f"channel {channel!r} failed: {error}" for channel, error in self.errors]
 
 
 @attrs.define
@@ -215,7 +224,10 @@ class Dispatcher:
         dead = sum(1 for f in failures if f.retry_at is None and f.delivery_id in recorded)
         retried = len(recorded) - dead
         lost = len(accepted) - delivered + len(failures) - len(recorded)
-        return DispatchReport(delivered=delivered, retried=retried, dead=dead, lost_claims=lost)
+        errors = ((channel, failures[0].error),) if failures else ()
+        return DispatchReport(
+            delivered=delivered, retried=retried, dead=dead, lost_claims=lost, errors=errors
+        )
 
     def drain(self, *, max_batches: int | None = None) -> DispatchReport:
         """Route new events, then send batches until nothing is due (``notify run``)."""

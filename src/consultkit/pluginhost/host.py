@@ -76,6 +76,22 @@ class PluginInfo:
 
 
 @attrs.frozen
+class Refusal:
+    """One reason a plugin's validator gave to refuse a submission, and which plugin gave it.
+
+    ``crashed`` is True when the validator raised (the reason then says so and names the
+    plugin already).
+    """
+
+    plugin: str
+    reason: str
+    crashed: bool = False
+
+    def __str__(self) -> str:
+        return self.reason if self.crashed else f"{self.reason} (plugin {self.plugin!r})"
+
+
+@attrs.frozen
 class _Impl:
     plugin: str
     function: Callable[..., Any]
@@ -547,24 +563,33 @@ class PluginHost:
         """Every plugin's reasons to refuse ``submission``; empty means accepted.
 
         A validator that raises refuses, with a reason naming the plugin (fail closed).
+        :meth:`refusals` gives the same reasons with the plugin that gave each.
         """
-        reasons: list[str] = []
+        return [refusal.reason for refusal in self.refusals(consultation, submission)]
+
+    def refusals(self, consultation: Consultation, submission: Submission) -> list[Refusal]:
+        """Every plugin's reasons to refuse ``submission``, each with its plugin's name."""
+        refusals: list[Refusal] = []
         kwargs = {"consultation": consultation, "submission": submission}
         for plugin, value, exc in self._each("validate_submission", kwargs):
             if exc is not None:
                 self._event_failed(plugin, "validate_submission", exc)
-                reasons.append(
-                    f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
-                    "so the submission was refused to be safe; try again later or tell the "
-                    "organisers"
+                refusals.append(
+                    Refusal(
+                        plugin,
+                        f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
+                        "so the submission was refused to be safe; try again later or tell the "
+                        "organisers",
+                        crashed=True,
+                    )
                 )
             elif value is None:
                 continue
             elif isinstance(value, str):
-                reasons.append(value)
+                refusals.append(Refusal(plugin, value))
             else:
-                reasons.extend(str(reason) for reason in value if reason)
-        return reasons
+                refusals.extend(Refusal(plugin, str(reason)) for reason in value if reason)
+        return refusals
 
     def submission_received(
         self, consultation: Consultation, submission: Submission, receipt: Receipt
@@ -630,4 +655,4 @@ def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
     return (host or PluginHost.load()).open_store(url)
 
 
-__all__ = ["PluginHost", "PluginInfo", "open_store"]
+__all__ = ["PluginHost", "PluginInfo", "Refusal", "open_store"]
