@@ -67,6 +67,16 @@ def test_generated_code_is_lint_clean(tmp_path: Path, hooks: tuple[str, ...]) ->
             [ruff, *args], cwd=target, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
+    if hooks == HOOKS:  # once, with every hook: the typed implementations are strict-clean
+        checked = subprocess.run(
+            [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy")],
+            cwd=target,
+            env={**os.environ, "MYPYPATH": "src"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def _fresh_environment(root: Path) -> Path:
@@ -108,9 +118,10 @@ def test_new_plugin_installs_passes_its_tests_and_is_discovered(tmp_path: Path) 
         cwd=target, capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    # One test per hook and one that the plugin loads; the exporter contract adds 6 more
-    # (three of its tests run for the WSIS and the minimal consultation).
-    assert f"{1 + len(HOOKS) + 6} passed" in tested.stdout, tested.stdout
+    # One test per hook, one that the plugin loads, one that the validator reads its
+    # [plugins.all-hooks] settings; the exporter contract adds 6 more (three of its tests
+    # run for the WSIS and the minimal consultation).
+    assert f"{2 + len(HOOKS) + 6} passed" in tested.stdout, tested.stdout
     listed = subprocess.run(
         [str(python), "-m", "consultkit", "plugins", "--format", "json"],
         capture_output=True, text=True, check=False, env=env,

@@ -78,13 +78,20 @@ def _imports(hooks: Sequence[str]) -> dict[str, list[str]]:
     if has("register_notifiers"):
         runtime.append("from consultkit.notify import DeliveryResult")
     typed: list[str] = []
-    if has("register_notifiers") or has("register_exporters") or has("schedule_changed"):
-        names = ["Sequence"] + (["Mapping"] if has("register_notifiers") else [])
-        typed.append(f"from collections.abc import {', '.join(sorted(names))}")
+    abc = _pick(
+        Sequence=has("register_notifiers") or has("register_exporters") or has("schedule_changed"),
+        Mapping=has("register_notifiers") or has("validate_submission"),
+    )
+    if abc:
+        typed.append(f"from collections.abc import {', '.join(abc)}")
     if has("calendar_item_built"):
         typed.append("import icalendar")
-    if set(hooks) - {"register_notifiers", "register_commands"}:
-        typed.append("from consultkit.domain.model import Consultation")
+    model = _pick(
+        Consultation=bool(set(hooks) - {"register_notifiers", "register_commands"}),
+        SettingValue=has("validate_submission"),
+    )
+    if model:
+        typed.append(f"from consultkit.domain.model import {', '.join(model)}")
     schedule = _pick(
         ItemChange=has("schedule_changed"),
         ScheduleItem=has("calendar_item_built") or has("register_exporters"),
@@ -121,11 +128,16 @@ def _test_imports(hooks: Sequence[str]) -> list[str]:
     if has("register_commands"):
         third.append("from click.testing import CliRunner")
     first: list[str] = []
-    if has("submission_received"):
+    if has("submission_received") and has("validate_submission"):
+        first.append("from consultkit import Submitter, loads_consultation")
+    elif has("submission_received"):
         first.append("from consultkit import Submitter")
     if has("register_exporters"):
         first.append("from consultkit.testing import ExporterContract")
+    if has("validate_submission") and not has("submission_received"):
+        first.append("from consultkit import loads_consultation")
     factories = _pick(
+        MINIMAL_CONSULTATION=has("validate_submission"),
         make_submission=has("validate_submission") or has("submission_status_changed"),
         status_entry=has("submission_status_changed"),
     )

@@ -26,6 +26,7 @@ import importlib.metadata
 import logging
 import os
 import re
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,22 @@ class _Impl:
     function: Callable[..., Any]
     argnames: tuple[str, ...]
 
+    def args(self, kwargs: Mapping[str, Any]) -> list[Any] | None:
+        """The arguments this implementation names, or None when its plugin is disabled
+        for the consultation in ``kwargs`` (``[plugins.NAME] enabled = false``)."""
+        consultation = kwargs.get("consultation")
+        chosen = getattr(consultation, "plugins", None)
+        settings = chosen.get(self.plugin) if chosen else None
+        if settings is None:
+            return [kwargs[arg] if arg != "settings" else _NO_SETTINGS for arg in self.argnames]
+        if not settings.enabled:
+            return None
+        values = types.MappingProxyType(settings.values)
+        return [kwargs[arg] if arg != "settings" else values for arg in self.argnames]
+
+
+_NO_SETTINGS: Mapping[str, Any] = types.MappingProxyType({})
+
 
 def _env_names(value: str | None) -> frozenset[str]:
     return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
@@ -142,11 +159,14 @@ class PluginHost:
         *,
         defaults: bool = True,
         entry_points: bool = True,
-        plugins: Sequence[object] = (),
+        plugins: Sequence[object] | Mapping[str, object] = (),
         strict: bool | None = None,
         disabled: Sequence[str] | None = None,
     ) -> PluginHost:
         """Build a host: default plugins, then entry points, then ``plugins``, then the check.
+
+        ``plugins`` is a list of plugin objects, or a mapping from name to plugin to give
+        each the name an entry point would (the name ``[plugins.NAME]`` tables use).
 
         ``strict`` and ``disabled`` default to ``CONSULTKIT_STRICT_PLUGINS`` and
         ``CONSULTKIT_DISABLE_PLUGINS``. In strict mode a plugin that fails raises
@@ -162,8 +182,12 @@ class PluginHost:
             host._load_defaults()
         if entry_points:
             host._load_entry_points()
-        for plugin in plugins:
-            host.register(plugin)
+        if isinstance(plugins, Mapping):
+            for name, plugin in plugins.items():
+                host.register(plugin, name=name)
+        else:
+            for plugin in plugins:
+                host.register(plugin)
         host._check_pending()
         return host
 
@@ -351,6 +375,10 @@ class PluginHost:
         results: list[tuple[str, Any, BaseException | None]] = []
         if impls is None:
             caller: pluggy.HookCaller = getattr(self._pm.hook, hook_name)
+            if "consultation" in kwargs:
+                # pluggy calls every implementation with the same arguments: wrappers cannot
+                # be told apart, so they get no per-plugin settings.
+                kwargs = {**kwargs, "settings": _NO_SETTINGS}
             try:
                 for value in caller(**kwargs):
                     results.append(("(hook wrappers)", value, None))
@@ -358,8 +386,11 @@ class PluginHost:
                 results.append(("(hook wrappers)", None, exc))
             return results
         for impl in impls:
+            args = impl.args(kwargs)
+            if args is None:
+                continue
             try:
-                value = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                value = impl.function(*args)
             except Exception as exc:
                 results.append((impl.plugin, None, exc))
             else:
@@ -372,8 +403,11 @@ class PluginHost:
             # Fast path for the common case: no wrappers, so no result list to build.
             errors: list[PluginError] = []
             for impl in impls:
+                args = impl.args(kwargs)
+                if args is None:
+                    continue
                 try:
-                    impl.function(*[kwargs[arg] for arg in impl.argnames])
+                    impl.function(*args)
                 except Exception as exc:
                     errors.append(self._event_failed(impl.plugin, hook_name, exc))
             return errors

@@ -44,7 +44,7 @@ from consultkit.storage.sqlite import SqliteStore
 from consultkit.testing import factories
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
     from consultkit import events as ev
@@ -127,13 +127,17 @@ def clock() -> FixedClock:
 
 
 @_fixture
-def consultkit_plugins() -> Sequence[object]:
-    """The plugins under test, registered on ``plugin_host``: override this fixture."""
+def consultkit_plugins() -> Sequence[object] | Mapping[str, object]:
+    """The plugins under test, registered on ``plugin_host``: override this fixture.
+
+    Return a list, or a mapping from name to plugin to register each under the name its
+    entry point gives it (the name ``[plugins.NAME]`` tables of a consultation use).
+    """
     return ()
 
 
 @_fixture
-def plugin_host(consultkit_plugins: Sequence[object]) -> PluginHost:
+def plugin_host(consultkit_plugins: Sequence[object] | Mapping[str, object]) -> PluginHost:
     """A fresh strict host: the default plugins and ``consultkit_plugins``, no entry points."""
     return PluginHost.load(entry_points=False, strict=True, disabled=(), plugins=consultkit_plugins)
 
