@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
@@ -132,8 +133,6 @@ class ScriptedNotifier:
         self.mode: str | None = None
 
     def send(self, deliveries: list[Delivery]) -> list[DeliveryResult]:
-        import datetime as dt
-
         results = []
         for d in deliveries:
             if self.mode == "retry":
@@ -153,9 +152,7 @@ class ScriptedNotifier:
 
 
 class TestScriptedNotifier(NotifierContract):
-    import datetime as _dt
-
-    retry_after = _dt.timedelta(seconds=30)
+    retry_after = dt.timedelta(seconds=30)
 
     @pytest.fixture
     def notifier(self) -> ScriptedNotifier:

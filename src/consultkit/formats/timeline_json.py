@@ -171,8 +171,9 @@ def build_timeline(
     """Build the timeline of ``consultation`` as seen at ``at`` by a reader in ``zone``.
 
     ``zone`` and ``language`` default to the consultation's own. An unknown ``zone`` raises
-    ``ValueError``; an unknown language falls back to the consultation's languages and
-    English, and each text says when it did.
+    ``ValueError``. A language the consultation is not written in takes its texts from the
+    consultation's languages (each text says when it did) and its dates from babel; a
+    language babel does not know raises :class:`~consultkit.errors.UnknownLanguageError`.
     """
     instant = to_utc(at)
     zone = check_zone(zone or consultation.zone)
