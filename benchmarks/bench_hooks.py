@@ -61,11 +61,15 @@ def measure(implementations: int, number: int, repeat: int, hook: str) -> tuple[
         else:
             host.submission_received(consultation, submission, receipt)
 
+    settings: dict[str, Any] = {}
+
     def raw() -> None:
         if hook == "validate_submission":
-            raw_hook(consultation=consultation, submission=submission)
+            raw_hook(consultation=consultation, submission=submission, settings=settings)
         else:
-            raw_hook(consultation=consultation, submission=submission, receipt=receipt)
+            raw_hook(
+                consultation=consultation, submission=submission, receipt=receipt, settings=settings
+            )
 
     facade()
     raw()

@@ -42,7 +42,7 @@ class NoOp:
     channel = "log"
 
     def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
-        return [DeliveryResult.ok(d.id) for d in deliveries]
+        return [DeliveryResult.success(d.id) for d in deliveries]
 
     def close(self) -> None:
         """Nothing to release."""

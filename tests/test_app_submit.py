@@ -60,6 +60,10 @@ def submit(app: Consultkit, consultation: Consultation, **changes: object) -> Re
         "title": "Rural schools",
         "body": "Connect rural schools first.",
         "tags": ["c2", "sdg4"],
+        # As the web front door will; the library's own defaults are the CLI's (the
+        # consultation's first language, 'es' here, and 'api').
+        "language": "en",
+        "provenance": Provenance.WEB,
     }
     fields.update(changes)
     return app.submit(consultation, **fields)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -42,3 +43,16 @@ def test_hook_is_exercised_by_a_test(hook: str) -> None:
 def test_hook_docstring_says_when_it_is_called(hook: str) -> None:
     doc = getattr(hookspecs, hook).__doc__ or ""
     assert doc.strip().startswith("Called "), hook
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_documented_signature_matches_the_hookspec(hook: str) -> None:
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    spec = inspect.signature(getattr(hookspecs, hook))
+    if hook.startswith("register_"):
+        documented = re.search(rf"^def {hook}\((.*?)\):", guide, re.MULTILINE)
+    else:
+        documented = re.search(rf"^`{hook}\((.*?)\)", guide, re.MULTILINE)
+    assert documented, f"no signature for {hook} in docs/plugins.md"
+    names = [part.strip() for part in documented.group(1).split(",") if part.strip()]
+    assert names == list(spec.parameters), f"{hook}: docs say {names}"

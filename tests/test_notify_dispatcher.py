@@ -51,7 +51,7 @@ class Recording:
         if self.refuse is not None:
             return [attrs.evolve(self.refuse, delivery_id=d.id) for d in deliveries]
         self.sent.extend(deliveries)
-        return [DeliveryResult.ok(d.id) for d in deliveries]
+        return [DeliveryResult.success(d.id) for d in deliveries]
 
     def close(self) -> None:
         self.closed += 1
@@ -145,7 +145,7 @@ def test_dead_letter_after_max_attempts_then_manual_retry(store: Store) -> None:
 def test_a_permanent_failure_is_dead_lettered_at_once(store: Store) -> None:
     clock = Clock()
     store.enqueue_events([receipt_event(1)])
-    refusing = Recording(refuse=DeliveryResult.failed("x", "550 no such user", retry=False))
+    refusing = Recording(refuse=DeliveryResult.failure("x", "550 no such user", retry=False))
     report = dispatcher(store, clock, email=refusing).drain()
     assert report.dead == 1
     assert store.delivery_counts()[DeliveryStatus.DEAD] == 1
@@ -154,7 +154,7 @@ def test_a_permanent_failure_is_dead_lettered_at_once(store: Store) -> None:
 def test_retry_after_hint_is_respected(store: Store) -> None:
     clock = Clock()
     store.enqueue_events([receipt_event(1)])
-    hint = DeliveryResult.failed("x", "429", retry_after=dt.timedelta(minutes=4))
+    hint = DeliveryResult.failure("x", "429", retry_after=dt.timedelta(minutes=4))
     dispatcher(store, clock, email=Recording(refuse=hint)).drain()
     (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
     assert pending.next_attempt_at >= clock() + dt.timedelta(minutes=4)
@@ -239,9 +239,9 @@ def test_outcomes_are_written_one_transaction_per_batch(store: Store) -> None:
 
         def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
             return [
-                DeliveryResult.failed(d.id, "550 no such user", retry=False)
+                DeliveryResult.failure(d.id, "550 no such user", retry=False)
                 if d.recipient in refused
-                else DeliveryResult.ok(d.id)
+                else DeliveryResult.success(d.id)
                 for d in deliveries
             ]
 
@@ -279,7 +279,7 @@ def test_outcomes_of_a_lost_claim_are_not_recorded(store: Store) -> None:
             clock.advance(lease)
             self.taken = store.claim_deliveries("w2", 10, clock(), lease)
             return [
-                DeliveryResult.ok(d.id) if n % 2 else DeliveryResult.failed(d.id, "421 later")
+                DeliveryResult.success(d.id) if n % 2 else DeliveryResult.failure(d.id, "421 later")
                 for n, d in enumerate(deliveries)
             ]
 

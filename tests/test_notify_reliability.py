@@ -44,7 +44,7 @@ class Switchable:
         if not self.working:
             raise RuntimeError("SMTP relay is down")
         self.sent.extend(deliveries)
-        return [DeliveryResult.ok(d.id) for d in deliveries]
+        return [DeliveryResult.success(d.id) for d in deliveries]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -100,7 +100,7 @@ WORKER = textwrap.dedent(
                     out.write(f"{d.event.id} {d.id}\\n")
                     out.flush()
                     os.fsync(out.fileno())  # the receiver has it, even if we die now
-                    results.append(DeliveryResult.ok(d.id))
+                    results.append(DeliveryResult.success(d.id))
             return results
         def close(self):
             pass
@@ -211,7 +211,7 @@ def test_threads_on_separate_connections_share_nothing(tmp_path: Path) -> None:
         def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
             with lock:
                 seen.extend((self.name, d.id) for d in deliveries)
-            return [DeliveryResult.ok(d.id) for d in deliveries]
+            return [DeliveryResult.success(d.id) for d in deliveries]
 
         def close(self) -> None:
             """Nothing to release."""

@@ -54,6 +54,15 @@ class UnknownItemError(ConsultkitError, LookupError):
     """An id (phase, call, group, submission, …) does not exist."""
 
 
+class UnknownLanguageError(ConsultkitError, LookupError):
+    """A language nobody can render or export: not a tag babel knows, or not one of the
+    consultation's languages; the message lists the ones that work."""
+
+
+class UnknownZoneError(ConsultkitError, ValueError):
+    """A time zone name this machine does not know; the message suggests the IANA name."""
+
+
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 
@@ -63,6 +72,18 @@ class RuleRefusedError(ConsultkitError):
     def __init__(self, rule: str, message: str) -> None:
         self.rule = rule
         super().__init__(message)
+
+
+class PluginRefusedError(RuleRefusedError):
+    """A plugin's validator refused a submission; ``plugins`` names the plugins that did.
+
+    The rule stays ``plugin``; the message gives each reason with its plugin's name, so an
+    organiser knows which plugin to ask about (or configure) without reading logs.
+    """
+
+    def __init__(self, message: str, plugins: Sequence[str]) -> None:
+        self.plugins: tuple[str, ...] = tuple(dict.fromkeys(plugins))
+        super().__init__("plugin", message)
 
 
 class PermissionDeniedError(RuleRefusedError):

@@ -15,6 +15,15 @@ Two kinds of hook exist:
 
 Only :class:`~consultkit.pluginhost.host.PluginHost` calls ``pm.hook``; everything else goes
 through its typed methods, so mypy checks every call site.
+
+**Per-consultation settings.** Every event hook may also take ``settings``: the plugin's
+own ``[plugins.NAME]`` table of the consultation file (NAME as ``consultkit plugins``
+shows it; the entry point's name for an installed plugin), without ``enabled``, as a
+read-only mapping (empty when the file has none). Leave the argument out if the plugin
+needs none: pluggy passes an implementation only the arguments it names. A table with
+``enabled = false`` keeps the plugin's event hooks from being called for that
+consultation. The file is public, so secrets stay in the environment or the settings
+file; the loader refuses keys that look like one.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ if TYPE_CHECKING:
     import click
     import icalendar
 
-    from consultkit.domain.model import Consultation
+    from consultkit.domain.model import Consultation, SettingValue
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
     from consultkit.formats.exporter import Exporter
@@ -72,9 +81,10 @@ def register_notifiers(register: RegisterNotifier) -> None:
     """Called once when a plugin host starts, to contribute notifiers by channel name.
 
     Call ``register(channel, factory)`` for each channel (``email``, ``webhook``, ``log``…).
-    ``factory(settings)`` receives the channel's settings (from the consultation file's
-    ``[notifications.channels.NAME]`` table and ``CONSULTKIT_<CHANNEL>_*`` variables) and
-    returns a :class:`~consultkit.notify.Notifier`. Return nothing. Registrations from all
+    ``factory(settings)`` receives the channel's settings (the ``[NAME]`` table of the
+    notification settings file, with ``CONSULTKIT_<CHANNEL>_*`` variables winning; never
+    the consultation file, which is public) and returns a
+    :class:`~consultkit.notify.Notifier`. Return nothing. Registrations from all
     plugins are collected; a channel registered twice is refused naming both plugins.
     """
 
@@ -104,20 +114,27 @@ def register_commands(register: RegisterCommand) -> None:
 
 
 @hookspec
-def validate_submission(consultation: Consultation, submission: Submission) -> Sequence[str] | None:
+def validate_submission(
+    consultation: Consultation, submission: Submission, settings: Mapping[str, SettingValue]
+) -> Sequence[str] | None:
     """Called before a submission is stored, after the built-in domain rules accepted it.
 
     ``consultation`` is the consultation it is for; ``submission`` is the complete value
-    that would be stored. Return reasons to refuse (human-readable sentences), or ``None``
-    / an empty sequence to accept. Reasons from every plugin are collected; any reason
-    refuses the submission. An implementation that raises refuses too, with a reason
-    naming the plugin: a validator that cannot decide must not let data through.
+    that would be stored; ``settings`` is the plugin's ``[plugins.NAME]`` table of the
+    consultation file (``min_characters = 200``; may be omitted). Return reasons to
+    refuse (human-readable sentences), or ``None`` / an empty sequence to accept. Reasons
+    from every plugin are collected; any reason refuses the submission. An implementation
+    that raises refuses too, with a reason naming the plugin: a validator that cannot
+    decide must not let data through.
     """
 
 
 @hookspec
 def submission_received(
-    consultation: Consultation, submission: Submission, receipt: Receipt
+    consultation: Consultation,
+    submission: Submission,
+    receipt: Receipt,
+    settings: Mapping[str, SettingValue],
 ) -> None:
     """Called after a new submission has been committed to the store.
 
@@ -130,7 +147,10 @@ def submission_received(
 
 @hookspec
 def submission_status_changed(
-    consultation: Consultation, submission: Submission, entry: HistoryEntry
+    consultation: Consultation,
+    submission: Submission,
+    entry: HistoryEntry,
+    settings: Mapping[str, SettingValue],
 ) -> None:
     """Called after a submission's status change has been committed to the store.
 
@@ -142,7 +162,10 @@ def submission_status_changed(
 
 @hookspec
 def schedule_changed(
-    consultation: Consultation, revision: ScheduleRevision, changes: Sequence[ItemChange]
+    consultation: Consultation,
+    revision: ScheduleRevision,
+    changes: Sequence[ItemChange],
+    settings: Mapping[str, SettingValue],
 ) -> None:
     """Called after a new schedule revision has been published and committed.
 
@@ -158,6 +181,7 @@ def calendar_item_built(
     item: ScheduleItem,
     component: icalendar.Event,
     language: str,
+    settings: Mapping[str, SettingValue],
 ) -> None:
     """Called each time the calendar exporter has built one VEVENT for a schedule item.
 

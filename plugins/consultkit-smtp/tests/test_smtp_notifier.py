@@ -9,12 +9,15 @@ import socket
 import threading
 from email import policy
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from consultkit.notify import Notifier
+    from consultkit.storage.protocols import Delivery
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -26,7 +29,8 @@ from consultkit_smtp.notifier import (  # noqa: E402
 )
 from consultkit_smtp.render import render_message  # noqa: E402
 
-from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent  # noqa: E402
+from consultkit.testing import NotifierContract  # noqa: E402
+from consultkit.testing.factories import make_delivery, make_event  # noqa: E402
 
 NOW = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -71,22 +75,20 @@ def delivery(
     kind: str = "submission.received",
     payload: dict[str, Any] | None = None,
 ) -> Delivery:
-    event = OutboxEvent(
-        id=f"event-{n}",
-        kind=kind,
+    event = make_event(
+        kind,
         consultation_id="wsis2020",
-        occurred_at=NOW,
+        at=NOW,
         payload=payload or _payload(),
+        event_id=f"event-{n}",
     )
-    return Delivery(
-        id=f"delivery-{n}",
-        event=event,
+    return make_delivery(
+        event,
+        n=n,
         channel="email",
         recipient=recipient,
         language=language,
-        status=DeliveryStatus.CLAIMED,
-        attempts=1,
-        next_attempt_at=NOW,
+        delivery_id=f"delivery-{n}",
     )
 
 
@@ -146,6 +148,27 @@ def smtp_server() -> Any:
 
 def _settings(port: int) -> dict[str, str]:
     return {"host": "127.0.0.1", "port": str(port), "from": "wsis-info@itu.int", "timeout": "5"}
+
+
+class TestSmtpContract(NotifierContract):
+    """consultkit's notifier contract, against aiosmtpd (SMTP has no Retry-After)."""
+
+    refusals: ClassVar[dict[str, str]] = {
+        "retry": "451 4.3.0 try again later",
+        "permanent": "550 5.1.1 no such user",
+    }
+
+    @pytest.fixture
+    def notifier(self, smtp_server: Any) -> Notifier:
+        return smtp_notifier(_settings(smtp_server[1]))
+
+    @pytest.fixture
+    def recipient(self) -> str:
+        return "ana@example.org"
+
+    def make_channel_fail(self, request: pytest.FixtureRequest, how: str) -> None:
+        handler, _ = request.getfixturevalue("smtp_server")
+        handler.refuse = self.refusals[how]
 
 
 def test_messages_arrive_parse_and_carry_the_submission_language(smtp_server: Any) -> None:

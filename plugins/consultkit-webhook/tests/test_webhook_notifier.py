@@ -21,10 +21,15 @@ from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult
 from consultkit.notify.settings import NotifySettings
 from consultkit.storage.memory import open_memory
-from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent, Subscription
+from consultkit.storage.protocols import DeliveryStatus, OutboxEvent, Subscription
+from consultkit.testing import NotifierContract
+from consultkit.testing.factories import make_delivery, make_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from consultkit.notify import Notifier
+    from consultkit.storage.protocols import Delivery
 
 SECRET = "s3cret"
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
@@ -137,29 +142,43 @@ def server() -> Iterator[str]:
 
 
 def delivery(url: str, n: int = 0) -> Delivery:
-    event = OutboxEvent(
-        id=f"event-{n}",
-        kind="schedule.changed",
+    event = make_event(
+        "schedule.changed",
         consultation_id="wsis2020",
-        occurred_at=T0,
+        at=T0,
         payload={"revision": 2, "changes": [{"ref": "phase:phase-2", "change": "moved"}]},
+        event_id=f"event-{n}",
     )
-    return Delivery(
-        id=f"d{n}",
-        event=event,
-        channel="webhook",
-        recipient=url,
-        language="en",
-        status=DeliveryStatus.CLAIMED,
-        attempts=1,
-        next_attempt_at=T0,
-    )
+    return make_delivery(event, n=n, channel="webhook", recipient=url, delivery_id=f"d{n}")
 
 
 def notifier(timeout: float = 2.0, **more: str) -> Any:
     # The receivers listen on loopback, which the channel refuses unless allowed.
     settings = {"secret": SECRET, "timeout": str(timeout), "allow_private": "true", **more}
     return webhook_notifier(settings)
+
+
+class TestWebhookContract(NotifierContract):
+    """consultkit's notifier contract, against the receiver above."""
+
+    retry_after = dt.timedelta(seconds=120)
+    answers: ClassVar[dict[str, tuple[int, float, dict[str, str]]]] = {
+        "retry": (503, 0.0, {}),
+        "permanent": (400, 0.0, {}),
+        "throttle": (429, 0.0, {"Retry-After": "120"}),
+    }
+
+    @pytest.fixture
+    def notifier(self) -> Notifier:
+        # The receiver is on loopback: allowed explicitly, as an organiser would for a test.
+        return webhook_notifier({"secret": SECRET, "timeout": "2", "allow_private": "true"})
+
+    @pytest.fixture
+    def recipient(self, server: str) -> str:
+        return f"{server}/contract"
+
+    def make_channel_fail(self, request: pytest.FixtureRequest, how: str) -> None:
+        Receiver.script["/contract"] = [self.answers[how]]
 
 
 def test_signed_json_arrives(server: str) -> None:
@@ -430,7 +449,7 @@ def test_a_slow_webhook_does_not_hold_back_receipts(server: str) -> None:
 
         def send(self, deliveries: Any) -> list[DeliveryResult]:
             sent_at.append(time.monotonic())
-            return [DeliveryResult.ok(d.id) for d in deliveries]
+            return [DeliveryResult.success(d.id) for d in deliveries]
 
         def close(self) -> None:
             """Nothing to close."""

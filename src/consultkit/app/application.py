@@ -61,7 +61,7 @@ from consultkit.domain.submissions import (
     weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
-from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
 from consultkit.events import SubmissionReceived, SubmissionStatusChanged
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
@@ -305,15 +305,18 @@ class Consultkit:
         submitter: Submitter,
         title: str,
         body: str,
-        language: str = "en",
+        language: str | None = None,
         tags: Sequence[str] = (),
         attachments: Sequence[str] = (),
         consent: Consent | None = None,
         idempotency_key: str | None = None,
-        provenance: Provenance = Provenance.WEB,
+        provenance: Provenance = Provenance.API,
         organiser: str | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``language`` defaults to the consultation's first language and ``provenance`` to
+        ``api``, as ``consultkit submit`` does; a web front door passes ``Provenance.WEB``.
 
         The domain rules run at the clock's instant, then every plugin's
         ``validate_submission``; a refusal raises :class:`RuleRefusedError` (rule
@@ -332,7 +335,7 @@ class Consultkit:
             submitter=submitter,
             title=title,
             body=body,
-            language=language,
+            language=language or consultation.default_language,
             tags=tuple(tags),
             attachments=tuple(attachments),
             consent=consent or Consent(),
@@ -351,7 +354,7 @@ class Consultkit:
         draft: Draft,
         *,
         idempotency_key: str | None = None,
-        provenance: Provenance = Provenance.WEB,
+        provenance: Provenance = Provenance.API,
         organiser: str | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
@@ -380,9 +383,11 @@ class Consultkit:
             provenance=provenance,
             idempotency_key=idempotency_key or None,
         )
-        reasons = self.host.validate_submission(consultation, submission)
-        if reasons:
-            raise RuleRefusedError("plugin", "; ".join(reasons))
+        refusals = self.host.refusals(consultation, submission)
+        if refusals:
+            raise PluginRefusedError(
+                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
+            )
 
         if provenance is Provenance.ORGANISER:
             actor = Actor(role=ActorRole.ORGANISER, id=organiser or "organiser")
@@ -623,7 +628,7 @@ class Consultkit:
         receipt e-mails are queued for bulk rows (a million receipts is never wanted).
         """
         rules = self.rules(consultation)
-        validate = self.host.validate_submission
+        validate = self.host.refusals
         now = self.now()
         refused: list[ImportProblem] = []
         counts = {"rows": 0}
@@ -642,11 +647,10 @@ class Consultkit:
                 except (KeyError, ValueError, TypeError) as exc:
                     refused.append(ImportProblem(row=number, rule="row", message=_why(exc)))
                     continue
-                reasons = validate(consultation, submission)
-                if reasons:
-                    refused.append(
-                        ImportProblem(row=number, rule="plugin", message="; ".join(reasons))
-                    )
+                refusals = validate(consultation, submission)
+                if refusals:
+                    message = "; ".join(str(r) for r in refusals)
+                    refused.append(ImportProblem(row=number, rule="plugin", message=message))
                     continue
                 yield submission
 

@@ -114,14 +114,23 @@ class DispatchReport:
     dead: int = 0
     lost_claims: int = 0
     """Outcomes not recorded because another worker took the delivery over (lease expired)."""
+    errors: tuple[tuple[str, str], ...] = ()
+    """Each channel that failed and its first error, in the order they failed: what
+    ``notify run`` prints once per run, so a raising notifier is not only a count."""
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
-        return DispatchReport(
-            **{
-                field.name: getattr(self, field.name) + getattr(other, field.name)
-                for field in attrs.fields(DispatchReport)
-            }
-        )
+        counts = {
+            field.name: getattr(self, field.name) + getattr(other, field.name)
+            for field in attrs.fields(DispatchReport)
+            if field.name != "errors"
+        }
+        seen = {channel for channel, _ in self.errors}
+        errors = self.errors + tuple((c, e) for c, e in other.errors if c not in seen)
+        return DispatchReport(**counts, errors=errors)
+
+    def error_lines(self) -> list[str]:
+        """One line per failing channel: ``channel 'email' failed: …``."""
+        return [f"channel {channel!r} failed: {error}" for channel, error in self.errors]
 
 
 @attrs.define
@@ -243,7 +252,7 @@ class Dispatcher:
             return notifier.send(deliveries)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            return [DeliveryResult.failed(d.id, error) for d in deliveries]
+            return [DeliveryResult.failure(d.id, error) for d in deliveries]
 
     def _record(
         self, channel: str, deliveries: Sequence[Delivery], results: Sequence[DeliveryResult]
@@ -253,7 +262,7 @@ class Dispatcher:
         accepted: list[str] = []
         failures: list[DeliveryFailure] = []
         for delivery in deliveries:
-            result = by_id.get(delivery.id) or DeliveryResult.failed(
+            result = by_id.get(delivery.id) or DeliveryResult.failure(
                 delivery.id, f"notifier for {channel!r} returned no result for this delivery"
             )
             if result.accepted:
@@ -278,7 +287,10 @@ class Dispatcher:
         dead = sum(1 for f in failures if f.retry_at is None and f.delivery_id in recorded)
         retried = len(recorded) - dead
         lost = len(accepted) - delivered + len(failures) - len(recorded)
-        return DispatchReport(delivered=delivered, retried=retried, dead=dead, lost_claims=lost)
+        errors = ((channel, failures[0].error),) if failures else ()
+        return DispatchReport(
+            delivered=delivered, retried=retried, dead=dead, lost_claims=lost, errors=errors
+        )
 
     def drain(self, *, max_batches: int | None = None) -> DispatchReport:
         """Route new events, then send batches until nothing is due (``notify run``)."""

@@ -59,8 +59,19 @@ def run(
     with opened(ctx, store_url) as app:
         dispatcher = app.dispatcher(load_settings(settings_path), batch_size=batch)
         try:
+            # Each failing channel's error is printed once per run (a watch is one run),
+            # not only counted: "retrying 2" alone hid why (issue 13).
+            told: set[tuple[str, str]] = set()
+
+            def report(drained: DispatchReport) -> None:
+                click.echo(_summary(drained))
+                for channel, error in drained.errors:
+                    if (channel, error) not in told:
+                        told.add((channel, error))
+                        click.echo(f"warning: channel {channel!r} failed: {error}", err=True)
+
             if not watch:
-                click.echo(_summary(dispatcher.drain()))
+                report(dispatcher.drain())
                 return
             stop = threading.Event()
 
@@ -74,9 +85,7 @@ def run(
             }
             try:
                 click.echo(f"watching the outbox every {interval:g}s; Ctrl-C to stop", err=True)
-                total = dispatcher.watch(
-                    stop, interval=interval, on_drain=lambda r: click.echo(_summary(r))
-                )
+                total = dispatcher.watch(stop, interval=interval, on_drain=report)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)

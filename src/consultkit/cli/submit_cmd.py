@@ -25,6 +25,10 @@ STORE_HELP = (
 def refusal(exc: Exception) -> str:
     """A refusal as one line, naming the rule so people can look it up."""
     rule = getattr(exc, "rule", None)
+    plugins = getattr(exc, "plugins", ())
+    if rule and plugins:
+        # A plugin's refusal names the plugin, so people know whom to ask (issue 13).
+        rule = f"{rule} {', '.join(plugins)}"
     message = " ".join(str(exc).split())
     return f"{message} [rule: {rule}]" if rule else message
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit
+
+if TYPE_CHECKING:
+    from consultkit.formats.timeline_json import TimelineDocument
 
 _MARKS = {"past": "past", "current": "NOW", "upcoming": "upcoming", "uncertain": "uncertain"}
 
@@ -91,7 +94,7 @@ def timeline(
     _print_table(document)
 
 
-def _print_table(document: dict[str, Any]) -> None:
+def _print_table(document: TimelineDocument) -> None:
     from rich.console import Console
     from rich.table import Table
 

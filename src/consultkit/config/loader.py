@@ -43,6 +43,7 @@ from consultkit.domain.model import (
     ItemStatus,
     OrganisationRole,
     Place,
+    PluginSettings,
     ReminderEdge,
 )
 from consultkit.domain.text import Text
@@ -61,6 +62,7 @@ from consultkit.domain.windows import (
     localize,
     to_utc,
 )
+from consultkit.domain.zones import suggest_zone
 from consultkit.errors import ConfigError, Problem
 
 __all__ = [
@@ -82,22 +84,6 @@ _DURATION = re.compile(
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 
-# Zones people write that IANA spells differently; difflib cannot guess these.
-_ZONE_ALIASES = {
-    "europe/geneva": "Europe/Zurich",
-    "geneva": "Europe/Zurich",
-    "europe/bern": "Europe/Zurich",
-    "europe/the_hague": "Europe/Amsterdam",
-    "america/washington": "America/New_York",
-    "america/washington_dc": "America/New_York",
-    "asia/beijing": "Asia/Shanghai",
-    "asia/delhi": "Asia/Kolkata",
-    "asia/new_delhi": "Asia/Kolkata",
-    "africa/addis_abeba": "Africa/Addis_Ababa",
-    "utc+0": "UTC",
-    "gmt": "UTC",
-}
-
 
 class _FieldProblems(Exception):
     """Raised by the hand-written hooks: problems relative to the value being structured."""
@@ -116,23 +102,6 @@ class _Wrong(ValueError):
 
 
 # --------------------------------------------------------------------------- suggestions
-
-
-@functools.cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def suggest_zone(name: str) -> str | None:
-    """The IANA zone someone probably meant by ``name`` (``Europe/Geneva`` -> ``Europe/Zurich``)."""
-    alias = _ZONE_ALIASES.get(name.strip().lower())
-    if alias:
-        return alias
-    by_lower = {z.lower(): z for z in _zones()}
-    if name.strip().lower() in by_lower:
-        return by_lower[name.strip().lower()]
-    close = difflib.get_close_matches(name, _zones(), n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def _close(word: str, choices: Iterable[str]) -> str | None:
@@ -316,6 +285,83 @@ def _structure_mapping(value: object, _: type) -> dict[str, str]:
     if problems:
         raise _FieldProblems(problems)
     return {str(k): v for k, v in value.items()}
+
+
+_PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Keys that name a secret: the consultation file is published, so they are refused.
+_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)")
+
+
+def _setting_value(value: object) -> bool:
+    if isinstance(value, bool | int | float | str):
+        return True
+    return isinstance(value, list) and all(isinstance(v, bool | int | float | str) for v in value)
+
+
+def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
+    if not isinstance(value, Mapping):
+        raise _Wrong(f"expected a table, got {_kind(value)}", "write [plugins.NAME] tables")
+    problems: list[tuple[str, str, str | None]] = []
+    found: dict[str, PluginSettings] = {}
+    for name, table in value.items():
+        if not _PLUGIN_NAME.match(str(name)):
+            problems.append(
+                (
+                    str(name),
+                    f"not a plugin name: {name!r}",
+                    "use the name `consultkit plugins` shows",
+                )
+            )
+            continue
+        if not isinstance(table, Mapping):
+            problems.append(
+                (
+                    name,
+                    f"expected a table, got {_kind(table)}",
+                    f"write [plugins.{name}] with key = value lines under it",
+                )
+            )
+            continue
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append(
+                (f"{name}.enabled", f"expected true or false, got {_kind(enabled)}", None)
+            )
+        values: dict[str, Any] = {}
+        for key, item in table.items():
+            if key == "enabled":
+                continue
+            if _SECRET_KEY.search(str(key).lower()):
+                problems.append(
+                    (
+                        f"{name}.{key}",
+                        "looks like a secret, and the consultation file is public",
+                        f"put it in the environment (CONSULTKIT_...) or the settings file the"
+                        f" plugin reads, not in [plugins.{name}]",
+                    )
+                )
+            elif not _setting_value(item):
+                problems.append(
+                    (
+                        f"{name}.{key}",
+                        f"a plugin setting is text, a number, true/false or a list of those,"
+                        f" not {_kind(item)}",
+                        "write it as a string",
+                    )
+                )
+            else:
+                values[str(key)] = tuple(item) if isinstance(item, list) else item
+        found[str(name)] = PluginSettings(enabled=bool(enabled), values=values)
+    if problems:
+        raise _FieldProblems(problems)
+    return found
+
+
+def _unstructure_plugins(plugins: Mapping[str, PluginSettings]) -> dict[str, Any]:
+    return {
+        name: {**({} if settings.enabled else {"enabled": False}), **dict(settings.values)}
+        for name, settings in plugins.items()
+    }
 
 
 def _structure_month(value: object, _: type) -> Month:
@@ -622,6 +668,9 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(
         lambda cls: bool(cls == Mapping[str, str]), _structure_mapping
     )
+    converter.register_structure_hook_func(
+        lambda cls: bool(cls == Mapping[str, PluginSettings]), _structure_plugins
+    )
     # cattrs' own Enum handling wins over a factory, so each enum gets its hook by name.
     for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule):
         converter.register_structure_hook(enum_type, _enum_hook(enum_type))
@@ -651,6 +700,9 @@ def make_converter() -> cattrs.Converter:
 
     converter.register_unstructure_hook(Text, lambda text: dict(text.values))
     converter.register_unstructure_hook(Month, str)
+    converter.register_unstructure_hook_func(
+        lambda cls: bool(cls == Mapping[str, PluginSettings]), _unstructure_plugins
+    )
     converter.register_unstructure_hook(dt.timedelta, format_duration)
     converter.register_unstructure_hook(dt.datetime, _unstructure_instant)
     _configure_windows(converter)

@@ -5,7 +5,7 @@ takes only deliveries routed to it by name (a subscription on ``log``), never a 
 an organiser's notice, which wait in the outbox for a channel that reaches people (issue 9,
 item 13). It also mirrors: the dispatcher shows it what other channels sent, and what
 waits for a channel (once), each line naming its ``channel``. Settings
-(``CONSULTKIT_LOG_*`` or the settings file's ``[channels.log]``):
+(``CONSULTKIT_LOG_*`` or the settings file's ``[log]`` table):
 
 ``path``
     append one JSON line per delivery to this file instead of logging it (handy to see
@@ -78,7 +78,7 @@ class LogNotifier:
                         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             except OSError as exc:
                 return [
-                    DeliveryResult.failed(d.id, f"cannot write {self.path}: {exc}")
+                    DeliveryResult.failure(d.id, f"cannot write {self.path}: {exc}")
                     for d in deliveries
                 ]
         else:
@@ -92,7 +92,7 @@ class LogNotifier:
                     line["language"],
                     line["event_id"],
                 )
-        return [DeliveryResult.ok(d.id) for d in deliveries]
+        return [DeliveryResult.success(d.id) for d in deliveries]
 
     def close(self) -> None:
         """Nothing to release: the file is opened per batch."""

@@ -187,6 +187,24 @@ class Reminder:
     """Who is reminded: ``subscribers``, ``organisers``, or ``group:ID``."""
 
 
+#: A plugin setting as the consultation file gives it: text, a number, a flag or a list.
+SettingValue = str | int | float | bool | tuple[str | int | float | bool, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PluginSettings:
+    """One plugin's settings for this consultation: the file's ``[plugins.NAME]`` table.
+
+    ``enabled = false`` turns the plugin's event hooks off for this consultation; the other
+    keys (``values``) are handed to its hooks as ``settings``. Only what may be public
+    belongs here: the consultation file is published, so secrets stay in the environment
+    or the notification settings file.
+    """
+
+    enabled: bool = True
+    values: Mapping[str, SettingValue] = attrs.field(factory=dict, converter=dict)
+
+
 @attrs.frozen(kw_only=True)
 class Consultation:
     """A whole consultation process."""
@@ -210,6 +228,8 @@ class Consultation:
     context: Text = _EMPTY
     source: Text = _EMPTY
     """Where the facts come from (a letter, a web page)."""
+    plugins: Mapping[str, PluginSettings] = attrs.field(factory=dict, converter=dict)
+    """Per-plugin settings by plugin name (``[plugins.NAME]``); see :class:`PluginSettings`."""
 
     @property
     def default_language(self) -> str:
@@ -227,6 +247,12 @@ class Consultation:
     def group(self, group_id: str) -> StakeholderGroup:
         return _by_id(self.groups, group_id, "stakeholder group")
 
+    def plugin_settings(self, plugin: str) -> PluginSettings:
+        """The settings of ``plugin`` for this consultation (enabled, no values, if none)."""
+        return self.plugins.get(plugin) or _NO_SETTINGS
+
+
+_NO_SETTINGS = PluginSettings()
 
 _Item = TypeVar("_Item", Phase, Call, RelatedEvent, StakeholderGroup)
 

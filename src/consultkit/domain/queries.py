@@ -8,18 +8,16 @@ when asked.
 
 from __future__ import annotations
 
+import datetime as dt  # noqa: TC003 (typing.get_type_hints resolves the public types)
 import enum
 from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.domain.instants import utc_instant
 from consultkit.domain.windows import Deadline, Precision, Relation, sort_key, to_utc
 
 if TYPE_CHECKING:
-    import datetime as dt
-
-    import pendulum
-
     from consultkit.domain.model import Call, Consultation, Phase
 
 __all__ = [
@@ -49,10 +47,14 @@ class CallState(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class UpcomingDeadline:
-    """The next deadline and every item it closes (``call:ID``, ``phase:ID``)."""
+    """The next deadline and every item it closes (``call:ID``, ``phase:ID``).
+
+    ``cutoff`` is the first instant that is too late, a standard UTC ``datetime`` like
+    every instant of the public API.
+    """
 
     deadline: Deadline
-    cutoff: pendulum.DateTime
+    cutoff: dt.datetime = attrs.field(converter=utc_instant)
     items: tuple[str, ...]
 
 
@@ -94,14 +96,15 @@ def next_phase(consultation: Consultation, at: dt.datetime) -> Phase | None:
     return None
 
 
-def call_opens(consultation: Consultation, call: Call) -> pendulum.DateTime | None:
-    """When ``call`` opens, in UTC, or None when that is not known to the day."""
+def call_opens(consultation: Consultation, call: Call) -> dt.datetime | None:
+    """When ``call`` opens, as a UTC ``datetime``, or None when that is not known to the day."""
     if call.opens_at is not None:
-        return to_utc(call.opens_at)
+        return utc_instant(call.opens_at)
     if call.opens_with is not None:
         window = consultation.phase(call.opens_with).window
-        if window.precision in (Precision.MINUTE, Precision.DAY):
-            return window.earliest()
+        earliest = window.earliest()
+        if earliest is not None and window.precision in (Precision.MINUTE, Precision.DAY):
+            return utc_instant(earliest)
     return None
 
 

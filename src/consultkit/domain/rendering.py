@@ -35,6 +35,8 @@ from consultkit.domain.windows import (
     render_window,
     to_utc,
 )
+from consultkit.domain.zones import known_zone
+from consultkit.errors import UnknownLanguageError
 
 if TYPE_CHECKING:
     import pendulum
@@ -143,7 +145,13 @@ def _locale(language: str) -> Locale:
         try:
             return Locale.parse(_LOCALE_FOR.get(base, base))
         except (UnknownLocaleError, ValueError):
-            return Locale.parse("en_GB")
+            # Rendering English for a language nobody knows hid typos ("sp" for "es")
+            # until a reader saw the wrong language (issue 13).
+            known = ", ".join(sorted(PHRASES))
+            raise UnknownLanguageError(
+                f"unknown language {language!r}: use a language tag babel knows, such as"
+                f" {known} (the UN languages consultkit has phrases for)"
+            ) from None
 
 
 def check_language(language: str) -> str:
@@ -181,7 +189,7 @@ def _time(instant: pendulum.DateTime, seconds: bool = False) -> str:
 
 def render(window: AnyWindow, zone: str | None = None, language: str = "en") -> str:
     """Render ``window`` for a reader in ``zone`` (default: the window's own) and ``language``."""
-    return render_window(window, zone or window.zone, language)
+    return render_window(window, known_zone(zone or window.zone), language)
 
 
 @render_window.register
@@ -279,6 +287,7 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
 @render_window.register
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
+    _locale(language)  # no date to format, but an unknown language is still a mistake
     return phrase("tba", language)
 
 

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 import attrs
 import pendulum
 
+from consultkit.domain.zones import known_zone
 from consultkit.errors import ConsultkitError
 
 UTC = pendulum.UTC
@@ -384,7 +385,7 @@ class ExactWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, zone or self.zone, language)
+        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -444,7 +445,7 @@ class DayWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, zone or self.zone, language)
+        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -497,7 +498,7 @@ class MonthWindow:
         return _relation(instant, self.earliest(), self.latest(), certain=False)
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, zone or self.zone, language)
+        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -575,7 +576,7 @@ class Deadline:
         return Relation.UPCOMING if self.is_met_by(instant) else Relation.PAST
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, zone or self.zone, language)
+        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -630,7 +631,7 @@ class Unscheduled:
         return Relation.UNCERTAIN
 
     def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, zone or self.zone, language)
+        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {"kind": self.kind, "zone": self.zone}

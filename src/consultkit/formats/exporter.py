@@ -20,6 +20,10 @@ from consultkit.domain.schedule import (
 )
 from consultkit.errors import ConsultkitError
 
+# Defined in errors (the domain's rendering raises it too); re-exported where exporter
+# authors have always found it.
+from consultkit.errors import UnknownLanguageError as UnknownLanguageError
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -27,10 +31,6 @@ if TYPE_CHECKING:
 
 ItemBuiltHook = Callable[["Consultation", ScheduleItem, Any, str], None]
 """Called by an exporter with (consultation, item, component, language) per built item."""
-
-
-class UnknownLanguageError(ConsultkitError, LookupError):
-    """An export asked for a language the consultation is not written in."""
 
 
 class UnknownFormatError(ConsultkitError, LookupError):

@@ -8,7 +8,8 @@ running it except what the caller passes in (``at``, ``zone``, ``language``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
 
 from consultkit.domain.links import safe_url
 from consultkit.domain.queries import (
@@ -24,15 +25,122 @@ from consultkit.domain.queries import (
 from consultkit.domain.windows import check_zone, sort_key, to_utc
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from consultkit.domain.model import Consultation, Phase, RelatedEvent
     from consultkit.domain.text import Text
 
-__all__ = ["TIMELINE_FORMAT", "TIMELINE_VERSION", "build_timeline", "utc_text"]
+__all__ = [
+    "TIMELINE_FORMAT",
+    "TIMELINE_VERSION",
+    "TimelineCall",
+    "TimelineConsultation",
+    "TimelineDeadline",
+    "TimelineDocument",
+    "TimelineItem",
+    "TimelinePlace",
+    "TimelineText",
+    "build_timeline",
+    "utc_text",
+]
 
 TIMELINE_FORMAT = "consultkit-timeline"
 TIMELINE_VERSION = 1
+
+
+# The document's shape, key by key in the order it is written (docs/timeline-json.md).
+class TimelineText(TypedDict):
+    """A text in the language asked for, or the fallback it came in."""
+
+    text: str
+    language: str
+    fallback: bool
+
+
+class TimelinePlace(TypedDict):
+    """Where a phase or event happens."""
+
+    venue: str | None
+    room: str | None
+    address: str | None
+    online_url: str | None
+
+
+class TimelineItem(TypedDict):
+    """One phase or related event."""
+
+    ref: str
+    type: str
+    id: str
+    ordinal: int | None
+    title: TimelineText
+    kind: str
+    status: str
+    precision: str
+    window_zone: str
+    start_utc: str | None
+    end_utc: str | None
+    start_local: str | None
+    end_local: str | None
+    relation: str
+    text: str
+    place: TimelinePlace | None
+    inferred: list[str]
+    note: str | None
+
+
+class TimelineCall(TypedDict):
+    """One call for submissions and its state at the document's instant."""
+
+    id: str
+    kind: str
+    title: TimelineText
+    state: str
+    binding: bool
+    opens_utc: str | None
+    deadline_utc: str | None
+    deadline_text: str | None
+    groups: list[str]
+    opens_with: str | None
+    accepting: bool
+
+
+class TimelineDeadline(TypedDict):
+    """The next deadline and what it closes."""
+
+    items: list[str]
+    cutoff_utc: str | None
+    last_moment_utc: str | None
+    text: str
+    seconds_left: int
+
+
+class TimelineConsultation(TypedDict):
+    """Who the document is about."""
+
+    id: str
+    title: TimelineText
+    zone: str
+    languages: list[str]
+    reference: str | None
+    website: str | None
+
+
+class TimelineDocument(TypedDict):
+    """The whole timeline document :func:`build_timeline` returns."""
+
+    format: str
+    version: int
+    consultation: TimelineConsultation
+    at: str | None
+    zone: str
+    language: str
+    items: list[TimelineItem]
+    current_phase: str | None
+    possible_phases: list[str]
+    next_phase: str | None
+    calls: list[TimelineCall]
+    open_calls: list[str]
+    next_deadline: TimelineDeadline | None
+    accepting_calls: list[str]
 
 
 def utc_text(instant: dt.datetime | None) -> str | None:
@@ -49,7 +157,7 @@ def _local_text(instant: dt.datetime | None, zone: str) -> str | None:
     return str(to_utc(instant).in_timezone(zone).isoformat())
 
 
-def _text(text: Text, language: str, fallbacks: tuple[str, ...]) -> dict[str, Any]:
+def _text(text: Text, language: str, fallbacks: tuple[str, ...]) -> TimelineText:
     chosen = text.get(language, fallbacks)
     return {"text": chosen.text, "language": chosen.language, "fallback": chosen.is_fallback}
 
@@ -60,19 +168,20 @@ def build_timeline(
     at: dt.datetime,
     zone: str | None = None,
     language: str | None = None,
-) -> dict[str, Any]:
+) -> TimelineDocument:
     """Build the timeline of ``consultation`` as seen at ``at`` by a reader in ``zone``.
 
     ``zone`` and ``language`` default to the consultation's own. An unknown ``zone`` raises
-    ``ValueError``; an unknown language falls back to the consultation's languages and
-    English, and each text says when it did.
+    ``ValueError``. A language the consultation is not written in takes its texts from the
+    consultation's languages (each text says when it did) and its dates from babel; a
+    language babel does not know raises :class:`~consultkit.errors.UnknownLanguageError`.
     """
     instant = to_utc(at)
     zone = check_zone(zone or consultation.zone)
     language = language or consultation.default_language
     fallbacks = tuple(consultation.languages)
 
-    entries: list[tuple[tuple[int, float], int, dict[str, Any]]] = []
+    entries: list[tuple[tuple[int, float], int, TimelineItem]] = []
     for order, phase in enumerate(consultation.phases):
         entries.append(
             (
@@ -93,7 +202,7 @@ def build_timeline(
 
     current = current_phase(consultation, instant)
     upcoming = next_phase(consultation, instant)
-    calls = []
+    calls: list[TimelineCall] = []
     for call in consultation.calls:
         deadline = call_deadline(consultation, call)
         state = call_state(consultation, call, instant)
@@ -115,13 +224,13 @@ def build_timeline(
             }
         )
     due = next_deadline(consultation, instant)
-    next_due: dict[str, Any] | None = None
+    next_due: TimelineDeadline | None = None
     if due is not None:
         left = int((due.cutoff - instant).total_seconds())
         next_due = {
             "items": list(due.items),
             "cutoff_utc": utc_text(due.cutoff),
-            "last_moment_utc": utc_text(due.cutoff.subtract(seconds=1)),
+            "last_moment_utc": utc_text(due.cutoff - dt.timedelta(seconds=1)),
             "text": due.deadline.render(zone, language),
             "seconds_left": left,
         }
@@ -158,7 +267,7 @@ def _item(
     zone: str,
     language: str,
     fallbacks: tuple[str, ...],
-) -> dict[str, Any]:
+) -> TimelineItem:
     window = item.window
     earliest, latest = window.earliest(), window.latest()
     place = item.place

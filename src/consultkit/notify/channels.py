@@ -63,6 +63,8 @@ def people_channel(notifiers: Mapping[str, object]) -> str:
 class DeliveryResult:
     """What a channel did with one delivery: accepted it, or failed and whether to retry.
 
+    Build one with :meth:`success` or :meth:`failure`; read ``ok`` (or ``accepted``).
+
     ``retry=False`` means retrying cannot help (a malformed address, a receiver answering
     400): the dispatcher dead-letters the delivery at once. ``retry_after`` is a hint from the
     channel (an HTTP ``Retry-After``); the dispatcher waits at least that long.
@@ -74,13 +76,21 @@ class DeliveryResult:
     retry: bool = True
     retry_after: dt.timedelta | None = None
 
+    @property
+    def ok(self) -> bool:
+        """Whether the channel accepted the delivery (the same as :attr:`accepted`)."""
+        return self.accepted
+
+    # The constructors are nouns so that no instance attribute reads like a state and is
+    # really a method: ``result.ok`` used to be the constructor, a bound method, always
+    # truthy (issue 13).
     @classmethod
-    def ok(cls, delivery_id: str) -> DeliveryResult:
+    def success(cls, delivery_id: str) -> DeliveryResult:
         """The channel accepted the delivery; it will not be sent again."""
         return cls(delivery_id=delivery_id, accepted=True)
 
     @classmethod
-    def failed(
+    def failure(
         cls,
         delivery_id: str,
         error: str,

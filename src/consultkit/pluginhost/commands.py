@@ -14,6 +14,7 @@ BUILTIN_COMMAND_NAMES: frozenset[str] = frozenset(
     {
         "calendar",
         "history",
+        "new-plugin",
         "notify",
         "plugins",
         "publish",

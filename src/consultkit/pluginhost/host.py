@@ -26,6 +26,7 @@ import importlib.metadata
 import logging
 import os
 import re
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -77,10 +78,42 @@ class PluginInfo:
 
 
 @attrs.frozen
+class Refusal:
+    """One reason a plugin's validator gave to refuse a submission, and which plugin gave it.
+
+    ``crashed`` is True when the validator raised (the reason then says so and names the
+    plugin already).
+    """
+
+    plugin: str
+    reason: str
+    crashed: bool = False
+
+    def __str__(self) -> str:
+        return self.reason if self.crashed else f"{self.reason} (plugin {self.plugin!r})"
+
+
+@attrs.frozen
 class _Impl:
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
+
+    def args(self, kwargs: Mapping[str, Any]) -> list[Any] | None:
+        """The arguments this implementation names, or None when its plugin is disabled
+        for the consultation in ``kwargs`` (``[plugins.NAME] enabled = false``)."""
+        consultation = kwargs.get("consultation")
+        chosen = getattr(consultation, "plugins", None)
+        settings = chosen.get(self.plugin) if chosen else None
+        if settings is None:
+            return [kwargs[arg] if arg != "settings" else _NO_SETTINGS for arg in self.argnames]
+        if not settings.enabled:
+            return None
+        values = types.MappingProxyType(settings.values)
+        return [kwargs[arg] if arg != "settings" else values for arg in self.argnames]
+
+
+_NO_SETTINGS: Mapping[str, Any] = types.MappingProxyType({})
 
 
 def _env_names(value: str | None) -> frozenset[str]:
@@ -127,11 +160,14 @@ class PluginHost:
         *,
         defaults: bool = True,
         entry_points: bool = True,
-        plugins: Sequence[object] = (),
+        plugins: Sequence[object] | Mapping[str, object] = (),
         strict: bool | None = None,
         disabled: Sequence[str] | None = None,
     ) -> PluginHost:
         """Build a host: default plugins, then entry points, then ``plugins``, then the check.
+
+        ``plugins`` is a list of plugin objects, or a mapping from name to plugin to give
+        each the name an entry point would (the name ``[plugins.NAME]`` tables use).
 
         ``strict`` and ``disabled`` default to ``CONSULTKIT_STRICT_PLUGINS`` and
         ``CONSULTKIT_DISABLE_PLUGINS``. In strict mode a plugin that fails raises
@@ -147,8 +183,12 @@ class PluginHost:
             host._load_defaults()
         if entry_points:
             host._load_entry_points()
-        for plugin in plugins:
-            host.register(plugin)
+        if isinstance(plugins, Mapping):
+            for name, plugin in plugins.items():
+                host.register(plugin, name=name)
+        else:
+            for plugin in plugins:
+                host.register(plugin)
         host._check_pending()
         return host
 
@@ -336,6 +376,10 @@ class PluginHost:
         results: list[tuple[str, Any, BaseException | None]] = []
         if impls is None:
             caller: pluggy.HookCaller = getattr(self._pm.hook, hook_name)
+            if "consultation" in kwargs:
+                # pluggy calls every implementation with the same arguments: wrappers cannot
+                # be told apart, so they get no per-plugin settings.
+                kwargs = {**kwargs, "settings": _NO_SETTINGS}
             try:
                 for value in caller(**kwargs):
                     results.append(("(hook wrappers)", value, None))
@@ -343,8 +387,11 @@ class PluginHost:
                 results.append(("(hook wrappers)", None, exc))
             return results
         for impl in impls:
+            args = impl.args(kwargs)
+            if args is None:
+                continue
             try:
-                value = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                value = impl.function(*args)
             except Exception as exc:
                 results.append((impl.plugin, None, exc))
             else:
@@ -357,8 +404,11 @@ class PluginHost:
             # Fast path for the common case: no wrappers, so no result list to build.
             errors: list[PluginError] = []
             for impl in impls:
+                args = impl.args(kwargs)
+                if args is None:
+                    continue
                 try:
-                    impl.function(*[kwargs[arg] for arg in impl.argnames])
+                    impl.function(*args)
                 except Exception as exc:
                     errors.append(self._event_failed(impl.plugin, hook_name, exc))
             return errors
@@ -555,24 +605,33 @@ class PluginHost:
         """Every plugin's reasons to refuse ``submission``; empty means accepted.
 
         A validator that raises refuses, with a reason naming the plugin (fail closed).
+        :meth:`refusals` gives the same reasons with the plugin that gave each.
         """
-        reasons: list[str] = []
+        return [refusal.reason for refusal in self.refusals(consultation, submission)]
+
+    def refusals(self, consultation: Consultation, submission: Submission) -> list[Refusal]:
+        """Every plugin's reasons to refuse ``submission``, each with its plugin's name."""
+        refusals: list[Refusal] = []
         kwargs = {"consultation": consultation, "submission": submission}
         for plugin, value, exc in self._each("validate_submission", kwargs):
             if exc is not None:
                 self._event_failed(plugin, "validate_submission", exc)
-                reasons.append(
-                    f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
-                    "so the submission was refused to be safe; try again later or tell the "
-                    "organisers"
+                refusals.append(
+                    Refusal(
+                        plugin,
+                        f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
+                        "so the submission was refused to be safe; try again later or tell the "
+                        "organisers",
+                        crashed=True,
+                    )
                 )
             elif value is None:
                 continue
             elif isinstance(value, str):
-                reasons.append(value)
+                refusals.append(Refusal(plugin, value))
             else:
-                reasons.extend(str(reason) for reason in value if reason)
-        return reasons
+                refusals.extend(Refusal(plugin, str(reason)) for reason in value if reason)
+        return refusals
 
     def submission_received(
         self, consultation: Consultation, submission: Submission, receipt: Receipt
@@ -638,4 +697,4 @@ def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
     return (host or PluginHost.load()).open_store(url)
 
 
-__all__ = ["PluginHost", "PluginInfo", "open_store"]
+__all__ = ["PluginHost", "PluginInfo", "Refusal", "open_store"]

@@ -1,27 +1,28 @@
 """Helpers for testing consultkit and its plugins with pytest.
 
-One import gives a plugin author what they need::
+Install ``consultkit[testing]``: it brings pytest and registers
+:mod:`consultkit.testing.fixtures` as a pytest plugin (``pytest11`` entry point), so the
+fixtures (``consultation``, ``minimal_consultation``, ``clock``, ``plugin_host`` with
+your ``consultkit_plugins``, ``app``, ``store``, ``events``, ``deliveries``,
+``recording_notifier``…) are there in every test. One import gives the contract suites::
 
     import pytest
-    from consultkit.testing import StoreContract
+    from consultkit.testing import NotifierContract
 
-    class TestMyStore(StoreContract):
-        @pytest.fixture
-        def store(self):
-            store = MyStore("mystore://test")
-            yield store
-            store.close()
+    class TestMyNotifier(NotifierContract):
+        ...
 
-* :class:`StoreContract` (from :mod:`consultkit.testing.store_contract`): the test suite
-  every store backend must pass; subclass it and provide a ``store`` fixture.
-* :mod:`consultkit.testing.fixtures`: a pytest plugin with ``plugin_host``,
-  ``memory_store``, ``sqlite_store`` and ``recording_notifier`` fixtures. Enable it with
-  ``pytest_plugins = ["consultkit.testing.fixtures"]`` in your ``conftest.py``;
-  :class:`RecordingNotifier` is importable from here too.
-* :mod:`consultkit.testing.factories`: small builders of submissions and events.
+* :class:`StoreContract` / :class:`SqlStoreContract` (:mod:`.store_contract`): every store
+  backend; provide a ``store`` fixture.
+* :class:`NotifierContract` (:mod:`.notifier_contract`): every notifier; provide
+  ``notifier``, ``recipient`` and ``make_channel_fail``.
+* :class:`ExporterContract` (:mod:`.exporter_contract`): every exporter; provide
+  ``exporter``.
+* :mod:`consultkit.testing.factories`: builders of consultations, submissions, events and
+  deliveries; it never imports pytest.
 
 The names are loaded on first use, so importing :mod:`consultkit.testing.factories` does
-not import pytest. The contract's assertions are rewritten by pytest, so a failing
+not import pytest. The contracts' assertions are rewritten by pytest, so a failing
 contract test shows the values it compared, not a bare ``AssertionError``.
 """
 
@@ -37,18 +38,29 @@ except ImportError:  # pragma: no cover
 else:
     # Must happen before the modules are imported, or pytest cannot rewrite them.
     _pytest.register_assert_rewrite(
-        "consultkit.testing.store_contract", "consultkit.testing.fixtures"
+        "consultkit.testing.store_contract",
+        "consultkit.testing.notifier_contract",
+        "consultkit.testing.exporter_contract",
+        "consultkit.testing.fixtures",
     )
 
 if TYPE_CHECKING:
+    from consultkit.testing.exporter_contract import ExporterContract as ExporterContract
     from consultkit.testing.fixtures import RecordingNotifier
+    from consultkit.testing.notifier_contract import NotifierContract as NotifierContract
+    from consultkit.testing.store_contract import SqlStoreContract as SqlStoreContract
     from consultkit.testing.store_contract import StoreContract
 
+# What `from consultkit.testing import *` gives (kept to the first two names, which
+# tests/test_store_contract.py pins); every name of _LAZY imports from here.
 __all__ = ["RecordingNotifier", "StoreContract"]
 
 _LAZY = {
-    "StoreContract": "consultkit.testing.store_contract",
+    "ExporterContract": "consultkit.testing.exporter_contract",
+    "NotifierContract": "consultkit.testing.notifier_contract",
     "RecordingNotifier": "consultkit.testing.fixtures",
+    "SqlStoreContract": "consultkit.testing.store_contract",
+    "StoreContract": "consultkit.testing.store_contract",
 }
 
 

@@ -189,14 +189,14 @@ class SmtpNotifier:
             try:
                 messages.append((delivery, build_message(delivery, self.settings.sender)))
             except ValueError as exc:
-                results.append(DeliveryResult.failed(delivery.id, str(exc), retry=False))
+                results.append(DeliveryResult.failure(delivery.id, str(exc), retry=False))
         if not messages:
             return _in_order(deliveries, results)
         try:
             client = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
             error = f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}"
-            results.extend(DeliveryResult.failed(d.id, error) for d, _ in messages)
+            results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages)
             return _in_order(deliveries, results)
         try:
             for index, (delivery, message) in enumerate(messages):
@@ -204,7 +204,7 @@ class SmtpNotifier:
                     client.send_message(message)
                 except smtplib.SMTPServerDisconnected as exc:
                     error = f"server closed the connection: {exc}"
-                    results.extend(DeliveryResult.failed(d.id, error) for d, _ in messages[index:])
+                    results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages[index:])
                     break
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, answer = next(iter(exc.recipients.values()), (450, b"refused"))
@@ -213,10 +213,10 @@ class SmtpNotifier:
                     results.append(_refused(delivery, exc.smtp_code, exc.smtp_error))
                 except (OSError, smtplib.SMTPException) as exc:
                     error = f"{type(exc).__name__}: {exc}"
-                    results.extend(DeliveryResult.failed(d.id, error) for d, _ in messages[index:])
+                    results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages[index:])
                     break
                 else:
-                    results.append(DeliveryResult.ok(delivery.id))
+                    results.append(DeliveryResult.success(delivery.id))
         finally:
             try:
                 client.quit()
@@ -231,7 +231,7 @@ class SmtpNotifier:
 def _refused(delivery: Delivery, code: int, answer: bytes | str) -> DeliveryResult:
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     # RFC 5321 section 4.2.1: 4yz is transient (try again), 5yz is permanent.
-    return DeliveryResult.failed(
+    return DeliveryResult.failure(
         delivery.id, f"server refused: {code} {text}", retry=not 500 <= code < 600
     )
 

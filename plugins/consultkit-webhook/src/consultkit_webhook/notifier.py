@@ -206,7 +206,7 @@ class WebhookNotifier:
             or any(ch in delivery.recipient for ch in "\r\n ")
             or (port is not None and not 0 < port < 65536)
         ):
-            return DeliveryResult.failed(
+            return DeliveryResult.failure(
                 delivery.id, f"not an http(s) URL: {delivery.recipient!r}", retry=False
             )
         body = body_of(delivery)
@@ -226,9 +226,9 @@ class WebhookNotifier:
         try:
             conn = self._connection(url)
         except TargetRefused as exc:
-            return DeliveryResult.failed(delivery.id, str(exc), retry=False)
+            return DeliveryResult.failure(delivery.id, str(exc), retry=False)
         except OSError as exc:
-            return DeliveryResult.failed(delivery.id, f"cannot resolve {url.hostname}: {exc}")
+            return DeliveryResult.failure(delivery.id, f"cannot resolve {url.hostname}: {exc}")
         # The socket timeout bounds each read, not the whole answer: a receiver dripping one
         # byte at a time would hold the dispatcher for ever. The watchdog cuts the socket
         # at the deadline (issue 9, item 11).
@@ -259,24 +259,24 @@ class WebhookNotifier:
                 error = f"no complete answer within the {deadline:g} s deadline"
             else:
                 error = f"{type(exc).__name__}: {exc}"
-            return DeliveryResult.failed(delivery.id, error)
+            return DeliveryResult.failure(delivery.id, error)
         finally:
             watchdog.cancel()
         if expired.is_set():
             # A cut socket reads as the end of the answer: what was parsed is not an answer.
             conn.close()
-            return DeliveryResult.failed(
+            return DeliveryResult.failure(
                 delivery.id, f"no complete answer within the {deadline:g} s deadline"
             )
         status = response.status
         if leftover or response.getheader("Connection", "").lower() == "close":
             conn.close()  # an unread remainder cannot be reused
         if 200 <= status < 300:
-            return DeliveryResult.ok(delivery.id)
+            return DeliveryResult.success(delivery.id)
         error = f"HTTP {status} {response.reason}"[:300]
         if 400 <= status < 500 and status not in RETRYABLE_4XX:
-            return DeliveryResult.failed(delivery.id, error, retry=False)
-        return DeliveryResult.failed(
+            return DeliveryResult.failure(delivery.id, error, retry=False)
+        return DeliveryResult.failure(
             delivery.id, error, retry_after=_retry_after(response.getheader("Retry-After"))
         )
 
@@ -293,7 +293,7 @@ class WebhookNotifier:
                 left = budget_ends - time.monotonic()
                 if left <= 0:
                     results.append(
-                        DeliveryResult.failed(
+                        DeliveryResult.failure(
                             delivery.id,
                             f"not tried: the batch's {self.settings.batch_seconds:g} s budget"
                             " ran out; it goes out with a later batch",
