@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from consultkit_web import create_app
+from consultkit_web.testing import serving
 from litestar.testing import TestClient
 
 from consultkit.app.application import Consultkit
@@ -39,3 +40,11 @@ def web(application: Consultkit) -> Litestar:
 def client(web: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app=web) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A `consultkit serve` process on 127.0.0.1 with its own SQLite store."""
+    store = f"sqlite:///{tmp_path / 'web.sqlite'}"
+    with serving(WSIS, store, tmp_path, before=("--now", IN_WINDOW)) as base:
+        yield base, store

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.submissions import Consent, Provenance, Submitter
 from consultkit_web.pages import consultation_of, lookup, public_history, site_of
-from consultkit_web.problems import Problem, problem
+from consultkit_web.problems import documented, problem
 from consultkit_web.site import text_of
 
 
@@ -143,7 +143,12 @@ def _calls(
     ]
 
 
-@get("/api/consultations/{consultation_id:str}", sync_to_thread=False, tags=["consultation"])
+@get(
+    "/api/consultations/{consultation_id:str}",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
+)
 def get_consultation(
     request: Request[Any, Any, Any], consultation_id: FromPath[str], lang: Lang = None
 ) -> ConsultationOut:
@@ -172,7 +177,10 @@ def get_consultation(
 
 
 @get(
-    "/api/consultations/{consultation_id:str}/timeline", sync_to_thread=False, tags=["consultation"]
+    "/api/consultations/{consultation_id:str}/timeline",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
 )
 def get_timeline(
     request: Request[Any, Any, Any],
@@ -192,7 +200,12 @@ def get_timeline(
         raise problem(400, "zone", f"tz: {exc}") from None
 
 
-@get("/api/consultations/{consultation_id:str}/calls", sync_to_thread=False, tags=["consultation"])
+@get(
+    "/api/consultations/{consultation_id:str}/calls",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
+)
 def get_calls(
     request: Request[Any, Any, Any], consultation_id: FromPath[str], lang: Lang = None
 ) -> list[CallOut]:
@@ -203,7 +216,7 @@ def get_calls(
 @post(
     "/api/consultations/{consultation_id:str}/calls/{call_id:str}/submissions",
     tags=["submissions"],
-    responses={409: Problem.spec("the same key is being stored"), 422: Problem.spec("refused")},
+    responses=documented(409, 413, 422),
 )
 async def post_submission(
     request: Request[Any, Any, Any],
@@ -273,6 +286,7 @@ async def post_submission(
 @get(
     "/api/consultations/{consultation_id:str}/submissions/{tracking_number:str}",
     tags=["submissions"],
+    responses=documented(),
 )
 async def get_status(
     request: Request[Any, Any, Any], consultation_id: FromPath[str], tracking_number: FromPath[str]

@@ -37,6 +37,19 @@ class Problem:
         )
 
 
+def documented(*extra: int) -> dict[int, ResponseSpec]:
+    """The problem responses every API operation may give, plus ``extra`` ones."""
+    reasons = {
+        400: "the request could not be read (the problem names the field)",
+        404: "no such consultation, call or submission",
+        409: "a request with this Idempotency-Key is still being processed",
+        413: "the request body is too large",
+        422: "refused by a rule (named in `rule`)",
+        429: "too many requests from this client: see Retry-After",
+    }
+    return {code: Problem.spec(reasons[code]) for code in (400, 404, 429, *extra)}
+
+
 class ProblemError(HTTPException):
     """An HTTP error that carries the rule's name."""
 

@@ -99,6 +99,7 @@ class Site:
     )
     in_flight: set[tuple[str, str]] = attrs.field(factory=set)
     """Idempotency keys whose submission is being stored right now (per consultation)."""
+    _feeds: dict[tuple[object, ...], Feed] = attrs.field(factory=dict, init=False)
 
     @classmethod
     def of(cls, app: Consultkit, consultations: Sequence[Consultation]) -> Site:
@@ -131,21 +132,31 @@ class Site:
     def feed(self, consultation: Consultation, fmt: str, language: str, group: str | None) -> Feed:
         """The schedule as ``fmt``, with the SEQUENCE numbers of the latest publication."""
         exporter = self.app.exporter(fmt)
-        preview = self.app.preview(consultation)
+        history = self.app.history(consultation)
+        latest = history[-1] if history else None
+        # The .ics bytes depend only on the (loaded once) consultation and the latest
+        # publication, never on the clock: kept until a new revision is published, so a
+        # calendar client's conditional poll costs a lookup, not an export.
+        key = (consultation.id, fmt, language, group, latest and latest.number)
+        cached = self._feeds.get(key) if fmt == "ics" else None
+        if cached is not None:
+            return cached
         data = self.app.export_calendar(
             consultation,
             fmt,
             ExportOptions(language=language, group=group),
-            revision=preview,
+            revision=self.app.preview(consultation),
         )
-        history = self.app.history(consultation)
-        changed = max([self.started, *(r.published_at for r in history[-1:])])
-        return Feed(
+        changed = max([self.started, *([latest.published_at] if latest else [])])
+        feed = Feed(
             data=data,
             media_type=exporter.media_type,
             etag=strong_etag(data),
             last_modified=changed.astimezone(dt.UTC).replace(microsecond=0),
         )
+        if fmt == "ics":
+            self._feeds[key] = feed
+        return feed
 
 
 def text_of(text: Text, language: str, consultation: Consultation) -> str:
