@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from consultkit_web import create_app
-from litestar import Litestar, post
+from litestar import Litestar, Request, post
 from litestar.static_files import create_static_files_router
 from litestar.testing import TestClient
 
@@ -62,7 +62,8 @@ def bare_app(app: Consultkit, static_dir: Path) -> Litestar:
     consultation = load_consultation(WSIS)
 
     @post("/submit", sync_to_thread=True)
-    def submit(data: dict[str, Any]) -> dict[str, str]:
+    def submit(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, str]:
+        # The same call the web API makes, idempotency key included.
         receipt = app.submit(
             consultation,
             call_id="official-submissions",
@@ -70,6 +71,7 @@ def bare_app(app: Consultkit, static_dir: Path) -> Litestar:
             title=data["title"],
             body=data["body"],
             language=data["language"],
+            idempotency_key=request.headers.get("idempotency-key"),
         )
         return {"tracking_number": receipt.tracking_number}
 
@@ -105,7 +107,8 @@ def main() -> int:
                 assert response.status_code == 201, response.text
 
             def bare_submit(client: TestClient[Litestar]) -> None:
-                assert client.post("/submit", json=body()).status_code == 201
+                key = {"Idempotency-Key": str(next(counter))}
+                assert client.post("/submit", json=body(), headers=key).status_code == 201
 
             def web_feed(client: TestClient[Litestar]) -> None:
                 response = client.get(f"/{CID}/feeds/es.ics", headers={"If-None-Match": etag})
