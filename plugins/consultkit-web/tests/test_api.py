@@ -168,3 +168,22 @@ def test_oversized_bodies_are_refused(
     response = client.post(form, data=filled(body="y" * 300_000) | tokens)
     assert response.status_code == 413
     assert len(list(application.list_submissions(web.state["site"].consultations[CID]))) == 0
+
+
+def test_bad_input_gets_a_clear_4xx(client: TestClient[Litestar], web: Litestar) -> None:
+    wrong_type = client.post(POST, content=b"group=x", headers={"content-type": "text/plain"})
+    assert 400 <= wrong_type.status_code < 500
+    assert wrong_type.headers["content-type"].startswith("application/problem+json")
+    invalid_utf8 = client.post(
+        POST, content=b'{"name": "\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    assert invalid_utf8.status_code == 400 and invalid_utf8.json()["rule"] == "request"
+    form = f"/{CID}/calls/official-submissions/submit"
+    tokens = form_tokens(client.get(form).text)
+    raw = "&".join(f"{k}={v}" for k, v in tokens.items()) + "&name=%FF%FE&title=%C3"
+    garbled = client.post(
+        form, content=raw.encode(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert 400 <= garbled.status_code < 500
+    consultation = web.state["site"].consultations[CID]
+    assert list(web.state["site"].app.list_submissions(consultation)) == []

@@ -90,9 +90,14 @@ def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
         )
         return 400, "request", f"{exc.detail}{': ' + where if where else ''}"
     if isinstance(exc, HTTPException):
-        rule = {403: "csrf", 404: "not-found", 413: "body-too-large", 429: "rate-limit"}.get(
-            exc.status_code, "http"
-        )
+        rule = {
+            400: "request",
+            403: "csrf",
+            404: "not-found",
+            413: "body-too-large",
+            415: "content-type",
+            429: "rate-limit",
+        }.get(exc.status_code, "http")
         return exc.status_code, rule, str(exc.detail)
     if isinstance(exc, ConsultkitError):
         return 400, "consultkit", str(exc)
