@@ -1,0 +1,308 @@
+"""The JSON API: consultation, timeline, calls, submitting with an Idempotency-Key, status.
+
+Documented by the OpenAPI 3.1 document Litestar generates from these handlers and the
+dataclasses below (``/api/schema/openapi.json``). Problems are answered as
+``application/problem+json`` (RFC 9457) carrying the refusing rule's name
+(see :mod:`consultkit_web.problems`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt  # noqa: TC003 (Litestar reads the dataclasses' annotations at runtime)
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from consultkit.domain.submissions import Consent, Provenance, Submitter
+from consultkit_web.pages import consultation_of, lookup, public_history, site_of
+from consultkit_web.problems import documented, problem
+from consultkit_web.site import text_of
+
+
+@dataclasses.dataclass(frozen=True)
+class OrganisationOut:
+    id: str
+    name: str
+    url: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupOut:
+    id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallOut:
+    id: str
+    kind: str
+    title: str
+    state: str
+    accepting: bool
+    binding: bool
+    opens_utc: str | None
+    deadline_utc: str | None
+    deadline_text: str | None
+    groups: list[str]
+    fields: list[str]
+    """The fields a submission carries (the fixed set until calls declare their own)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactOut:
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsultationOut:
+    id: str
+    title: str
+    language: str
+    languages: list[str]
+    zone: str
+    website: str | None
+    organisers: list[OrganisationOut]
+    contact: ContactOut
+    groups: list[GroupOut]
+    calls: list[CallOut]
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmissionIn:
+    """A submission as software sends it (the fields of ``consultkit submit``)."""
+
+    group: str
+    name: str
+    email: str
+    title: str
+    body: str
+    organisation: str | None = None
+    country: str | None = None
+    language: str = "en"
+    tags: list[str] = dataclasses.field(default_factory=list)
+    consent_publish_text: bool = False
+    consent_publish_name: bool = False
+    consent_publish_organisation: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceiptOut:
+    tracking_number: str
+    consultation_id: str
+    call_id: str
+    received_at: dt.datetime
+    status: str
+    replayed: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryOut:
+    at: str
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusOut:
+    tracking_number: str
+    call_id: str
+    status: str
+    history: list[HistoryOut]
+
+
+SUBMISSION_FIELDS = [f.name for f in dataclasses.fields(SubmissionIn)]
+Lang = Annotated[str | None, QueryParameter(name="lang", required=False, description="Language")]
+
+
+def _calls(
+    request: Request[Any, Any, Any], consultation_id: str, lang: str | None
+) -> list[CallOut]:
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    language = lang if lang in consultation.languages else consultation.default_language
+    document = site.timeline(consultation, language)
+    return [
+        CallOut(
+            id=c["id"],
+            kind=c["kind"],
+            title=c["title"]["text"],
+            state=c["state"],
+            accepting=c["accepting"],
+            binding=c["binding"],
+            opens_utc=c["opens_utc"],
+            deadline_utc=c["deadline_utc"],
+            deadline_text=c["deadline_text"],
+            groups=c["groups"],
+            fields=SUBMISSION_FIELDS,
+        )
+        for c in document["calls"]
+    ]
+
+
+@get(
+    "/api/consultations/{consultation_id:str}",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
+)
+def get_consultation(
+    request: Request[Any, Any, Any], consultation_id: FromPath[str], lang: Lang = None
+) -> ConsultationOut:
+    """The consultation: titles in one language, organisers, contact, groups and calls."""
+    consultation = consultation_of(site_of(request), consultation_id)
+    language = lang if lang in consultation.languages else consultation.default_language
+    contact = consultation.contact
+    return ConsultationOut(
+        id=consultation.id,
+        title=text_of(consultation.title, language, consultation),
+        language=language,
+        languages=list(consultation.languages),
+        zone=consultation.zone,
+        website=consultation.website,
+        organisers=[
+            OrganisationOut(id=o.id, name=text_of(o.name, language, consultation), url=o.url)
+            for o in consultation.organisers
+        ],
+        contact=ContactOut(name=contact.name, email=contact.email, phone=contact.phone),
+        groups=[
+            GroupOut(id=g.id, name=text_of(g.name, language, consultation))
+            for g in consultation.groups
+        ],
+        calls=_calls(request, consultation_id, language),
+    )
+
+
+@get(
+    "/api/consultations/{consultation_id:str}/timeline",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
+)
+def get_timeline(
+    request: Request[Any, Any, Any],
+    consultation_id: FromPath[str],
+    lang: Lang = None,
+    tz: Annotated[
+        str | None, QueryParameter(name="tz", required=False, description="IANA time zone")
+    ] = None,
+) -> dict[str, Any]:
+    """The same document as ``consultkit timeline --format json`` (docs/timeline-json.md)."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    language = lang if lang in consultation.languages else consultation.default_language
+    try:
+        return site.timeline(consultation, language, tz)
+    except ValueError as exc:
+        raise problem(400, "zone", f"tz: {exc}") from None
+
+
+@get(
+    "/api/consultations/{consultation_id:str}/calls",
+    sync_to_thread=False,
+    tags=["consultation"],
+    responses=documented(),
+)
+def get_calls(
+    request: Request[Any, Any, Any], consultation_id: FromPath[str], lang: Lang = None
+) -> list[CallOut]:
+    """Every call with its state now, its deadline stated by rule and its fields."""
+    return _calls(request, consultation_id, lang)
+
+
+@post(
+    "/api/consultations/{consultation_id:str}/calls/{call_id:str}/submissions",
+    tags=["submissions"],
+    responses=documented(409, 413, 422),
+)
+async def post_submission(
+    request: Request[Any, Any, Any],
+    consultation_id: FromPath[str],
+    call_id: FromPath[str],
+    data: JSONBody[SubmissionIn],
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key",
+            required=False,
+            max_length=200,
+            description="Same key and body: the original receipt (200); another body: 422;"
+            " a request with this key still being stored: 409.",
+        ),
+    ] = None,
+) -> Response[ReceiptOut]:
+    """Store one submission and answer its receipt (201; 200 when replayed)."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    flight = (consultation.id, idempotency_key or "")
+    if idempotency_key and flight in site.in_flight:
+        raise problem(
+            409,
+            "idempotency-key-in-flight",
+            "a request with this Idempotency-Key is still being processed: retry shortly",
+        )
+    if idempotency_key:
+        site.in_flight.add(flight)
+    try:
+        receipt = await site.run(
+            site.app.submit,
+            consultation,
+            call_id=call_id,
+            submitter=Submitter(
+                name=data.name,
+                email=data.email,
+                group=data.group,
+                organisation=data.organisation or None,
+                country=data.country or None,
+            ),
+            title=data.title,
+            body=data.body,
+            language=data.language,
+            tags=data.tags,
+            consent=Consent(
+                publish_text=data.consent_publish_text,
+                publish_name=data.consent_publish_name,
+                publish_organisation=data.consent_publish_organisation,
+            ),
+            idempotency_key=idempotency_key,
+            provenance=Provenance.WEB,
+        )
+    finally:
+        site.in_flight.discard(flight)
+    out = ReceiptOut(
+        tracking_number=receipt.tracking_number,
+        consultation_id=receipt.consultation_id,
+        call_id=receipt.call_id,
+        received_at=receipt.received_at,
+        status=str(receipt.status),
+        replayed=receipt.replayed,
+    )
+    return Response(out, status_code=HTTP_200_OK if receipt.replayed else HTTP_201_CREATED)
+
+
+@get(
+    "/api/consultations/{consultation_id:str}/submissions/{tracking_number:str}",
+    tags=["submissions"],
+    responses=documented(),
+)
+async def get_status(
+    request: Request[Any, Any, Any], consultation_id: FromPath[str], tracking_number: FromPath[str]
+) -> StatusOut:
+    """The public status and history of one submission; nothing personal."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    record = await lookup(site, consultation, tracking_number)
+    if record is None:
+        raise problem(404, "unknown-submission", "no submission with this tracking number")
+    return StatusOut(
+        tracking_number=record.submission.tracking_number,
+        call_id=record.submission.call_id,
+        status=record.public_status,
+        history=[HistoryOut(**h) for h in public_history(record)],
+    )
+
+
+ROUTES = [get_consultation, get_timeline, get_calls, post_submission]

@@ -1,0 +1,131 @@
+"""Build the ASGI application: pages, API, feeds, and the protections around them.
+
+:func:`create_app` is what ``consultkit serve`` runs and what an integrator mounts inside
+their own site. The protections are Litestar's own (CSRF, rate limits, the request body
+limit); the security headers are set on every response, errors and 429s included.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from consultkit_web import api, pages
+from consultkit_web.problems import handle
+from consultkit_web.site import Site
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from litestar.types import Message, Scope
+
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.model import Consultation
+
+HERE = Path(__file__).parent
+VERSION = "0.1.0"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class TrackRateLimit(RateLimitMiddleware):
+    """A separate, stricter budget for tracking-number lookups (its own cache key)."""
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Set the security headers on every response; a 429 also says when to retry."""
+    if message["type"] != "http.response.start":
+        return
+    message.setdefault("headers", [])
+    headers = MutableScopeHeaders(message)
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    if message["status"] == 429 and "retry-after" not in headers:
+        headers["retry-after"] = headers.get("ratelimit-reset") or "60"
+
+
+def create_app(
+    app: Consultkit,
+    consultations: Sequence[Consultation],
+    *,
+    secret: str | None = None,
+    requests_per_minute: int = 120,
+    lookups_per_minute: int = 20,
+    max_body_bytes: int = 256 * 1024,
+    debug: bool = False,
+) -> Litestar:
+    """The web front end of ``consultations`` on the application ``app``.
+
+    ``secret`` signs the CSRF cookies (give the same one to every worker process; a random
+    one is made when None). ``requests_per_minute`` is each client's budget for the whole
+    site, ``lookups_per_minute`` its budget for tracking lookups; bodies larger than
+    ``max_body_bytes`` are answered 413.
+    """
+    site = Site.of(app, consultations)
+    lookups = RateLimitConfig(
+        rate_limit=("minute", lookups_per_minute), middleware_class=TrackRateLimit
+    )
+    return Litestar(
+        route_handlers=[
+            *api.ROUTES,
+            *pages.ROUTES,
+            Router(
+                path="/",
+                route_handlers=[pages.track_page, api.get_status],
+                middleware=[lookups.middleware],
+            ),
+            create_static_files_router(
+                path="/static", directories=[HERE / "static"], include_in_schema=False
+            ),
+        ],
+        state=_state(site),
+        csrf_config=CSRFConfig(
+            secret=secret or secrets.token_urlsafe(32),
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            # The API takes no cookies, so a forged cross-site request carries nothing.
+            exclude=["^/api/"],
+        ),
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", requests_per_minute), exclude=["^/static/"]
+            ).middleware
+        ],
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="consultkit web API",
+            version=VERSION,
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        exception_handlers={Exception: handle},
+        before_send=[security_headers],
+        request_max_body_size=max_body_bytes,
+        debug=debug,
+    )
+
+
+def _state(site: Site) -> State:
+    return State({"site": site})

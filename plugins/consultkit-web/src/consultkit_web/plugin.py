@@ -1,0 +1,76 @@
+"""The plugin: ``consultkit serve CONFIG…`` runs the web front end with uvicorn."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+import click
+import uvicorn
+
+from consultkit import hookimpl
+from consultkit.cli.common import STORE_HELP, fail, load_or_exit, open_app
+from consultkit_web.asgi import create_app
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@click.command("serve")
+@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--store", "store_url", default=None, help=STORE_HELP)
+@click.option(
+    "--requests-per-minute",
+    default=120,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Each client's request budget for the whole site.",
+)
+@click.option(
+    "--lookups-per-minute",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Each client's budget for tracking-number lookups.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    configs: tuple[str, ...],
+    host: str,
+    port: int,
+    store_url: str | None,
+    requests_per_minute: int,
+    lookups_per_minute: int,
+) -> None:
+    """Serve CONFIG… on the web: consultation pages, submission forms, tracking, feeds, API.
+
+    Set CONSULTKIT_WEB_SECRET to the same value for every worker process (it signs the
+    form tokens); without it a random one is made at start.
+    """
+    consultations = [load_or_exit(config) for config in configs]
+    ids = [c.id for c in consultations]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        fail(f"consultation {duplicated[0]!r} is given twice: give each file once", 2)
+    app = open_app(ctx, store_url)
+    web = create_app(
+        app,
+        consultations,
+        secret=os.environ.get("CONSULTKIT_WEB_SECRET") or secrets.token_urlsafe(32),
+        requests_per_minute=requests_per_minute,
+        lookups_per_minute=lookups_per_minute,
+    )
+    click.echo(f"serving {', '.join(ids)} on http://{host}:{port}/", err=True)
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.close()
+
+
+@hookimpl
+def register_commands(register: Callable[[click.Command], None]) -> None:
+    register(serve)

@@ -1,0 +1,144 @@
+"""Problems as ``application/problem+json`` (RFC 9457) for the API, as a page for people.
+
+Every refusal names the rule that refused (``rule``), the same name the command line and
+the library use, so software can tell "call closed" from "group not eligible".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.response import Template
+
+from consultkit.errors import ConsultkitError, RuleRefusedError, UnknownItemError
+from consultkit_web.labels import label
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """An RFC 9457 problem document with consultkit's rule name."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    rule: str
+
+    @staticmethod
+    def spec(description: str) -> ResponseSpec:
+        return ResponseSpec(
+            data_container=Problem, description=description, media_type=PROBLEM_JSON
+        )
+
+
+def documented(*extra: int) -> dict[int, ResponseSpec]:
+    """The problem responses every API operation may give, plus ``extra`` ones."""
+    reasons = {
+        400: "the request could not be read (the problem names the field)",
+        404: "no such consultation, call or submission",
+        409: "a request with this Idempotency-Key is still being processed",
+        413: "the request body is too large",
+        422: "refused by a rule (named in `rule`)",
+        429: "too many requests from this client: see Retry-After",
+    }
+    return {code: Problem.spec(reasons[code]) for code in (400, 404, 429, *extra)}
+
+
+class ProblemError(HTTPException):
+    """An HTTP error that carries the rule's name."""
+
+    def __init__(self, status_code: int, rule: str, detail: str) -> None:
+        super().__init__(detail=detail, status_code=status_code)
+        self.rule = rule
+
+
+def problem(status: int, rule: str, detail: str) -> ProblemError:
+    return ProblemError(status, rule, detail)
+
+
+_TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Refused by a rule",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, ProblemError):
+        return exc.status_code, exc.rule, str(exc.detail)
+    if isinstance(exc, RuleRefusedError):
+        return 422, exc.rule, str(exc)
+    if isinstance(exc, UnknownItemError):
+        return 404, "unknown-item", str(exc)
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        where = "; ".join(
+            f"{e.get('key') or 'body'}: {e.get('message')}" for e in extra if isinstance(e, dict)
+        )
+        return 400, "request", f"{exc.detail}{': ' + where if where else ''}"
+    if isinstance(exc, HTTPException):
+        rule = {
+            400: "request",
+            403: "csrf",
+            404: "not-found",
+            413: "body-too-large",
+            415: "content-type",
+            429: "rate-limit",
+        }.get(exc.status_code, "http")
+        return exc.status_code, rule, str(exc.detail)
+    if isinstance(exc, ConsultkitError):
+        return 400, "consultkit", str(exc)
+    return 500, "internal", "the server failed; the request was not completed"
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Answer any error: problem+json under ``/api``, a short page elsewhere."""
+    status, rule, detail = _status_rule_detail(exc)
+    if status >= 500:
+        request.logger.exception("request failed: %s", request.url.path)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if request.url.path.startswith("/api/") or "json" in request.headers.get("accept", ""):
+        body = Problem(
+            type=f"https://consultkit.invalid/problems/{rule}",
+            title=_TITLES.get(status, "Error"),
+            status=status,
+            detail=detail,
+            rule=rule,
+        )
+        return Response(
+            dataclasses.asdict(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+        )
+    language = "en"
+    site = request.app.state.get("site")
+    if site is not None:
+        first = next(iter(site.consultations.values()))
+        language = first.default_language
+    context = {
+        "lang": language,
+        "dir": "ltr",
+        "t": lambda key, **values: label(language, key, **values),
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail if status < 500 else "",
+        "switch": [],
+        "home": "/",
+        "q": "",
+    }
+    if isinstance(exc, NotFoundException):
+        context["title"] = label(language, "not_found")
+    return Template(
+        template_name="error.html", context=context, status_code=status, headers=headers
+    )

@@ -1,0 +1,208 @@
+"""The stakeholder journey in a real browser, in Spanish, with axe-core's WCAG 2.2 AA rules.
+
+Playwright drives the machine's Chromium (Debian's ``chromium`` package at
+/usr/bin/chromium, through ``executable_path``: no browser is downloaded). axe-core comes
+from the npm registry (``npm pack``) into the session's temporary folder. Without Chromium
+or npm these tests are skipped, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium keeps calling home, and this machine's closed network refuses.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WIDTHS = (1280, 390)
+WSIS = Path(__file__).resolve().parents[3] / "examples" / "wsis2020" / "consultation.toml"
+CID = "wsis-forum-2020-ocp"
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"browser test cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe.min.js from the npm package axe-core (fetched once per test session)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        unavailable("npm is not installed (axe-core comes from the npm registry)")
+    folder = tmp_path_factory.mktemp("axe-core")
+    packed = subprocess.run(
+        [npm or "npm", "pack", "axe-core@4", "--pack-destination", str(folder), "--silent"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    tarballs = list(folder.glob("axe-core-*.tgz"))
+    if packed.returncode != 0 or not tarballs:
+        unavailable(f"npm pack axe-core failed: {packed.stderr.strip()[-300:]}")
+    with tarfile.open(tarballs[0]) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed: pip install -e 'plugins/consultkit-web[test]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def check_page(page: Page, axe_source: str, shots: Path, name: str) -> None:
+    """Screenshots at both widths, and axe-core's WCAG 2.2 AA rules at each: no violation."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)  # through DevTools, so the page's CSP is left as it is
+        result: dict[str, Any] = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
+        )
+        violations = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+            for v in result["violations"]
+        ]
+        assert violations == [], f"{name} at {width} px: {violations}"
+
+
+def test_spanish_stakeholder_journey(
+    browser: Browser, axe_source: str, server: tuple[str, str], tmp_path: Path
+) -> None:
+    base, store = server
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    # The consultation page, in Spanish from Accept-Language, with its deadline and feeds.
+    page.goto(base + "/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "fin del 3 de febrero de 2020" in page.content()
+    check_page(page, axe_source, shots, "consultation")
+    ics = page.get_by_role("link", name="Descargar el archivo .ics").get_attribute("href")
+    feed = context.request.get(base + (ics or ""))
+    assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
+    webcal = page.get_by_role("link", name="Aplicación de calendario (webcal)")
+    assert (webcal.get_attribute("href") or "").startswith("webcal://127.0.0.1")
+
+    # The form of the official-submissions call.
+    page.get_by_role(
+        "link", name=re.compile("Enviar una contribución.*Contribuciones oficiales")
+    ).click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Contribuciones oficiales")
+    check_page(page, axe_source, shots, "form")
+
+    # A refused submission (no title) keeps what was typed and says why, beside the field.
+    page.get_by_label("Sociedad civil", exact=True).check()
+    page.get_by_label("Su nombre (obligatorio)").fill("Ana Pérez")
+    page.get_by_label("Organización", exact=True).fill("Red de Bibliotecas")
+    page.get_by_label("Correo electrónico (obligatorio)").fill("ana@example.org")
+    text = "Proponemos una sesión sobre bibliotecas como puntos de acceso público."
+    page.get_by_label("Su contribución (obligatorio)").fill(text)
+    page.get_by_label("Palabras clave", exact=True).fill("C3, SDG4")
+    page.get_by_label("Publicar el texto de mi contribución.", exact=True).check()
+    page.get_by_role("button", name="Enviar la contribución").click()
+    assert page.get_by_label("Su contribución (obligatorio)").input_value() == text
+    assert page.locator("#title-error").inner_text().startswith("Esta convocatoria exige")
+    check_page(page, axe_source, shots, "form-refused")
+
+    # Corrected and sent: the receipt with its tracking number.
+    page.get_by_label("Título (obligatorio)").fill("Acceso público a Internet en bibliotecas")
+    page.get_by_role("button", name="Enviar la contribución").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
+    number = page.locator(".tracking").inner_text()
+    assert re.fullmatch(r"CK(-[0-9A-Z]{4}){4}", number)
+    check_page(page, axe_source, shots, "receipt")
+
+    # Following it: the public status, nothing personal.
+    page.get_by_role("link", name="Seguir una contribución").click()
+    assert page.locator(".status").inner_text() == "recibida"
+    assert "ana@example.org" not in page.content()
+    check_page(page, axe_source, shots, "track")
+    # No CSP violation, missing resource or script error; the refused POST's 422 is expected.
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+
+    # And the submission is there for the organisers' command line.
+    show = ["submissions", "show", str(WSIS), number, "--store", store]
+    shown = subprocess.run(
+        [sys.executable, "-m", "consultkit", *show],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Acceso público a Internet en bibliotecas" in shown.stdout
+    assert len(list(shots.glob("*.png"))) == 10
+    context.close()
+
+
+def test_the_form_works_with_the_keyboard_alone(browser: Browser, server: tuple[str, str]) -> None:
+    base, _ = server
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.goto(f"{base}/{CID}/calls/official-submissions/submit")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    typed = {
+        "name": "Ana Pérez",
+        "organisation": "Red",
+        "email": "ana@example.org",
+        "title": "Con el teclado",
+        "body": "Enviado solo con el teclado.",
+    }
+    # Tab through the form, typing into each field as it receives focus.
+    seen: list[str] = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        seen.append(focused)
+        if focused.startswith("group-") and "group" not in [s[:5] for s in seen[:-1]]:
+            page.keyboard.press("Space")
+        if focused in typed:
+            page.keyboard.type(typed[focused])
+        if focused == "BUTTON":
+            page.keyboard.press("Enter")
+            break
+    assert "website" not in seen  # the honeypot is never reached
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
+    context.close()
