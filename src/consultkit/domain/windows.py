@@ -287,6 +287,17 @@ class Window(Protocol):
         """The span a calendar entry covers, or None when the window has no date."""
 
 
+class _Rendered:
+    """``render()`` for every window kind: through the one :func:`render_window` registry."""
+
+    __slots__ = ()
+    zone: str
+
+    def render(self, zone: str | None = None, language: str = "en") -> str:
+        """The window for people, in ``zone`` (default: its own) and ``language``."""
+        return render_window(self, known_zone(zone or self.zone), language)
+
+
 @attrs.frozen(kw_only=True)
 class CalendarSpan:
     """What a calendar entry for a window covers.
@@ -359,7 +370,7 @@ def _validate_zone(_instance: object, _attribute: object, value: str) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class ExactWindow:
+class ExactWindow(_Rendered):
     """A range of exact wall-clock times in a named zone (phase I: 16:00–17:00 Geneva)."""
 
     kind: ClassVar[str] = "exact"
@@ -383,9 +394,6 @@ class ExactWindow:
 
     def relation(self, instant: dt.datetime) -> Relation:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
-
-    def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -414,7 +422,7 @@ class ExactWindow:
 
 
 @attrs.frozen(kw_only=True)
-class DayWindow:
+class DayWindow(_Rendered):
     """Whole days, first and last inclusive, as days of ``zone`` (phase III: 25–29 Nov)."""
 
     kind: ClassVar[str] = "days"
@@ -444,9 +452,6 @@ class DayWindow:
     def relation(self, instant: dt.datetime) -> Relation:
         return _relation(instant, self.earliest(), self.latest(), certain=True)
 
-    def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, known_zone(zone or self.zone), language)
-
     def to_data(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -472,7 +477,7 @@ class DayWindow:
 
 
 @attrs.frozen(kw_only=True)
-class MonthWindow:
+class MonthWindow(_Rendered):
     """A fuzzy range known only to the month ("January/February 2020"); no day is invented."""
 
     kind: ClassVar[str] = "months"
@@ -496,9 +501,6 @@ class MonthWindow:
 
     def relation(self, instant: dt.datetime) -> Relation:
         return _relation(instant, self.earliest(), self.latest(), certain=False)
-
-    def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -528,7 +530,7 @@ class MonthWindow:
 
 
 @attrs.frozen(kw_only=True)
-class Deadline:
+class Deadline(_Rendered):
     """A deadline that says its rule: a day, a cut-off rule and the zone the day belongs to.
 
     ``end-of-day`` (the default) accepts everything before midnight at the end of ``day`` in
@@ -575,9 +577,6 @@ class Deadline:
     def relation(self, instant: dt.datetime) -> Relation:
         return Relation.UPCOMING if self.is_met_by(instant) else Relation.PAST
 
-    def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, known_zone(zone or self.zone), language)
-
     def to_data(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -610,7 +609,7 @@ class Deadline:
 
 
 @attrs.frozen(kw_only=True)
-class Unscheduled:
+class Unscheduled(_Rendered):
     """No date is known yet ("to be announced"); the window claims nothing."""
 
     kind: ClassVar[str] = "unscheduled"
@@ -629,9 +628,6 @@ class Unscheduled:
     def relation(self, instant: dt.datetime) -> Relation:
         to_utc(instant)
         return Relation.UNCERTAIN
-
-    def render(self, zone: str | None = None, language: str = "en") -> str:
-        return render_window(self, known_zone(zone or self.zone), language)
 
     def to_data(self) -> dict[str, Any]:
         return {"kind": self.kind, "zone": self.zone}
