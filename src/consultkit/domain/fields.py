@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import attrs
@@ -486,6 +487,81 @@ def values_problems(
     return problems
 
 
+# --------------------------------------------------------------------------- text in
+
+
+def _yes_no(text: str) -> bool:
+    answer = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+    try:
+        return answer[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{text!r} is not yes or no (write yes, no, true or false)") from None
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number (write e.g. 12 or 2.5)") from None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(
+            f'{text!r} is not JSON (write e.g. {{"name": "Ana", "consent_publish": true}})'
+        ) from None
+
+
+_FROM_TEXT: dict[type[_Field], Any] = {YesNoField: _yes_no, NumberField: _number}
+"""How a kind reads one typed value; text kinds take it as written, people and files as JSON."""
+
+
+def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict[str, Any]:
+    """Field values from ``KEY=VALUE`` texts, as ``consultkit submit --field`` gives them.
+
+    A multiple choice or a people field collects one value per repetition (a person is a
+    JSON object; a JSON list adds several); a file is a JSON object; yes/no reads yes, no,
+    true, false; a number reads 12 or 2.5; other kinds take the text as written. A key the
+    call does not declare is kept as text, so the check refuses it with the call's fields.
+    Raises :class:`ValueError` saying which pair is wrong and how to write it.
+    """
+    by_key = {f.key: f for f in fields}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise ValueError(f"{pair!r} is not KEY=VALUE (write e.g. --field format=panel)")
+        field = by_key.get(key)
+        try:
+            if isinstance(field, MultipleChoiceField):
+                values.setdefault(key, []).append(text)
+                continue
+            if isinstance(field, PeopleField):
+                read = _json(text)
+                values.setdefault(key, []).extend(read if isinstance(read, list) else [read])
+                continue
+            if key in values:
+                raise ValueError("given twice: this field takes one value")
+            convert = (
+                _json
+                if isinstance(field, FileField)
+                else None
+                if field is None
+                else _FROM_TEXT.get(type(field))
+            )
+            values[key] = text if convert is None else convert(text)
+        except ValueError as exc:
+            raise ValueError(f"--field {key}: {exc}") from None
+    return values
+
+
 # --------------------------------------------------------------------------- schema
 
 
@@ -677,5 +753,6 @@ __all__ = [
     "field_problem",
     "field_schema",
     "public_fields",
+    "values_from_text",
     "values_problems",
 ]
