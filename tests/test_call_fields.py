@@ -450,3 +450,27 @@ def test_refusals_say_what_is_wrong() -> None:
             "person 1: say whether they agree to be published (consent_publish = true/false)",
         )
     ]
+
+
+# --------------------------------------------------------------------------- round trip
+
+_texts = st.builds(
+    lambda es, en: Text({"es": es, "en": en}),
+    st.text(st.characters(exclude_categories=("C",)), min_size=1, max_size=8).filter(str.strip),
+    st.text(st.characters(exclude_categories=("C",)), min_size=1, max_size=8).filter(str.strip),
+)
+
+
+@given(valid_cases.map(lambda c: c[0]), _texts, st.booleans(), st.booleans())
+def test_a_generated_declaration_round_trips_through_the_file(
+    field: AnyField, label: Text, required: bool, public: bool
+) -> None:
+    # Labels in every language of the consultation, as the loader demands.
+    options = [attrs.evolve(o, label=label) for o in getattr(field, "options", ())]
+    changes: dict[str, Any] = {"label": label, "required": required, "public": public}
+    if options:
+        changes["options"] = tuple(options)
+    declared = attrs.evolve(field, **changes)
+    base = loads_consultation(HEAD)
+    consultation = attrs.evolve(base, calls=(attrs.evolve(base.calls[0], fields=(declared,)),))
+    assert loads_consultation(dump_consultation(consultation)) == consultation

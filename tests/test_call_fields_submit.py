@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -15,8 +18,18 @@ from consultkit.app.application import Consultkit
 from consultkit.cli import cli
 from consultkit.config.loader import loads_consultation
 from consultkit.domain.clock import FixedClock
-from consultkit.domain.submissions import Submitter
+from consultkit.domain.fields import PeopleField
+from consultkit.domain.submissions import Consent, SubmissionStatus, Submitter
+from consultkit.domain.text import Text
 from consultkit.errors import RuleRefusedError
+from consultkit.formats.submission_export import (
+    FULL_COLUMNS,
+    declared_fields,
+    export_submissions,
+    public_row,
+)
+from consultkit.formats.submission_import import read_chunks
+from consultkit.formats.timeline_json import build_timeline
 from consultkit.storage.sqlite import SCHEMA_VERSION, SqliteStore
 from consultkit.testing.factories import make_submission, received_entry
 
@@ -263,3 +276,99 @@ def test_submit_refuses_a_wrong_field_by_name(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "'format' is not KEY=VALUE" in result.output
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- exports, timeline
+
+
+def _exported(app: Consultkit, consultation: Consultation, *, public: bool, fmt: str) -> str:
+    out = io.StringIO()
+    export_submissions(
+        out,
+        app.list_submissions(consultation),
+        format=fmt,  # type: ignore[arg-type]
+        public=public,
+        fields=declared_fields(consultation),
+    )
+    return out.getvalue()
+
+
+def test_exports_carry_the_fields_and_public_ones_only_in_public(
+    app: Consultkit, consultation: Consultation
+) -> None:
+    receipt = send(app, consultation, consent=Consent(publish_text=True))
+    for decision in (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED):
+        app.review(consultation, receipt.tracking_number, decision=decision, organiser="o")
+    full = [
+        json.loads(line)
+        for line in _exported(app, consultation, public=False, fmt="jsonl").splitlines()
+    ]
+    assert [k for k in full[0] if k.startswith("field.")] == [
+        "field.format",
+        "field.speakers",
+        "field.action_lines",
+        "field.online",
+    ]
+    assert full[0]["field.speakers"] == GOOD["speakers"]
+    public = [
+        json.loads(line)
+        for line in _exported(app, consultation, public=True, fmt="jsonl").splitlines()
+    ]
+    assert [k for k in public[0] if k.startswith("field.")] == ["field.format"]
+    assert public[0]["field.format"] == "panel"
+    header = _exported(app, consultation, public=False, fmt="csv").splitlines()[0]
+    assert header.endswith(",field.format,field.speakers,field.action_lines,field.online")
+    row = next(csv.DictReader(io.StringIO(_exported(app, consultation, public=False, fmt="csv"))))
+    assert row["field.action_lines"] == "C1;C7"
+    assert json.loads(row["field.speakers"]) == GOOD["speakers"]
+
+
+def test_a_public_people_field_shows_only_who_consented() -> None:
+    speakers = PeopleField(key="speakers", label=Text({"en": "S"}), public=True)
+    submission = attrs.evolve(
+        make_submission(1, status=SubmissionStatus.ACCEPTED), fields={"speakers": GOOD["speakers"]}
+    )
+    row = public_row(submission, (speakers,))
+    assert row["field.speakers"] == [{"name": "Ana Pérez", "organisation": None}]
+
+
+def test_exports_without_declared_fields_keep_their_columns(app: Consultkit) -> None:
+    plain = loads_consultation(FILE.split("[[calls.fields]]")[0])
+    header = _exported(app, plain, public=False, fmt="csv").splitlines()[0]
+    assert tuple(header.split(",")) == FULL_COLUMNS
+
+
+def test_the_timeline_carries_a_json_schema_per_call_with_fields(
+    consultation: Consultation,
+) -> None:
+    document = build_timeline(consultation, at=NOW, language="es")
+    calls = {c["id"]: c for c in document["calls"]}
+    assert "fields_schema" not in calls["plain"]
+    assert list(calls["workshops"])[-4:] == ["fields_schema", "groups", "opens_with", "accepting"]
+    schema = calls["workshops"]["fields_schema"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["title"] == "Talleres"
+    assert schema["required"] == ["format"]
+    assert schema["properties"]["format"]["title"] == "Formato"
+    validator = jsonschema.Draft202012Validator(schema)
+    assert validator.is_valid(GOOD)
+    assert not validator.is_valid({**GOOD, "format": "debate"})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_with_fields_imports_back(
+    app: Consultkit, consultation: Consultation, fmt: str
+) -> None:
+    send(app, consultation)
+    exported = _exported(app, consultation, public=False, fmt=fmt)
+    chunks = list(
+        read_chunks(
+            io.StringIO(exported),
+            format=fmt,  # type: ignore[arg-type]
+            consultation_id=consultation.id,
+            fields=declared_fields(consultation),
+        )
+    )
+    assert [p for c in chunks for p in c.problems] == []
+    (row,) = [r for c in chunks for r in c.rows]
+    assert row.draft.fields == GOOD
