@@ -155,3 +155,27 @@ def test_every_text_is_in_spanish_and_english(ocp: Consultation) -> None:
     texts += [g.name for g in ocp.groups]
     for text in texts:
         assert text.values.get("es") and text.values.get("en")
+
+
+def test_call_fields_the_letter_does_not_state_are_marked_illustrative(
+    ocp: Consultation,
+) -> None:
+    # Issue 12: the letter names workshop requests and facilitator nominations but not
+    # their contents, so every declared field is listed in its call's `inferred`.
+    workshops = ocp.call("workshop-requests")
+    assert [f.key for f in workshops.fields] == [
+        "organisers",
+        "format",
+        "speakers",
+        "action_lines",
+        "sdgs",
+    ]
+    nominations = ocp.call("hlt-facilitator-nominations")
+    assert [f.key for f in nominations.fields][:1] == ["nominee"]
+    for call in (workshops, nominations):
+        assert {f"fields.{f.key}" for f in call.fields} <= set(call.inferred)
+    groups = [o.value for o in nominations.field("nominee_group").options]  # type: ignore[union-attr]
+    assert groups == [g.id for g in ocp.groups]
+    assert [o.value for o in workshops.field("action_lines").options] == [  # type: ignore[union-attr]
+        f"C{i}" for i in range(1, 12)
+    ]

@@ -297,7 +297,8 @@ def _legacy_store(db: Path, *submissions: Submission) -> None:
         conn.execute("INSERT INTO schema_version VALUES (1, '2020-01-01T00:00:00+00:00')")
         sqlite_like = cast("SqlStore", SimpleNamespace(dialect=SqliteStore.dialect))
         for s in submissions:
-            row = list(SqlStore._submission_row(sqlite_like, s))
+            # Version 1 had no fields column (migration 3 adds it as the last one).
+            row = list(SqlStore._submission_row(sqlite_like, s))[:-1]
             key = s.idempotency_key
             row[18] = None if key is None else hashlib.sha256(key.encode()).hexdigest()
             if s.erased_at is not None:

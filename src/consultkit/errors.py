@@ -66,11 +66,13 @@ class UnknownZoneError(ConsultkitError, ValueError):
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 
-    ``rule`` names the rule so callers and tests can tell refusals apart.
+    ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` is the
+    key of the call's declared field that was refused (rule ``field``), else None.
     """
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
         self.rule = rule
+        self.field = field
         super().__init__(message)
 
 

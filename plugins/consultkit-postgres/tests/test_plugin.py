@@ -103,9 +103,14 @@ def test_keys_stored_before_scoping_are_migrated(
     erased = attrs.evolve(make_submission(2, email="bo@example.org", key="gone"), erased_at=T0)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
     with PostgresStore(pg_url) as old:
+        with old._tx() as conn:
+            # Today's code writes the fields column, which version 1 lacks: it stands in
+            # while the rows are written and goes before migrating (migration 3 adds it).
+            conn.execute("ALTER TABLE submissions ADD COLUMN fields jsonb")
         for s in (mine, erased):
             old.add_submission(s, received_entry(s), [])
         with old._tx() as conn:
+            conn.execute("ALTER TABLE submissions DROP COLUMN fields")
             for s in (mine, erased):
                 legacy = hashlib.sha256(str(s.idempotency_key).encode()).hexdigest()
                 conn.execute(
@@ -113,7 +118,7 @@ def test_keys_stored_before_scoping_are_migrated(
                 )
     monkeypatch.undo()
     with PostgresStore(pg_url) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3  # was 2 before migration 3
         found = store.find_by_idempotency_key("wsis-2020", "k", "ana@example.org")
         assert found is not None and found.submission_id == mine.id
         assert store.find_by_idempotency_key("wsis-2020", "k", "bo@example.org") is None
@@ -201,3 +206,23 @@ def test_a_nul_byte_in_an_import_refuses_its_row_and_keeps_the_chunk(
             "Title 0",
             "Title 2",
         ]
+
+
+@pytest.mark.postgres
+def test_call_field_values_are_stored_and_migration_3_adds_them(pg_url: str) -> None:
+    # consultkit issue 12: a call's own fields are one jsonb object per submission; a
+    # store at version 2 gains the column with {} for the submissions it already holds.
+    old = make_submission(1)
+    with PostgresStore(pg_url) as store:
+        store.add_submission(old, received_entry(old), [])
+        with store._tx() as conn:
+            conn.execute("ALTER TABLE submissions DROP COLUMN fields")
+            conn.execute(f"DELETE FROM {VERSION_TABLE} WHERE version = 3")
+    values = {"format": "panel", "speakers": [{"name": "Ana", "consent_publish": True}]}
+    new = attrs.evolve(make_submission(2), fields=values)
+    with PostgresStore(pg_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        store.add_submission(new, received_entry(new), [])
+        assert store.add_submissions([attrs.evolve(make_submission(3), fields=values)]) == 1
+        got = [s.fields for s in store.list_submissions("wsis-2020")]
+    assert got == [{}, values, values]

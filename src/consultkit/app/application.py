@@ -312,8 +312,13 @@ class Consultkit:
         idempotency_key: str | None = None,
         provenance: Provenance = Provenance.API,
         organiser: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``fields`` holds the values of the call's declared fields by key (JSON data; see
+        ``consultkit.domain.fields``); each is checked against its declaration (rule
+        ``field``, the error's ``field`` naming the key).
 
         ``language`` defaults to the consultation's first language and ``provenance`` to
         ``api``, as ``consultkit submit`` does; a web front door passes ``Provenance.WEB``.
@@ -339,6 +344,7 @@ class Consultkit:
             tags=tuple(tags),
             attachments=tuple(attachments),
             consent=consent or Consent(),
+            fields=dict(fields or {}),
         )
         return self.submit_draft(
             consultation,
@@ -418,6 +424,7 @@ class Consultkit:
             original.call_id != attempted.call_id
             or original.fingerprint != attempted.fingerprint
             or original.title != attempted.title
+            or original.fields != attempted.fields
         ):
             # IETF draft-ietf-httpapi-idempotency-key-header §2.7: a key reused for a
             # different request is an error, never a silent replay of something else.

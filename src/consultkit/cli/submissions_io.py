@@ -62,9 +62,10 @@ def export(
     """Export a consultation's submissions as CSV or JSON Lines, in received order."""
     from consultkit.errors import ConsultkitError
     from consultkit.files import FileWriteError
-    from consultkit.formats.submission_export import export_submissions
+    from consultkit.formats.submission_export import declared_fields, export_submissions
 
     consultation = load_or_exit(config)
+    fields = declared_fields(consultation)
     app = open_app(ctx, store_url)
     try:
         submissions = app.list_submissions(consultation)
@@ -72,13 +73,17 @@ def export(
             out = _stdout()
             try:
                 count = export_submissions(
-                    out, submissions, format=cast("ExportFormat", fmt), public=public
+                    out,
+                    submissions,
+                    format=cast("ExportFormat", fmt),
+                    public=public,
+                    fields=fields,
                 )
             finally:
                 out.flush()
                 out.detach()
         else:
-            count = _export_to_file(Path(output), submissions, fmt, public)
+            count = _export_to_file(Path(output), submissions, fmt, public, fields)
             click.echo(f"wrote {count} submissions to {output}", err=True)
     except FileWriteError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -101,7 +106,9 @@ def _stdout() -> io.TextIOWrapper:
     return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
 
 
-def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int:
+def _export_to_file(
+    path: Path, submissions: Any, fmt: str, public: bool, fields: tuple[Any, ...] = ()
+) -> int:
     from consultkit.files import atomic_file
     from consultkit.formats.submission_export import export_submissions
 
@@ -114,7 +121,7 @@ def _export_to_file(path: Path, submissions: Any, fmt: str, public: bool) -> int
         out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         try:
             count = export_submissions(
-                out, submissions, format=cast("ExportFormat", fmt), public=public
+                out, submissions, format=cast("ExportFormat", fmt), public=public, fields=fields
             )
             out.flush()
         finally:
@@ -156,6 +163,7 @@ def import_(
     when some were refused, 2 when the file cannot be read.
     """
     from consultkit.errors import ConsultkitError, Problem
+    from consultkit.formats.submission_export import declared_fields
     from consultkit.formats.submission_import import ImportFileError, guess_format, read_chunks
 
     consultation = load_or_exit(config)
@@ -182,6 +190,7 @@ def import_(
                 default_language=consultation.default_language,
                 file=name,
                 chunk_size=chunk_size,
+                fields=declared_fields(consultation),
             )
             for chunk in chunks:
                 problems = list(chunk.problems)

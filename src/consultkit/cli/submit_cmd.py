@@ -81,6 +81,14 @@ def guarded(app: Consultkit) -> Iterator[Consultkit]:
     multiple=True,
     help="A reference to an attached document; repeatable.",
 )
+@click.option(
+    "--field",
+    "field_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A value for one of the call's own fields; repeatable (a multiple choice or a"
+    " person per repetition; people and files as JSON).",
+)
 @click.option("--consent-publish-text", is_flag=True, help="Allow the text to be published.")
 @click.option("--consent-publish-name", is_flag=True, help="Allow your name to be published.")
 @click.option(
@@ -118,6 +126,7 @@ def submit(
     language: str | None,
     tags: tuple[str, ...],
     attachments: tuple[str, ...],
+    field_pairs: tuple[str, ...],
     consent_publish_text: bool,
     consent_publish_name: bool,
     consent_publish_organisation: bool,
@@ -133,6 +142,7 @@ def submit(
     """
     import json
 
+    from consultkit.domain.fields import values_from_text
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submission_rules import call_times
     from consultkit.domain.submissions import Consent, Provenance, Submitter
@@ -152,6 +162,12 @@ def submit(
                 param_hint="--body-file",
             ) from None
     consultation = load_or_exit(config)
+    # An unknown call is refused by the application, with the calls it has.
+    declared = next((c.fields for c in consultation.calls if c.id == call_id), ())
+    try:
+        field_values = values_from_text(declared, field_pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--field") from None
     with guarded(open_app(ctx, store_url)) as app:
         receipt = app.submit(
             consultation,
@@ -171,6 +187,7 @@ def submit(
             ),
             idempotency_key=idempotency_key,
             provenance=Provenance(provenance),
+            fields=field_values,
         )
         notes = call_times(consultation, consultation.call(call_id)).notes
         for note in notes:

@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import enum
 import functools
+import math
 import re
 import tomllib
 import typing
@@ -37,6 +38,16 @@ from cattrs.errors import (
 from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
+from consultkit.domain.fields import (
+    FIELD_TYPES,
+    AnyField,
+    ChoiceField,
+    FileField,
+    MultipleChoiceField,
+    NumberField,
+    PeopleField,
+    TextField,
+)
 from consultkit.domain.links import email_problem, url_problem
 from consultkit.domain.model import (
     Consultation,
@@ -184,6 +195,13 @@ def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         hint = "remove the quotes" if isinstance(value, str) and value.strip().isdigit() else None
         raise _Wrong(f"expected an integer, got {_kind(value)}", hint)
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    # An integer stays one (a limit of 3 is written back as 3, not 3.0).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Wrong(f"expected a number, got {_kind(value)}", "write a number without quotes")
     return value
 
 
@@ -659,6 +677,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_structure_hook(dt.time, _structure_time)
     converter.register_structure_hook(dt.datetime, _structure_instant)
@@ -706,7 +725,41 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(dt.timedelta, format_duration)
     converter.register_unstructure_hook(dt.datetime, _unstructure_instant)
     _configure_windows(converter)
+    _configure_fields(converter)
     return converter
+
+
+def _configure_fields(converter: cattrs.Converter) -> None:
+    """A call's fields as a union tagged by ``kind``: each kind's class forbids the keys of
+    the others, so ``max_words`` on a number field is an unknown key, with a suggestion."""
+    kinds = ", ".join(repr(k) for k in FIELD_TYPES)
+
+    def structure_field(value: object, _: type) -> AnyField:
+        if not isinstance(value, Mapping):
+            raise _Wrong(
+                f"expected a field table, got {_kind(value)}",
+                'write [[calls.fields]] with key = "…", kind = "text", label = { … }',
+            )
+        kind = value.get("kind")
+        if kind is None:
+            raise _FieldProblems([("kind", "the field has no kind", f"add kind = one of {kinds}")])
+        cls = FIELD_TYPES.get(kind) if isinstance(kind, str) else None
+        if cls is None:
+            close = _close(kind, FIELD_TYPES) if isinstance(kind, str) else None
+            hint = f"did you mean {close!r}?" if close else f"use one of {kinds}"
+            raise _FieldProblems([("kind", f"unknown field kind {_short(kind)}", hint)])
+        rest = {k: v for k, v in value.items() if k != "kind"}
+        field: AnyField = converter.structure(rest, cls)
+        return field
+
+    converter.register_structure_hook(AnyField, structure_field)
+    for cls in FIELD_TYPES.values():
+        inner = converter.gen_unstructure_attrs_fromdict(cls)
+
+        def unstructure(field: Any, _inner: Any = inner) -> dict[str, Any]:
+            return {"kind": field.kind, **_inner(field)}
+
+        converter.register_unstructure_hook(cls, unstructure)
 
 
 def _configure_windows(converter: cattrs.Converter) -> None:
@@ -958,6 +1011,7 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                     f"phase {call.closes_with!r} has no deadline to close with",
                     "give that phase a window of kind 'deadline', or give the call a deadline",
                 )
+        yield from _field_declarations(where, call.fields, c.languages)
     for index, reminder in enumerate(c.reminders):
         where = f"reminders[{index}]"
         kind, _, target = reminder.anchor.partition(":")
@@ -989,6 +1043,110 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                 f"unknown audience {audience!r}",
                 "write 'subscribers', 'organisers' or 'group:ID' with a known group",
             )
+
+
+def _translated(
+    path: str, text: Text, languages: Sequence[str], *, required: bool
+) -> Iterator[tuple[str, str, str | None]]:
+    if not text and not required:
+        return
+    missing = [lang for lang in languages if not text.values.get(lang, "").strip()]
+    if missing:
+        yield (
+            path,
+            f"no text in {', '.join(missing)}",
+            "a field is shown in every language of the consultation: add "
+            + ", ".join(f"{lang} = …" for lang in missing),
+        )
+
+
+def _bounds(where: str, field: Any, low: str, high: str) -> Iterator[tuple[str, str, str | None]]:
+    least, most = getattr(field, low), getattr(field, high)
+    for name, value in ((low, least), (high, most)):
+        if value is not None and value < 0:
+            yield f"{where}.{name}", "a limit cannot be negative", "use 0 or more"
+    if least is not None and most is not None and most < least:
+        yield f"{where}.{high}", f"{high} is below {low}", "swap them or correct one"
+
+
+def _field_declarations(
+    call_path: str, fields: Sequence[AnyField], languages: Sequence[str]
+) -> Iterator[tuple[str, str, str | None]]:
+    """A call's fields: keys unique ids, texts in every language, limits that make sense."""
+    yield from _unique_keys(f"{call_path}.fields", fields)
+    for index, field in enumerate(fields):
+        where = f"{call_path}.fields[{index}]"
+        yield from _translated(f"{where}.label", field.label, languages, required=True)
+        yield from _translated(f"{where}.help", field.help, languages, required=False)
+        if isinstance(field, ChoiceField | MultipleChoiceField):
+            if not field.options:
+                yield (
+                    f"{where}.options",
+                    "a choice needs options",
+                    "add options = [ { value = …, label = { … } } ]",
+                )
+            seen: set[str] = set()
+            for o_index, option in enumerate(field.options):
+                at = f"{where}.options[{o_index}]"
+                if not option.value.strip() or "\x00" in option.value:
+                    yield f"{at}.value", "an option needs a value", 'write value = "…"'
+                elif option.value in seen:
+                    yield (
+                        f"{at}.value",
+                        f"duplicate option {option.value!r}",
+                        "list each option once",
+                    )
+                seen.add(option.value)
+                yield from _translated(f"{at}.label", option.label, languages, required=True)
+        if isinstance(field, TextField):
+            yield from _bounds(where, field, "min_characters", "max_characters")
+            yield from _bounds(where, field, "min_words", "max_words")
+        elif isinstance(field, MultipleChoiceField):
+            yield from _bounds(where, field, "min_choices", "max_choices")
+        elif isinstance(field, PeopleField):
+            yield from _bounds(where, field, "min_people", "max_people")
+        elif isinstance(field, NumberField):
+            for name in ("minimum", "maximum"):
+                value = getattr(field, name)
+                if value is not None and not math.isfinite(value):
+                    yield f"{where}.{name}", "the limit is not a finite number", None
+            if (
+                field.minimum is not None
+                and field.maximum is not None
+                and field.maximum < field.minimum
+            ):
+                yield f"{where}.maximum", "maximum is below minimum", "swap them"
+        elif isinstance(field, FileField):
+            if field.max_bytes is not None and field.max_bytes < 1:
+                yield f"{where}.max_bytes", "a file limit must be at least 1 byte", None
+            for t_index, ending in enumerate(field.types):
+                if not re.fullmatch(r"[A-Za-z0-9]+", ending):
+                    yield (
+                        f"{where}.types[{t_index}]",
+                        f"{ending!r} is not a file ending",
+                        "write it without the dot, e.g. 'pdf'",
+                    )
+
+
+def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, str, str | None]]:
+    seen: dict[str, int] = {}
+    for index, field in enumerate(fields):
+        if not _FIELD_KEY.match(field.key):
+            yield (
+                f"{path}[{index}].key",
+                f"{field.key!r} is not a field key",
+                "use lower-case letters, digits and '_', starting with a letter",
+            )
+        if field.key in seen:
+            yield (
+                f"{path}[{index}].key",
+                f"duplicate key {field.key!r} (also {path}[{seen[field.key]}])",
+                "give each field its own key",
+            )
+        seen.setdefault(field.key, index)
+
+
+_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 def _links(c: Consultation) -> Iterator[tuple[str, str, str | None]]:

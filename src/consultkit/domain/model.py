@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import attrs
 
+from consultkit.domain.fields import AnyField  # noqa: TC001
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
@@ -164,6 +165,16 @@ class Call:
     url: str | None = None
     inferred: tuple[str, ...] = ()
     note: Text = _EMPTY
+    fields: tuple[AnyField, ...] = ()
+    """The call's own fields (``[[calls.fields]]``), checked at submit; see
+    :mod:`consultkit.domain.fields`. None: the call takes only the fixed fields."""
+
+    def field(self, key: str) -> AnyField:
+        for declared in self.fields:
+            if declared.key == key:
+                return declared
+        known = ", ".join(f.key for f in self.fields) or "none"
+        raise UnknownItemError(f"call {self.id!r} has no field {key!r} (fields: {known})")
 
 
 class ReminderEdge(enum.StrEnum):

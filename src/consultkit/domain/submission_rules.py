@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.campaigns import fingerprint
+from consultkit.domain.fields import values_problems
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.submissions import (
     Draft,
@@ -252,6 +253,14 @@ class SubmissionRules:
         bad_language = language_problem(draft.language)
         if bad_language is not None:
             raise RuleRefusedError("language", bad_language)
+        if call.fields or draft.fields:
+            refused = values_problems(call.fields, draft.fields)
+            if refused:
+                raise RuleRefusedError(
+                    "field",
+                    "; ".join(f"field {key!r}: {problem}" for key, problem in refused),
+                    field=refused[0][0],
+                )
         for field in rule.needed:
             if not _field_value(draft, field):
                 detail = next(
@@ -332,9 +341,11 @@ def check_submission(consultation: Consultation, draft: Draft, at: dt.datetime) 
     here): ``unknown-call``; ``call-not-open`` and ``call-closed`` (the instant against the
     call's opening and deadline, shown in the consultation's zone and in UTC);
     ``unknown-group`` and ``group-not-eligible``; ``submitter`` (name and a plausible
-    e-mail); ``text`` (a NUL character in any field); ``language``; ``missing-content``
-    (title and body, plus each requirement that names a field); ``too-long``; ``tag``;
-    ``consent`` (publishing an organisation that was not given).
+    e-mail); ``text`` (a NUL character in any field); ``language``; ``field`` (the values
+    of the call's declared fields, each refusal named by its key; the error's ``field`` is
+    the first refused key); ``missing-content`` (title and body, plus each requirement that
+    names a field); ``too-long``; ``tag``; ``consent`` (publishing an organisation that
+    was not given).
     """
     return SubmissionRules(consultation).check(draft, at)
 
@@ -372,6 +383,7 @@ def new_submission(
         updated_at=instant,
         fingerprint=fingerprint(draft.body),
         idempotency_key=idempotency_key,
+        fields=draft.fields,
     )
 
 

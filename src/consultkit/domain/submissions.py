@@ -15,14 +15,15 @@ import re
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping  # noqa: TC003 (attrs reads the annotations)
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -130,6 +131,8 @@ class Submission:
     fingerprint: str
     idempotency_key: str | None = None
     erased_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+    fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    """Values of the call's declared fields by key (JSON data); empty for calls without."""
 
 
 @attrs.frozen(kw_only=True)
@@ -177,6 +180,8 @@ class Draft:
     tags: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     attachments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     consent: Consent = Consent()
+    fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    """Values of the call's declared fields by key (``consultkit.domain.fields``)."""
 
 
 # --------------------------------------------------------------------------------------

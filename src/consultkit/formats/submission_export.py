@@ -24,10 +24,14 @@ import json
 import re
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
+from consultkit.domain.fields import EmailField, PeopleField, TextField
 from consultkit.domain.submissions import Submission, SubmissionStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+
+    from consultkit.domain.fields import AnyField
+    from consultkit.domain.model import Consultation
 
 ExportFormat: TypeAlias = Literal["csv", "jsonl"]
 Row: TypeAlias = dict[str, Any]
@@ -140,11 +144,65 @@ def _instant(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def full_row(submission: Submission) -> Row:
-    """The organiser's view of ``submission`` as a flat row (keys: :data:`FULL_COLUMNS`)."""
+#: The prefix of the column holding a call field's value: ``field.format``.
+FIELD_COLUMN_PREFIX: Final = "field."
+
+
+def declared_fields(consultation: Consultation) -> tuple[AnyField, ...]:
+    """Every field the consultation's calls declare, once per key, in call order.
+
+    An export spans calls: a key two calls share is one column (the first declaration
+    decides whether it is public).
+    """
+    seen: dict[str, AnyField] = {}
+    for call in consultation.calls:
+        for field in call.fields:
+            seen.setdefault(field.key, field)
+    return tuple(seen.values())
+
+
+def field_columns(fields: Iterable[AnyField], *, public: bool = False) -> tuple[str, ...]:
+    """The columns for ``fields``: all of them, or only the public ones for ``public``."""
+    return tuple(FIELD_COLUMN_PREFIX + f.key for f in fields if f.public or not public)
+
+
+def _public_value(field: AnyField, value: Any, show_text: bool) -> Any:
+    """A public field's value as a public export may show it.
+
+    Free text is the submitter's and follows their consent to publish text; a person
+    appears only with their own consent, by name and organisation (never an address); an
+    e-mail field never appears; every other string has addresses in it replaced.
+    """
+    if value is None or isinstance(field, EmailField):
+        return None
+    if isinstance(field, TextField):
+        return redact_emails(value) if show_text and isinstance(value, str) else None
+    if isinstance(field, PeopleField):
+        return [
+            {
+                "name": redact_emails(str(p.get("name", ""))),
+                "organisation": redact_emails(str(p["organisation"]))
+                if p.get("organisation")
+                else None,
+            }
+            for p in value
+            if isinstance(p, dict) and p.get("consent_publish") is True
+        ]
+    if isinstance(value, str):
+        return redact_emails(value)
+    if isinstance(value, list):
+        return [redact_emails(v) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):  # a file reference: its name only
+        return redact_emails(str(value.get("name", "")))
+    return value
+
+
+def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
+    """The organiser's view of ``submission`` as a flat row (keys: :data:`FULL_COLUMNS`,
+    then ``field.KEY`` for each of ``fields``)."""
     s = submission
     who = s.submitter
-    return {
+    row: Row = {
         "id": s.id,
         "tracking_number": s.tracking_number,
         "consultation_id": s.consultation_id,
@@ -170,15 +228,19 @@ def full_row(submission: Submission) -> Row:
         "idempotency_key": s.idempotency_key,
         "erased_at": _instant(s.erased_at),
     }
+    for field in fields:
+        row[FIELD_COLUMN_PREFIX + field.key] = s.fields.get(field.key)
+    return row
 
 
-def public_row(submission: Submission) -> Row:
+def public_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
     """The public view of ``submission`` (keys: :data:`PUBLIC_COLUMNS`), consent applied.
 
     Text (title and body) appears only with ``publish_text``, the name only with
     ``publish_name``, the organisation only with ``publish_organisation``; an erased
     submitter shows as :data:`ERASED_TOMBSTONE` whatever the consent said. E-mail
-    addresses inside published values are replaced by :data:`EMAIL_REDACTION`.
+    addresses inside published values are replaced by :data:`EMAIL_REDACTION`. The
+    public ones of ``fields`` follow as ``field.KEY`` (see :func:`_public_value`).
     """
     s = submission
     who = s.submitter
@@ -197,7 +259,7 @@ def public_row(submission: Submission) -> Row:
             else None
         )
         group = who.group
-    return {
+    row: Row = {
         "id": s.id,
         "call_id": s.call_id,
         "group": group,
@@ -212,6 +274,12 @@ def public_row(submission: Submission) -> Row:
         # An unsalted hash of a short withheld text could be confirmed by guessing it.
         "fingerprint": s.fingerprint if show_text else None,
     }
+    for field in fields:
+        if field.public:
+            row[FIELD_COLUMN_PREFIX + field.key] = _public_value(
+                field, s.fields.get(field.key), show_text
+            )
+    return row
 
 
 def is_public(submission: Submission) -> bool:
@@ -219,15 +287,20 @@ def is_public(submission: Submission) -> bool:
     return submission.status in PUBLIC_STATUSES
 
 
-def rows(submissions: Iterable[Submission], *, public: bool = False) -> Iterator[Row]:
+def rows(
+    submissions: Iterable[Submission],
+    *,
+    public: bool = False,
+    fields: tuple[AnyField, ...] = (),
+) -> Iterator[Row]:
     """Rows for ``submissions`` in the order given; ``public`` applies the public view."""
     if public:
         for submission in submissions:
             if is_public(submission):
-                yield public_row(submission)
+                yield public_row(submission, fields)
     else:
         for submission in submissions:
-            yield full_row(submission)
+            yield full_row(submission, fields)
 
 
 def csv_cell(value: Any) -> str:
@@ -238,6 +311,11 @@ def csv_cell(value: Any) -> str:
         return neutralise(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict) or (
+        isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value)
+    ):
+        # A person or a file of a call's fields: JSON, readable and unambiguous in a cell.
+        return neutralise(json.dumps(value, ensure_ascii=False, sort_keys=True))
     if isinstance(value, list | tuple):
         return neutralise(LIST_SEPARATOR.join(str(v) for v in value))
     return neutralise(str(value))
@@ -309,15 +387,18 @@ def export_submissions(
     format: ExportFormat = "csv",
     public: bool = False,
     on_row: Callable[[], None] | None = None,
+    fields: tuple[AnyField, ...] = (),
 ) -> int:
     """Write ``submissions`` to ``out`` as CSV or JSON Lines; returns the row count.
 
     The order is the order of ``submissions`` (the store lists them by received time,
     then id, so exports are stable). ``public`` applies :func:`public_row` and keeps only
-    :data:`PUBLIC_STATUSES`.
+    :data:`PUBLIC_STATUSES`. ``fields`` (:func:`declared_fields`) add a ``field.KEY``
+    column each, after the fixed ones: all of them, or only the public ones in the public
+    view; without fields the columns are exactly the fixed ones.
     """
-    columns = PUBLIC_COLUMNS if public else FULL_COLUMNS
-    selected = rows(submissions, public=public)
+    columns = (PUBLIC_COLUMNS if public else FULL_COLUMNS) + field_columns(fields, public=public)
+    selected = rows(submissions, public=public, fields=fields)
     if format == "csv":
         return write_csv(out, selected, columns, on_row=on_row)
     if format == "jsonl":

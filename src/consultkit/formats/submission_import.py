@@ -23,9 +23,17 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 import attrs
 
+from consultkit.domain.fields import (
+    FileField,
+    MultipleChoiceField,
+    NumberField,
+    PeopleField,
+    YesNoField,
+)
 from consultkit.domain.submissions import Consent, Draft, Submitter
 from consultkit.errors import ConsultkitError, Problem
 from consultkit.formats.submission_export import (
+    FIELD_COLUMN_PREFIX,
     FORMULA_PREFIXES,
     FULL_COLUMNS,
     LIST_SEPARATOR,
@@ -35,6 +43,8 @@ from consultkit.formats.submission_export import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    from consultkit.domain.fields import AnyField
 
 ImportFormat: TypeAlias = Literal["csv", "jsonl"]
 
@@ -248,12 +258,60 @@ def _instant(record: dict[str, Any], column: str) -> dt.datetime | None:
         raise _RowError(column, str(exc)) from None
 
 
+def _known(column: str) -> bool:
+    # A call field's column (``field.KEY``, what the export writes) is known whatever its
+    # key: the submitting rules refuse a key the call does not declare, naming it.
+    return column in KNOWN_COLUMNS or column.startswith(FIELD_COLUMN_PREFIX)
+
+
+def _field_values(record: dict[str, Any], fields: tuple[AnyField, ...]) -> dict[str, Any]:
+    """The ``field.KEY`` values of a record; an empty cell or null is no value.
+
+    JSON Lines holds them raw. A CSV cell is text, read back as the export wrote it: a
+    multiple choice ``;``-separated, people and files as JSON, yes/no and numbers as
+    written; a key the consultation does not declare stays text.
+    """
+    kinds = {f.key: f for f in fields}
+    values: dict[str, Any] = {}
+    for column, raw in record.items():
+        if not column.startswith(FIELD_COLUMN_PREFIX) or raw is None or raw == "":
+            continue
+        key = column.removeprefix(FIELD_COLUMN_PREFIX)
+        if not isinstance(raw, str):
+            values[key] = raw
+            continue
+        cell = restore_cell(raw)
+        field = kinds.get(key)
+        try:
+            if isinstance(field, MultipleChoiceField):
+                values[key] = [part for part in cell.split(LIST_SEPARATOR) if part]
+            elif isinstance(field, PeopleField | FileField):
+                values[key] = json.loads(cell)
+            elif isinstance(field, YesNoField):
+                values[key] = parse_flag(cell)
+            elif isinstance(field, NumberField):
+                values[key] = float(cell) if any(c in cell for c in ".eE") else int(cell)
+            else:
+                values[key] = cell
+        except (ValueError, RecursionError):
+            raise _RowError(
+                column, f"cannot be read as a {field.kind if field else 'text'} value"
+            ) from None
+    return values
+
+
 def row_from_record(
-    record: dict[str, Any], *, line: int, consultation_id: str, default_language: str
+    record: dict[str, Any],
+    *,
+    line: int,
+    consultation_id: str,
+    default_language: str,
+    fields: tuple[AnyField, ...] = (),
 ) -> ImportRow:
     """Turn one record (column -> value) into an :class:`ImportRow`, or raise ``ValueError``.
 
-    The error's message names the column and what is wrong.
+    The error's message names the column and what is wrong. ``fields`` (the
+    consultation's declared fields) tell how a CSV ``field.KEY`` cell is read.
     """
     for column in REQUIRED_COLUMNS:
         _text(record, column, required=True)
@@ -283,6 +341,7 @@ def row_from_record(
             publish_name=_flag(record, "consent_publish_name"),
             publish_organisation=_flag(record, "consent_publish_organisation"),
         ),
+        fields=_field_values(record, fields),
     )
     return ImportRow(
         line=line,
@@ -294,7 +353,7 @@ def row_from_record(
 
 
 def _check_header(columns: list[str], file: str | None) -> None:
-    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    unknown = [c for c in columns if not _known(c)]
     if unknown:
         raise ImportFileError(
             Problem(
@@ -436,7 +495,7 @@ def _jsonl_records(
                 Problem(path="", message="is not a JSON object", file=file, line=number),
             )
             continue
-        unknown = [k for k in record if k not in KNOWN_COLUMNS]
+        unknown = [k for k in record if not _known(k)]
         if unknown:
             yield (
                 number,
@@ -461,6 +520,7 @@ def read_chunks(
     default_language: str = "en",
     file: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    fields: tuple[AnyField, ...] = (),
 ) -> Iterator[ImportChunk]:
     """Read ``stream`` in chunks of at most ``chunk_size`` records (good or bad).
 
@@ -489,6 +549,7 @@ def read_chunks(
                         line=start,
                         consultation_id=consultation_id,
                         default_language=default_language,
+                        fields=fields,
                     )
                 )
             except _RowError as exc:

@@ -9,8 +9,9 @@ running it except what the caller passes in (``at``, ``zone``, ``language``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
+from consultkit.domain.fields import call_schema
 from consultkit.domain.links import safe_url
 from consultkit.domain.queries import (
     CallState,
@@ -98,6 +99,9 @@ class TimelineCall(TypedDict):
     opens_utc: str | None
     deadline_utc: str | None
     deadline_text: str | None
+    fields_schema: NotRequired[dict[str, Any]]
+    """Only for a call that declares fields: the JSON Schema (draft 2020-12) of their values,
+    labels in the document's language."""
     groups: list[str]
     opens_with: str | None
     accepting: bool
@@ -206,23 +210,30 @@ def build_timeline(
     for call in consultation.calls:
         deadline = call_deadline(consultation, call)
         state = call_state(consultation, call, instant)
-        calls.append(
-            {
-                "id": call.id,
-                "kind": call.kind,
-                "title": _text(call.title, language, fallbacks),
-                "state": state.value,
-                "binding": call.binding,
-                "opens_utc": utc_text(call_opens(consultation, call)),
-                "deadline_utc": utc_text(deadline.cutoff()) if deadline else None,
-                "deadline_text": deadline.render(zone, language) if deadline else None,
-                "groups": list(call.groups),
-                "opens_with": call.opens_with,
-                # The submission rules treat an unknown opening as open (with a note), so
-                # a call in state "unknown" accepts submissions as much as an open one.
-                "accepting": state in (CallState.OPEN, CallState.UNKNOWN),
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": call.id,
+            "kind": call.kind,
+            "title": _text(call.title, language, fallbacks),
+            "state": state.value,
+            "binding": call.binding,
+            "opens_utc": utc_text(call_opens(consultation, call)),
+            "deadline_utc": utc_text(deadline.cutoff()) if deadline else None,
+            "deadline_text": deadline.render(zone, language) if deadline else None,
+        }
+        if call.fields:
+            # Only calls that declare fields carry the key, so documents of other calls
+            # stay byte for byte what they were; it sits before the keys that close a call
+            # (``accepting`` stays last, as docs/timeline-json.md promises).
+            name = entry["title"]["text"]
+            entry["fields_schema"] = call_schema(call.fields, title=name, language=language)
+        entry |= {
+            "groups": list(call.groups),
+            "opens_with": call.opens_with,
+            # The submission rules treat an unknown opening as open (with a note), so
+            # a call in state "unknown" accepts submissions as much as an open one.
+            "accepting": state in (CallState.OPEN, CallState.UNKNOWN),
+        }
+        calls.append(cast("TimelineCall", entry))
     due = next_deadline(consultation, instant)
     next_due: TimelineDeadline | None = None
     if due is not None:

@@ -136,6 +136,9 @@ class Dialect(abc.ABC):
     empty_json_list: ClassVar[str] = "'[]'"
     """The literal ``[]`` in a JSON column."""
 
+    empty_json_object: ClassVar[str] = "'{}'"
+    """The literal ``{}`` in a JSON column."""
+
     id_list: ClassVar[str] = "?"
     """A parameter holding a list of ids (see :meth:`dump_ids`)."""
 
@@ -262,10 +265,11 @@ SUBMISSION_COLUMNS = (
     "idempotency_hash",
     "receipt_status",
     "erased_at",
+    "fields",
 )
 """The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
 
-JSON_SUBMISSION_COLUMNS = frozenset({"submitter", "tags", "attachments", "consent"})
+JSON_SUBMISSION_COLUMNS = frozenset({"submitter", "tags", "attachments", "consent", "fields"})
 """The submission columns holding JSON."""
 
 BULK_IMPORT_ENTRY = (str(ActorRole.SYSTEM), "bulk-import", "bulk import")
@@ -403,6 +407,7 @@ class SqlStore(abc.ABC):
             idempotency_key_hash(s.idempotency_key, None if who is None else who.email),
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
+            d.dump_json(dict(s.fields)),
         )
 
     def _submission(self, row: Sequence[Any]) -> Submission:
@@ -426,6 +431,7 @@ class SqlStore(abc.ABC):
             fingerprint=row[16],
             idempotency_key=row[17],
             erased_at=d.load_instant_or_none(row[20]),
+            fields=d.load_json(row[21]),
         )
 
     def _history_row(self, entry: HistoryEntry) -> tuple[Any, ...]:
@@ -760,6 +766,9 @@ class SqlStore(abc.ABC):
             text_update = (
                 "" if keep_text else f", title = '', body = NULL, attachments = {d.empty_json_list}"
             )
+            # A call's fields may name people (speakers, organisers) and say where they
+            # work: erasure empties them whether or not the text is kept.
+            text_update += f", fields = {d.empty_json_object}"
             conn.execute(
                 d.sql(
                     # The key's hash goes too: a key is the submitter's, and an erased

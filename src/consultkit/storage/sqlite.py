@@ -168,6 +168,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                WHEN idempotency_key IS NULL OR erased_at IS NOT NULL THEN NULL
                ELSE consultkit_idempotency_hash(idempotency_key, submitter_email) END""",
     ),
+    (
+        # Calls with their own fields (issue 12): the values, as one JSON object per
+        # submission; submissions made before have none.
+        "ALTER TABLE submissions ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

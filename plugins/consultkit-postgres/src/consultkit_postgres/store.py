@@ -184,6 +184,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                    || encode(sha256(convert_to(coalesce(submitter_email, ''), 'UTF8')), 'hex')
                    || ':' || idempotency_key, 'UTF8')), 'hex') END""",
     ),
+    (
+        # Calls with their own fields (consultkit issue 12): the values, as one jsonb
+        # object per submission; submissions made before have none.
+        "ALTER TABLE submissions ADD COLUMN fields jsonb NOT NULL DEFAULT '{}'::jsonb",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -202,6 +207,7 @@ class PostgresDialect(Dialect):
     ignore_conflicts: ClassVar[str] = " ON CONFLICT DO NOTHING"
     json: ClassVar[str] = "?::jsonb"
     empty_json_list: ClassVar[str] = "'[]'::jsonb"
+    empty_json_object: ClassVar[str] = "'{}'::jsonb"
     id_list: ClassVar[str] = "?::text[]"
     position: ClassVar[str] = "strpos"
     lock_rows: ClassVar[str] = " FOR UPDATE"

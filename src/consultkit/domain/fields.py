@@ -1,0 +1,758 @@
+"""Fields a call declares (``[[calls.fields]]``): their kinds, their checks and their schema.
+
+One declaration drives everything a field touches: :func:`field_problem` (one registered
+check per kind) refuses a value at submit, :func:`field_schema` gives the JSON Schema
+(draft 2020-12) of the same value, and the loader, the exports and the command line read
+the same classes. Both the check and the schema use the same patterns and bounds, so the
+schema accepts exactly what the check accepts (``tests/test_call_fields.py`` checks it).
+
+Values are JSON data, as stored with the submission: text, numbers, ``true``/``false``,
+lists and tables. Adding a kind touches this module (its class, its entry in
+``AnyField`` and ``FIELD_TYPES``, its ``@field_problem.register`` and
+``@field_schema.register``) and ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+import pycountry
+
+from consultkit.domain.text import Text
+
+_EMPTY = Text({})
+
+#: ISO 3166-1 alpha-2 codes, from pycountry (the Debian iso-codes data).
+COUNTRY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+#: UN M49 regions, sub-regions and intermediate regions (UN Statistics Division,
+#: "Standard country or area codes for statistical use"), by code.
+UN_REGIONS: Mapping[str, str] = {
+    "002": "Africa",
+    "015": "Northern Africa",
+    "202": "Sub-Saharan Africa",
+    "014": "Eastern Africa",
+    "017": "Middle Africa",
+    "018": "Southern Africa",
+    "011": "Western Africa",
+    "019": "Americas",
+    "419": "Latin America and the Caribbean",
+    "029": "Caribbean",
+    "013": "Central America",
+    "005": "South America",
+    "021": "Northern America",
+    "142": "Asia",
+    "143": "Central Asia",
+    "030": "Eastern Asia",
+    "035": "South-eastern Asia",
+    "034": "Southern Asia",
+    "145": "Western Asia",
+    "150": "Europe",
+    "151": "Eastern Europe",
+    "154": "Northern Europe",
+    "830": "Channel Islands",
+    "039": "Southern Europe",
+    "155": "Western Europe",
+    "009": "Oceania",
+    "053": "Australia and New Zealand",
+    "054": "Melanesia",
+    "057": "Micronesia",
+    "061": "Polynesia",
+}
+
+# Patterns shared by the checks and the schema. Each refuses whitespace and control
+# characters up front, so ``$`` (which Python also matches before a final newline) can
+# never let a trailing line break through.
+_NO_SPACE = r"^(?![\s\S]*[\s\x00-\x1f\x7f])"
+EMAIL_PATTERN = _NO_SPACE + r"[^@\"(),:;<>\[\\\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
+URL_PATTERN = _NO_SPACE + r"https?://[^/?#@:]+\.[^/?#@:]+(?::[0-9]{1,5})?(?:[/?#][\s\S]*)?$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""PostgreSQL stores no NUL character, in text or in JSON: no field value may hold one."""
+NOT_BLANK_PATTERN = r"\S"
+FILE_NAME_PATTERN = r"^(?![\s\S]*[\x00-\x1f\x7f/\\])[\s\S]+$"
+"""A file's name: no folders, no control characters."""
+
+
+def _words_pattern(least: int | None, most: int | None) -> str:
+    # A word is a run of non-space characters followed by space or the end, so one word is
+    # never counted as several (what ``str.split`` counts).
+    low = least or 0
+    high = "" if most is None else str(most)
+    return rf"^\s*(?:\S+(?:\s+|$)){{{low},{high}}}$"
+
+
+@attrs.frozen(kw_only=True)
+class Option:
+    """One answer of a choice: the stored ``value`` and its label in every language."""
+
+    value: str
+    label: Text
+
+
+@attrs.frozen(kw_only=True)
+class _Field:
+    key: str
+    label: Text
+    help: Text = _EMPTY
+    required: bool = False
+    public: bool = False
+    """Whether public exports (``--public``) carry this field's value."""
+
+
+@attrs.frozen(kw_only=True)
+class TextField(_Field):
+    """Free text, with limits in characters or words (``str.split`` words)."""
+
+    kind: ClassVar[str] = "text"
+    min_characters: int | None = None
+    max_characters: int | None = None
+    min_words: int | None = None
+    max_words: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChoiceField(_Field):
+    """One of ``options``; the value is the option's ``value``."""
+
+    kind: ClassVar[str] = "choice"
+    options: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class MultipleChoiceField(_Field):
+    """Several of ``options``, each at most once, between ``min_choices`` and ``max_choices``."""
+
+    kind: ClassVar[str] = "multiple-choice"
+    options: tuple[Option, ...] = ()
+    min_choices: int | None = None
+    max_choices: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class YesNoField(_Field):
+    """``true`` or ``false``."""
+
+    kind: ClassVar[str] = "yes-no"
+
+
+@attrs.frozen(kw_only=True)
+class NumberField(_Field):
+    """A number between ``minimum`` and ``maximum`` (both included); ``integer`` for counts."""
+
+    kind: ClassVar[str] = "number"
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class DateField(_Field):
+    """A calendar date written ``YYYY-MM-DD``."""
+
+    kind: ClassVar[str] = "date"
+
+
+@attrs.frozen(kw_only=True)
+class UrlField(_Field):
+    """An ``http`` or ``https`` address with a host name."""
+
+    kind: ClassVar[str] = "url"
+
+
+@attrs.frozen(kw_only=True)
+class EmailField(_Field):
+    """One e-mail address."""
+
+    kind: ClassVar[str] = "email"
+
+
+@attrs.frozen(kw_only=True)
+class CountryField(_Field):
+    """An ISO 3166-1 alpha-2 code (``CH``), upper case."""
+
+    kind: ClassVar[str] = "country"
+
+
+@attrs.frozen(kw_only=True)
+class UnRegionField(_Field):
+    """A UN M49 region, sub-region or intermediate region code (``150`` for Europe)."""
+
+    kind: ClassVar[str] = "un-region"
+
+
+@attrs.frozen(kw_only=True)
+class PeopleField(_Field):
+    """A list of people (speakers, organisers), each with their own consent to be published.
+
+    Each person is a table: ``name`` (required), ``email``, ``organisation``, ``country``
+    (ISO 3166-1 alpha-2) and ``consent_publish`` (required, ``true`` or ``false``): a
+    speaker agrees for themselves, not through the submitter.
+    """
+
+    kind: ClassVar[str] = "people"
+    min_people: int | None = None
+    max_people: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FileField(_Field):
+    """A reference to a file: ``{ name = "x.pdf", size = 1234 }`` (bytes), with limits.
+
+    ``types`` are the allowed name endings without the dot (``pdf``, ``docx``; any case),
+    empty for any; ``max_bytes`` the largest size. The file itself travels elsewhere.
+    """
+
+    kind: ClassVar[str] = "file"
+    types: tuple[str, ...] = ()
+    max_bytes: int | None = None
+
+
+AnyField: TypeAlias = (
+    TextField
+    | ChoiceField
+    | MultipleChoiceField
+    | YesNoField
+    | NumberField
+    | DateField
+    | UrlField
+    | EmailField
+    | CountryField
+    | UnRegionField
+    | PeopleField
+    | FileField
+)
+
+FIELD_TYPES: dict[str, type[AnyField]] = {
+    cls.kind: cls
+    for cls in (
+        TextField,
+        ChoiceField,
+        MultipleChoiceField,
+        YesNoField,
+        NumberField,
+        DateField,
+        UrlField,
+        EmailField,
+        CountryField,
+        UnRegionField,
+        PeopleField,
+        FileField,
+    )
+}
+"""Every field kind by its tag (``kind = "text"``)."""
+
+#: A field's value as stored: JSON data.
+FieldValue: TypeAlias = Any
+
+# --------------------------------------------------------------------------- checks
+
+
+def _kind_of(value: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text"}
+    names |= {list: "a list", tuple: "a list", dict: "a table"}
+    return names.get(type(value), "nothing" if value is None else type(value).__name__)
+
+
+def _text_problem(value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"expected text, got {_kind_of(value)}"
+    if "\x00" in value:
+        return "it contains a NUL character (U+0000): remove it"
+    return None
+
+
+@functools.singledispatch
+def field_problem(field: _Field, value: FieldValue) -> str | None:
+    """Why ``value`` does not fit ``field``, or None; one registration per kind.
+
+    ``value`` is never None here: :func:`values_problems` handles missing values.
+    """
+    raise NotImplementedError(f"no check for field kind {type(field).__name__}")
+
+
+@field_problem.register
+def _(field: TextField, value: FieldValue) -> str | None:
+    if (problem := _text_problem(value)) is not None:
+        return problem
+    assert isinstance(value, str)
+    if field.required and re.search(NOT_BLANK_PATTERN, value) is None:
+        return "it is empty"
+    if field.min_characters is not None and len(value) < field.min_characters:
+        return f"it has {len(value)} characters; at least {field.min_characters}"
+    if field.max_characters is not None and len(value) > field.max_characters:
+        return f"it has {len(value)} characters; at most {field.max_characters}"
+    limited = field.min_words is not None or field.max_words is not None
+    if limited and re.search(_words_pattern(field.min_words, field.max_words), value) is None:
+        words = len(value.split())
+        if field.min_words is not None and words < field.min_words:
+            return f"it has {words} words; at least {field.min_words}"
+        return f"it has {words} words; at most {field.max_words}"
+    return None
+
+
+def _option_list(field: ChoiceField | MultipleChoiceField) -> str:
+    return ", ".join(repr(o.value) for o in field.options)
+
+
+@field_problem.register
+def _(field: ChoiceField, value: FieldValue) -> str | None:
+    if not isinstance(value, str):
+        return f"expected one of {_option_list(field)}, got {_kind_of(value)}"
+    if value not in {o.value for o in field.options}:
+        return f"{value!r} is not an option: use one of {_option_list(field)}"
+    return None
+
+
+@field_problem.register
+def _(field: MultipleChoiceField, value: FieldValue) -> str | None:
+    if not isinstance(value, list | tuple):
+        return f"expected a list of {_option_list(field)}, got {_kind_of(value)}"
+    known = {o.value for o in field.options}
+    for item in value:
+        if not isinstance(item, str) or item not in known:
+            return f"{item!r} is not an option: use {_option_list(field)}"
+    if len(set(value)) != len(value):
+        return "an option is chosen twice: choose each once"
+    least = max(field.min_choices or 0, 1 if field.required else 0)
+    if len(value) < least:
+        return f"{len(value)} chosen; choose at least {least}"
+    if field.max_choices is not None and len(value) > field.max_choices:
+        return f"{len(value)} chosen; choose at most {field.max_choices}"
+    return None
+
+
+@field_problem.register
+def _(field: YesNoField, value: FieldValue) -> str | None:
+    return None if isinstance(value, bool) else f"expected true or false, got {_kind_of(value)}"
+
+
+@field_problem.register
+def _(field: NumberField, value: FieldValue) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected a number, got {_kind_of(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "expected a finite number"
+    if field.integer and not (isinstance(value, int) or value.is_integer()):
+        return f"expected a whole number, got {value!r}"
+    if field.minimum is not None and value < field.minimum:
+        return f"{value!r} is below the minimum {field.minimum!r}"
+    if field.maximum is not None and value > field.maximum:
+        return f"{value!r} is above the maximum {field.maximum!r}"
+    return None
+
+
+@field_problem.register
+def _(field: DateField, value: FieldValue) -> str | None:
+    if not isinstance(value, str):
+        return f"expected a date such as 2020-02-03, got {_kind_of(value)}"
+    if re.fullmatch(DATE_PATTERN, value) is None:
+        return f"{value!r} is not a date written YYYY-MM-DD"
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return f"{value!r} is not a date that exists"
+    return None
+
+
+def _pattern_problem(value: FieldValue, pattern: str, what: str) -> str | None:
+    if not isinstance(value, str):
+        return f"expected {what}, got {_kind_of(value)}"
+    if re.search(pattern, value) is None:
+        return f"{value!r} is not {what}"
+    return None
+
+
+@field_problem.register
+def _(field: UrlField, value: FieldValue) -> str | None:
+    return _pattern_problem(value, URL_PATTERN, "an http(s) address such as https://example.org")
+
+
+@field_problem.register
+def _(field: EmailField, value: FieldValue) -> str | None:
+    return _pattern_problem(value, EMAIL_PATTERN, "an e-mail address such as name@example.org")
+
+
+def _country_problem(value: object) -> str | None:
+    if not isinstance(value, str) or value not in _COUNTRIES:
+        return f"{value!r} is not an ISO 3166-1 alpha-2 country code (such as CH or AR)"
+    return None
+
+
+_COUNTRIES = frozenset(COUNTRY_CODES)
+
+
+@field_problem.register
+def _(field: CountryField, value: FieldValue) -> str | None:
+    return _country_problem(value)
+
+
+@field_problem.register
+def _(field: UnRegionField, value: FieldValue) -> str | None:
+    if not isinstance(value, str) or value not in UN_REGIONS:
+        return f"{value!r} is not a UN M49 region code (such as 150 for Europe)"
+    return None
+
+
+_PERSON_KEYS = ("name", "email", "organisation", "country", "consent_publish")
+
+
+def _person_problem(index: int, person: object) -> str | None:
+    where = f"person {index + 1}"
+    if not isinstance(person, Mapping):
+        return f"{where}: expected a table with a name and consent_publish"
+    for key in person:
+        if key not in _PERSON_KEYS:
+            return f"{where}: unknown key {key!r} (use {', '.join(_PERSON_KEYS)})"
+    name = person.get("name")
+    if not isinstance(name, str) or "\x00" in name or re.search(NOT_BLANK_PATTERN, name) is None:
+        return f"{where}: give a name"
+    if not isinstance(person.get("consent_publish"), bool):
+        return f"{where}: say whether they agree to be published (consent_publish = true/false)"
+    if "email" in person and (
+        not isinstance(person["email"], str) or re.search(EMAIL_PATTERN, person["email"]) is None
+    ):
+        return f"{where}: {person['email']!r} is not an e-mail address"
+    organisation = person.get("organisation", "")
+    if not isinstance(organisation, str) or "\x00" in organisation:
+        return f"{where}: the organisation must be text"
+    if "country" in person and (problem := _country_problem(person["country"])) is not None:
+        return f"{where}: {problem}"
+    return None
+
+
+@field_problem.register
+def _(field: PeopleField, value: FieldValue) -> str | None:
+    if not isinstance(value, list | tuple):
+        return f"expected a list of people, got {_kind_of(value)}"
+    for index, person in enumerate(value):
+        if (problem := _person_problem(index, person)) is not None:
+            return problem
+    least = max(field.min_people or 0, 1 if field.required else 0)
+    if len(value) < least:
+        return f"{len(value)} people given; at least {least}"
+    if field.max_people is not None and len(value) > field.max_people:
+        return f"{len(value)} people given; at most {field.max_people}"
+    return None
+
+
+@field_problem.register
+def _(field: FileField, value: FieldValue) -> str | None:
+    if not isinstance(value, Mapping) or set(value) - {"name", "size", "media_type"}:
+        return "expected a table { name = …, size = … } (and optionally media_type)"
+    name, size = value.get("name"), value.get("size")
+    if not isinstance(name, str) or re.search(FILE_NAME_PATTERN, name) is None:
+        return "give the file's name, without folders or control characters"
+    if field.types and not name.lower().endswith(tuple(f".{t.lower()}" for t in field.types)):
+        return f"{name!r} is not one of the accepted types: {', '.join(field.types)}"
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return "give the file's size in bytes (a whole number)"
+    if field.max_bytes is not None and size > field.max_bytes:
+        return f"the file has {size} bytes; at most {field.max_bytes}"
+    media_type = value.get("media_type", "")
+    if not isinstance(media_type, str) or re.search(_NO_SPACE, media_type) is None:
+        return "the media type must be text such as application/pdf"
+    return None
+
+
+def values_problems(
+    fields: tuple[AnyField, ...], values: Mapping[str, FieldValue]
+) -> list[tuple[str, str]]:
+    """Every ``(key, problem)`` of ``values`` against the declared ``fields``, in order.
+
+    A required field that is missing, a value that does not fit its field, and a key the
+    call does not declare are each one problem.
+    """
+    problems: list[tuple[str, str]] = []
+    declared = {f.key for f in fields}
+    for field in fields:
+        if field.key not in values:
+            if field.required:
+                problems.append((field.key, "is required"))
+            continue
+        problem = field_problem(field, values[field.key])
+        if problem is not None:
+            problems.append((field.key, problem))
+    for key in values:
+        if key not in declared:
+            known = ", ".join(f.key for f in fields) or "none"
+            problems.append((key, f"is not a field of this call (fields: {known})"))
+    return problems
+
+
+# --------------------------------------------------------------------------- text in
+
+
+def _yes_no(text: str) -> bool:
+    answer = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+    try:
+        return answer[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{text!r} is not yes or no (write yes, no, true or false)") from None
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number (write e.g. 12 or 2.5)") from None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(
+            f'{text!r} is not JSON (write e.g. {{"name": "Ana", "consent_publish": true}})'
+        ) from None
+
+
+_FROM_TEXT: dict[type[_Field], Any] = {YesNoField: _yes_no, NumberField: _number}
+"""How a kind reads one typed value; text kinds take it as written, people and files as JSON."""
+
+
+def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict[str, Any]:
+    """Field values from ``KEY=VALUE`` texts, as ``consultkit submit --field`` gives them.
+
+    A multiple choice or a people field collects one value per repetition (a person is a
+    JSON object; a JSON list adds several); a file is a JSON object; yes/no reads yes, no,
+    true, false; a number reads 12 or 2.5; other kinds take the text as written. A key the
+    call does not declare is kept as text, so the check refuses it with the call's fields.
+    Raises :class:`ValueError` saying which pair is wrong and how to write it.
+    """
+    by_key = {f.key: f for f in fields}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise ValueError(f"{pair!r} is not KEY=VALUE (write e.g. --field format=panel)")
+        field = by_key.get(key)
+        try:
+            if isinstance(field, MultipleChoiceField):
+                values.setdefault(key, []).append(text)
+                continue
+            if isinstance(field, PeopleField):
+                read = _json(text)
+                values.setdefault(key, []).extend(read if isinstance(read, list) else [read])
+                continue
+            if key in values:
+                raise ValueError("given twice: this field takes one value")
+            convert = (
+                _json
+                if isinstance(field, FileField)
+                else None
+                if field is None
+                else _FROM_TEXT.get(type(field))
+            )
+            values[key] = text if convert is None else convert(text)
+        except ValueError as exc:
+            raise ValueError(f"--field {key}: {exc}") from None
+    return values
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _strings(*patterns: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    schema["allOf"] = [{"pattern": NO_NUL_PATTERN}, *({"pattern": p} for p in patterns)]
+    return schema
+
+
+def _annotate(field: _Field, schema: dict[str, Any], language: str) -> dict[str, Any]:
+    schema = {"title": field.label.get(language).text, **schema}
+    if field.help:
+        schema["description"] = field.help.get(language).text
+    return schema
+
+
+@functools.singledispatch
+def field_schema(field: _Field) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one field's value; one registration per kind."""
+    raise NotImplementedError(f"no schema for field kind {type(field).__name__}")
+
+
+@field_schema.register
+def _(field: TextField) -> dict[str, Any]:
+    patterns = [NOT_BLANK_PATTERN] if field.required else []
+    if field.min_words is not None or field.max_words is not None:
+        patterns.append(_words_pattern(field.min_words, field.max_words))
+    schema = _strings(*patterns)
+    if field.min_characters is not None:
+        schema["minLength"] = field.min_characters
+    if field.max_characters is not None:
+        schema["maxLength"] = field.max_characters
+    return schema
+
+
+@field_schema.register
+def _(field: ChoiceField) -> dict[str, Any]:
+    return {"type": "string", "enum": [o.value for o in field.options]}
+
+
+@field_schema.register
+def _(field: MultipleChoiceField) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "array",
+        "items": {"type": "string", "enum": [o.value for o in field.options]},
+        "uniqueItems": True,
+    }
+    least = max(field.min_choices or 0, 1 if field.required else 0)
+    if least:
+        schema["minItems"] = least
+    if field.max_choices is not None:
+        schema["maxItems"] = field.max_choices
+    return schema
+
+
+@field_schema.register
+def _(field: YesNoField) -> dict[str, Any]:
+    return {"type": "boolean"}
+
+
+@field_schema.register
+def _(field: NumberField) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer" if field.integer else "number"}
+    if field.minimum is not None:
+        schema["minimum"] = field.minimum
+    if field.maximum is not None:
+        schema["maximum"] = field.maximum
+    return schema
+
+
+@field_schema.register
+def _(field: DateField) -> dict[str, Any]:
+    return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+
+
+@field_schema.register
+def _(field: UrlField) -> dict[str, Any]:
+    return {"type": "string", "format": "uri", "pattern": URL_PATTERN}
+
+
+@field_schema.register
+def _(field: EmailField) -> dict[str, Any]:
+    return {"type": "string", "format": "email", "pattern": EMAIL_PATTERN}
+
+
+@field_schema.register
+def _(field: CountryField) -> dict[str, Any]:
+    return {"type": "string", "enum": list(COUNTRY_CODES)}
+
+
+@field_schema.register
+def _(field: UnRegionField) -> dict[str, Any]:
+    return {"type": "string", "enum": list(UN_REGIONS)}
+
+
+@field_schema.register
+def _(field: PeopleField) -> dict[str, Any]:
+    person = {
+        "type": "object",
+        "properties": {
+            "name": _strings(NOT_BLANK_PATTERN),
+            "email": {"type": "string", "pattern": EMAIL_PATTERN},
+            "organisation": _strings(),
+            "country": {"type": "string", "enum": list(COUNTRY_CODES)},
+            "consent_publish": {"type": "boolean"},
+        },
+        "required": ["name", "consent_publish"],
+        "additionalProperties": False,
+    }
+    schema: dict[str, Any] = {"type": "array", "items": person}
+    least = max(field.min_people or 0, 1 if field.required else 0)
+    if least:
+        schema["minItems"] = least
+    if field.max_people is not None:
+        schema["maxItems"] = field.max_people
+    return schema
+
+
+@field_schema.register
+def _(field: FileField) -> dict[str, Any]:
+    name = _strings(FILE_NAME_PATTERN)
+    if field.types:
+        # Any case, as the check's lower() comparison: spelled out, since ECMA 262
+        # patterns have no inline flags.
+        endings = "|".join(
+            "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in t)
+            for t in field.types
+        )
+        name["allOf"].append({"pattern": rf"\.(?:{endings})$"})
+    size: dict[str, Any] = {"type": "integer", "minimum": 0}
+    if field.max_bytes is not None:
+        size["maximum"] = field.max_bytes
+    return {
+        "type": "object",
+        "properties": {
+            "name": name,
+            "size": size,
+            "media_type": {"type": "string", "pattern": _NO_SPACE},
+        },
+        "required": ["name", "size"],
+        "additionalProperties": False,
+    }
+
+
+def call_schema(
+    fields: tuple[AnyField, ...], *, title: str = "", language: str = "en"
+) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a call's field values, labels in ``language``."""
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    if title:
+        schema["title"] = title
+    schema |= {
+        "type": "object",
+        "properties": {f.key: _annotate(f, field_schema(f), language) for f in fields},
+        "required": [f.key for f in fields if f.required],
+        "additionalProperties": False,
+    }
+    return schema
+
+
+def public_fields(fields: tuple[AnyField, ...]) -> tuple[AnyField, ...]:
+    """The fields whose values public exports carry."""
+    return tuple(f for f in fields if f.public)
+
+
+__all__ = [
+    "COUNTRY_CODES",
+    "DATE_PATTERN",
+    "EMAIL_PATTERN",
+    "FIELD_TYPES",
+    "UN_REGIONS",
+    "URL_PATTERN",
+    "AnyField",
+    "ChoiceField",
+    "CountryField",
+    "DateField",
+    "EmailField",
+    "FieldValue",
+    "FileField",
+    "MultipleChoiceField",
+    "NumberField",
+    "Option",
+    "PeopleField",
+    "TextField",
+    "UnRegionField",
+    "UrlField",
+    "YesNoField",
+    "call_schema",
+    "field_problem",
+    "field_schema",
+    "public_fields",
+    "values_from_text",
+    "values_problems",
+]
