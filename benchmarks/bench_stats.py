@@ -7,7 +7,7 @@ with the title of each campaign's first submission. ``Consultkit.statistics`` (w
 verb prints) must give the same counts, checked after each timing.
 
 Each size runs in fresh processes: one loads the store (set-up), then one per side reads
-it, reporting its CPU time (user + system) and its peak resident memory (``ru_maxrss``),
+it, reporting its CPU time (user + system) and its peak resident memory (``VmHWM``),
 so a side's memory is its own. Issue 14 measured 2.6 s CPU against 0.7 s at 100k: the
 stats build a full submission object, body included, for every row.
 
@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from _growth import peak_mb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -165,7 +166,7 @@ def child(side: str, path: Path, count: int) -> None:
     else:
         counts = _counts_api(path)  # times only the stats call, not the imports
         elapsed = _counts_api.elapsed  # type: ignore[attr-defined]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = peak_mb()
     print(json.dumps({"cpu": elapsed, "peak_mb": peak, "counts": counts}))
 
 
