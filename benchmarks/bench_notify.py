@@ -1,40 +1,45 @@
-"""Benchmark: draining pending outbox deliveries vs raw one-transaction-per-row updates.
+"""Benchmark: draining the outbox against raw sqlite3 doing the same batched transactions.
 
 Both sides run in the same process on the same kind of store (a fresh SQLite file each,
-WAL, the store's own settings), so the ratio is meaningful on any machine:
+WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``) holding the same N unrouted events, so the
+ratio is meaningful on any machine:
 
-* baseline: ``UPDATE deliveries SET status = 'done' WHERE id = ?`` committed once per row
-  (``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL`` like the store), on a store holding the
-  same N routed deliveries: the cheapest way to mark N deliveries done one at a time;
-* dispatcher: drain N pending (unrouted) outbox events through the public store API, as
-  ``consultkit notify run`` does: route them (one transaction per batch of events), then
-  claim, send to a no-op notifier and mark done (one transaction per claim and per
-  channel's outcomes). Routing is timed too; only enqueueing the events is set-up.
+* baseline: raw ``sqlite3`` with no consultkit code in the timer, routing each batch of
+  events (recipient from the payload, deliveries inserted, events marked routed: one
+  transaction), then claiming each batch of deliveries (one transaction) and marking it
+  done (another), exactly the transactions the dispatcher makes (issue 14: the old
+  baseline committed once per row, so the ratio read 2.6-3.4x where it is below 1);
+* dispatcher: drain the same events through the public store API, as ``consultkit
+  notify run`` does: route, claim, send to a no-op notifier, mark done.
 
-Target: dispatcher rate >= 0.5 x baseline rate. ``--smoke`` runs 500 events and never fails
-(CI checks it runs); the full run (10,000 events) exits 1 when under target.
+Target: dispatcher rate >= 0.8 x baseline rate. ``--smoke`` runs 500 events and never
+fails (CI checks it runs); the full run (10,000 events) exits 1 when under target.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from _growth import measure, report, run_child
 
 from consultkit.app.dispatch import Dispatcher
 from consultkit.notify.channels import DeliveryResult
 from consultkit.storage.protocols import Delivery, DeliveryStatus, OutboxEvent
-from consultkit.storage.sqlite import open_sqlite
+from consultkit.storage.sqlite import SqliteStore, open_sqlite
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-TARGET = 0.5
+TARGET = 0.8
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 
 
@@ -48,7 +53,13 @@ class NoOp:
         """Nothing to release."""
 
 
-def events(n: int) -> list[OutboxEvent]:
+def _enqueue(store: SqliteStore, n: int) -> None:
+    # In slices, so the set-up's memory stays flat and the growth curve shows the drain's.
+    for start in range(0, n, 10_000):
+        store.enqueue_events(events(min(10_000, n - start), start))
+
+
+def events(n: int, start: int = 0) -> list[OutboxEvent]:
     return [
         OutboxEvent(
             id=f"event-{i:06d}",
@@ -62,37 +73,116 @@ def events(n: int) -> list[OutboxEvent]:
             },
             dedupe_key=f"bench:{i}",
         )
-        for i in range(n)
+        for i in range(start, start + n)
     ]
 
 
-def _routed_store(path: Path, n: int) -> None:
-    """A SQLite store holding ``n`` routed events, i.e. ``n`` pending deliveries."""
-    store = open_sqlite(f"sqlite:///{path}")
-    store.enqueue_events(events(n))
-    Dispatcher(store=store, notifiers={}, address_channel="log", now=lambda: T0).route_new()
-    store.close()
+_EVENTS = "e.id, e.kind, e.consultation_id, e.occurred_at, e.payload, e.dedupe_key, e.submission_id"
+_DELIVERY = (
+    "SELECT d.id, d.channel, d.recipient, d.language, d.status, d.attempts, d.next_attempt_at,"
+    f" d.last_error, d.claimed_by, d.lease_until, {_EVENTS}"
+    " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
+)
 
 
-def baseline(folder: Path, n: int) -> float:
-    """Rows per second for one committed UPDATE per delivery row of a consultkit store.
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
 
-    The connection uses the store's own durability settings (WAL, ``synchronous=FULL``,
-    ``BEGIN IMMEDIATE``), so both sides pay the same price per commit.
+
+def baseline(folder: Path, n: int, batch: int) -> float:
+    """Events per second for raw sqlite3 doing the drain's work in the same transactions.
+
+    No consultkit code in the timer (issue 14: the old baseline committed once per row, so
+    the batched dispatcher looked 2.6-3.4x faster than "raw"): per batch of ``batch``
+    events, read the unrouted events, take each recipient from the payload, and in one
+    ``BEGIN IMMEDIATE`` transaction check the events, insert the deliveries and mark the
+    events routed; then per batch of deliveries, claim them (select due, mark claimed,
+    read them back with their event) in one transaction and mark them done in another.
+    The store's durability settings (WAL, ``synchronous=FULL``) on both sides.
     """
     path = folder / "raw.sqlite"
-    _routed_store(path, n)
+    store = open_sqlite(f"sqlite:///{path}")
+    _enqueue(store, n)
+    store.close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    ids = [row[0] for row in conn.execute("SELECT id FROM deliveries WHERE status = 'pending'")]
-    assert len(ids) == n
+    now = T0.isoformat(timespec="microseconds")
+    until = (T0 + dt.timedelta(minutes=5)).isoformat(timespec="microseconds")
     started = time.perf_counter()
-    for delivery_id in ids:
+    while True:
+        found = conn.execute(
+            "SELECT id, payload FROM outbox_events WHERE routed_at IS NULL"
+            " ORDER BY occurred_at, seq LIMIT ?",
+            (batch,),
+        ).fetchall()
+        if not found:
+            break
+        ids = [row[0] for row in found]
+        rows = []
+        for event_id, payload in found:
+            data = json.loads(payload)
+            rows.append(
+                (str(uuid.uuid4()), event_id, "log", data["submitter_email"], data["language"], now)
+            )
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE deliveries SET status = 'done' WHERE id = ?", (delivery_id,))
+        known = conn.execute(f"SELECT id FROM outbox_events WHERE id IN ({_marks(len(ids))})", ids)
+        assert len(known.fetchall()) == len(ids)
+        conn.executemany(
+            "INSERT OR IGNORE INTO deliveries (id, event_id, channel, recipient, language,"
+            " status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+            rows,
+        )
+        conn.executemany(
+            "UPDATE outbox_events SET routed_at = ? WHERE id = ? AND routed_at IS NULL",
+            [(now, event_id) for event_id in ids],
+        )
         conn.execute("COMMIT")
+    done = 0
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+                " ORDER BY next_attempt_at, seq LIMIT ?",
+                (now, batch),
+            )
+        ]
+        if len(ids) < batch:
+            ids += [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM deliveries WHERE status = 'claimed' AND lease_until <= ?"
+                    " ORDER BY lease_until, seq LIMIT ?",
+                    (now, batch - len(ids)),
+                )
+            ]
+        if not ids:
+            conn.execute("COMMIT")
+            break
+        conn.execute(
+            "UPDATE deliveries SET status = 'claimed', claimed_by = ?, lease_until = ?,"
+            f" attempts = attempts + 1 WHERE id IN ({_marks(len(ids))})",
+            ("raw", until, *ids),
+        )
+        claimed = conn.execute(
+            f"{_DELIVERY} WHERE d.id IN ({_marks(len(ids))}) ORDER BY d.next_attempt_at, d.seq",
+            ids,
+        ).fetchall()
+        conn.execute("COMMIT")
+        sent = [(now, row[0], "raw") for row in claimed if json.loads(row[14]) is not None]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "UPDATE deliveries SET status = 'done', claimed_by = NULL, lease_until = NULL,"
+            " last_error = NULL, next_attempt_at = ? WHERE id = ? AND status = 'claimed'"
+            " AND claimed_by = ?",
+            sent,
+        )
+        conn.execute("COMMIT")
+        done += len(sent)
     elapsed = time.perf_counter() - started
+    assert done == n, done
     conn.close()
     return n / elapsed
 
@@ -101,7 +191,7 @@ def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float, float]:
     """(events per second for the whole drain, seconds routing, seconds claim+send+complete)."""
     path = folder / "ck.sqlite"
     store = open_sqlite(f"sqlite:///{path}")
-    store.enqueue_events(events(n))
+    _enqueue(store, n)
     d = Dispatcher(
         store=store,
         notifiers={"log": NoOp()},
@@ -126,20 +216,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small run for CI; never fails")
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--sizes", type=int, nargs="*", help="growth sizes (default 10k 100k)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        side, directory, count = args.child
+        folder = Path(directory) / f"{side}-{count}"
+        folder.mkdir()
+        if side == "raw":
+            run_child(lambda: baseline(folder, int(count), args.batch))
+        else:
+            run_child(lambda: dispatcher(folder, int(count), args.batch))
+        return 0
     n = args.events or (500 if args.smoke else 10_000)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        raw = baseline(folder, n)
+        raw = baseline(folder, n, args.batch)
         rate, routing, sending = dispatcher(folder, n, args.batch)
     ratio = rate / raw
     print(f"events: {n}, batch: {args.batch}")
-    print(f"raw one-transaction-per-row updates: {raw:,.0f} rows/s")
+    print(f"raw sqlite3, same batched transactions: {raw:,.0f} events/s")
     print(f"dispatcher drain (route, claim, no-op send, complete): {rate:,.0f} events/s")
     print(f"  of which routing {routing:.2f}s, claim+send+complete {sending:.2f}s")
     print(f"ratio: {ratio:.2f}x (target >= {TARGET}x)")
-    if not args.smoke and ratio < TARGET:
-        print("UNDER TARGET", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = args.sizes or ([1_000, 10_000] if args.smoke else [10_000, 100_000])
+        # Each side's figure includes enqueueing the events (set-up, the same for both).
+        grew = report(
+            "outbox drain (SQLite, enqueue included)",
+            sizes,
+            {
+                "raw batched": lambda n: measure(__file__, "raw", tmp, str(n)),
+                "dispatcher": lambda n: measure(__file__, "api", tmp, str(n)),
+            },
+        )
+    missed = ratio < TARGET or bool(grew)
+    if not args.smoke and missed:
+        print("UNDER TARGET", *grew, sep="\n", file=sys.stderr)
         return 1
     return 0
 

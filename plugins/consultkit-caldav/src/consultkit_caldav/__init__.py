@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import ipaddress
 import re
 import sys
@@ -33,7 +32,6 @@ import click
 from consultkit import ConsultkitError, hookimpl
 from consultkit.domain.schedule import apply_snapshot, schedule_items
 from consultkit.formats.exporter import ExportOptions
-from consultkit.formats.ics import build_calendar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -100,8 +98,12 @@ def build_resources(
     without it every item is at SEQUENCE 0. No METHOD: CalDAV resources must not have one
     (RFC 4791 §4.1).
     """
+    # Start-up (issue 14): this module is the plugin's entry point, imported on every CLI
+    # run that loads plugins; icalendar (through formats.ics) loads when a sync builds.
     from icalendar import Calendar
     from icalendar.prop import vText
+
+    from consultkit.formats.ics import build_calendar
 
     items = apply_snapshot(schedule_items(consultation), snapshot)
     feed = build_calendar(consultation, items, ExportOptions(language=language))
@@ -162,6 +164,10 @@ class CalDAVClient:
         self, method: str, path: str, body: bytes | None = None, headers: Mapping[str, str] = {}
     ) -> tuple[int, dict[str, str], bytes]:
         """Send one request to the server of :attr:`url`; returns status, headers, body."""
+        # Start-up (issue 14): http.client (and the email package it loads) only when a
+        # request is sent, not whenever the CLI loads its plugins.
+        import http.client
+
         parts = urllib.parse.urlsplit(self.url)
         connection_type = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection

@@ -4,6 +4,31 @@
 :class:`~consultkit.app.application.Consultkit`; ``consultkit serve`` runs it.
 """
 
-from consultkit_web.asgi import create_app
+from __future__ import annotations
 
-__all__ = ["create_app"]
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consultkit_web.asgi import create_app
+
+# Start-up (issue 14): consultkit imports this package whenever it loads its plugins, i.e.
+# on nearly every CLI run, so the public names load litestar and uvicorn on first use, not here
+# (PEP 562; benchmarks/bench_startup.py).
+_LAZY = {
+    "create_app": "consultkit_web.asgi",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "create_app",
+]

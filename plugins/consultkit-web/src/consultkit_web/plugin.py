@@ -7,11 +7,9 @@ import secrets
 from typing import TYPE_CHECKING
 
 import click
-import uvicorn
 
 from consultkit import hookimpl
 from consultkit.cli.common import STORE_HELP, fail, load_or_exit, open_app
-from consultkit_web.asgi import create_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,6 +49,12 @@ def serve(
     Set CONSULTKIT_WEB_SECRET to the same value for every worker process (it signs the
     form tokens); without it a random one is made at start.
     """
+    # Start-up (issue 14): every CLI run that loads plugins imports this module; litestar
+    # and uvicorn cost about 300 ms, so only ``serve`` itself loads them.
+    import uvicorn
+
+    from consultkit_web.asgi import create_app
+
     consultations = [load_or_exit(config) for config in configs]
     ids = [c.id for c in consultations]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})

@@ -2,8 +2,35 @@
 
 from __future__ import annotations
 
-from consultkit_webhook.notifier import WebhookNotifier, WebhookSettings, webhook_notifier
-from consultkit_webhook.signing import SignatureError, sign, subscription_secret, verify
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consultkit_webhook.notifier import WebhookNotifier, WebhookSettings, webhook_notifier
+    from consultkit_webhook.signing import SignatureError, sign, subscription_secret, verify
+
+# Start-up (issue 14): consultkit imports this package whenever it loads its plugins, i.e.
+# on nearly every CLI run, so the public names load http.client on first use, not here
+# (PEP 562; benchmarks/bench_startup.py).
+_LAZY = {
+    "WebhookNotifier": "consultkit_webhook.notifier",
+    "WebhookSettings": "consultkit_webhook.notifier",
+    "webhook_notifier": "consultkit_webhook.notifier",
+    "SignatureError": "consultkit_webhook.signing",
+    "sign": "consultkit_webhook.signing",
+    "subscription_secret": "consultkit_webhook.signing",
+    "verify": "consultkit_webhook.signing",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SignatureError",

@@ -1,0 +1,60 @@
+"""Installed plugins register cheaply: loading them imports none of their heavy modules.
+
+Issue 14: with the five plugins under ``plugins/`` installed, every CLI verb paid 7-18x
+``import click`` at start-up, because each entry point imported its driver (psycopg,
+icalendar, smtplib/ssl, http.client, litestar/uvicorn) when the plugin host loaded it.
+They now import them when first used (``benchmarks/bench_startup.py`` measures it).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("psycopg", "icalendar", "smtplib", "ssl", "http.client", "litestar", "uvicorn")
+PLUGINS = {"postgres", "caldav", "smtp", "webhook", "web"}
+
+_PROBE = f"""
+import sys
+from consultkit.pluginhost.host import PluginHost
+host = PluginHost.load()
+print(",".join(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+
+def _installed() -> set[str]:
+    return {ep.name for ep in importlib.metadata.entry_points(group="consultkit")} & PLUGINS
+
+
+def test_loading_the_installed_plugins_imports_no_heavy_module() -> None:
+    installed = _installed()
+    if not installed:
+        pytest.skip("none of the plugins under plugins/ is installed")
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"},
+    )
+    assert done.stdout.strip() == "", f"plugins {sorted(installed)} imported {done.stdout}"
+
+
+def test_listing_commands_imports_no_heavy_module() -> None:
+    """``consultkit --help`` collects every plugin's commands: still no driver imported."""
+    if not _installed():
+        pytest.skip("none of the plugins under plugins/ is installed")
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from consultkit.cli import cli\n"
+        "result = CliRunner().invoke(cli, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "", f"listing commands imported {done.stdout}"
