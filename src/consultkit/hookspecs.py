@@ -93,7 +93,7 @@ def register_notifiers(register: RegisterNotifier) -> None:
 def register_exporters(register: RegisterExporter) -> None:
     """Called once when a plugin host starts, to contribute export formats by name.
 
-    Call ``register(name, exporter)`` with an :class:`~consultkit.export.Exporter`
+    Call ``register(name, exporter)`` with an :class:`~consultkit.formats.exporter.Exporter`
     (``ics``, ``json``, ``html``…). Return nothing. Registrations from all plugins are
     collected; a format name registered twice is refused naming both plugins.
     """
