@@ -16,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from consultkit.domain.fields import AnyField  # noqa: TC001
+from consultkit.domain.review.rounds import CallReview
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
@@ -168,6 +169,9 @@ class Call:
     fields: tuple[AnyField, ...] = ()
     """The call's own fields (``[[calls.fields]]``), checked at submit; see
     :mod:`consultkit.domain.fields`. None: the call takes only the fixed fields."""
+    review: CallReview = attrs.field(factory=CallReview)
+    """How submissions to the call are reviewed (``[[calls.review.rounds]]``); see
+    :mod:`consultkit.domain.review`. No rounds: decisions are taken one at a time."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:
