@@ -70,7 +70,7 @@ def test_publish_then_change_then_history(config: Path, tmp_path: Path) -> None:
         "ics",
     )
     assert code == 0, out
-    assert "published revision 1" in out and "7 added" in out
+    assert "published revision 1" in out and "9 added" in out
     assert sorted(p.name for p in feeds.iterdir()) == [
         "wsis-forum-2020-ocp.en.ics",
         "wsis-forum-2020-ocp.es.ics",

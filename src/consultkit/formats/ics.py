@@ -97,6 +97,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "tbc": "to be confirmed",
         "cancelled": "Cancelled",
         "deadline": "Deadline",
+        "review": "Review",
         "deadline_alt": "Deadline",
         "tba": "date to be announced",
         "join": "Join online",
@@ -130,6 +131,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "tbc": "por confirmar",
         "cancelled": "Cancelado",
         "deadline": "Plazo",
+        "review": "Evaluación",
         "deadline_alt": "Fecha límite",
         "tba": "fecha por anunciar",
         "join": "Participar en línea",
@@ -163,6 +165,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "tbc": "à confirmer",
         "cancelled": "Annulé",
         "deadline": "Date limite",
+        "review": "Évaluation",
         "deadline_alt": "Délai",
         "tba": "date à annoncer",
         "join": "Rejoindre en ligne",
@@ -873,7 +876,7 @@ class IcsBuilder:
         for category in item.categories:
             out.append(
                 phrase(self.language, category)
-                if category in ("phase", "event", "deadline")
+                if category in ("phase", "event", "deadline", "review")
                 else clean_text(category)
             )
         return list(dict.fromkeys(c.replace("\n", " ") for c in out if c))

@@ -42,7 +42,12 @@ BAR_HEIGHT: Final = 14
 MAX_LABEL_CHARS: Final = 44
 MAX_TITLE_CHARS: Final = 110
 
-COLOURS: Final[dict[str, str]] = {"phase": "#2b6cb0", "event": "#2f855a", "deadline": "#c53030"}
+COLOURS: Final[dict[str, str]] = {
+    "phase": "#2b6cb0",
+    "event": "#2f855a",
+    "deadline": "#c53030",
+    "review": "#6b46c1",
+}
 CANCELLED_COLOUR: Final = "#a0aec0"
 NOW_COLOUR: Final = "#d69e2e"
 

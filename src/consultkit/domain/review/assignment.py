@@ -20,7 +20,8 @@ submission and the rule. The same problem and seed always give the same assignme
 
 Before searching, :func:`infeasibility` looks for what makes any assignment impossible
 (too few reviewers without a conflict for a submission, too few groups among them, a
-reviewer who cannot reach a balanced load), so a refusal says why, not "no solution".
+reviewer who cannot reach a balanced load, a stakeholder group too large or too small for
+balance and diversity to hold together), so a refusal says why, not "no solution".
 """
 
 from __future__ import annotations
@@ -198,7 +199,32 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
                 f" needs {problem.min_groups}",
                 submission=submission,
             )
-    base, _ = problem.balanced_loads
+    # Diversity caps what one group may review: k - min_groups + 1 of each submission's k.
+    # Balance floors it: each of its reviewers needs ``base``. Both cannot always hold.
+    cap = len(problem.submissions) * (k - problem.min_groups + 1)
+    members: dict[str, int] = {}
+    for reviewer in problem.reviewers:
+        members[reviewer.group] = members.get(reviewer.group, 0) + 1
+    base, extra = problem.balanced_loads
+    for group, count in sorted(members.items()):
+        # ... and each submission needs min_groups - 1 reviewers from outside any group.
+        outside = len(problem.reviewers) - count
+        room = outside * base + min(outside, extra)
+        needed = len(problem.submissions) * (problem.min_groups - 1)
+        if needed > room:
+            return AssignmentRefusedError(
+                "diversity",
+                f"with {problem.min_groups} groups per submission, reviewers outside group"
+                f" {group} must do {needed} reviews, but balanced loads let their {outside}"
+                f" reviewer(s) do at most {room}; add reviewers from other groups",
+            )
+        if count * base > cap:
+            return AssignmentRefusedError(
+                "diversity",
+                f"the {count} reviewers of group {group} need {count * base} reviews between"
+                f" them for balanced loads, but with {problem.min_groups} groups per"
+                f" submission one group may do at most {cap}; add reviewers from other groups",
+            )
     for reviewer in problem.reviewers:
         free = sum(1 for s in problem.submissions if (s, reviewer.id) not in problem.conflicts)
         if free < base:
