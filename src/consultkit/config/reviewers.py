@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 from consultkit.config.loader import (
     _converter,
+    _did_you_mean,
     _fail,
-    _known,
     _problems_from,
     _unique,
     parse_toml,
@@ -97,7 +97,12 @@ def _pool_problems(
     groups = [g.id for g in consultation.groups]
     for index, reviewer in enumerate(pool.reviewers):
         where = f"reviewers[{index}]"
-        yield from _known(f"{where}.group", [reviewer.group], groups, "stakeholder group")
+        if reviewer.group not in groups:
+            yield (
+                f"{where}.group",
+                f"unknown stakeholder group {reviewer.group!r}",
+                _did_you_mean(reviewer.group, groups, "stakeholder groups"),
+            )
         if reviewer.country is not None and reviewer.country not in COUNTRY_CODES:
             yield (
                 f"{where}.country",
