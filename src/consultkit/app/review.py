@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: Statuses a submission may have to enter review (decided or withdrawn ones stay out).
 REVIEWABLE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW})
+#: Statuses a bulk decision looks at: reviewable, or decided already (left or reported).
+DECIDABLE = REVIEWABLE | {SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED}
 
 
 def find_round(consultation: Consultation, ref: str) -> tuple[Call, ReviewRound]:
@@ -273,7 +275,8 @@ def score(
 
 @attrs.frozen(kw_only=True)
 class AssignedSubmission:
-    """A submission as a reviewer sees it: in a blind round, without who sent it."""
+    """A submission as a reviewer sees it: in a blind round, without who sent it and
+    without the call's fields that name people (speakers, organisers, e-mail addresses)."""
 
     reference: str
     title: str
@@ -331,7 +334,7 @@ def status(
                     title=s.title,
                     body=s.body,
                     language=s.language,
-                    fields=dict(s.fields),
+                    fields=_visible_fields(call, s, blind=round_.blind),
                     submitter=None if round_.blind else _identity(s),
                     reviewed=given is not None,
                     abstained=given is not None and given.abstained,
@@ -347,6 +350,17 @@ def status(
         reviewers=dict(sorted(per.items())),
         mine=tuple(mine),
     )
+
+
+IDENTIFYING_FIELD_KINDS = frozenset({"people", "email"})
+"""Field kinds that name people: a blind round never shows them to reviewers."""
+
+
+def _visible_fields(call: Call, s: Submission, *, blind: bool) -> dict[str, object]:
+    if not blind:
+        return dict(s.fields)
+    hidden = {f.key for f in call.fields if f.kind in IDENTIFYING_FIELD_KINDS}
+    return {k: v for k, v in s.fields.items() if k not in hidden}
 
 
 def _identity(s: Submission) -> str | None:
@@ -430,12 +444,13 @@ def plan_decisions(
     in_round = {r.submission_id for r in ranked.rows}
     failed = _failed_screenings(store, consultation, call, round_)
     for s in store.list_submissions(consultation.id, call_id=call.id):
-        if s.status in REVIEWABLE and s.id not in in_round and s.id in failed:
+        if s.id not in in_round and s.id in failed:
             rejected.append(s.id)
 
     def load(ids: Sequence[str]) -> tuple[Submission, ...]:
+        # Withdrawn ones leave the plan: nobody decides on what its submitter took back.
         found = (store.get_submission(i) for i in ids)
-        return tuple(s for s in found if s is not None)
+        return tuple(s for s in found if s is not None and s.status in DECIDABLE)
 
     return DecisionPlan(accept=load(accepted), reject=load(rejected))
 
