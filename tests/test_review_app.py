@@ -5,7 +5,7 @@ command line's usage errors."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +21,9 @@ from consultkit.domain.submissions import SubmissionStatus, Submitter
 from consultkit.errors import PermissionDeniedError, RuleRefusedError
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILE = """\
 id = "c"
