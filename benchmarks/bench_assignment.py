@@ -43,7 +43,7 @@ organisations. The reviewers file lists them group by group."""
 
 
 def make_problem(submissions: int, reviewers: int, per: int, seed: int = 12) -> AssignmentProblem:
-    rng = random.Random(seed)  # noqa: S311 (test data)
+    rng = random.Random(seed)
     shares = [round(reviewers * size / sum(SIZES)) for size in SIZES]
     shares[0] += reviewers - sum(shares)
     groups = [g for g, n in zip(GROUPS, shares, strict=True) for _ in range(n)]
