@@ -270,3 +270,21 @@ def test_conflicts_are_declared_or_derived() -> None:
     assert conflict(ana, uruguay, same_country=True) == "same country"
     assert conflict(bo, ministry, same_country=False) == "declared conflict with the organisation"
     assert conflict(bo, uruguay, same_country=True) is None
+
+
+def test_the_feed_of_review_rounds_holds_their_windows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from consultkit.cli import cli
+
+    config = tmp_path / "c.toml"
+    config.write_text(HEAD + ROUNDS, encoding="utf-8")
+    out = tmp_path / "reviews.ics"
+    result = CliRunner().invoke(
+        cli, ["calendar", str(config), "--only", "reviews", "--lang", "es", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    feed = out.read_text(encoding="utf-8")
+    assert feed.count("BEGIN:VEVENT") == 2
+    assert "SUMMARY:Evaluación" in feed and "Evaluación" in feed.split("CATEGORIES:")[1]
+    assert "DTSTART;TZID=Europe/Zurich:20200211T090000" in feed

@@ -126,6 +126,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "deadlines": "deadlines",
         "phases": "phases",
         "events": "events",
+        "reviews": "review rounds",
     },
     "es": {
         "tbc": "por confirmar",
@@ -160,6 +161,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "deadlines": "plazos",
         "phases": "fases",
         "events": "eventos",
+        "reviews": "rondas de evaluación",
     },
     "fr": {
         "tbc": "à confirmer",
@@ -194,6 +196,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "deadlines": "dates limites",
         "phases": "phases",
         "events": "événements",
+        "reviews": "cycles d’évaluation",
     },
 }
 
@@ -678,7 +681,9 @@ class IcsBuilder:
         if self.options.only:
             parts.append(
                 ", ".join(
-                    phrase(self.language, k) if k in ("deadlines", "phases", "events") else k
+                    phrase(self.language, k)
+                    if k in ("deadlines", "phases", "events", "reviews")
+                    else k
                     for k in sorted(self.options.only)
                 )
             )
