@@ -276,40 +276,15 @@ def test_the_wsis_workshop_selection_runs_from_request_to_notice(
     # -- bulk decisions, told once ------------------------------------------------------------
     run(env, "--now", REVIEWING, "notify", "run")  # the "under review" notices of assignment
     before = len(handler.messages)
-    decided = run(
-        env,
-        "--now",
-        DECIDING,
-        "review",
-        "decide",
-        config,
-        "--round",
-        "workshop-requests/scoring",
-        "--top",
-        str(ACCEPT),
-        "--organiser",
-        "gitanjali",
-        "--reason",
-        "The programme has room for 40 workshops.",
+    decide = (
+        *("--now", DECIDING, "review", "decide", config, "--round", "workshop-requests/scoring"),
+        *("--top", str(ACCEPT), "--organiser", "gitanjali"),
+        *("--reason", "The programme has room for 40 workshops."),
     )
+    decided = run(env, *decide)
     assert "accepted 40, rejected 260, already so 0" in decided.output
     run(env, "--now", DECIDING, "notify", "run")
-    rerun = run(
-        env,
-        "--now",
-        DECIDING,
-        "review",
-        "decide",
-        config,
-        "--round",
-        "workshop-requests/scoring",
-        "--top",
-        str(ACCEPT),
-        "--organiser",
-        "gitanjali",
-        "--reason",
-        "The programme has room for 40 workshops.",
-    )
+    rerun = run(env, *decide)
     assert "accepted 0, rejected 0, already so 300" in rerun.output
     assert "routed 0" in run(env, "--now", DECIDING, "notify", "run").output
 
