@@ -1147,6 +1147,9 @@ def _review_declarations(
     for index, round_ in enumerate(review.rounds):
         where = f"{path}.rounds[{index}]"
         yield from _translated(f"{where}.title", round_.title, languages, required=True)
+        yield from _translated(
+            f"{where}.description", round_.description, languages, required=False
+        )
         if round_.per_submission < 1:
             yield f"{where}.per_submission", "each submission needs 1 reviewer or more", None
         if not 1 <= round_.min_groups <= max(round_.per_submission, 1):
@@ -1174,6 +1177,7 @@ def _review_declarations(
         for c_index, criterion in enumerate(round_.criteria):
             at = f"{where}.criteria[{c_index}]"
             yield from _translated(f"{at}.label", criterion.label, languages, required=True)
+            yield from _translated(f"{at}.help", criterion.help, languages, required=False)
             if criterion.max <= criterion.min:
                 yield f"{at}.max", "the scale's max must be above its min", "e.g. min = 1, max = 5"
             if not (math.isfinite(criterion.weight) and criterion.weight > 0):

@@ -66,13 +66,6 @@ class ReviewRound:
     inferred: tuple[str, ...] = ()
     """Field paths below this round that the source implies but does not state."""
 
-    def criterion(self, criterion_id: str) -> Criterion:
-        for criterion in self.criteria:
-            if criterion.id == criterion_id:
-                return criterion
-        known = ", ".join(c.id for c in self.criteria) or "none"
-        raise KeyError(f"round {self.id!r} has no criterion {criterion_id!r} (known: {known})")
-
 
 @attrs.frozen(kw_only=True)
 class CallReview:
