@@ -204,6 +204,35 @@ def _cli(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+def test_an_impossible_round_exits_1_naming_the_rule(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(FILE, encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    with Consultkit.open(store, clock=FixedClock(SENT), entry_points=False) as app:
+        for n in range(5):
+            _submit(app, n)
+    pool = tmp_path / "reviewers.toml"
+    pool.write_text(POOL, encoding="utf-8")  # one reviewer outside civil society
+    result = _cli(
+        "review",
+        "assign",
+        str(config),
+        ROUND,
+        "--reviewers",
+        str(pool),
+        "--organiser",
+        "o",
+        "--store",
+        store,
+    )
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stderr == (  # type: ignore[attr-defined]
+        "error: diversity: with 2 groups per submission, reviewers outside group cs must do"
+        " 5 reviews, but balanced loads let their 1 reviewer(s) do at most 4; add reviewers"
+        " from other groups [rule: assignment]\n"
+    )
+
+
 def test_review_decide_needs_one_way_or_the_other(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(FILE, encoding="utf-8")
@@ -271,3 +300,116 @@ def test_an_unknown_round_lists_the_known_ones(store: MemoryStore) -> None:
     with pytest.raises(Exception) as unknown:
         _app(store, DURING).rank(CONSULTATION, "talks/scorin")
     assert "talks/scoring" in str(unknown.value)
+
+
+MAG = FILE.replace(
+    """[[calls.review.rounds]]
+id = "scoring\"""",
+    """[[calls.review.rounds]]
+id = "screening"
+kind = "screening"
+title = { en = "Screening" }
+window = { kind = "unscheduled" }
+per_submission = 1
+
+[[calls.review.rounds]]
+id = "scoring\"""",
+)
+
+
+def test_an_igf_style_evaluation_runs_from_the_command_line(tmp_path: Path) -> None:
+    """Screening, then scores 1 to 5 from two groups with a declared conflict, a ranking
+    and the decision: every step a command."""
+    config = tmp_path / "c.toml"
+    config.write_text(MAG, encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    app = Consultkit.open(store, clock=FixedClock(SENT), entry_points=False)
+    refs = [_submit(app, n) for n in range(6)]
+    app.close()
+    pool = tmp_path / "reviewers.toml"
+    fourth = '[[reviewers]]\nid = "d"\nname = "D"\ngroup = "gov"\n\n'
+    pool.write_text(fourth + POOL + f'conflicts = ["{refs[0]}"]\n', encoding="utf-8")
+
+    def ok(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--now", "2020-02-12T10:00:00Z", *args, "--store", store])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    ok(
+        "review",
+        "assign",
+        str(config),
+        "talks/screening",
+        "--reviewers",
+        str(pool),
+        "--organiser",
+        "o",
+    )
+    for a in StoredAssignments(store).assignments("talks/screening"):
+        verdict = "--fail" if a[0] == refs[5] else "--pass"
+        ok("review", "score", str(config), "talks/screening", a[0], "--reviewer", a[1], verdict)
+    assigned = ok(
+        "review",
+        "assign",
+        str(config),
+        "talks/scoring",
+        "--reviewers",
+        str(pool),
+        "--organiser",
+        "o",
+        "--seed",
+        "7",
+    )
+    assert "10 assignments for 5 submissions to 4 reviewers" in assigned
+    assert "stakeholder-group rule met for 5 of 5" in assigned
+    for n, (ref, reviewer) in enumerate(StoredAssignments(store).assignments("talks/scoring")):
+        assert not (ref == refs[0] and reviewer == "c")  # the declared conflict holds
+        ok(
+            "review",
+            "score",
+            str(config),
+            "talks/scoring",
+            ref,
+            "--reviewer",
+            reviewer,
+            "--score",
+            f"quality={refs.index(ref) % 5 + 1}",
+            "--confidence",
+            str(1 + n % 5),
+        )
+    assert "10 of 10 reviews given" in ok("review", "status", str(config), "talks/scoring")
+    table = ok("review", "rank", str(config), "talks/scoring", "--format", "csv")
+    assert table.splitlines()[0].startswith("rank,reference,score,raw_mean,reviews,abstentions")
+    assert len(table.splitlines()) == 6
+    decided = ok(
+        "review",
+        "decide",
+        str(config),
+        "--round",
+        "talks/scoring",
+        "--cutoff",
+        "0",
+        "--organiser",
+        "o",
+        "--reason",
+        "Scored below the line.",
+    )
+    assert "rejected" in decided and ", already so 0" in decided
+    shown = ok("submissions", "show", str(config), refs[5], "--format", "json")
+    assert '"status": "rejected"' in shown  # failed the screening
+
+
+class StoredAssignments:
+    """Reads a round's assignments from a store file as (tracking number, reviewer)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def assignments(self, round_ref: str) -> list[tuple[str, str]]:
+        with Consultkit.open(self.url, entry_points=False) as app:
+            found = []
+            for a in app.store.review_assignments("c", round_ref):
+                s = app.store.get_submission(a.submission_id)
+                assert s is not None
+                found.append((s.tracking_number, a.reviewer_id))
+            return found

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.errors import ConsultkitError
+from consultkit.errors import RuleRefusedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -102,9 +102,10 @@ class Assignment:
         return {r: counts.get(r, 0) for r in reviewers}
 
 
-class AssignmentRefusedError(ConsultkitError):
-    """No assignment keeps the rules; ``constraint`` names the rule, ``submission`` or
-    ``reviewer`` the one it fails for (when one does)."""
+class AssignmentRefusedError(RuleRefusedError):
+    """No assignment keeps the rules (rule ``assignment``); ``constraint`` names which
+    (``conflicts``, ``diversity``, ``balance``, ``per-submission``, ``search``, ``checked``),
+    ``submission`` or ``reviewer`` the one it fails for (when one does)."""
 
     def __init__(
         self,
@@ -117,7 +118,7 @@ class AssignmentRefusedError(ConsultkitError):
         self.constraint = constraint
         self.submission = submission
         self.reviewer = reviewer
-        super().__init__(f"{constraint}: {message}")
+        super().__init__("assignment", f"{constraint}: {message}")
 
 
 # -- the rules ---------------------------------------------------------------------------
