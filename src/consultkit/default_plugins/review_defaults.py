@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consultkit.domain.review.assignment import solve
-from consultkit.domain.review.ranking import rank
 from consultkit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -26,6 +24,9 @@ if TYPE_CHECKING:
 
 @hookimpl(trylast=True)
 def assign_reviewers(consultation: Consultation, problem: AssignmentProblem) -> Assignment:
+    # Imported here: every command loads the default plugins (start-up benchmark).
+    from consultkit.domain.review.assignment import solve
+
     return solve(problem)
 
 
@@ -36,4 +37,6 @@ def rank_submissions(
     reviews: Sequence[Review],
     references: Mapping[str, str],
 ) -> list[RankedSubmission]:
+    from consultkit.domain.review.ranking import rank
+
     return rank(round, reviews, references)
