@@ -280,13 +280,25 @@ class _Search:
 
     def fill(self, submission: str, order: Mapping[str, float]) -> bool:
         slots = self.chosen.setdefault(submission, [])
+        conflicts = self.problem.conflicts
         while len(slots) < self.problem.per_submission:
-            candidates = sorted(
-                (r for r in self.group if self.has_room(r) and self.fits(submission, r, slots)),
-                key=lambda r: (self.load[r], order[r]),
+            # fits() inlined for the hot path: the groups taken are the same for every
+            # candidate of this slot.
+            taken = {self.group[r] for r in slots}
+            new_group = self.problem.min_groups - len(taken) >= (
+                self.problem.per_submission - len(slots)
             )
-            if candidates:
-                self.take(submission, candidates[0])
+            best: tuple[int, float, str] | None = None
+            for r in self.group:
+                if r in slots or (submission, r) in conflicts or not self.has_room(r):
+                    continue
+                if new_group and self.group[r] in taken:
+                    continue
+                key = (self.load[r], order[r], r)
+                if best is None or key < best:
+                    best = key
+            if best is not None:
+                self.take(submission, best[2])
             elif not self.repair(submission):
                 return False
         return True
