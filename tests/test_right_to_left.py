@@ -226,3 +226,12 @@ def test_arabic_feed_descriptions_isolate_latin_fragments(wsis: Consultation) ->
         if name in {"URL", "CONFERENCE", "ORGANIZER", "UID", "SOURCE", "TZID", "DTSTART"}:
             assert LRI not in line and PDI not in line, line
     assert LRI not in english and PDI not in english
+
+
+def test_chinese_labels_stay_in_their_column(wsis: Consultation) -> None:
+    # A Chinese character is about two Latin letters wide: 44 of them ran over the bars.
+    svg = ET.fromstring(export(SvgExporter(), wsis, "zh"))  # noqa: S314 (our own output)
+    for caption in svg.iterfind(".//svg:g[@class]/svg:text", NS):
+        text = caption.text or ""
+        columns = sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+        assert columns <= 44, text

@@ -33,8 +33,10 @@ PDI: Final = "\u2069"
 _RTL_CLASSES: Final = frozenset({"R", "AL", "AN"})
 # Punctuation that belongs to the sentence around a fragment rather than to the fragment:
 # "Organised by: " ends the run at "by", "(UTC)" keeps its brackets outside.
-_LEADING: Final = " \t\n\r\u00a0([{«“‘\"'.,;:!?،؛؟"
-_TRAILING: Final = " \t\n\r\u00a0.,;:!?)]}»”’\"'،؛؟"
+# An opening bracket at a fragment's end, or a closing one at its start, belongs to the
+# text beyond it: "Europe/Zurich (آخر لحظة …)".
+_LEADING: Final = " \t\n\r\u00a0([{«“‘\"'.,;:!?،؛؟)]}"
+_TRAILING: Final = " \t\n\r\u00a0.,;:!?)]}»”’\"'،؛؟([{"
 _LIST_SEPARATOR: Final = re.compile(r"[,;،؛]\s")
 _PAIRS: Final = {"(": ")", "[": "]", "{": "}"}
 
@@ -70,12 +72,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         end -= 1
     # A bracket opened inside the fragment is closed inside it, or the closing one would
     # be laid out right to left on the wrong side: take the closer back in.
-    while end < len(text) and not _balanced(text[start:end]) and text[end] in _TRAILING:
+    while end < len(text) and not _balanced(text[start:end]) and text[end] in ")]}":
         end += 1
         if _balanced(text[start:end]):
             break
-    while start < end and not _balanced(text[start:end]) and text[start] in _LEADING:
-        start += 1
+    while start > 0 and not _balanced(text[start:end]) and text[start - 1] in "([{":
+        start -= 1
+        if _balanced(text[start:end]):
+            break
     return start, end
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 import zoneinfo
 from typing import TYPE_CHECKING, Final
@@ -87,9 +88,23 @@ class _Frame:
         return isolate_latin(text, self.language)
 
 
+def _width(char: str) -> int:
+    # Chinese (and other East Asian wide) characters take about two Latin letters' room.
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _short(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``text`` on one line, cut with "…" to ``limit`` columns (a wide character is two)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if sum(_width(c) for c in text) <= limit:
+        return text
+    kept, used = [], 1  # the ellipsis takes one column
+    for char in text:
+        used += _width(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _month_starts(first: dt.datetime, last: dt.datetime, zone: str) -> list[tuple[dt.date, float]]:
@@ -221,6 +236,8 @@ def draw_timeline(
         "lang": language,
         "font-family": "sans-serif",
         "font-size": "12",
+        # Embedded in a narrow page, the picture shrinks to fit instead of overflowing.
+        "style": "max-width: 100%; height: auto",
     }
     if frame.rtl:
         # Text anchored at its start now starts on the right.
