@@ -25,11 +25,10 @@ from consultkit.config.loader import load_consultation
 from consultkit.default_plugins.web_exporters import HtmlExporter, SvgExporter
 from consultkit.domain.schedule import schedule_items
 from consultkit.formats.exporter import ExportOptions
-from consultkit.testing.accessibility import axe_violations, check_page, chromium, fetch_axe
+from consultkit.testing import accessibility
+from consultkit.testing.accessibility import axe_violations, check_page
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +37,9 @@ UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 SHOWN = ("ar", "zh")  # the screenshots people look at
 NOW = dt.datetime(2019, 12, 1, tzinfo=dt.UTC)
 ARTEFACTS = Path(os.environ.get("CONSULTKIT_TEST_ARTEFACTS") or ROOT / "test-artefacts")
+# The pytest fixtures axe_source and browser, shared with the web plugin's browser test.
+axe_source = accessibility.axe_source
+browser = accessibility.browser
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +56,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
             data = exporter.export(consultation, items, options)
             (folder / f"wsis.{language}.{suffix}").write_bytes(data)
     return folder
-
-
-@pytest.fixture(scope="module")
-def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return fetch_axe(tmp_path_factory.mktemp("axe-core"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

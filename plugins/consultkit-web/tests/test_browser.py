@@ -14,29 +14,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
-from consultkit.testing.accessibility import check_page, chromium, fetch_axe
+from consultkit.testing import accessibility
+from consultkit.testing.accessibility import check_page
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from playwright.sync_api import Browser
 
 WSIS = Path(__file__).resolve().parents[3] / "examples" / "wsis2020" / "consultation.toml"
 CID = "wsis-forum-2020-ocp"
-
-
-@pytest.fixture(scope="session")
-def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """axe.min.js from the npm package axe-core (fetched once per test session)."""
-    return fetch_axe(tmp_path_factory.mktemp("axe-core"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+# The pytest fixtures axe_source and browser, shared with consultkit's own browser tests.
+axe_source = accessibility.axe_source
+browser = accessibility.browser
 
 
 def test_spanish_stakeholder_journey(

@@ -6,12 +6,16 @@ registry (``npm pack axe-core@4``). Without Chromium, Playwright or npm a check 
 except under ``CI=true``, where it fails: CI must run it.
 
 Shared by consultkit's own tests (the HTML page and SVG picture in six languages) and the
-web plugin's browser journey::
+web plugin's browser journey. In a test module, import the fixtures to use them::
 
-    with chromium() as browser:
+    from consultkit.testing.accessibility import axe_source, browser, check_page
+
+    def test_page(browser, axe_source, tmp_path):
         page = browser.new_page()
         page.goto(url)
-        assert axe_violations(page, fetch_axe(folder)) == []
+        check_page(page, axe_source, tmp_path, "home")
+
+or, outside pytest, ``with chromium() as browser: …`` and :func:`axe_violations`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
+
+import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,8 +54,6 @@ WIDTHS: Final = (1280, 390)
 
 def unavailable(reason: str) -> NoReturn:
     """Skip the calling test, or fail it under ``CI=true`` (where the browser must run)."""
-    import pytest
-
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"browser test cannot run under CI: {reason}")
     pytest.skip(reason)
@@ -94,6 +98,19 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe.min.js from the npm package axe-core, fetched once per test session."""
+    return fetch_axe(tmp_path_factory.mktemp("axe-core"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The machine's Chromium for the tests of one module (:func:`chromium`)."""
+    with chromium() as launched:
+        yield launched
 
 
 def axe_violations(page: Page, axe_source: str) -> list[str]:
