@@ -15,6 +15,7 @@ Chromium and axe-core come as in the web plugin's browser test
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +96,13 @@ def test_the_picture_passes_wcag_22_aa_in_every_language(
     name = page.evaluate("document.querySelector('svg').getAttribute('aria-labelledby')")
     assert name == "timeline-title timeline-desc"
     check_page(page, axe_source, shots if language in SHOWN else tmp_path, f"svg-{language}")
+    # The legend's marks and words, as drawn, never overlap (words differ in length).
+    boxes = page.evaluate(
+        "() => [...document.querySelectorAll('#legend > *')].map(e => {"
+        " const b = e.getBoundingClientRect(); return [b.left, b.right]; })"
+    )
+    spans = sorted(boxes)
+    assert all(a[1] <= b[0] + 0.5 for a, b in itertools.pairwise(spans)), spans
     page.close()
 
 

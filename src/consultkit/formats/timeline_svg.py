@@ -45,6 +45,8 @@ ROW_HEIGHT: Final = 26
 BAR_HEIGHT: Final = 14
 MAX_LABEL_CHARS: Final = 44
 MAX_TITLE_CHARS: Final = 110
+LEGEND_COLUMN: Final = 6.5
+"""About how wide one column of 11 px legend text is (a wide character takes two)."""
 
 COLOURS: Final[dict[str, str]] = {"phase": "#2b6cb0", "event": "#2f855a", "deadline": "#c53030"}
 CANCELLED_COLOUR: Final = "#a0aec0"
@@ -441,9 +443,10 @@ def _draw_legend(svg: ET.Element, y: int, frame: _Frame, *, show_now: bool) -> N
 
     def entry(key: str, width: float) -> None:
         nonlocal x
-        text = frame.say(label(frame.language, key))
-        _sub(legend, "text", text, x=frame.x(x + 22), y=str(y + 4))
-        x += 22 + width
+        words = label(frame.language, key)
+        _sub(legend, "text", frame.say(words), x=frame.x(x + 22), y=str(y + 4))
+        # Words differ in length between languages: the next mark waits for these.
+        x += 22 + max(width, LEGEND_COLUMN * sum(_width(c) for c in words) + 16)
 
     def swatch(**attributes: str) -> None:
         _sub(
