@@ -180,3 +180,14 @@ def test_legend_makes_room_for_long_words(
     month = next(t for t in texts if t.text == long)
     following = texts[texts.index(month) + 1]
     assert float(following.get("x") or 0) - float(month.get("x") or 0) >= 6 * len(long)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_the_legend_speaks_the_language_of_the_picture(wsis: Consultation, language: str) -> None:
+    from consultkit.formats.web_labels import label
+
+    legend = parse(draw(wsis, language=language, now=NOW)).find("svg:g[@id='legend']", NS)
+    assert legend is not None
+    words = [t.text for t in legend.findall("svg:text", NS)]
+    keys = ["legend.exact", "legend.month", "legend.deadline", "legend.tentative", "legend.now"]
+    assert words == [label(language, key) for key in keys]
