@@ -164,3 +164,30 @@ def test_any_title_gives_a_well_formed_picture(title: str) -> None:
     root = parse(draw(attrs.evolve(wsis, phases=tuple(phases)), language="en"))
     rows = root.findall("svg:g[@id='items']/svg:g", NS)
     assert len(rows) == len(schedule_items(wsis))
+
+
+def test_legend_makes_room_for_long_words(
+    wsis: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another language's legend words may be twice as long as the English ones.
+    from consultkit.formats import web_labels
+
+    long = "a legend word in a language that needs many more letters for it"
+    monkeypatch.setitem(web_labels.LABELS, "de", {"legend.month": long})
+    legend = parse(draw(wsis, language="de")).find("svg:g[@id='legend']", NS)
+    assert legend is not None
+    texts = legend.findall("svg:text", NS)
+    month = next(t for t in texts if t.text == long)
+    following = texts[texts.index(month) + 1]
+    assert float(following.get("x") or 0) - float(month.get("x") or 0) >= 6 * len(long)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_the_legend_speaks_the_language_of_the_picture(wsis: Consultation, language: str) -> None:
+    from consultkit.formats.web_labels import label
+
+    legend = parse(draw(wsis, language=language, now=NOW)).find("svg:g[@id='legend']", NS)
+    assert legend is not None
+    words = [t.text for t in legend.findall("svg:text", NS)]
+    keys = ["legend.exact", "legend.month", "legend.deadline", "legend.tentative", "legend.now"]
+    assert words == [label(language, key) for key in keys]

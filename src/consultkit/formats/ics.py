@@ -33,6 +33,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from icalendar.prop import vCalAddress, vDuration, vText, vUri
 
 from consultkit._version import __version__
+from consultkit.domain.bidi import isolate_latin
 from consultkit.domain.links import email_problem, safe_url
 from consultkit.domain.model import ItemStatus, Place
 from consultkit.domain.schedule import item_uid
@@ -697,7 +698,7 @@ class IcsBuilder:
         unscheduled = [self.text(i.title) for i in items if not _has_date(i.window)]
         if unscheduled:
             parts.append(phrase(self.language, "unscheduled", items="; ".join(unscheduled)))
-        return "\n\n".join(p for p in parts if p)
+        return isolate_latin("\n\n".join(p for p in parts if p), self.language)
 
     def _organizer(self) -> vCalAddress | None:
         contact = self.consultation.contact
@@ -851,7 +852,10 @@ class IcsBuilder:
         more = feed_link(item.url)
         if more:
             parts.append(phrase(lang, "more", url=more))
-        return "\n\n".join(p for p in parts if p)
+        # Text a person reads: in a right-to-left feed each Latin fragment (a URL, an
+        # address, a time with its zone) is isolated, or clients reorder its punctuation.
+        # Only here: URL, CONFERENCE and the other values clients parse stay as they are.
+        return isolate_latin("\n\n".join(p for p in parts if p), lang)
 
     def _add_place(self, event: Event, place: Place) -> str | None:
         where = _place_text(place, self.language, self.fallbacks)

@@ -21,6 +21,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit._version import __version__
+from consultkit.domain.bidi import direction, is_rtl, latin_runs
 from consultkit.domain.links import safe_url
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
@@ -29,10 +30,11 @@ from consultkit.formats.web_labels import label
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    import jinja2
+
     from consultkit.domain.model import Consultation, Place
     from consultkit.domain.schedule import ScheduleItem
 
-RTL_LANGUAGES: Final = frozenset({"ar", "he", "fa", "ur"})
 GOOGLE_TEMPLATE: Final = "https://calendar.google.com/calendar/render"
 OUTLOOK_COMPOSE: Final = "https://outlook.live.com/calendar/0/deeplink/compose"
 
@@ -207,7 +209,7 @@ def page_context(
     return {
         "version": __version__,
         "language": language,
-        "direction": "rtl" if language.split("-", 1)[0] in RTL_LANGUAGES else "ltr",
+        "direction": direction(language),
         "title": consultation.title(language),
         "description": consultation.description(language),
         "organisers": [o.name(language) for o in consultation.organisers],
@@ -216,7 +218,7 @@ def page_context(
         "feed_url": feed,
         "webcal_url": webcal or feed,
         "entries": page_items,
-        "contact": " · ".join(contact_parts) or None,
+        "contact": contact_parts,
         "website": safe_url(consultation.website),
         "source": consultation.source(language),
         "labels": {
@@ -236,9 +238,36 @@ def page_context(
                 "outlook",
                 "contact",
                 "website",
+                "table.caption",
+                "table.item",
+                "table.kind",
+                "table.when",
+                "table.status",
+                "table.precision",
             )
         },
     }
+
+
+def isolate(context: jinja2.runtime.Context, value: object, whole: bool = False) -> object:
+    """The template's ``bidi`` filter: Latin fragments of ``value`` in ``<bdi>`` on a
+    right-to-left page (``whole``: all of it, for a label with its colon, a phone number).
+
+    A left-to-right page gets ``value`` back untouched (autoescaping does the rest).
+    """
+    from markupsafe import Markup, escape
+
+    page = context.get("page")
+    if value is None or not isinstance(page, dict) or not is_rtl(str(page.get("language"))):
+        return value
+    text = str(value)
+    if whole:
+        return Markup("<bdi>{}</bdi>").format(text)
+    pieces: list[Markup] = [
+        Markup("<bdi>{}</bdi>").format(piece) if latin else escape(piece)
+        for piece, latin in latin_runs(text)
+    ]
+    return Markup("").join(pieces)
 
 
 def render_page(
@@ -265,6 +294,7 @@ def render_page(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["bidi"] = jinja2.pass_context(isolate)
     template = environment.get_template("timeline.html.j2")
     context = page_context(
         consultation, items, language=language, now=now, feed_url=feed_url, item_ics=item_ics

@@ -53,6 +53,15 @@ _EN: Final[dict[str, str]] = {
     "contact": "Contact",
     "website": "Website",
     "deadline_cutoff": "Cut-off",
+    "chart.summary": "{total} submissions by stakeholder group and call.",
+    "table.caption": "The timeline as a table",
+    "table.item": "Item",
+    "table.kind": "Kind",
+    "table.when": "When",
+    "table.status": "Status",
+    "table.precision": "How precise",
+    "svg.desc": "{count} items from {first} to {last}, one row each; times in {zone}.",
+    "svg.desc_empty": "No item has dates yet.",
 }
 
 _ES: Final[dict[str, str]] = {
@@ -96,6 +105,15 @@ _ES: Final[dict[str, str]] = {
     "contact": "Contacto",
     "website": "Sitio web",
     "deadline_cutoff": "Hora límite",
+    "chart.summary": "{total} contribuciones por grupo de partes interesadas y convocatoria.",
+    "table.caption": "El calendario en forma de tabla",
+    "table.item": "Elemento",
+    "table.kind": "Tipo",
+    "table.when": "Cuándo",
+    "table.status": "Estado",
+    "table.precision": "Precisión",
+    "svg.desc": "{count} elementos del {first} al {last}, uno por fila; horas en {zone}.",
+    "svg.desc_empty": "Ningún elemento tiene fechas todavía.",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -139,6 +157,15 @@ _FR: Final[dict[str, str]] = {
     "contact": "Contact",
     "website": "Site web",
     "deadline_cutoff": "Heure limite",
+    "chart.summary": "{total} contributions par groupe de parties prenantes et par appel.",
+    "table.caption": "Le calendrier sous forme de tableau",
+    "table.item": "Élément",
+    "table.kind": "Type",
+    "table.when": "Quand",
+    "table.status": "Statut",
+    "table.precision": "Précision",
+    "svg.desc": "{count} éléments du {first} au {last}, un par ligne ; heures en {zone}.",
+    "svg.desc_empty": "Aucun élément n'a encore de dates.",
 }
 
 LABELS: Final[dict[str, dict[str, str]]] = {"en": _EN, "es": _ES, "fr": _FR}

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit import events
+from consultkit.domain.bidi import isolate_latin
 from consultkit.domain.rendering import render_brief
 from consultkit.domain.windows import window_from_data
 
@@ -260,4 +261,8 @@ def render_message(delivery: Delivery) -> RenderedMessage:
     text_module = env.get_template(f"{language}/{name}.txt").make_module(context)
     subject = one_line(str(getattr(text_module, "subject", "")) or delivery.event.kind)
     html = env.get_template(f"{language}/{name}.html").render(context)
-    return RenderedMessage(subject=subject, text=str(text_module), html=html, language=language)
+    # A right-to-left plain-text part isolates its Latin fragments (addresses, times with
+    # their zone, tracking numbers), or mail clients reorder their punctuation; the
+    # subject is left alone, as some clients show isolate characters there as boxes.
+    text = isolate_latin(str(text_module), language)
+    return RenderedMessage(subject=subject, text=text, html=html, language=language)

@@ -21,6 +21,7 @@ from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler sign
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from consultkit.domain.bidi import direction
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.submissions import (
     Consent,
@@ -88,7 +89,7 @@ def page_context(
     ]
     return {
         "lang": language,
-        "dir": "rtl" if language.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr",
+        "dir": direction(language),
         "t": lambda key, **values: label(language, key, **values),
         "consultation": consultation,
         "title": text_of(consultation.title, language, consultation),
