@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,14 +14,18 @@ from consultkit.config.loader import dump_consultation, loads_consultation
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.model import PluginSettings
 from consultkit.domain.submissions import Submitter
-from consultkit.errors import ConfigError, PluginRefusedError
+from consultkit.errors import ConfigError, PluginRefusedError, RuleRefusedError
+from consultkit.formats.exporter import UnknownFormatError
+from consultkit.notify.channels import DeliveryResult
+from consultkit.notify.settings import NotifySettings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.testing.factories import MINIMAL_CONSULTATION, WSIS_AT, make_submission
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Generator, Mapping, Sequence
 
     from consultkit.domain.model import Consultation
+    from consultkit.storage.records import Delivery
 
 SETTINGS = """
 [plugins.length]
@@ -166,3 +172,79 @@ def test_hook_wrappers_get_empty_settings_without_a_warning() -> None:
     assert host.validate_submission(consultation(), make_submission(body="x")) == [
         "at least 10 characters"
     ]
+
+
+class QuietChannel:
+    """The ``quiet`` channel's notifier: accepts everything and remembers it."""
+
+    channel = "quiet"
+
+    def __init__(self, sent: list[str]) -> None:
+        self.sent = sent
+
+    def send(self, deliveries: Sequence[Delivery]) -> list[DeliveryResult]:
+        self.sent.extend(d.event.kind for d in deliveries)
+        return [DeliveryResult.success(d.id) for d in deliveries]
+
+    def close(self) -> None:
+        pass
+
+
+class QuietEverywhere(Quiet):
+    """Quiet, plus an exporter and a notifier channel: ``enabled = false`` must stop them too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    @hookimpl
+    def register_exporters(self, register: Any) -> None:
+        register("quiet-text", QuietExporter())
+
+    @hookimpl
+    def register_notifiers(self, register: Any) -> None:
+        register("quiet", lambda _settings: QuietChannel(self.sent))
+
+
+class QuietExporter:
+    name = "quiet-text"
+    media_type = "text/plain"
+    suffix = ".txt"
+
+    def export(self, consultation: Any, items: Any, options: Any) -> bytes:
+        return b"quiet"
+
+
+#: When the minimal consultation's call and phase open (09:00 in Zurich), so both are due.
+OPENING = dt.datetime(2020, 1, 6, 8, 30, tzinfo=dt.UTC)
+
+
+def test_a_disabled_plugin_contributes_no_exporter_or_channel_to_that_consultation() -> None:
+    quiet = QuietEverywhere()
+    host = PluginHost.load(entry_points=False, strict=True, disabled=())
+    host.register(quiet, name="quiet")
+    disabled, enabled = consultation(), consultation("")
+    settings = NotifySettings(channels=("quiet",))
+    with Consultkit.open("memory://", clock=FixedClock(OPENING), host=host) as app:
+        # Exporters: the format exists for one consultation and not for the other.
+        assert "quiet-text" in app.export_formats(consultation=enabled)
+        assert "quiet-text" not in app.export_formats(consultation=disabled)
+        assert app.export_calendar(enabled, "quiet-text") == b"quiet"
+        with pytest.raises(UnknownFormatError, match=r"\[plugins\.quiet\] enabled = false"):
+            app.export_calendar(disabled, "quiet-text")
+        with pytest.raises(UnknownFormatError, match="enabled = false"):
+            app.publish(disabled, output=tempfile.mkdtemp(), formats=["quiet-text"])
+        # Channels: no subscribing to it, and events of that consultation are not routed to it.
+        with pytest.raises(RuleRefusedError, match="quiet"):
+            app.subscribe(disabled, "https://hooks.example.org/q", channel="quiet")
+        app.subscribe(enabled, "https://hooks.example.org/q", channel="quiet")
+        assert app.enqueue_reminders(disabled).added
+        app.dispatch(settings)
+        assert quiet.sent == []
+    # The same moments told for a consultation that keeps the plugin on do reach it.
+    with Consultkit.open("memory://", clock=FixedClock(OPENING), host=host) as app:
+        app.subscribe(enabled, "https://hooks.example.org/q", channel="quiet")
+        assert app.enqueue_reminders(enabled).added
+        app.dispatch(settings)
+    assert sorted(quiet.sent) == ["call.opened", "phase.opened"]
+    assert quiet.calls == []

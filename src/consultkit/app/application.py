@@ -752,20 +752,25 @@ class Consultkit:
 
     # -- the schedule: export, preview, publish, history ------------------------------------
 
-    def export_formats(self, formats: Sequence[str] = ()) -> list[str]:
+    def export_formats(
+        self, formats: Sequence[str] = (), *, consultation: Consultation | None = None
+    ) -> list[str]:
         """The export formats asked for, checked (every registered one when none are).
 
+        With ``consultation``, the formats of plugins it turns off
+        (``[plugins.NAME] enabled = false``) are left out, and asking for one is an error.
         Raises :class:`~consultkit.formats.exporter.UnknownFormatError` naming the known
         formats (or :class:`~consultkit.errors.PluginError` when two plugins clash).
         """
-        chosen = list(formats) or sorted(self.host.exporters())
+        chosen = list(formats) or sorted(self.host.exporters(consultation))
         for fmt in chosen:
-            find_exporter(self.host, fmt)
+            find_exporter(self.host, fmt, consultation)
         return chosen
 
-    def exporter(self, fmt: str) -> Exporter:
-        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is)."""
-        return find_exporter(self.host, fmt)
+    def exporter(self, fmt: str, consultation: Consultation | None = None) -> Exporter:
+        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is, or if
+        ``consultation`` turns its plugin off)."""
+        return find_exporter(self.host, fmt, consultation)
 
     def export_calendar(
         self,
@@ -817,7 +822,9 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
-        chosen = self.export_formats(formats) if output is not None else []
+        chosen = (
+            self.export_formats(formats, consultation=consultation) if output is not None else []
+        )
         unknown = [language for language in languages if language not in consultation.languages]
         if unknown:
             raise UnknownLanguageError(
@@ -860,7 +867,7 @@ class Consultkit:
             consultation,
             output,
             languages=list(languages or consultation.languages),
-            formats=self.export_formats(formats),
+            formats=self.export_formats(formats, consultation=consultation),
             revision=revision,
             now=self.clock.now(),
             feed_url=feed_url,
@@ -913,7 +920,7 @@ class Consultkit:
             raise RuleRefusedError("address", "the address must be one line")
         if group is not None:
             consultation.group(group)  # raises UnknownItemError naming the groups
-        channels = self.host.notifier_factories()
+        channels = self.host.notifier_factories(consultation)
         if channel not in channels:
             raise RuleRefusedError(
                 "channel",
@@ -971,6 +978,7 @@ class Consultkit:
             address_channel=people_channel(notifiers),
             backoff=settings.backoff,
             batch_size=batch_size,
+            channel_plugins=self.host.channel_plugins(),
             now=lambda: to_utc(self.clock.now()),
         )
 
