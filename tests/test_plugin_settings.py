@@ -7,9 +7,12 @@ import tempfile
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
 from consultkit import hookimpl
 from consultkit.app.application import Consultkit
+from consultkit.app.plugin_report import plugin_table_warnings
+from consultkit.cli import cli
 from consultkit.config.loader import dump_consultation, loads_consultation
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.model import PluginSettings
@@ -23,6 +26,7 @@ from consultkit.testing.factories import MINIMAL_CONSULTATION, WSIS_AT, make_sub
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping, Sequence
+    from pathlib import Path
 
     from consultkit.domain.model import Consultation
     from consultkit.storage.records import Delivery
@@ -248,3 +252,36 @@ def test_a_disabled_plugin_contributes_no_exporter_or_channel_to_that_consultati
         app.dispatch(settings)
     assert sorted(quiet.sent) == ["call.opened", "phase.opened"]
     assert quiet.calls == []
+
+
+def test_a_table_for_a_plugin_that_is_not_installed_is_a_warning_with_a_suggestion() -> None:
+    host = PluginHost.load(entry_points=False, strict=True, disabled=())
+    host.register(Length(), name="length")
+    host.register(Quiet(), name="quiet")
+    (warning,) = plugin_table_warnings(
+        consultation("\n[plugins.lenght]\nmin_characters = 5\n"), host
+    )
+    assert warning.code == "plugin-unknown"
+    assert warning.path == "plugins.lenght"
+    assert "no plugin named 'lenght' is installed" in warning.message
+    assert "length" in warning.message and "quiet" in warning.message  # the installed ones
+    assert warning.hint is not None and "did you mean 'length'?" in warning.hint
+    # A plugin that is blocked in this environment is known: its table is not a mistake.
+    blocked = PluginHost.load(entry_points=False, disabled=["log_notifier"])
+    assert plugin_table_warnings(consultation("\n[plugins.log_notifier]\n"), blocked) == ()
+
+
+def test_validate_and_other_commands_warn_about_an_unknown_plugin_table(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(MINIMAL_CONSULTATION + "\n[plugins.smpt]\nport = 25\n", encoding="utf-8")
+    line = MINIMAL_CONSULTATION.count("\n") + 2
+    runner = CliRunner()
+    validated = runner.invoke(cli, ["validate", str(config)])
+    assert validated.exit_code == 0, validated.output
+    assert f"warning: {config}:{line}: plugins.smpt: no plugin named 'smpt'" in validated.stderr
+    assert "did you mean 'smtp'?" in validated.stderr  # consultkit-smtp is installed here
+    assert "(1 warning)" in validated.stdout
+    assert runner.invoke(cli, ["validate", "--strict", str(config)]).exit_code == 1
+    exported = runner.invoke(cli, ["calendar", str(config)])
+    assert exported.exit_code == 0, exported.output
+    assert f"warning: {config}:{line}: plugins.smpt: no plugin named 'smpt'" in exported.stderr

@@ -23,7 +23,7 @@ import attrs
 
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
-from consultkit.app.plugin_report import PluginReport, plugin_report
+from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
 from consultkit.app.publishing import (
     FeedFile,
     PublishResult,
@@ -82,6 +82,7 @@ if TYPE_CHECKING:
 
     import click
 
+    from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.domain.reminders import DueReminder
@@ -1015,6 +1016,12 @@ class Consultkit:
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
         return plugin_report(self.host)
+
+    def plugin_warnings(self, consultation: Consultation) -> tuple[CheckWarning, ...]:
+        """Warnings about ``consultation``'s ``[plugins.NAME]`` tables: a table naming no
+        installed plugin (with a did-you-mean); see
+        :func:`~consultkit.app.plugin_report.plugin_table_warnings`."""
+        return plugin_table_warnings(consultation, self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:
         """The command-line commands plugins registered, by name."""
