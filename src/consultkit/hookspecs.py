@@ -21,9 +21,10 @@ own ``[plugins.NAME]`` table of the consultation file (NAME as ``consultkit plug
 shows it; the entry point's name for an installed plugin), without ``enabled``, as a
 read-only mapping (empty when the file has none). Leave the argument out if the plugin
 needs none: pluggy passes an implementation only the arguments it names. A table with
-``enabled = false`` keeps the plugin's event hooks from being called for that
-consultation. The file is public, so secrets stay in the environment or the settings
-file; the loader refuses keys that look like one.
+``enabled = false`` turns the plugin off for that consultation: its event hooks are not
+called and its exporters and notifier channels are not offered for it. The file is
+public, so secrets stay in the environment or the settings file; the loader refuses keys
+that look like one.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from consultkit_web.testing import serving
+
 from consultkit.testing import accessibility
 from consultkit.testing.accessibility import check_page
 
@@ -130,3 +132,59 @@ def test_the_form_works_with_the_keyboard_alone(browser: Browser, server: tuple[
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
     context.close()
+
+
+def test_error_pages_pass_axe_in_the_browser(
+    browser: Browser, axe_source: str, tmp_path: Path
+) -> None:
+    """404, 403 (a form without its CSRF token), 413 (a body over the limit), 422 (a refused
+    form) and 429 (too many tracking lookups), each as a person's browser shows it."""
+    store = f"sqlite:///{tmp_path / 'errors.sqlite'}"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    budget = ("--lookups-per-minute", "2")
+    with serving(
+        WSIS, store, tmp_path, before=("--now", "2020-01-15T10:00:00Z"), after=budget
+    ) as base:
+        context = browser.new_context(locale="es-ES")
+        page = context.new_page()
+        form = f"{base}/{CID}/calls/official-submissions/submit"
+
+        missing = page.goto(f"{base}/{CID}/no-such-page")
+        assert missing is not None and missing.status == 404
+        check_page(page, axe_source, shots, "error-404")
+
+        page.goto(form)
+        page.evaluate("document.querySelector('input[name=_csrf_token]').remove()")
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 403
+        check_page(page, axe_source, shots, "error-403")
+
+        page.goto(form)
+        page.check("input[name=group][value=civil-society]")
+        page.fill("#name", "Ana Pérez")
+        page.fill("#email", "ana@example.org")
+        page.fill("#title", "Demasiado largo")
+        page.fill("#body", "x" * 300_000)
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 413
+        check_page(page, axe_source, shots, "error-413")
+
+        page.goto(form)
+        page.check("input[name=group][value=civil-society]")
+        page.fill("#name", "Ana Pérez")
+        page.fill("#email", "not an address")
+        page.fill("#body", "Un texto.")
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 422
+        assert page.locator("#email-error").count() == 1
+        check_page(page, axe_source, shots, "error-422-form")
+
+        for _ in range(3):
+            answer = page.goto(f"{base}/{CID}/track?number=CK-0000-0000-0000-0001")
+        assert answer is not None and answer.status == 429
+        check_page(page, axe_source, shots, "error-429")
+        context.close()

@@ -25,7 +25,7 @@ import attrs
 from consultkit.app import review as review_verbs
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
-from consultkit.app.plugin_report import PluginReport, plugin_report
+from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
 from consultkit.app.publishing import (
     FeedFile,
     PublishResult,
@@ -91,6 +91,7 @@ if TYPE_CHECKING:
         ReviewOutcome,
         RoundStatus,
     )
+    from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.domain.reminders import DueReminder
@@ -882,20 +883,25 @@ class Consultkit:
 
     # -- the schedule: export, preview, publish, history ------------------------------------
 
-    def export_formats(self, formats: Sequence[str] = ()) -> list[str]:
+    def export_formats(
+        self, formats: Sequence[str] = (), *, consultation: Consultation | None = None
+    ) -> list[str]:
         """The export formats asked for, checked (every registered one when none are).
 
+        With ``consultation``, the formats of plugins it turns off
+        (``[plugins.NAME] enabled = false``) are left out, and asking for one is an error.
         Raises :class:`~consultkit.formats.exporter.UnknownFormatError` naming the known
         formats (or :class:`~consultkit.errors.PluginError` when two plugins clash).
         """
-        chosen = list(formats) or sorted(self.host.exporters())
+        chosen = list(formats) or sorted(self.host.exporters(consultation))
         for fmt in chosen:
-            find_exporter(self.host, fmt)
+            find_exporter(self.host, fmt, consultation)
         return chosen
 
-    def exporter(self, fmt: str) -> Exporter:
-        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is)."""
-        return find_exporter(self.host, fmt)
+    def exporter(self, fmt: str, consultation: Consultation | None = None) -> Exporter:
+        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is, or if
+        ``consultation`` turns its plugin off)."""
+        return find_exporter(self.host, fmt, consultation)
 
     def export_calendar(
         self,
@@ -947,7 +953,9 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
-        chosen = self.export_formats(formats) if output is not None else []
+        chosen = (
+            self.export_formats(formats, consultation=consultation) if output is not None else []
+        )
         unknown = [language for language in languages if language not in consultation.languages]
         if unknown:
             raise UnknownLanguageError(
@@ -990,7 +998,7 @@ class Consultkit:
             consultation,
             output,
             languages=list(languages or consultation.languages),
-            formats=self.export_formats(formats),
+            formats=self.export_formats(formats, consultation=consultation),
             revision=revision,
             now=self.clock.now(),
             feed_url=feed_url,
@@ -1043,7 +1051,7 @@ class Consultkit:
             raise RuleRefusedError("address", "the address must be one line")
         if group is not None:
             consultation.group(group)  # raises UnknownItemError naming the groups
-        channels = self.host.notifier_factories()
+        channels = self.host.notifier_factories(consultation)
         if channel not in channels:
             raise RuleRefusedError(
                 "channel",
@@ -1101,6 +1109,7 @@ class Consultkit:
             address_channel=people_channel(notifiers),
             backoff=settings.backoff,
             batch_size=batch_size,
+            channel_plugins=self.host.channel_plugins(),
             now=lambda: to_utc(self.clock.now()),
         )
 
@@ -1137,6 +1146,12 @@ class Consultkit:
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
         return plugin_report(self.host)
+
+    def plugin_warnings(self, consultation: Consultation) -> tuple[CheckWarning, ...]:
+        """Warnings about ``consultation``'s ``[plugins.NAME]`` tables: a table naming no
+        installed plugin (with a did-you-mean); see
+        :func:`~consultkit.app.plugin_report.plugin_table_warnings`."""
+        return plugin_table_warnings(consultation, self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:
         """The command-line commands plugins registered, by name."""

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE
+from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, echo_warning, plugin_table_warnings
 
 
 def _plural(count: int, word: str) -> str:
@@ -37,11 +37,9 @@ def validate(config: str, strict: bool) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
-    warnings = check_consultation(consultation)
+    warnings = (*check_consultation(consultation), *plugin_table_warnings(consultation))
     for warning in warnings:
-        line = locator.line_of(warning.path) if warning.path else None
-        where = f"{config}:{line}" if line is not None else config
-        click.echo(f"warning: {where}: {warning}", err=True)
+        echo_warning(config, locator, warning)
     summary = ", ".join(
         [
             _plural(len(consultation.phases), "phase"),

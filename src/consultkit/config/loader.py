@@ -14,7 +14,6 @@ The format is documented in ``docs/configuration.md``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import functools
 import math
@@ -58,6 +57,7 @@ from consultkit.domain.model import (
     ReminderEdge,
 )
 from consultkit.domain.review.rounds import CallReview, RoundKind, round_ref
+from consultkit.domain.suggest import closest
 from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     WINDOW_TYPES,
@@ -117,8 +117,7 @@ class _Wrong(ValueError):
 
 
 def _close(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
+    return closest(word, choices)
 
 
 def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:

@@ -210,7 +210,8 @@ SettingValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 class PluginSettings:
     """One plugin's settings for this consultation: the file's ``[plugins.NAME]`` table.
 
-    ``enabled = false`` turns the plugin's event hooks off for this consultation; the other
+    ``enabled = false`` turns the plugin off for this consultation (see
+    :attr:`Consultation.plugins_off`); the other
     keys (``values``) are handed to its hooks as ``settings``. Only what may be public
     belongs here: the consultation file is published, so secrets stay in the environment
     or the notification settings file.
@@ -261,6 +262,17 @@ class Consultation:
 
     def group(self, group_id: str) -> StakeholderGroup:
         return _by_id(self.groups, group_id, "stakeholder group")
+
+    @property
+    def plugins_off(self) -> tuple[str, ...]:
+        """The plugins this consultation turns off (``[plugins.NAME] enabled = false``), sorted.
+
+        Such a plugin does nothing for this consultation: its event hooks and validators
+        are not called, and its exporters and notifier channels are not offered. Stores
+        and commands serve the whole environment; block those with
+        ``CONSULTKIT_DISABLE_PLUGINS``.
+        """
+        return tuple(sorted(name for name, chosen in self.plugins.items() if not chosen.enabled))
 
     def plugin_settings(self, plugin: str) -> PluginSettings:
         """The settings of ``plugin`` for this consultation (enabled, no values, if none)."""

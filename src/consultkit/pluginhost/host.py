@@ -548,13 +548,37 @@ class PluginHost:
         """Store backends by URL scheme."""
         return {name: value for name, (value, _) in self._collect("stores").items()}
 
-    def notifier_factories(self) -> Mapping[str, NotifierFactory]:
-        """Notifier factories by channel name."""
-        return {name: value for name, (value, _) in self._collect("notifiers").items()}
+    def notifier_factories(
+        self, consultation: Consultation | None = None
+    ) -> Mapping[str, NotifierFactory]:
+        """Notifier factories by channel name; with ``consultation``, only the channels of
+        plugins it does not turn off (``[plugins.NAME] enabled = false``)."""
+        off = consultation.plugins_off if consultation is not None else ()
+        return {
+            name: value
+            for name, (value, plugin) in self._collect("notifiers").items()
+            if plugin not in off
+        }
 
-    def exporters(self) -> Mapping[str, Exporter]:
-        """Exporters by format name."""
-        return {name: value for name, (value, _) in self._collect("exporters").items()}
+    def channel_plugins(self) -> Mapping[str, str]:
+        """Which plugin registered each notifier channel (channel -> plugin name)."""
+        return {name: plugin for name, (_, plugin) in self._collect("notifiers").items()}
+
+    def exporters(self, consultation: Consultation | None = None) -> Mapping[str, Exporter]:
+        """Exporters by format name; with ``consultation``, only those of plugins it does
+        not turn off (``[plugins.NAME] enabled = false``)."""
+        off = consultation.plugins_off if consultation is not None else ()
+        return {
+            name: value
+            for name, (value, plugin) in self._collect("exporters").items()
+            if plugin not in off
+        }
+
+    def contributor(self, kind: str, name: str) -> str | None:
+        """The plugin that registered ``name`` among ``kind`` (``exporters``, ``notifiers``,
+        ``stores``, ``commands``), or None."""
+        found = self._collect(kind).get(name)
+        return found[1] if found is not None else None
 
     def commands(self) -> Mapping[str, click.Command]:
         """CLI commands contributed by plugins, by name (built-ins are not included)."""

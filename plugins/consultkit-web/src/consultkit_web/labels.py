@@ -94,6 +94,7 @@ _EN: Final[dict[str, str]] = {
     "rule.language": "Choose the language your text is written in.",
     "rule.missing-content": "This call needs this field.",
     "rule.too-long": "This text is too long.",
+    "rule.one-line": "Write this on one line.",
     "rule.tag": "Use a WSIS Action Line (C1 to C11) or a Sustainable Development Goal"
     " (SDG1 to SDG17).",
     "rule.consent": "You agreed to publish your organisation, but gave none.",
@@ -188,6 +189,7 @@ _ES: Final[dict[str, str]] = {
     "rule.language": "Elija el idioma en que está escrito su texto.",
     "rule.missing-content": "Esta convocatoria exige este campo.",
     "rule.too-long": "Este texto es demasiado largo.",
+    "rule.one-line": "Escriba esto en una sola línea.",
     "rule.tag": "Use una Línea de Acción de la CMSI (C1 a C11) o un Objetivo de Desarrollo"
     " Sostenible (SDG1 a SDG17).",
     "rule.consent": "Aceptó publicar su organización, pero no indicó ninguna.",
