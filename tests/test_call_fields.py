@@ -225,7 +225,7 @@ def texts(draw: st.DrawFn) -> tuple[AnyField, Any]:
 
 
 _option_values = st.lists(
-    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=8),
+    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=8).filter(str.strip),
     min_size=1,
     max_size=6,
     unique=True,

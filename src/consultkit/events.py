@@ -54,6 +54,7 @@ from consultkit.domain.submissions import ActorRole, submitter_identity
 from consultkit.domain.text import UN_LANGUAGES
 from consultkit.domain.windows import Deadline, Precision, to_utc, window_from_data
 from consultkit.errors import UnknownItemError
+from consultkit.formats.submission_export import public_field_values
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -306,11 +307,10 @@ class SubmissionEvent:
         consultation, submission = self.consultation, self.submission
         language = submission.language
         try:
-            call_title: str | None = consultation.call(submission.call_id).title(
-                language, consultation.languages
-            )
+            call = consultation.call(submission.call_id)
         except UnknownItemError:
-            call_title = None  # the call left the consultation file since
+            call = None  # the call left the consultation file since
+        call_title = call.title(language, consultation.languages) if call is not None else None
         submitter = submission.submitter
         return {
             "tracking_number": submission.tracking_number,
@@ -324,6 +324,8 @@ class SubmissionEvent:
             # empties (domain.submissions.SUBMITTER_IDENTITY).
             **submitter_identity(submitter),
             "group": submitter.group if submitter else None,
+            # Only public fields, consent applied: a payload reaches channels and plugins.
+            "fields": public_field_values(submission, call.fields) if call is not None else {},
         }
 
 

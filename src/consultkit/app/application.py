@@ -65,6 +65,7 @@ from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemE
 from consultkit.events import SubmissionReceived, SubmissionStatusChanged
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
+from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
 from consultkit.formats.submission_import import (
     ImportRow,
     derived_import_key,
@@ -184,7 +185,8 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     ``country`` (the ``submitter_*`` names of an export work too), ``title``, ``body``,
     ``language``, ``tags`` (a list or comma-separated text), ``attachments`` (likewise),
     ``consent_publish_text``, ``consent_publish_name``, ``consent_publish_organisation``
-    (yes/no). Raises ``ValueError``/``KeyError`` naming
+    (yes/no), and the call's field values: ``fields`` (a table by key) or ``field.KEY``
+    (an export's column), both as JSON values. Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
     call = row.get("call_id") or row.get("call")
@@ -209,7 +211,20 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
             publish_name=parse_flag(row.get("consent_publish_name")),
             publish_organisation=parse_flag(row.get("consent_publish_organisation")),
         ),
+        fields=_row_fields(row),
     )
+
+
+def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    given = row.get("fields")
+    if given is not None and not isinstance(given, dict):
+        raise ValueError(f"fields must be a table of values by field key, not {given!r}")
+    values = dict(given or {})
+    for column, value in row.items():
+        wanted = isinstance(column, str) and column.startswith(FIELD_COLUMN_PREFIX)
+        if wanted and value is not None and value != "":
+            values[column.removeprefix(FIELD_COLUMN_PREFIX)] = value
+    return values
 
 
 @attrs.define

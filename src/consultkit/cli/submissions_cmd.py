@@ -97,7 +97,9 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     help="Only submissions in this status.",
 )
 @click.option("--group", help="Only this stakeholder group's submissions.")
-@click.option("--tag", help="Only submissions with this tag (C7, SDG4, ...).")
+@click.option(
+    "--tag", help="Only submissions with this tag: a term of a vocabulary of the consultation."
+)
 @click.option(
     "--provenance",
     type=click.Choice(["web", "api", "bulk-import", "organiser"]),
@@ -124,12 +126,13 @@ def list_(
     import zoneinfo
 
     from consultkit.domain.lifecycle import public_status
-    from consultkit.domain.submissions import Provenance, SubmissionStatus, normalize_tag
+    from consultkit.domain.submissions import Provenance, SubmissionStatus
+    from consultkit.domain.vocabularies import resolve_tag
 
     consultation = load_or_exit(config)
     if tag is not None:
         try:
-            tag = normalize_tag(tag)
+            tag = resolve_tag(tag, consultation.vocabularies)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--tag") from None
     with guarded(open_app(ctx, store_url)) as app:

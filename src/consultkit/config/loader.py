@@ -45,6 +45,7 @@ from consultkit.domain.fields import (
     FileField,
     MultipleChoiceField,
     NumberField,
+    Option,
     PeopleField,
     TextField,
 )
@@ -757,7 +758,10 @@ def _configure_fields(converter: cattrs.Converter) -> None:
         inner = converter.gen_unstructure_attrs_fromdict(cls)
 
         def unstructure(field: Any, _inner: Any = inner) -> dict[str, Any]:
-            return {"kind": field.kind, **_inner(field)}
+            data = {"kind": field.kind, **_inner(field)}
+            if getattr(field, "vocabulary", None) is not None:
+                del data["options"]  # the loader fills them from the vocabulary again
+            return data
 
         converter.register_unstructure_hook(cls, unstructure)
 
@@ -967,6 +971,7 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
     phase_ids = [p.id for p in c.phases]
     call_ids = [k.id for k in c.calls]
     event_ids = [e.id for e in c.events]
+    vocabulary_ids = [v.id for v in c.vocabularies]
     for index, phase in enumerate(c.phases):
         yield from _known(f"phases[{index}].groups", phase.groups, group_ids, "stakeholder group")
         for a_index, activity in enumerate(phase.activities):
@@ -1012,6 +1017,10 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                     "give that phase a window of kind 'deadline', or give the call a deadline",
                 )
         yield from _field_declarations(where, call.fields, c.languages)
+        yield from _known(
+            f"{where}.tag_vocabularies", call.tag_vocabularies, vocabulary_ids, "vocabulary"
+        )
+    yield from _vocabularies(c)
     for index, reminder in enumerate(c.reminders):
         where = f"reminders[{index}]"
         kind, _, target = reminder.anchor.partition(":")
@@ -1079,7 +1088,7 @@ def _field_declarations(
         yield from _translated(f"{where}.label", field.label, languages, required=True)
         yield from _translated(f"{where}.help", field.help, languages, required=False)
         if isinstance(field, ChoiceField | MultipleChoiceField):
-            if not field.options:
+            if not field.options and field.vocabulary is None:
                 yield (
                     f"{where}.options",
                     "a choice needs options",
@@ -1126,6 +1135,73 @@ def _field_declarations(
                         f"{ending!r} is not a file ending",
                         "write it without the dot, e.g. 'pdf'",
                     )
+
+
+def _vocabularies(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+    """Vocabularies: ids, labels in every language, and term ids unique across all of them
+    (a stored tag is a bare term id, so it must name one term)."""
+    yield from _unique("vocabularies", c.vocabularies)
+    terms: dict[str, str] = {}
+    for index, vocabulary in enumerate(c.vocabularies):
+        where = f"vocabularies[{index}]"
+        yield from _translated(f"{where}.label", vocabulary.label, c.languages, required=True)
+        yield from _translated(
+            f"{where}.description", vocabulary.description, c.languages, required=False
+        )
+        if not vocabulary.terms:
+            yield (
+                f"{where}.terms",
+                "a vocabulary needs terms",
+                "add terms = [ { id = …, label = { … } } ]",
+            )
+        for t_index, term in enumerate(vocabulary.terms):
+            at = f"{where}.terms[{t_index}]"
+            yield from _check_id(f"{at}.id", term.id)
+            if term.id in terms:
+                yield (
+                    f"{at}.id",
+                    f"duplicate term {term.id!r} (also {terms[term.id]})",
+                    "a tag names one term: give each term its own id",
+                )
+            terms.setdefault(term.id, f"{at}.id")
+            yield from _translated(f"{at}.label", term.label, c.languages, required=True)
+
+
+def _vocabulary_options(
+    c: Consultation, problems: list[tuple[str, str, str | None]]
+) -> Consultation:
+    """``c`` with each choice field that names a vocabulary given its terms as options."""
+    by_id = {v.id: v for v in c.vocabularies}
+    vocabulary_ids = list(by_id)
+    calls = []
+    for c_index, call in enumerate(c.calls):
+        fields: list[AnyField] = []
+        for f_index, field in enumerate(call.fields):
+            if isinstance(field, ChoiceField | MultipleChoiceField) and field.vocabulary:
+                where = f"calls[{c_index}].fields[{f_index}]"
+                vocabulary = by_id.get(field.vocabulary)
+                if vocabulary is None:
+                    problems.append(
+                        (
+                            f"{where}.vocabulary",
+                            f"unknown vocabulary {field.vocabulary!r}",
+                            _did_you_mean(field.vocabulary, vocabulary_ids, "vocabularies"),
+                        )
+                    )
+                elif field.options:
+                    problems.append(
+                        (
+                            f"{where}.options",
+                            "a field takes its options from a vocabulary or lists them, not both",
+                            "remove options: the vocabulary's terms are the options",
+                        )
+                    )
+                else:
+                    options = tuple(Option(value=t.id, label=t.label) for t in vocabulary.terms)
+                    field = attrs.evolve(field, options=options)
+            fields.append(field)
+        calls.append(attrs.evolve(call, fields=tuple(fields)))
+    return attrs.evolve(c, calls=tuple(calls))
 
 
 def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, str, str | None]]:
@@ -1246,6 +1322,7 @@ def structure_consultation(
         seen = {path for path, _, _ in problems}
         problems.extend(p for p in _problems_from(exc, "") if p[0] not in seen)
         raise _fail(problems, file, locator) from None
+    consultation = _vocabulary_options(consultation, problems)
     problems.extend(_references(consultation))
     problems.extend(_links(consultation))
     if problems:

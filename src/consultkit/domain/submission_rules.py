@@ -25,8 +25,8 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
     new_submission_id,
     new_tracking_number,
-    normalize_tag,
 )
+from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import RuleRefusedError
 
@@ -167,6 +167,7 @@ class _CallRule:
     call: Call
     times: CallTimes
     needed: tuple[str, ...]
+    vocabularies: tuple[Vocabulary, ...]
 
 
 @attrs.define
@@ -203,7 +204,10 @@ class SubmissionRules:
                 if field is not None and field in CONTENT_FIELDS and field not in needed:
                     needed.append(field)
             rule = _CallRule(
-                call=call, times=call_times(self.consultation, call), needed=tuple(needed)
+                call=call,
+                times=call_times(self.consultation, call),
+                needed=tuple(needed),
+                vocabularies=self.consultation.tag_vocabularies(call),
             )
             self._calls[call_id] = rule
         return rule
@@ -284,7 +288,7 @@ class SubmissionRules:
             tags: list[str] = []
             for raw in draft.tags:
                 try:
-                    tag = normalize_tag(raw)
+                    tag = resolve_tag(raw, rule.vocabularies)
                 except ValueError as exc:
                     raise RuleRefusedError("tag", str(exc)) from None
                 if tag not in tags:

@@ -13,7 +13,6 @@ import enum
 import itertools
 import os
 import random as _random
-import re
 import secrets
 import time
 import uuid
@@ -293,29 +292,3 @@ def weak_tracking_number(canonical: str) -> str | None:
                 if run >= 8:
                     return f"it has {what}"
     return None
-
-
-# --------------------------------------------------------------------------------------
-# Tags: WSIS Action Lines C1-C11 and the Sustainable Development Goals 1-17.
-
-_TAG_PATTERN = re.compile(r"^\s*(?:(c)\s*(\d{1,2})|(sdg)\s*[-_ ]?\s*(\d{1,2}))\s*$", re.IGNORECASE)
-ACTION_LINES = tuple(f"C{i}" for i in range(1, 12))
-SDGS = tuple(f"SDG{i}" for i in range(1, 18))
-KNOWN_TAGS = frozenset(ACTION_LINES + SDGS)
-
-
-def normalize_tag(text: str) -> str:
-    """The canonical tag (``C7``, ``SDG4``) for what a person typed (``c7``, ``SDG 4``).
-
-    Raises ``ValueError`` naming the accepted tags when ``text`` is neither a WSIS Action
-    Line (C1-C11) nor a Sustainable Development Goal (SDG1-SDG17).
-    """
-    match = _TAG_PATTERN.match(text)
-    if match is not None:
-        tag = f"C{int(match[2])}" if match[1] else f"SDG{int(match[4])}"
-        if tag in KNOWN_TAGS:
-            return tag
-    raise ValueError(
-        f"unknown tag {text!r}: use a WSIS Action Line C1 to C11 or a Sustainable"
-        " Development Goal SDG1 to SDG17"
-    )
