@@ -42,6 +42,7 @@ from consultkit.domain.fields import (
     FIELD_TYPES,
     AnyField,
     ChoiceField,
+    DateField,
     FileField,
     MultipleChoiceField,
     NumberField,
@@ -1125,6 +1126,9 @@ def _field_declarations(
                 and field.maximum < field.minimum
             ):
                 yield f"{where}.maximum", "maximum is below minimum", "swap them"
+        elif isinstance(field, DateField):
+            if field.minimum and field.maximum and field.maximum < field.minimum:
+                yield f"{where}.maximum", "maximum is before minimum", "swap them"
         elif isinstance(field, FileField):
             if field.max_bytes is not None and field.max_bytes < 1:
                 yield f"{where}.max_bytes", "a file limit must be at least 1 byte", None
