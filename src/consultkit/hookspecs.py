@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
     from consultkit.formats.exporter import Exporter
+    from consultkit.formats.report import Analysis
     from consultkit.notify import Notifier
     from consultkit.storage.protocols import ScheduleRevision, Store
 
@@ -189,4 +190,23 @@ def calendar_item_built(
     may add or adjust properties in place (use ``X-`` names for private ones).
     ``language`` is the feed's language. Return nothing. Every plugin is called in turn;
     one that raises is reported and the event is kept as the others left it.
+    """
+
+
+@hookspec
+def analyse_submissions(
+    consultation: Consultation,
+    submissions: Sequence[Submission],
+    language: str,
+    settings: Mapping[str, SettingValue],
+) -> Analysis | None:
+    """Called once each time the compilation report is built (``consultkit report``).
+
+    ``submissions`` are the ones the report counts (oldest first); ``language`` is the
+    report's. Return a :class:`~consultkit.formats.report.Analysis` (a title, paragraphs,
+    the ids of the submissions it cites, how it was made) to add a section, or ``None``.
+    Every plugin is called; each section is shown labelled as machine-made. A section
+    citing an id that is not among ``submissions`` is left out, and a plugin that raises
+    or returns something else is named in the report's warnings: the report is built
+    either way.
     """

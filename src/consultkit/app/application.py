@@ -63,7 +63,9 @@ from consultkit.domain.submissions import (
 from consultkit.domain.windows import to_utc
 from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
 from consultkit.events import SubmissionReceived, SubmissionStatusChanged
+from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
+from consultkit.formats.report import build_report
 from consultkit.formats.stats import Stats, compute_stats
 from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
 from consultkit.formats.submission_import import (
@@ -528,6 +530,39 @@ class Consultkit:
             exact_only=exact_only,
         )
 
+    def report(self, consultation: Consultation, *, language: str | None = None) -> dict[str, Any]:
+        """The compilation report's document (:func:`~consultkit.formats.report.build_report`).
+
+        Every submission of the consultation is counted, campaigns come from
+        :meth:`duplicates` (exact and near copies), and each plugin's
+        ``analyse_submissions`` section is added; a plugin that fails is named in the
+        document's ``warnings`` and the report is built without it.
+        """
+        lang = language or consultation.default_language
+        _check_language(consultation, lang)
+        submissions = list(self.store.list_submissions(consultation.id))
+        campaigns = duplicate_groups((s.id, s.body) for s in submissions if s.body is not None)
+        analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
+        return build_report(
+            consultation,
+            submissions,
+            campaigns=campaigns,
+            analyses=analyses,
+            warnings=warnings,
+            language=lang,
+        )
+
+    def data_package(
+        self, consultation: Consultation, *, language: str | None = None
+    ) -> dict[str, bytes]:
+        """The open-data package of the public submissions, file name to bytes
+        (:func:`~consultkit.formats.data_package.data_package`)."""
+        lang = language or consultation.default_language
+        _check_language(consultation, lang)
+        return data_package(
+            consultation, self.store.list_submissions(consultation.id), language=lang
+        )
+
     def statistics(self, consultation: Consultation, *, language: str | None = None) -> Stats:
         """Submissions counted by call, group, language and status, with campaign counts.
 
@@ -833,12 +868,8 @@ class Consultkit:
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
         chosen = self.export_formats(formats) if output is not None else []
-        unknown = [language for language in languages if language not in consultation.languages]
-        if unknown:
-            raise UnknownLanguageError(
-                f"language {unknown[0]!r} is not one of the consultation's languages"
-                f" ({', '.join(consultation.languages)})"
-            )
+        for language in languages:
+            _check_language(consultation, language)
         result = publish_schedule(
             self.store, consultation, self.clock.now(), force=force, host=self.host
         )
@@ -1026,6 +1057,14 @@ class Consultkit:
     def plugin_commands(self) -> Mapping[str, click.Command]:
         """The command-line commands plugins registered, by name."""
         return self.host.commands()
+
+
+def _check_language(consultation: Consultation, language: str) -> None:
+    if language not in consultation.languages:
+        raise UnknownLanguageError(
+            f"language {language!r} is not one of the consultation's languages"
+            f" ({', '.join(consultation.languages)})"
+        )
 
 
 def _why(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ BUILTIN_COMMAND_NAMES: frozenset[str] = frozenset(
         "plugins",
         "publish",
         "remind",
+        "report",
         "stats",
         "submissions",
         "submit",
