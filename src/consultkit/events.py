@@ -426,6 +426,52 @@ class SubmissionStatusChanged(SubmissionEvent):
         }
 
 
+@attrs.frozen(kw_only=True)
+class SubmissionEdited(SubmissionEvent):
+    """A submitter edited a submission before the deadline: an updated receipt.
+
+    ``submission`` is the new content; ``version`` its number (2 after the first edit).
+    Only the submitter is told: the organisers read the submission when the call closes.
+    """
+
+    kind: ClassVar[str] = "submission.edited"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter",)
+
+    version: int
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.submission.updated_at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return self.default_audience
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.submission.id}:{self.version}"
+
+    def payload(self) -> Payload:
+        """Envelope, the submission's facts, ``received_at``, ``edited_at``, ``version``,
+        ``status``, ``public_status`` and ``zone``."""
+        submission = self.submission
+        return {
+            **self._facts(),
+            "received_at": iso(submission.received_at),
+            "edited_at": iso(submission.updated_at),
+            "version": self.version,
+            "status": str(submission.status),
+            "public_status": public_status(submission.status),
+            "zone": self.consultation.zone,
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self._groups(),
+                language=submission.language,
+            ),
+        }
+
+
 # -- the clock: phases and calls opening and closing, reminders ------------------------------
 
 
@@ -679,6 +725,7 @@ EVENTS: Final[Mapping[str, type[Event]]] = {
     for cls in (
         SubmissionReceived,
         SubmissionStatusChanged,
+        SubmissionEdited,
         PhaseOpened,
         CallOpened,
         CallClosed,

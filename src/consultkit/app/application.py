@@ -42,9 +42,11 @@ from consultkit.domain.lifecycle import plan_transition, public_status
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submission_rules import (
     SubmissionRules,
+    check_edit,
     email_address_problem,
     language_problem,
     new_submission,
+    receipt_for,
 )
 from consultkit.domain.submissions import (
     Actor,
@@ -56,13 +58,19 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionStatus,
+    SubmissionVersion,
     Submitter,
     normalize_tracking_number,
     weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
-from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
-from consultkit.events import SubmissionReceived, SubmissionStatusChanged
+from consultkit.errors import (
+    PermissionDeniedError,
+    PluginRefusedError,
+    RuleRefusedError,
+    UnknownItemError,
+)
+from consultkit.events import SubmissionEdited, SubmissionReceived, SubmissionStatusChanged
 from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.report import build_report
@@ -111,10 +119,15 @@ CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit
 
 @attrs.frozen(kw_only=True)
 class SubmissionRecord:
-    """A submission with its full history, as an organiser sees it."""
+    """A submission with its full history, as an organiser sees it.
+
+    ``versions`` are the contents earlier edits replaced, oldest first (empty when it was
+    never edited); the submission shows version ``len(versions) + 1``.
+    """
 
     submission: Submission
     history: tuple[HistoryEntry, ...]
+    versions: tuple[SubmissionVersion, ...] = ()
 
     @property
     def public_status(self) -> str:
@@ -485,8 +498,67 @@ class Consultkit:
         """A submission and its whole history (the organiser's view)."""
         submission = self.find(consultation, reference)
         return SubmissionRecord(
-            submission=submission, history=tuple(self.store.history(submission.id))
+            submission=submission,
+            history=tuple(self.store.history(submission.id)),
+            versions=tuple(self.store.versions(submission.id)),
         )
+
+    def edit(
+        self,
+        consultation: Consultation,
+        reference: str,
+        *,
+        email: str,
+        title: str | None = None,
+        body: str | None = None,
+        language: str | None = None,
+        tags: Sequence[str] | None = None,
+        attachments: Sequence[str] | None = None,
+        consent: Consent | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> Receipt:
+        """Edit a submission on its submitter's behalf until the call's deadline.
+
+        ``reference`` is the tracking number (or id) and ``email`` the address it was sent
+        from. What is given replaces the stored value (``fields`` replaces all field
+        values); what is not given is kept. The call must say ``editable = true`` and the
+        submission must still be ``submitted``; the new content passes every submitting
+        rule at the clock's instant, so an edit at or after the deadline is refused (rule
+        ``call-closed``), then every plugin's ``validate_submission``. The replaced content
+        is kept as an earlier version, and a ``submission.edited`` event (the updated
+        receipt, to the submitter) is stored in the same transaction. Returns the receipt,
+        whose ``version`` is the new version's number. See
+        :func:`~consultkit.domain.submission_rules.check_edit` for the rules.
+        """
+        now = self.now()
+        previous = self.find(consultation, reference)
+        if previous.submitter is None:
+            raise PermissionDeniedError(
+                "edit-own", f"submission {previous.tracking_number} was erased: it cannot change"
+            )
+        draft = Draft(
+            call_id=previous.call_id,
+            submitter=previous.submitter,
+            title=previous.title if title is None else title,
+            body=(previous.body or "") if body is None else body,
+            language=previous.language if language is None else language,
+            tags=previous.tags if tags is None else tuple(tags),
+            attachments=previous.attachments if attachments is None else tuple(attachments),
+            consent=previous.consent if consent is None else consent,
+            fields=previous.fields if fields is None else dict(fields),
+        )
+        updated = check_edit(self.rules(consultation), previous, draft, email=email, at=now)
+        refusals = self.host.refusals(consultation, updated)
+        if refusals:
+            raise PluginRefusedError(
+                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
+            )
+        version = len(self.store.versions(previous.id)) + 2
+        event = to_outbox(
+            SubmissionEdited(consultation=consultation, submission=updated, version=version)
+        )
+        version = self.store.edit_submission(previous, updated, [event])
+        return attrs.evolve(receipt_for(updated), version=version)
 
     def list_submissions(
         self,

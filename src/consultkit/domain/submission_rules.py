@@ -28,7 +28,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
-from consultkit.errors import RuleRefusedError
+from consultkit.errors import PermissionDeniedError, RuleRefusedError
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation
@@ -388,6 +388,60 @@ def new_submission(
         fingerprint=fingerprint(draft.body),
         idempotency_key=idempotency_key,
         fields=draft.fields,
+    )
+
+
+def check_edit(
+    rules: SubmissionRules,
+    submission: Submission,
+    draft: Draft,
+    *,
+    email: str,
+    at: dt.datetime,
+) -> Submission:
+    """The new value of ``submission`` with the content of ``draft``, or the rule refusing it.
+
+    Rules, in order: ``edit-own`` (only the submitter, by the e-mail address it was sent
+    from); ``not-editable`` (the call does not say ``editable = true``); ``edit-status``
+    (only a submission still ``submitted`` changes: once under review, the organisers read
+    what they read); then every rule of :func:`check_submission` at ``at`` for the new
+    content, so an edit at or after the deadline is refused with rule ``call-closed``
+    exactly as a late submission is (the last second before it still counts).
+    """
+    who = submission.submitter
+    if who is None or who.email.strip().casefold() != email.strip().casefold():
+        raise PermissionDeniedError(
+            "edit-own",
+            f"submission {submission.tracking_number} can only be edited by its submitter:"
+            " give the e-mail address it was sent from",
+        )
+    call = rules.consultation.call(submission.call_id)
+    if not call.editable:
+        raise RuleRefusedError(
+            "not-editable",
+            f"call {call.id!r} does not take edits (its consultation file does not say"
+            " editable = true): withdraw the submission and send a new one instead",
+        )
+    if submission.status is not SubmissionStatus.SUBMITTED:
+        raise RuleRefusedError(
+            "edit-status",
+            f"submission {submission.tracking_number} is {submission.status}: only a"
+            " submission not yet under review can be edited",
+        )
+    if draft.call_id != submission.call_id or draft.submitter != who:
+        raise ValueError("an edit keeps the call and the submitter")
+    checked = rules.check(draft, at).draft
+    return attrs.evolve(
+        submission,
+        title=checked.title.strip(),
+        body=checked.body,
+        language=checked.language,
+        tags=checked.tags,
+        attachments=checked.attachments,
+        consent=checked.consent,
+        fields=checked.fields,
+        fingerprint=fingerprint(checked.body),
+        updated_at=utc_instant(at),
     )
 
 

@@ -149,6 +149,47 @@ class HistoryEntry:
 
 
 @attrs.frozen(kw_only=True)
+class SubmissionVersion:
+    """An earlier version of an edited submission: its content until ``replaced_at``.
+
+    Version 1 is the content first received; each edit keeps the content it replaces as
+    the next version, so a submission edited twice has versions 1 and 2 here and shows
+    version 3. Erasing the submitter removes these too.
+    """
+
+    submission_id: str
+    version: int
+    replaced_at: dt.datetime = attrs.field(converter=utc_instant)
+    title: str
+    body: str | None
+    language: str
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    consent: Consent = Consent()
+    fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    fingerprint: str
+
+
+def version_of(
+    submission: Submission, *, version: int, replaced_at: dt.datetime
+) -> SubmissionVersion:
+    """The content of ``submission`` kept as ``version`` when an edit replaces it."""
+    return SubmissionVersion(
+        submission_id=submission.id,
+        version=version,
+        replaced_at=replaced_at,
+        title=submission.title,
+        body=submission.body,
+        language=submission.language,
+        tags=submission.tags,
+        attachments=submission.attachments,
+        consent=submission.consent,
+        fields=submission.fields,
+        fingerprint=submission.fingerprint,
+    )
+
+
+@attrs.frozen(kw_only=True)
 class Receipt:
     """What a submitter gets back: the tracking number to quote, and what happened.
 
@@ -163,6 +204,8 @@ class Receipt:
     received_at: dt.datetime = attrs.field(converter=utc_instant)
     status: SubmissionStatus
     replayed: bool = False
+    version: int = 1
+    """1 for a submission as first received, 2 after its first edit, and so on."""
 
 
 # --------------------------------------------------------------------------------------

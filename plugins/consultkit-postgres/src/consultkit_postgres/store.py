@@ -189,6 +189,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # object per submission; submissions made before have none.
         "ALTER TABLE submissions ADD COLUMN fields jsonb NOT NULL DEFAULT '{}'::jsonb",
     ),
+    (
+        # Editing until the deadline (consultkit issue 12): the content each edit replaced.
+        """CREATE TABLE submission_versions (
+            submission_id text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            replaced_at timestamptz NOT NULL,
+            content jsonb NOT NULL,
+            PRIMARY KEY (submission_id, version)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -355,14 +355,20 @@ async def lookup(site: Site, consultation: Consultation, number: str) -> Submiss
     return record
 
 
+EDITED = "edited"
+"""The history's word for an edit by the submitter (each edit is listed)."""
+
+
 def public_history(record: SubmissionRecord) -> list[dict[str, str]]:
-    """When the public status changed: dates and statuses only, never who or why."""
+    """When the public status changed and when the submitter edited it: dates and what
+    happened only, never who or why."""
+    moments = [(entry.at, public_status(entry.to_status)) for entry in record.history]
+    moments += [(version.replaced_at, EDITED) for version in record.versions]
     shown: list[dict[str, str]] = []
-    for entry in record.history:
-        status = public_status(entry.to_status)
-        if shown and shown[-1]["status"] == status:
+    for at, status in sorted(moments, key=lambda moment: moment[0]):
+        if shown and shown[-1]["status"] == status != EDITED:
             continue
-        shown.append({"at": entry.at.strftime("%Y-%m-%d %H:%M UTC"), "status": status})
+        shown.append({"at": at.strftime("%Y-%m-%d %H:%M UTC"), "status": status})
     return shown
 
 
