@@ -206,3 +206,63 @@ def test_the_form_works_with_the_keyboard_alone(browser: Browser, server: tuple[
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
     context.close()
+
+
+def test_a_call_with_its_own_fields_in_the_browser(
+    browser: Browser, axe_source: str, server: tuple[str, str], tmp_path: Path
+) -> None:
+    """The WSIS workshop requests (people, a choice, vocabularies), refused then sent."""
+    base, store = server
+    shots = tmp_path / "field-shots"
+    shots.mkdir()
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.goto(f"{base}/{CID}/calls/workshop-requests/submit")
+    assert page.get_by_role("heading", level=3).inner_text() == "Sobre su contribución"
+    check_page(page, axe_source, shots, "fields-form")
+
+    page.get_by_label("Sociedad civil", exact=True).check()
+    page.get_by_label("Su nombre (obligatorio)").fill("Ana Pérez")
+    page.get_by_label("Correo electrónico (obligatorio)").fill("ana@example.org")
+    page.get_by_label("Título (obligatorio)").fill("Bibliotecas conectadas")
+    page.get_by_label("Su contribución (obligatorio)").fill("Un taller sobre bibliotecas.")
+    page.locator("#f-organisers-0-name").fill("Red de Bibliotecas")
+    page.locator("#f-organisers-0-country").select_option("ES")
+    page.locator("#f-organisers-0-consent").check()
+    page.get_by_label("Línea de Acción C3", exact=True).check()
+    page.get_by_label("ODS 4", exact=True).check()
+    # No format chosen: refused beside the format, and everything typed is still there.
+    page.get_by_role("button", name="Enviar la contribución").click()
+    error = page.locator("#f-format-error")
+    assert error.inner_text().startswith("Esta respuesta no se acepta.")
+    assert page.locator("#f-format-1").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-organisers-0-name").input_value() == "Red de Bibliotecas"
+    assert page.locator("#f-organisers-0-country").input_value() == "ES"
+    assert page.locator("#f-organisers-0-consent").is_checked()
+    assert page.get_by_label("Línea de Acción C3", exact=True).is_checked()
+    check_page(page, axe_source, shots, "fields-refused")
+
+    page.get_by_label("Mesa redonda", exact=True).check()
+    page.get_by_role("button", name="Enviar la contribución").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
+    number = page.locator(".tracking").inner_text()
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "consultkit",
+            "submissions",
+            "show",
+            str(WSIS),
+            number,
+            "--format",
+            "json",
+            "--store",
+            store,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"format": "roundtable"' in shown.stdout and '"C3"' in shown.stdout
+    context.close()

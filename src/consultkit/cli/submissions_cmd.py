@@ -85,6 +85,7 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
 
     row = dict(full_row(submission))
     row["public_status"] = public_status(submission.status)
+    row["fields"] = dict(submission.fields)  # the call's own fields, by key
     return row
 
 

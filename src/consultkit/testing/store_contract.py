@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -264,8 +264,9 @@ class StoreContract:
         _add(store, s)
         assert store.versions(s.id) == []
         later = s.updated_at + dt.timedelta(minutes=5)
+        values: dict[str, Any] = {"k": [1]}
         edited = attrs.evolve(
-            s, title="Better title", body="Second words.", fields={"k": [1]}, updated_at=later
+            s, title="Better title", body="Second words.", fields=values, updated_at=later
         )
         event = make_event("submission.edited", submission=s)
         assert store.edit_submission(s, edited, [event]) == 2

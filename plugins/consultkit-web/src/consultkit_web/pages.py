@@ -21,6 +21,7 @@ from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler sign
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.submissions import (
     Consent,
@@ -29,6 +30,13 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit_web.fields import (
+    UnreadableValue,
+    entered_values,
+    field_views,
+    place_options,
+    values_from_form,
+)
 from consultkit_web.labels import label
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
@@ -197,9 +205,21 @@ def _form_context(
     consent: dict[str, bool],
     key: str,
     error: dict[str, str] | None = None,
+    entered: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     context = page_context(request, consultation, language)
+    vocabularies = consultation.tag_vocabularies(call)
     context |= {
+        "fields": field_views(call, consultation, language),
+        "countries": place_options(COUNTRY_CODES, {}, language),
+        "entered": entered or {},
+        "tag_vocabularies": [
+            {
+                "label": text_of(v.label, language, consultation),
+                "terms": f"{v.terms[0].id} … {v.terms[-1].id}" if v.terms else "",
+            }
+            for v in vocabularies
+        ],
         "call": call,
         "call_title": text_of(call.title, language, consultation),
         "groups": _eligible_groups(consultation, call, language),
@@ -250,9 +270,13 @@ def field_of(rule: str, message: str) -> str | None:
     return None
 
 
-def refusal(language: str, rule: str, message: str) -> dict[str, str]:
-    """A refusal as the form shows it: the field, the rule in plain words, the details."""
-    field = field_of(rule, message)
+def refusal(language: str, rule: str, message: str, declared: str | None = None) -> dict[str, str]:
+    """A refusal as the form shows it: the field, the rule in plain words, the details.
+
+    ``declared`` is the key of the call's own field that was refused (rule ``field``):
+    the refusal is then shown beside that field (its id is ``f-KEY``).
+    """
+    field = f"f-{declared}" if declared else field_of(rule, message)
     key = f"rule.{rule}"
     if rule == "submitter" and field is not None:
         key = f"rule.{field}"
@@ -275,8 +299,9 @@ async def submit_post(
     values = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
     key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
+    entered = entered_values(form, call.fields)
 
-    def refused(rule: str, message: str) -> Template:
+    def refused(rule: str, message: str, declared: str | None = None) -> Template:
         context = _form_context(
             request,
             consultation,
@@ -285,7 +310,8 @@ async def submit_post(
             values,
             consent,
             key,
-            refusal(language, rule, message),
+            refusal(language, rule, message, declared),
+            entered,
         )
         return Template(
             template_name="submit.html", context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
@@ -293,6 +319,10 @@ async def submit_post(
 
     if form.get(HONEYPOT):
         return refused("honeypot", "the field meant to stay empty was filled in")
+    try:
+        field_values = values_from_form(call.fields, entered)
+    except UnreadableValue as exc:
+        return refused("field", str(exc), exc.key)
     submitter = Submitter(
         name=values["name"].strip(),
         email=values["email"].strip(),
@@ -324,9 +354,10 @@ async def submit_post(
             ),
             idempotency_key=key,
             provenance=Provenance.WEB,
+            fields=field_values,
         )
     except RuleRefusedError as exc:
-        return refused(exc.rule, str(exc))
+        return refused(exc.rule, str(exc), exc.field)
     finally:
         site.in_flight.discard(flight)
     return Redirect(
