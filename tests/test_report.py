@@ -28,7 +28,7 @@ from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.regions import NO_REGION, REGION_OF_COUNTRY, region_of
 from consultkit.domain.submissions import Consent, Submission, SubmissionStatus, Submitter
 from consultkit.formats.data_package import data_package
-from consultkit.formats.report import Analysis
+from consultkit.formats.report import Analysis, figures
 from consultkit.formats.report_render import MACHINE_MADE, render_report
 from consultkit.formats.submission_export import declared_fields, export_submissions
 from consultkit.pluginhost.host import PluginHost
@@ -113,23 +113,6 @@ def with_plugins(tmp_path: Path, *plugins: object) -> Consultkit:
         store=host.open_store(f"sqlite:///{tmp_path / 'p.sqlite'}"),
         clock=FixedClock(DURING),
     )
-
-
-def figures(document: dict[str, object]) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = []
-
-    def walk(value: object) -> None:
-        if isinstance(value, dict):
-            if "figure" in value:
-                found.append(value)
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(document)
-    return found
 
 
 def test_every_figure_lists_the_submissions_it_counts(app: Consultkit, wsis: Consultation) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import zoneinfo
 from email.headerregistry import Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -375,20 +375,27 @@ def new_submission(
         consultation_id=consultation_id,
         call_id=draft.call_id,
         submitter=draft.submitter,
-        title=draft.title.strip(),
-        body=draft.body,
-        language=draft.language,
-        tags=draft.tags,
-        attachments=draft.attachments,
-        consent=draft.consent,
         provenance=provenance,
         status=status,
         received_at=instant,
         updated_at=instant,
-        fingerprint=fingerprint(draft.body),
         idempotency_key=idempotency_key,
-        fields=draft.fields,
+        **_content(draft),
     )
+
+
+def _content(draft: Draft) -> dict[str, Any]:
+    """What a submitter writes, as stored: the same for a new submission and an edit."""
+    return {
+        "title": draft.title.strip(),
+        "body": draft.body,
+        "language": draft.language,
+        "tags": draft.tags,
+        "attachments": draft.attachments,
+        "consent": draft.consent,
+        "fingerprint": fingerprint(draft.body),
+        "fields": draft.fields,
+    }
 
 
 def check_edit(
@@ -431,18 +438,7 @@ def check_edit(
     if draft.call_id != submission.call_id or draft.submitter != who:
         raise ValueError("an edit keeps the call and the submitter")
     checked = rules.check(draft, at).draft
-    return attrs.evolve(
-        submission,
-        title=checked.title.strip(),
-        body=checked.body,
-        language=checked.language,
-        tags=checked.tags,
-        attachments=checked.attachments,
-        consent=checked.consent,
-        fields=checked.fields,
-        fingerprint=fingerprint(checked.body),
-        updated_at=utc_instant(at),
-    )
+    return attrs.evolve(submission, updated_at=utc_instant(at), **_content(checked))
 
 
 def receipt_for(submission: Submission, *, replayed: bool = False) -> Receipt:

@@ -79,17 +79,31 @@ def _region_key(submission: Submission) -> str:
 
 
 def _call_label(consultation: Consultation, key: str, language: str) -> str:
-    for call in consultation.calls:
-        if call.id == key:
-            return call.title(language, consultation.languages)
-    return key
+    titles = {call.id: call.title for call in consultation.calls}
+    return titles[key](language, consultation.languages) if key in titles else key
 
 
 def _group_label(consultation: Consultation, key: str, language: str) -> str:
-    for group in consultation.groups:
-        if group.id == key:
-            return group.name(language, consultation.languages)
-    return key
+    names = {group.id: group.name for group in consultation.groups}
+    return names[key](language, consultation.languages) if key in names else key
+
+
+def figures(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every figure of a report document (not the appendix of submissions), in order."""
+    found: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "figure" in value:
+                found.append(value)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk({k: v for k, v in document.items() if k != "submissions"})
+    return sorted(found, key=lambda f: int(f["figure"][1:]))
 
 
 DIMENSIONS: Final[tuple[Dimension, ...]] = (
@@ -339,4 +353,5 @@ __all__ = [
     "Analysis",
     "Dimension",
     "build_report",
+    "figures",
 ]

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import jinja2
 
-from consultkit.formats.report import NOT_STATED
+from consultkit.formats.report import NOT_STATED, figures
 
 REPORT_FORMATS: Final = ("html", "md", "json")
 MACHINE_MADE: Final = (
@@ -139,7 +139,7 @@ def render_markdown(document: dict[str, Any]) -> bytes:
         add("")
     add("## Appendix A: figures")
     add("")
-    for item in _figures(document):
+    for item in figures(document):
         ids = ", ".join(f"[{i}](#s-{i})" for i in item["ids"]) or "none"
         add(f'<a id="{item["figure"].lower()}"></a>**{item["figure"]}** ({item["count"]}): {ids}')
         add("")
@@ -157,24 +157,6 @@ def render_markdown(document: dict[str, Any]) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-def _figures(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every figure of the document, in figure order."""
-    found: list[dict[str, Any]] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if "figure" in value:
-                found.append(value)
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk({k: v for k, v in document.items() if k != "submissions"})
-    return sorted(found, key=lambda f: int(f["figure"][1:]))
-
-
 _TEMPLATE: Final = jinja2.Environment(
     loader=jinja2.PackageLoader("consultkit.formats", "templates"),
     autoescape=True,
@@ -190,7 +172,7 @@ def render_html(document: dict[str, Any]) -> bytes:
     template = _TEMPLATE.get_template("report.html.j2")
     page = template.render(
         d=document,
-        figures=_figures(document),
+        figures=figures(document),
         label=_label,
         machine_made=MACHINE_MADE,
     )
