@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from consultkit.domain.model import Consultation, SettingValue
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.formats.analysis import Analysis
     from consultkit.formats.exporter import Exporter
-    from consultkit.formats.report import Analysis
     from consultkit.notify import Notifier
     from consultkit.storage.protocols import ScheduleRevision, Store
 

@@ -26,6 +26,7 @@ from consultkit.domain.fields import ChoiceField, MultipleChoiceField
 from consultkit.domain.regions import region_name, region_of
 from consultkit.domain.submission_rules import call_times
 from consultkit.domain.submissions import Submission, SubmissionStatus
+from consultkit.formats.analysis import Analysis
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,22 +39,6 @@ NOT_STATED: Final = "(not stated)"
 """The key of a dimension's value that a submission does not give (no country, say)."""
 ERASED: Final = "(erased)"
 """The group key of a submission whose submitter was erased."""
-
-
-@attrs.frozen(kw_only=True)
-class Analysis:
-    """A section a plugin adds through the ``analyse_submissions`` hook.
-
-    ``paragraphs`` are plain text. ``cites`` are the ids of the submissions the section
-    draws on: every one must exist, or the section is left out with a warning. ``method``
-    says how it was made (a model's name and version, say). The report always labels the
-    section as machine-made, whatever the plugin writes.
-    """
-
-    title: str
-    paragraphs: tuple[str, ...]
-    cites: tuple[str, ...]
-    method: str = ""
 
 
 @attrs.frozen(kw_only=True)

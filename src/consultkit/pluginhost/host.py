@@ -37,7 +37,7 @@ from consultkit import hookspecs
 from consultkit._version import __version__
 from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import PluginError, StoreError
-from consultkit.formats.report import Analysis
+from consultkit.formats.analysis import Analysis
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.storage.protocols import default_store_url
 from consultkit.storage.urls import redact_url, scrub
