@@ -177,6 +177,8 @@ def test_erasure_removes_the_earlier_versions(url: str, wsis: Consultation) -> N
         app.edit(wsis, number, email=ANA.email, body="A second text naming Ana.")
         app.erase_submitter(wsis, ANA.email, reason="asked")
         assert app.show(wsis, number).versions == ()
+        # The events' copies of the field values go too, as the stored values do.
+        assert all(e.payload["fields"] is None for e in app.store.unrouted_events(10))
     path = url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM submission_versions").fetchone() == (0,)
