@@ -131,6 +131,16 @@ def test_every_figure_lists_the_submissions_it_counts(app: Consultkit, wsis: Con
     assert kenya["ids"] == [ids[1]]
     nowhere = [c for c in cells if c["region"] == "(not stated)"]
     assert [c["ids"] for c in nowhere] == [[ids[4]]]
+    # Who did not answer is shown too: every call, group and region of the model, zeros
+    # included.
+    assert [c["id"] for c in document["calls"]] == [c.id for c in wsis.calls]
+    assert document["calls"][2]["count"] == 0 and document["calls"][2]["ids"] == []
+    groups = {v["key"]: v["count"] for v in document["margins"][1]["values"]}
+    assert groups["international-organisations"] == 0 and list(groups)[:5] == [
+        g.id for g in wsis.groups
+    ]
+    regions = [v["key"] for v in document["margins"][2]["values"]]
+    assert regions == ["002", "019", "142", "150", "009", "(not stated)"]
     official = document["calls"][0]
     assert official["id"] == "official-submissions" and official["count"] == 6
     outcomes = {o["status"]: o["ids"] for o in official["outcomes"]}

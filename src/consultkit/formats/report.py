@@ -136,9 +136,10 @@ class _Figures:
 
 
 def _ordered(keys: Iterable[str], first: Sequence[str]) -> list[str]:
-    present = set(keys)
-    listed = [k for k in first if k in present]
-    return listed + sorted(present - set(listed))
+    """The model's keys first, zeros included (who did not answer matters), then any other
+    key present (a call removed from the file since, say), sorted."""
+    listed = list(first)
+    return listed + sorted(set(keys) - set(listed))
 
 
 def build_report(

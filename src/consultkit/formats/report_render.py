@@ -73,8 +73,10 @@ def render_markdown(document: dict[str, Any]) -> bytes:
             f" | {ref(call)} | {outcomes} |"
         )
     add("")
+    add("## Counts")
+    add("")
     for margin in document["margins"]:
-        add(f"## By {margin['heading'].lower()}")
+        add(f"### {margin['heading']}")
         add("")
         add(f"| {margin['heading']} | Submissions |")
         add("|---|---:|")
