@@ -266,3 +266,43 @@ def test_a_call_with_its_own_fields_in_the_browser(
     )
     assert '"format": "roundtable"' in shown.stdout and '"C3"' in shown.stdout
     context.close()
+
+
+def test_the_compilation_report_page_passes_axe(
+    browser: Browser, axe_source: str, tmp_path: Path
+) -> None:
+    """The HTML report (consultkit report --format html) read in a browser: WCAG 2.2 AA."""
+    import datetime as dt
+
+    from consultkit.app.application import Consultkit
+    from consultkit.config.loader import load_consultation
+    from consultkit.domain.clock import FixedClock
+    from consultkit.domain.submissions import Consent, Submitter
+    from consultkit.formats.report_render import render_report
+
+    wsis = load_consultation(WSIS)
+    clock = FixedClock(dt.datetime(2019, 12, 2, 10, tzinfo=dt.UTC))
+    with Consultkit.open("memory://", clock=clock, entry_points=False) as app:
+        for n, country in enumerate(["ES", "KE", "JP", "KE"]):
+            app.submit(
+                wsis,
+                call_id="official-submissions",
+                submitter=Submitter(
+                    name=f"P{n}", email=f"p{n}@example.org", group="civil-society", country=country
+                ),
+                title=f"Título {n}",
+                body="Mantengan el Foro abierto." if n % 2 else f"Idea {n}.",
+                tags=["C7"],
+                consent=Consent(publish_text=True),
+            )
+        html = render_report(app.report(wsis), "html").decode()
+    shots = tmp_path / "report-shots"
+    shots.mkdir()
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.set_content(html)
+    # The report's own words are English; the consultation's names say they are Spanish.
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1 span").get_attribute("lang") == "es"
+    check_page(page, axe_source, shots, "report")
+    context.close()
