@@ -66,6 +66,7 @@ def one_of_each(consultation: Consultation) -> dict[str, ev.Event]:
         ev.SubmissionStatusChanged(
             consultation=consultation, submission=sub, entry=status_entry(sub)
         ),
+        ev.SubmissionEdited(consultation=consultation, submission=sub, version=2),
         ev.PhaseOpened(consultation=consultation, ref="phase:phase-2", at=phase_edges.start),
         ev.CallOpened(
             consultation=consultation, ref=f"call:{CALL}", at=call_edges.start, groups=("x",)

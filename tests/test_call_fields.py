@@ -225,7 +225,7 @@ def texts(draw: st.DrawFn) -> tuple[AnyField, Any]:
 
 
 _option_values = st.lists(
-    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=8),
+    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=8).filter(str.strip),
     min_size=1,
     max_size=6,
     unique=True,
@@ -474,3 +474,67 @@ def test_a_generated_declaration_round_trips_through_the_file(
     base = loads_consultation(HEAD)
     consultation = attrs.evolve(base, calls=(attrs.evolve(base.calls[0], fields=(declared,)),))
     assert loads_consultation(dump_consultation(consultation)) == consultation
+
+
+# --------------------------------------------------------------------------- issue 12 rest
+
+
+def test_date_limits_are_checked_and_given_in_the_schema() -> None:
+    field = DateField(
+        key="day", label=LABEL, minimum=dt.date(2020, 3, 30), maximum=dt.date(2020, 4, 3)
+    )
+    assert values_problems((field,), {"day": "2020-03-30"}) == []
+    assert values_problems((field,), {"day": "2020-04-03"}) == []
+    [(key, early)] = values_problems((field,), {"day": "2020-03-29"})
+    assert key == "day" and "before the earliest date allowed, 2020-03-30" in early
+    [(_, late)] = values_problems((field,), {"day": "2020-04-04"})
+    assert "after the latest date allowed, 2020-04-03" in late
+    schema = call_schema((field,))["properties"]["day"]
+    assert schema["formatMinimum"] == "2020-03-30" and schema["formatMaximum"] == "2020-04-03"
+
+
+def test_date_limits_load_from_the_file_and_reversed_limits_are_located() -> None:
+    text = HEAD + (
+        '\n[[calls.fields]]\nkey = "day"\nkind = "date"\nlabel = { es = "Día", en = "Day" }\n'
+        "minimum = 2020-04-03\nmaximum = 2020-03-30\n"
+    )
+    [problem] = problems(text)
+    assert problem.path == "calls[0].fields[0].maximum" and problem.line == 16
+    fine = loads_consultation(text.replace("maximum = 2020-03-30", "maximum = 2020-04-30"))
+    day = fine.calls[0].field("day")
+    assert isinstance(day, DateField) and day.maximum == dt.date(2020, 4, 30)
+    assert loads_consultation(dump_consultation(fine)) == fine
+
+
+def test_event_payloads_carry_public_field_values_with_consent() -> None:
+    from consultkit.events import SubmissionReceived
+    from consultkit.testing.factories import make_submission, wsis_consultation
+
+    wsis = wsis_consultation()
+    speakers = [
+        {"name": "Ana", "email": "ana@example.org", "consent_publish": True},
+        {"name": "Bo", "consent_publish": False},
+    ]
+    submission = attrs.evolve(
+        make_submission(call_id="workshop-requests"),
+        fields={"format": "panel", "speakers": speakers, "sdgs": ["SDG4"], "secret": "x"},
+    )
+    fields = SubmissionReceived(consultation=wsis, submission=submission).payload()["fields"]
+    # Speakers only with their own consent and never with an address; undeclared keys never.
+    assert fields["speakers"] == [{"name": "Ana", "organisation": None}]
+    assert fields["format"] == "panel" and fields["sdgs"] == ["SDG4"]
+    assert "secret" not in fields
+
+
+def test_draft_from_row_reads_field_values() -> None:
+    from consultkit.app.application import draft_from_row
+
+    row = {
+        "call": "workshop-requests",
+        "fields": {"format": "panel"},
+        "field.sdgs": ["SDG4"],
+        "field.speakers": "",
+    }
+    assert draft_from_row(row).fields == {"format": "panel", "sdgs": ["SDG4"]}
+    with pytest.raises(ValueError, match="fields must be a table"):
+        draft_from_row({"call": "x", "fields": ["format"]})

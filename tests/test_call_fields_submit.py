@@ -194,6 +194,8 @@ def test_migration_3_adds_the_fields_column_to_an_older_file(tmp_path: Path) -> 
         # ... and without what later migrations added (the review tables).
         conn.execute("DROP TABLE IF EXISTS review_assignments")
         conn.execute("DROP TABLE IF EXISTS reviews")
+        # The migrations appended after 3 are undone too.
+        conn.execute("DROP TABLE IF EXISTS submission_versions")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
     conn.close()
     new = attrs.evolve(make_submission(2), fields={"format": "panel"})

@@ -33,12 +33,12 @@ from consultkit.domain.submissions import (
     Submitter,
     new_submission_id,
     new_tracking_number,
-    normalize_tag,
     normalize_tracking_number,
 )
 from consultkit.domain.text import Text
 from consultkit.domain.windows import DayWindow, Deadline, ExactWindow
 from consultkit.errors import RuleRefusedError
+from consultkit.testing.factories import wsis_consultation
 
 ZONE = "Europe/Zurich"
 UTC = dt.UTC
@@ -89,6 +89,7 @@ def wsis(**call_changes: object) -> Consultation:
         ),
         phases=phases,
         calls=(Call(**fields),),  # type: ignore[arg-type]
+        vocabularies=wsis_consultation().vocabularies,
     )
 
 
@@ -145,26 +146,6 @@ class TestIdentifiers:
         compact = number.replace("-", "")[2:]
         assert normalize_tracking_number(compact[:position] + "U" + compact[position + 1 :]) is None
         assert normalize_tracking_number(compact[:-1]) is None
-
-
-class TestTags:
-    @pytest.mark.parametrize(
-        ("typed", "canonical"),
-        [
-            ("C7", "C7"),
-            ("c 11", "C11"),
-            ("sdg4", "SDG4"),
-            ("SDG-17", "SDG17"),
-            (" SDG 01 ", "SDG1"),
-        ],
-    )
-    def test_accepted(self, typed: str, canonical: str) -> None:
-        assert normalize_tag(typed) == canonical
-
-    @pytest.mark.parametrize("typed", ["C0", "C12", "SDG0", "SDG18", "X3", "", "C", "SDGfour"])
-    def test_refused(self, typed: str) -> None:
-        with pytest.raises(ValueError, match="C1 to C11"):
-            normalize_tag(typed)
 
 
 class TestFingerprints:

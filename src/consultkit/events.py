@@ -56,6 +56,7 @@ from consultkit.domain.submissions import ActorRole, submitter_identity
 from consultkit.domain.text import UN_LANGUAGES
 from consultkit.domain.windows import Deadline, Precision, to_utc, window_from_data
 from consultkit.errors import UnknownItemError
+from consultkit.formats.submission_export import public_field_values
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -311,11 +312,10 @@ class SubmissionEvent:
         consultation, submission = self.consultation, self.submission
         language = submission.language
         try:
-            call_title: str | None = consultation.call(submission.call_id).title(
-                language, consultation.languages
-            )
+            call = consultation.call(submission.call_id)
         except UnknownItemError:
-            call_title = None  # the call left the consultation file since
+            call = None  # the call left the consultation file since
+        call_title = call.title(language, consultation.languages) if call is not None else None
         submitter = submission.submitter
         return {
             "tracking_number": submission.tracking_number,
@@ -329,6 +329,8 @@ class SubmissionEvent:
             # empties (domain.submissions.SUBMITTER_IDENTITY).
             **submitter_identity(submitter),
             "group": submitter.group if submitter else None,
+            # Only public fields, consent applied: a payload reaches channels and plugins.
+            "fields": public_field_values(submission, call.fields) if call is not None else {},
         }
 
 
@@ -425,6 +427,52 @@ class SubmissionStatusChanged(SubmissionEvent):
                 audience=self.audience,
                 groups=self._groups(),
                 language=self.submission.language,
+            ),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionEdited(SubmissionEvent):
+    """A submitter edited a submission before the deadline: an updated receipt.
+
+    ``submission`` is the new content; ``version`` its number (2 after the first edit).
+    Only the submitter is told: the organisers read the submission when the call closes.
+    """
+
+    kind: ClassVar[str] = "submission.edited"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter",)
+
+    version: int
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.submission.updated_at
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        return self.default_audience
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.submission.id}:{self.version}"
+
+    def payload(self) -> Payload:
+        """Envelope, the submission's facts, ``received_at``, ``edited_at``, ``version``,
+        ``status``, ``public_status`` and ``zone``."""
+        submission = self.submission
+        return {
+            **self._facts(),
+            "received_at": iso(submission.received_at),
+            "edited_at": iso(submission.updated_at),
+            "version": self.version,
+            "status": str(submission.status),
+            "public_status": public_status(submission.status),
+            "zone": self.consultation.zone,
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self._groups(),
+                language=submission.language,
             ),
         }
 
@@ -682,6 +730,7 @@ EVENTS: Final[Mapping[str, type[Event]]] = {
     for cls in (
         SubmissionReceived,
         SubmissionStatusChanged,
+        SubmissionEdited,
         PhaseOpened,
         CallOpened,
         CallClosed,

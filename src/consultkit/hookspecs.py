@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from consultkit.domain.review.scores import Review
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
+    from consultkit.formats.analysis import Analysis
     from consultkit.formats.exporter import Exporter
     from consultkit.notify import Notifier
     from consultkit.storage.protocols import ScheduleRevision, Store
@@ -238,4 +239,23 @@ def rank_submissions(
     plugin. The first result wins; the built-in method (z-scores per reviewer, see
     :mod:`consultkit.domain.review.ranking`) answers last. A result that leaves out or
     repeats a submission is refused naming the plugin.
+    """
+
+
+@hookspec
+def analyse_submissions(
+    consultation: Consultation,
+    submissions: Sequence[Submission],
+    language: str,
+    settings: Mapping[str, SettingValue],
+) -> Analysis | None:
+    """Called once each time the compilation report is built (``consultkit report``).
+
+    ``submissions`` are the ones the report counts (oldest first); ``language`` is the
+    report's. Return a :class:`~consultkit.formats.report.Analysis` (a title, paragraphs,
+    the ids of the submissions it cites, how it was made) to add a section, or ``None``.
+    Every plugin is called; each section is shown labelled as machine-made. A section
+    citing an id that is not among ``submissions`` is left out, and a plugin that raises
+    or returns something else is named in the report's warnings: the report is built
+    either way.
     """

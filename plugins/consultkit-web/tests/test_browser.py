@@ -188,3 +188,103 @@ def test_error_pages_pass_axe_in_the_browser(
         assert answer is not None and answer.status == 429
         check_page(page, axe_source, shots, "error-429")
         context.close()
+
+
+def test_a_call_with_its_own_fields_in_the_browser(
+    browser: Browser, axe_source: str, server: tuple[str, str], tmp_path: Path
+) -> None:
+    """The WSIS workshop requests (people, a choice, vocabularies), refused then sent."""
+    base, store = server
+    shots = tmp_path / "field-shots"
+    shots.mkdir()
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.goto(f"{base}/{CID}/calls/workshop-requests/submit")
+    assert page.get_by_role("heading", level=3).inner_text() == "Sobre su contribución"
+    check_page(page, axe_source, shots, "fields-form")
+
+    page.get_by_label("Sociedad civil", exact=True).check()
+    page.get_by_label("Su nombre (obligatorio)").fill("Ana Pérez")
+    page.get_by_label("Correo electrónico (obligatorio)").fill("ana@example.org")
+    page.get_by_label("Título (obligatorio)").fill("Bibliotecas conectadas")
+    page.get_by_label("Su contribución (obligatorio)").fill("Un taller sobre bibliotecas.")
+    page.locator("#f-organisers-0-name").fill("Red de Bibliotecas")
+    page.locator("#f-organisers-0-country").select_option("ES")
+    page.locator("#f-organisers-0-consent").check()
+    page.get_by_label("Línea de Acción C3", exact=True).check()
+    page.get_by_label("ODS 4", exact=True).check()
+    # No format chosen: refused beside the format, and everything typed is still there.
+    page.get_by_role("button", name="Enviar la contribución").click()
+    error = page.locator("#f-format-error")
+    assert error.inner_text().startswith("Esta respuesta no se acepta.")
+    assert page.locator("#f-format-1").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-organisers-0-name").input_value() == "Red de Bibliotecas"
+    assert page.locator("#f-organisers-0-country").input_value() == "ES"
+    assert page.locator("#f-organisers-0-consent").is_checked()
+    assert page.get_by_label("Línea de Acción C3", exact=True).is_checked()
+    check_page(page, axe_source, shots, "fields-refused")
+
+    page.get_by_label("Mesa redonda", exact=True).check()
+    page.get_by_role("button", name="Enviar la contribución").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Contribución recibida"
+    number = page.locator(".tracking").inner_text()
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "consultkit",
+            "submissions",
+            "show",
+            str(WSIS),
+            number,
+            "--format",
+            "json",
+            "--store",
+            store,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"format": "roundtable"' in shown.stdout and '"C3"' in shown.stdout
+    context.close()
+
+
+def test_the_compilation_report_page_passes_axe(
+    browser: Browser, axe_source: str, tmp_path: Path
+) -> None:
+    """The HTML report (consultkit report --format html) read in a browser: WCAG 2.2 AA."""
+    import datetime as dt
+
+    from consultkit.app.application import Consultkit
+    from consultkit.config.loader import load_consultation
+    from consultkit.domain.clock import FixedClock
+    from consultkit.domain.submissions import Consent, Submitter
+    from consultkit.formats.report_render import render_report
+
+    wsis = load_consultation(WSIS)
+    clock = FixedClock(dt.datetime(2019, 12, 2, 10, tzinfo=dt.UTC))
+    with Consultkit.open("memory://", clock=clock, entry_points=False) as app:
+        for n, country in enumerate(["ES", "KE", "JP", "KE"]):
+            app.submit(
+                wsis,
+                call_id="official-submissions",
+                submitter=Submitter(
+                    name=f"P{n}", email=f"p{n}@example.org", group="civil-society", country=country
+                ),
+                title=f"Título {n}",
+                body="Mantengan el Foro abierto." if n % 2 else f"Idea {n}.",
+                tags=["C7"],
+                consent=Consent(publish_text=True),
+            )
+        html = render_report(app.report(wsis), "html").decode()
+    shots = tmp_path / "report-shots"
+    shots.mkdir()
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.set_content(html)
+    # The report's own words are English; the consultation's names say they are Spanish.
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1 span").get_attribute("lang") == "es"
+    check_page(page, axe_source, shots, "report")
+    context.close()

@@ -44,9 +44,11 @@ from consultkit.domain.lifecycle import plan_transition, public_status
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submission_rules import (
     SubmissionRules,
+    check_edit,
     email_address_problem,
     language_problem,
     new_submission,
+    receipt_for,
 )
 from consultkit.domain.submissions import (
     Actor,
@@ -58,15 +60,24 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionStatus,
+    SubmissionVersion,
     Submitter,
     normalize_tracking_number,
     weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
-from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
-from consultkit.events import SubmissionReceived, SubmissionStatusChanged
+from consultkit.errors import (
+    PermissionDeniedError,
+    PluginRefusedError,
+    RuleRefusedError,
+    UnknownItemError,
+)
+from consultkit.events import SubmissionEdited, SubmissionReceived, SubmissionStatusChanged
+from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
+from consultkit.formats.report import build_report
 from consultkit.formats.stats import Stats, compute_stats
+from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
 from consultkit.formats.submission_import import (
     ImportRow,
     derived_import_key,
@@ -120,10 +131,15 @@ CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit
 
 @attrs.frozen(kw_only=True)
 class SubmissionRecord:
-    """A submission with its full history, as an organiser sees it."""
+    """A submission with its full history, as an organiser sees it.
+
+    ``versions`` are the contents earlier edits replaced, oldest first (empty when it was
+    never edited); the submission shows version ``len(versions) + 1``.
+    """
 
     submission: Submission
     history: tuple[HistoryEntry, ...]
+    versions: tuple[SubmissionVersion, ...] = ()
 
     @property
     def public_status(self) -> str:
@@ -196,7 +212,8 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     ``country`` (the ``submitter_*`` names of an export work too), ``title``, ``body``,
     ``language``, ``tags`` (a list or comma-separated text), ``attachments`` (likewise),
     ``consent_publish_text``, ``consent_publish_name``, ``consent_publish_organisation``
-    (yes/no). Raises ``ValueError``/``KeyError`` naming
+    (yes/no), and the call's field values: ``fields`` (a table by key) or ``field.KEY``
+    (an export's column), both as JSON values. Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
     call = row.get("call_id") or row.get("call")
@@ -221,7 +238,20 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
             publish_name=parse_flag(row.get("consent_publish_name")),
             publish_organisation=parse_flag(row.get("consent_publish_organisation")),
         ),
+        fields=_row_fields(row),
     )
+
+
+def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    given = row.get("fields")
+    if given is not None and not isinstance(given, dict):
+        raise ValueError(f"fields must be a table of values by field key, not {given!r}")
+    values = dict(given or {})
+    for column, value in row.items():
+        wanted = isinstance(column, str) and column.startswith(FIELD_COLUMN_PREFIX)
+        if wanted and value is not None and value != "":
+            values[column.removeprefix(FIELD_COLUMN_PREFIX)] = value
+    return values
 
 
 @attrs.define
@@ -480,8 +510,67 @@ class Consultkit:
         """A submission and its whole history (the organiser's view)."""
         submission = self.find(consultation, reference)
         return SubmissionRecord(
-            submission=submission, history=tuple(self.store.history(submission.id))
+            submission=submission,
+            history=tuple(self.store.history(submission.id)),
+            versions=tuple(self.store.versions(submission.id)),
         )
+
+    def edit(
+        self,
+        consultation: Consultation,
+        reference: str,
+        *,
+        email: str,
+        title: str | None = None,
+        body: str | None = None,
+        language: str | None = None,
+        tags: Sequence[str] | None = None,
+        attachments: Sequence[str] | None = None,
+        consent: Consent | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> Receipt:
+        """Edit a submission on its submitter's behalf until the call's deadline.
+
+        ``reference`` is the tracking number (or id) and ``email`` the address it was sent
+        from. What is given replaces the stored value (``fields`` replaces all field
+        values); what is not given is kept. The call must say ``editable = true`` and the
+        submission must still be ``submitted``; the new content passes every submitting
+        rule at the clock's instant, so an edit at or after the deadline is refused (rule
+        ``call-closed``), then every plugin's ``validate_submission``. The replaced content
+        is kept as an earlier version, and a ``submission.edited`` event (the updated
+        receipt, to the submitter) is stored in the same transaction. Returns the receipt,
+        whose ``version`` is the new version's number. See
+        :func:`~consultkit.domain.submission_rules.check_edit` for the rules.
+        """
+        now = self.now()
+        previous = self.find(consultation, reference)
+        if previous.submitter is None:
+            raise PermissionDeniedError(
+                "edit-own", f"submission {previous.tracking_number} was erased: it cannot change"
+            )
+        draft = Draft(
+            call_id=previous.call_id,
+            submitter=previous.submitter,
+            title=previous.title if title is None else title,
+            body=(previous.body or "") if body is None else body,
+            language=previous.language if language is None else language,
+            tags=previous.tags if tags is None else tuple(tags),
+            attachments=previous.attachments if attachments is None else tuple(attachments),
+            consent=previous.consent if consent is None else consent,
+            fields=previous.fields if fields is None else dict(fields),
+        )
+        updated = check_edit(self.rules(consultation), previous, draft, email=email, at=now)
+        refusals = self.host.refusals(consultation, updated)
+        if refusals:
+            raise PluginRefusedError(
+                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
+            )
+        version = len(self.store.versions(previous.id)) + 2
+        event = to_outbox(
+            SubmissionEdited(consultation=consultation, submission=updated, version=version)
+        )
+        version = self.store.edit_submission(previous, updated, [event])
+        return attrs.evolve(receipt_for(updated), version=version)
 
     def list_submissions(
         self,
@@ -523,6 +612,39 @@ class Consultkit:
             ),
             similarity=similarity,
             exact_only=exact_only,
+        )
+
+    def report(self, consultation: Consultation, *, language: str | None = None) -> dict[str, Any]:
+        """The compilation report's document (:func:`~consultkit.formats.report.build_report`).
+
+        Every submission of the consultation is counted, campaigns come from
+        :meth:`duplicates` (exact and near copies), and each plugin's
+        ``analyse_submissions`` section is added; a plugin that fails is named in the
+        document's ``warnings`` and the report is built without it.
+        """
+        lang = language or consultation.default_language
+        _check_language(consultation, lang)
+        submissions = list(self.store.list_submissions(consultation.id))
+        campaigns = duplicate_groups((s.id, s.body) for s in submissions if s.body is not None)
+        analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
+        return build_report(
+            consultation,
+            submissions,
+            campaigns=campaigns,
+            analyses=analyses,
+            warnings=warnings,
+            language=lang,
+        )
+
+    def data_package(
+        self, consultation: Consultation, *, language: str | None = None
+    ) -> dict[str, bytes]:
+        """The open-data package of the public submissions, file name to bytes
+        (:func:`~consultkit.formats.data_package.data_package`)."""
+        lang = language or consultation.default_language
+        _check_language(consultation, lang)
+        return data_package(
+            consultation, self.store.list_submissions(consultation.id), language=lang
         )
 
     def statistics(self, consultation: Consultation, *, language: str | None = None) -> Stats:
@@ -956,12 +1078,8 @@ class Consultkit:
         chosen = (
             self.export_formats(formats, consultation=consultation) if output is not None else []
         )
-        unknown = [language for language in languages if language not in consultation.languages]
-        if unknown:
-            raise UnknownLanguageError(
-                f"language {unknown[0]!r} is not one of the consultation's languages"
-                f" ({', '.join(consultation.languages)})"
-            )
+        for language in languages:
+            _check_language(consultation, language)
         result = publish_schedule(
             self.store, consultation, self.clock.now(), force=force, host=self.host
         )
@@ -1156,6 +1274,14 @@ class Consultkit:
     def plugin_commands(self) -> Mapping[str, click.Command]:
         """The command-line commands plugins registered, by name."""
         return self.host.commands()
+
+
+def _check_language(consultation: Consultation, language: str) -> None:
+    if language not in consultation.languages:
+        raise UnknownLanguageError(
+            f"language {language!r} is not one of the consultation's languages"
+            f" ({', '.join(consultation.languages)})"
+        )
 
 
 def _why(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "submit": "consultkit.cli.submit_cmd:submit",
     "submissions": "consultkit.cli.submissions_cmd:submissions",
     "stats": "consultkit.cli.stats_cmd:stats",
+    "report": "consultkit.cli.report_cmd:report",
     "calendar": "consultkit.cli.calendar_cmd:calendar",
     "publish": "consultkit.cli.publish_cmd:publish",
     "history": "consultkit.cli.history_cmd:history",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -87,6 +87,7 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
 
     row = dict(full_row(submission))
     row["public_status"] = public_status(submission.status)
+    row["fields"] = dict(submission.fields)  # the call's own fields, by key
     return row
 
 
@@ -99,7 +100,9 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     help="Only submissions in this status.",
 )
 @click.option("--group", help="Only this stakeholder group's submissions.")
-@click.option("--tag", help="Only submissions with this tag (C7, SDG4, ...).")
+@click.option(
+    "--tag", help="Only submissions with this tag: a term of a vocabulary of the consultation."
+)
 @click.option(
     "--provenance",
     type=click.Choice(["web", "api", "bulk-import", "organiser"]),
@@ -126,12 +129,13 @@ def list_(
     import zoneinfo
 
     from consultkit.domain.lifecycle import public_status
-    from consultkit.domain.submissions import Provenance, SubmissionStatus, normalize_tag
+    from consultkit.domain.submissions import Provenance, SubmissionStatus
+    from consultkit.domain.vocabularies import resolve_tag
 
     consultation = load_or_exit(config)
     if tag is not None:
         try:
-            tag = normalize_tag(tag)
+            tag = resolve_tag(tag, consultation.vocabularies)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--tag") from None
     with guarded(open_app(ctx, store_url)) as app:
@@ -188,6 +192,10 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
         if fmt == "json":
             document = _submission_json(record.submission)
             document["history"] = [_entry_json(e) for e in record.history]
+            document["versions"] = [
+                {"version": v.version, "replaced_at": _iso(v.replaced_at), "title": v.title}
+                for v in record.versions
+            ]
             click.echo(json_for_terminal(document, indent=2))
             return
         s = record.submission
@@ -240,6 +248,10 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
                 f"  {_iso(e.at)}  {e.from_status or '-'} -> {e.to_status}"
                 f"  by {e.actor.role} {one(e.actor.id)}{why}"
             )
+        for v in record.versions:
+            lines.append(
+                f"  {_iso(v.replaced_at)}  edited: version {v.version} replaced ({one(v.title)})"
+            )
         click.echo("\n".join(lines))
 
 
@@ -263,6 +275,67 @@ def withdraw(
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
         click.echo(f"Withdrawn: {changed.tracking_number}")
+
+
+@submissions.command()
+@_config
+@click.argument("reference")
+@click.option("--email", required=True, help="The e-mail address the submission was sent from.")
+@click.option("--title", help="The new title.")
+@click.option("--body", help="The new text.")
+@click.option(
+    "--body-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the new text from FILE ('-' for standard input).",
+)
+@click.option("--tag", "tags", multiple=True, help="The new tags (all of them); repeatable.")
+@click.option(
+    "--field",
+    "field_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="The new values of the call's own fields (all of them, as for submit); repeatable.",
+)
+@_store
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    config: str,
+    reference: str,
+    email: str,
+    title: str | None,
+    body: str | None,
+    body_file: TextIO | None,
+    tags: tuple[str, ...],
+    field_pairs: tuple[str, ...],
+    store_url: str | None,
+) -> None:
+    """Edit your submission (by tracking number) until the call's deadline, where the call
+    allows it; what you do not give is kept. The earlier version is kept too, and a new
+    receipt is sent to you."""
+    from consultkit.domain.fields import values_from_text
+
+    if body is not None and body_file is not None:
+        fail("give the new text with one of --body TEXT or --body-file FILE", EXIT_USAGE)
+    text = body if body_file is None else body_file.read()
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        current = app.find(consultation, reference)
+        declared = consultation.call(current.call_id).fields
+        try:
+            values = values_from_text(declared, field_pairs) if field_pairs else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--field") from None
+        receipt = app.edit(
+            consultation,
+            reference,
+            email=email,
+            title=title,
+            body=text,
+            tags=tags or None,
+            fields=values,
+        )
+        click.echo(f"Edited: {receipt.tracking_number} (version {receipt.version})")
 
 
 def _stdin_is_terminal() -> bool:

@@ -73,7 +73,7 @@ def guarded(app: Consultkit) -> Iterator[Consultkit]:
     "--tag",
     "tags",
     multiple=True,
-    help="A WSIS Action Line (C1-C11) or SDG (SDG1-SDG17); repeatable.",
+    help="A term of one of the consultation's vocabularies (e.g. C7, SDG4); repeatable.",
 )
 @click.option(
     "--attachment",

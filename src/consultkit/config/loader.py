@@ -41,9 +41,11 @@ from consultkit.domain.fields import (
     FIELD_TYPES,
     AnyField,
     ChoiceField,
+    DateField,
     FileField,
     MultipleChoiceField,
     NumberField,
+    Option,
     PeopleField,
     TextField,
 )
@@ -757,7 +759,10 @@ def _configure_fields(converter: cattrs.Converter) -> None:
         inner = converter.gen_unstructure_attrs_fromdict(cls)
 
         def unstructure(field: Any, _inner: Any = inner) -> dict[str, Any]:
-            return {"kind": field.kind, **_inner(field)}
+            data = {"kind": field.kind, **_inner(field)}
+            if getattr(field, "vocabulary", None) is not None:
+                del data["options"]  # the loader fills them from the vocabulary again
+            return data
 
         converter.register_unstructure_hook(cls, unstructure)
 
@@ -975,6 +980,7 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
     phase_ids = [p.id for p in c.phases]
     call_ids = [k.id for k in c.calls]
     event_ids = [e.id for e in c.events]
+    vocabulary_ids = [v.id for v in c.vocabularies]
     for index, phase in enumerate(c.phases):
         yield from _known(f"phases[{index}].groups", phase.groups, group_ids, "stakeholder group")
         for a_index, activity in enumerate(phase.activities):
@@ -1021,7 +1027,11 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                 )
         yield from _field_declarations(where, call.fields, c.languages)
         yield from _review_declarations(f"{where}.review", call.review, c.languages)
+        yield from _known(
+            f"{where}.tag_vocabularies", call.tag_vocabularies, vocabulary_ids, "vocabulary"
+        )
     round_refs = [round_ref(k.id, r.id) for k in c.calls for r in k.review.rounds]
+    yield from _vocabularies(c)
     for index, reminder in enumerate(c.reminders):
         where = f"reminders[{index}]"
         kind, _, target = reminder.anchor.partition(":")
@@ -1089,7 +1099,7 @@ def _field_declarations(
         yield from _translated(f"{where}.label", field.label, languages, required=True)
         yield from _translated(f"{where}.help", field.help, languages, required=False)
         if isinstance(field, ChoiceField | MultipleChoiceField):
-            if not field.options:
+            if not field.options and field.vocabulary is None:
                 yield (
                     f"{where}.options",
                     "a choice needs options",
@@ -1126,6 +1136,9 @@ def _field_declarations(
                 and field.maximum < field.minimum
             ):
                 yield f"{where}.maximum", "maximum is below minimum", "swap them"
+        elif isinstance(field, DateField):
+            if field.minimum and field.maximum and field.maximum < field.minimum:
+                yield f"{where}.maximum", "maximum is before minimum", "swap them"
         elif isinstance(field, FileField):
             if field.max_bytes is not None and field.max_bytes < 1:
                 yield f"{where}.max_bytes", "a file limit must be at least 1 byte", None
@@ -1181,6 +1194,73 @@ def _review_declarations(
                 yield f"{at}.max", "the scale's max must be above its min", "e.g. min = 1, max = 5"
             if not (math.isfinite(criterion.weight) and criterion.weight > 0):
                 yield f"{at}.weight", "a weight must be a positive number", "e.g. weight = 1.0"
+
+
+def _vocabularies(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+    """Vocabularies: ids, labels in every language, and term ids unique across all of them
+    (a stored tag is a bare term id, so it must name one term)."""
+    yield from _unique("vocabularies", c.vocabularies)
+    terms: dict[str, str] = {}
+    for index, vocabulary in enumerate(c.vocabularies):
+        where = f"vocabularies[{index}]"
+        yield from _translated(f"{where}.label", vocabulary.label, c.languages, required=True)
+        yield from _translated(
+            f"{where}.description", vocabulary.description, c.languages, required=False
+        )
+        if not vocabulary.terms:
+            yield (
+                f"{where}.terms",
+                "a vocabulary needs terms",
+                "add terms = [ { id = …, label = { … } } ]",
+            )
+        for t_index, term in enumerate(vocabulary.terms):
+            at = f"{where}.terms[{t_index}]"
+            yield from _check_id(f"{at}.id", term.id)
+            if term.id in terms:
+                yield (
+                    f"{at}.id",
+                    f"duplicate term {term.id!r} (also {terms[term.id]})",
+                    "a tag names one term: give each term its own id",
+                )
+            terms.setdefault(term.id, f"{at}.id")
+            yield from _translated(f"{at}.label", term.label, c.languages, required=True)
+
+
+def _vocabulary_options(
+    c: Consultation, problems: list[tuple[str, str, str | None]]
+) -> Consultation:
+    """``c`` with each choice field that names a vocabulary given its terms as options."""
+    by_id = {v.id: v for v in c.vocabularies}
+    vocabulary_ids = list(by_id)
+    calls = []
+    for c_index, call in enumerate(c.calls):
+        fields: list[AnyField] = []
+        for f_index, field in enumerate(call.fields):
+            if isinstance(field, ChoiceField | MultipleChoiceField) and field.vocabulary:
+                where = f"calls[{c_index}].fields[{f_index}]"
+                vocabulary = by_id.get(field.vocabulary)
+                if vocabulary is None:
+                    problems.append(
+                        (
+                            f"{where}.vocabulary",
+                            f"unknown vocabulary {field.vocabulary!r}",
+                            _did_you_mean(field.vocabulary, vocabulary_ids, "vocabularies"),
+                        )
+                    )
+                elif field.options:
+                    problems.append(
+                        (
+                            f"{where}.options",
+                            "a field takes its options from a vocabulary or lists them, not both",
+                            "remove options: the vocabulary's terms are the options",
+                        )
+                    )
+                else:
+                    options = tuple(Option(value=t.id, label=t.label) for t in vocabulary.terms)
+                    field = attrs.evolve(field, options=options)
+            fields.append(field)
+        calls.append(attrs.evolve(call, fields=tuple(fields)))
+    return attrs.evolve(c, calls=tuple(calls))
 
 
 def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, str, str | None]]:
@@ -1301,6 +1381,7 @@ def structure_consultation(
         seen = {path for path, _, _ in problems}
         problems.extend(p for p in _problems_from(exc, "") if p[0] not in seen)
         raise _fail(problems, file, locator) from None
+    consultation = _vocabulary_options(consultation, problems)
     problems.extend(_references(consultation))
     problems.extend(_links(consultation))
     if problems:

@@ -120,10 +120,15 @@ class TextField(_Field):
 
 @attrs.frozen(kw_only=True)
 class ChoiceField(_Field):
-    """One of ``options``; the value is the option's ``value``."""
+    """One of ``options``; the value is the option's ``value``.
+
+    ``vocabulary`` names a consultation vocabulary whose terms are the options (the loader
+    fills ``options`` from it; give one or the other).
+    """
 
     kind: ClassVar[str] = "choice"
     options: tuple[Option, ...] = ()
+    vocabulary: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -132,6 +137,7 @@ class MultipleChoiceField(_Field):
 
     kind: ClassVar[str] = "multiple-choice"
     options: tuple[Option, ...] = ()
+    vocabulary: str | None = None
     min_choices: int | None = None
     max_choices: int | None = None
 
@@ -155,9 +161,11 @@ class NumberField(_Field):
 
 @attrs.frozen(kw_only=True)
 class DateField(_Field):
-    """A calendar date written ``YYYY-MM-DD``."""
+    """A calendar date written ``YYYY-MM-DD``, between ``minimum`` and ``maximum`` (included)."""
 
     kind: ClassVar[str] = "date"
+    minimum: dt.date | None = None
+    maximum: dt.date | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -299,7 +307,8 @@ def _(field: TextField, value: FieldValue) -> str | None:
 
 
 def _option_list(field: ChoiceField | MultipleChoiceField) -> str:
-    return ", ".join(repr(o.value) for o in field.options)
+    listed = ", ".join(repr(o.value) for o in field.options)
+    return listed if field.vocabulary is None else f"{listed} (vocabulary {field.vocabulary!r})"
 
 
 @field_problem.register
@@ -356,9 +365,13 @@ def _(field: DateField, value: FieldValue) -> str | None:
     if re.fullmatch(DATE_PATTERN, value) is None:
         return f"{value!r} is not a date written YYYY-MM-DD"
     try:
-        dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return f"{value!r} is not a date that exists"
+    if field.minimum is not None and day < field.minimum:
+        return f"{value} is before the earliest date allowed, {field.minimum.isoformat()}"
+    if field.maximum is not None and day > field.maximum:
+        return f"{value} is after the latest date allowed, {field.maximum.isoformat()}"
     return None
 
 
@@ -634,7 +647,14 @@ def _(field: NumberField) -> dict[str, Any]:
 
 @field_schema.register
 def _(field: DateField) -> dict[str, Any]:
-    return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    schema: dict[str, Any] = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    # Draft 2020-12 cannot bound a date; ``formatMinimum``/``formatMaximum`` (the
+    # ajv-formats keywords) carry the limits for validators that know them, others ignore.
+    if field.minimum is not None:
+        schema["formatMinimum"] = field.minimum.isoformat()
+    if field.maximum is not None:
+        schema["formatMaximum"] = field.maximum.isoformat()
+    return schema
 
 
 @field_schema.register

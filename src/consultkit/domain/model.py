@@ -18,6 +18,7 @@ import attrs
 from consultkit.domain.fields import AnyField  # noqa: TC001
 from consultkit.domain.review.rounds import CallReview
 from consultkit.domain.text import Text
+from consultkit.domain.vocabularies import Vocabulary
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
 
@@ -172,6 +173,12 @@ class Call:
     review: CallReview = attrs.field(factory=CallReview)
     """How submissions to the call are reviewed (``[[calls.review.rounds]]``); see
     :mod:`consultkit.domain.review`. No rounds: decisions are taken one at a time."""
+    tag_vocabularies: tuple[str, ...] = ()
+    """The vocabularies whose terms tag this call's submissions; empty means all of the
+    consultation's vocabularies."""
+    editable: bool = False
+    """Whether a submitter may edit a submission until the call's deadline (each edit is a
+    new version; the earlier ones are kept)."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:
@@ -246,6 +253,11 @@ class Consultation:
     """Where the facts come from (a letter, a web page)."""
     plugins: Mapping[str, PluginSettings] = attrs.field(factory=dict, converter=dict)
     """Per-plugin settings by plugin name (``[plugins.NAME]``); see :class:`PluginSettings`."""
+    vocabularies: tuple[Vocabulary, ...] = ()
+    """The consultation's own themes (``[[vocabularies]]``): tags and choice options."""
+    licence: str | None = None
+    """The licence of the published submissions (an SPDX id such as ``CC-BY-4.0`` or a
+    URL), for the data package; None when the consultation does not state one."""
 
     @property
     def default_language(self) -> str:
@@ -274,6 +286,15 @@ class Consultation:
         """
         return tuple(sorted(name for name, chosen in self.plugins.items() if not chosen.enabled))
 
+    def vocabulary(self, vocabulary_id: str) -> Vocabulary:
+        return _by_id(self.vocabularies, vocabulary_id, "vocabulary")
+
+    def tag_vocabularies(self, call: Call) -> tuple[Vocabulary, ...]:
+        """The vocabularies whose terms tag submissions to ``call``."""
+        if not call.tag_vocabularies:
+            return self.vocabularies
+        return tuple(self.vocabulary(v) for v in call.tag_vocabularies)
+
     def plugin_settings(self, plugin: str) -> PluginSettings:
         """The settings of ``plugin`` for this consultation (enabled, no values, if none)."""
         return self.plugins.get(plugin) or _NO_SETTINGS
@@ -281,7 +302,7 @@ class Consultation:
 
 _NO_SETTINGS = PluginSettings()
 
-_Item = TypeVar("_Item", Phase, Call, RelatedEvent, StakeholderGroup)
+_Item = TypeVar("_Item", Phase, Call, RelatedEvent, StakeholderGroup, Vocabulary)
 
 
 def _by_id(items: tuple[_Item, ...], item_id: str, what: str) -> _Item:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import zoneinfo
 from email.headerregistry import Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -25,10 +25,10 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
     new_submission_id,
     new_tracking_number,
-    normalize_tag,
 )
+from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
-from consultkit.errors import RuleRefusedError
+from consultkit.errors import PermissionDeniedError, RuleRefusedError
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation
@@ -167,6 +167,7 @@ class _CallRule:
     call: Call
     times: CallTimes
     needed: tuple[str, ...]
+    vocabularies: tuple[Vocabulary, ...]
 
 
 @attrs.define
@@ -203,7 +204,10 @@ class SubmissionRules:
                 if field is not None and field in CONTENT_FIELDS and field not in needed:
                     needed.append(field)
             rule = _CallRule(
-                call=call, times=call_times(self.consultation, call), needed=tuple(needed)
+                call=call,
+                times=call_times(self.consultation, call),
+                needed=tuple(needed),
+                vocabularies=self.consultation.tag_vocabularies(call),
             )
             self._calls[call_id] = rule
         return rule
@@ -285,7 +289,7 @@ class SubmissionRules:
             tags: list[str] = []
             for raw in draft.tags:
                 try:
-                    tag = normalize_tag(raw)
+                    tag = resolve_tag(raw, rule.vocabularies)
                 except ValueError as exc:
                     raise RuleRefusedError("tag", str(exc)) from None
                 if tag not in tags:
@@ -396,20 +400,70 @@ def new_submission(
         consultation_id=consultation_id,
         call_id=draft.call_id,
         submitter=draft.submitter,
-        title=draft.title.strip(),
-        body=draft.body,
-        language=draft.language,
-        tags=draft.tags,
-        attachments=draft.attachments,
-        consent=draft.consent,
         provenance=provenance,
         status=status,
         received_at=instant,
         updated_at=instant,
-        fingerprint=fingerprint(draft.body),
         idempotency_key=idempotency_key,
-        fields=draft.fields,
+        **_content(draft),
     )
+
+
+def _content(draft: Draft) -> dict[str, Any]:
+    """What a submitter writes, as stored: the same for a new submission and an edit."""
+    return {
+        "title": draft.title.strip(),
+        "body": draft.body,
+        "language": draft.language,
+        "tags": draft.tags,
+        "attachments": draft.attachments,
+        "consent": draft.consent,
+        "fingerprint": fingerprint(draft.body),
+        "fields": draft.fields,
+    }
+
+
+def check_edit(
+    rules: SubmissionRules,
+    submission: Submission,
+    draft: Draft,
+    *,
+    email: str,
+    at: dt.datetime,
+) -> Submission:
+    """The new value of ``submission`` with the content of ``draft``, or the rule refusing it.
+
+    Rules, in order: ``edit-own`` (only the submitter, by the e-mail address it was sent
+    from); ``not-editable`` (the call does not say ``editable = true``); ``edit-status``
+    (only a submission still ``submitted`` changes: once under review, the organisers read
+    what they read); then every rule of :func:`check_submission` at ``at`` for the new
+    content, so an edit at or after the deadline is refused with rule ``call-closed``
+    exactly as a late submission is (the last second before it still counts).
+    """
+    who = submission.submitter
+    if who is None or who.email.strip().casefold() != email.strip().casefold():
+        raise PermissionDeniedError(
+            "edit-own",
+            f"submission {submission.tracking_number} can only be edited by its submitter:"
+            " give the e-mail address it was sent from",
+        )
+    call = rules.consultation.call(submission.call_id)
+    if not call.editable:
+        raise RuleRefusedError(
+            "not-editable",
+            f"call {call.id!r} does not take edits (its consultation file does not say"
+            " editable = true): withdraw the submission and send a new one instead",
+        )
+    if submission.status is not SubmissionStatus.SUBMITTED:
+        raise RuleRefusedError(
+            "edit-status",
+            f"submission {submission.tracking_number} is {submission.status}: only a"
+            " submission not yet under review can be edited",
+        )
+    if draft.call_id != submission.call_id or draft.submitter != who:
+        raise ValueError("an edit keeps the call and the submitter")
+    checked = rules.check(draft, at).draft
+    return attrs.evolve(submission, updated_at=utc_instant(at), **_content(checked))
 
 
 def receipt_for(submission: Submission, *, replayed: bool = False) -> Receipt:

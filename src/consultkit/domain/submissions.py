@@ -13,7 +13,6 @@ import enum
 import itertools
 import os
 import random as _random
-import re
 import secrets
 import time
 import uuid
@@ -150,6 +149,47 @@ class HistoryEntry:
 
 
 @attrs.frozen(kw_only=True)
+class SubmissionVersion:
+    """An earlier version of an edited submission: its content until ``replaced_at``.
+
+    Version 1 is the content first received; each edit keeps the content it replaces as
+    the next version, so a submission edited twice has versions 1 and 2 here and shows
+    version 3. Erasing the submitter removes these too.
+    """
+
+    submission_id: str
+    version: int
+    replaced_at: dt.datetime = attrs.field(converter=utc_instant)
+    title: str
+    body: str | None
+    language: str
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    consent: Consent = Consent()
+    fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    fingerprint: str
+
+
+def version_of(
+    submission: Submission, *, version: int, replaced_at: dt.datetime
+) -> SubmissionVersion:
+    """The content of ``submission`` kept as ``version`` when an edit replaces it."""
+    return SubmissionVersion(
+        submission_id=submission.id,
+        version=version,
+        replaced_at=replaced_at,
+        title=submission.title,
+        body=submission.body,
+        language=submission.language,
+        tags=submission.tags,
+        attachments=submission.attachments,
+        consent=submission.consent,
+        fields=submission.fields,
+        fingerprint=submission.fingerprint,
+    )
+
+
+@attrs.frozen(kw_only=True)
 class Receipt:
     """What a submitter gets back: the tracking number to quote, and what happened.
 
@@ -164,6 +204,8 @@ class Receipt:
     received_at: dt.datetime = attrs.field(converter=utc_instant)
     status: SubmissionStatus
     replayed: bool = False
+    version: int = 1
+    """1 for a submission as first received, 2 after its first edit, and so on."""
 
 
 # --------------------------------------------------------------------------------------
@@ -293,29 +335,3 @@ def weak_tracking_number(canonical: str) -> str | None:
                 if run >= 8:
                     return f"it has {what}"
     return None
-
-
-# --------------------------------------------------------------------------------------
-# Tags: WSIS Action Lines C1-C11 and the Sustainable Development Goals 1-17.
-
-_TAG_PATTERN = re.compile(r"^\s*(?:(c)\s*(\d{1,2})|(sdg)\s*[-_ ]?\s*(\d{1,2}))\s*$", re.IGNORECASE)
-ACTION_LINES = tuple(f"C{i}" for i in range(1, 12))
-SDGS = tuple(f"SDG{i}" for i in range(1, 18))
-KNOWN_TAGS = frozenset(ACTION_LINES + SDGS)
-
-
-def normalize_tag(text: str) -> str:
-    """The canonical tag (``C7``, ``SDG4``) for what a person typed (``c7``, ``SDG 4``).
-
-    Raises ``ValueError`` naming the accepted tags when ``text`` is neither a WSIS Action
-    Line (C1-C11) nor a Sustainable Development Goal (SDG1-SDG17).
-    """
-    match = _TAG_PATTERN.match(text)
-    if match is not None:
-        tag = f"C{int(match[2])}" if match[1] else f"SDG{int(match[4])}"
-        if tag in KNOWN_TAGS:
-            return tag
-    raise ValueError(
-        f"unknown tag {text!r}: use a WSIS Action Line C1 to C11 or a Sustainable"
-        " Development Goal SDG1 to SDG17"
-    )

@@ -274,12 +274,20 @@ def public_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row
         # An unsalted hash of a short withheld text could be confirmed by guessing it.
         "fingerprint": s.fingerprint if show_text else None,
     }
-    for field in fields:
-        if field.public:
-            row[FIELD_COLUMN_PREFIX + field.key] = _public_value(
-                field, s.fields.get(field.key), show_text
-            )
+    for key, value in public_field_values(s, fields).items():
+        row[FIELD_COLUMN_PREFIX + key] = value
     return row
+
+
+def public_field_values(submission: Submission, fields: Iterable[AnyField]) -> dict[str, Any]:
+    """The public ones of ``fields`` by key, as the public view shows them: the one place
+    consent is applied to field values (public exports, event payloads, the report)."""
+    show_text = submission.consent.publish_text and submission.body is not None
+    return {
+        field.key: _public_value(field, submission.fields.get(field.key), show_text)
+        for field in fields
+        if field.public
+    }
 
 
 def is_public(submission: Submission) -> bool:

@@ -20,6 +20,7 @@ BUILTIN_COMMAND_NAMES: frozenset[str] = frozenset(
         "publish",
         "remind",
         "review",
+        "report",
         "stats",
         "submissions",
         "submit",

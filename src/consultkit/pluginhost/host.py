@@ -37,6 +37,7 @@ from consultkit import hookspecs
 from consultkit._version import __version__
 from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import ConsultkitError, PluginError, StoreError
+from consultkit.formats.analysis import Analysis
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.storage.protocols import default_store_url
 from consultkit.storage.urls import redact_url, scrub
@@ -763,6 +764,30 @@ class PluginHost:
             },
         )
         return plugin, list(value)
+
+    def analyses(
+        self, consultation: Consultation, submissions: Sequence[Submission], language: str
+    ) -> tuple[list[tuple[str, Analysis]], list[str]]:
+        """Every plugin's report section as ``(plugin, analysis)``, and warnings naming the
+        plugins that failed (already logged) or returned something else."""
+        found: list[tuple[str, Analysis]] = []
+        warnings: list[str] = []
+        kwargs = {"consultation": consultation, "submissions": submissions, "language": language}
+        for plugin, value, exc in self._each("analyse_submissions", kwargs):
+            if exc is not None:
+                self._event_failed(plugin, "analyse_submissions", exc)
+                warnings.append(
+                    f"plugin {plugin!r} failed in analyse_submissions"
+                    f" ({type(exc).__name__}: {exc}); its section is missing"
+                )
+            elif isinstance(value, Analysis):
+                found.append((plugin, value))
+            elif value is not None:
+                warnings.append(
+                    f"plugin {plugin!r} returned {type(value).__name__} from"
+                    " analyse_submissions, not an Analysis; it was left out"
+                )
+        return found, warnings
 
 
 def _new_manager() -> pluggy.PluginManager:

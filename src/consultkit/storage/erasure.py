@@ -29,6 +29,9 @@ IDENTITY_KEYS = frozenset(
         "country",
         "address",
         "recipient",
+        # The values of a call's own fields: the store empties them on erasure (they may
+        # name people and say where they work), so a payload's copy goes too.
+        "fields",
         # The flat keys consultkit's own submission events write (consultkit.events): taken
         # from their one definition, so a key the payload gains cannot be missed here.
         *SUBMITTER_IDENTITY,

@@ -42,7 +42,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from consultkit.domain.review.scores import Review, ReviewAssignment
-    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
+    from consultkit.domain.submissions import (
+        HistoryEntry,
+        Receipt,
+        Submission,
+        SubmissionStatus,
+        SubmissionVersion,
+    )
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
 """Where data goes when nothing else is said: a SQLite file in the current directory."""
@@ -156,6 +162,20 @@ class SubmissionStore(Protocol):
         Records ``entry`` and enqueues ``events`` in the same transaction; returns the new
         value. Raises :class:`StoreConflictError` if the status is no longer ``expected``.
         """
+
+    def edit_submission(
+        self, previous: Submission, updated: Submission, events: Sequence[OutboxEvent]
+    ) -> int:
+        """Replace ``previous`` with ``updated`` (same id), keeping ``previous`` as an earlier
+        :class:`~consultkit.domain.submissions.SubmissionVersion`.
+
+        Compare-and-set on ``previous``'s status and ``updated_at``; enqueues ``events`` in
+        the same transaction; returns the new version's number (2 after the first edit).
+        Raises :class:`StoreConflictError` when the submission changed meanwhile.
+        """
+
+    def versions(self, submission_id: str) -> list[SubmissionVersion]:
+        """The earlier versions of a submission, oldest first; erasure removes them."""
 
     def erase_submitter(
         self,

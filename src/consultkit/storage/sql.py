@@ -35,6 +35,8 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+import attrs
+
 from consultkit.domain.review.scores import Review, ReviewAssignment
 from consultkit.domain.submission_rules import receipt_for
 from consultkit.domain.submissions import (
@@ -46,7 +48,9 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionStatus,
+    SubmissionVersion,
     Submitter,
+    version_of,
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
@@ -233,6 +237,23 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def _version_content(version: SubmissionVersion) -> dict[str, Any]:
+    return {
+        "title": version.title,
+        "body": version.body,
+        "language": version.language,
+        "tags": list(version.tags),
+        "attachments": list(version.attachments),
+        "consent": attrs.asdict(version.consent),
+        "fields": dict(version.fields),
+        "fingerprint": version.fingerprint,
+    }
+
+
+def _content_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {**data, "consent": Consent(**data["consent"])}
 
 
 def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
@@ -734,6 +755,91 @@ class SqlStore(abc.ABC):
         assert stored is not None
         return stored
 
+    def edit_submission(
+        self, previous: Submission, updated: Submission, events: Sequence[OutboxEvent]
+    ) -> int:
+        """Replace ``previous`` with ``updated``, keeping ``previous`` as an earlier version.
+
+        Compare-and-set on the status and the last change of ``previous``: a submission
+        changed meanwhile raises :class:`StoreConflictError`. Returns the new version's
+        number; the kept version, the new content and ``events`` are one transaction.
+        """
+        if previous.id != updated.id:
+            raise ValueError("an edit replaces a submission with a version of itself")
+        d = self.dialect
+        event_rows = [self._event_row(e) for e in events]
+        with self._write() as conn:
+            self._serialise(conn, "submission", previous.id)
+            kept = conn.execute(
+                d.sql("SELECT count(*) FROM submission_versions WHERE submission_id = ?"),
+                (previous.id,),
+            ).fetchone()[0]
+            changed = conn.execute(
+                d.sql(
+                    "UPDATE submissions SET title = ?, body = ?, language = ?,"
+                    f" tags = {d.json}, attachments = {d.json}, consent = {d.json},"
+                    f" fields = {d.json}, fingerprint = ?, updated_at = ?"
+                    " WHERE id = ? AND status = ? AND updated_at = ? AND erased_at IS NULL"
+                ),
+                (
+                    updated.title,
+                    updated.body,
+                    updated.language,
+                    d.dump_json(list(updated.tags)),
+                    d.dump_json(list(updated.attachments)),
+                    d.dump_json(attrs.asdict(updated.consent)),
+                    d.dump_json(dict(updated.fields)),
+                    updated.fingerprint,
+                    d.dump_instant(updated.updated_at),
+                    previous.id,
+                    str(previous.status),
+                    d.dump_instant(previous.updated_at),
+                ),
+            ).rowcount
+            if not changed:
+                if self._select_submission(conn, "id", previous.id) is None:
+                    raise UnknownItemError(f"no submission {previous.id!r} in {self.url}")
+                raise StoreConflictError(
+                    f"submission {previous.tracking_number} changed meanwhile: reload it and"
+                    " edit again"
+                )
+            version = version_of(previous, version=int(kept) + 1, replaced_at=updated.updated_at)
+            conn.execute(
+                d.sql(
+                    "INSERT INTO submission_versions (submission_id, version, replaced_at,"
+                    f" content) VALUES (?, ?, ?, {d.json})"
+                ),
+                (
+                    version.submission_id,
+                    version.version,
+                    d.dump_instant(version.replaced_at),
+                    d.dump_json(_version_content(version)),
+                ),
+            )
+            self._insert_events(conn, event_rows)
+        return version.version + 1
+
+    def versions(self, submission_id: str) -> list[SubmissionVersion]:
+        """The earlier versions of a submission, oldest first (empty if never edited)."""
+        d = self.dialect
+        with self._read() as conn:
+            rows = conn.execute(
+                d.sql(
+                    "SELECT version, replaced_at, content FROM submission_versions"
+                    " WHERE submission_id = ? ORDER BY version"
+                ),
+                (submission_id,),
+            ).fetchall()
+        return [
+            SubmissionVersion(
+                submission_id=submission_id,
+                version=int(row[0]),
+                replaced_at=d.load_instant(row[1]),
+                **_content_of(d.load_json(row[2])),
+            )
+            for row in rows
+        ]
+
     def erase_submitter(
         self,
         consultation_id: str,
@@ -786,6 +892,8 @@ class SqlStore(abc.ABC):
                 (when, *id_params),
             )
             in_ids, id_params = d.in_ids("submission_id", ids)
+            # Earlier versions hold texts and field values (people) of the person: gone too.
+            conn.execute(d.sql(f"DELETE FROM submission_versions WHERE {in_ids}"), id_params)
             conn.execute(
                 d.sql(f"UPDATE history SET actor_id = ? WHERE {in_ids} AND lower(actor_id) = ?"),
                 (ERASED, *id_params, address),

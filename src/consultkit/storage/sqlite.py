@@ -201,6 +201,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (consultation_id, round, submission_id, reviewer_id)
         )""",
     ),
+    (
+        # Editing until the deadline (issue 12): the content each edit replaced.
+        """CREATE TABLE submission_versions (
+            submission_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            replaced_at TEXT NOT NULL,
+            content TEXT NOT NULL,
+            PRIMARY KEY (submission_id, version)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

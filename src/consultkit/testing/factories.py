@@ -247,6 +247,7 @@ def events_of_every_kind(consultation: Consultation | None = None) -> dict[str, 
     made: list[ev.Event] = [
         ev.SubmissionReceived(consultation=c, submission=sub),
         ev.SubmissionStatusChanged(consultation=c, submission=sub, entry=status_entry(sub)),
+        ev.SubmissionEdited(consultation=c, submission=sub, version=2),
         ev.PhaseOpened(consultation=c, ref=f"phase:{phase.id}", at=phase_start),
         ev.CallOpened(
             consultation=c, ref=f"call:{call.id}", at=call_edges.start, groups=call.groups

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -259,6 +259,55 @@ class StoreContract:
                 _review(ghost, SubmissionStatus.ACCEPTED),
                 [],
             )
+
+    def test_edit_keeps_the_replaced_content_as_a_version(self, store: Store) -> None:
+        s = make_submission(1, body="First words.")
+        _add(store, s)
+        assert store.versions(s.id) == []
+        later = s.updated_at + dt.timedelta(minutes=5)
+        values: dict[str, Any] = {"k": [1]}
+        edited = attrs.evolve(
+            s, title="Better title", body="Second words.", fields=values, updated_at=later
+        )
+        event = make_event("submission.edited", submission=s)
+        assert store.edit_submission(s, edited, [event]) == 2
+        assert store.get_submission(s.id) == edited
+        [kept] = store.versions(s.id)
+        assert (kept.version, kept.replaced_at, kept.title, kept.body) == (
+            1,
+            later,
+            s.title,
+            "First words.",
+        )
+        assert kept.fingerprint == s.fingerprint and kept.consent == s.consent
+        assert [e.id for e in store.unrouted_events(10)] == [event.id]
+        third = attrs.evolve(edited, body="Third.", updated_at=later + dt.timedelta(minutes=1))
+        assert store.edit_submission(edited, third, []) == 3
+        assert [v.version for v in store.versions(s.id)] == [1, 2]
+
+    def test_edit_is_compare_and_set(self, store: Store) -> None:
+        s = make_submission(1)
+        _add(store, s)
+        first = attrs.evolve(s, body="One.", updated_at=s.updated_at + dt.timedelta(minutes=1))
+        store.edit_submission(s, first, [])
+        stale = attrs.evolve(s, body="Two.", updated_at=s.updated_at + dt.timedelta(minutes=2))
+        with pytest.raises(StoreConflictError):
+            store.edit_submission(s, stale, [make_event()])
+        assert store.get_submission(s.id) == first and len(store.versions(s.id)) == 1
+        with pytest.raises(UnknownItemError):
+            ghost = make_submission(9)
+            store.edit_submission(ghost, ghost, [])
+
+    def test_erasure_removes_earlier_versions(self, store: Store) -> None:
+        s = make_submission(1, email="ana@example.org")
+        _add(store, s)
+        store.edit_submission(
+            s, attrs.evolve(s, body="New.", updated_at=s.updated_at + dt.timedelta(minutes=1)), []
+        )
+        store.erase_submitter(
+            "wsis-2020", "ana@example.org", keep_text=True, reason="asked", at=s.updated_at
+        )
+        assert store.versions(s.id) == []
 
     def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
         for n in range(3):

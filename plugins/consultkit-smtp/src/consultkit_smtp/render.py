@@ -39,6 +39,7 @@ LANGUAGES = ("en", "es", "fr")
 TEMPLATE_FOR_KIND = {
     events.SubmissionReceived.kind: "receipt",
     events.SubmissionStatusChanged.kind: "status",
+    events.SubmissionEdited.kind: "receipt",  # an updated receipt: the template says so
     events.ReminderDue.kind: "reminder",
     events.ScheduleChanged.kind: "schedule",
     events.PhaseOpened.kind: "item",

@@ -17,6 +17,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.submissions import Consent, Provenance, Submitter
+from consultkit_web.fields import field_views
 from consultkit_web.pages import consultation_of, lookup, public_history, site_of
 from consultkit_web.problems import documented, problem
 from consultkit_web.site import text_of
@@ -36,6 +37,27 @@ class GroupOut:
 
 
 @dataclasses.dataclass(frozen=True)
+class OptionOut:
+    value: str
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldOut:
+    """One of the call's own fields, labelled in the reader's language."""
+
+    key: str
+    kind: str
+    label: str
+    help: str
+    required: bool
+    public: bool
+    options: list[OptionOut]
+    vocabulary: str | None
+    limits: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
 class CallOut:
     id: str
     kind: str
@@ -48,7 +70,11 @@ class CallOut:
     deadline_text: str | None
     groups: list[str]
     fields: list[str]
-    """The fields a submission carries (the fixed set until calls declare their own)."""
+    """The fixed fields every submission carries."""
+    own_fields: list[FieldOut]
+    """The call's own fields (``[[calls.fields]]``), sent as ``fields`` by key."""
+    fields_schema: dict[str, Any] | None
+    """The JSON Schema (draft 2020-12) of the call's own field values, if it has any."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +114,8 @@ class SubmissionIn:
     consent_publish_text: bool = False
     consent_publish_name: bool = False
     consent_publish_organisation: bool = False
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Values of the call's own fields by key (see the call's ``fields_schema``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +153,10 @@ def _calls(
     consultation = consultation_of(site, consultation_id)
     language = lang if lang in consultation.languages else consultation.default_language
     document = site.timeline(consultation, language)
+    own = {
+        call.id: [_field_out(view) for view in field_views(call, consultation, language)]
+        for call in consultation.calls
+    }
     return [
         CallOut(
             id=c["id"],
@@ -138,9 +170,25 @@ def _calls(
             deadline_text=c["deadline_text"],
             groups=c["groups"],
             fields=SUBMISSION_FIELDS,
+            own_fields=own.get(c["id"], []),
+            fields_schema=c.get("fields_schema"),
         )
         for c in document["calls"]
     ]
+
+
+def _field_out(view: dict[str, Any]) -> FieldOut:
+    return FieldOut(
+        key=view["key"],
+        kind=view["kind"],
+        label=view["label"],
+        help=view["help"],
+        required=view["required"],
+        public=view["public"],
+        options=[OptionOut(value=o["value"], label=o["label"]) for o in view["options"]],
+        vocabulary=view["vocabulary"],
+        limits=view["limits"],
+    )
 
 
 @get(
@@ -269,6 +317,7 @@ async def post_submission(
             ),
             idempotency_key=idempotency_key,
             provenance=Provenance.WEB,
+            fields=data.fields,
         )
     finally:
         site.in_flight.discard(flight)

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from consultkit.domain.bidi import direction
+from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.submissions import (
     Consent,
@@ -30,6 +31,13 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit_web.fields import (
+    UnreadableValue,
+    entered_values,
+    field_views,
+    place_options,
+    values_from_form,
+)
 from consultkit_web.labels import label
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
@@ -198,9 +206,21 @@ def _form_context(
     consent: dict[str, bool],
     key: str,
     error: dict[str, str] | None = None,
+    entered: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     context = page_context(request, consultation, language)
+    vocabularies = consultation.tag_vocabularies(call)
     context |= {
+        "fields": field_views(call, consultation, language),
+        "countries": place_options(COUNTRY_CODES, {}, language),
+        "entered": entered or {},
+        "tag_vocabularies": [
+            {
+                "label": text_of(v.label, language, consultation),
+                "terms": f"{v.terms[0].id} … {v.terms[-1].id}" if v.terms else "",
+            }
+            for v in vocabularies
+        ],
         "call": call,
         "call_title": text_of(call.title, language, consultation),
         "groups": _eligible_groups(consultation, call, language),
@@ -256,15 +276,18 @@ def field_of(rule: str, message: str, field: str | None = None) -> str | None:
     return None
 
 
-def refusal(
-    language: str, rule: str, message: str, refused_field: str | None = None
-) -> dict[str, str]:
-    """A refusal as the form shows it: the field, the rule in plain words, the details."""
-    field = field_of(rule, message, refused_field)
+def refusal(language: str, rule: str, message: str, field: str | None = None) -> dict[str, str]:
+    """A refusal as the form shows it: the field, the rule in plain words, the details.
+
+    ``field`` is the refusal's own (``RuleRefusedError.field``). For rule ``field`` it is
+    the key of the call's own field that was refused, shown beside that field (its id is
+    ``f-KEY``); otherwise a fixed form field, or found from the rule and message.
+    """
+    shown = f"f-{field}" if rule == "field" and field else field_of(rule, message, field)
     key = f"rule.{rule}"
-    if rule == "submitter" and field is not None:
-        key = f"rule.{field}"
-    return {"field": field or "", "rule": rule, "text": label(language, key), "detail": message}
+    if rule == "submitter" and shown is not None:
+        key = f"rule.{shown}"
+    return {"field": shown or "", "rule": rule, "text": label(language, key), "detail": message}
 
 
 @post(
@@ -283,6 +306,7 @@ async def submit_post(
     values = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
     key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
+    entered = entered_values(form, call.fields)
 
     def refused(rule: str, message: str, field: str | None = None) -> Template:
         context = _form_context(
@@ -294,6 +318,7 @@ async def submit_post(
             consent,
             key,
             refusal(language, rule, message, field),
+            entered,
         )
         return Template(
             template_name="submit.html", context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
@@ -301,6 +326,10 @@ async def submit_post(
 
     if form.get(HONEYPOT):
         return refused("honeypot", "the field meant to stay empty was filled in")
+    try:
+        field_values = values_from_form(call.fields, entered)
+    except UnreadableValue as exc:
+        return refused("field", str(exc), exc.key)
     submitter = Submitter(
         name=values["name"].strip(),
         email=values["email"].strip(),
@@ -332,6 +361,7 @@ async def submit_post(
             ),
             idempotency_key=key,
             provenance=Provenance.WEB,
+            fields=field_values,
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, str(exc), exc.field)
@@ -363,14 +393,20 @@ async def lookup(site: Site, consultation: Consultation, number: str) -> Submiss
     return record
 
 
+EDITED = "edited"
+"""The history's word for an edit by the submitter (each edit is listed)."""
+
+
 def public_history(record: SubmissionRecord) -> list[dict[str, str]]:
-    """When the public status changed: dates and statuses only, never who or why."""
+    """When the public status changed and when the submitter edited it: dates and what
+    happened only, never who or why."""
+    moments = [(entry.at, public_status(entry.to_status)) for entry in record.history]
+    moments += [(version.replaced_at, EDITED) for version in record.versions]
     shown: list[dict[str, str]] = []
-    for entry in record.history:
-        status = public_status(entry.to_status)
-        if shown and shown[-1]["status"] == status:
+    for at, status in sorted(moments, key=lambda moment: moment[0]):
+        if shown and shown[-1]["status"] == status != EDITED:
             continue
-        shown.append({"at": entry.at.strftime("%Y-%m-%d %H:%M UTC"), "status": status})
+        shown.append({"at": at.strftime("%Y-%m-%d %H:%M UTC"), "status": status})
     return shown
 
 

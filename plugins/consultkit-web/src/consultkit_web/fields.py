@@ -1,0 +1,210 @@
+"""A call's own fields on the web: what the form and the API show, and reading the form.
+
+:func:`field_views` turns a call's declared fields (``[[calls.fields]]``) into plain
+dictionaries in the reader's language, the same for the submission form's template and
+the JSON API's calls endpoint. :func:`values_from_form` reads the posted form back into
+the JSON values the library checks; a value that cannot even be read (``abc`` for a
+number) is refused here, naming the field, before the library sees it.
+
+File fields are shown but not accepted yet: uploads are another piece of work (issue 10).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Final
+
+from babel import Locale, UnknownLocaleError
+
+from consultkit.domain.fields import (
+    COUNTRY_CODES,
+    UN_REGIONS,
+    ChoiceField,
+    DateField,
+    FileField,
+    MultipleChoiceField,
+    NumberField,
+    PeopleField,
+    TextField,
+)
+from consultkit_web.site import text_of
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from consultkit.domain.fields import AnyField
+    from consultkit.domain.model import Call, Consultation
+
+PREFIX: Final = "field."
+"""Form names of a call's fields: ``field.KEY`` (people: ``field.KEY.N.PART``)."""
+PERSON_PARTS: Final = ("name", "email", "organisation", "country")
+MAX_PERSON_ROWS: Final = 8
+
+
+def person_rows(field: PeopleField) -> int:
+    """How many person rows the form offers: the maximum when small, else three."""
+    if field.max_people is not None and field.max_people <= MAX_PERSON_ROWS:
+        return max(field.max_people, 1)
+    return max(3, field.min_people or 0)
+
+
+@functools.cache
+def _territories(language: str) -> Mapping[str, str]:
+    try:
+        return Locale.parse(language.replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        return Locale("en").territories
+
+
+def place_options(
+    codes: Sequence[str], names: Mapping[str, str], language: str
+) -> list[dict[str, str]]:
+    """Countries or regions as options, named in ``language`` (CLDR), sorted by name."""
+    local = _territories(language)
+    options = [{"value": code, "label": local.get(code) or names.get(code, code)} for code in codes]
+    return sorted(options, key=lambda o: o["label"].casefold())
+
+
+def field_views(call: Call, consultation: Consultation, language: str) -> list[dict[str, Any]]:
+    """Each declared field of ``call`` as the form and the API show it, in ``language``."""
+    views = []
+    for field in call.fields:
+        view: dict[str, Any] = {
+            "key": field.key,
+            "name": PREFIX + field.key,
+            "id": "f-" + field.key,
+            "kind": field.kind,
+            "label": text_of(field.label, language, consultation),
+            "help": text_of(field.help, language, consultation) if field.help else "",
+            "required": field.required,
+            "public": field.public,
+            "options": [],
+            "vocabulary": None,
+            "limits": {},
+        }
+        if isinstance(field, ChoiceField | MultipleChoiceField):
+            view["vocabulary"] = field.vocabulary
+            view["options"] = [
+                {"value": o.value, "label": text_of(o.label, language, consultation)}
+                for o in field.options
+            ]
+        if isinstance(field, MultipleChoiceField):
+            view["limits"] = {"min": field.min_choices, "max": field.max_choices}
+        elif isinstance(field, TextField):
+            view["limits"] = {
+                "min_characters": field.min_characters,
+                "max_characters": field.max_characters,
+                "min_words": field.min_words,
+                "max_words": field.max_words,
+            }
+        elif isinstance(field, NumberField):
+            view["limits"] = {
+                "min": field.minimum,
+                "max": field.maximum,
+                "step": 1 if field.integer else "any",
+            }
+        elif isinstance(field, DateField):
+            view["limits"] = {
+                "min": field.minimum.isoformat() if field.minimum else None,
+                "max": field.maximum.isoformat() if field.maximum else None,
+            }
+        elif isinstance(field, PeopleField):
+            view["limits"] = {"min": field.min_people, "max": field.max_people}
+            view["rows"] = person_rows(field)
+        elif isinstance(field, FileField):
+            view["limits"] = {"types": list(field.types), "max_bytes": field.max_bytes}
+        if field.kind == "country":
+            view["options"] = place_options(COUNTRY_CODES, {}, language)
+        elif field.kind == "un-region":
+            view["options"] = place_options(list(UN_REGIONS), UN_REGIONS, language)
+        view["limits"] = {k: v for k, v in view["limits"].items() if v is not None}
+        views.append(view)
+    return views
+
+
+class UnreadableValue(ValueError):
+    """A form value that is not even of its field's kind; ``key`` names the field."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"field {key!r}: {message}")
+        self.key = key
+
+
+def entered_values(form: Any, fields: Sequence[AnyField]) -> dict[str, list[str]]:
+    """Every posted value of the call's fields by form name, as typed (to show them again)."""
+    names = []
+    for field in fields:
+        if isinstance(field, PeopleField):
+            names += [
+                f"{PREFIX}{field.key}.{row}.{part}"
+                for row in range(person_rows(field))
+                for part in (*PERSON_PARTS, "consent")
+            ]
+        else:
+            names.append(PREFIX + field.key)
+    return {name: [str(v) for v in form.getall(name, [])] for name in names}
+
+
+def values_from_form(
+    fields: Sequence[AnyField], entered: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """The JSON values of the call's fields from what was typed; empty means not given.
+
+    Raises :class:`UnreadableValue` for a number that is no number or a yes/no that is
+    neither; every other check is the library's.
+    """
+    values: dict[str, Any] = {}
+    for field in fields:
+        name = PREFIX + field.key
+        if isinstance(field, FileField):
+            continue  # uploads are not accepted yet (issue 10)
+        if isinstance(field, MultipleChoiceField):
+            chosen = [v for v in entered.get(name, []) if v]
+            if chosen:
+                values[field.key] = chosen
+            continue
+        if isinstance(field, PeopleField):
+            people = []
+            for row in range(person_rows(field)):
+                part = {p: _one(entered, f"{name}.{row}.{p}") for p in PERSON_PARTS}
+                if not any(part.values()):
+                    continue
+                person: dict[str, Any] = {k: v for k, v in part.items() if v}
+                person.setdefault("name", "")
+                person["consent_publish"] = bool(_one(entered, f"{name}.{row}.consent"))
+                people.append(person)
+            if people:
+                values[field.key] = people
+            continue
+        text = _one(entered, name)
+        if not text:
+            continue
+        if isinstance(field, NumberField):
+            try:
+                number = float(text) if any(c in text for c in ".eE") else int(text)
+            except ValueError:
+                raise UnreadableValue(field.key, f"{text!r} is not a number") from None
+            values[field.key] = number
+        elif field.kind == "yes-no":
+            if text not in ("yes", "no"):
+                raise UnreadableValue(field.key, "answer yes or no")
+            values[field.key] = text == "yes"
+        else:
+            values[field.key] = text
+    return values
+
+
+def _one(entered: Mapping[str, list[str]], name: str) -> str:
+    given = entered.get(name) or [""]
+    return given[0].strip()
+
+
+__all__ = [
+    "PREFIX",
+    "UnreadableValue",
+    "entered_values",
+    "field_views",
+    "person_rows",
+    "place_options",
+    "values_from_form",
+]

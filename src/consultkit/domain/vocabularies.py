@@ -1,0 +1,85 @@
+"""Vocabularies: a consultation's own lists of themes (``[[vocabularies]]``).
+
+A vocabulary has an id, a label in every language and its terms; submissions are tagged
+with term ids, and choice fields may take their options from one (``vocabulary = "sdgs"``).
+Nothing is built in: the WSIS example declares the Action Lines C1-C11 and the SDGs as its
+own vocabularies, another consultation declares its own or none.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from consultkit.domain.text import Text
+
+_EMPTY = Text({})
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def term_key(text: str) -> str:
+    """What a typed term is compared by: case, spaces, ``-``, ``_``, ``.`` and leading zeros
+    do not matter, so ``sdg 04``, ``SDG-4`` and ``SDG4`` are one term."""
+    compact = _SEPARATORS.sub("", text).casefold()
+    return _DIGITS.sub(lambda m: str(int(m[0])), compact)
+
+
+@attrs.frozen(kw_only=True)
+class Term:
+    """One term: the ``id`` stored on submissions, its label, and other spellings accepted."""
+
+    id: str
+    label: Text
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Vocabulary:
+    """A named list of terms; ``inferred`` lists paths the source implies but does not state."""
+
+    id: str
+    label: Text
+    terms: tuple[Term, ...] = ()
+    description: Text = _EMPTY
+    inferred: tuple[str, ...] = ()
+    note: Text = _EMPTY
+
+    def term_id(self, typed: str) -> str | None:
+        """The id of the term ``typed`` names (by id or alias, see :func:`term_key`), or None."""
+        wanted = term_key(typed)
+        if not wanted:
+            return None
+        for term in self.terms:
+            if term_key(term.id) == wanted or any(term_key(a) == wanted for a in term.aliases):
+                return term.id
+        return None
+
+    def describe(self) -> str:
+        """The terms in brief for a refusal: ``'sdgs' (SDG1 to SDG17)``, or all when few."""
+        ids = [t.id for t in self.terms]
+        listed = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} to {ids[-1]}"
+        return f"{self.id!r} ({listed})"
+
+
+def resolve_tag(typed: str, vocabularies: tuple[Vocabulary, ...]) -> str:
+    """The term id ``typed`` names in one of ``vocabularies``.
+
+    Raises ``ValueError`` naming the vocabularies and their terms when it names none
+    (or when there is no vocabulary, so no tag is accepted).
+    """
+    for vocabulary in vocabularies:
+        found = vocabulary.term_id(typed)
+        if found is not None:
+            return found
+    if not vocabularies:
+        raise ValueError(
+            f"unknown tag {typed!r}: this call takes no tags (the consultation declares no"
+            " [[vocabularies]] for it)"
+        )
+    names = "; ".join(v.describe() for v in vocabularies)
+    raise ValueError(f"unknown tag {typed!r}: use a term of vocabulary {names}")
+
+
+__all__ = ["Term", "Vocabulary", "resolve_tag", "term_key"]

@@ -1,0 +1,346 @@
+"""A Frictionless Data Package of the public submissions, for open-data portals.
+
+:func:`data_package` gives the files to write into one folder:
+
+* ``submissions.csv``: the public submissions, byte for byte what
+  ``consultkit submissions export --public`` writes (consent applied there, nowhere else);
+* ``submissions.schema.json``: a JSON Schema (draft 2020-12) of one public row, as the
+  JSON Lines export writes it;
+* ``datacard.md``: the data card (licence, or "not stated"; columns; consent rules;
+  collection dates);
+* ``datapackage.json``: the descriptor (Data Package v1 shape, ``tabular-data-package``
+  profile) with a Table Schema for the CSV.
+
+Nothing reads a clock: ``created`` is the latest instant in the data, so the same data
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from consultkit.domain.fields import (
+    AnyField,
+    ChoiceField,
+    DateField,
+    EmailField,
+    FileField,
+    MultipleChoiceField,
+    NumberField,
+    PeopleField,
+    YesNoField,
+)
+from consultkit.domain.submission_rules import call_times
+from consultkit.formats.submission_export import (
+    ERASED_TOMBSTONE,
+    FIELD_COLUMN_PREFIX,
+    LIST_SEPARATOR,
+    PUBLIC_COLUMNS,
+    PUBLIC_STATUSES,
+    declared_fields,
+    export_submissions,
+    is_public,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.submissions import Submission
+
+LICENCE_NOT_STATED: Final = "not stated"
+PACKAGE_FILES: Final = (
+    "datapackage.json",
+    "submissions.csv",
+    "submissions.schema.json",
+    "datacard.md",
+)
+
+#: Each public column: its Table Schema type and what it holds.
+_COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    "id": ("string", "The submission's id (a UUIDv7)."),
+    "call_id": ("string", "The call it answers."),
+    "group": ("string", "The submitter's stakeholder group; empty once the submitter was erased."),
+    "language": ("string", "The language of its text (a BCP 47 tag)."),
+    "received_at": ("datetime", "When it was received (UTC)."),
+    "title": ("string", "Its title, only with the submitter's consent to publish the text."),
+    "body": ("string", "Its text, only with the submitter's consent to publish the text."),
+    "tags": ("string", f"Its tags (vocabulary terms), separated by '{LIST_SEPARATOR}'."),
+    "submitter_name": (
+        "string",
+        f"The submitter's name, only with their consent; '{ERASED_TOMBSTONE}' once erased.",
+    ),
+    "submitter_organisation": ("string", "The organisation, only with the consent to name it."),
+    "text_withheld": ("boolean", "True when the text is not published (no consent)."),
+    "fingerprint": (
+        "string",
+        "sha256 of the normalised text: copies of one campaign text share it (empty when"
+        " the text is withheld).",
+    ),
+}
+
+_JSON_TYPES: Final = {"string": "string", "datetime": "string", "boolean": "boolean"}
+
+
+def _field_json_schema(field: AnyField) -> dict[str, Any]:
+    """The JSON Schema of a field's value as the public view shows it (null when absent)."""
+    if isinstance(field, EmailField):
+        return {"type": "null"}
+    if isinstance(field, PeopleField):
+        person = {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "organisation": {"type": ["string", "null"]},
+            },
+            "required": ["name", "organisation"],
+            "additionalProperties": False,
+        }
+        return {"type": ["array", "null"], "items": person}
+    if isinstance(field, MultipleChoiceField):
+        options = [o.value for o in field.options]
+        return {"type": ["array", "null"], "items": {"enum": options}}
+    if isinstance(field, ChoiceField):
+        return {"enum": [*(o.value for o in field.options), None]}
+    if isinstance(field, YesNoField):
+        return {"type": ["boolean", "null"]}
+    if isinstance(field, NumberField):
+        return {"type": ["integer" if field.integer else "number", "null"]}
+    if isinstance(field, DateField):
+        return {"type": ["string", "null"], "format": "date"}
+    return {"type": ["string", "null"]}  # text (with consent), URL, country, region, file name
+
+
+def _table_type(field: AnyField) -> str:
+    if isinstance(field, YesNoField):
+        return "boolean"
+    if isinstance(field, NumberField):
+        return "integer" if field.integer else "number"
+    if isinstance(field, DateField):
+        return "date"
+    return "string"
+
+
+def _field_description(field: AnyField, language: str, languages: tuple[str, ...]) -> str:
+    label = field.label(language, languages)
+    if isinstance(field, EmailField):
+        return f"{label}: never published (always empty)."
+    if isinstance(field, PeopleField):
+        return f"{label}: people who consented themselves, by name and organisation (JSON)."
+    if isinstance(field, FileField):
+        return f"{label}: the file's name."
+    if isinstance(field, MultipleChoiceField):
+        return f"{label}: values separated by '{LIST_SEPARATOR}'."
+    return f"{label}."
+
+
+def row_schema(consultation: Consultation) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one public row (``export --public --format jsonl``)."""
+    fields = [f for f in declared_fields(consultation) if f.public]
+    properties: dict[str, Any] = {}
+    for column, (kind, description) in _COLUMNS.items():
+        if column == "tags":
+            schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+        elif column == "text_withheld":
+            schema = {"type": "boolean"}
+        else:
+            schema = {"type": [_JSON_TYPES[kind], "null"]}
+            if kind == "datetime":
+                schema["format"] = "date-time"
+        properties[column] = {**schema, "description": description}
+    for field in fields:
+        properties[FIELD_COLUMN_PREFIX + field.key] = _field_json_schema(field)
+    columns = [*PUBLIC_COLUMNS, *(FIELD_COLUMN_PREFIX + f.key for f in fields)]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"A public submission to {consultation.id}",
+        "type": "object",
+        "properties": properties,
+        "required": columns,
+        "additionalProperties": False,
+    }
+
+
+def _package_name(consultation_id: str) -> str:
+    # Data Package names are lower case letters, digits and "-._".
+    return re.sub(r"[^a-z0-9._-]", "-", consultation_id.lower())
+
+
+def _collection(consultation: Consultation) -> list[dict[str, Any]]:
+    dates = []
+    for call in consultation.calls:
+        times = call_times(consultation, call)
+        dates.append(
+            {
+                "call": call.id,
+                "opens": _iso(times.opens),
+                "closes": _iso(times.closes),
+            }
+        )
+    return dates
+
+
+def _iso(instant: Any) -> str | None:
+    return None if instant is None else instant.isoformat().replace("+00:00", "Z")
+
+
+def data_package(
+    consultation: Consultation,
+    submissions: Iterable[Submission],
+    *,
+    language: str | None = None,
+) -> dict[str, bytes]:
+    """The package's files by name (:data:`PACKAGE_FILES`), ready to write into a folder.
+
+    ``language`` picks the labels in the data card and descriptions (default: the
+    consultation's first).
+    """
+    lang = language or consultation.default_language
+    languages = consultation.languages
+    chosen = list(submissions)
+    fields = declared_fields(consultation)
+    public_fields = [f for f in fields if f.public]
+    out = io.StringIO(newline="")
+    count = export_submissions(out, chosen, format="csv", public=True, fields=fields)
+    csv_bytes = out.getvalue().encode("utf-8")
+    published = [s for s in chosen if is_public(s)]
+    latest = max((s.updated_at for s in published), default=None)
+    licence = consultation.licence
+
+    table_fields: list[dict[str, Any]] = [
+        {"name": column, "type": kind, "description": description}
+        for column, (kind, description) in _COLUMNS.items()
+    ]
+    table_fields += [
+        {
+            "name": FIELD_COLUMN_PREFIX + f.key,
+            "type": _table_type(f),
+            "description": _field_description(f, lang, languages),
+        }
+        for f in public_fields
+    ]
+    for entry in table_fields:
+        if entry["type"] == "boolean":
+            entry["trueValues"], entry["falseValues"] = ["true"], ["false"]
+    descriptor: dict[str, Any] = {
+        "profile": "tabular-data-package",
+        "name": _package_name(consultation.id),
+        "title": consultation.title(lang, languages),
+        "description": (
+            "The public submissions of this consultation: only accepted ones, each showing"
+            " only what its submitter consented to publish. See datacard.md."
+        ),
+        "created": _iso(latest),
+        "licenses": [_licence_entry(licence)] if licence else [],
+        "keywords": ["consultation", "submissions"],
+        "sources": [{"title": consultation.id, "path": consultation.website}]
+        if consultation.website
+        else [],
+        "resources": [
+            {
+                "name": "submissions",
+                "path": "submissions.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+                "schema": {"fields": table_fields, "primaryKey": ["id"]},
+            },
+            {
+                "name": "submissions-json-schema",
+                "path": "submissions.schema.json",
+                "profile": "data-resource",
+                "format": "json",
+                "mediatype": "application/schema+json",
+                "description": "The JSON Schema of one public submission (JSON Lines export).",
+            },
+            {
+                "name": "datacard",
+                "path": "datacard.md",
+                "profile": "data-resource",
+                "format": "md",
+                "mediatype": "text/markdown",
+            },
+        ],
+    }
+    card = _data_card(consultation, lang, count, licence, table_fields)
+    return {
+        "datapackage.json": _json(descriptor),
+        "submissions.csv": csv_bytes,
+        "submissions.schema.json": _json(row_schema(consultation)),
+        "datacard.md": card.encode("utf-8"),
+    }
+
+
+def _licence_entry(licence: str) -> dict[str, str]:
+    if licence.startswith(("http://", "https://")):
+        return {"path": licence, "title": licence}
+    return {"name": licence, "path": f"https://spdx.org/licenses/{licence}.html"}
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _data_card(
+    consultation: Consultation,
+    language: str,
+    count: int,
+    licence: str | None,
+    table_fields: list[dict[str, Any]],
+) -> str:
+    title = consultation.title(language, consultation.languages)
+    statuses = ", ".join(sorted(s.value for s in PUBLIC_STATUSES))
+    lines = [
+        f"# Data card: {title}",
+        "",
+        f"- Consultation: `{consultation.id}`",
+        f"- Public submissions: {count}",
+        f"- Licence: {licence or LICENCE_NOT_STATED}"
+        + ("" if licence else " (the consultation file gives none: ask the organisers)"),
+    ]
+    if consultation.website:
+        lines.append(f"- Source: {consultation.website}")
+    lines += [
+        "",
+        "## Consent rules",
+        "",
+        f"- Only submissions whose status is {statuses} are included.",
+        "- The title and text appear only if the submitter consented to publish the text;",
+        "  otherwise `text_withheld` is true and they are empty.",
+        "- The name and the organisation appear only with the submitter's consent to each.",
+        "- E-mail addresses never appear: fields of kind e-mail stay empty and addresses",
+        "  inside published text are replaced.",
+        "- People named in a field (speakers, say) appear only with their own consent, by",
+        "  name and organisation.",
+        f"- A submitter who asked to be erased appears as `{ERASED_TOMBSTONE}`.",
+        "",
+        "## Collection dates (UTC)",
+        "",
+        "| Call | Opens | Closes |",
+        "|---|---|---|",
+    ]
+    for entry in _collection(consultation):
+        lines.append(
+            f"| `{entry['call']}` | {entry['opens'] or 'not stated'}"
+            f" | {entry['closes'] or 'not stated'} |"
+        )
+    lines += [
+        "",
+        "## Columns of submissions.csv",
+        "",
+        "| Column | Type | Meaning |",
+        "|---|---|---|",
+    ]
+    for entry in table_fields:
+        meaning = entry["description"].replace("|", "\\|")
+        lines.append(f"| `{entry['name']}` | {entry['type']} | {meaning} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["LICENCE_NOT_STATED", "PACKAGE_FILES", "data_package", "row_schema"]
