@@ -38,6 +38,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "consultkit"
 KINDS = [
     "submission.received",
     "submission.status-changed",
+    "submission.confirmation-requested",
     "phase.opened",
     "call.opened",
     "call.closed",

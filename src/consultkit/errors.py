@@ -96,6 +96,11 @@ class TransitionError(RuleRefusedError):
     """The submission lifecycle does not allow this status change."""
 
 
+class ConfirmationLinkError(RuleRefusedError):
+    """An e-mail confirmation link cannot be used: forged or damaged (rule
+    ``confirmation-link``) or too old (rule ``confirmation-expired``)."""
+
+
 class StoreError(ConsultkitError):
     """The store could not be opened or did not accept a change."""
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit.app.confirmation import ConfirmationSigner
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
 from consultkit.app.plugin_report import PluginReport, plugin_report
@@ -57,12 +58,24 @@ from consultkit.domain.submissions import (
     Submission,
     SubmissionStatus,
     Submitter,
+    Verification,
     normalize_tracking_number,
     weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
-from consultkit.errors import PluginRefusedError, RuleRefusedError, UnknownItemError
-from consultkit.events import SubmissionReceived, SubmissionStatusChanged
+from consultkit.errors import (
+    ConfigError,
+    ConfirmationLinkError,
+    PluginRefusedError,
+    Problem,
+    RuleRefusedError,
+    UnknownItemError,
+)
+from consultkit.events import (
+    SubmissionConfirmationRequested,
+    SubmissionReceived,
+    SubmissionStatusChanged,
+)
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
 from consultkit.formats.submission_import import (
@@ -225,6 +238,9 @@ class Consultkit:
     _store: Store | None = attrs.field(default=None, alias="store")
     clock: Clock = attrs.field(factory=SystemClock)
     store_url: str | None = None
+    settings: NotifySettings | None = None
+    """Deployment settings (channels, the link secret, the public URL); read from the
+    environment and ``$CONSULTKIT_NOTIFY_SETTINGS`` on first use when None."""
     _rules: dict[str, SubmissionRules] = attrs.field(factory=dict, init=False, repr=False)
 
     @classmethod
@@ -286,6 +302,39 @@ class Consultkit:
     def now(self) -> dt.datetime:
         """The clock's instant as a stdlib UTC datetime."""
         return utc_instant(self.clock.now())
+
+    def deployment_settings(self) -> NotifySettings:
+        """:attr:`settings`, read once from the environment when not given."""
+        if self.settings is None:
+            self.settings = load_settings()
+        return self.settings
+
+    def confirmation_signer(self) -> ConfirmationSigner:
+        """The signer of e-mail confirmation links, from the settings' ``secret``.
+
+        Raises :class:`~consultkit.errors.ConfigError` when no secret is configured: the
+        consultation file is public, so the secret never comes from it.
+        """
+        settings = self.deployment_settings()
+        if settings.secret is None:
+            raise ConfigError(
+                [
+                    Problem(
+                        path="secret",
+                        message="a call asks for e-mail confirmation, so links must be signed:"
+                        " set CONSULTKIT_SECRET (or `secret` in the settings file) to a random"
+                        " text of at least 16 characters, the same for every server process",
+                    )
+                ]
+            )
+        return ConfirmationSigner(secret=settings.secret, validity=settings.confirm_validity)
+
+    def confirmation_url(self, consultation: Consultation, token: str) -> str:
+        """Where a confirmation ``token`` is followed: the web front door's confirm page
+        (absolute when the settings give ``public_url``)."""
+        base = self.deployment_settings().public_url or ""
+        quoted = urllib.parse.quote(consultation.id, safe="")
+        return f"{base}/{quoted}/confirm/{token}"
 
     def rules(self, consultation: Consultation) -> SubmissionRules:
         """The submitting rules of ``consultation``, resolved once per consultation value."""
@@ -382,12 +431,18 @@ class Consultkit:
                 self._check_replay(replay, attempted)
                 return replay
         checked = self.rules(consultation).check(draft, now)
+        # Organisers vouch for what they enter; people sending it themselves confirm.
+        confirm = provenance in (Provenance.WEB, Provenance.API) and (
+            consultation.call(checked.draft.call_id).confirm_email
+        )
+        signer = self.confirmation_signer() if confirm else None
         submission = new_submission(
             checked.draft,
             consultation_id=consultation.id,
             at=now,
             provenance=provenance,
             idempotency_key=idempotency_key or None,
+            verification=Verification.EMAIL_UNCONFIRMED if confirm else Verification.NONE,
         )
         refusals = self.host.refusals(consultation, submission)
         if refusals:
@@ -408,8 +463,20 @@ class Consultkit:
             from_status=None,
             to_status=submission.status,
         )
-        event = to_outbox(SubmissionReceived(consultation=consultation, submission=submission))
-        receipt, created = self.store.add_submission(submission, entry, [event])
+        events = [to_outbox(SubmissionReceived(consultation=consultation, submission=submission))]
+        if signer is not None:
+            token = signer.token(submission.id, now)
+            events.append(
+                to_outbox(
+                    SubmissionConfirmationRequested(
+                        consultation=consultation,
+                        submission=submission,
+                        confirm_url=self.confirmation_url(consultation, token),
+                        expires_at=signer.expires_at(now),
+                    )
+                )
+            )
+        receipt, created = self.store.add_submission(submission, entry, events)
         if not created:
             self._check_replay(receipt, submission)
             return receipt
@@ -525,6 +592,33 @@ class Consultkit:
             self.store.fingerprint_counts(consultation.id),
             language=language,
         )
+
+    # -- verifying -----------------------------------------------------------------------
+
+    def confirm_email(self, consultation: Consultation, token: str) -> Submission:
+        """Record that a submitter followed their confirmation link; returns the submission.
+
+        Following it again changes nothing. Raises
+        :class:`~consultkit.errors.ConfirmationLinkError` for a forged or damaged link, one
+        of another consultation or of an erased submitter (rule ``confirmation-link``) and
+        for an expired one (rule ``confirmation-expired``); the submission stays stored,
+        unconfirmed, either way.
+        """
+        submission_id = self.confirmation_signer().read(token, self.now())
+        submission = self.store.get_submission(submission_id)
+        if (
+            submission is None
+            or submission.consultation_id != consultation.id
+            or submission.submitter is None
+        ):
+            raise ConfirmationLinkError(
+                "confirmation-link",
+                f"this confirmation link names no submission of {consultation.id!r} that can"
+                " still be confirmed",
+            )
+        if submission.verification is Verification.EMAIL_CONFIRMED:
+            return submission
+        return self.store.set_verification(submission.id, Verification.EMAIL_CONFIRMED, self.now())
 
     # -- changing status ---------------------------------------------------------------
 
@@ -951,7 +1045,7 @@ class Consultkit:
 
     def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
         """One notifier per channel enabled in ``settings`` (default: from the environment)."""
-        settings = settings or load_settings()
+        settings = settings or self.settings or load_settings()
         return build_notifiers(self.host.notifier_factories(), settings)
 
     def dispatcher(
@@ -962,7 +1056,7 @@ class Consultkit:
         ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
         Close it when done (it closes its notifiers).
         """
-        settings = settings or load_settings()
+        settings = settings or self.settings or load_settings()
         notifiers = self.notifiers(settings)
         return Dispatcher(
             store=self.store,

@@ -97,6 +97,7 @@ def _print_tables(result: Stats) -> None:
     table("By stakeholder group", result.by_group)
     table("By language", result.by_language)
     table("By status", result.by_status)
+    table("By verification", result.by_verification)
     t = Table(title="Campaigns (identical texts)", title_justify="left")
     t.add_column("count", justify="right")
     t.add_column("fingerprint", style="dim")

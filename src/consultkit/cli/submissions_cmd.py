@@ -203,6 +203,7 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
             f"Status:          {s.status} (public: {record.public_status})",
             f"Received:        {_iso(s.received_at)}",
             f"Provenance:      {s.provenance}",
+            f"Verification:    {s.verification}",
             f"Submitter:       {submitter_text}",
         ]
         if who is not None:
@@ -261,6 +262,24 @@ def withdraw(
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
         click.echo(f"Withdrawn: {changed.tracking_number}")
+
+
+@submissions.command()
+@_config
+@click.argument("link")
+@_store
+@click.pass_context
+def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -> None:
+    """Confirm a submitter's e-mail address with the link (or its token) they were sent.
+
+    For a submitter who cannot open the link from their mail: paste it here. Needs the
+    same secret as the server that made it (CONSULTKIT_SECRET or the settings file).
+    """
+    consultation = load_or_exit(config)
+    token = link.strip().rstrip("/").rsplit("/", 1)[-1]
+    with guarded(open_app(ctx, store_url)) as app:
+        confirmed = app.confirm_email(consultation, token)
+        click.echo(f"{confirmed.tracking_number}: {confirmed.verification}")
 
 
 @submissions.command()

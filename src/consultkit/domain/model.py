@@ -168,6 +168,9 @@ class Call:
     fields: tuple[AnyField, ...] = ()
     """The call's own fields (``[[calls.fields]]``), checked at submit; see
     :mod:`consultkit.domain.fields`. None: the call takes only the fixed fields."""
+    confirm_email: bool = False
+    """Ask each submitter to confirm their address by following a signed link; until
+    they do, the submission is kept and counted as ``email-unconfirmed``."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:

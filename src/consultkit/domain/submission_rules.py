@@ -23,6 +23,7 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionStatus,
+    Verification,
     new_submission_id,
     new_tracking_number,
     normalize_tag,
@@ -359,6 +360,7 @@ def new_submission(
     status: SubmissionStatus = SubmissionStatus.SUBMITTED,
     idempotency_key: str | None = None,
     tracking_number: str | None = None,
+    verification: Verification = Verification.NONE,
 ) -> Submission:
     """A stored submission for ``draft``: a fresh time-ordered id and tracking number.
 
@@ -384,6 +386,7 @@ def new_submission(
         fingerprint=fingerprint(draft.body),
         idempotency_key=idempotency_key,
         fields=draft.fields,
+        verification=verification,
     )
 
 

@@ -52,6 +52,20 @@ class Provenance(enum.StrEnum):
     ORGANISER = "organiser"
 
 
+class Verification(enum.StrEnum):
+    """How far a submission's sender was verified: recorded with every submission.
+
+    ``none``: nothing was asked (the call does not ask, an organiser entered it, a bulk
+    import). ``email-unconfirmed``: the call asks for e-mail confirmation and the link
+    sent has not been followed yet; such a submission is kept and counted apart, never
+    dropped. ``email-confirmed``: the link was followed.
+    """
+
+    NONE = "none"
+    EMAIL_UNCONFIRMED = "email-unconfirmed"
+    EMAIL_CONFIRMED = "email-confirmed"
+
+
 class ActorRole(enum.StrEnum):
     """The kind of party performing an action on a submission."""
 
@@ -135,6 +149,8 @@ class Submission:
     erased_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
     fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
     """Values of the call's declared fields by key (JSON data); empty for calls without."""
+    verification: Verification = Verification.NONE
+    """How far the sender was verified (:class:`Verification`)."""
 
 
 @attrs.frozen(kw_only=True)

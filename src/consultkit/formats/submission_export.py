@@ -67,6 +67,7 @@ FULL_COLUMNS: Final[tuple[str, ...]] = (
     "fingerprint",
     "idempotency_key",
     "erased_at",
+    "verification",
 )
 
 #: Columns of the public export, in order: no e-mail, no tracking number, no key.
@@ -83,6 +84,7 @@ PUBLIC_COLUMNS: Final[tuple[str, ...]] = (
     "submitter_organisation",
     "text_withheld",
     "fingerprint",
+    "verification",
 )
 
 #: Statuses whose submissions a public export includes: only what was accepted.
@@ -227,6 +229,7 @@ def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
         "fingerprint": s.fingerprint,
         "idempotency_key": s.idempotency_key,
         "erased_at": _instant(s.erased_at),
+        "verification": s.verification.value,
     }
     for field in fields:
         row[FIELD_COLUMN_PREFIX + field.key] = s.fields.get(field.key)
@@ -273,6 +276,8 @@ def public_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row
         "text_withheld": not show_text,
         # An unsalted hash of a short withheld text could be confirmed by guessing it.
         "fingerprint": s.fingerprint if show_text else None,
+        # Says how far the sender was verified, not who they are: public like the group.
+        "verification": s.verification.value,
     }
     for field in fields:
         if field.public:

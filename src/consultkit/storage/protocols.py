@@ -40,7 +40,13 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
+    from consultkit.domain.submissions import (
+        HistoryEntry,
+        Receipt,
+        Submission,
+        SubmissionStatus,
+        Verification,
+    )
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
 """Where data goes when nothing else is said: a SQLite file in the current directory."""
@@ -153,6 +159,15 @@ class SubmissionStore(Protocol):
 
         Records ``entry`` and enqueues ``events`` in the same transaction; returns the new
         value. Raises :class:`StoreConflictError` if the status is no longer ``expected``.
+        """
+
+    def set_verification(
+        self, submission_id: str, level: Verification, at: dt.datetime
+    ) -> Submission:
+        """Record ``level`` as how far the submission's sender was verified, at ``at``.
+
+        Returns the new value; raises :class:`~consultkit.errors.UnknownItemError` for an
+        unknown id. The status and history are left alone: verifying is not a decision.
         """
 
     def erase_submitter(

@@ -46,6 +46,7 @@ from consultkit.domain.submissions import (
     Submission,
     SubmissionStatus,
     Submitter,
+    Verification,
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
@@ -266,6 +267,7 @@ SUBMISSION_COLUMNS = (
     "receipt_status",
     "erased_at",
     "fields",
+    "verification",
 )
 """The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
 
@@ -408,6 +410,7 @@ class SqlStore(abc.ABC):
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
             d.dump_json(dict(s.fields)),
+            str(s.verification),
         )
 
     def _submission(self, row: Sequence[Any]) -> Submission:
@@ -432,6 +435,7 @@ class SqlStore(abc.ABC):
             idempotency_key=row[17],
             erased_at=d.load_instant_or_none(row[20]),
             fields=d.load_json(row[21]),
+            verification=Verification(row[22]),
         )
 
     def _history_row(self, entry: HistoryEntry) -> tuple[Any, ...]:
@@ -724,6 +728,22 @@ class SqlStore(abc.ABC):
                 )
             self._insert_history(conn, entry)
             self._insert_events(conn, event_rows)
+            stored = self._select_submission(conn, "id", submission_id)
+        assert stored is not None
+        return stored
+
+    def set_verification(
+        self, submission_id: str, level: Verification, at: dt.datetime
+    ) -> Submission:
+        """Record how far a submission's sender was verified; returns the new value."""
+        d = self.dialect
+        with self._write() as conn:
+            changed = conn.execute(
+                d.sql("UPDATE submissions SET verification = ?, updated_at = ? WHERE id = ?"),
+                (str(level), d.dump_instant(at), submission_id),
+            ).rowcount
+            if not changed:
+                raise UnknownItemError(f"no submission {submission_id!r} in {self.url}")
             stored = self._select_submission(conn, "id", submission_id)
         assert stored is not None
         return stored

@@ -173,6 +173,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # submission; submissions made before have none.
         "ALTER TABLE submissions ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
     ),
+    (
+        # Verification levels (issue 10): how far each sender was verified; submissions
+        # made before were never asked to confirm anything.
+        "ALTER TABLE submissions ADD COLUMN verification TEXT NOT NULL DEFAULT 'none'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
+from consultkit.domain.submissions import (
+    Actor,
+    ActorRole,
+    HistoryEntry,
+    SubmissionStatus,
+    Verification,
+)
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED
 from consultkit.storage.protocols import StoreConflictError
@@ -258,6 +264,27 @@ class StoreContract:
                 _review(ghost, SubmissionStatus.ACCEPTED),
                 [],
             )
+
+    def test_verification_level_round_trips_and_changes(self, store: Store) -> None:
+        s = attrs.evolve(make_submission(1), verification=Verification.EMAIL_UNCONFIRMED)
+        _add(store, s)
+        assert store.get_submission(s.id) == s
+        at = s.received_at + dt.timedelta(hours=2)
+        confirmed = store.set_verification(s.id, Verification.EMAIL_CONFIRMED, at)
+        assert confirmed.verification is Verification.EMAIL_CONFIRMED
+        assert confirmed.updated_at == at
+        assert confirmed.status is s.status
+        assert store.get_submission(s.id) == confirmed
+        assert store.history(s.id) == [received_entry(s)]
+        bulk = make_submission(2)
+        store.add_submissions([bulk])
+        loaded = store.get_submission(bulk.id)
+        assert loaded is not None
+        assert loaded.verification is Verification.NONE
+
+    def test_set_verification_of_an_unknown_submission(self, store: Store) -> None:
+        with pytest.raises(UnknownItemError):
+            store.set_verification("nope", Verification.EMAIL_CONFIRMED, T0)
 
     def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
         for n in range(3):

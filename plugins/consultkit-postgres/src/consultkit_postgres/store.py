@@ -189,6 +189,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # object per submission; submissions made before have none.
         "ALTER TABLE submissions ADD COLUMN fields jsonb NOT NULL DEFAULT '{}'::jsonb",
     ),
+    (
+        # Verification levels (issue 10): submissions made before were never asked.
+        "ALTER TABLE submissions ADD COLUMN verification text NOT NULL DEFAULT 'none'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

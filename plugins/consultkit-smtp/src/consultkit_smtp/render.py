@@ -38,6 +38,7 @@ LANGUAGES = ("en", "es", "fr")
 TEMPLATE_FOR_KIND = {
     events.SubmissionReceived.kind: "receipt",
     events.SubmissionStatusChanged.kind: "status",
+    events.SubmissionConfirmationRequested.kind: "confirm",
     events.ReminderDue.kind: "reminder",
     events.ScheduleChanged.kind: "schedule",
     events.PhaseOpened.kind: "item",

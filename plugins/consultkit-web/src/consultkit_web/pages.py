@@ -26,10 +26,12 @@ from consultkit.domain.submissions import (
     Consent,
     Provenance,
     Submitter,
+    Verification,
     normalize_tracking_number,
 )
-from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit.errors import ConfirmationLinkError, RuleRefusedError, UnknownItemError
 from consultkit_web.labels import label
+from consultkit_web.problems import problem
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
 if TYPE_CHECKING:
@@ -383,10 +385,44 @@ async def receipt_page(request: Request[Any, Any, Any], consultation_id: FromPat
         ),
         "received": submission.received_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "status": record.public_status,
+        "unconfirmed": submission.verification is Verification.EMAIL_UNCONFIRMED,
         "track": f"/{quote(consultation.id)}/track?"
         + urlencode({"number": submission.tracking_number, "lang": language}),
     }
     return Template(template_name="receipt.html", context=context)
+
+
+CONFIRMATION_TOKEN_LIMIT = 512
+"""Longer than any token consultkit signs; a longer one is refused unread."""
+
+
+@get("/{consultation_id:str}/confirm/{token:str}", include_in_schema=False)
+async def confirm_page(
+    request: Request[Any, Any, Any], consultation_id: FromPath[str], token: FromPath[str]
+) -> Template:
+    """Follow an e-mail confirmation link. A GET records it, because that is what a mail
+    reader does with a link; following it twice is harmless."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    language = _language(request, consultation)
+    try:
+        if len(token) > CONFIRMATION_TOKEN_LIMIT:
+            raise ConfirmationLinkError("confirmation-link", "this confirmation link is not valid")
+        submission = await site.run(site.app.confirm_email, consultation, token)
+    except ConfirmationLinkError as exc:
+        expired = exc.rule == "confirmation-expired"
+        raise problem(
+            410 if expired else 400,
+            exc.rule,
+            label(language, "confirm_expired" if expired else "confirm_invalid"),
+        ) from None
+    context = page_context(request, consultation, language)
+    context |= {
+        "number": submission.tracking_number,
+        "track": f"/{quote(consultation.id)}/track?"
+        + urlencode({"number": submission.tracking_number, "lang": language}),
+    }
+    return Template(template_name="confirmed.html", context=context)
 
 
 @get("/{consultation_id:str}/track", include_in_schema=False)
@@ -461,4 +497,4 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: dt.
     return False
 
 
-ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, feed]
+ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, confirm_page, feed]
