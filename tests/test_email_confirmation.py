@@ -22,6 +22,7 @@ from consultkit.errors import ConfigError, ConfirmationLinkError
 from consultkit.formats.submission_export import export_submissions
 from consultkit.notify.settings import NotifySettings, load_settings
 from consultkit.storage.sqlite import MIGRATIONS, SqliteStore
+from consultkit.testing.migrations import undo_statements
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -222,8 +223,9 @@ def test_the_migration_gives_older_submissions_level_none(tmp_path: Path) -> Non
     path = tmp_path / "old.sqlite"
     SqliteStore(f"sqlite:///{path}").close()
     with sqlite3.connect(path) as conn:
-        conn.execute("ALTER TABLE submissions DROP COLUMN verification")
-        conn.execute("DELETE FROM schema_version WHERE version = ?", (VERIFICATION_MIGRATION,))
+        for statement in undo_statements(MIGRATIONS, VERIFICATION_MIGRATION - 1):
+            conn.execute(statement)
+        conn.execute("DELETE FROM schema_version WHERE version >= ?", (VERIFICATION_MIGRATION,))
         conn.execute(
             "INSERT INTO submissions (id, tracking_number, consultation_id, call_id, title,"
             " language, tags, attachments, consent, provenance, status, received_at,"

@@ -66,8 +66,9 @@ class UnknownZoneError(ConsultkitError, ValueError):
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 
-    ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` is the
-    key of the call's declared field that was refused (rule ``field``), else None.
+    ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` names
+    the input refused: the key of the call's declared field (rule ``field``), ``email`` or
+    ``organisation`` (rule ``quota``), else None.
     """
 
     def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:

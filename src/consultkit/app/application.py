@@ -40,6 +40,7 @@ from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGrou
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
+from consultkit.domain.quotas import quota_limits, quota_message
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submission_rules import (
     SubmissionRules,
@@ -87,7 +88,12 @@ from consultkit.formats.submission_import import (
 from consultkit.notify.channels import people_channel
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
-from consultkit.storage.protocols import StoreConflictError, Subscription, default_store_url
+from consultkit.storage.protocols import (
+    QuotaReachedError,
+    StoreConflictError,
+    Subscription,
+    default_store_url,
+)
 
 if TYPE_CHECKING:
     import os
@@ -436,6 +442,9 @@ class Consultkit:
             consultation.call(checked.draft.call_id).confirm_email
         )
         signer = self.confirmation_signer() if confirm else None
+        limits = quota_limits(
+            consultation.call(checked.draft.call_id).quota, checked.draft.submitter
+        )
         submission = new_submission(
             checked.draft,
             consultation_id=consultation.id,
@@ -476,7 +485,12 @@ class Consultkit:
                     )
                 )
             )
-        receipt, created = self.store.add_submission(submission, entry, events)
+        try:
+            receipt, created = self.store.add_submission(submission, entry, events, limits=limits)
+        except QuotaReachedError as exc:
+            raise RuleRefusedError(
+                "quota", quota_message(exc.limit), field=exc.limit.kind
+            ) from None
         if not created:
             self._check_replay(receipt, submission)
             return receipt

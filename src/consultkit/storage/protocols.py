@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from consultkit.domain.quotas import QuotaLimit
     from consultkit.domain.submissions import (
         HistoryEntry,
         Receipt,
@@ -92,6 +93,17 @@ class StoreConflictError(StoreError):
     """
 
 
+class QuotaReachedError(StoreError):
+    """A submission was not stored: its call's quota ``limit`` has no slot left.
+
+    The application turns it into a refusal with rule ``quota``; nothing was written.
+    """
+
+    def __init__(self, limit: QuotaLimit) -> None:
+        self.limit = limit
+        super().__init__(f"quota per {limit.kind} reached ({limit.limit})")
+
+
 @runtime_checkable
 class SubmissionStore(Protocol):
     """Submissions, their history and their erasure.
@@ -102,13 +114,24 @@ class SubmissionStore(Protocol):
     """
 
     def add_submission(
-        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+        self,
+        submission: Submission,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+        *,
+        limits: Sequence[QuotaLimit] = (),
     ) -> tuple[Receipt, bool]:
         """Store a submission, its first history entry and its outbox events together.
 
         Returns the receipt and ``True``. If the submission's idempotency key is already
         stored for its consultation and submitter, nothing is written and the original receipt is
         returned (``replayed=True``) with ``False``, even when two processes race.
+
+        Each of ``limits`` (its call's quotas) must have a slot left: the stored
+        submissions of the same call under the same key, withdrawn ones aside, must be
+        fewer than its ``limit``, counted so that two racing transactions cannot both take
+        the last slot; otherwise :class:`QuotaReachedError` is raised and nothing is
+        written. A replay is answered before quotas are counted.
         """
 
     def add_submissions(
@@ -316,6 +339,7 @@ __all__ = [
     "DeliveryTarget",
     "OutboxEvent",
     "OutboxStore",
+    "QuotaReachedError",
     "ScheduleLog",
     "ScheduleRevision",
     "Store",

@@ -35,6 +35,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+from consultkit.domain.quotas import QUOTA_KINDS, QuotaLimit, quota_keys
 from consultkit.domain.submission_rules import receipt_for
 from consultkit.domain.submissions import (
     Actor,
@@ -52,6 +53,7 @@ from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
 from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
+    QuotaReachedError,
     StoreConflictError,
     idempotency_key_hash,
 )
@@ -268,6 +270,8 @@ SUBMISSION_COLUMNS = (
     "erased_at",
     "fields",
     "verification",
+    "quota_email",
+    "quota_organisation",
 )
 """The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
 
@@ -364,9 +368,12 @@ class SqlStore(abc.ABC):
 
     # -- conversions
 
-    def _submission_row(self, s: Submission) -> tuple[Any, ...]:
+    def _submission_row(self, s: Submission, *, counted: bool = True) -> tuple[Any, ...]:
+        """The row of ``s``; ``counted`` fills its quota keys (bulk loads leave them empty:
+        imported submissions are not counted toward quotas, and hashing costs per row)."""
         d = self.dialect
         who = s.submitter
+        keys = quota_keys(who) if counted else dict.fromkeys(QUOTA_KINDS)
         submitter = (
             None
             if who is None
@@ -411,6 +418,8 @@ class SqlStore(abc.ABC):
             d.dump_instant_or_none(s.erased_at),
             d.dump_json(dict(s.fields)),
             str(s.verification),
+            keys["email"],
+            keys["organisation"],
         )
 
     def _submission(self, row: Sequence[Any]) -> Submission:
@@ -583,7 +592,12 @@ class SqlStore(abc.ABC):
     # -- submissions
 
     def add_submission(
-        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+        self,
+        submission: Submission,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+        *,
+        limits: Sequence[QuotaLimit] = (),
     ) -> tuple[Receipt, bool]:
         """Store a submission with its history entry and events, or replay its receipt."""
         if entry.submission_id != submission.id:
@@ -598,6 +612,8 @@ class SqlStore(abc.ABC):
                 replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is not None:
                     return replay, False
+            for limit in limits:
+                self._check_quota(conn, submission, limit)
             try:
                 # A key stored meanwhile by a concurrent transaction (which this waits for,
                 # where writers are not serialised) makes the insert do nothing; a
@@ -623,6 +639,32 @@ class SqlStore(abc.ABC):
             self._insert_events(conn, event_rows)
         return receipt_for(submission), True
 
+    def _check_quota(self, conn: Connection, submission: Submission, limit: QuotaLimit) -> None:
+        """Raise :class:`QuotaReachedError` if ``limit`` has no slot left for ``submission``.
+
+        Runs inside the storing transaction after taking the quota's lock (SQLite's
+        ``BEGIN IMMEDIATE`` already serialises writers), so a slot counted free here cannot
+        be taken by another transaction before this one commits.
+        """
+        column = f"quota_{limit.kind}"
+        self._serialise(
+            conn, "quota", f"{submission.consultation_id}:{submission.call_id}:{column}:{limit.key}"
+        )
+        taken = conn.execute(
+            self.dialect.sql(
+                f"SELECT count(*) FROM submissions WHERE consultation_id = ? AND call_id = ?"
+                f" AND {column} = ? AND status <> ?"
+            ),
+            (
+                submission.consultation_id,
+                submission.call_id,
+                limit.key,
+                str(SubmissionStatus.WITHDRAWN),
+            ),
+        ).fetchone()[0]
+        if taken >= limit.limit:
+            raise QuotaReachedError(limit)
+
     def add_submissions(
         self, submissions: Iterable[Submission], chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
@@ -632,7 +674,7 @@ class SqlStore(abc.ABC):
         added = 0
         chunk: list[tuple[Any, ...]] = []
         for submission in submissions:
-            chunk.append(self._submission_row(submission))
+            chunk.append(self._submission_row(submission, counted=False))
             if len(chunk) >= chunk_size:
                 added += self._add_chunk(chunk)
                 chunk = []
@@ -795,6 +837,8 @@ class SqlStore(abc.ABC):
                     # submitter's key must not answer with the erased tracking number.
                     "UPDATE submissions SET submitter = NULL, submitter_email = NULL,"
                     " idempotency_key = NULL, idempotency_hash = NULL,"
+                    # Quota keys are hashes of the address and organisation: they go too.
+                    " quota_email = NULL, quota_organisation = NULL,"
                     f" erased_at = ?{text_update} WHERE {in_ids}"
                 ),
                 (when, *id_params),

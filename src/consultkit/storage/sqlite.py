@@ -178,6 +178,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # made before were never asked to confirm anything.
         "ALTER TABLE submissions ADD COLUMN verification TEXT NOT NULL DEFAULT 'none'",
     ),
+    (
+        # Per-call quotas (issue 10): hashes of the normalised address and organisation,
+        # counted per call when a submission is stored; older rows are not counted.
+        "ALTER TABLE submissions ADD COLUMN quota_email TEXT",
+        "ALTER TABLE submissions ADD COLUMN quota_organisation TEXT",
+        """CREATE INDEX submissions_quota_email ON submissions
+           (consultation_id, call_id, quota_email) WHERE quota_email IS NOT NULL""",
+        """CREATE INDEX submissions_quota_organisation ON submissions
+           (consultation_id, call_id, quota_organisation) WHERE quota_organisation IS NOT NULL""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -193,6 +193,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Verification levels (issue 10): submissions made before were never asked.
         "ALTER TABLE submissions ADD COLUMN verification text NOT NULL DEFAULT 'none'",
     ),
+    (
+        # Per-call quotas (issue 10): hashes of the normalised address and organisation.
+        "ALTER TABLE submissions ADD COLUMN quota_email text",
+        "ALTER TABLE submissions ADD COLUMN quota_organisation text",
+        """CREATE INDEX submissions_quota_email ON submissions
+           (consultation_id, call_id, quota_email) WHERE quota_email IS NOT NULL""",
+        """CREATE INDEX submissions_quota_organisation ON submissions
+           (consultation_id, call_id, quota_organisation) WHERE quota_organisation IS NOT NULL""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -101,6 +101,8 @@ _EN: Final[dict[str, str]] = {
     " open the form again.",
     "rule.plugin": "A check of the organisers refused the submission.",
     "rule.honeypot": "The form was filled in automatically and was not accepted.",
+    "rule.quota.email": "This e-mail address has sent as many submissions as this call takes.",
+    "rule.quota.organisation": "Your organisation has sent as many submissions as this call takes.",
     "confirm_pending": "This call asks you to confirm your e-mail address: open the link we"
     " sent you. Your submission is kept either way; until then it counts as unconfirmed.",
     "confirmed_title": "E-mail address confirmed",
@@ -203,6 +205,10 @@ _ES: Final[dict[str, str]] = {
     " vuelva a abrir el formulario.",
     "rule.plugin": "Una comprobación de los organizadores rechazó la contribución.",
     "rule.honeypot": "El formulario se rellenó automáticamente y no se ha aceptado.",
+    "rule.quota.email": "Esta dirección de correo ya ha enviado tantas contribuciones como"
+    " admite esta convocatoria.",
+    "rule.quota.organisation": "Su organización ya ha enviado tantas contribuciones como"
+    " admite esta convocatoria.",
     "confirm_pending": "Esta convocatoria le pide confirmar su dirección de correo: abra el"
     " enlace que le hemos enviado. Su contribución se conserva en cualquier caso; hasta"
     " entonces se cuenta como no confirmada.",

@@ -237,8 +237,10 @@ def submit_form(
     return Template(template_name="submit.html", context=context)
 
 
-def field_of(rule: str, message: str) -> str | None:
+def field_of(rule: str, message: str, field: str | None = None) -> str | None:
     """Which form field a refusal is about, so the page can show it beside that field."""
+    if rule == "quota":
+        return field
     if rule in {"unknown-group", "group-not-eligible"}:
         return "group"
     if rule == "submitter":
@@ -252,12 +254,12 @@ def field_of(rule: str, message: str) -> str | None:
     return None
 
 
-def refusal(language: str, rule: str, message: str) -> dict[str, str]:
+def refusal(language: str, rule: str, message: str, field: str | None = None) -> dict[str, str]:
     """A refusal as the form shows it: the field, the rule in plain words, the details."""
-    field = field_of(rule, message)
+    field = field_of(rule, message, field)
     key = f"rule.{rule}"
-    if rule == "submitter" and field is not None:
-        key = f"rule.{field}"
+    if rule in {"submitter", "quota"} and field is not None:
+        key = f"rule.{rule}.{field}" if rule == "quota" else f"rule.{field}"
     return {"field": field or "", "rule": rule, "text": label(language, key), "detail": message}
 
 
@@ -278,7 +280,7 @@ async def submit_post(
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
     key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
 
-    def refused(rule: str, message: str) -> Template:
+    def refused(rule: str, message: str, field: str | None = None) -> Template:
         context = _form_context(
             request,
             consultation,
@@ -287,7 +289,7 @@ async def submit_post(
             values,
             consent,
             key,
-            refusal(language, rule, message),
+            refusal(language, rule, message, field),
         )
         return Template(
             template_name="submit.html", context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
@@ -328,7 +330,7 @@ async def submit_post(
             provenance=Provenance.WEB,
         )
     except RuleRefusedError as exc:
-        return refused(exc.rule, str(exc))
+        return refused(exc.rule, str(exc), exc.field)
     finally:
         site.in_flight.discard(flight)
     return Redirect(
