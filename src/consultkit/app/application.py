@@ -368,6 +368,7 @@ class Consultkit:
         provenance: Provenance = Provenance.API,
         organiser: str | None = None,
         fields: Mapping[str, Any] | None = None,
+        screening: Mapping[str, str] | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
 
@@ -389,6 +390,12 @@ class Consultkit:
         its submitter's: another address sending it makes a submission of its own, and
         after erasure the key is forgotten.
         ``organiser`` names who entered it when ``provenance`` is ``organiser``.
+
+        ``screening`` is what the front end collected for the ``screen_submission`` hook (a
+        CAPTCHA response, the client's address); a plugin's reason to hold the submission
+        stores it with ``held`` set, never drops it. A call with ``confirm_email`` stores
+        it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
+        refuses one too many (rule ``quota``, counted under the store's lock).
         """
         draft = Draft(
             call_id=call_id,
@@ -407,6 +414,7 @@ class Consultkit:
             idempotency_key=idempotency_key,
             provenance=provenance,
             organiser=organiser,
+            screening=screening,
         )
 
     def submit_draft(
@@ -417,6 +425,7 @@ class Consultkit:
         idempotency_key: str | None = None,
         provenance: Provenance = Provenance.API,
         organiser: str | None = None,
+        screening: Mapping[str, str] | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
         now = self.now()
@@ -458,6 +467,9 @@ class Consultkit:
             raise PluginRefusedError(
                 "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
             )
+        holds = self.host.screen_submission(consultation, submission, screening or {})
+        if holds:
+            submission = attrs.evolve(submission, held="; ".join(str(h) for h in holds))
 
         if provenance is Provenance.ORGANISER:
             actor = Actor(role=ActorRole.ORGANISER, id=organiser or "organiser")
@@ -561,8 +573,10 @@ class Consultkit:
         group: str | None = None,
         tag: str | None = None,
         provenance: Provenance | None = None,
+        held: bool | None = None,
     ) -> Iterator[Submission]:
-        """A consultation's submissions (received order), filtered as asked."""
+        """A consultation's submissions (received order), filtered as asked (``held``: only
+        those held for review, or only those not held)."""
         for submission in self.store.list_submissions(
             consultation.id, call_id=call_id, status=status
         ):
@@ -573,6 +587,8 @@ class Consultkit:
             if tag is not None and tag not in submission.tags:
                 continue
             if provenance is not None and submission.provenance is not provenance:
+                continue
+            if held is not None and (submission.held is not None) is not held:
                 continue
             yield submission
 

@@ -81,6 +81,7 @@ def _print_tables(result: Stats) -> None:
 
     console = Console()
     console.print(f"[bold]{result.consultation_id}[/]: {result.total} submissions")
+    console.print(f"Held for review by plugins: {result.held}")
 
     def table(title: str, counts: tuple[Count, ...]) -> None:
         t = Table(title=title, title_justify="left")

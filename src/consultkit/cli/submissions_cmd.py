@@ -103,6 +103,11 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     type=click.Choice(["web", "api", "bulk-import", "organiser"]),
     help="Only submissions that arrived this way.",
 )
+@click.option(
+    "--held/--not-held",
+    default=None,
+    help="Only submissions plugins hold for review (or only those not held).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @_format
 @_store
@@ -115,6 +120,7 @@ def list_(
     group: str | None,
     tag: str | None,
     provenance: str | None,
+    held: bool | None,
     limit: int | None,
     fmt: str,
     store_url: str | None,
@@ -140,6 +146,7 @@ def list_(
             group=group,
             tag=tag,
             provenance=Provenance(provenance) if provenance else None,
+            held=held,
         )
         chosen = list(itertools.islice(found, limit))
         if fmt == "json":
@@ -163,7 +170,7 @@ def list_(
                 f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
                 rich_text(s.call_id),
                 rich_text(who.group if who else ""),
-                str(s.status),
+                f"{s.status} (held)" if s.held else str(s.status),
                 public_status(s.status),
                 rich_text(who.name if who else "(erased)"),
                 rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
@@ -204,6 +211,7 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
             f"Received:        {_iso(s.received_at)}",
             f"Provenance:      {s.provenance}",
             f"Verification:    {s.verification}",
+            f"Held:            {one(s.held) if s.held else 'no'}",
             f"Submitter:       {submitter_text}",
         ]
         if who is not None:

@@ -361,6 +361,7 @@ def new_submission(
     idempotency_key: str | None = None,
     tracking_number: str | None = None,
     verification: Verification = Verification.NONE,
+    held: str | None = None,
 ) -> Submission:
     """A stored submission for ``draft``: a fresh time-ordered id and tracking number.
 
@@ -387,6 +388,7 @@ def new_submission(
         idempotency_key=idempotency_key,
         fields=draft.fields,
         verification=verification,
+        held=held,
     )
 
 

@@ -151,6 +151,11 @@ class Submission:
     """Values of the call's declared fields by key (JSON data); empty for calls without."""
     verification: Verification = Verification.NONE
     """How far the sender was verified (:class:`Verification`)."""
+    held: str | None = None
+    """Why plugins hold it for review (``plugin: reason``, ``; ``-separated), or None.
+
+    A held submission is stored and counted like any other; organisers see it, and their
+    review decision releases it (``screen_submission``)."""
 
 
 @attrs.frozen(kw_only=True)

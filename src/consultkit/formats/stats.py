@@ -67,6 +67,8 @@ class Stats:
     by_status: tuple[Count, ...]
     by_verification: tuple[Count, ...]
     """How far senders were verified: unconfirmed submissions are counted here, apart."""
+    held: int
+    """Submissions plugins hold for review (``screen_submission``), not yet decided."""
     by_group_and_call: tuple[tuple[str, str, int], ...]
     """(group key, call key, count) for every pair with submissions."""
     campaigns: tuple[Campaign, ...]
@@ -85,6 +87,7 @@ class Stats:
             "by_language": counts(self.by_language),
             "by_status": counts(self.by_status),
             "by_verification": counts(self.by_verification),
+            "held": self.held,
             "by_group_and_call": [
                 {"group": g, "call": c, "count": n} for g, c, n in self.by_group_and_call
             ],
@@ -128,6 +131,7 @@ def compute_stats(
     languages: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     verifications: Counter[str] = Counter()
+    held = 0
     pairs: Counter[tuple[str, str]] = Counter()
     total = 0
     for s in submissions:
@@ -138,6 +142,7 @@ def compute_stats(
         languages[s.language] += 1
         statuses[s.status.value] += 1
         verifications[s.verification.value] += 1
+        held += s.held is not None
         pairs[group, s.call_id] += 1
         if s.fingerprint in campaign_counts and s.fingerprint not in campaign_titles:
             campaign_titles[s.fingerprint] = s.title
@@ -180,6 +185,7 @@ def compute_stats(
         by_language=by_language,
         by_status=by_status,
         by_verification=by_verification,
+        held=held,
         by_group_and_call=tuple(sorted((g, c, n) for (g, c), n in pairs.items())),
         campaigns=campaigns,
     )

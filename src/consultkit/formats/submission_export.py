@@ -68,6 +68,7 @@ FULL_COLUMNS: Final[tuple[str, ...]] = (
     "idempotency_key",
     "erased_at",
     "verification",
+    "held",
 )
 
 #: Columns of the public export, in order: no e-mail, no tracking number, no key.
@@ -230,6 +231,7 @@ def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
         "idempotency_key": s.idempotency_key,
         "erased_at": _instant(s.erased_at),
         "verification": s.verification.value,
+        "held": s.held,
     }
     for field in fields:
         row[FIELD_COLUMN_PREFIX + field.key] = s.fields.get(field.key)

@@ -182,6 +182,7 @@ class SubmissionStore(Protocol):
 
         Records ``entry`` and enqueues ``events`` in the same transaction; returns the new
         value. Raises :class:`StoreConflictError` if the status is no longer ``expected``.
+        An entry whose actor is an organiser also releases a hold (``Submission.held``).
         """
 
     def set_verification(

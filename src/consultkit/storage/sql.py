@@ -272,6 +272,7 @@ SUBMISSION_COLUMNS = (
     "verification",
     "quota_email",
     "quota_organisation",
+    "held",
 )
 """The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
 
@@ -420,6 +421,7 @@ class SqlStore(abc.ABC):
             str(s.verification),
             keys["email"],
             keys["organisation"],
+            s.held,
         )
 
     def _submission(self, row: Sequence[Any]) -> Submission:
@@ -445,6 +447,7 @@ class SqlStore(abc.ABC):
             erased_at=d.load_instant_or_none(row[20]),
             fields=d.load_json(row[21]),
             verification=Verification(row[22]),
+            held=row[25],
         )
 
     def _history_row(self, entry: HistoryEntry) -> tuple[Any, ...]:
@@ -752,9 +755,12 @@ class SqlStore(abc.ABC):
         d = self.dialect
         event_rows = [self._event_row(e) for e in events]
         with self._write() as conn:
+            # An organiser's decision releases a hold: they have looked at the submission.
+            release = ", held = NULL" if entry.actor.role is ActorRole.ORGANISER else ""
             changed = conn.execute(
                 d.sql(
-                    "UPDATE submissions SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+                    f"UPDATE submissions SET status = ?, updated_at = ?{release}"
+                    " WHERE id = ? AND status = ?"
                 ),
                 (str(entry.to_status), d.dump_instant(entry.at), submission_id, str(expected)),
             ).rowcount

@@ -202,6 +202,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE INDEX submissions_quota_organisation ON submissions
            (consultation_id, call_id, quota_organisation) WHERE quota_organisation IS NOT NULL""",
     ),
+    (
+        # Screening (issue 10): why plugins hold a submission for review, until a decision.
+        "ALTER TABLE submissions ADD COLUMN held text",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

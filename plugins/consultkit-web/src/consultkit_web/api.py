@@ -17,7 +17,13 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.submissions import Consent, Provenance, Submitter
-from consultkit_web.pages import consultation_of, lookup, public_history, site_of
+from consultkit_web.pages import (
+    consultation_of,
+    lookup,
+    public_history,
+    screening_of,
+    site_of,
+)
 from consultkit_web.problems import documented, problem
 from consultkit_web.site import text_of
 
@@ -88,6 +94,8 @@ class SubmissionIn:
     consent_publish_text: bool = False
     consent_publish_name: bool = False
     consent_publish_organisation: bool = False
+    screening: dict[str, str] = dataclasses.field(default_factory=dict)
+    """What a screening plugin reads (a CAPTCHA response); at most 20 values are used."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,6 +277,7 @@ async def post_submission(
             ),
             idempotency_key=idempotency_key,
             provenance=Provenance.WEB,
+            screening=screening_of(request, data.screening),
         )
     finally:
         site.in_flight.discard(flight)

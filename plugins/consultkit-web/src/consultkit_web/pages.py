@@ -35,6 +35,8 @@ from consultkit_web.problems import problem
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from consultkit.app.application import SubmissionRecord
     from consultkit.domain.model import Call, Consultation
 
@@ -54,6 +56,29 @@ FORM_FIELDS = (
 )
 CONSENT_FIELDS = ("consent_publish_text", "consent_publish_name", "consent_publish_organisation")
 HONEYPOT = "website"
+
+
+SCREENING_KEYS = 20
+SCREENING_CHARACTERS = 4096
+"""At most this many screening values of at most this many characters each are passed on."""
+_NOT_SCREENING = frozenset(
+    {*FORM_FIELDS, *CONSENT_FIELDS, HONEYPOT, "_csrf_token", "idempotency_key"}
+)
+
+
+def screening_of(request: Request[Any, Any, Any], values: Mapping[str, object]) -> dict[str, str]:
+    """What the ``screen_submission`` hook is given: the text ``values`` beyond the
+    submission's own fields (a CAPTCHA widget's response), bounded, and ``client``, the
+    client's address."""
+    screening: dict[str, str] = {}
+    for key, value in values.items():
+        if key in _NOT_SCREENING or not isinstance(value, str):
+            continue
+        if len(screening) == SCREENING_KEYS:
+            break
+        screening[key[:100]] = value[:SCREENING_CHARACTERS]
+    screening["client"] = request.client.host if request.client else ""
+    return screening
 
 
 def site_of(request: Request[Any, Any, Any]) -> Site:
@@ -328,6 +353,7 @@ async def submit_post(
             ),
             idempotency_key=key,
             provenance=Provenance.WEB,
+            screening=screening_of(request, {name: form.get(name) for name in form}),
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, str(exc), exc.field)
