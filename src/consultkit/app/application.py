@@ -36,6 +36,12 @@ from consultkit.app.publishing import (
     schedule_history,
     write_feeds,
 )
+from consultkit.app.tokens import (
+    TokenRefusedError,
+    check_token_name,
+    new_token_secret,
+    token_hash,
+)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
@@ -67,6 +73,7 @@ from consultkit.domain.windows import to_utc
 from consultkit.errors import (
     ConfigError,
     ConfirmationLinkError,
+    PermissionDeniedError,
     PluginRefusedError,
     Problem,
     RuleRefusedError,
@@ -79,6 +86,11 @@ from consultkit.events import (
 )
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.stats import Stats, compute_stats
+from consultkit.formats.submission_export import (
+    ExportFormat,
+    declared_fields,
+    export_submissions,
+)
 from consultkit.formats.submission_import import (
     ImportRow,
     derived_import_key,
@@ -89,6 +101,7 @@ from consultkit.notify.channels import people_channel
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import (
+    ApiToken,
     QuotaReachedError,
     StoreConflictError,
     Subscription,
@@ -98,6 +111,7 @@ from consultkit.storage.protocols import (
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from typing import IO
 
     import click
 
@@ -592,6 +606,25 @@ class Consultkit:
                 continue
             yield submission
 
+    def export_submissions(
+        self,
+        consultation: Consultation,
+        out: IO[str],
+        *,
+        format: ExportFormat = "csv",
+        public: bool = False,
+    ) -> int:
+        """Write the consultation's submissions to ``out`` as ``submissions export`` does
+        (the full view, or with ``public`` the consented view of accepted ones), with a
+        ``field.KEY`` column per declared field; returns the row count."""
+        return export_submissions(
+            out,
+            self.list_submissions(consultation),
+            format=format,
+            public=public,
+            fields=declared_fields(consultation),
+        )
+
     def duplicates(
         self,
         consultation: Consultation,
@@ -649,6 +682,61 @@ class Consultkit:
         if submission.verification is Verification.EMAIL_CONFIRMED:
             return submission
         return self.store.set_verification(submission.id, Verification.EMAIL_CONFIRMED, self.now())
+
+    # -- organisers' API tokens ---------------------------------------------------------
+
+    def create_token(self, consultation: Consultation, name: str) -> tuple[ApiToken, str]:
+        """Make a bearer token for ``consultation``'s organiser API; returns it and its
+        secret, which is shown this once and stored only as a hash.
+
+        Raises :class:`RuleRefusedError` (rule ``token-name``) for a bad or taken name.
+        """
+        name = check_token_name(name.strip())
+        secret = new_token_secret()
+        token = ApiToken(
+            name=name,
+            consultation_id=consultation.id,
+            token_hash=token_hash(secret),
+            created_at=self.now(),
+        )
+        if not self.store.add_token(token):
+            raise RuleRefusedError(
+                "token-name",
+                f"consultation {consultation.id!r} has a token named {name!r} already"
+                " (revoked tokens keep their name): choose another name",
+            )
+        return token, secret
+
+    def tokens(self, consultation: Consultation) -> list[ApiToken]:
+        """``consultation``'s tokens, oldest first, revoked ones included (no secrets)."""
+        return self.store.list_tokens(consultation.id)
+
+    def revoke_token(self, consultation: Consultation, name: str) -> None:
+        """Revoke the token ``name`` now; :class:`UnknownItemError` if there is no such
+        token that still works."""
+        if not self.store.revoke_token(consultation.id, name.strip(), self.now()):
+            raise UnknownItemError(
+                f"consultation {consultation.id!r} has no working token named {name!r}:"
+                " `consultkit tokens list` shows them"
+            )
+
+    def organiser_token(self, consultation: Consultation, secret: str) -> ApiToken:
+        """The working token ``secret`` is, for ``consultation``.
+
+        Raises :class:`~consultkit.app.tokens.TokenRefusedError` for an unknown or revoked
+        one, and :class:`~consultkit.errors.PermissionDeniedError` (rule ``token-scope``)
+        for a token of another consultation.
+        """
+        token = self.store.find_token(token_hash(secret)) if secret.strip() else None
+        if token is None or token.revoked_at is not None:
+            raise TokenRefusedError("the bearer token is unknown or revoked")
+        if token.consultation_id != consultation.id:
+            raise PermissionDeniedError(
+                "token-scope",
+                f"this token is for consultation {token.consultation_id!r}, not"
+                f" {consultation.id!r}",
+            )
+        return token
 
     # -- changing status ---------------------------------------------------------------
 

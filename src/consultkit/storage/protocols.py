@@ -11,6 +11,7 @@ The concerns, so that code can ask for only what it uses:
 * :class:`OutboxStore`: notification events and their leased deliveries.
 * :class:`ScheduleLog`: published schedule revisions.
 * :class:`SubscriptionStore`: who asked to be told about a consultation.
+* :class:`TokenStore`: organisers' bearer tokens for the organiser API (hashes only).
 
 Submission values come from :mod:`consultkit.domain.submissions`, the other records from
 :mod:`consultkit.storage.records` (importable from here too). Backends are checked by one
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from consultkit.errors import StoreError
 from consultkit.storage.records import (
+    ApiToken,
     Delivery,
     DeliveryFailure,
     DeliveryStatus,
@@ -316,7 +318,25 @@ class SubscriptionStore(Protocol):
 
 
 @runtime_checkable
-class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, Protocol):
+class TokenStore(Protocol):
+    """Organisers' bearer tokens for the organiser API, kept as hashes only."""
+
+    def add_token(self, token: ApiToken) -> bool:
+        """Store a token; ``False`` (nothing written) if its consultation has one of that
+        name already, revoked or not."""
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash (revoked ones too), or ``None``."""
+
+    def list_tokens(self, consultation_id: str) -> list[ApiToken]:
+        """A consultation's tokens, oldest first, revoked ones included."""
+
+    def revoke_token(self, consultation_id: str, name: str, at: dt.datetime) -> bool:
+        """Revoke the token ``name``; ``False`` if there is none or it was revoked already."""
+
+
+@runtime_checkable
+class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, TokenStore, Protocol):
     """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
 
     What the application opens from a URL: every concern's protocol, plus ``url`` and
@@ -334,6 +354,7 @@ __all__ = [
     "DEFAULT_STORE_URL",
     "IDEMPOTENCY_SCOPE",
     "STORE_ENV",
+    "ApiToken",
     "Delivery",
     "DeliveryFailure",
     "DeliveryStatus",
@@ -348,6 +369,7 @@ __all__ = [
     "SubmissionStore",
     "Subscription",
     "SubscriptionStore",
+    "TokenStore",
     "Tombstone",
     "default_store_url",
     "idempotency_key_hash",

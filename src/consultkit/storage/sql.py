@@ -58,6 +58,7 @@ from consultkit.storage.protocols import (
     idempotency_key_hash,
 )
 from consultkit.storage.records import (
+    ApiToken,
     Delivery,
     DeliveryFailure,
     DeliveryStatus,
@@ -292,6 +293,7 @@ _DELIVERY_SELECT = (
     " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
 )
 _REVISION_COLUMNS = "consultation_id, number, published_at, snapshot"
+_TOKEN_COLUMNS = "name, consultation_id, token_hash, created_at, revoked_at"  # noqa: S105
 
 
 class SqlStore(abc.ABC):
@@ -1172,6 +1174,73 @@ class SqlStore(abc.ABC):
             params.extend(id_params)
         with self._write() as conn:
             return max(conn.execute(d.sql(sql), params).rowcount, 0)
+
+    # -- organisers' API tokens
+
+    def _token(self, row: Sequence[Any]) -> ApiToken:
+        d = self.dialect
+        return ApiToken(
+            name=row[0],
+            consultation_id=row[1],
+            token_hash=row[2],
+            created_at=d.load_instant(row[3]),
+            revoked_at=d.load_instant_or_none(row[4]),
+        )
+
+    def add_token(self, token: ApiToken) -> bool:
+        """Store a token; ``False`` if its consultation has one of that name already."""
+        d = self.dialect
+        with self._write() as conn:
+            return bool(
+                conn.execute(
+                    d.sql(
+                        f"{d.insert_ignore} api_tokens (name, consultation_id, token_hash,"
+                        f" created_at, revoked_at) VALUES (?, ?, ?, ?, ?){d.ignore_conflicts}"
+                    ),
+                    (
+                        token.name,
+                        token.consultation_id,
+                        token.token_hash,
+                        d.dump_instant(token.created_at),
+                        d.dump_instant_or_none(token.revoked_at),
+                    ),
+                ).rowcount
+            )
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(
+                self.dialect.sql(f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"),
+                (token_hash,),
+            ).fetchone()
+        return None if row is None else self._token(row)
+
+    def list_tokens(self, consultation_id: str) -> list[ApiToken]:
+        """A consultation's tokens, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE consultation_id = ?"
+                    " ORDER BY created_at, name"
+                ),
+                (consultation_id,),
+            ).fetchall()
+        return [self._token(row) for row in rows]
+
+    def revoke_token(self, consultation_id: str, name: str, at: dt.datetime) -> bool:
+        """Revoke a token; ``False`` if there is none or it was revoked already."""
+        d = self.dialect
+        with self._write() as conn:
+            return bool(
+                conn.execute(
+                    d.sql(
+                        "UPDATE api_tokens SET revoked_at = ? WHERE consultation_id = ?"
+                        " AND name = ? AND revoked_at IS NULL"
+                    ),
+                    (d.dump_instant(at), consultation_id, name),
+                ).rowcount
+            )
 
     # -- subscriptions
 

@@ -192,6 +192,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Screening (issue 10): why plugins hold a submission for review, until a decision.
         "ALTER TABLE submissions ADD COLUMN held TEXT",
     ),
+    (
+        # Organisers' bearer tokens for the organiser API (issue 10): hashes only.
+        """CREATE TABLE api_tokens (
+            name TEXT NOT NULL,
+            consultation_id TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            PRIMARY KEY (consultation_id, name)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -45,6 +45,7 @@ from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED
 from consultkit.storage.protocols import StoreConflictError
 from consultkit.storage.records import (
+    ApiToken,
     DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
@@ -285,6 +286,27 @@ class StoreContract:
     def test_set_verification_of_an_unknown_submission(self, store: Store) -> None:
         with pytest.raises(UnknownItemError):
             store.set_verification("nope", Verification.EMAIL_CONFIRMED, T0)
+
+    def test_tokens_are_kept_by_hash_listed_and_revoked(self, store: Store) -> None:
+        token = ApiToken(
+            name="secretariat", consultation_id="wsis-2020", token_hash="a" * 64, created_at=T0
+        )
+        assert store.add_token(token) is True
+        clash = attrs.evolve(token, token_hash="b" * 64)
+        assert store.add_token(clash) is False  # the name is taken in that consultation
+        other = attrs.evolve(clash, consultation_id="other")
+        assert store.add_token(other) is True
+        assert store.find_token("a" * 64) == token
+        assert store.find_token("c" * 64) is None
+        assert store.list_tokens("wsis-2020") == [token]
+        later = T0 + dt.timedelta(days=1)
+        assert store.revoke_token("wsis-2020", "secretariat", later) is True
+        assert store.revoke_token("wsis-2020", "secretariat", later) is False
+        assert store.revoke_token("wsis-2020", "nobody", later) is False
+        revoked = store.find_token("a" * 64)
+        assert revoked is not None
+        assert revoked.revoked_at == later
+        assert store.list_tokens("other") == [other]
 
     def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
         for n in range(3):

@@ -206,6 +206,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Screening (issue 10): why plugins hold a submission for review, until a decision.
         "ALTER TABLE submissions ADD COLUMN held text",
     ),
+    (
+        # Organisers' bearer tokens for the organiser API (issue 10): hashes only.
+        """CREATE TABLE api_tokens (
+            name text COLLATE "C" NOT NULL,
+            consultation_id text COLLATE "C" NOT NULL,
+            token_hash text NOT NULL UNIQUE,
+            created_at timestamptz NOT NULL,
+            revoked_at timestamptz,
+            PRIMARY KEY (consultation_id, name)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,11 +17,12 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from consultkit_web import api, pages
+from consultkit_web import api, organiser_api, pages
 from consultkit_web.problems import handle
 from consultkit_web.site import Site
 
@@ -90,6 +91,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             *api.ROUTES,
+            *organiser_api.ROUTES,
             *pages.ROUTES,
             Router(
                 path="/",
@@ -119,6 +121,15 @@ def create_app(
             version=VERSION,
             path="/api/schema",
             render_plugins=[JsonRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    organiser_api.BEARER: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A token from `consultkit tokens create CONFIG NAME`.",
+                    )
+                }
+            ),
         ),
         exception_handlers={Exception: handle},
         before_send=[security_headers],
