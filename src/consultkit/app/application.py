@@ -24,6 +24,7 @@ import attrs
 from consultkit.app.confirmation import ConfirmationSigner
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
+from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
 from consultkit.app.plugin_report import PluginReport, plugin_report
 from consultkit.app.publishing import (
     FeedFile,
@@ -90,6 +91,7 @@ from consultkit.formats.submission_export import (
     ExportFormat,
     declared_fields,
     export_submissions,
+    rows,
 )
 from consultkit.formats.submission_import import (
     ImportRow,
@@ -623,6 +625,33 @@ class Consultkit:
             format=format,
             public=public,
             fields=declared_fields(consultation),
+        )
+
+    def public_submissions(
+        self, consultation: Consultation, *, cursor: str | None = None, limit: int = 50
+    ) -> Page:
+        """One page of the public view, as ``submissions export --public`` writes it (the
+        same rows: consent applied, accepted submissions only), and the next page's cursor.
+
+        Paged by cursor (:mod:`consultkit.app.paging`): stable while submissions arrive,
+        with no limit on the number of pages. Raises :class:`RuleRefusedError` for a
+        damaged cursor (rule ``cursor``) or a page size outside 1 to 500 (rule ``limit``).
+        """
+        after = decode_cursor(cursor) if cursor else None
+        size = page_size(limit)
+        # Only accepted submissions are public (PUBLIC_STATUSES; a test keeps the two
+        # equal), so the store pages through those alone and every page is full but the last.
+        found = list(
+            self.store.list_submissions(
+                consultation.id, status=SubmissionStatus.ACCEPTED, after=after, limit=size + 1
+            )
+        )
+        shown = found[:size]
+        page_rows = rows(shown, public=True, fields=declared_fields(consultation))
+        last = shown[-1] if len(found) > size else None
+        return Page(
+            rows=tuple(page_rows),
+            next_cursor=None if last is None else encode_cursor(last.received_at, last.id),
         )
 
     def duplicates(

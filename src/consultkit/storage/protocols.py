@@ -167,8 +167,15 @@ class SubmissionStore(Protocol):
         *,
         call_id: str | None = None,
         status: SubmissionStatus | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+        limit: int | None = None,
     ) -> Iterator[Submission]:
-        """A consultation's submissions in a stable order (received_at, then id)."""
+        """A consultation's submissions in a stable order (received_at, then id).
+
+        ``after`` (a received_at and an id) keeps only those after that point in this order
+        and ``limit`` at most so many: keyset paging, which neither repeats nor skips a
+        submission when others are stored between pages.
+        """
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history entries, oldest first."""

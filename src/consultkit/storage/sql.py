@@ -710,6 +710,8 @@ class SqlStore(abc.ABC):
         *,
         call_id: str | None = None,
         status: SubmissionStatus | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+        limit: int | None = None,
     ) -> Iterator[Submission]:
         """A consultation's submissions by received_at then id, streamed from one snapshot."""
         sql = f"SELECT {_COLUMNS} FROM submissions WHERE consultation_id = ?"
@@ -720,7 +722,15 @@ class SqlStore(abc.ABC):
         if status is not None:
             sql += " AND status = ?"
             params.append(str(status))
-        return self._stream(self.dialect.sql(sql + " ORDER BY received_at, id"), params)
+        if after is not None:
+            at = self.dialect.dump_instant(after[0])
+            sql += " AND (received_at > ? OR (received_at = ? AND id > ?))"
+            params += [at, at, after[1]]
+        sql += " ORDER BY received_at, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._stream(self.dialect.sql(sql), params)
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history, oldest first."""

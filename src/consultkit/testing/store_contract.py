@@ -219,6 +219,23 @@ class StoreContract:
         drafts = store.list_submissions("wsis-2020", status=SubmissionStatus.DRAFT)
         assert [s.id for s in drafts] == [middle.id]
 
+    def test_list_submissions_pages_by_keyset(self, store: Store) -> None:
+        made = [make_submission(n) for n in range(5)]
+        twin = attrs.evolve(make_submission(9), received_at=made[2].received_at)
+        for s in (*made, twin):
+            _add(store, s)
+        order = [s.id for s in store.list_submissions("wsis-2020")]
+        seen: list[str] = []
+        after = None
+        while True:
+            page = list(store.list_submissions("wsis-2020", after=after, limit=2))
+            seen += [s.id for s in page]
+            if len(page) < 2:
+                break
+            after = (page[-1].received_at, page[-1].id)
+        assert seen == order
+        assert len(set(seen)) == 6
+
     def test_same_instant_orders_by_id(self, store: Store) -> None:
         subs = [make_submission(n, at=T0) for n in range(5)]
         for s in reversed(subs):

@@ -314,4 +314,34 @@ async def get_status(
     )
 
 
-ROUTES = [get_consultation, get_timeline, get_calls, post_submission]
+@dataclasses.dataclass(frozen=True)
+class PublicPageOut:
+    items: list[dict[str, Any]]
+    """Rows of ``consultkit submissions export --public``: consent applied."""
+    next_cursor: str | None
+    """Give it as ``cursor`` for the next page; null on the last page."""
+
+
+@get(
+    "/api/consultations/{consultation_id:str}/submissions",
+    tags=["submissions"],
+    responses=documented(422),
+)
+async def get_public_submissions(
+    request: Request[Any, Any, Any],
+    consultation_id: FromPath[str],
+    cursor: Annotated[
+        str | None,
+        QueryParameter(required=False, max_length=512, description="From the previous page"),
+    ] = None,
+    limit: Annotated[int, QueryParameter(required=False, ge=1, le=500)] = 50,
+) -> PublicPageOut:
+    """The public submissions, as ``submissions export --public`` gives them, a page at a
+    time by cursor: no page is repeated or skipped while submissions arrive."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    page = await site.run(site.app.public_submissions, consultation, cursor=cursor, limit=limit)
+    return PublicPageOut(items=list(page.rows), next_cursor=page.next_cursor)
+
+
+ROUTES = [get_consultation, get_timeline, get_calls, post_submission, get_public_submissions]
