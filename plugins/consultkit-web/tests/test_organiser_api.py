@@ -8,19 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from consultkit_web import create_app
-from litestar.testing import TestClient
 
-from consultkit.app.application import Consultkit
-from consultkit.config.loader import load_consultation, loads_consultation
-from consultkit.domain.clock import FixedClock, parse_instant
+from consultkit.config.loader import loads_consultation
 from consultkit.domain.submissions import SubmissionStatus, Submitter
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from litestar import Litestar
+    from litestar.testing import TestClient
 
+    from consultkit.app.application import Consultkit
     from consultkit.domain.model import Consultation
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,22 +27,9 @@ ANA = Submitter(name="Ana Pérez", email="ana@example.org", group="civil-society
 
 
 @pytest.fixture
-def consultation() -> Consultation:
-    return load_consultation(WSIS)
-
-
-@pytest.fixture
-def application() -> Iterator[Consultkit]:
-    app = Consultkit.open("memory://", clock=FixedClock(parse_instant("2020-01-15T10:00:00Z")))
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def client(application: Consultkit, consultation: Consultation) -> Iterator[TestClient[Litestar]]:
-    web = create_app(application, [consultation], secret="csrf-secret")
-    with TestClient(app=web) as test_client:
-        yield test_client
+def consultation(web: Litestar) -> Consultation:
+    found: Consultation = web.state["site"].consultations[CID]
+    return found
 
 
 def _submit(application: Consultkit, consultation: Consultation) -> str:

@@ -10,29 +10,21 @@ from consultkit_web import create_app
 from consultkit_web.testing import filled, form_tokens
 from litestar.testing import TestClient
 
-from consultkit.app.application import Consultkit
 from consultkit.config.loader import loads_consultation
-from consultkit.domain.clock import FixedClock, parse_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from litestar import Litestar
 
+    from consultkit.app.application import Consultkit
+
 ROOT = Path(__file__).resolve().parents[3]
 WSIS = ROOT / "examples" / "wsis2020" / "consultation.toml"
-IN_WINDOW = "2020-01-15T10:00:00Z"
 CID = "wsis-forum-2020-ocp"
 FORM = f"/{CID}/calls/official-submissions/submit"
 POST = f"/api/consultations/{CID}/calls/official-submissions/submissions"
 ES = {"accept-language": "es-ES,es;q=0.9"}
-
-
-@pytest.fixture
-def application() -> Iterator[Consultkit]:
-    app = Consultkit.open("memory://", clock=FixedClock(parse_instant(IN_WINDOW)))
-    yield app
-    app.close()
 
 
 @pytest.fixture
