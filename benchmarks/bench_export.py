@@ -62,6 +62,8 @@ HEADER = (
     "fingerprint",
     "idempotency_key",
     "erased_at",
+    "verification",
+    "held",
 )  # FULL_COLUMNS, written out: the baseline uses no consultkit code
 CONSULTATION = "bench"
 T0 = dt.datetime(2019, 6, 4, 14, tzinfo=dt.UTC)
@@ -125,7 +127,7 @@ PLAIN_SQL = (
     " json_extract(submitter, '$.organisation'), json_extract(submitter, '$.country'),"
     f" {_flag_sql('publish_text')}, {_flag_sql('publish_name')},"
     f" {_flag_sql('publish_organisation')}, provenance, fingerprint, idempotency_key,"
-    f" {_instant_sql('erased_at')}"
+    f" {_instant_sql('erased_at')}, verification, held"
     " FROM submissions WHERE consultation_id = ? ORDER BY received_at, id"
 )
 FORMULA = frozenset("=+-@\t\r")

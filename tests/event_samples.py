@@ -67,6 +67,12 @@ def one_of_each(consultation: Consultation) -> dict[str, ev.Event]:
             consultation=consultation, submission=sub, entry=status_entry(sub)
         ),
         ev.SubmissionEdited(consultation=consultation, submission=sub, version=2),
+        ev.SubmissionConfirmationRequested(
+            consultation=consultation,
+            submission=sub,
+            confirm_url=f"https://consult.example.org/{consultation.id}/confirm/TOKEN",
+            expires_at=sub.received_at + dt.timedelta(days=3),
+        ),
         ev.PhaseOpened(consultation=consultation, ref="phase:phase-2", at=phase_edges.start),
         ev.CallOpened(
             consultation=consultation, ref=f"call:{CALL}", at=call_edges.start, groups=("x",)

@@ -30,8 +30,9 @@ from consultkit.formats.submission_export import (
 )
 from consultkit.formats.submission_import import read_chunks
 from consultkit.formats.timeline_json import build_timeline
-from consultkit.storage.sqlite import SCHEMA_VERSION, SqliteStore
+from consultkit.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore
 from consultkit.testing.factories import make_submission, received_entry
+from consultkit.testing.migrations import undo_statements
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -190,13 +191,9 @@ def test_migration_3_adds_the_fields_column_to_an_older_file(tmp_path: Path) -> 
         store.add_submission(old, received_entry(old), [])
     conn = sqlite3.connect(db)
     with conn:  # back to version 2, as a file written before issue 12 is
-        conn.execute("ALTER TABLE submissions DROP COLUMN fields")
-        # ... and without what later migrations added (the review tables).
-        conn.execute("DROP TABLE IF EXISTS review_assignments")
-        conn.execute("DROP TABLE IF EXISTS reviews")
-        # The migrations appended after 3 are undone too.
-        conn.execute("DROP TABLE IF EXISTS submission_versions")
-        conn.execute("DELETE FROM schema_version WHERE version >= 3")
+        for statement in undo_statements(MIGRATIONS, 2):
+            conn.execute(statement)
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
     conn.close()
     new = attrs.evolve(make_submission(2), fields={"format": "panel"})
     with SqliteStore(f"sqlite:///{db}") as store:

@@ -21,7 +21,7 @@ HOOKS = sorted(
 def test_hooks_were_found() -> None:
     assert "register_stores" in HOOKS
     assert "calendar_item_built" in HOOKS
-    assert len(HOOKS) == 12
+    assert len(HOOKS) == 13
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -39,6 +39,7 @@ KINDS = [
     "submission.received",
     "submission.status-changed",
     "submission.edited",
+    "submission.confirmation-requested",
     "phase.opened",
     "call.opened",
     "call.closed",

@@ -25,7 +25,7 @@ from consultkit.domain.submissions import SubmissionStatus, Submitter
 from consultkit.errors import StoreError
 from consultkit.storage import sqlite as sqlite_module
 from consultkit.storage.records import Delivery, DeliveryStatus, OutboxEvent
-from consultkit.storage.sql import SqlStore
+from consultkit.storage.sql import SUBMISSION_COLUMNS, SqlStore
 from consultkit.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
 
@@ -297,8 +297,9 @@ def _legacy_store(db: Path, *submissions: Submission) -> None:
         conn.execute("INSERT INTO schema_version VALUES (1, '2020-01-01T00:00:00+00:00')")
         sqlite_like = cast("SqlStore", SimpleNamespace(dialect=SqliteStore.dialect))
         for s in submissions:
-            # Version 1 had no fields column (migration 3 adds it as the last one).
-            row = list(SqlStore._submission_row(sqlite_like, s))[:-1]
+            # Version 1 had none of the columns migration 3 ("fields") and later ones add.
+            row = list(SqlStore._submission_row(sqlite_like, s))
+            row = row[: SUBMISSION_COLUMNS.index("fields")]
             key = s.idempotency_key
             row[18] = None if key is None else hashlib.sha256(key.encode()).hexdigest()
             if s.erased_at is not None:

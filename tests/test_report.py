@@ -126,7 +126,8 @@ def test_every_figure_lists_the_submissions_it_counts(app: Consultkit, wsis: Con
         assert figure["ids"] == sorted(figure["ids"])
     cells = document["cells"]
     assert sum(c["count"] for c in cells) == 7
-    assert document["dimensions"] == ["call", "group", "region"]
+    assert document["dimensions"] == ["call", "group", "region", "verification"]
+    assert {c["verification"] for c in cells} == {"none"}  # nothing in fill() asks to confirm
     kenya = next(c for c in cells if c["group"] == "governments" and c["region"] == "002")
     assert kenya["ids"] == [ids[1]]
     nowhere = [c for c in cells if c["region"] == "(not stated)"]

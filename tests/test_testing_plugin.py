@@ -39,7 +39,7 @@ def test_factories_and_fixtures_import_without_pytest() -> None:
         import consultkit.testing.factories as f
         import consultkit.testing.fixtures as fx
         c = f.minimal_consultation()
-        assert len(f.deliveries_of_every_kind(c)) == 8
+        assert len(f.deliveries_of_every_kind(c)) == 9
         assert fx.RecordingNotifier().send(f.deliveries_of_every_kind(c))[0].ok
         assert "_pytest" not in {m.split(".")[0] for m in sys.modules if sys.modules[m]}
         print("ok")

@@ -66,9 +66,10 @@ class UnknownZoneError(ConsultkitError, ValueError):
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 
-    ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` is the
-    key of the call's declared field that was refused (rule ``field``), or the submission's
-    own field (``name``, ``title``… for rule ``one-line``), else None.
+    ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` names
+    the input refused: the key of the call's declared field (rule ``field``), ``email`` or
+    ``organisation`` (rule ``quota``), the submission's own field (``name``, ``title``… for
+    rule ``one-line``), else None.
     """
 
     def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
@@ -95,6 +96,11 @@ class PermissionDeniedError(RuleRefusedError):
 
 class TransitionError(RuleRefusedError):
     """The submission lifecycle does not allow this status change."""
+
+
+class ConfirmationLinkError(RuleRefusedError):
+    """An e-mail confirmation link cannot be used: forged or damaged (rule
+    ``confirmation-link``) or too old (rule ``confirmation-expired``)."""
 
 
 class StoreError(ConsultkitError):

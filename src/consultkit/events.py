@@ -335,15 +335,11 @@ class SubmissionEvent:
 
 
 @attrs.frozen(kw_only=True)
-class SubmissionReceived(SubmissionEvent):
-    """A submission was stored: its receipt, written in the same transaction.
+class OnReceipt(SubmissionEvent):
+    """An event told once per submission, when it is stored, to its default audience."""
 
-    The submitter gets a receipt in the submission's language; the organisers hear of
-    every submission.
-    """
-
-    kind: ClassVar[str] = "submission.received"
-    default_audience: ClassVar[tuple[str, ...]] = ("submitter", "organisers")
+    kind: ClassVar[str]
+    default_audience: ClassVar[tuple[str, ...]]
 
     @property
     def occurred_at(self) -> dt.datetime:
@@ -356,6 +352,18 @@ class SubmissionReceived(SubmissionEvent):
     @property
     def dedupe_key(self) -> str:
         return f"{self.kind}:{self.submission.id}"
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionReceived(OnReceipt):
+    """A submission was stored: its receipt, written in the same transaction.
+
+    The submitter gets a receipt in the submission's language; the organisers hear of
+    every submission.
+    """
+
+    kind: ClassVar[str] = "submission.received"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter", "organisers")
 
     def payload(self) -> Payload:
         """Envelope, the submission's facts, ``received_at``, ``status``, ``public_status``,
@@ -473,6 +481,38 @@ class SubmissionEdited(SubmissionEvent):
                 audience=self.audience,
                 groups=self._groups(),
                 language=submission.language,
+            ),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionConfirmationRequested(OnReceipt):
+    """A call that asks for e-mail confirmation stored a submission: its submitter gets a
+    signed link to follow before ``expires_at`` (written in the same transaction).
+
+    Only the submitter hears of it: the link proves that the address is theirs.
+    """
+
+    kind: ClassVar[str] = "submission.confirmation-requested"
+    default_audience: ClassVar[tuple[str, ...]] = ("submitter",)
+
+    confirm_url: str
+    """The link to follow (absolute when the settings give ``public_url``)."""
+    expires_at: dt.datetime = attrs.field(converter=utc_instant)
+
+    def payload(self) -> Payload:
+        """Envelope, the submission's facts, ``received_at``, ``confirm_url`` and
+        ``expires_at``."""
+        return {
+            **self._facts(),
+            "received_at": iso(self.submission.received_at),
+            "confirm_url": self.confirm_url,
+            "expires_at": iso(self.expires_at),
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self._groups(),
+                language=self.submission.language,
             ),
         }
 
@@ -731,6 +771,7 @@ EVENTS: Final[Mapping[str, type[Event]]] = {
         SubmissionReceived,
         SubmissionStatusChanged,
         SubmissionEdited,
+        SubmissionConfirmationRequested,
         PhaseOpened,
         CallOpened,
         CallClosed,

@@ -11,7 +11,9 @@ Two kinds of hook exist:
   :class:`~consultkit.errors.PluginError` naming the plugin and the hook) and never rolls
   back stored data. ``validate_submission`` is the exception: it runs *before* anything is
   stored, and an implementation that raises refuses the submission with a reason naming
-  the plugin (fail closed: a validator that cannot decide must not let data through).
+  the plugin (fail closed: a validator that cannot decide must not let data through);
+  ``screen_submission`` runs before storing too, and one that raises holds the submission
+  for review instead of refusing it.
 
 Only :class:`~consultkit.pluginhost.host.PluginHost` calls ``pm.hook``; everything else goes
 through its typed methods, so mypy checks every call site.
@@ -132,6 +134,27 @@ def validate_submission(
     from every plugin are collected; any reason refuses the submission. An implementation
     that raises refuses too, with a reason naming the plugin: a validator that cannot
     decide must not let data through.
+    """
+
+
+@hookspec
+def screen_submission(
+    consultation: Consultation,
+    submission: Submission,
+    screening: Mapping[str, str],
+    settings: Mapping[str, SettingValue],
+) -> str | None:
+    """Called before a submission is stored, after the rules and every validator accepted
+    it: a CAPTCHA check or a spam classifier may hold it for review.
+
+    ``screening`` is what the front end collected for screening: the web form's fields
+    beyond the submission's own (a CAPTCHA widget's response, say) and ``client``, the
+    client's address; empty from the command line. Return a reason to hold the
+    submission (a sentence for the organisers), or ``None`` to let it through. A held
+    submission is **stored, never dropped**: its ``held`` names each reason after its
+    plugin, organisers see and count it, and a review decision releases it. An
+    implementation that raises holds the submission too, naming the plugin, so a broken
+    classifier neither loses a submission nor lets one through unseen.
     """
 
 

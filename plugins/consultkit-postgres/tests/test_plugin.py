@@ -12,7 +12,13 @@ import pytest
 from click.testing import CliRunner
 from consultkit_postgres import PostgresStore
 from consultkit_postgres import store as store_module
-from consultkit_postgres.store import SCHEMA_VERSION, VERSION_TABLE, parse_url, redact
+from consultkit_postgres.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    VERSION_TABLE,
+    parse_url,
+    redact,
+)
 
 from consultkit import Consultkit, StoreError
 from consultkit.cli import cli
@@ -21,6 +27,7 @@ from consultkit.pluginhost.host import PluginHost, open_store
 from consultkit.storage.protocols import IDEMPOTENCY_SCOPE, idempotency_key_hash
 from consultkit.storage.records import DeliveryTarget
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
+from consultkit.testing.migrations import undo_statements
 
 
 def test_url_keeps_libpq_parameters_and_takes_the_schema() -> None:
@@ -104,13 +111,16 @@ def test_keys_stored_before_scoping_are_migrated(
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
     with PostgresStore(pg_url) as old:
         with old._tx() as conn:
-            # Today's code writes the fields column, which version 1 lacks: it stands in
-            # while the rows are written and goes before migrating (migration 3 adds it).
-            conn.execute("ALTER TABLE submissions ADD COLUMN fields jsonb")
+            # Today's code writes the columns of migrations 3 and later, which version 1
+            # lacks: they stand in while the rows are written and go before migrating.
+            for migration in MIGRATIONS[2:]:
+                for statement in migration:
+                    conn.execute(statement)
         for s in (mine, erased):
             old.add_submission(s, received_entry(s), [])
         with old._tx() as conn:
-            conn.execute("ALTER TABLE submissions DROP COLUMN fields")
+            for statement in undo_statements(MIGRATIONS, 1):
+                conn.execute(statement)
             for s in (mine, erased):
                 legacy = hashlib.sha256(str(s.idempotency_key).encode()).hexdigest()
                 conn.execute(
@@ -216,12 +226,10 @@ def test_call_field_values_are_stored_and_migration_3_adds_them(pg_url: str) -> 
     with PostgresStore(pg_url) as store:
         store.add_submission(old, received_entry(old), [])
         with store._tx() as conn:
-            conn.execute("ALTER TABLE submissions DROP COLUMN fields")
-            # ... and without what later migrations added (the review tables).
-            conn.execute("DROP TABLE IF EXISTS review_assignments, reviews")
-            # Back to version 2: the migrations after it (appended later) are undone too.
-            conn.execute("DROP TABLE IF EXISTS submission_versions")
-            conn.execute(f"DELETE FROM {VERSION_TABLE} WHERE version >= 3")
+            # Back to version 2: what later migrations added goes too, so each runs again.
+            for statement in undo_statements(MIGRATIONS, 2):
+                conn.execute(statement)
+            conn.execute(f"DELETE FROM {VERSION_TABLE} WHERE version > 2")
     values = {"format": "panel", "speakers": [{"name": "Ana", "consent_publish": True}]}
     new = attrs.evolve(make_submission(2), fields=values)
     with PostgresStore(pg_url) as store:

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit.app import review as review_verbs
+from consultkit.app.confirmation import ConfirmationSigner
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
+from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
 from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
 from consultkit.app.publishing import (
     FeedFile,
@@ -37,10 +39,17 @@ from consultkit.app.publishing import (
     schedule_history,
     write_feeds,
 )
+from consultkit.app.tokens import (
+    TokenRefusedError,
+    check_token_name,
+    new_token_secret,
+    token_hash,
+)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
+from consultkit.domain.quotas import quota_limits, quota_message
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submission_rules import (
     SubmissionRules,
@@ -62,22 +71,37 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
     SubmissionVersion,
     Submitter,
+    Verification,
     normalize_tracking_number,
     weak_tracking_number,
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import (
+    ConfigError,
+    ConfirmationLinkError,
     PermissionDeniedError,
     PluginRefusedError,
+    Problem,
     RuleRefusedError,
     UnknownItemError,
 )
-from consultkit.events import SubmissionEdited, SubmissionReceived, SubmissionStatusChanged
+from consultkit.events import (
+    SubmissionConfirmationRequested,
+    SubmissionEdited,
+    SubmissionReceived,
+    SubmissionStatusChanged,
+)
 from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.report import build_report
 from consultkit.formats.stats import Stats, compute_stats
-from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
+from consultkit.formats.submission_export import (
+    FIELD_COLUMN_PREFIX,
+    ExportFormat,
+    declared_fields,
+    export_submissions,
+    rows,
+)
 from consultkit.formats.submission_import import (
     ImportRow,
     derived_import_key,
@@ -87,11 +111,18 @@ from consultkit.formats.submission_import import (
 from consultkit.notify.channels import people_channel
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
-from consultkit.storage.protocols import StoreConflictError, Subscription, default_store_url
+from consultkit.storage.protocols import (
+    ApiToken,
+    QuotaReachedError,
+    StoreConflictError,
+    Subscription,
+    default_store_url,
+)
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from typing import IO
 
     import click
 
@@ -267,6 +298,9 @@ class Consultkit:
     _store: Store | None = attrs.field(default=None, alias="store")
     clock: Clock = attrs.field(factory=SystemClock)
     store_url: str | None = None
+    settings: NotifySettings | None = None
+    """Deployment settings (channels, the link secret, the public URL); read from the
+    environment and ``$CONSULTKIT_NOTIFY_SETTINGS`` on first use when None."""
     _rules: dict[str, SubmissionRules] = attrs.field(factory=dict, init=False, repr=False)
 
     @classmethod
@@ -329,6 +363,39 @@ class Consultkit:
         """The clock's instant as a stdlib UTC datetime."""
         return utc_instant(self.clock.now())
 
+    def deployment_settings(self) -> NotifySettings:
+        """:attr:`settings`, read once from the environment when not given."""
+        if self.settings is None:
+            self.settings = load_settings()
+        return self.settings
+
+    def confirmation_signer(self) -> ConfirmationSigner:
+        """The signer of e-mail confirmation links, from the settings' ``secret``.
+
+        Raises :class:`~consultkit.errors.ConfigError` when no secret is configured: the
+        consultation file is public, so the secret never comes from it.
+        """
+        settings = self.deployment_settings()
+        if settings.secret is None:
+            raise ConfigError(
+                [
+                    Problem(
+                        path="secret",
+                        message="a call asks for e-mail confirmation, so links must be signed:"
+                        " set CONSULTKIT_SECRET (or `secret` in the settings file) to a random"
+                        " text of at least 16 characters, the same for every server process",
+                    )
+                ]
+            )
+        return ConfirmationSigner(secret=settings.secret, validity=settings.confirm_validity)
+
+    def confirmation_url(self, consultation: Consultation, token: str) -> str:
+        """Where a confirmation ``token`` is followed: the web front door's confirm page
+        (absolute when the settings give ``public_url``)."""
+        base = self.deployment_settings().public_url or ""
+        quoted = urllib.parse.quote(consultation.id, safe="")
+        return f"{base}/{quoted}/confirm/{token}"
+
     def rules(self, consultation: Consultation) -> SubmissionRules:
         """The submitting rules of ``consultation``, resolved once per consultation value."""
         rules = self._rules.get(consultation.id)
@@ -355,6 +422,7 @@ class Consultkit:
         provenance: Provenance = Provenance.API,
         organiser: str | None = None,
         fields: Mapping[str, Any] | None = None,
+        screening: Mapping[str, str] | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
 
@@ -376,6 +444,12 @@ class Consultkit:
         its submitter's: another address sending it makes a submission of its own, and
         after erasure the key is forgotten.
         ``organiser`` names who entered it when ``provenance`` is ``organiser``.
+
+        ``screening`` is what the front end collected for the ``screen_submission`` hook (a
+        CAPTCHA response, the client's address); a plugin's reason to hold the submission
+        stores it with ``held`` set, never drops it. A call with ``confirm_email`` stores
+        it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
+        refuses one too many (rule ``quota``, counted under the store's lock).
         """
         draft = Draft(
             call_id=call_id,
@@ -394,6 +468,7 @@ class Consultkit:
             idempotency_key=idempotency_key,
             provenance=provenance,
             organiser=organiser,
+            screening=screening,
         )
 
     def submit_draft(
@@ -404,6 +479,7 @@ class Consultkit:
         idempotency_key: str | None = None,
         provenance: Provenance = Provenance.API,
         organiser: str | None = None,
+        screening: Mapping[str, str] | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
         now = self.now()
@@ -424,18 +500,30 @@ class Consultkit:
                 self._check_replay(replay, attempted)
                 return replay
         checked = self.rules(consultation).check(draft, now)
+        # Organisers vouch for what they enter; people sending it themselves confirm.
+        confirm = provenance in (Provenance.WEB, Provenance.API) and (
+            consultation.call(checked.draft.call_id).confirm_email
+        )
+        signer = self.confirmation_signer() if confirm else None
+        limits = quota_limits(
+            consultation.call(checked.draft.call_id).quota, checked.draft.submitter
+        )
         submission = new_submission(
             checked.draft,
             consultation_id=consultation.id,
             at=now,
             provenance=provenance,
             idempotency_key=idempotency_key or None,
+            verification=Verification.EMAIL_UNCONFIRMED if confirm else Verification.NONE,
         )
         refusals = self.host.refusals(consultation, submission)
         if refusals:
             raise PluginRefusedError(
                 "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
             )
+        holds = self.host.screen_submission(consultation, submission, screening or {})
+        if holds:
+            submission = attrs.evolve(submission, held="; ".join(str(h) for h in holds))
 
         if provenance is Provenance.ORGANISER:
             actor = Actor(role=ActorRole.ORGANISER, id=organiser or "organiser")
@@ -450,8 +538,25 @@ class Consultkit:
             from_status=None,
             to_status=submission.status,
         )
-        event = to_outbox(SubmissionReceived(consultation=consultation, submission=submission))
-        receipt, created = self.store.add_submission(submission, entry, [event])
+        events = [to_outbox(SubmissionReceived(consultation=consultation, submission=submission))]
+        if signer is not None:
+            token = signer.token(submission.id, now)
+            events.append(
+                to_outbox(
+                    SubmissionConfirmationRequested(
+                        consultation=consultation,
+                        submission=submission,
+                        confirm_url=self.confirmation_url(consultation, token),
+                        expires_at=signer.expires_at(now),
+                    )
+                )
+            )
+        try:
+            receipt, created = self.store.add_submission(submission, entry, events, limits=limits)
+        except QuotaReachedError as exc:
+            raise RuleRefusedError(
+                "quota", quota_message(exc.limit), field=exc.limit.kind
+            ) from None
         if not created:
             self._check_replay(receipt, submission)
             return receipt
@@ -581,8 +686,10 @@ class Consultkit:
         group: str | None = None,
         tag: str | None = None,
         provenance: Provenance | None = None,
+        held: bool | None = None,
     ) -> Iterator[Submission]:
-        """A consultation's submissions (received order), filtered as asked."""
+        """A consultation's submissions (received order), filtered as asked (``held``: only
+        those held for review, or only those not held)."""
         for submission in self.store.list_submissions(
             consultation.id, call_id=call_id, status=status
         ):
@@ -594,7 +701,55 @@ class Consultkit:
                 continue
             if provenance is not None and submission.provenance is not provenance:
                 continue
+            if held is not None and (submission.held is not None) is not held:
+                continue
             yield submission
+
+    def export_submissions(
+        self,
+        consultation: Consultation,
+        out: IO[str],
+        *,
+        format: ExportFormat = "csv",
+        public: bool = False,
+    ) -> int:
+        """Write the consultation's submissions to ``out`` as ``submissions export`` does
+        (the full view, or with ``public`` the consented view of accepted ones), with a
+        ``field.KEY`` column per declared field; returns the row count."""
+        return export_submissions(
+            out,
+            self.list_submissions(consultation),
+            format=format,
+            public=public,
+            fields=declared_fields(consultation),
+        )
+
+    def public_submissions(
+        self, consultation: Consultation, *, cursor: str | None = None, limit: int = 50
+    ) -> Page:
+        """One page of the public view, as ``submissions export --public`` writes it (the
+        same rows: consent applied, accepted submissions only), and the next page's cursor.
+
+        Paged by cursor (:mod:`consultkit.app.paging`): stable while submissions arrive,
+        with no limit on the number of pages. Raises :class:`RuleRefusedError` for a
+        damaged cursor (rule ``cursor``) or a page size outside 1 to 500 (rule ``limit``).
+        """
+        after = decode_cursor(cursor) if cursor else None
+        size = page_size(limit)
+        # Only accepted submissions are public (PUBLIC_STATUSES; a test keeps the two
+        # equal), so the store pages through those alone and every page is full but the last.
+        found = list(
+            self.store.list_submissions(
+                consultation.id, status=SubmissionStatus.ACCEPTED, after=after, limit=size + 1
+            )
+        )
+        shown = found[:size]
+        page_rows = rows(shown, public=True, fields=declared_fields(consultation))
+        last = shown[-1] if len(found) > size else None
+        return Page(
+            rows=tuple(page_rows),
+            next_cursor=None if last is None else encode_cursor(last.received_at, last.id),
+        )
 
     def duplicates(
         self,
@@ -659,6 +814,88 @@ class Consultkit:
             self.store.fingerprint_counts(consultation.id),
             language=language,
         )
+
+    # -- verifying -----------------------------------------------------------------------
+
+    def confirm_email(self, consultation: Consultation, token: str) -> Submission:
+        """Record that a submitter followed their confirmation link; returns the submission.
+
+        Following it again changes nothing. Raises
+        :class:`~consultkit.errors.ConfirmationLinkError` for a forged or damaged link, one
+        of another consultation or of an erased submitter (rule ``confirmation-link``) and
+        for an expired one (rule ``confirmation-expired``); the submission stays stored,
+        unconfirmed, either way.
+        """
+        submission_id = self.confirmation_signer().read(token, self.now())
+        submission = self.store.get_submission(submission_id)
+        if (
+            submission is None
+            or submission.consultation_id != consultation.id
+            or submission.submitter is None
+        ):
+            raise ConfirmationLinkError(
+                "confirmation-link",
+                f"this confirmation link names no submission of {consultation.id!r} that can"
+                " still be confirmed",
+            )
+        if submission.verification is Verification.EMAIL_CONFIRMED:
+            return submission
+        return self.store.set_verification(submission.id, Verification.EMAIL_CONFIRMED, self.now())
+
+    # -- organisers' API tokens ---------------------------------------------------------
+
+    def create_token(self, consultation: Consultation, name: str) -> tuple[ApiToken, str]:
+        """Make a bearer token for ``consultation``'s organiser API; returns it and its
+        secret, which is shown this once and stored only as a hash.
+
+        Raises :class:`RuleRefusedError` (rule ``token-name``) for a bad or taken name.
+        """
+        name = check_token_name(name.strip())
+        secret = new_token_secret()
+        token = ApiToken(
+            name=name,
+            consultation_id=consultation.id,
+            token_hash=token_hash(secret),
+            created_at=self.now(),
+        )
+        if not self.store.add_token(token):
+            raise RuleRefusedError(
+                "token-name",
+                f"consultation {consultation.id!r} has a token named {name!r} already"
+                " (revoked tokens keep their name): choose another name",
+            )
+        return token, secret
+
+    def tokens(self, consultation: Consultation) -> list[ApiToken]:
+        """``consultation``'s tokens, oldest first, revoked ones included (no secrets)."""
+        return self.store.list_tokens(consultation.id)
+
+    def revoke_token(self, consultation: Consultation, name: str) -> None:
+        """Revoke the token ``name`` now; :class:`UnknownItemError` if there is no such
+        token that still works."""
+        if not self.store.revoke_token(consultation.id, name.strip(), self.now()):
+            raise UnknownItemError(
+                f"consultation {consultation.id!r} has no working token named {name!r}:"
+                " `consultkit tokens list` shows them"
+            )
+
+    def organiser_token(self, consultation: Consultation, secret: str) -> ApiToken:
+        """The working token ``secret`` is, for ``consultation``.
+
+        Raises :class:`~consultkit.app.tokens.TokenRefusedError` for an unknown or revoked
+        one, and :class:`~consultkit.errors.PermissionDeniedError` (rule ``token-scope``)
+        for a token of another consultation.
+        """
+        token = self.store.find_token(token_hash(secret)) if secret.strip() else None
+        if token is None or token.revoked_at is not None:
+            raise TokenRefusedError("the bearer token is unknown or revoked")
+        if token.consultation_id != consultation.id:
+            raise PermissionDeniedError(
+                "token-scope",
+                f"this token is for consultation {token.consultation_id!r}, not"
+                f" {consultation.id!r}",
+            )
+        return token
 
     # -- changing status ---------------------------------------------------------------
 
@@ -1207,7 +1444,7 @@ class Consultkit:
 
     def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
         """One notifier per channel enabled in ``settings`` (default: from the environment)."""
-        settings = settings or load_settings()
+        settings = settings or self.settings or load_settings()
         return build_notifiers(self.host.notifier_factories(), settings)
 
     def dispatcher(
@@ -1218,7 +1455,7 @@ class Consultkit:
         ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
         Close it when done (it closes its notifiers).
         """
-        settings = settings or load_settings()
+        settings = settings or self.settings or load_settings()
         notifiers = self.notifiers(settings)
         return Dispatcher(
             store=self.store,

@@ -33,6 +33,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "notify": "consultkit.cli.notify_cmd:notify",
     "remind": "consultkit.cli.remind_cmd:remind",
     "subscribers": "consultkit.cli.subscribers_cmd:subscribers",
+    "tokens": "consultkit.cli.tokens_cmd:tokens",
     "new-plugin": "consultkit.cli.new_plugin_cmd:new_plugin",
     "review": "consultkit.cli.review_cmd:review",
 }

@@ -81,6 +81,7 @@ def _print_tables(result: Stats) -> None:
 
     console = Console()
     console.print(f"[bold]{result.consultation_id}[/]: {result.total} submissions")
+    console.print(f"Held for review by plugins: {result.held}")
 
     def table(title: str, counts: tuple[Count, ...]) -> None:
         t = Table(title=title, title_justify="left")
@@ -97,6 +98,7 @@ def _print_tables(result: Stats) -> None:
     table("By stakeholder group", result.by_group)
     table("By language", result.by_language)
     table("By status", result.by_status)
+    table("By verification", result.by_verification)
     t = Table(title="Campaigns (identical texts)", title_justify="left")
     t.add_column("count", justify="right")
     t.add_column("fingerprint", style="dim")

@@ -108,6 +108,11 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     type=click.Choice(["web", "api", "bulk-import", "organiser"]),
     help="Only submissions that arrived this way.",
 )
+@click.option(
+    "--held/--not-held",
+    default=None,
+    help="Only submissions plugins hold for review (or only those not held).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @_format
 @_store
@@ -120,6 +125,7 @@ def list_(
     group: str | None,
     tag: str | None,
     provenance: str | None,
+    held: bool | None,
     limit: int | None,
     fmt: str,
     store_url: str | None,
@@ -146,6 +152,7 @@ def list_(
             group=group,
             tag=tag,
             provenance=Provenance(provenance) if provenance else None,
+            held=held,
         )
         chosen = list(itertools.islice(found, limit))
         if fmt == "json":
@@ -169,7 +176,7 @@ def list_(
                 f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
                 rich_text(s.call_id),
                 rich_text(who.group if who else ""),
-                str(s.status),
+                f"{s.status} (held)" if s.held else str(s.status),
                 public_status(s.status),
                 rich_text(who.name if who else "(erased)"),
                 rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
@@ -213,6 +220,8 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
             f"Status:          {s.status} (public: {record.public_status})",
             f"Received:        {_iso(s.received_at)}",
             f"Provenance:      {s.provenance}",
+            f"Verification:    {s.verification}",
+            f"Held:            {one(s.held) if s.held else 'no'}",
             f"Submitter:       {submitter_text}",
         ]
         if who is not None:
@@ -275,6 +284,24 @@ def withdraw(
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
         click.echo(f"Withdrawn: {changed.tracking_number}")
+
+
+@submissions.command()
+@_config
+@click.argument("link")
+@_store
+@click.pass_context
+def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -> None:
+    """Confirm a submitter's e-mail address with the link (or its token) they were sent.
+
+    For a submitter who cannot open the link from their mail: paste it here. Needs the
+    same secret as the server that made it (CONSULTKIT_SECRET or the settings file).
+    """
+    consultation = load_or_exit(config)
+    token = link.strip().rstrip("/").rsplit("/", 1)[-1]
+    with guarded(open_app(ctx, store_url)) as app:
+        confirmed = app.confirm_email(consultation, token)
+        click.echo(f"{confirmed.tracking_number}: {confirmed.verification}")
 
 
 @submissions.command()

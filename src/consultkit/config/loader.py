@@ -994,6 +994,15 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
         where = f"calls[{index}]"
         yield from _known(f"{where}.groups", call.groups, group_ids, "stakeholder group")
         yield from _unique(f"{where}.requirements", call.requirements)
+        if call.quota is not None:
+            for key in ("per_email", "per_organisation"):
+                value = getattr(call.quota, key)
+                if value is not None and (isinstance(value, bool) or value < 1):
+                    yield (
+                        f"{where}.quota.{key}",
+                        f"must be a whole number of at least 1, not {value!r}",
+                        "leave the key out for no limit",
+                    )
         if call.opens_at is not None and call.opens_with is not None:
             yield (
                 f"{where}.opens_with",

@@ -16,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from consultkit.domain.fields import AnyField  # noqa: TC001
+from consultkit.domain.quotas import Quota  # noqa: TC001
 from consultkit.domain.review.rounds import CallReview
 from consultkit.domain.text import Text
 from consultkit.domain.vocabularies import Vocabulary
@@ -179,6 +180,12 @@ class Call:
     editable: bool = False
     """Whether a submitter may edit a submission until the call's deadline (each edit is a
     new version; the earlier ones are kept)."""
+    confirm_email: bool = False
+    """Ask each submitter to confirm their address by following a signed link; until
+    they do, the submission is kept and counted as ``email-unconfirmed``."""
+    quota: Quota | None = None
+    """At most so many submissions per e-mail address and/or organisation (rule ``quota``;
+    :mod:`consultkit.domain.quotas`)."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:

@@ -23,6 +23,7 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionStatus,
+    Verification,
     new_submission_id,
     new_tracking_number,
 )
@@ -388,6 +389,8 @@ def new_submission(
     status: SubmissionStatus = SubmissionStatus.SUBMITTED,
     idempotency_key: str | None = None,
     tracking_number: str | None = None,
+    verification: Verification = Verification.NONE,
+    held: str | None = None,
 ) -> Submission:
     """A stored submission for ``draft``: a fresh time-ordered id and tracking number.
 
@@ -406,6 +409,8 @@ def new_submission(
         updated_at=instant,
         idempotency_key=idempotency_key,
         **_content(draft),
+        verification=verification,
+        held=held,
     )
 
 

@@ -51,6 +51,20 @@ class Provenance(enum.StrEnum):
     ORGANISER = "organiser"
 
 
+class Verification(enum.StrEnum):
+    """How far a submission's sender was verified: recorded with every submission.
+
+    ``none``: nothing was asked (the call does not ask, an organiser entered it, a bulk
+    import). ``email-unconfirmed``: the call asks for e-mail confirmation and the link
+    sent has not been followed yet; such a submission is kept and counted apart, never
+    dropped. ``email-confirmed``: the link was followed.
+    """
+
+    NONE = "none"
+    EMAIL_UNCONFIRMED = "email-unconfirmed"
+    EMAIL_CONFIRMED = "email-confirmed"
+
+
 class ActorRole(enum.StrEnum):
     """The kind of party performing an action on a submission."""
 
@@ -134,6 +148,13 @@ class Submission:
     erased_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
     fields: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
     """Values of the call's declared fields by key (JSON data); empty for calls without."""
+    verification: Verification = Verification.NONE
+    """How far the sender was verified (:class:`Verification`)."""
+    held: str | None = None
+    """Why plugins hold it for review (``plugin: reason``, ``; ``-separated), or None.
+
+    A held submission is stored and counted like any other; organisers see it, and their
+    review decision releases it (``screen_submission``)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -80,6 +80,10 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
         "sha256 of the normalised text: copies of one campaign text share it (empty when"
         " the text is withheld).",
     ),
+    "verification": (
+        "string",
+        "How far the sender was verified: 'none', 'email-unconfirmed' or 'email-confirmed'.",
+    ),
 }
 
 _JSON_TYPES: Final = {"string": "string", "datetime": "string", "boolean": "boolean"}

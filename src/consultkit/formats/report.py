@@ -9,9 +9,9 @@ Every figure is numbered (``F1``, ``F2``, … in document order) and carries the
 of the submissions it counts. The document holds no clock reading: ``as_of`` is the latest
 instant in the data, so the same data gives byte-identical output.
 
-The crossed counts run over :data:`DIMENSIONS` (call, stakeholder group, UN region). A
-new dimension (the verification level of issue 10, say) is one more :class:`Dimension`
-in that tuple: its key function and its labels.
+The crossed counts run over :data:`DIMENSIONS` (call, stakeholder group, UN region and
+the verification level). A new dimension is one more :class:`Dimension` in that tuple:
+its key function and its labels.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import attrs
 from consultkit.domain.fields import ChoiceField, MultipleChoiceField
 from consultkit.domain.regions import region_name, region_of
 from consultkit.domain.submission_rules import call_times
-from consultkit.domain.submissions import Submission, SubmissionStatus
+from consultkit.domain.submissions import Submission, SubmissionStatus, Verification
 from consultkit.formats.analysis import Analysis
 
 if TYPE_CHECKING:
@@ -112,6 +112,13 @@ DIMENSIONS: Final[tuple[Dimension, ...]] = (
         key_of=_region_key,
         label_of=lambda _c, key, _lang: region_name(key),
         order=lambda _c: ["002", "019", "142", "150", "009"],
+    ),
+    Dimension(
+        name="verification",
+        heading="Verification",
+        key_of=lambda s: str(s.verification),
+        label_of=lambda _c, key, _lang: key,
+        order=lambda _c: [str(level) for level in Verification],
     ),
 )
 """The crossed dimensions of :func:`build_report`, in column order."""

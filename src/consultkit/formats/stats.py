@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.domain.submissions import SubmissionStatus
+from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.errors import ConsultkitError
 from consultkit.files import write_atomically
 from consultkit.formats.web_labels import label
@@ -69,6 +69,10 @@ class Stats:
     by_group: tuple[Count, ...]
     by_language: tuple[Count, ...]
     by_status: tuple[Count, ...]
+    by_verification: tuple[Count, ...]
+    """How far senders were verified: unconfirmed submissions are counted here, apart."""
+    held: int
+    """Submissions plugins hold for review (``screen_submission``), not yet decided."""
     by_group_and_call: tuple[tuple[str, str, int], ...]
     """(group key, call key, count) for every pair with submissions."""
     campaigns: tuple[Campaign, ...]
@@ -86,6 +90,8 @@ class Stats:
             "by_group": counts(self.by_group),
             "by_language": counts(self.by_language),
             "by_status": counts(self.by_status),
+            "by_verification": counts(self.by_verification),
+            "held": self.held,
             "by_group_and_call": [
                 {"group": g, "call": c, "count": n} for g, c, n in self.by_group_and_call
             ],
@@ -128,6 +134,8 @@ def compute_stats(
     groups: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
+    verifications: Counter[str] = Counter()
+    held = 0
     pairs: Counter[tuple[str, str]] = Counter()
     total = 0
     for s in submissions:
@@ -137,6 +145,8 @@ def compute_stats(
         groups[group] += 1
         languages[s.language] += 1
         statuses[s.status.value] += 1
+        verifications[s.verification.value] += 1
+        held += s.held is not None
         pairs[group, s.call_id] += 1
         if s.fingerprint in campaign_counts and s.fingerprint not in campaign_titles:
             campaign_titles[s.fingerprint] = s.title
@@ -158,6 +168,11 @@ def compute_stats(
         for s in SubmissionStatus
         if statuses.get(s.value)
     )
+    by_verification = tuple(
+        Count(key=v.value, label=v.value, count=verifications[v.value])
+        for v in Verification
+        if verifications.get(v.value)
+    )
     by_language = tuple(
         Count(key=k, label=_language_name(k, lang), count=n)
         for k, n in sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -173,6 +188,8 @@ def compute_stats(
         by_group=in_model_order(groups, group_names),
         by_language=by_language,
         by_status=by_status,
+        by_verification=by_verification,
+        held=held,
         by_group_and_call=tuple(sorted((g, c, n) for (g, c), n in pairs.items())),
         campaigns=campaigns,
     )

@@ -67,6 +67,8 @@ FULL_COLUMNS: Final[tuple[str, ...]] = (
     "fingerprint",
     "idempotency_key",
     "erased_at",
+    "verification",
+    "held",
 )
 
 #: Columns of the public export, in order: no e-mail, no tracking number, no key.
@@ -83,6 +85,7 @@ PUBLIC_COLUMNS: Final[tuple[str, ...]] = (
     "submitter_organisation",
     "text_withheld",
     "fingerprint",
+    "verification",
 )
 
 #: Statuses whose submissions a public export includes: only what was accepted.
@@ -227,6 +230,8 @@ def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
         "fingerprint": s.fingerprint,
         "idempotency_key": s.idempotency_key,
         "erased_at": _instant(s.erased_at),
+        "verification": s.verification.value,
+        "held": s.held,
     }
     for field in fields:
         row[FIELD_COLUMN_PREFIX + field.key] = s.fields.get(field.key)
@@ -273,6 +278,8 @@ def public_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row
         "text_withheld": not show_text,
         # An unsalted hash of a short withheld text could be confirmed by guessing it.
         "fingerprint": s.fingerprint if show_text else None,
+        # Says how far the sender was verified, not who they are: public like the group.
+        "verification": s.verification.value,
     }
     for key, value in public_field_values(s, fields).items():
         row[FIELD_COLUMN_PREFIX + key] = value

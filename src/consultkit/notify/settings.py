@@ -19,6 +19,11 @@ are deployment secrets. Two sources, the environment winning over the file:
   (``CONSULTKIT_EMAIL_HOST``, ``CONSULTKIT_WEBHOOK_SECRET``…), plus
   ``CONSULTKIT_NOTIFY_MAX_ATTEMPTS``, ``_BASE_SECONDS`` and ``_CAP_SECONDS``.
 
+Links sent to people are set here too: ``secret`` (``CONSULTKIT_SECRET``, at least 16
+characters) signs e-mail confirmation links, ``public_url`` (``CONSULTKIT_PUBLIC_URL``) is
+where ``consultkit serve`` is reached from outside, and ``confirm_hours``
+(``CONSULTKIT_CONFIRM_HOURS``, default 72) is how long a confirmation link works.
+
 People known by address (submitters, organisers) are reached only on a channel that
 reaches people (``email``; see :class:`consultkit.notify.channels.Reach`), never on
 ``webhook`` or ``log``: with no such channel enabled, their deliveries wait in the outbox
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 SETTINGS_ENV = "CONSULTKIT_NOTIFY_SETTINGS"
+MIN_SECRET_LENGTH = 16
 CHANNELS_ENV = "CONSULTKIT_NOTIFY_CHANNELS"
 
 
@@ -53,6 +59,12 @@ class NotifySettings:
     channels: tuple[str, ...] = ("log",)
     channel_settings: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     backoff: Backoff = attrs.field(factory=Backoff)
+    secret: str | None = attrs.field(default=None, repr=False)
+    """Signs confirmation links; None when not configured."""
+    public_url: str | None = None
+    """The web front door's address as people reach it (no trailing slash), if known."""
+    confirm_validity: dt.timedelta = dt.timedelta(hours=72)
+    """How long an e-mail confirmation link works."""
 
     @property
     def address_channel(self) -> str:
@@ -123,4 +135,33 @@ def load_settings(
         base=dt.timedelta(seconds=number("base_seconds", 30)),
         cap=dt.timedelta(seconds=number("cap_seconds", 3600)),
     )
-    return NotifySettings(channels=channels, channel_settings=per_channel, backoff=backoff)
+    secret = str(env.get("CONSULTKIT_SECRET") or data.get("secret") or "") or None
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise _problem(
+            file or "CONSULTKIT_SECRET",
+            "secret",
+            f"must be at least {MIN_SECRET_LENGTH} characters: make one with"
+            " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+        )
+    public_url = str(env.get("CONSULTKIT_PUBLIC_URL") or data.get("public_url") or "").strip()
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise _problem(file or "CONSULTKIT_PUBLIC_URL", "public_url", "write an http(s):// URL")
+    confirm_hours = env.get("CONSULTKIT_CONFIRM_HOURS", data.get("confirm_hours", 72))
+    try:
+        hours = float(confirm_hours)
+    except (TypeError, ValueError):
+        hours = -1.0
+    if hours <= 0:
+        raise _problem(
+            file or "environment",
+            "confirm_hours",
+            f"must be a positive number, not {confirm_hours!r}",
+        )
+    return NotifySettings(
+        channels=channels,
+        channel_settings=per_channel,
+        backoff=backoff,
+        secret=secret,
+        public_url=public_url.rstrip("/") or None,
+        confirm_validity=dt.timedelta(hours=hours),
+    )

@@ -26,6 +26,7 @@ BUILTIN_COMMAND_NAMES: frozenset[str] = frozenset(
         "submit",
         "subscribers",
         "timeline",
+        "tokens",
         "validate",
     }
 )

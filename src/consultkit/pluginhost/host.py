@@ -83,6 +83,17 @@ class PluginInfo:
 
 
 @attrs.frozen
+class Hold:
+    """One reason a plugin's screener gave to hold a submission for review, and which plugin."""
+
+    plugin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.plugin}: {self.reason}"
+
+
+@attrs.frozen
 class Refusal:
     """One reason a plugin's validator gave to refuse a submission, and which plugin gave it.
 
@@ -661,6 +672,25 @@ class PluginHost:
             else:
                 refusals.extend(Refusal(plugin, str(reason)) for reason in value if reason)
         return refusals
+
+    def screen_submission(
+        self, consultation: Consultation, submission: Submission, screening: Mapping[str, str]
+    ) -> list[Hold]:
+        """Every plugin's reason to hold ``submission`` for review; empty lets it through.
+
+        A screener that raises holds it, with a reason naming the plugin (the error is
+        logged and counted in :attr:`event_failures`): a submission is never lost to a
+        broken screener, nor let through unseen.
+        """
+        holds: list[Hold] = []
+        kwargs = {"consultation": consultation, "submission": submission, "screening": screening}
+        for plugin, value, exc in self._each("screen_submission", kwargs):
+            if exc is not None:
+                self._event_failed(plugin, "screen_submission", exc)
+                holds.append(Hold(plugin, f"the screening failed ({type(exc).__name__})"))
+            elif value:
+                holds.append(Hold(plugin, str(value)))
+        return holds
 
     def submission_received(
         self, consultation: Consultation, submission: Submission, receipt: Receipt

@@ -12,6 +12,7 @@ The concerns, so that code can ask for only what it uses:
 * :class:`ScheduleLog`: published schedule revisions.
 * :class:`SubscriptionStore`: who asked to be told about a consultation.
 * :class:`ReviewStore`: reviewer assignments and reviews, by round.
+* :class:`TokenStore`: organisers' bearer tokens for the organiser API (hashes only).
 
 Submission values come from :mod:`consultkit.domain.submissions`, the other records from
 :mod:`consultkit.storage.records` (importable from here too). Backends are checked by one
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from consultkit.errors import StoreError
 from consultkit.storage.records import (
+    ApiToken,
     Delivery,
     DeliveryFailure,
     DeliveryStatus,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from consultkit.domain.quotas import QuotaLimit
     from consultkit.domain.review.scores import Review, ReviewAssignment
     from consultkit.domain.submissions import (
         HistoryEntry,
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         Submission,
         SubmissionStatus,
         SubmissionVersion,
+        Verification,
     )
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
@@ -94,6 +98,17 @@ class StoreConflictError(StoreError):
     """
 
 
+class QuotaReachedError(StoreError):
+    """A submission was not stored: its call's quota ``limit`` has no slot left.
+
+    The application turns it into a refusal with rule ``quota``; nothing was written.
+    """
+
+    def __init__(self, limit: QuotaLimit) -> None:
+        self.limit = limit
+        super().__init__(f"quota per {limit.kind} reached ({limit.limit})")
+
+
 @runtime_checkable
 class SubmissionStore(Protocol):
     """Submissions, their history and their erasure.
@@ -104,13 +119,24 @@ class SubmissionStore(Protocol):
     """
 
     def add_submission(
-        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+        self,
+        submission: Submission,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+        *,
+        limits: Sequence[QuotaLimit] = (),
     ) -> tuple[Receipt, bool]:
         """Store a submission, its first history entry and its outbox events together.
 
         Returns the receipt and ``True``. If the submission's idempotency key is already
         stored for its consultation and submitter, nothing is written and the original receipt is
         returned (``replayed=True``) with ``False``, even when two processes race.
+
+        Each of ``limits`` (its call's quotas) must have a slot left: the stored
+        submissions of the same call under the same key, withdrawn ones aside, must be
+        fewer than its ``limit``, counted so that two racing transactions cannot both take
+        the last slot; otherwise :class:`QuotaReachedError` is raised and nothing is
+        written. A replay is answered before quotas are counted.
         """
 
     def add_submissions(
@@ -144,8 +170,15 @@ class SubmissionStore(Protocol):
         *,
         call_id: str | None = None,
         status: SubmissionStatus | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+        limit: int | None = None,
     ) -> Iterator[Submission]:
-        """A consultation's submissions in a stable order (received_at, then id)."""
+        """A consultation's submissions in a stable order (received_at, then id).
+
+        ``after`` (a received_at and an id) keeps only those after that point in this order
+        and ``limit`` at most so many: keyset paging, which neither repeats nor skips a
+        submission when others are stored between pages.
+        """
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history entries, oldest first."""
@@ -161,6 +194,16 @@ class SubmissionStore(Protocol):
 
         Records ``entry`` and enqueues ``events`` in the same transaction; returns the new
         value. Raises :class:`StoreConflictError` if the status is no longer ``expected``.
+        An entry whose actor is an organiser also releases a hold (``Submission.held``).
+        """
+
+    def set_verification(
+        self, submission_id: str, level: Verification, at: dt.datetime
+    ) -> Submission:
+        """Record ``level`` as how far the submission's sender was verified, at ``at``.
+
+        Returns the new value; raises :class:`~consultkit.errors.UnknownItemError` for an
+        unknown id. The status and history are left alone: verifying is not a decision.
         """
 
     def edit_submission(
@@ -322,7 +365,33 @@ class ReviewStore(Protocol):
 
 
 @runtime_checkable
-class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, ReviewStore, Protocol):
+class TokenStore(Protocol):
+    """Organisers' bearer tokens for the organiser API, kept as hashes only."""
+
+    def add_token(self, token: ApiToken) -> bool:
+        """Store a token; ``False`` (nothing written) if its consultation has one of that
+        name already, revoked or not."""
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash (revoked ones too), or ``None``."""
+
+    def list_tokens(self, consultation_id: str) -> list[ApiToken]:
+        """A consultation's tokens, oldest first, revoked ones included."""
+
+    def revoke_token(self, consultation_id: str, name: str, at: dt.datetime) -> bool:
+        """Revoke the token ``name``; ``False`` if there is none or it was revoked already."""
+
+
+@runtime_checkable
+class Store(
+    SubmissionStore,
+    OutboxStore,
+    ScheduleLog,
+    SubscriptionStore,
+    ReviewStore,
+    TokenStore,
+    Protocol,
+):
     """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
 
     What the application opens from a URL: every concern's protocol, plus ``url`` and
@@ -340,12 +409,14 @@ __all__ = [
     "DEFAULT_STORE_URL",
     "IDEMPOTENCY_SCOPE",
     "STORE_ENV",
+    "ApiToken",
     "Delivery",
     "DeliveryFailure",
     "DeliveryStatus",
     "DeliveryTarget",
     "OutboxEvent",
     "OutboxStore",
+    "QuotaReachedError",
     "ReviewStore",
     "ScheduleLog",
     "ScheduleRevision",
@@ -354,6 +425,7 @@ __all__ = [
     "SubmissionStore",
     "Subscription",
     "SubscriptionStore",
+    "TokenStore",
     "Tombstone",
     "default_store_url",
     "idempotency_key_hash",

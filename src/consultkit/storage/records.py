@@ -1,8 +1,9 @@
 """The values a store keeps beside submissions.
 
-Outbox events and their deliveries, subscriptions, schedule revisions and erasure
-tombstones. Submission values come from :mod:`consultkit.domain.submissions`; the
-protocols that store these records are in :mod:`consultkit.storage.protocols`.
+Outbox events and their deliveries, subscriptions, schedule revisions, erasure
+tombstones and organisers' API tokens. Submission values come from
+:mod:`consultkit.domain.submissions`; the protocols that store these records are in
+:mod:`consultkit.storage.protocols`.
 """
 
 from __future__ import annotations
@@ -136,7 +137,24 @@ class Tombstone:
     kept_text: bool
 
 
+@attrs.frozen(kw_only=True)
+class ApiToken:
+    """An organiser's bearer token for one consultation's organiser API, without the secret.
+
+    Only ``token_hash`` (sha256 of the secret, hex) is stored: the secret is shown once,
+    when the token is made, and cannot be read back. ``revoked_at`` is set when it is
+    revoked; a revoked token answers nothing.
+    """
+
+    name: str
+    consultation_id: str
+    token_hash: str = attrs.field(repr=False)
+    created_at: dt.datetime = attrs.field(converter=utc_instant)
+    revoked_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
+
+
 __all__ = [
+    "ApiToken",
     "Delivery",
     "DeliveryFailure",
     "DeliveryStatus",

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import attrs
 
+from consultkit.domain.quotas import QUOTA_KINDS, QuotaLimit, quota_keys
 from consultkit.domain.review.scores import Review, ReviewAssignment
 from consultkit.domain.submission_rules import receipt_for
 from consultkit.domain.submissions import (
@@ -50,16 +51,19 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
     SubmissionVersion,
     Submitter,
+    Verification,
     version_of,
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
 from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
+    QuotaReachedError,
     StoreConflictError,
     idempotency_key_hash,
 )
 from consultkit.storage.records import (
+    ApiToken,
     Delivery,
     DeliveryFailure,
     DeliveryStatus,
@@ -288,6 +292,10 @@ SUBMISSION_COLUMNS = (
     "receipt_status",
     "erased_at",
     "fields",
+    "verification",
+    "quota_email",
+    "quota_organisation",
+    "held",
 )
 """The columns of ``submissions`` a row from :meth:`SqlStore._submission_row` fills, in order."""
 
@@ -312,6 +320,7 @@ _REVIEW_COLUMNS = (
     "consultation_id, round, submission_id, reviewer_id, at, scores, passed, abstained,"
     " confidence, comment"
 )
+_TOKEN_COLUMNS = "name, consultation_id, token_hash, created_at, revoked_at"  # noqa: S105
 
 
 class SqlStore(abc.ABC):
@@ -389,9 +398,12 @@ class SqlStore(abc.ABC):
 
     # -- conversions
 
-    def _submission_row(self, s: Submission) -> tuple[Any, ...]:
+    def _submission_row(self, s: Submission, *, counted: bool = True) -> tuple[Any, ...]:
+        """The row of ``s``; ``counted`` fills its quota keys (bulk loads leave them empty:
+        imported submissions are not counted toward quotas, and hashing costs per row)."""
         d = self.dialect
         who = s.submitter
+        keys = quota_keys(who) if counted else dict.fromkeys(QUOTA_KINDS)
         submitter = (
             None
             if who is None
@@ -435,6 +447,10 @@ class SqlStore(abc.ABC):
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
             d.dump_json(dict(s.fields)),
+            str(s.verification),
+            keys["email"],
+            keys["organisation"],
+            s.held,
         )
 
     def _submission(self, row: Sequence[Any]) -> Submission:
@@ -459,6 +475,8 @@ class SqlStore(abc.ABC):
             idempotency_key=row[17],
             erased_at=d.load_instant_or_none(row[20]),
             fields=d.load_json(row[21]),
+            verification=Verification(row[22]),
+            held=row[25],
         )
 
     def _history_row(self, entry: HistoryEntry) -> tuple[Any, ...]:
@@ -606,7 +624,12 @@ class SqlStore(abc.ABC):
     # -- submissions
 
     def add_submission(
-        self, submission: Submission, entry: HistoryEntry, events: Sequence[OutboxEvent]
+        self,
+        submission: Submission,
+        entry: HistoryEntry,
+        events: Sequence[OutboxEvent],
+        *,
+        limits: Sequence[QuotaLimit] = (),
     ) -> tuple[Receipt, bool]:
         """Store a submission with its history entry and events, or replay its receipt."""
         if entry.submission_id != submission.id:
@@ -621,6 +644,8 @@ class SqlStore(abc.ABC):
                 replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is not None:
                     return replay, False
+            for limit in limits:
+                self._check_quota(conn, submission, limit)
             try:
                 # A key stored meanwhile by a concurrent transaction (which this waits for,
                 # where writers are not serialised) makes the insert do nothing; a
@@ -646,6 +671,32 @@ class SqlStore(abc.ABC):
             self._insert_events(conn, event_rows)
         return receipt_for(submission), True
 
+    def _check_quota(self, conn: Connection, submission: Submission, limit: QuotaLimit) -> None:
+        """Raise :class:`QuotaReachedError` if ``limit`` has no slot left for ``submission``.
+
+        Runs inside the storing transaction after taking the quota's lock (SQLite's
+        ``BEGIN IMMEDIATE`` already serialises writers), so a slot counted free here cannot
+        be taken by another transaction before this one commits.
+        """
+        column = f"quota_{limit.kind}"
+        self._serialise(
+            conn, "quota", f"{submission.consultation_id}:{submission.call_id}:{column}:{limit.key}"
+        )
+        taken = conn.execute(
+            self.dialect.sql(
+                f"SELECT count(*) FROM submissions WHERE consultation_id = ? AND call_id = ?"
+                f" AND {column} = ? AND status <> ?"
+            ),
+            (
+                submission.consultation_id,
+                submission.call_id,
+                limit.key,
+                str(SubmissionStatus.WITHDRAWN),
+            ),
+        ).fetchone()[0]
+        if taken >= limit.limit:
+            raise QuotaReachedError(limit)
+
     def add_submissions(
         self, submissions: Iterable[Submission], chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
@@ -655,7 +706,7 @@ class SqlStore(abc.ABC):
         added = 0
         chunk: list[tuple[Any, ...]] = []
         for submission in submissions:
-            chunk.append(self._submission_row(submission))
+            chunk.append(self._submission_row(submission, counted=False))
             if len(chunk) >= chunk_size:
                 added += self._add_chunk(chunk)
                 chunk = []
@@ -686,6 +737,8 @@ class SqlStore(abc.ABC):
         *,
         call_id: str | None = None,
         status: SubmissionStatus | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+        limit: int | None = None,
     ) -> Iterator[Submission]:
         """A consultation's submissions by received_at then id, streamed from one snapshot."""
         sql = f"SELECT {_COLUMNS} FROM submissions WHERE consultation_id = ?"
@@ -696,7 +749,15 @@ class SqlStore(abc.ABC):
         if status is not None:
             sql += " AND status = ?"
             params.append(str(status))
-        return self._stream(self.dialect.sql(sql + " ORDER BY received_at, id"), params)
+        if after is not None:
+            at = self.dialect.dump_instant(after[0])
+            sql += " AND (received_at > ? OR (received_at = ? AND id > ?))"
+            params += [at, at, after[1]]
+        sql += " ORDER BY received_at, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._stream(self.dialect.sql(sql), params)
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history, oldest first."""
@@ -733,9 +794,12 @@ class SqlStore(abc.ABC):
         d = self.dialect
         event_rows = [self._event_row(e) for e in events]
         with self._write() as conn:
+            # An organiser's decision releases a hold: they have looked at the submission.
+            release = ", held = NULL" if entry.actor.role is ActorRole.ORGANISER else ""
             changed = conn.execute(
                 d.sql(
-                    "UPDATE submissions SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+                    f"UPDATE submissions SET status = ?, updated_at = ?{release}"
+                    " WHERE id = ? AND status = ?"
                 ),
                 (str(entry.to_status), d.dump_instant(entry.at), submission_id, str(expected)),
             ).rowcount
@@ -840,6 +904,22 @@ class SqlStore(abc.ABC):
             for row in rows
         ]
 
+    def set_verification(
+        self, submission_id: str, level: Verification, at: dt.datetime
+    ) -> Submission:
+        """Record how far a submission's sender was verified; returns the new value."""
+        d = self.dialect
+        with self._write() as conn:
+            changed = conn.execute(
+                d.sql("UPDATE submissions SET verification = ?, updated_at = ? WHERE id = ?"),
+                (str(level), d.dump_instant(at), submission_id),
+            ).rowcount
+            if not changed:
+                raise UnknownItemError(f"no submission {submission_id!r} in {self.url}")
+            stored = self._select_submission(conn, "id", submission_id)
+        assert stored is not None
+        return stored
+
     def erase_submitter(
         self,
         consultation_id: str,
@@ -887,6 +967,8 @@ class SqlStore(abc.ABC):
                     # submitter's key must not answer with the erased tracking number.
                     "UPDATE submissions SET submitter = NULL, submitter_email = NULL,"
                     " idempotency_key = NULL, idempotency_hash = NULL,"
+                    # Quota keys are hashes of the address and organisation: they go too.
+                    " quota_email = NULL, quota_organisation = NULL,"
                     f" erased_at = ?{text_update} WHERE {in_ids}"
                 ),
                 (when, *id_params),
@@ -1216,6 +1298,73 @@ class SqlStore(abc.ABC):
             params.extend(id_params)
         with self._write() as conn:
             return max(conn.execute(d.sql(sql), params).rowcount, 0)
+
+    # -- organisers' API tokens
+
+    def _token(self, row: Sequence[Any]) -> ApiToken:
+        d = self.dialect
+        return ApiToken(
+            name=row[0],
+            consultation_id=row[1],
+            token_hash=row[2],
+            created_at=d.load_instant(row[3]),
+            revoked_at=d.load_instant_or_none(row[4]),
+        )
+
+    def add_token(self, token: ApiToken) -> bool:
+        """Store a token; ``False`` if its consultation has one of that name already."""
+        d = self.dialect
+        with self._write() as conn:
+            return bool(
+                conn.execute(
+                    d.sql(
+                        f"{d.insert_ignore} api_tokens (name, consultation_id, token_hash,"
+                        f" created_at, revoked_at) VALUES (?, ?, ?, ?, ?){d.ignore_conflicts}"
+                    ),
+                    (
+                        token.name,
+                        token.consultation_id,
+                        token.token_hash,
+                        d.dump_instant(token.created_at),
+                        d.dump_instant_or_none(token.revoked_at),
+                    ),
+                ).rowcount
+            )
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(
+                self.dialect.sql(f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"),
+                (token_hash,),
+            ).fetchone()
+        return None if row is None else self._token(row)
+
+    def list_tokens(self, consultation_id: str) -> list[ApiToken]:
+        """A consultation's tokens, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(
+                    f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE consultation_id = ?"
+                    " ORDER BY created_at, name"
+                ),
+                (consultation_id,),
+            ).fetchall()
+        return [self._token(row) for row in rows]
+
+    def revoke_token(self, consultation_id: str, name: str, at: dt.datetime) -> bool:
+        """Revoke a token; ``False`` if there is none or it was revoked already."""
+        d = self.dialect
+        with self._write() as conn:
+            return bool(
+                conn.execute(
+                    d.sql(
+                        "UPDATE api_tokens SET revoked_at = ? WHERE consultation_id = ?"
+                        " AND name = ? AND revoked_at IS NULL"
+                    ),
+                    (d.dump_instant(at), consultation_id, name),
+                ).rowcount
+            )
 
     # -- subscriptions
 

@@ -211,6 +211,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (submission_id, version)
         )""",
     ),
+    (
+        # Verification levels (issue 10): how far each sender was verified; submissions
+        # made before were never asked to confirm anything.
+        "ALTER TABLE submissions ADD COLUMN verification TEXT NOT NULL DEFAULT 'none'",
+    ),
+    (
+        # Per-call quotas (issue 10): hashes of the normalised address and organisation,
+        # counted per call when a submission is stored; older rows are not counted.
+        "ALTER TABLE submissions ADD COLUMN quota_email TEXT",
+        "ALTER TABLE submissions ADD COLUMN quota_organisation TEXT",
+        """CREATE INDEX submissions_quota_email ON submissions
+           (consultation_id, call_id, quota_email) WHERE quota_email IS NOT NULL""",
+        """CREATE INDEX submissions_quota_organisation ON submissions
+           (consultation_id, call_id, quota_organisation) WHERE quota_organisation IS NOT NULL""",
+    ),
+    (
+        # Screening (issue 10): why plugins hold a submission for review, until a decision.
+        "ALTER TABLE submissions ADD COLUMN held TEXT",
+    ),
+    (
+        # Organisers' bearer tokens for the organiser API (issue 10): hashes only.
+        """CREATE TABLE api_tokens (
+            name TEXT NOT NULL,
+            consultation_id TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            PRIMARY KEY (consultation_id, name)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

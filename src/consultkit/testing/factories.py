@@ -248,6 +248,12 @@ def events_of_every_kind(consultation: Consultation | None = None) -> dict[str, 
         ev.SubmissionReceived(consultation=c, submission=sub),
         ev.SubmissionStatusChanged(consultation=c, submission=sub, entry=status_entry(sub)),
         ev.SubmissionEdited(consultation=c, submission=sub, version=2),
+        ev.SubmissionConfirmationRequested(
+            consultation=c,
+            submission=sub,
+            confirm_url=f"https://consult.example.org/{c.id}/confirm/TOKEN",
+            expires_at=sub.received_at + dt.timedelta(days=3),
+        ),
         ev.PhaseOpened(consultation=c, ref=f"phase:{phase.id}", at=phase_start),
         ev.CallOpened(
             consultation=c, ref=f"call:{call.id}", at=call_edges.start, groups=call.groups

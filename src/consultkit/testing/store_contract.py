@@ -35,11 +35,18 @@ import attrs
 import pytest
 
 from consultkit.domain.review.scores import Review, ReviewAssignment
-from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
+from consultkit.domain.submissions import (
+    Actor,
+    ActorRole,
+    HistoryEntry,
+    SubmissionStatus,
+    Verification,
+)
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED
 from consultkit.storage.protocols import StoreConflictError
 from consultkit.storage.records import (
+    ApiToken,
     DeliveryFailure,
     DeliveryStatus,
     DeliveryTarget,
@@ -213,6 +220,23 @@ class StoreContract:
         drafts = store.list_submissions("wsis-2020", status=SubmissionStatus.DRAFT)
         assert [s.id for s in drafts] == [middle.id]
 
+    def test_list_submissions_pages_by_keyset(self, store: Store) -> None:
+        made = [make_submission(n) for n in range(5)]
+        twin = attrs.evolve(make_submission(9), received_at=made[2].received_at)
+        for s in (*made, twin):
+            _add(store, s)
+        order = [s.id for s in store.list_submissions("wsis-2020")]
+        seen: list[str] = []
+        after = None
+        while True:
+            page = list(store.list_submissions("wsis-2020", after=after, limit=2))
+            seen += [s.id for s in page]
+            if len(page) < 2:
+                break
+            after = (page[-1].received_at, page[-1].id)
+        assert seen == order
+        assert len(set(seen)) == 6
+
     def test_same_instant_orders_by_id(self, store: Store) -> None:
         subs = [make_submission(n, at=T0) for n in range(5)]
         for s in reversed(subs):
@@ -308,6 +332,48 @@ class StoreContract:
             "wsis-2020", "ana@example.org", keep_text=True, reason="asked", at=s.updated_at
         )
         assert store.versions(s.id) == []
+
+    def test_verification_level_round_trips_and_changes(self, store: Store) -> None:
+        s = attrs.evolve(make_submission(1), verification=Verification.EMAIL_UNCONFIRMED)
+        _add(store, s)
+        assert store.get_submission(s.id) == s
+        at = s.received_at + dt.timedelta(hours=2)
+        confirmed = store.set_verification(s.id, Verification.EMAIL_CONFIRMED, at)
+        assert confirmed.verification is Verification.EMAIL_CONFIRMED
+        assert confirmed.updated_at == at
+        assert confirmed.status is s.status
+        assert store.get_submission(s.id) == confirmed
+        assert store.history(s.id) == [received_entry(s)]
+        bulk = make_submission(2)
+        store.add_submissions([bulk])
+        loaded = store.get_submission(bulk.id)
+        assert loaded is not None
+        assert loaded.verification is Verification.NONE
+
+    def test_set_verification_of_an_unknown_submission(self, store: Store) -> None:
+        with pytest.raises(UnknownItemError):
+            store.set_verification("nope", Verification.EMAIL_CONFIRMED, T0)
+
+    def test_tokens_are_kept_by_hash_listed_and_revoked(self, store: Store) -> None:
+        token = ApiToken(
+            name="secretariat", consultation_id="wsis-2020", token_hash="a" * 64, created_at=T0
+        )
+        assert store.add_token(token) is True
+        clash = attrs.evolve(token, token_hash="b" * 64)
+        assert store.add_token(clash) is False  # the name is taken in that consultation
+        other = attrs.evolve(clash, consultation_id="other")
+        assert store.add_token(other) is True
+        assert store.find_token("a" * 64) == token
+        assert store.find_token("c" * 64) is None
+        assert store.list_tokens("wsis-2020") == [token]
+        later = T0 + dt.timedelta(days=1)
+        assert store.revoke_token("wsis-2020", "secretariat", later) is True
+        assert store.revoke_token("wsis-2020", "secretariat", later) is False
+        assert store.revoke_token("wsis-2020", "nobody", later) is False
+        revoked = store.find_token("a" * 64)
+        assert revoked is not None
+        assert revoked.revoked_at == later
+        assert store.list_tokens("other") == [other]
 
     def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
         for n in range(3):

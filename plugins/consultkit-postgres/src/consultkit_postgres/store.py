@@ -227,6 +227,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (submission_id, version)
         )""",
     ),
+    (
+        # Verification levels (issue 10): submissions made before were never asked.
+        "ALTER TABLE submissions ADD COLUMN verification text NOT NULL DEFAULT 'none'",
+    ),
+    (
+        # Per-call quotas (issue 10): hashes of the normalised address and organisation.
+        "ALTER TABLE submissions ADD COLUMN quota_email text",
+        "ALTER TABLE submissions ADD COLUMN quota_organisation text",
+        """CREATE INDEX submissions_quota_email ON submissions
+           (consultation_id, call_id, quota_email) WHERE quota_email IS NOT NULL""",
+        """CREATE INDEX submissions_quota_organisation ON submissions
+           (consultation_id, call_id, quota_organisation) WHERE quota_organisation IS NOT NULL""",
+    ),
+    (
+        # Screening (issue 10): why plugins hold a submission for review, until a decision.
+        "ALTER TABLE submissions ADD COLUMN held text",
+    ),
+    (
+        # Organisers' bearer tokens for the organiser API (issue 10): hashes only.
+        """CREATE TABLE api_tokens (
+            name text COLLATE "C" NOT NULL,
+            consultation_id text COLLATE "C" NOT NULL,
+            token_hash text NOT NULL UNIQUE,
+            created_at timestamptz NOT NULL,
+            revoked_at timestamptz,
+            PRIMARY KEY (consultation_id, name)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

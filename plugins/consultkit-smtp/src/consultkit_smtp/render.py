@@ -40,6 +40,7 @@ TEMPLATE_FOR_KIND = {
     events.SubmissionReceived.kind: "receipt",
     events.SubmissionStatusChanged.kind: "status",
     events.SubmissionEdited.kind: "receipt",  # an updated receipt: the template says so
+    events.SubmissionConfirmationRequested.kind: "confirm",
     events.ReminderDue.kind: "reminder",
     events.ScheduleChanged.kind: "schedule",
     events.PhaseOpened.kind: "item",

@@ -18,7 +18,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.submissions import Consent, Provenance, Submitter
 from consultkit_web.fields import field_views
-from consultkit_web.pages import consultation_of, lookup, public_history, site_of
+from consultkit_web.pages import (
+    consultation_of,
+    lookup,
+    public_history,
+    screening_of,
+    site_of,
+)
 from consultkit_web.problems import documented, problem
 from consultkit_web.site import text_of
 
@@ -116,6 +122,8 @@ class SubmissionIn:
     consent_publish_organisation: bool = False
     fields: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Values of the call's own fields by key (see the call's ``fields_schema``)."""
+    screening: dict[str, str] = dataclasses.field(default_factory=dict)
+    """What a screening plugin reads (a CAPTCHA response); at most 20 values are used."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,6 +326,7 @@ async def post_submission(
             idempotency_key=idempotency_key,
             provenance=Provenance.WEB,
             fields=data.fields,
+            screening=screening_of(request, data.screening),
         )
     finally:
         site.in_flight.discard(flight)
@@ -354,4 +363,34 @@ async def get_status(
     )
 
 
-ROUTES = [get_consultation, get_timeline, get_calls, post_submission]
+@dataclasses.dataclass(frozen=True)
+class PublicPageOut:
+    items: list[dict[str, Any]]
+    """Rows of ``consultkit submissions export --public``: consent applied."""
+    next_cursor: str | None
+    """Give it as ``cursor`` for the next page; null on the last page."""
+
+
+@get(
+    "/api/consultations/{consultation_id:str}/submissions",
+    tags=["submissions"],
+    responses=documented(422),
+)
+async def get_public_submissions(
+    request: Request[Any, Any, Any],
+    consultation_id: FromPath[str],
+    cursor: Annotated[
+        str | None,
+        QueryParameter(required=False, max_length=512, description="From the previous page"),
+    ] = None,
+    limit: Annotated[int, QueryParameter(required=False, ge=1, le=500)] = 50,
+) -> PublicPageOut:
+    """The public submissions, as ``submissions export --public`` gives them, a page at a
+    time by cursor: no page is repeated or skipped while submissions arrive."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    page = await site.run(site.app.public_submissions, consultation, cursor=cursor, limit=limit)
+    return PublicPageOut(items=list(page.rows), next_cursor=page.next_cursor)
+
+
+ROUTES = [get_consultation, get_timeline, get_calls, post_submission, get_public_submissions]

@@ -115,6 +115,16 @@ _EN: Final[dict[str, str]] = {
     " open the form again.",
     "rule.plugin": "A check of the organisers refused the submission.",
     "rule.honeypot": "The form was filled in automatically and was not accepted.",
+    "rule.quota.email": "This e-mail address has sent as many submissions as this call takes.",
+    "rule.quota.organisation": "Your organisation has sent as many submissions as this call takes.",
+    "confirm_pending": "This call asks you to confirm your e-mail address: open the link we"
+    " sent you. Your submission is kept either way; until then it counts as unconfirmed.",
+    "confirmed_title": "E-mail address confirmed",
+    "confirmed_text": "Thank you: your address is confirmed for the submission below.",
+    "confirm_invalid": "This confirmation link is not valid. Copy the whole link from the"
+    " e-mail, or ask the organisers for help.",
+    "confirm_expired": "This confirmation link has expired. Your submission is kept,"
+    " unconfirmed; ask the organisers to confirm it.",
 }
 
 _ES: Final[dict[str, str]] = {
@@ -223,6 +233,19 @@ _ES: Final[dict[str, str]] = {
     " vuelva a abrir el formulario.",
     "rule.plugin": "Una comprobación de los organizadores rechazó la contribución.",
     "rule.honeypot": "El formulario se rellenó automáticamente y no se ha aceptado.",
+    "rule.quota.email": "Esta dirección de correo ya ha enviado tantas contribuciones como"
+    " admite esta convocatoria.",
+    "rule.quota.organisation": "Su organización ya ha enviado tantas contribuciones como"
+    " admite esta convocatoria.",
+    "confirm_pending": "Esta convocatoria le pide confirmar su dirección de correo: abra el"
+    " enlace que le hemos enviado. Su contribución se conserva en cualquier caso; hasta"
+    " entonces se cuenta como no confirmada.",
+    "confirmed_title": "Dirección de correo confirmada",
+    "confirmed_text": "Gracias: su dirección queda confirmada para la contribución siguiente.",
+    "confirm_invalid": "Este enlace de confirmación no es válido. Copie el enlace completo"
+    " del correo o pida ayuda a los organizadores.",
+    "confirm_expired": "Este enlace de confirmación ha caducado. Su contribución se conserva"
+    " sin confirmar; pida a los organizadores que la confirmen.",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {"en": _EN, "es": _ES}

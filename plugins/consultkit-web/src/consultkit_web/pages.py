@@ -28,9 +28,10 @@ from consultkit.domain.submissions import (
     Consent,
     Provenance,
     Submitter,
+    Verification,
     normalize_tracking_number,
 )
-from consultkit.errors import RuleRefusedError, UnknownItemError
+from consultkit.errors import ConfirmationLinkError, RuleRefusedError, UnknownItemError
 from consultkit_web.fields import (
     UnreadableValue,
     entered_values,
@@ -39,9 +40,12 @@ from consultkit_web.fields import (
     values_from_form,
 )
 from consultkit_web.labels import label
+from consultkit_web.problems import problem
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from consultkit.app.application import SubmissionRecord
     from consultkit.domain.model import Call, Consultation
 
@@ -61,6 +65,29 @@ FORM_FIELDS = (
 )
 CONSENT_FIELDS = ("consent_publish_text", "consent_publish_name", "consent_publish_organisation")
 HONEYPOT = "website"
+
+
+SCREENING_KEYS = 20
+SCREENING_CHARACTERS = 4096
+"""At most this many screening values of at most this many characters each are passed on."""
+_NOT_SCREENING = frozenset(
+    {*FORM_FIELDS, *CONSENT_FIELDS, HONEYPOT, "_csrf_token", "idempotency_key"}
+)
+
+
+def screening_of(request: Request[Any, Any, Any], values: Mapping[str, object]) -> dict[str, str]:
+    """What the ``screen_submission`` hook is given: the text ``values`` beyond the
+    submission's own fields (a CAPTCHA widget's response), bounded, and ``client``, the
+    client's address."""
+    screening: dict[str, str] = {}
+    for key, value in values.items():
+        if key in _NOT_SCREENING or not isinstance(value, str):
+            continue
+        if len(screening) == SCREENING_KEYS:
+            break
+        screening[key[:100]] = value[:SCREENING_CHARACTERS]
+    screening["client"] = request.client.host if request.client else ""
+    return screening
 
 
 def site_of(request: Request[Any, Any, Any]) -> Site:
@@ -261,7 +288,7 @@ def field_of(rule: str, message: str, field: str | None = None) -> str | None:
 
     ``field`` is the refusal's own (``RuleRefusedError.field``) when the rule names it.
     """
-    if field in FORM_FIELDS:
+    if rule == "quota" or field in FORM_FIELDS:
         return field
     if rule in {"unknown-group", "group-not-eligible"}:
         return "group"
@@ -285,8 +312,8 @@ def refusal(language: str, rule: str, message: str, field: str | None = None) ->
     """
     shown = f"f-{field}" if rule == "field" and field else field_of(rule, message, field)
     key = f"rule.{rule}"
-    if rule == "submitter" and shown is not None:
-        key = f"rule.{shown}"
+    if rule in {"submitter", "quota"} and shown is not None:
+        key = f"rule.quota.{shown}" if rule == "quota" else f"rule.{shown}"
     return {"field": shown or "", "rule": rule, "text": label(language, key), "detail": message}
 
 
@@ -362,6 +389,7 @@ async def submit_post(
             idempotency_key=key,
             provenance=Provenance.WEB,
             fields=field_values,
+            screening=screening_of(request, {name: form.get(name) for name in form}),
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, str(exc), exc.field)
@@ -427,10 +455,44 @@ async def receipt_page(request: Request[Any, Any, Any], consultation_id: FromPat
         ),
         "received": submission.received_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "status": record.public_status,
+        "unconfirmed": submission.verification is Verification.EMAIL_UNCONFIRMED,
         "track": f"/{quote(consultation.id)}/track?"
         + urlencode({"number": submission.tracking_number, "lang": language}),
     }
     return Template(template_name="receipt.html", context=context)
+
+
+CONFIRMATION_TOKEN_LIMIT = 512
+"""Longer than any token consultkit signs; a longer one is refused unread."""
+
+
+@get("/{consultation_id:str}/confirm/{token:str}", include_in_schema=False)
+async def confirm_page(
+    request: Request[Any, Any, Any], consultation_id: FromPath[str], token: FromPath[str]
+) -> Template:
+    """Follow an e-mail confirmation link. A GET records it, because that is what a mail
+    reader does with a link; following it twice is harmless."""
+    site = site_of(request)
+    consultation = consultation_of(site, consultation_id)
+    language = _language(request, consultation)
+    try:
+        if len(token) > CONFIRMATION_TOKEN_LIMIT:
+            raise ConfirmationLinkError("confirmation-link", "this confirmation link is not valid")
+        submission = await site.run(site.app.confirm_email, consultation, token)
+    except ConfirmationLinkError as exc:
+        expired = exc.rule == "confirmation-expired"
+        raise problem(
+            410 if expired else 400,
+            exc.rule,
+            label(language, "confirm_expired" if expired else "confirm_invalid"),
+        ) from None
+    context = page_context(request, consultation, language)
+    context |= {
+        "number": submission.tracking_number,
+        "track": f"/{quote(consultation.id)}/track?"
+        + urlencode({"number": submission.tracking_number, "lang": language}),
+    }
+    return Template(template_name="confirmed.html", context=context)
 
 
 @get("/{consultation_id:str}/track", include_in_schema=False)
@@ -505,4 +567,4 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: dt.
     return False
 
 
-ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, feed]
+ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, confirm_page, feed]

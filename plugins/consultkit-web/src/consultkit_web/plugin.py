@@ -6,6 +6,7 @@ import os
 import secrets
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
 from consultkit import hookimpl
@@ -13,6 +14,9 @@ from consultkit.cli.common import STORE_HELP, fail, load_or_exit, open_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.model import Consultation
 
 
 @click.command("serve")
@@ -61,6 +65,7 @@ def serve(
     if duplicated:
         fail(f"consultation {duplicated[0]!r} is given twice: give each file once", 2)
     app = open_app(ctx, store_url)
+    _check_confirmation_settings(app, consultations, f"http://{host}:{port}")
     web = create_app(
         app,
         consultations,
@@ -73,6 +78,25 @@ def serve(
         uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     finally:
         app.close()
+
+
+def _check_confirmation_settings(
+    app: Consultkit, consultations: list[Consultation], listening: str
+) -> None:
+    """Refuse to start when a call asks for e-mail confirmation and links cannot be signed;
+    without a ``public_url`` setting, links point at the address served."""
+    from consultkit.errors import ConfigError
+
+    if not any(call.confirm_email for c in consultations for call in c.calls):
+        return
+    try:
+        app.confirmation_signer()
+    except ConfigError as exc:
+        app.close()
+        fail(str(exc), 2)
+    settings = app.deployment_settings()
+    if settings.public_url is None:
+        app.settings = attrs.evolve(settings, public_url=listening)
 
 
 @hookimpl

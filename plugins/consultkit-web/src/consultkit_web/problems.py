@@ -14,7 +14,12 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
-from consultkit.errors import ConsultkitError, RuleRefusedError, UnknownItemError
+from consultkit.errors import (
+    ConsultkitError,
+    PermissionDeniedError,
+    RuleRefusedError,
+    UnknownItemError,
+)
 from consultkit_web.labels import label
 
 PROBLEM_JSON = "application/problem+json"
@@ -41,6 +46,8 @@ def documented(*extra: int) -> dict[int, ResponseSpec]:
     """The problem responses every API operation may give, plus ``extra`` ones."""
     reasons = {
         400: "the request could not be read (the problem names the field)",
+        401: "no working bearer token: send `Authorization: Bearer TOKEN`",
+        403: "the token is for another consultation",
         404: "no such consultation, call or submission",
         409: "a request with this Idempotency-Key is still being processed",
         413: "the request body is too large",
@@ -64,10 +71,12 @@ def problem(status: int, rule: str, detail: str) -> ProblemError:
 
 _TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Refused by a rule",
@@ -79,6 +88,8 @@ _TITLES = {
 def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, ProblemError):
         return exc.status_code, exc.rule, str(exc.detail)
+    if isinstance(exc, PermissionDeniedError) and exc.rule == "token-scope":
+        return 403, exc.rule, str(exc)
     if isinstance(exc, RuleRefusedError):
         return 422, exc.rule, str(exc)
     if isinstance(exc, UnknownItemError):

@@ -1,0 +1,70 @@
+"""``consultkit tokens create|list|revoke CONFIG``: organisers' bearer tokens for the API."""
+
+from __future__ import annotations
+
+import click
+
+from consultkit.cli.common import STORE_HELP, load_or_exit, open_app
+from consultkit.cli.submit_cmd import guarded
+from consultkit.cli.terminal import rich_text
+
+_config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
+_store = click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+
+
+@click.group()
+def tokens() -> None:
+    """Bearer tokens that open the organiser API of `consultkit serve` (list, review,
+    export, stats). Only a hash is stored; the token is shown once, when made."""
+
+
+@tokens.command()
+@_config
+@click.argument("name")
+@_store
+@click.pass_context
+def create(ctx: click.Context, config: str, name: str, store_url: str | None) -> None:
+    """Make a token called NAME for CONFIG's consultation and print it, this once."""
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        token, secret = app.create_token(consultation, name)
+    click.echo(secret)
+    click.echo(
+        f"token {token.name!r} for {token.consultation_id}: keep it secret; it is not shown"
+        " again (send it as `Authorization: Bearer …`)",
+        err=True,
+    )
+
+
+@tokens.command("list")
+@_config
+@_store
+@click.pass_context
+def list_(ctx: click.Context, config: str, store_url: str | None) -> None:
+    """List CONFIG's tokens: names, when made, and whether revoked (never the secrets)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        found = app.tokens(consultation)
+    table = Table(title=f"Tokens: {consultation.id} ({len(found)})")
+    for column in ("name", "created", "revoked"):
+        table.add_column(column)
+    for token in found:
+        revoked = f"{token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "-"
+        table.add_row(rich_text(token.name), f"{token.created_at:%Y-%m-%d %H:%M} UTC", revoked)
+    Console().print(table)
+
+
+@tokens.command()
+@_config
+@click.argument("name")
+@_store
+@click.pass_context
+def revoke(ctx: click.Context, config: str, name: str, store_url: str | None) -> None:
+    """Revoke the token NAME: it opens nothing from now on."""
+    consultation = load_or_exit(config)
+    with guarded(open_app(ctx, store_url)) as app:
+        app.revoke_token(consultation, name)
+    click.echo(f"revoked {name}")
