@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler signatures at runtime)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from consultkit.domain.attachments import ACCEPTABLE_TYPES, Upload
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.submissions import (
     Consent,
@@ -239,6 +241,11 @@ def _form_context(
         "error": error,
         "action": f"/{quote(consultation.id)}/calls/{quote(call.id)}/submit?lang={quote(language)}",
     }
+    if call.attachments is not None:
+        context["attachment_types"] = ", ".join(
+            ACCEPTABLE_TYPES[t].upper() for t in call.attachments.types
+        )
+        context["attachment_megabytes"] = f"{call.attachments.max_bytes / 1_000_000:g}"
     return context
 
 
@@ -262,9 +269,34 @@ def submit_form(
     return Template(template_name="submit.html", context=context)
 
 
+def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
+    """Answer 413 once the body passes ``limit`` bytes, announced or streamed.
+
+    The route's own limit is the largest any call takes; this one is the call's.
+    """
+    if (request.content_length or 0) > limit:
+        raise problem(413, "body-too-large", too_large(limit))
+    receive = request.receive
+    received = 0
+
+    async def counted() -> Any:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise problem(413, "body-too-large", too_large(limit))
+        return message
+
+    request.receive = counted
+
+
+def too_large(limit: int) -> str:
+    return f"the request is larger than this form takes ({limit:,} bytes): send smaller files"
+
+
 def field_of(rule: str, message: str, field: str | None = None) -> str | None:
     """Which form field a refusal is about, so the page can show it beside that field."""
-    if rule == "quota":
+    if rule in {"quota", "attachment"}:
         return field
     if rule in {"unknown-group", "group-not-eligible"}:
         return "group"
@@ -300,6 +332,7 @@ async def submit_post(
     consultation = consultation_of(site, consultation_id)
     call = call_of(consultation, call_id)
     language = _language(request, consultation)
+    limit_body(request, site.body_limit(call))
     form = await request.form()
     values = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
@@ -322,6 +355,10 @@ async def submit_post(
 
     if form.get(HONEYPOT):
         return refused("honeypot", "the field meant to stay empty was filled in")
+    # Browsers send an empty part for a file input left empty: it is no file.
+    sent = form.getall("attachments") if "attachments" in form else []
+    files = [f for f in sent if isinstance(f, UploadFile) and f.filename]
+    uploads = [Upload(name=f.filename, content=await f.read()) for f in files]
     submitter = Submitter(
         name=values["name"].strip(),
         email=values["email"].strip(),
@@ -353,7 +390,10 @@ async def submit_post(
             ),
             idempotency_key=key,
             provenance=Provenance.WEB,
-            screening=screening_of(request, {name: form.get(name) for name in form}),
+            screening=screening_of(
+                request, {name: form.get(name) for name in form if name != "attachments"}
+            ),
+            uploads=uploads,
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, str(exc), exc.field)
@@ -525,4 +565,6 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: dt.
     return False
 
 
-ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, confirm_page, feed]
+ROUTES = [index, consultation_page, receipt_page, confirm_page, feed]
+"""The page routes but the form's (``submit_form``, ``submit_post``): ``create_app`` mounts
+those with their own body limit."""
