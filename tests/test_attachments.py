@@ -255,5 +255,5 @@ def test_a_wrong_declaration_is_a_located_error(declared: str, message: str) -> 
 
 def test_without_a_sqlite_store_files_need_a_directory() -> None:
     app = Consultkit.open("memory://", entry_points=False)
-    with pytest.raises(Exception, match="give the application an attachments_dir"):
+    with pytest.raises(Exception, match="set \\$CONSULTKIT_ATTACHMENTS"):
         _ = app.attachment_files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import stat
 import struct
 import zlib
@@ -170,3 +171,40 @@ def test_erasure_leaves_no_byte_of_the_photo(
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert marker not in path.read_bytes(), path
+
+
+API = f"/api/consultations/{CID}/calls/{CALL}/submissions"
+BODY = {
+    "group": "civil-society",
+    "name": "Ana",
+    "email": "ana@example.org",
+    "title": "Foto",
+    "body": "Texto.",
+    "language": "es",
+}
+
+
+def test_the_api_takes_files_in_base64_and_refuses_what_they_are_not(
+    client: TestClient[Litestar], application: Consultkit
+) -> None:
+    photo = {"name": "a.exe", "content_base64": base64.b64encode(png()).decode()}
+    sent = client.post(API, json=BODY | {"attachments": [photo]})
+    assert sent.status_code == 201, sent.text
+    assert stored_file(application)[1]
+    html = {"name": "x.png", "content_base64": base64.b64encode(b"<html></html>").decode()}
+    refused = client.post(API, json=BODY | {"attachments": [html]})
+    assert refused.status_code == 422
+    assert refused.json()["rule"] == "attachment"
+    assert "'x'" in refused.json()["detail"]
+    garbled = client.post(API, json=BODY | {"attachments": [{"name": "y", "content_base64": "!"}]})
+    assert (garbled.status_code, garbled.json()["rule"]) == (422, "attachment")
+    big = {"name": "b.png", "content_base64": base64.b64encode(png(b"x" * 200_000)).decode()}
+    assert client.post(API, json=BODY | {"attachments": [big]}).status_code == 413
+    other = f"/api/consultations/{CID}/calls/workshop-requests/submissions"
+    assert client.post(other, json=BODY | {"body": "x" * 70_000}).status_code == 413
+
+
+def test_the_openapi_document_declares_the_files(client: TestClient[Litestar]) -> None:
+    schema = client.get("/api/schema/openapi.json").json()
+    assert "AttachmentIn" in str(schema["components"]["schemas"])
+    assert any("/attachments/" in path for path in schema["paths"])

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -122,9 +124,7 @@ from consultkit.storage.protocols import (
 from consultkit.storage.sqlite import path_from_url
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
-    from pathlib import Path
     from typing import IO
 
     import click
@@ -143,6 +143,9 @@ if TYPE_CHECKING:
     )
 
 log = logging.getLogger(__name__)
+
+ATTACHMENTS_ENV: Final = "CONSULTKIT_ATTACHMENTS"
+"""The directory for attached files when the application is given none."""
 
 DECISIONS = (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 _CAS_ATTEMPTS = 3
@@ -276,8 +279,8 @@ class Consultkit:
     """Deployment settings (channels, the link secret, the public URL); read from the
     environment and ``$CONSULTKIT_NOTIFY_SETTINGS`` on first use when None."""
     attachments_dir: Path | None = None
-    """Where attached files are kept; None: beside a SQLite store's file
-    (``NAME.sqlite.attachments``), and no uploads for other stores."""
+    """Where attached files are kept; None: ``$CONSULTKIT_ATTACHMENTS``, else beside a
+    SQLite store's file (``NAME.sqlite.attachments``); other stores then take no files."""
     _rules: dict[str, SubmissionRules] = attrs.field(factory=dict, init=False, repr=False)
 
     @classmethod
@@ -486,12 +489,14 @@ class Consultkit:
     def attachment_files(self) -> AttachmentFiles:
         """The attached files' storage (raises :class:`StoreError` when it has no place)."""
         root = self.attachments_dir
+        if root is None and (configured := os.environ.get(ATTACHMENTS_ENV, "").strip()):
+            root = Path(configured)
         if root is None:
             url = self.store_url or default_store_url()
             if not url.startswith("sqlite:///"):
                 raise StoreError(
-                    "this store keeps no files: give the application an attachments_dir"
-                    " (a private directory every server process shares)"
+                    f"this store keeps no files: set ${ATTACHMENTS_ENV} (or the application's"
+                    " attachments_dir) to a private directory every server process shares"
                 )
             db = path_from_url(url)
             root = db.with_name(db.name + ".attachments")

@@ -148,7 +148,7 @@ def create_app(
             # Only the submit routes take a larger body, and each checks its own call's.
             Router(
                 path="/",
-                route_handlers=[pages.submit_form, pages.submit_post],
+                route_handlers=[pages.submit_form, pages.submit_post, api.post_submission],
                 request_max_body_size=site.largest_body(),
             ),
             Router(
