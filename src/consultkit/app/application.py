@@ -451,7 +451,9 @@ class Consultkit:
                 "an attachment names a stored file (upload:…): send the file itself",
                 field="attachments",
             )
-        checked = check_uploads(consultation.call(call_id).attachments, uploads, call_id=call_id)
+        # An unknown call is the rules' refusal (rule unknown-call), below.
+        call = next((c for c in consultation.calls if c.id == call_id), None)
+        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
