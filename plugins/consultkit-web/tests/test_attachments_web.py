@@ -208,3 +208,24 @@ def test_the_openapi_document_declares_the_files(client: TestClient[Litestar]) -
     schema = client.get("/api/schema/openapi.json").json()
     assert "AttachmentIn" in str(schema["components"]["schemas"])
     assert any("/attachments/" in path for path in schema["paths"])
+
+
+def test_a_streamed_form_must_announce_its_length(
+    client: TestClient[Litestar],
+) -> None:
+    tokens = form_tokens(client.get(PLAIN_FORM).text)
+    form = "&".join(f"{k}={v}" for k, v in (filled() | tokens).items())
+
+    def chunks() -> Iterator[bytes]:
+        yield form.encode()
+        for _ in range(20):
+            yield b"&body=" + b"x" * 4096  # 80 KiB in all: over this call's 64 KiB
+
+    sent = client.post(
+        PLAIN_FORM,
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 411
+    assert "Content-Length" in sent.text

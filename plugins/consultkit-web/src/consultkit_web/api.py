@@ -284,7 +284,7 @@ async def post_submission(
     consultation = consultation_of(site, consultation_id)
     call = next((c for c in consultation.calls if c.id == call_id), None)
     limit = site.body_limit(call)
-    if len(await request.body()) > limit:
+    if len(await request.body()) > limit:  # read already, for ``data``
         raise problem(413, "body-too-large", too_large(limit))
     uploads = [_upload(a) for a in data.attachments]
     flight = (consultation.id, idempotency_key or "")

@@ -270,24 +270,17 @@ def submit_form(
 
 
 def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
-    """Answer 413 once the body passes ``limit`` bytes, announced or streamed.
+    """Answer 413 when the body announces more than ``limit`` bytes, 411 when it announces
+    nothing (browsers always send a form's length).
 
-    The route's own limit is the largest any call takes; this one is the call's.
+    The route's own limit, the largest any call takes, bounds what is read at all: the
+    CSRF check reads a form before this handler runs. The length is announced, and the
+    server (uvicorn's h11) refuses a body longer than announced.
     """
-    if (request.content_length or 0) > limit:
+    if request.content_length is None:
+        raise problem(411, "length-required", "send the form with a Content-Length header")
+    if request.content_length > limit:
         raise problem(413, "body-too-large", too_large(limit))
-    receive = request.receive
-    received = 0
-
-    async def counted() -> Any:
-        nonlocal received
-        message = await receive()
-        received += len(message.get("body", b""))
-        if received > limit:
-            raise problem(413, "body-too-large", too_large(limit))
-        return message
-
-    request.receive = counted
 
 
 def too_large(limit: int) -> str:
