@@ -288,3 +288,63 @@ def test_the_compilation_report_page_passes_axe(
     assert page.locator("h1 span").get_attribute("lang") == "es"
     check_page(page, axe_source, shots, "report")
     context.close()
+
+
+PHOTO_CONTEST = """\
+id = "photos-2020"
+zone = "Europe/Zurich"
+languages = ["en", "es"]
+title = { en = "Photo contest", es = "Concurso fotográfico" }
+
+[[groups]]
+id = "civil-society"
+name = { en = "Civil society", es = "Sociedad civil" }
+
+[[calls]]
+id = "photo-contest"
+kind = "contest"
+title = { en = "Photo contest", es = "Concurso fotográfico" }
+opens_at = 2020-01-01T00:00:00
+deadline = { day = 2020-02-03 }
+attachments = { types = ["image/jpeg", "image/png"], max_bytes = 5_000_000, max_files = 3 }
+"""
+
+
+def test_a_photo_is_uploaded_to_the_contest(
+    browser: Browser, axe_source: str, tmp_path: Path
+) -> None:
+    # The letter gives the WSIS photo contest no dates, so a minimal contest is served here.
+    from consultkit_web.testing import serving
+
+    config = tmp_path / "photos.toml"
+    config.write_text(PHOTO_CONTEST, encoding="utf-8")
+    photo = tmp_path / "holiday photo.png"
+    photo.write_bytes(WSIS_PNG)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    store = f"sqlite:///{tmp_path / 'photos.sqlite'}"
+    with serving(config, store, tmp_path, before=("--now", "2020-01-15T10:00:00Z")) as base:
+        context = browser.new_context(locale="en-GB")
+        page = context.new_page()
+        page.goto(f"{base}/photos-2020/calls/photo-contest/submit")
+        check_page(page, axe_source, shots, "photo-form")
+        page.get_by_label("Civil society", exact=True).check()
+        page.get_by_label(re.compile("^Your name")).fill("Ana Pérez")
+        page.get_by_label(re.compile("^E-mail")).fill("ana@example.org")
+        page.get_by_label(re.compile("^Title")).fill("Library at dusk")
+        page.get_by_label(re.compile("^Your contribution")).fill("A public library at dusk.")
+        page.get_by_label("Files", exact=True).set_input_files(str(photo))
+        page.get_by_role("button", name=re.compile("Send")).click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Submission received"
+        check_page(page, axe_source, shots, "photo-receipt")
+        context.close()
+    kept = list((tmp_path / "photos.sqlite.attachments").iterdir())
+    assert [p.read_bytes() for p in kept] == [WSIS_PNG]
+    assert kept[0].stat().st_mode & 0o777 == 0o600
+
+
+# A 1x1 PNG (signature, IHDR, IDAT, IEND), written out so the test needs no image library.
+WSIS_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415478da63f8cfc000000301010018dd8db00000000049454e44ae426082"
+)

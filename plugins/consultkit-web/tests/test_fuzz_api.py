@@ -28,7 +28,7 @@ def test_api_matches_its_openapi_document() -> None:
     )
     schema = schemathesis.openapi.from_asgi("/api/schema/openapi.json", web)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
     try:
         for operation in operations:
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -44,6 +46,13 @@ from consultkit.app.tokens import (
     check_token_name,
     new_token_secret,
     token_hash,
+)
+from consultkit.domain.attachments import (
+    StoredAttachment,
+    Upload,
+    check_uploads,
+    parse_reference,
+    sniff,
 )
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
 from consultkit.domain.clock import SystemClock
@@ -83,6 +92,7 @@ from consultkit.errors import (
     PluginRefusedError,
     Problem,
     RuleRefusedError,
+    StoreError,
     UnknownItemError,
 )
 from consultkit.events import (
@@ -100,6 +110,7 @@ from consultkit.formats.submission_export import (
     ExportFormat,
     declared_fields,
     export_submissions,
+    is_public,
     rows,
 )
 from consultkit.formats.submission_import import (
@@ -111,6 +122,7 @@ from consultkit.formats.submission_import import (
 from consultkit.notify.channels import people_channel
 from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
+from consultkit.storage.attachment_files import AttachmentFiles
 from consultkit.storage.protocols import (
     ApiToken,
     QuotaReachedError,
@@ -118,9 +130,9 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
+from consultkit.storage.sqlite import path_from_url
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import IO
 
@@ -150,6 +162,9 @@ if TYPE_CHECKING:
     )
 
 log = logging.getLogger(__name__)
+
+ATTACHMENTS_ENV: Final = "CONSULTKIT_ATTACHMENTS"
+"""The directory for attached files when the application is given none."""
 
 DECISIONS = (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 _CAS_ATTEMPTS = 3
@@ -301,6 +316,9 @@ class Consultkit:
     settings: NotifySettings | None = None
     """Deployment settings (channels, the link secret, the public URL); read from the
     environment and ``$CONSULTKIT_NOTIFY_SETTINGS`` on first use when None."""
+    attachments_dir: Path | None = None
+    """Where attached files are kept; None: ``$CONSULTKIT_ATTACHMENTS``, else beside a
+    SQLite store's file (``NAME.sqlite.attachments``); other stores then take no files."""
     _rules: dict[str, SubmissionRules] = attrs.field(factory=dict, init=False, repr=False)
 
     @classmethod
@@ -314,6 +332,7 @@ class Consultkit:
         entry_points: bool = True,
         host: PluginHost | None = None,
         defer_store: bool = False,
+        attachments_dir: Path | None = None,
     ) -> Consultkit:
         """Load the plugins, open the store at ``store_url`` (default: ``$CONSULTKIT_STORE``
         or ``./consultkit.sqlite``) and use ``clock`` (default: the system clock).
@@ -331,7 +350,12 @@ class Consultkit:
                 entry_points=entry_points,
                 strict=strict_plugins or None,
             )
-        app = cls(host=host, clock=clock or SystemClock(), store_url=store_url)
+        app = cls(
+            host=host,
+            clock=clock or SystemClock(),
+            store_url=store_url,
+            attachments_dir=attachments_dir,
+        )
         if not defer_store:
             app.connect()
         return app
@@ -423,8 +447,14 @@ class Consultkit:
         organiser: str | None = None,
         fields: Mapping[str, Any] | None = None,
         screening: Mapping[str, str] | None = None,
+        uploads: Sequence[Upload] = (),
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``uploads`` are files sent with it, for a call that declares ``attachments``: each
+        one's type is read from its bytes (rule ``attachment``), it is kept privately under
+        a random id (:attr:`attachment_files`) and named among ``attachments`` as
+        ``upload:ID/NAME``; a refused or failed submission keeps none of them.
 
         ``fields`` holds the values of the call's declared fields by key (JSON data; see
         ``consultkit.domain.fields``); each is checked against its declaration (rule
@@ -451,6 +481,17 @@ class Consultkit:
         it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
         refuses one too many (rule ``quota``, counted under the store's lock).
         """
+        if any(parse_reference(a) is not None for a in attachments):
+            # A stored file is named only by the upload that made it: a reference sent as
+            # text could claim another submission's file (and publish it with this one).
+            raise RuleRefusedError(
+                "attachment",
+                "an attachment names a stored file (upload:…): send the file itself",
+                field="attachments",
+            )
+        # An unknown call is the rules' refusal (rule unknown-call), below.
+        call = next((c for c in consultation.calls if c.id == call_id), None)
+        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
@@ -458,18 +499,81 @@ class Consultkit:
             body=body,
             language=language or consultation.default_language,
             tags=tuple(tags),
-            attachments=tuple(attachments),
+            attachments=(*attachments, *(c.reference for c in checked)),
             consent=consent or Consent(),
             fields=dict(fields or {}),
         )
-        return self.submit_draft(
-            consultation,
-            draft,
-            idempotency_key=idempotency_key,
-            provenance=provenance,
-            organiser=organiser,
-            screening=screening,
-        )
+        files = self.attachment_files if checked else None
+        written: list[str] = []
+        try:
+            for upload in checked:
+                assert files is not None
+                written.append(upload.id)
+                files.write(upload.id, upload.content)
+            receipt = self.submit_draft(
+                consultation,
+                draft,
+                idempotency_key=idempotency_key,
+                provenance=provenance,
+                organiser=organiser,
+                screening=screening,
+            )
+        except BaseException:
+            self._remove_files(written)
+            raise
+        if receipt.replayed:
+            self._remove_files(written)  # the original submission keeps its own files
+        return receipt
+
+    @property
+    def attachment_files(self) -> AttachmentFiles:
+        """The attached files' storage (raises :class:`StoreError` when it has no place)."""
+        root = self.attachments_dir
+        if root is None and (configured := os.environ.get(ATTACHMENTS_ENV, "").strip()):
+            root = Path(configured)
+        if root is None:
+            url = self.store_url or default_store_url()
+            if not url.startswith("sqlite:///"):
+                raise StoreError(
+                    f"this store keeps no files: set ${ATTACHMENTS_ENV} (or the application's"
+                    " attachments_dir) to a private directory every server process shares"
+                )
+            db = path_from_url(url)
+            root = db.with_name(db.name + ".attachments")
+        return AttachmentFiles(root)
+
+    def _remove_files(self, file_ids: Iterable[str]) -> None:
+        for file_id in file_ids:
+            self.attachment_files.remove(file_id)
+
+    def attachment(
+        self, consultation: Consultation, reference: str, file_id: str, *, organiser: bool
+    ) -> StoredAttachment:
+        """One file attached to the submission ``reference`` (tracking number or id).
+
+        An ``organiser`` gets any; anyone else only a file of a public submission whose
+        submitter agreed to publish its text. Raises :class:`UnknownItemError` otherwise,
+        the same answer as for a file that does not exist.
+        """
+        missing = UnknownItemError(f"no attachment {file_id!r} on submission {reference!r}")
+        try:
+            submission = self.find(consultation, reference)
+        except UnknownItemError:
+            raise missing from None
+        if not organiser and not (
+            is_public(submission) and submission.consent.publish_text and not submission.held
+        ):
+            raise missing
+        for stored in submission.attachments:
+            parsed = parse_reference(stored)
+            if parsed is not None and parsed[0] == file_id:
+                content = self.attachment_files.read(file_id)
+                if content is None:
+                    break
+                return StoredAttachment(
+                    name=parsed[1], media_type=sniff(content) or "", content=content
+                )
+        raise missing
 
     def submit_draft(
         self,
@@ -1097,9 +1201,20 @@ class Consultkit:
         """
         if not email.strip():
             raise RuleRefusedError("submitter", "give the e-mail address to erase")
-        return self.store.erase_submitter(
+        address = email.strip().lower()
+        files = [
+            parsed[0]
+            for s in self.store.list_submissions(consultation.id)
+            if s.submitter is not None and s.submitter.email.strip().lower() == address
+            for parsed in map(parse_reference, s.attachments)
+            if parsed is not None
+        ]
+        erased = self.store.erase_submitter(
             consultation.id, email.strip(), keep_text=keep_text, reason=reason, at=self.now()
         )
+        # Files go even when the text is kept: a photo shows its submitter as a name does.
+        self._remove_files(files)
+        return erased
 
     # -- bulk ------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from cattrs.errors import (
 from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
+from consultkit.domain.attachments import ACCEPTABLE_TYPES, Attachments
 from consultkit.domain.fields import (
     FIELD_TYPES,
     AnyField,
@@ -120,6 +121,23 @@ class _Wrong(ValueError):
 
 def _close(word: str, choices: Iterable[str]) -> str | None:
     return closest(word, choices)
+
+
+def _attachment_problems(where: str, allowed: Attachments) -> Iterator[tuple[str, str, str]]:
+    known = list(ACCEPTABLE_TYPES)
+    if not allowed.types:
+        yield (f"{where}.types", "lists no media type", f"allow some of {', '.join(known)}")
+    for t_index, media_type in enumerate(allowed.types):
+        if media_type not in ACCEPTABLE_TYPES:
+            yield (
+                f"{where}.types[{t_index}]",
+                f"{media_type!r} is not a type whose content can be checked",
+                _did_you_mean(media_type, known, "types"),
+            )
+    for key in ("max_bytes", "max_files"):
+        value = getattr(allowed, key)
+        if isinstance(value, bool) or value < 1:
+            yield (f"{where}.{key}", f"must be a whole number of at least 1, not {value!r}", "")
 
 
 def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:
@@ -1003,6 +1021,8 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                         f"must be a whole number of at least 1, not {value!r}",
                         "leave the key out for no limit",
                     )
+        if call.attachments is not None:
+            yield from _attachment_problems(f"{where}.attachments", call.attachments)
         if call.opens_at is not None and call.opens_with is not None:
             yield (
                 f"{where}.opens_with",

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import attrs
 
+from consultkit.domain.attachments import Attachments  # noqa: TC001
 from consultkit.domain.fields import AnyField  # noqa: TC001
 from consultkit.domain.quotas import Quota  # noqa: TC001
 from consultkit.domain.review.rounds import CallReview
@@ -186,6 +187,9 @@ class Call:
     quota: Quota | None = None
     """At most so many submissions per e-mail address and/or organisation (rule ``quota``;
     :mod:`consultkit.domain.quotas`)."""
+    attachments: Attachments | None = None
+    """The files a submission may carry (rule ``attachment``; their type is read from
+    their bytes: :mod:`consultkit.domain.attachments`). None: the call takes no files."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:

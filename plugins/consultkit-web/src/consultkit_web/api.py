@@ -8,14 +8,17 @@ dataclasses below (``/api/schema/openapi.json``). Problems are answered as
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt  # noqa: TC003 (Litestar reads the dataclasses' annotations at runtime)
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from consultkit.domain.attachments import Upload
 from consultkit.domain.submissions import Consent, Provenance, Submitter
 from consultkit_web.fields import field_views
 from consultkit_web.pages import (
@@ -24,6 +27,7 @@ from consultkit_web.pages import (
     public_history,
     screening_of,
     site_of,
+    too_large,
 )
 from consultkit_web.problems import documented, problem
 from consultkit_web.site import text_of
@@ -105,6 +109,20 @@ class ConsultationOut:
 
 
 @dataclasses.dataclass(frozen=True)
+class AttachmentIn:
+    """One file, for a call that takes files: its name and its bytes in base64."""
+
+    name: Annotated[str, Parameter(max_length=1000)]
+    content_base64: Annotated[
+        str,
+        Parameter(
+            description="The file's bytes, base64 (RFC 4648). Its type is read from the"
+            " bytes; the name is only a label."
+        ),
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
 class SubmissionIn:
     """A submission as software sends it (the fields of ``consultkit submit``)."""
 
@@ -124,6 +142,8 @@ class SubmissionIn:
     """Values of the call's own fields by key (see the call's ``fields_schema``)."""
     screening: dict[str, str] = dataclasses.field(default_factory=dict)
     """What a screening plugin reads (a CAPTCHA response); at most 20 values are used."""
+    attachments: list[AttachmentIn] = dataclasses.field(default_factory=list)
+    """Files, only for a call that declares ``attachments`` (rule ``attachment``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,6 +289,19 @@ def get_calls(
     return _calls(request, consultation_id, lang)
 
 
+def _upload(attachment: AttachmentIn) -> Upload:
+    try:
+        content = base64.b64decode(attachment.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise problem(
+            422,
+            "attachment",
+            f"the content of {attachment.name[:100]!r} is not base64: encode the file's bytes"
+            " with base64 (RFC 4648)",
+        ) from None
+    return Upload(name=attachment.name, content=content)
+
+
 @post(
     "/api/consultations/{consultation_id:str}/calls/{call_id:str}/submissions",
     tags=["submissions"],
@@ -290,9 +323,18 @@ async def post_submission(
         ),
     ] = None,
 ) -> Response[ReceiptOut]:
-    """Store one submission and answer its receipt (201; 200 when replayed)."""
+    """Store one submission and answer its receipt (201; 200 when replayed).
+
+    A call that takes files takes a larger body (its files in base64); any other the
+    site's usual limit.
+    """
     site = site_of(request)
     consultation = consultation_of(site, consultation_id)
+    call = next((c for c in consultation.calls if c.id == call_id), None)
+    limit = site.body_limit(call)
+    if len(await request.body()) > limit:  # read already, for ``data``
+        raise problem(413, "body-too-large", too_large(limit))
+    uploads = [_upload(a) for a in data.attachments]
     flight = (consultation.id, idempotency_key or "")
     if idempotency_key and flight in site.in_flight:
         raise problem(
@@ -327,6 +369,7 @@ async def post_submission(
             provenance=Provenance.WEB,
             fields=data.fields,
             screening=screening_of(request, data.screening),
+            uploads=uploads,
         )
     finally:
         site.in_flight.discard(flight)
@@ -393,4 +436,5 @@ async def get_public_submissions(
     return PublicPageOut(items=list(page.rows), next_cursor=page.next_cursor)
 
 
-ROUTES = [get_consultation, get_timeline, get_calls, post_submission, get_public_submissions]
+ROUTES = [get_consultation, get_timeline, get_calls, get_public_submissions]
+"""The API routes but ``post_submission``, which ``create_app`` mounts with its body limit."""

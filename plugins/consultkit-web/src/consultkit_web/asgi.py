@@ -28,7 +28,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from consultkit_web import api, organiser_api, pages
+from consultkit_web import api, files, organiser_api, pages
 from consultkit_web.problems import handle
 from consultkit_web.site import Site
 
@@ -107,9 +107,11 @@ async def security_headers(message: Message, scope: Scope) -> None:
     if isinstance(lines, list) and present.isdisjoint(n for n, _ in _SECURITY_HEADER_LINES):
         lines.extend(_SECURITY_HEADER_LINES)
     else:
+        # A handler's own header is kept: a served attachment's CSP is stricter still.
         headers = MutableScopeHeaders(message)
         for name, value in SECURITY_HEADERS.items():
-            headers[name] = value
+            if name.encode("latin-1") not in present:
+                headers[name] = value
     if message["status"] == 429 and b"retry-after" not in present:
         headers = MutableScopeHeaders(message)
         headers["retry-after"] = headers.get("ratelimit-reset") or "60"
@@ -130,9 +132,10 @@ def create_app(
     ``secret`` signs the CSRF cookies (give the same one to every worker process; a random
     one is made when None). ``requests_per_minute`` is each client's budget for the whole
     site, ``lookups_per_minute`` its budget for tracking lookups; bodies larger than
-    ``max_body_bytes`` are answered 413.
+    ``max_body_bytes`` are answered 413, except submits to a call taking files, which may
+    add those files (:meth:`Site.body_limit`).
     """
-    site = Site.of(app, consultations)
+    site = Site.of(app, consultations, max_body_bytes=max_body_bytes)
     lookups = RateLimitConfig(
         rate_limit=("minute", lookups_per_minute), middleware_class=TrackRateLimit
     )
@@ -140,7 +143,14 @@ def create_app(
         route_handlers=[
             *api.ROUTES,
             *organiser_api.ROUTES,
+            *files.ROUTES,
             *pages.ROUTES,
+            # Only the submit routes take a larger body, and each checks its own call's.
+            Router(
+                path="/",
+                route_handlers=[pages.submit_form, pages.submit_post, api.post_submission],
+                request_max_body_size=site.largest_body(),
+            ),
             Router(
                 path="/",
                 route_handlers=[pages.track_page, api.get_status],

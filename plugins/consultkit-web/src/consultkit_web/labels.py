@@ -49,6 +49,10 @@ _EN: Final[dict[str, str]] = {
     "text_language": "Language of your text",
     "tags": "Keywords",
     "tags_hint": "Separated by commas. The terms of:",
+    "attachments": "Files",
+    "attachments_hint": "{types}; at most {files} files of {megabytes} MB each. The file's"
+    " content decides its type, not its name.",
+    "rule.attachment": "This file cannot be taken: check its type and size.",
     "consent": "What may be published",
     "consent_text": "Publish my contribution's text.",
     "consent_name": "Publish my name beside it.",
@@ -166,6 +170,10 @@ _ES: Final[dict[str, str]] = {
     "text_language": "Idioma de su texto",
     "tags": "Palabras clave",
     "tags_hint": "Separadas por comas. Los términos de:",
+    "attachments": "Archivos",
+    "attachments_hint": "{types}; como máximo {files} archivos de {megabytes} MB cada uno. El"
+    " contenido del archivo decide su tipo, no su nombre.",
+    "rule.attachment": "Este archivo no se puede aceptar: compruebe su tipo y su tamaño.",
     "consent": "Qué se puede publicar",
     "consent_text": "Publicar el texto de mi contribución.",
     "consent_name": "Publicar mi nombre junto a ella.",

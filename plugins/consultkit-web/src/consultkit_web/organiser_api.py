@@ -41,7 +41,7 @@ class ReviewIn:
     reason: str | None = None
 
 
-async def _organiser(
+async def organiser_of(
     request: Request[Any, Any, Any], consultation_id: str
 ) -> tuple[Site, Consultation, ApiToken]:
     site = site_of(request)
@@ -80,7 +80,7 @@ async def organiser_submissions(
 ) -> list[dict[str, Any]]:
     """Every submission with its private fields (e-mail, tracking number), oldest first;
     ``call`` and ``held`` filter."""
-    site, consultation, _ = await _organiser(request, consultation_id)
+    site, consultation, _ = await organiser_of(request, consultation_id)
 
     def listed() -> list[dict[str, Any]]:
         found = site.app.list_submissions(consultation, call_id=call, held=held)
@@ -105,7 +105,7 @@ async def organiser_review(
 ) -> dict[str, Any]:
     """Record a review decision (``Consultkit.review``), by the token's name; answers the
     submission as it now is."""
-    site, consultation, token = await _organiser(request, consultation_id)
+    site, consultation, token = await organiser_of(request, consultation_id)
     changed = await site.run(
         site.app.review,
         consultation,
@@ -130,7 +130,7 @@ async def organiser_export(
     public: Annotated[bool, QueryParameter(required=False)] = False,
 ) -> Response[str]:
     """The export of ``consultkit submissions export`` (``public``: the consented view)."""
-    site, consultation, _ = await _organiser(request, consultation_id)
+    site, consultation, _ = await organiser_of(request, consultation_id)
 
     def exported() -> str:
         out = io.StringIO()
@@ -160,7 +160,7 @@ async def organiser_stats(
     request: Request[Any, Any, Any], consultation_id: FromPath[str]
 ) -> dict[str, Any]:
     """The counts of ``consultkit stats --format json``."""
-    site, consultation, _ = await _organiser(request, consultation_id)
+    site, consultation, _ = await organiser_of(request, consultation_id)
     stats = await site.run(site.app.statistics, consultation)
     document: dict[str, Any] = stats.as_dict()
     return document

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler signatures at runtime)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from consultkit.domain.attachments import ACCEPTABLE_TYPES, Upload
 from consultkit.domain.bidi import direction
 from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.lifecycle import public_status
@@ -260,6 +262,11 @@ def _form_context(
         "error": error,
         "action": f"/{quote(consultation.id)}/calls/{quote(call.id)}/submit?lang={quote(language)}",
     }
+    if call.attachments is not None:
+        context["attachment_types"] = ", ".join(
+            ACCEPTABLE_TYPES[t].upper() for t in call.attachments.types
+        )
+        context["attachment_megabytes"] = f"{call.attachments.max_bytes / 1_000_000:g}"
     return context
 
 
@@ -283,12 +290,30 @@ def submit_form(
     return Template(template_name="submit.html", context=context)
 
 
+def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
+    """Answer 413 when the body announces more than ``limit`` bytes, 411 when it announces
+    nothing (browsers always send a form's length).
+
+    The route's own limit, the largest any call takes, bounds what is read at all: the
+    CSRF check reads a form before this handler runs. The length is announced, and the
+    server (uvicorn's h11) refuses a body longer than announced.
+    """
+    if request.content_length is None:
+        raise problem(411, "length-required", "send the form with a Content-Length header")
+    if request.content_length > limit:
+        raise problem(413, "body-too-large", too_large(limit))
+
+
+def too_large(limit: int) -> str:
+    return f"the request is larger than this form takes ({limit:,} bytes): send smaller files"
+
+
 def field_of(rule: str, message: str, field: str | None = None) -> str | None:
     """Which form field a refusal is about, so the page can show it beside that field.
 
     ``field`` is the refusal's own (``RuleRefusedError.field``) when the rule names it.
     """
-    if rule == "quota" or field in FORM_FIELDS:
+    if rule in {"quota", "attachment"} or field in FORM_FIELDS:
         return field
     if rule in {"unknown-group", "group-not-eligible"}:
         return "group"
@@ -329,6 +354,7 @@ async def submit_post(
     consultation = consultation_of(site, consultation_id)
     call = call_of(consultation, call_id)
     language = _language(request, consultation)
+    limit_body(request, site.body_limit(call))
     form = await request.form()
     values = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
@@ -357,6 +383,10 @@ async def submit_post(
         field_values = values_from_form(call.fields, entered)
     except UnreadableValue as exc:
         return refused("field", str(exc), exc.key)
+    # Browsers send an empty part for a file input left empty: it is no file.
+    sent = form.getall("attachments") if "attachments" in form else []
+    files = [f for f in sent if isinstance(f, UploadFile) and f.filename]
+    uploads = [Upload(name=f.filename, content=await f.read()) for f in files]
     submitter = Submitter(
         name=values["name"].strip(),
         email=values["email"].strip(),
@@ -389,7 +419,10 @@ async def submit_post(
             idempotency_key=key,
             provenance=Provenance.WEB,
             fields=field_values,
-            screening=screening_of(request, {name: form.get(name) for name in form}),
+            screening=screening_of(
+                request, {name: form.get(name) for name in form if name != "attachments"}
+            ),
+            uploads=uploads,
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, str(exc), exc.field)
@@ -567,4 +600,6 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: dt.
     return False
 
 
-ROUTES = [index, consultation_page, submit_form, submit_post, receipt_page, confirm_page, feed]
+ROUTES = [index, consultation_page, receipt_page, confirm_page, feed]
+"""The page routes but the form's (``submit_form``, ``submit_post``): ``create_app`` mounts
+those with their own body limit."""

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from consultkit.app.application import Consultkit
-    from consultkit.domain.model import Consultation
+    from consultkit.domain.model import Call, Consultation
     from consultkit.domain.text import Text
 
 _ACCEPT_PART = re.compile(
@@ -99,10 +99,18 @@ class Site:
     )
     in_flight: set[tuple[str, str]] = attrs.field(factory=set)
     """Idempotency keys whose submission is being stored right now (per consultation)."""
+    max_body_bytes: int = 256 * 1024
+    """The largest request body, except a submit to a call taking files (:meth:`body_limit`)."""
     _feeds: dict[tuple[object, ...], Feed] = attrs.field(factory=dict, init=False)
 
     @classmethod
-    def of(cls, app: Consultkit, consultations: Sequence[Consultation]) -> Site:
+    def of(
+        cls,
+        app: Consultkit,
+        consultations: Sequence[Consultation],
+        *,
+        max_body_bytes: int = 256 * 1024,
+    ) -> Site:
         by_id: dict[str, Consultation] = {}
         for consultation in consultations:
             if consultation.id in by_id:
@@ -110,7 +118,20 @@ class Site:
             by_id[consultation.id] = consultation
         if not by_id:
             raise ValueError("give at least one consultation")
-        return cls(app=app, consultations=by_id)
+        return cls(app=app, consultations=by_id, max_body_bytes=max_body_bytes)
+
+    def body_limit(self, call: Call | None) -> int:
+        """The largest body a submit to ``call`` may send: its files, with room for the
+        rest of the form (base64 in JSON makes 4 bytes of 3)."""
+        allowed = None if call is None else call.attachments
+        if allowed is None:
+            return self.max_body_bytes
+        return self.max_body_bytes + allowed.max_files * allowed.max_bytes * 4 // 3
+
+    def largest_body(self) -> int:
+        """The largest body any route of this site takes."""
+        calls = [k for c in self.consultations.values() for k in c.calls]
+        return max([self.max_body_bytes, *map(self.body_limit, calls)])
 
     def now(self) -> dt.datetime:
         return self.app.now()
