@@ -52,6 +52,7 @@ from consultkit.app.application import Consultkit
 from consultkit.config.loader import load_consultation
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.submissions import Submitter
+from consultkit.storage.sqlite import WRITER_CACHE_KIB
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -119,6 +120,7 @@ def _raw_connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # the store's writer has it too
     return conn
 
 

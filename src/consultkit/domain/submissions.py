@@ -10,13 +10,13 @@ import base64
 import collections
 import datetime as dt  # noqa: TC003 (attrs and cattrs read the field annotations at run time)
 import enum
+import functools
 import itertools
 import os
 import random as _random
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Mapping  # noqa: TC003 (attrs reads the annotations)
 from typing import TYPE_CHECKING, Any, Final
 
@@ -212,7 +212,8 @@ def new_submission_id(at: dt.datetime | None = None) -> str:
     rand_a = rand >> 68  # 12 bits
     rand_b = rand & ((1 << 62) - 1)
     value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building one
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _TRACKING_POOL = 256
@@ -304,6 +305,7 @@ SDGS = tuple(f"SDG{i}" for i in range(1, 18))
 KNOWN_TAGS = frozenset(ACTION_LINES + SDGS)
 
 
+@functools.lru_cache(maxsize=1024)  # a bulk import repeats a few tags a million times
 def normalize_tag(text: str) -> str:
     """The canonical tag (``C7``, ``SDG4``) for what a person typed (``c7``, ``SDG 4``).
 
