@@ -21,20 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
-from consultkit.app.plugin_report import PluginReport, plugin_report
-from consultkit.app.publishing import (
-    FeedFile,
-    PublishResult,
-    RevisionRecord,
-    SchedulePreview,
-    export_calendar,
-    preview_schedule,
-    publish_schedule,
-    schedule_history,
-    write_feeds,
-)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
@@ -71,17 +58,23 @@ from consultkit.formats.submission_import import (
     parse_flag,
     parse_instant,
 )
-from consultkit.notify.channels import people_channel
-from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import StoreConflictError, Subscription, default_store_url
 
+# Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
+# dispatcher and the plugin report are imported inside the verbs that use them, so a
+# command such as ``submit`` does not pay for them; only their types are imported here.
+# A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
+# tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     import click
 
+    from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus
+    from consultkit.app.plugin_report import PluginReport
+    from consultkit.app.publishing import FeedFile, PublishResult, RevisionRecord, SchedulePreview
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.domain.reminders import DueReminder
@@ -782,6 +775,8 @@ class Consultkit:
         snapshot; without it every item is at SEQUENCE 0. ``options.now`` defaults to the
         application's clock.
         """
+        from consultkit.app.publishing import SchedulePreview, export_calendar
+
         options = options or ExportOptions()
         if options.now is None:
             options = attrs.evolve(options, now=self.clock.now())
@@ -795,6 +790,8 @@ class Consultkit:
         None before the first publication. Items edited since the latest revision get the
         next SEQUENCE and LAST-MODIFIED; see :class:`~consultkit.app.publishing.SchedulePreview`.
         """
+        from consultkit.app.publishing import preview_schedule
+
         return preview_schedule(self.store, consultation, self.clock.now())
 
     def publish(
@@ -817,6 +814,8 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
+        from consultkit.app.publishing import publish_schedule
+
         chosen = self.export_formats(formats) if output is not None else []
         unknown = [language for language in languages if language not in consultation.languages]
         if unknown:
@@ -855,6 +854,8 @@ class Consultkit:
         ETags. ``revision`` supplies SEQUENCE and LAST-MODIFIED (usually
         ``publish(...).latest``). Raises ``FeedError`` or ``FeedWriteError``.
         """
+        from consultkit.app.publishing import write_feeds
+
         return write_feeds(
             self.host,
             consultation,
@@ -868,6 +869,8 @@ class Consultkit:
 
     def history(self, consultation: Consultation) -> list[RevisionRecord]:
         """Every published revision of the schedule, oldest first, with its changes."""
+        from consultkit.app.publishing import schedule_history
+
         return schedule_history(self.store, consultation)
 
     # -- reminders, subscriptions and the outbox -----------------------------------------
@@ -951,6 +954,9 @@ class Consultkit:
 
     def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
         """One notifier per channel enabled in ``settings`` (default: from the environment)."""
+        from consultkit.app.dispatch import build_notifiers
+        from consultkit.notify.settings import load_settings
+
         settings = settings or load_settings()
         return build_notifiers(self.host.notifier_factories(), settings)
 
@@ -962,6 +968,10 @@ class Consultkit:
         ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
         Close it when done (it closes its notifiers).
         """
+        from consultkit.app.dispatch import Dispatcher
+        from consultkit.notify.channels import people_channel
+        from consultkit.notify.settings import load_settings
+
         settings = settings or load_settings()
         notifiers = self.notifiers(settings)
         return Dispatcher(
@@ -990,6 +1000,8 @@ class Consultkit:
 
     def outbox(self, *, show: DeliveryStatus | None = None, limit: int = 20) -> OutboxStatus:
         """Unrouted events, deliveries per state and (with ``show``) up to ``limit`` of them."""
+        from consultkit.app.dispatch import OutboxStatus
+
         return OutboxStatus(
             unrouted=len(self.store.unrouted_events(10_000)),
             counts=self.store.delivery_counts(),
@@ -1006,6 +1018,8 @@ class Consultkit:
 
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
+        from consultkit.app.plugin_report import plugin_report
+
         return plugin_report(self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 from typing import TYPE_CHECKING
 
 import attrs
@@ -68,13 +66,21 @@ def email_address_problem(text: str) -> str | None:
         return f"{domain!r} is not a domain such as example.org"
     if _DOT_ATOM.fullmatch(local):
         return None
-    try:
-        parsed = Address(addr_spec=text)
-    except (ValueError, IndexError, HeaderParseError):  # "a@b@example.org" raises the last
-        return f"{local!r} is not the name part of an e-mail address"
-    if parsed.addr_spec != text:
+    if _parsed_address(text) != text:
         return f"{local!r} is not the name part of an e-mail address"
     return None
+
+
+def _parsed_address(text: str) -> str | None:
+    """``text`` as :class:`email.headerregistry.Address` gives it back, or None if refused."""
+    # The email package costs start-up time, and plain addresses never get here (issue 14).
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    try:
+        return Address(addr_spec=text).addr_spec
+    except (ValueError, IndexError, HeaderParseError):  # "a@b@example.org" raises the last
+        return None
 
 
 def language_problem(language: str) -> str | None:
