@@ -57,6 +57,8 @@ from consultkit.storage.sqlite import WRITER_CACHE_KIB
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from consultkit.domain.model import Consultation
+
 BULK_TARGET = 0.9
 SINGLE_TARGET = 0.7
 WAL_LIMIT = 100 * 1024 * 1024
@@ -327,9 +329,9 @@ class WalSampler:
         self._thread.join()
 
 
-def api_bulk(path: Path, count: int) -> tuple[float, int]:
+def api_bulk(path: Path, count: int, consultation: Consultation | None = None) -> tuple[float, int]:
     """Rows per second through ``import_submissions``, and the largest WAL seen."""
-    consultation = load_consultation(EXAMPLE)
+    consultation = consultation or load_consultation(EXAMPLE)
     with (
         Consultkit.open(f"sqlite:///{path}", clock=FixedClock(NOW), entry_points=False) as app,
         WalSampler(path) as sampler,
@@ -413,7 +415,9 @@ def _growth_child(side: str, directory: Path, count: int) -> None:
         consultation_id = load_consultation(EXAMPLE).id
         run_child(lambda: raw_bulk(path, count, consultation_id))
     else:
-        run_child(lambda: api_bulk(path, count))
+        # Loaded outside the measurement, as the lean side's consultation id is.
+        consultation = load_consultation(EXAMPLE)
+        run_child(lambda: api_bulk(path, count, consultation))
     _fresh(directory, path.name)
 
 
