@@ -24,21 +24,8 @@ import attrs
 
 from consultkit.app import review as review_verbs
 from consultkit.app.confirmation import ConfirmationSigner
-from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
 from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
-from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
-from consultkit.app.publishing import (
-    FeedFile,
-    PublishResult,
-    RevisionRecord,
-    SchedulePreview,
-    export_calendar,
-    preview_schedule,
-    publish_schedule,
-    schedule_history,
-    write_feeds,
-)
 from consultkit.app.tokens import (
     TokenRefusedError,
     check_token_name,
@@ -108,8 +95,6 @@ from consultkit.formats.submission_import import (
     parse_flag,
     parse_instant,
 )
-from consultkit.notify.channels import people_channel
-from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import (
     ApiToken,
@@ -119,6 +104,11 @@ from consultkit.storage.protocols import (
     default_store_url,
 )
 
+# Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
+# dispatcher and the plugin report are imported inside the verbs that use them, so a
+# command such as ``submit`` does not pay for them; only their types are imported here.
+# A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
+# tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -126,6 +116,9 @@ if TYPE_CHECKING:
 
     import click
 
+    from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus
+    from consultkit.app.plugin_report import PluginReport
+    from consultkit.app.publishing import FeedFile, PublishResult, RevisionRecord, SchedulePreview
     from consultkit.app.review import (
         AssignmentResult,
         DecisionReport,
@@ -366,6 +359,8 @@ class Consultkit:
     def deployment_settings(self) -> NotifySettings:
         """:attr:`settings`, read once from the environment when not given."""
         if self.settings is None:
+            from consultkit.notify.settings import load_settings
+
             self.settings = load_settings()
         return self.settings
 
@@ -1277,6 +1272,8 @@ class Consultkit:
         snapshot; without it every item is at SEQUENCE 0. ``options.now`` defaults to the
         application's clock.
         """
+        from consultkit.app.publishing import SchedulePreview, export_calendar
+
         options = options or ExportOptions()
         if options.now is None:
             options = attrs.evolve(options, now=self.clock.now())
@@ -1290,6 +1287,8 @@ class Consultkit:
         None before the first publication. Items edited since the latest revision get the
         next SEQUENCE and LAST-MODIFIED; see :class:`~consultkit.app.publishing.SchedulePreview`.
         """
+        from consultkit.app.publishing import preview_schedule
+
         return preview_schedule(self.store, consultation, self.clock.now())
 
     def publish(
@@ -1312,6 +1311,8 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
+        from consultkit.app.publishing import publish_schedule
+
         chosen = (
             self.export_formats(formats, consultation=consultation) if output is not None else []
         )
@@ -1348,6 +1349,8 @@ class Consultkit:
         ETags. ``revision`` supplies SEQUENCE and LAST-MODIFIED (usually
         ``publish(...).latest``). Raises ``FeedError`` or ``FeedWriteError``.
         """
+        from consultkit.app.publishing import write_feeds
+
         return write_feeds(
             self.host,
             consultation,
@@ -1361,6 +1364,8 @@ class Consultkit:
 
     def history(self, consultation: Consultation) -> list[RevisionRecord]:
         """Every published revision of the schedule, oldest first, with its changes."""
+        from consultkit.app.publishing import schedule_history
+
         return schedule_history(self.store, consultation)
 
     # -- reminders, subscriptions and the outbox -----------------------------------------
@@ -1444,6 +1449,9 @@ class Consultkit:
 
     def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
         """One notifier per channel enabled in ``settings`` (default: from the environment)."""
+        from consultkit.app.dispatch import build_notifiers
+        from consultkit.notify.settings import load_settings
+
         settings = settings or self.settings or load_settings()
         return build_notifiers(self.host.notifier_factories(), settings)
 
@@ -1455,6 +1463,10 @@ class Consultkit:
         ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
         Close it when done (it closes its notifiers).
         """
+        from consultkit.app.dispatch import Dispatcher
+        from consultkit.notify.channels import people_channel
+        from consultkit.notify.settings import load_settings
+
         settings = settings or self.settings or load_settings()
         notifiers = self.notifiers(settings)
         return Dispatcher(
@@ -1484,6 +1496,8 @@ class Consultkit:
 
     def outbox(self, *, show: DeliveryStatus | None = None, limit: int = 20) -> OutboxStatus:
         """Unrouted events, deliveries per state and (with ``show``) up to ``limit`` of them."""
+        from consultkit.app.dispatch import OutboxStatus
+
         return OutboxStatus(
             unrouted=len(self.store.unrouted_events(10_000)),
             counts=self.store.delivery_counts(),
@@ -1500,12 +1514,16 @@ class Consultkit:
 
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
+        from consultkit.app.plugin_report import plugin_report
+
         return plugin_report(self.host)
 
     def plugin_warnings(self, consultation: Consultation) -> tuple[CheckWarning, ...]:
         """Warnings about ``consultation``'s ``[plugins.NAME]`` tables: a table naming no
         installed plugin (with a did-you-mean); see
         :func:`~consultkit.app.plugin_report.plugin_table_warnings`."""
+        from consultkit.app.plugin_report import plugin_table_warnings
+
         return plugin_table_warnings(consultation, self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:

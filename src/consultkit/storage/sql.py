@@ -228,6 +228,18 @@ def _converted(text: str, placeholder: str) -> str:
     return text.replace("%", "%%").replace("?", placeholder)
 
 
+# Rows share a few consent flags, tag lists and empty values: a bulk import dumped the same
+# JSON for each of a million rows (issue 14). Failures (a NUL in a tag) are not cached.
+@functools.lru_cache(maxsize=4096)
+def _json_list(dialect: Dialect, items: tuple[Any, ...]) -> str:
+    return dialect.dump_json(list(items))
+
+
+@functools.lru_cache(maxsize=64)
+def _json_object(dialect: Dialect, pairs: tuple[tuple[str, Any], ...]) -> str:
+    return dialect.dump_json(dict(pairs))
+
+
 def utc_instant_for_storage(value: dt.datetime) -> dt.datetime:
     """``value`` in UTC; a naive datetime is refused, since its instant is unknown."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -417,13 +429,15 @@ class SqlStore(abc.ABC):
                 }
             )
         )
-        consent = d.dump_json(
-            {
-                "publish_text": s.consent.publish_text,
-                "publish_name": s.consent.publish_name,
-                "publish_organisation": s.consent.publish_organisation,
-            }
+        consent = _json_object(
+            d,
+            (
+                ("publish_text", s.consent.publish_text),
+                ("publish_name", s.consent.publish_name),
+                ("publish_organisation", s.consent.publish_organisation),
+            ),
         )
+        received = d.dump_instant(s.received_at)
         return (
             s.id,
             s.tracking_number,
@@ -434,19 +448,19 @@ class SqlStore(abc.ABC):
             s.title,
             s.body,
             s.language,
-            d.dump_json(list(s.tags)),
-            d.dump_json(list(s.attachments)),
+            _json_list(d, s.tags),
+            _json_list(d, s.attachments),
             consent,
             str(s.provenance),
             str(s.status),
-            d.dump_instant(s.received_at),
-            d.dump_instant(s.updated_at),
+            received,
+            received if s.updated_at == s.received_at else d.dump_instant(s.updated_at),
             s.fingerprint,
             s.idempotency_key,
             idempotency_key_hash(s.idempotency_key, None if who is None else who.email),
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
-            d.dump_json(dict(s.fields)),
+            d.dump_json(dict(s.fields)) if s.fields else _json_object(d, ()),
             str(s.verification),
             keys["email"],
             keys["organisation"],
