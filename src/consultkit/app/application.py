@@ -521,8 +521,8 @@ class Consultkit:
         """
         return compute_stats(
             consultation,
-            self.store.list_submissions(consultation.id),
-            self.store.fingerprint_counts(consultation.id),
+            self.store.count_submissions(consultation.id),
+            self.store.campaign_counts(consultation.id),
             language=language,
         )
 

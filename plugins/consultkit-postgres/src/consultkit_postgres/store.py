@@ -57,8 +57,6 @@ from consultkit.storage.urls import redact_url, scrub
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from consultkit.domain.submissions import Submission
-
 Connection = psycopg.Connection[TupleRow]
 
 DEFAULT_SCHEMA = "consultkit"
@@ -247,6 +245,10 @@ class PostgresDialect(Dialect):
     def load_ids(self, value: Any) -> list[Any]:
         """A ``text[]`` value."""
         return list(value)
+
+    def json_text(self, column: str, key: str) -> str:
+        """``column->>'key'``: the text at ``key`` of a jsonb object."""
+        return f"{column}->>'{key}'"
 
     def describe(self, error: BaseException) -> str:
         """The primary message of a psycopg error."""
@@ -441,13 +443,12 @@ class PostgresStore(SqlStore):
             (f"consultkit-postgres:{kind}:{self.schema}:{key}",),
         )
 
-    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Submission]:
+    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         # A server-side cursor inside one transaction: one snapshot, bounded memory.
         with self._tx() as conn, conn.cursor(name=f"ck_{uuid.uuid4().hex}") as cur:
             cur.itersize = 500
             cur.execute(query, params)
-            for row in cur:
-                yield self._submission(row)
+            yield from cur
 
     def _add_chunk(self, rows: list[tuple[Any, ...]]) -> int:
         # COPY the chunk into a temporary table, then insert it in one statement.
