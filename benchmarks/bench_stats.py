@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _growth import peak_mb
+from _growth import load_sqlite, peak_mb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -93,13 +93,7 @@ def _submissions(count: int) -> Iterator[Any]:
 
 
 def load(path: Path, count: int) -> None:
-    from consultkit.pluginhost.host import PluginHost
-
-    store = PluginHost.load(entry_points=False).open_store(f"sqlite:///{path}")
-    try:
-        store.add_submissions(_submissions(count))
-    finally:
-        store.close()
+    load_sqlite(path, _submissions(count))
 
 
 def _counts_sql(path: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from consultkit.app.publishing import (
     schedule_history,
     write_feeds,
 )
-from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
+from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
@@ -502,13 +502,21 @@ class Consultkit:
         similarity: float = NEAR_DUPLICATE_SIMILARITY,
         exact_only: bool = False,
     ) -> list[DuplicateGroup]:
-        """Campaign groups among the consultation's submissions: counted, never removed."""
-        return duplicate_groups(
-            (
-                (s.id, s.body)
-                for s in self.store.list_submissions(consultation.id)
-                if s.body is not None
-            ),
+        """Campaign groups among the consultation's submissions: counted, never removed.
+
+        Exact groups come from the store's fingerprint counts (the bodies are not read);
+        near groups stream each distinct text once, most copied first (issue 14).
+        """
+        store, key = self.store, consultation.id
+        if exact_only or similarity >= 1.0:
+            texts: Iterable[tuple[str, int, str]] = (
+                (fp, n, "") for fp, n, _ in store.campaign_counts(key)
+            )
+        else:
+            texts = store.campaign_texts(key)
+        return campaign_groups(
+            texts,
+            store.submission_fingerprints(key),
             similarity=similarity,
             exact_only=exact_only,
         )

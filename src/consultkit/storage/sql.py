@@ -933,8 +933,8 @@ class SqlStore(abc.ABC):
             "SELECT id, fingerprint FROM submissions WHERE consultation_id = ?"
             " AND body IS NOT NULL ORDER BY received_at, id"
         )
-        for item_id, fp in self._stream(self.dialect.sql(sql), (consultation_id,)):
-            yield item_id, fp
+        for row in self._stream(self.dialect.sql(sql), (consultation_id,)):
+            yield row[0], row[1]  # a plain pair, whatever row type the driver gives
 
     # -- outbox
 
