@@ -79,6 +79,7 @@ _BIN_BITS = MINHASH_VALUES.bit_length() - 1  # 7: the top 7 bits of a hash pick 
 _BIN_SHIFT = 64 - _BIN_BITS
 _LOW = (1 << _BIN_SHIFT) - 1
 _BATCH = 2048  # texts signed and looked up together (numpy works on whole batches)
+_SMALL_CAP = 1 << 18  # band entries in the LSH buckets' small array (see _Buckets.freeze)
 
 
 def shingles(text: str, *, size: int = SHINGLE_WORDS) -> frozenset[int]:
@@ -248,8 +249,8 @@ class _Buckets:
     A dict entry per band of every leading text held gigabytes at a million submissions
     (issue 14); sorted uint64/int64 arrays cost 16 bytes an entry and are searched a whole
     batch at a time (needles sorted, so each search narrows the next). New entries go into
-    a small array, merged into the large one when it reaches a quarter of its size, so
-    each entry is copied a few times in all. The current batch's leaders sit in ``recent``.
+    a small array, merged into the large one when it reaches a quarter of its size or
+    :data:`_SMALL_CAP` entries. The current batch's leaders sit in ``recent``.
     """
 
     def __init__(self) -> None:
@@ -310,7 +311,9 @@ class _Buckets:
         self.pending.clear()
         order = np.argsort(keys)
         self.small = _merged(self.small, (keys[order], leaders[order]))
-        if 4 * len(self.small[0]) > len(self.large[0]):
+        # The small array is copied at every batch, the large one at every merge: capping
+        # the small one keeps both copies a bounded cost per entry.
+        if len(self.small[0]) > min(_SMALL_CAP, len(self.large[0]) // 4):
             self.large = _merged(self.large, self.small)
             self.small = (self.small[0][:0], self.small[1][:0])
 
