@@ -32,7 +32,7 @@ from consultkit.app.tokens import (
     new_token_secret,
     token_hash,
 )
-from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
+from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
@@ -753,13 +753,21 @@ class Consultkit:
         similarity: float = NEAR_DUPLICATE_SIMILARITY,
         exact_only: bool = False,
     ) -> list[DuplicateGroup]:
-        """Campaign groups among the consultation's submissions: counted, never removed."""
-        return duplicate_groups(
-            (
-                (s.id, s.body)
-                for s in self.store.list_submissions(consultation.id)
-                if s.body is not None
-            ),
+        """Campaign groups among the consultation's submissions: counted, never removed.
+
+        Exact groups come from the store's fingerprint counts (the bodies are not read);
+        near groups stream each distinct text once, most copied first (issue 14).
+        """
+        store, key = self.store, consultation.id
+        if exact_only or similarity >= 1.0:
+            texts: Iterable[tuple[str, int, str]] = (
+                (fp, n, "") for fp, n, _ in store.campaign_counts(key)
+            )
+        else:
+            texts = store.campaign_texts(key)
+        return campaign_groups(
+            texts,
+            store.submission_fingerprints(key),
             similarity=similarity,
             exact_only=exact_only,
         )
@@ -775,7 +783,7 @@ class Consultkit:
         lang = language or consultation.default_language
         _check_language(consultation, lang)
         submissions = list(self.store.list_submissions(consultation.id))
-        campaigns = duplicate_groups((s.id, s.body) for s in submissions if s.body is not None)
+        campaigns = self.duplicates(consultation)
         analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
         return build_report(
             consultation,
@@ -805,8 +813,8 @@ class Consultkit:
         """
         return compute_stats(
             consultation,
-            self.store.list_submissions(consultation.id),
-            self.store.fingerprint_counts(consultation.id),
+            self.store.count_submissions(consultation.id),
+            self.store.campaign_counts(consultation.id),
             language=language,
         )
 

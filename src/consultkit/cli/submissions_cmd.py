@@ -19,6 +19,8 @@ from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from consultkit.domain.submissions import HistoryEntry, Submission
 
 # subcommand name -> "module:attribute", imported on first use
@@ -145,43 +147,79 @@ def list_(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--tag") from None
     with guarded(open_app(ctx, store_url)) as app:
-        found = app.list_submissions(
-            consultation,
-            call_id=call_id,
-            status=SubmissionStatus(status) if status else None,
-            group=group,
-            tag=tag,
-            provenance=Provenance(provenance) if provenance else None,
-            held=held,
-        )
-        chosen = list(itertools.islice(found, limit))
+
+        def listing() -> Iterator[Submission]:
+            found = app.list_submissions(
+                consultation,
+                call_id=call_id,
+                status=SubmissionStatus(status) if status else None,
+                group=group,
+                tag=tag,
+                provenance=Provenance(provenance) if provenance else None,
+                held=held,
+            )
+            return itertools.islice(found, limit)
+
+        # Streamed: a listing of a million submissions is never held in memory (issue 14:
+        # 1.2 GB at 100k as JSON, 2.5 GB as a table).
         if fmt == "json":
-            click.echo(json_for_terminal([_submission_json(s) for s in chosen], indent=2))
+            _echo_json_list(_submission_json(s) for s in listing())
             return
         from rich.console import Console
         from rich.table import Table
 
         zone = zoneinfo.ZoneInfo(consultation.zone)
-        table = Table(title=f"Submissions: {consultation.id} ({len(chosen)})")
-        for column in ("tracking number", "received"):
-            table.add_column(column, no_wrap=True)
-        for column in ("call", "group", "status", "public", "submitter", "title"):
-            table.add_column(column, overflow="fold")
-        for s in chosen:
-            who = s.submitter
-            # Everything a submitter typed goes through rich_text: no escape sequence
-            # reaches the terminal and no rich markup ([link=…]) is read (issue 9, #10).
-            table.add_row(
-                s.tracking_number,
-                f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                rich_text(s.call_id),
-                rich_text(who.group if who else ""),
-                f"{s.status} (held)" if s.held else str(s.status),
-                public_status(s.status),
-                rich_text(who.name if who else "(erased)"),
-                rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
-            )
-        Console().print(table)
+        chosen = listing()
+        page = list(itertools.islice(chosen, _TABLE_PAGE))
+        total = len(page)
+        if total == _TABLE_PAGE:  # more may follow: count them first, holding none
+            total = sum(1 for _ in listing())
+        console = Console()
+        title: str | None = f"Submissions: {consultation.id} ({total})"
+        while page:
+            # rich measures a whole table before printing it, so a long listing is
+            # printed as tables of one page each.
+            table = Table(title=title)
+            title = None
+            for column in ("tracking number", "received"):
+                table.add_column(column, no_wrap=True)
+            for column in ("call", "group", "status", "public", "submitter", "title"):
+                table.add_column(column, overflow="fold")
+            for s in page:
+                who = s.submitter
+                # Everything a submitter typed goes through rich_text: no escape sequence
+                # reaches the terminal and no rich markup ([link=…]) is read (issue 9, #10).
+                table.add_row(
+                    s.tracking_number,
+                    f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                    rich_text(s.call_id),
+                    rich_text(who.group if who else ""),
+                    f"{s.status} (held)" if s.held else str(s.status),
+                    public_status(s.status),
+                    rich_text(who.name if who else "(erased)"),
+                    rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
+                )
+            console.print(table)
+            page = list(itertools.islice(chosen, _TABLE_PAGE))
+
+
+_TABLE_PAGE = 500
+"""Rows per printed table in ``submissions list``: a listing this short is one table."""
+
+
+def _echo_json_list(items: Iterable[Any]) -> None:
+    """Print ``items`` as one indented JSON array, an item at a time.
+
+    The text is what ``json_for_terminal(list(items), indent=2)`` gives, without the list.
+    """
+    out = sys.stdout
+    opening = "[\n"
+    for item in items:
+        text = json_for_terminal(item, indent=2)
+        out.write(opening + "\n".join("  " + line for line in text.split("\n")))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
+    out.flush()
 
 
 @submissions.command()

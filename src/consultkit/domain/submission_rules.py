@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from email.headerregistry import Address
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -77,6 +76,7 @@ def _parsed_address(text: str) -> str | None:
     """``text`` as :class:`email.headerregistry.Address` gives it back, or None if refused."""
     # The email package costs start-up time, and plain addresses never get here (issue 14).
     from email.errors import HeaderParseError
+    from email.headerregistry import Address
 
     try:
         return Address(addr_spec=text).addr_spec

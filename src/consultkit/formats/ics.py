@@ -48,7 +48,7 @@ from consultkit.domain.windows import (
 from consultkit.errors import ConsultkitError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from consultkit.domain.model import Consultation
     from consultkit.domain.schedule import ScheduleItem
@@ -624,12 +624,28 @@ class IcsBuilder:
 
     def build(self, items: Sequence[ScheduleItem]) -> Calendar:
         """The whole calendar for ``items`` (unscheduled ones are named in its description)."""
+        organizer = self._organizer()
+        cal = self._head(self._calendar_description(items), organizer)
+        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
+        if self._says_zone(items):
+            cal.add("X-WR-TIMEZONE", vText(self.consultation.zone))
+        for component in self._timezones():
+            cal.add_component(component)
+        for event in events:
+            cal.add_component(event)
+        missing = cal.get_missing_tzids()
+        if missing:
+            # Only a plugin adding a date-time in another zone gets here.
+            cal.add_missing_timezones()
+        return cal
+
+    def _head(self, description: str, organizer: vCalAddress | None) -> Calendar:
+        """A calendar with the properties every feed of this consultation and options has."""
         c = self.consultation
         cal = Calendar()
         cal.add("PRODID", PRODID)
         cal.add("VERSION", "2.0")
         cal.add("CALSCALE", "GREGORIAN")
-        organizer = self._organizer()
         if organizer is not None:
             # PUBLISH needs an ORGANIZER on every VEVENT (RFC 5546 §3.2.1): without a
             # contact address the feed has no METHOD at all, consistently.
@@ -637,7 +653,6 @@ class IcsBuilder:
         name = self._name().replace("\n", " ")  # a name is one line in every client
         cal.add("NAME", vText(name))
         cal.add("X-WR-CALNAME", vText(name))  # X- names are vUnknown (unescaped) by default
-        description = self._calendar_description(items)
         cal.add("DESCRIPTION", description)
         cal.add("X-WR-CALDESC", vText(description))
         cal.add("UID", item_uid(c.id, self._feed_key()))
@@ -649,28 +664,24 @@ class IcsBuilder:
             cal.add("SOURCE", vUri(source))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
+        return cal
+
+    def _says_zone(self, items: Sequence[ScheduleItem]) -> bool:
+        """Whether X-WR-TIMEZONE goes in: after the events are built (they find the folds)."""
         zones = {i.window.zone for i in items if _has_date(i.window)}
-        if zones <= {c.zone} and not self._folds_in_utc:
-            # Bridges that honour X-WR-TIMEZONE (x_wr_timezone, recurring_ical_events)
-            # rewrite every UTC value as a wall-clock time of that zone: a fold time written
-            # in UTC would land on the wrong occurrence (issue 9). So it is added only when
-            # every value is in that zone (UTC values of a zone that is UTC are).
-            cal.add("X-WR-TIMEZONE", vText(c.zone))
+        # Bridges that honour X-WR-TIMEZONE (x_wr_timezone, recurring_ical_events)
+        # rewrite every UTC value as a wall-clock time of that zone: a fold time written
+        # in UTC would land on the wrong occurrence (issue 9). So it is added only when
+        # every value is in that zone (UTC values of a zone that is UTC are).
+        return zones <= {self.consultation.zone} and not self._folds_in_utc
+
+    def _timezones(self) -> Iterator[Timezone]:
+        """A checked VTIMEZONE for each zone the built events use with ``TZID``."""
         for zone in sorted(self._zones):
             instants = self._zones[zone]
-            first = min(instants).year - 1
-            last = max(instants).year + 1
-            component = vtimezone(zone, first, last)
+            component = vtimezone(zone, min(instants).year - 1, max(instants).year + 1)
             check_vtimezone(component, zone, sorted(set(instants)))
-            cal.add_component(component)
-        for event in events:
-            cal.add_component(event)
-        missing = cal.get_missing_tzids()
-        if missing:
-            # Only a plugin adding a date-time in another zone gets here.
-            cal.add_missing_timezones()
-        return cal
+            yield component
 
     def _feed_key(self) -> str:
         only = ",".join(sorted(self.options.only))
@@ -906,11 +917,61 @@ def calendar_bytes(
     return data
 
 
+def item_calendars(
+    consultation: Consultation, options: ExportOptions
+) -> Callable[[ScheduleItem], bytes]:
+    """``calendar_bytes(consultation, [item], options)`` one item at a time, cheaply.
+
+    The HTML page links one calendar file per item; building and serialising a whole
+    calendar, VTIMEZONE included, for each cost 1.6-2.9 ms an item against 0.45 ms in the
+    feed (issue 14). The returned function serialises the calendar properties and each
+    VTIMEZONE once (per distinct description and year range) and only the item's VEVENT
+    anew; the bytes are the same as :func:`calendar_bytes` gives.
+    """
+    heads: dict[tuple[str, bool], bytes] = {}
+    zones: dict[tuple[str, int, int], tuple[Timezone, bytes]] = {}
+    organizer = IcsBuilder(consultation, options)._organizer()
+    ending = b"END:VCALENDAR\r\n"
+
+    def one(item: ScheduleItem) -> bytes:
+        builder = IcsBuilder(consultation, options)
+        events = [builder.event(item, organizer)] if _has_date(item.window) else []
+        description = builder._calendar_description([item])
+        says_zone = builder._says_zone([item])
+        head = heads.get((description, says_zone))
+        if head is None:
+            cal = builder._head(description, organizer)
+            if says_zone:
+                cal.add("X-WR-TIMEZONE", vText(consultation.zone))
+            head = heads[description, says_zone] = cal.to_ical().removesuffix(ending)
+        parts = [head]
+        check = Calendar()
+        for zone in sorted(builder._zones):
+            instants = builder._zones[zone]
+            key = (zone, min(instants).year - 1, max(instants).year + 1)
+            if key not in zones:
+                component = vtimezone(*key)
+                zones[key] = (component, component.to_ical())
+            component, text = zones[key]
+            check_vtimezone(component, zone, sorted(set(instants)))
+            check.add_component(component)
+            parts.append(text)
+        for event in events:
+            check.add_component(event)
+            parts.append(event.to_ical())
+        if check.get_missing_tzids():  # a plugin's date-time in another zone
+            return calendar_bytes(consultation, [item], options)
+        return b"".join(parts) + ending
+
+    return one
+
+
 __all__ = [
     "IcsBuilder",
     "build_calendar",
     "calendar_bytes",
     "check_vtimezone",
     "clean_text",
+    "item_calendars",
     "vtimezone",
 ]

@@ -323,6 +323,13 @@ class SqliteStore(SqlStore):
 
     url: str
     dialect: ClassVar[Dialect] = SQLITE
+    _CAMPAIGN_COUNTS: ClassVar[str] = (
+        # One pass: SQLite takes a bare column (title) from the row min() picked, and
+        # fixed-width instants make received_at || id order like (received_at, id).
+        "SELECT fingerprint, count(*) AS n, title, min(received_at || id) FROM submissions"
+        " WHERE consultation_id = ? GROUP BY fingerprint HAVING n > 1"
+        " ORDER BY n DESC, fingerprint"
+    )
 
     def __init__(self, url: str, *, path: str | None = None) -> None:
         self.url = url

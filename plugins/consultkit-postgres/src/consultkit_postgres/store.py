@@ -57,8 +57,6 @@ from consultkit.storage.urls import redact_url, scrub
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from consultkit.domain.submissions import Submission
-
 Connection = psycopg.Connection[TupleRow]
 
 DEFAULT_SCHEMA = "consultkit"
@@ -314,6 +312,10 @@ class PostgresDialect(Dialect):
         """A ``text[]`` value."""
         return list(value)
 
+    def json_text(self, column: str, key: str) -> str:
+        """``column->>'key'``: the text at ``key`` of a jsonb object."""
+        return f"{column}->>'{key}'"
+
     def describe(self, error: BaseException) -> str:
         """The primary message of a psycopg error."""
         if isinstance(error, psycopg.Error) and error.diag.message_primary:
@@ -507,13 +509,12 @@ class PostgresStore(SqlStore):
             (f"consultkit-postgres:{kind}:{self.schema}:{key}",),
         )
 
-    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Submission]:
+    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         # A server-side cursor inside one transaction: one snapshot, bounded memory.
         with self._tx() as conn, conn.cursor(name=f"ck_{uuid.uuid4().hex}") as cur:
             cur.itersize = 500
             cur.execute(query, params)
-            for row in cur:
-                yield self._submission(row)
+            yield from cur
 
     def _add_chunk(self, rows: list[tuple[Any, ...]]) -> int:
         try:
