@@ -311,7 +311,7 @@ def test_security_picks_the_usual_port() -> None:
         "call.closed",
     ],
 )
-@pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
+@pytest.mark.parametrize("language", ["en", "es", "fr", "ar", "ru", "zh"])
 def test_every_kind_renders_in_every_language(kind: str, language: str) -> None:
     payload = _payload()
     payload.update(
@@ -334,13 +334,18 @@ def test_every_kind_renders_in_every_language(kind: str, language: str) -> None:
     payload["revision"] = 2
     payload["changes"] = [{"ref": "phase:II", "change": "moved", "title": {"en": "Phase II"}}]
     rendered = render_message(delivery(kind=kind, language=language, payload=payload))
-    assert rendered.language == (language if language != "ar" else "en")
+    assert rendered.language == language  # every UN language has the catalogue
     assert rendered.subject and rendered.text.strip() and "<html" in rendered.html
     assert "Undefined" not in rendered.text
     if kind == "reminder.due":
-        assert {"en": "1 day", "es": "1 día", "fr": "1 jour"}[
-            rendered.language
-        ] in rendered.subject.replace("\xa0", " ")
+        assert {
+            "en": "1 day",
+            "es": "1 día",
+            "fr": "1 jour",
+            "ar": "يوم",
+            "ru": "1 день",
+            "zh": "1天",
+        }[rendered.language] in rendered.subject.replace("\xa0", " ")
 
 
 @pytest.mark.parametrize("written_by", ["data", "older parts"])

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from consultkit.app.application import Consultkit
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
+    from consultkit.i18n import Messages
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -46,6 +47,30 @@ def clock_from(ctx: click.Context | None) -> Clock:
         return FixedClock(parse_instant(now))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def ui_words(language: str | None) -> Messages:
+    """The words the command line speaks: in ``--lang`` if given, else the locale's language.
+
+    The locale is read from ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``
+    (:func:`consultkit.i18n.environment_language`); English when none names a language
+    consultkit has a catalogue for.
+    """
+    from consultkit.i18n import environment_language, messages
+
+    return messages(language or environment_language())
+
+
+def aligned(rows: list[tuple[str, str]]) -> list[str]:
+    """``label value`` lines with the values in one column, however long the labels are.
+
+    The labels are translated, so their width is known only at run time (East Asian wide
+    characters count twice, as a terminal shows them).
+    """
+    from rich.cells import cell_len
+
+    width = max((cell_len(label) for label, _ in rows), default=0) + 1
+    return [f"{label}{' ' * (width - cell_len(label))}{value}" for label, value in rows]
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, aligned, fail, load_or_exit, open_app, ui_words
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
+from consultkit.formats.labels import role_label, submission_status_label
 
 if TYPE_CHECKING:
     from consultkit.domain.submissions import HistoryEntry, Submission
@@ -149,10 +150,25 @@ def list_(
         from rich.table import Table
 
         zone = zoneinfo.ZoneInfo(consultation.zone)
-        table = Table(title=f"Submissions: {consultation.id} ({len(chosen)})")
-        for column in ("tracking number", "received"):
+        words = ui_words(None)
+        table = Table(
+            title=words.gettext(
+                "Submissions: %(id)s (%(count)s)", id=consultation.id, count=len(chosen)
+            )
+        )
+        for column in (
+            words.pgettext("table heading", "tracking number"),
+            words.pgettext("table heading", "received"),
+        ):
             table.add_column(column, no_wrap=True)
-        for column in ("call", "group", "status", "public", "submitter", "title"):
+        for column in (
+            words.pgettext("table heading", "call"),
+            words.pgettext("table heading", "group"),
+            words.pgettext("table heading", "status"),
+            words.pgettext("table heading", "public"),
+            words.pgettext("table heading", "submitter"),
+            words.pgettext("table heading", "title"),
+        ):
             table.add_column(column, overflow="fold")
         for s in chosen:
             who = s.submitter
@@ -163,9 +179,9 @@ def list_(
                 f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
                 rich_text(s.call_id),
                 rich_text(who.group if who else ""),
-                str(s.status),
-                public_status(s.status),
-                rich_text(who.name if who else "(erased)"),
+                submission_status_label(s.status, words),
+                submission_status_label(public_status(s.status), words),
+                rich_text(who.name if who else words.gettext("(erased)")),
                 rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
             )
         Console().print(table)
@@ -193,51 +209,75 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
         # What a submitter typed is shown through for_terminal, one line each (a name with
         # a line break cannot fake a "Status:" line); the body keeps its own lines.
         one = for_terminal
+        words = ui_words(None)
         submitter_text = (
-            f"{one(who.name)} <{one(who.email)}>" if who else f"(erased {_iso(s.erased_at)})"
+            f"{one(who.name)} <{one(who.email)}>"
+            if who
+            else words.gettext("(erased %(when)s)", when=_iso(s.erased_at))
         )
-        lines = [
-            f"Tracking number: {s.tracking_number}",
-            f"Id:              {s.id}",
-            f"Call:            {s.call_id}",
-            f"Status:          {s.status} (public: {record.public_status})",
-            f"Received:        {_iso(s.received_at)}",
-            f"Provenance:      {s.provenance}",
-            f"Submitter:       {submitter_text}",
+        rows = [
+            (words.gettext("Tracking number:"), s.tracking_number),
+            (words.gettext("Id:"), s.id),
+            (words.gettext("Call:"), s.call_id),
+            (
+                words.gettext("Status:"),
+                words.gettext(
+                    "%(status)s (public: %(public)s)",
+                    status=submission_status_label(s.status, words),
+                    public=submission_status_label(record.public_status, words),
+                ),
+            ),
+            (words.gettext("Received:"), _iso(s.received_at) or ""),
+            (words.gettext("Provenance:"), str(s.provenance)),
+            (words.gettext("Submitter:"), submitter_text),
         ]
         if who is not None:
-            lines.append(f"Group:           {one(who.group)}")
+            rows.append((words.gettext("Group:"), one(who.group)))
             if who.organisation:
-                lines.append(f"Organisation:    {one(who.organisation)}")
+                rows.append((words.gettext("Organisation:"), one(who.organisation)))
             if who.country:
-                lines.append(f"Country:         {one(who.country)}")
+                rows.append((words.gettext("Country:"), one(who.country)))
         consent = [
-            k
-            for k, v in (
-                ("text", s.consent.publish_text),
-                ("name", s.consent.publish_name),
-                ("organisation", s.consent.publish_organisation),
+            name
+            for name, given in (
+                (words.pgettext("consent", "text"), s.consent.publish_text),
+                (words.pgettext("consent", "name"), s.consent.publish_name),
+                (words.pgettext("consent", "organisation"), s.consent.publish_organisation),
             )
-            if v
+            if given
         ]
-        lines += [
-            f"Language:        {one(s.language)}",
-            f"Tags:            {one(', '.join(s.tags)) or '-'}",
-            f"Attachments:     {one(', '.join(s.attachments)) or '-'}",
-            f"Consent:         publish {', '.join(consent) if consent else 'nothing'}",
-            f"Fingerprint:     {s.fingerprint[:16]}…",
-            f"Title:           {one(s.title)}",
+        rows += [
+            (words.gettext("Language:"), one(s.language)),
+            (words.gettext("Tags:"), one(", ".join(s.tags)) or "-"),
+            (words.gettext("Attachments:"), one(", ".join(s.attachments)) or "-"),
+            (
+                words.gettext("Consent:"),
+                words.gettext("publish %(parts)s", parts=", ".join(consent))
+                if consent
+                else words.gettext("publish nothing"),
+            ),
+            (words.gettext("Fingerprint:"), f"{s.fingerprint[:16]}…"),
+            (words.gettext("Title:"), one(s.title)),
+        ]
+        lines = [
+            *aligned(rows),
             "",
-            for_terminal(s.body, multiline=True) if s.body is not None else "(text removed)",
+            for_terminal(s.body, multiline=True)
+            if s.body is not None
+            else words.gettext("(text removed)"),
             "",
-            "History:",
+            words.gettext("History:"),
         ]
         for e in record.history:
             why = f" ({one(e.reason)})" if e.reason else ""
-            lines.append(
-                f"  {_iso(e.at)}  {e.from_status or '-'} -> {e.to_status}"
-                f"  by {e.actor.role} {one(e.actor.id)}{why}"
+            change = words.gettext(
+                "%(before)s -> %(after)s by %(role)s %(actor)s",
+                before=submission_status_label(e.from_status, words) if e.from_status else "-",
+                after=submission_status_label(e.to_status, words),
+                role=role_label(e.actor.role, words),
+                actor=one(e.actor.id),
             )
+            lines.append(f"  {_iso(e.at)}  {change}{why}")
         click.echo("\n".join(lines))
 
 
@@ -260,7 +300,8 @@ def withdraw(
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
-        click.echo(f"Withdrawn: {changed.tracking_number}")
+        words = ui_words(None)
+        click.echo(words.gettext("Withdrawn: %(number)s", number=changed.tracking_number))
 
 
 @submissions.command()
@@ -298,9 +339,14 @@ def review(
             organiser=organiser,
             reason=reason,
         )
+        words = ui_words(None)
         click.echo(
-            f"{changed.tracking_number}: {changed.status}"
-            f" (the submitter sees: {public_status(changed.status)})"
+            words.gettext(
+                "%(number)s: %(status)s (the submitter sees: %(public)s)",
+                number=changed.tracking_number,
+                status=submission_status_label(changed.status, words),
+                public=submission_status_label(public_status(changed.status), words),
+            )
         )
 
 

@@ -21,6 +21,8 @@ import attrs
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import ConsultkitError
 from consultkit.files import write_atomically
+from consultkit.formats.labels import submission_status_label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -139,7 +141,8 @@ def compute_stats(
 
     call_names = {c.id: c.title(lang, fallbacks) for c in consultation.calls}
     group_names = {g.id: g.name(lang, fallbacks) for g in consultation.groups}
-    group_names.setdefault(ERASED_GROUP, ERASED_GROUP)
+    words = messages(lang)
+    group_names.setdefault(ERASED_GROUP, words.gettext("(erased)"))
 
     def in_model_order(counter: Counter[str], names: dict[str, str]) -> tuple[Count, ...]:
         # Zeros for the model's entries (who did not answer matters), then any key the
@@ -150,7 +153,7 @@ def compute_stats(
         return tuple(c for c in listed if c.count or c.key != ERASED_GROUP)
 
     by_status = tuple(
-        Count(key=s.value, label=s.value, count=statuses[s.value])
+        Count(key=s.value, label=submission_status_label(s.value, words), count=statuses[s.value])
         for s in SubmissionStatus
         if statuses.get(s.value)
     )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final
 
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
-from consultkit.formats.web_labels import label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -165,7 +165,7 @@ def draw_timeline(
         },
     )
     title_text = consultation.title(language)
-    _sub(svg, "title", f"{title_text}: {label(language, 'timeline')}")
+    _sub(svg, "title", f"{title_text}: {messages(language).gettext('Timeline')}")
     _defs(svg)
     _sub(svg, "rect", x="0", y="0", width=str(WIDTH), height=str(height), fill="#ffffff")
     _sub(
@@ -177,7 +177,8 @@ def draw_timeline(
         font_size="16",
         font_weight="bold",
     )
-    _sub(svg, "text", label(language, "dates_in", zone=zone), x="8", y="40", fill="#4a5568")
+    dates_in = messages(language).gettext("Dates and times in %(zone)s.", zone=zone)
+    _sub(svg, "text", dates_in, x="8", y="40", fill="#4a5568")
 
     x0, x1 = LABEL_WIDTH + 8, WIDTH - RIGHT_MARGIN
     if bounds:
@@ -266,7 +267,7 @@ def _draw_item(
     text = _short(title)
     if tentative:
         # The suffix shares the label column, so the title gives way to it.
-        suffix = f" ({label(language, 'tentative').lower()})"
+        suffix = f" ({messages(language).pgettext('legend', 'tentative')})"
         text = _short(title, MAX_LABEL_CHARS - len(suffix)) + suffix
     full = f"{title} — {window.render(language=language)}"
     caption = _sub(group, "text", text, x="8", y=_fmt(middle + 4))
@@ -281,7 +282,7 @@ def _draw_item(
         _sub(
             group,
             "text",
-            label(language, "tba"),
+            messages(language).gettext("to be announced"),
             x=_fmt(x0 + 4),
             y=_fmt(middle + 4),
             font_style="italic",
@@ -344,13 +345,15 @@ def _draw_legend(svg: ET.Element, y: int, language: str, *, show_now: bool) -> N
     x = 8.0
     colour = COLOURS["phase"]
 
-    def entry(key: str, width: float) -> None:
+    words = messages(language)
+
+    def entry(text: str, width: float) -> None:
         nonlocal x
-        _sub(legend, "text", label(language, key), x=_fmt(x + 22), y=str(y + 4))
+        _sub(legend, "text", text, x=_fmt(x + 22), y=str(y + 4))
         x += 22 + width
 
     _sub(legend, "rect", x=_fmt(x), y=str(y - 6), width="16", height="10", fill=colour)
-    entry("legend.exact", 110)
+    entry(words.pgettext("legend", "exact dates"), 110)
     _sub(
         legend,
         "rect",
@@ -362,7 +365,7 @@ def _draw_legend(svg: ET.Element, y: int, language: str, *, show_now: bool) -> N
         stroke=colour,
         stroke_dasharray="4 2",
     )
-    entry("legend.month", 190)
+    entry(words.pgettext("legend", "month known, day not yet"), 190)
     cx = x + 8
     _sub(
         legend,
@@ -370,7 +373,7 @@ def _draw_legend(svg: ET.Element, y: int, language: str, *, show_now: bool) -> N
         points=f"{_fmt(cx)},{y - 7} {_fmt(cx + 7)},{y} {_fmt(cx)},{y + 7} {_fmt(cx - 7)},{y}",
         fill=COLOURS["deadline"],
     )
-    entry("legend.deadline", 90)
+    entry(words.pgettext("legend", "deadline"), 90)
     _sub(
         legend,
         "rect",
@@ -383,7 +386,7 @@ def _draw_legend(svg: ET.Element, y: int, language: str, *, show_now: bool) -> N
         stroke=colour,
         stroke_dasharray="4 2",
     )
-    entry("legend.tentative", 90)
+    entry(words.pgettext("legend", "tentative"), 90)
     if show_now:
         _sub(
             legend,
@@ -396,4 +399,4 @@ def _draw_legend(svg: ET.Element, y: int, language: str, *, show_now: bool) -> N
             stroke_width="2",
             stroke_dasharray="5 3",
         )
-        entry("legend.now", 60)
+        entry(words.pgettext("legend", "now"), 60)

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from consultkit.domain.lifecycle import public_status
+from consultkit.domain.rendering import render_duration
 from consultkit.domain.submissions import (
     Consent,
     Provenance,
@@ -29,7 +30,9 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.errors import RuleRefusedError, UnknownItemError
-from consultkit_web.labels import label
+from consultkit.formats.labels import submission_status_label
+from consultkit.i18n import messages
+from consultkit_web.labels import call_state, item_status, rule_text
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
 if TYPE_CHECKING:
@@ -86,10 +89,14 @@ def page_context(
         }
         for code in consultation.languages
     ]
+    words = messages(language)
     return {
         "lang": language,
         "dir": "rtl" if language.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr",
-        "t": lambda key, **values: label(language, key, **values),
+        "status_text": lambda status: submission_status_label(str(status), words),
+        "call_state": lambda state: call_state(str(state), words),
+        "item_status": lambda status: item_status(str(status), words),
+        "duration": lambda seconds: render_duration(seconds or 0, language),
         "consultation": consultation,
         "title": text_of(consultation.title, language, consultation),
         "switch": switch,
@@ -104,11 +111,6 @@ def _language(request: Request[Any, Any, Any], consultation: Consultation) -> st
     )
 
 
-def _duration(seconds: int) -> dict[str, int]:
-    minutes = max(seconds, 0) // 60
-    return {"days": minutes // 1440, "hours": minutes // 60 % 24, "minutes": minutes % 60}
-
-
 @get("/", include_in_schema=False, sync_to_thread=False)
 def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     site = site_of(request)
@@ -119,7 +121,7 @@ def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     first = next(iter(site.consultations.values()))
     language = _language(request, first)
     context = page_context(request, first, language)
-    context["title"] = label(language, "consultations")
+    context["title"] = messages(language).gettext("Consultations")
     context["items"] = [
         {"href": f"/{quote(c.id)}", "title": text_of(c.title, language, c)}
         for c in site.consultations.values()
@@ -145,7 +147,6 @@ def consultation_page(request: Request[Any, Any, Any], consultation_id: FromPath
             call
             | {
                 "seconds_left": seconds,
-                "left": _duration(seconds or 0),
                 "submit": f"/{quote(consultation.id)}/calls/{quote(call['id'])}/submit"
                 f"?lang={quote(language)}",
             }
@@ -253,10 +254,10 @@ def field_of(rule: str, message: str) -> str | None:
 def refusal(language: str, rule: str, message: str) -> dict[str, str]:
     """A refusal as the form shows it: the field, the rule in plain words, the details."""
     field = field_of(rule, message)
-    key = f"rule.{rule}"
-    if rule == "submitter" and field is not None:
-        key = f"rule.{field}"
-    return {"field": field or "", "rule": rule, "text": label(language, key), "detail": message}
+    # A refused submitter is told which of its two fields to fix.
+    key = field if rule == "submitter" and field is not None else rule
+    text = rule_text(key, messages(language))
+    return {"field": field or "", "rule": rule, "text": text, "detail": message}
 
 
 @post(

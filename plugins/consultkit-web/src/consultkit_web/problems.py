@@ -15,7 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from consultkit.errors import ConsultkitError, RuleRefusedError, UnknownItemError
-from consultkit_web.labels import label
+from consultkit.i18n import messages
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -129,7 +129,6 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     context = {
         "lang": language,
         "dir": "ltr",
-        "t": lambda key, **values: label(language, key, **values),
         "title": _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail if status < 500 else "",
@@ -138,7 +137,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         "q": "",
     }
     if isinstance(exc, NotFoundException):
-        context["title"] = label(language, "not_found")
+        context["title"] = messages(language).gettext("Not found")
     return Template(
         template_name="error.html", context=context, status_code=status, headers=headers
     )
