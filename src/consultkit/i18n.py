@@ -13,8 +13,9 @@ Look a language up with :func:`messages`; it takes any tag (``ar``, ``ar-EG``,
 message at a time. Values are filled in by name, python-format style
 (``gettext("Deadline: %(date)s", date=...)``); ``ngettext`` also offers ``num``.
 
-babel is imported only when a catalogue is first loaded: the command line's start-up
-must not pay for it (``benchmarks/bench_startup.py``).
+A catalogue is read only when a language is first asked for, by the standard library's
+``gettext`` (Babel manages and compiles the catalogues; reading them needs no babel), so
+the command line's start-up stays cheap (``benchmarks/bench_startup.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
@@ -106,7 +107,9 @@ def messages(language: str | None) -> Messages:
 
 
 def _load(language: str) -> _Catalogue:
-    from babel.support import Translations
+    # The standard library reads the .mo files Babel compiles (babel.support.Translations
+    # is the same GNUTranslations class): importing babel.support alone costs ~140 ms, the
+    # whole budget of a command's start-up (benchmarks/bench_startup.py).
+    import gettext
 
-    catalogue: Any = Translations.load(str(LOCALE_DIR), [language], DOMAIN)
-    return catalogue  # type: ignore[no-any-return]
+    return gettext.translation(DOMAIN, LOCALE_DIR, [language], fallback=True)
