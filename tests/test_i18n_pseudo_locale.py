@@ -240,7 +240,18 @@ def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "publish": _cli("publish", str(EXAMPLE), store=store),
         "history": _cli("history", str(EXAMPLE), store=store),
         "remind": _cli("remind", str(EXAMPLE), store=store),
+        "notify status": _cli("notify", "status", "--show", "pending", store=store),
+        "subscribers add": _cli("subscribers", "add", str(EXAMPLE), "sub@example.org", store=store),
+        "subscribers list": _cli("subscribers", "list", str(EXAMPLE), store=store),
+        "subscribers remove": _cli(
+            "subscribers", "remove", str(EXAMPLE), "sub@example.org", store=store
+        ),
+        "campaigns": _cli("submissions", "campaigns", str(EXAMPLE), store=store),
+        # (`plugins` is left out: its table is plugin, hook and format names, identifiers.)
     }
+    outputs["erase"] = _cli(
+        "submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store
+    )
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
 

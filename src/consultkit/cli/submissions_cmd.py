@@ -397,8 +397,20 @@ def erase(
             fail("nothing erased (add --yes to erase without the question)", EXIT_USAGE)
     with guarded(open_app(ctx, store_url)) as app:
         count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
-        what = "identity erased" if keep_text else "identity and text erased"
-        click.echo(f"{what} from {count} submission{'s' if count != 1 else ''}")
+        words = ui_words(None)
+        click.echo(
+            words.ngettext(
+                "identity erased from %(num)s submission",
+                "identity erased from %(num)s submissions",
+                count,
+            )
+            if keep_text
+            else words.ngettext(
+                "identity and text erased from %(num)s submission",
+                "identity and text erased from %(num)s submissions",
+                count,
+            )
+        )
 
 
 @submissions.command()
@@ -435,6 +447,8 @@ def campaigns(
     removed: every submission stays stored and counted.
     """
 
+    from rich.cells import cell_len
+
     from consultkit.errors import UnknownItemError
 
     consultation = load_or_exit(config)
@@ -447,13 +461,17 @@ def campaigns(
             document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
             click.echo(json_for_terminal(document, indent=2))
             return
+        words = ui_words(None)
         if not groups:
-            click.echo("no campaign texts: every submission is distinct")
+            click.echo(words.gettext("no campaign texts: every submission is distinct"))
             return
+        kinds = {True: words.gettext("identical"), False: words.gettext("near-identical")}
+        width = max(cell_len(kind) for kind in kinds.values()) + 1
         for group in groups:
-            kind = "identical" if group.exact else "near-identical"
+            kind = kinds[group.exact]
             try:
                 title = app.find(consultation, group.ids[0]).title
             except UnknownItemError:
                 title = "?"
-            click.echo(f"{group.count:>8}  {kind:<15} {for_terminal(title)}")
+            padding = " " * (width - cell_len(kind))
+            click.echo(f"{group.count:>8}  {kind}{padding} {for_terminal(title)}")
