@@ -129,11 +129,14 @@ def _data() -> tuple[set[str], set[str]]:
                 walk(value.get(PSEUDO_FOR, ""))
                 return
             for key, item in value.items():
-                if key in ("id", "group", "groups", "calls", "ref") and isinstance(
-                    item, str | list
+                names = [item] if isinstance(item, str) else item if isinstance(item, list) else []
+                if (
+                    key in ("id", "group", "groups", "calls", "ref")
+                    and names
+                    and all(isinstance(name, str) for name in names)
                 ):
                     # Identifiers are shown as they are written (stats, listings).
-                    tokens.update(map(str, item) if isinstance(item, list) else [item])
+                    tokens.update(names)
                 else:
                     walk(item)
         elif isinstance(value, list):
@@ -176,7 +179,7 @@ def _cli(*args: str, store: str | None = None) -> str:
     result = CliRunner().invoke(
         cli,
         ["--now", "2020-01-20T09:00:00Z", *args, *extra],
-        env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "200"},
+        env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

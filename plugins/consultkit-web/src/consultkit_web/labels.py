@@ -54,3 +54,20 @@ def rule_text(rule: str, words: Messages) -> str:
         "honeypot": words.gettext("The form was filled in automatically and was not accepted."),
     }
     return texts.get(rule, texts["plugin"])
+
+
+def error_title(status: int, words: Messages) -> str:
+    """The title of an error page (and of the API's problem) for an HTTP ``status``."""
+    titles = {
+        400: words.gettext("Bad request"),
+        403: words.gettext("Forbidden"),
+        404: words.gettext("Not found"),
+        405: words.gettext("Method not allowed"),
+        409: words.gettext("Conflict"),
+        413: words.gettext("Request body too large"),
+        415: words.gettext("Unsupported media type"),
+        422: words.gettext("Refused by a rule"),
+        429: words.gettext("Too many requests"),
+        500: words.gettext("Internal error"),
+    }
+    return titles.get(status, words.gettext("Error"))
