@@ -150,11 +150,19 @@ def _span(
     start_label, end_label = zone_label(start, zone), zone_label(end, zone)
     if local_start.date() == local_end.date() and start_label == end_label:
         times = f"{_time(local_start)}–{_time(local_end)} {end_label}"
-        return f"{_date(local_start.date(), language)}, {times}" if with_date else times
+        day = _date(local_start.date(), language)
+        return _date_and_time(day, times, language) if with_date else times
+    first = _date(local_start.date(), language)
+    last = _date(local_end.date(), language)
     return (
-        f"{_date(local_start.date(), language)}, {_time(local_start)} {start_label} – "
-        f"{_date(local_end.date(), language)}, {_time(local_end)} {end_label}"
+        f"{_date_and_time(first, f'{_time(local_start)} {start_label}', language)} – "
+        f"{_date_and_time(last, f'{_time(local_end)} {end_label}', language)}"
     )
+
+
+def _date_and_time(day: str, time: str, language: str) -> str:
+    """A date and a time of day joined as the language joins them (Arabic with ``،``)."""
+    return messages(language).pgettext("date and time", "%(date)s, %(time)s", date=day, time=time)
 
 
 @render_window.register
@@ -259,7 +267,7 @@ def render_brief(window: AnyWindow, language: str) -> str:
             return f"{_moment(earliest, zone, locale)} – {_moment(latest, zone, locale)}"
         day = format_date(begin.date(), "long", locale=locale)
         hours = " – ".join(format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end))
-        return f"{day}, {hours} ({zone})"
+        return f"{_date_and_time(str(day), hours, language)} ({zone})"
     first, last = span.start, span.end - dt.timedelta(days=1)
     if window.precision is Precision.DAY:
         text = str(format_date(first, "long", locale=locale))
