@@ -91,7 +91,7 @@ def test_consultkit_publish_fires_schedule_changed_once(
 ) -> None:
     first = app.publish(wsis)
     assert first.revision is not None and first.latest == first.revision
-    assert first.summary() == "7 added"
+    assert first.summary() == "9 added"  # 6 phases, the Forum, 2 review rounds
     unchanged = app.publish(wsis)
     assert unchanged.revision is None and unchanged.latest == first.revision
     second = app.publish(moved)
@@ -157,7 +157,7 @@ def test_publish_writes_feeds_when_asked(
     again = app.publish(wsis, output=tmp_path / "feeds", formats=["ics"], languages=["en"])
     assert [f.written for f in again.files] == [False]  # same bytes: left untouched
     (record,) = app.history(wsis)
-    assert record.number == 1 and len(record.changes) == 7
+    assert record.number == 1 and len(record.changes) == 9
 
 
 def test_subscriptions_reminders_and_dispatch(app: Consultkit, wsis: Consultation) -> None:

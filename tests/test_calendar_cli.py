@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from consultkit.cli import cli
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "wsis2020" / "consultation.toml"
+UN_LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh")
 
 
 @pytest.fixture
@@ -70,10 +71,10 @@ def test_publish_then_change_then_history(config: Path, tmp_path: Path) -> None:
         "ics",
     )
     assert code == 0, out
-    assert "published revision 1" in out and "7 added" in out
+    assert "published revision 1" in out and "9 added" in out
+    # One feed per language of the example: the six UN languages.
     assert sorted(p.name for p in feeds.iterdir()) == [
-        "wsis-forum-2020-ocp.en.ics",
-        "wsis-forum-2020-ocp.es.ics",
+        f"wsis-forum-2020-ocp.{language}.ics" for language in UN_LANGUAGES
     ]
     first = (feeds / "wsis-forum-2020-ocp.en.ics").read_bytes()
     assert b"LAST-MODIFIED:20190601T080000Z" in first
@@ -223,3 +224,36 @@ def test_write_output_says_whether_it_wrote(tmp_path: Path) -> None:
     assert write_output(b"two\r\n", str(target)) is True
     assert target.read_bytes() == b"two\r\n"
     assert write_output(b"two\r\n", str(target)) is False
+
+
+def test_publish_writes_six_feeds_six_pages_and_six_pictures(config: Path, tmp_path: Path) -> None:
+    # Issue 11: the WSIS example carries the six UN languages, and publishing it writes
+    # the feed, the page and the picture in each, every one in its own language.
+    out = tmp_path / "public"
+    formats = ("ics", "html", "svg")
+    args = ["--now", "2019-06-01T08:00:00Z", "publish", str(config), "-o", str(out)]
+    args += ["--store", f"sqlite:///{tmp_path / 'store.db'}"]
+    for fmt in formats:
+        args += ["--format", fmt]
+    code, printed, err = run(*args)
+    assert code == 0, printed + err
+    expected = sorted(
+        f"wsis-forum-2020-ocp.{language}.{fmt}" for language in UN_LANGUAGES for fmt in formats
+    )
+    assert sorted(p.name for p in out.iterdir()) == expected
+    # Each file speaks its language: the example's title of phase IV, translated.
+    third_meeting = {
+        "ar": "الاجتماع الحضوري الثالث",
+        "en": "Third physical meeting",
+        "es": "Tercera reunión presencial",
+        "fr": "Troisième réunion présentielle",
+        "ru": "Третье очное собрание",
+        "zh": "第三次实体会议",
+    }
+    for language, title in third_meeting.items():
+        for fmt in formats:
+            text = (out / f"wsis-forum-2020-ocp.{language}.{fmt}").read_text(encoding="utf-8")
+            assert title in text, (language, fmt)
+        page = (out / f"wsis-forum-2020-ocp.{language}.html").read_text(encoding="utf-8")
+        direction = "rtl" if language == "ar" else "ltr"
+        assert f'<html lang="{language}" dir="{direction}">' in page

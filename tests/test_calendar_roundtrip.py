@@ -143,6 +143,9 @@ def test_radicale_round_trip_and_time_ranges(tmp_path: Path) -> None:
         # (DATE) values are floating: CalDAV evaluates them in UTC (RFC 4791 §9.9).
         rows = expected_rows(items)
         for item in items:
+            if item.window.kind == "unscheduled":  # the review rounds: no VEVENT without a date
+                assert item.uid not in rows, item.ref
+                continue
             row = rows[item.uid]
             if row.end is None:  # an instant (at-time cut-off): ends where it starts
                 continue

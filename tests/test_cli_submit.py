@@ -154,8 +154,8 @@ def test_submissions_lifecycle_via_cli(store: str) -> None:
     assert table.exit_code == 0 and tn in table.stdout
 
     refused = run(
-        "submissions",
         "review",
+        "decide",
         EXAMPLE,
         tn,
         "--decision",
@@ -167,8 +167,8 @@ def test_submissions_lifecycle_via_cli(store: str) -> None:
     )
     assert refused.exit_code == 1 and "[rule: transition]" in refused.stderr
     ok = run(
-        "submissions",
         "review",
+        "decide",
         EXAMPLE,
         tn,
         "--decision",
@@ -289,7 +289,7 @@ def test_export_and_import_load_lazily() -> None:
     sys.modules.pop("consultkit.cli.submissions_io", None)
     listed = run("submissions", "--help")
     assert listed.exit_code == 0
-    for name in ("list", "show", "withdraw", "review", "erase", "export", "import"):
+    for name in ("list", "show", "withdraw", "erase", "export", "import"):
         assert f"  {name} " in listed.stdout
     helped = run("submissions", "import", "--help")
     assert helped.exit_code == 0

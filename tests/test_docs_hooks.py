@@ -21,7 +21,7 @@ HOOKS = sorted(
 def test_hooks_were_found() -> None:
     assert "register_stores" in HOOKS
     assert "calendar_item_built" in HOOKS
-    assert len(HOOKS) == 9
+    assert len(HOOKS) == 11
 
 
 @pytest.mark.parametrize("hook", HOOKS)

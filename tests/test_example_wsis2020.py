@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
 
+import attrs
 import pendulum
 import pytest
 
 from consultkit.config.loader import load_consultation
 from consultkit.domain.model import Consultation, ItemStatus, ReminderEdge
+from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     CutoffRule,
     DayWindow,
@@ -33,7 +37,7 @@ def utc(*args: int) -> pendulum.DateTime:
 def test_the_consultation(ocp: Consultation) -> None:
     assert ocp.id == "wsis-forum-2020-ocp"
     assert ocp.zone == "Europe/Zurich"
-    assert ocp.languages == ("es", "en")
+    assert ocp.languages == ("es", "en", "ar", "zh", "fr", "ru")
     assert ocp.reference == "Foro CMSI 2020"
     assert ocp.issued == dt.date(2019, 5, 31)
     assert [o.id for o in ocp.organisers] == ["itu", "unesco", "unctad", "undp"]
@@ -150,11 +154,60 @@ def test_reminders(ocp: Consultation) -> None:
     )
 
 
-def test_every_text_is_in_spanish_and_english(ocp: Consultation) -> None:
-    texts = [ocp.title, *(p.title for p in ocp.phases), *(c.title for c in ocp.calls)]
-    texts += [g.name for g in ocp.groups]
-    for text in texts:
-        assert text.values.get("es") and text.values.get("en")
+UN_LANGUAGES = {"ar", "zh", "en", "fr", "ru", "es"}
+
+
+def every_text(value: object, path: str = "") -> Iterator[tuple[str, Text]]:
+    """Every Text in ``value`` (attrs classes, tuples and mappings), with its field path."""
+    if isinstance(value, Text):
+        yield path, value
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            yield from every_text(getattr(value, field.name), f"{path}.{field.name}")
+    elif isinstance(value, tuple | list):
+        for index, element in enumerate(value):
+            yield from every_text(element, f"{path}[{index}]")
+    elif isinstance(value, Mapping):
+        for key, element in value.items():
+            yield from every_text(element, f"{path}.{key}")
+
+
+def test_every_text_is_in_the_six_un_languages(ocp: Consultation) -> None:
+    texts = dict(every_text(ocp))
+    assert len(texts) > 100  # titles, notes, places, fields, options: all of them
+    for path, text in texts.items():
+        if not text:
+            continue  # an unset text (a place without a room) is unset in every language
+        assert set(text.values) == UN_LANGUAGES, path
+        assert all(v.strip() for v in text.values.values()), path
+
+
+def test_translations_keep_every_number_of_the_spanish_original(ocp: Consultation) -> None:
+    # Dates, resolution numbers, SDG and Action Line numbers: a translation that drops or
+    # changes one has changed a fact of the letter.
+    for path, text in every_text(ocp):
+        if not text:
+            continue
+        numbers = set(re.findall(r"\d+", text.values["es"]))
+        for language, value in text.values.items():
+            assert numbers <= set(re.findall(r"\d+", value)), (path, language, value)
+
+
+@pytest.mark.parametrize(
+    ("language", "marker"),
+    [
+        ("en", "Translation of the Spanish original"),
+        ("fr", "Traduction de l'original espagnol"),
+        ("ru", "Перевод с испанского оригинала"),
+        ("ar", "ترجمة عن الأصل الإسباني"),
+        ("zh", "译自西班牙文原文"),
+    ],
+)
+def test_every_translation_says_it_translates_the_spanish_original(
+    ocp: Consultation, language: str, marker: str
+) -> None:
+    assert marker in ocp.source(language)
+    assert "traducción" not in ocp.source("es").lower()
 
 
 def test_call_fields_the_letter_does_not_state_are_marked_illustrative(

@@ -228,3 +228,44 @@ def test_import_reads_stdin(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert "1 row: 1 stored" in result.stderr
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_csv_export_starts_with_a_byte_order_mark_so_spreadsheets_read_utf8(
+    store: str, tmp_path: Path
+) -> None:
+    # Issue 11: Excel opens a CSV file without a BOM in the ANSI code page, garbling
+    # Arabic, Chinese and Russian. The mark is on by default for CSV, to a file or stdout.
+    target = tmp_path / "all.csv"
+    assert (
+        run("submissions", "export", str(EXAMPLE), "--store", store, "-o", str(target)).exit_code
+        == 0
+    )  # type: ignore[attr-defined]
+    data = target.read_bytes()
+    assert data.startswith(BOM + b"id,")
+    assert data.count(BOM) == 1
+    stdout = run("submissions", "export", str(EXAMPLE), "--store", store)
+    assert stdout.stdout_bytes.startswith(BOM + b"id,")  # type: ignore[attr-defined]
+
+
+def test_no_bom_switch_and_jsonl_write_no_mark(store: str, tmp_path: Path) -> None:
+    plain = run("submissions", "export", str(EXAMPLE), "--store", store, "--no-bom")
+    assert plain.stdout_bytes.startswith(b"id,")  # type: ignore[attr-defined]
+    lines = run("submissions", "export", str(EXAMPLE), "--store", store, "--format", "jsonl")
+    assert lines.stdout_bytes.startswith(b"{")  # type: ignore[attr-defined]
+    target = tmp_path / "plain.csv"
+    run("submissions", "export", str(EXAMPLE), "--store", store, "--no-bom", "-o", str(target))
+    assert target.read_bytes().startswith(b"id,")
+
+
+@pytest.mark.parametrize("bom", ["--bom", "--no-bom"])
+def test_import_reads_csv_with_or_without_the_mark(store: str, tmp_path: Path, bom: str) -> None:
+    exported = tmp_path / "all.csv"
+    run("submissions", "export", str(EXAMPLE), "--store", store, bom, "-o", str(exported))
+    assert exported.read_bytes().startswith(BOM) is (bom == "--bom")
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    result = run("submissions", "import", str(EXAMPLE), str(exported), "--store", target)
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert "4 rows: 4 stored, 0 already present, 0 refused" in result.stderr  # type: ignore[attr-defined]

@@ -109,7 +109,7 @@ def test_a_misspelt_disabled_name_is_warned_about(monkeypatch: pytest.MonkeyPatc
     assert result.stderr == (
         "warning: CONSULTKIT_DISABLE_PLUGINS names 'log_notifer', but no plugin has that"
         " name; check the spelling (plugins: sqlite_store, log_notifier, ics_exporter,"
-        " web_exporters"
+        " web_exporters, review_defaults"
         + "".join(
             f", {p['name']}"
             for p in _json(["plugins", "--format", "json"])["plugins"]  # type: ignore[attr-defined]

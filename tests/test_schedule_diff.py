@@ -54,13 +54,16 @@ def test_items_of_the_example(wsis: Consultation) -> None:
         "phase:phase-5",
         "phase:phase-6",
         "event:wsis-forum-2020",
+        # The workshop call's review rounds (unscheduled in the example: last).
+        "review:workshop-requests/scoring",
+        "review:workshop-requests/screening",
     ]
     deadline = items[4]
     # Phase V is the deadline of two calls: one item, not three.
     assert deadline.kind == "deadline"
     assert set(deadline.calls) == {"official-submissions", "workshop-requests"}
     assert not any(i.ref.startswith("deadline:") for i in items)
-    assert len({i.uid for i in items}) == 7
+    assert len({i.uid for i in items}) == 9
 
 
 def test_uids_are_stable_and_derived_from_ids(wsis: Consultation) -> None:
@@ -103,12 +106,12 @@ def test_call_with_its_own_deadline_gets_its_own_item(wsis: Consultation) -> Non
 def test_first_diff_adds_everything(wsis: Consultation) -> None:
     items = schedule_items(wsis)
     snap, changes, published = diff(None, items, T0)
-    assert [c.kind for c in changes] == [ChangeKind.ADDED] * 7
+    assert [c.kind for c in changes] == [ChangeKind.ADDED] * 9
     assert all(i.sequence == 0 and i.last_modified == T0 for i in published)
     json.dumps(snap)  # JSON-able
     again, none, same = diff(snap, items, T1)
     assert none == [] and again == snap
-    assert [i.last_modified for i in same] == [T0] * 7
+    assert [i.last_modified for i in same] == [T0] * 9
 
 
 def test_moved_item_gets_sequence_and_last_modified(wsis: Consultation) -> None:

@@ -228,3 +228,37 @@ def test_drawing_a_chart_leaves_no_legacy_import_hook(wsis: Consultation) -> Non
     # process would warn (and fail under filterwarnings=error).
     chart_svg(stats_of(wsis, sample()), title="t")
     assert not [f for f in sys.meta_path if type(f).__name__ == "PluginImportFixer"]
+
+
+def test_chart_axis_counts_in_whole_numbers_and_says_what_it_shows(wsis: Consultation) -> None:
+    # Issue 11: pygal's default value axis read 0, 0.2, 0.4 … for two submissions (no
+    # one sends 0.2 of a submission), and the picture had no text equivalent.
+    stats = stats_of(wsis, sample())
+    root = ET.fromstring(chart_svg(stats, title="WSIS", language="en"))  # noqa: S314
+    ns = "{http://www.w3.org/2000/svg}"
+    values = [
+        text.text or ""
+        for axis in root.iter(f"{ns}g")
+        if axis.get("class", "").startswith("axis x")
+        for text in axis.iter(f"{ns}text")
+    ]
+    assert values and all(v.isdigit() for v in values), values
+    most = max(
+        sum(n for g, _, n in stats.by_group_and_call if g == group.key) for group in stats.by_group
+    )
+    assert int(values[-1]) >= most and "0" in values
+    # A name and a description for screen readers: the counts in words.
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "chart-title chart-desc"
+    title = root.find(f"{ns}title")
+    desc = root.find(f"{ns}desc")
+    assert title is not None and title.get("id") == "chart-title" and title.text == "WSIS"
+    assert desc is not None and desc.get("id") == "chart-desc"
+    summary = desc.text or ""
+    assert summary.startswith(f"{stats.total} submissions")
+    for group in stats.by_group:
+        if group.count:
+            assert f"{group.label}: {group.count}" in summary
+    spanish = ET.fromstring(chart_svg(stats, title="WSIS", language="es"))  # noqa: S314
+    spanish_desc = spanish.find(f"{ns}desc")
+    assert spanish_desc is not None and "contribuciones" in (spanish_desc.text or "")

@@ -164,3 +164,49 @@ def test_any_title_gives_a_well_formed_picture(title: str) -> None:
     root = parse(draw(attrs.evolve(wsis, phases=tuple(phases)), language="en"))
     rows = root.findall("svg:g[@id='items']/svg:g", NS)
     assert len(rows) == len(schedule_items(wsis))
+
+
+def test_legend_makes_room_for_long_words(
+    wsis: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another language's legend words may be twice as long as the English ones.
+    from consultkit.formats import timeline_svg
+    from consultkit.i18n import Messages, messages
+
+    long = "a legend word in a language that needs many more letters for it"
+    english = messages("en").catalogue
+
+    class Wordy:
+        def gettext(self, message: str) -> str:
+            return english.gettext(message)
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            return english.ngettext(singular, plural, n)
+
+        def pgettext(self, context: str, message: str) -> str:
+            if message == "month known, day not yet":
+                return long
+            return english.pgettext(context, message)
+
+    monkeypatch.setattr(timeline_svg, "messages", lambda language: Messages("en", Wordy()))
+    legend = parse(draw(wsis, language="en")).find("svg:g[@id='legend']", NS)
+    assert legend is not None
+    texts = legend.findall("svg:text", NS)
+    month = next(t for t in texts if t.text == long)
+    following = texts[texts.index(month) + 1]
+    assert float(following.get("x") or 0) - float(month.get("x") or 0) >= 6 * len(long)
+
+
+@pytest.mark.parametrize("language", ["ar", "zh", "en", "fr", "ru", "es"])
+def test_the_legend_speaks_the_language_of_the_picture(wsis: Consultation, language: str) -> None:
+    from consultkit.domain.bidi import isolate_latin
+    from consultkit.i18n import messages
+
+    legend = parse(draw(wsis, language=language, now=NOW)).find("svg:g[@id='legend']", NS)
+    assert legend is not None
+    words = [t.text for t in legend.findall("svg:text", NS)]
+    english = ["exact dates", "month known, day not yet", "deadline", "tentative", "now"]
+    expected = [messages(language).pgettext("legend", word) for word in english]
+    assert words == [isolate_latin(word, language) for word in expected]
+    if language != "en":
+        assert not set(words) & set(english)

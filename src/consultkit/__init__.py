@@ -15,10 +15,10 @@ only read literals, and ``tests/test_public_api.py`` checks that the three agree
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from consultkit._version import __version__
+from consultkit.lazy import lazy_names
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
     "consultkit.app.application": ("Consultkit",),
@@ -109,13 +109,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'consultkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)
 
 
 def __dir__() -> list[str]:

@@ -67,7 +67,8 @@ class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 
     ``rule`` names the rule so callers and tests can tell refusals apart; ``field`` is the
-    key of the call's declared field that was refused (rule ``field``), else None.
+    key of the call's declared field that was refused (rule ``field``), or the submission's
+    own field (``name``, ``title``… for rule ``one-line``), else None.
     """
 
     def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:

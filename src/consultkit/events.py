@@ -17,7 +17,9 @@ hold only JSON values (str, int, float, bool, None, lists and string-keyed dicts
 Keys every payload has (the envelope):
 
 ``consultation``
-    ``{"id", "title": {lang: text}, "languages": [...], "zone", "website"}``
+    ``{"id", "title": {lang: text}, "languages": [...], "zone", "website"}``, plus
+    ``"plugins_off": [...]`` when the file turns plugins off (``[plugins.NAME] enabled =
+    false``): routing keeps the event off those plugins' channels
 ``organisers``
     the organisers' addresses (the consultation contact's e-mail)
 ``audience``
@@ -130,13 +132,16 @@ def organiser_addresses(consultation: Consultation) -> list[str]:
 
 def consultation_part(consultation: Consultation) -> Payload:
     """The ``consultation`` part every payload carries."""
-    return {
+    part: Payload = {
         "id": consultation.id,
         "title": text_values(consultation.title),
         "languages": list(consultation.languages),
         "zone": consultation.zone,
         "website": consultation.website,
     }
+    if consultation.plugins_off:
+        part["plugins_off"] = list(consultation.plugins_off)
+    return part
 
 
 def envelope(

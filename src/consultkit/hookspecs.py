@@ -21,9 +21,10 @@ own ``[plugins.NAME]`` table of the consultation file (NAME as ``consultkit plug
 shows it; the entry point's name for an installed plugin), without ``enabled``, as a
 read-only mapping (empty when the file has none). Leave the argument out if the plugin
 needs none: pluggy passes an implementation only the arguments it names. A table with
-``enabled = false`` keeps the plugin's event hooks from being called for that
-consultation. The file is public, so secrets stay in the environment or the settings
-file; the loader refuses keys that look like one.
+``enabled = false`` turns the plugin off for that consultation: its event hooks are not
+called and its exporters and notifier channels are not offered for it. The file is
+public, so secrets stay in the environment or the settings file; the loader refuses keys
+that look like one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     import icalendar
 
     from consultkit.domain.model import Consultation, SettingValue
+    from consultkit.domain.review.assignment import Assignment, AssignmentProblem
+    from consultkit.domain.review.ranking import RankedSubmission
+    from consultkit.domain.review.rounds import ReviewRound
+    from consultkit.domain.review.scores import Review
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
     from consultkit.formats.exporter import Exporter
@@ -189,4 +194,48 @@ def calendar_item_built(
     may add or adjust properties in place (use ``X-`` names for private ones).
     ``language`` is the feed's language. Return nothing. Every plugin is called in turn;
     one that raises is reported and the event is kept as the others left it.
+    """
+
+
+# -- review: one plugin picks the method ----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def assign_reviewers(
+    consultation: Consultation,
+    problem: AssignmentProblem,
+    settings: Mapping[str, SettingValue],
+) -> Assignment | None:
+    """Called when an organiser assigns reviewers to a review round (``review assign``).
+
+    ``problem`` holds the submission ids, the round's reviewers with their stakeholder
+    groups, reviewers per submission, the diversity rule (``min_groups``), the conflicted
+    pairs with their reasons, and the seed: the same problem and seed must give the same
+    assignment. Return an :class:`~consultkit.domain.review.assignment.Assignment`, or
+    ``None`` to leave it to the next plugin; raise
+    :class:`~consultkit.domain.review.assignment.AssignmentRefusedError` to refuse, saying
+    which submission and which rule. The first result wins (the built-in solver,
+    ``review_defaults``, answers last). Whoever answers, the assignment is checked against
+    every rule before anything is stored; one that breaks a rule is refused naming the
+    plugin.
+    """
+
+
+@hookspec(firstresult=True)
+def rank_submissions(
+    consultation: Consultation,
+    round: ReviewRound,
+    reviews: Sequence[Review],
+    references: Mapping[str, str],
+    settings: Mapping[str, SettingValue],
+) -> Sequence[RankedSubmission] | None:
+    """Called when an organiser ranks a scoring round (``review rank``, ``review decide``).
+
+    ``round`` is the round with its rubric; ``reviews`` every review given in it
+    (abstentions included); ``references`` maps each submission id to rank to its tracking
+    number. Return one :class:`~consultkit.domain.review.ranking.RankedSubmission` per
+    submission, best first, each with its explanation, or ``None`` to leave it to the next
+    plugin. The first result wins; the built-in method (z-scores per reviewer, see
+    :mod:`consultkit.domain.review.ranking`) answers last. A result that leaves out or
+    repeats a submission is refused naming the plugin.
     """

@@ -118,7 +118,7 @@ def test_keys_stored_before_scoping_are_migrated(
                 )
     monkeypatch.undo()
     with PostgresStore(pg_url) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3  # was 2 before migration 3
+        assert store.schema_version() == SCHEMA_VERSION  # was 2 before migration 3
         found = store.find_by_idempotency_key("wsis-2020", "k", "ana@example.org")
         assert found is not None and found.submission_id == mine.id
         assert store.find_by_idempotency_key("wsis-2020", "k", "bo@example.org") is None
@@ -217,11 +217,13 @@ def test_call_field_values_are_stored_and_migration_3_adds_them(pg_url: str) -> 
         store.add_submission(old, received_entry(old), [])
         with store._tx() as conn:
             conn.execute("ALTER TABLE submissions DROP COLUMN fields")
-            conn.execute(f"DELETE FROM {VERSION_TABLE} WHERE version = 3")
+            # ... and without what later migrations added (the review tables).
+            conn.execute("DROP TABLE IF EXISTS review_assignments, reviews")
+            conn.execute(f"DELETE FROM {VERSION_TABLE} WHERE version >= 3")
     values = {"format": "panel", "speakers": [{"name": "Ana", "consent_publish": True}]}
     new = attrs.evolve(make_submission(2), fields=values)
     with PostgresStore(pg_url) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION
         store.add_submission(new, received_entry(new), [])
         assert store.add_submissions([attrs.evolve(make_submission(3), fields=values)]) == 1
         got = [s.fields for s in store.list_submissions("wsis-2020")]

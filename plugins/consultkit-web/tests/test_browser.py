@@ -8,99 +8,25 @@ or npm these tests are skipped, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pytest
+from consultkit_web.testing import serving
+
+from consultkit.testing import accessibility
+from consultkit.testing.accessibility import check_page
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from playwright.sync_api import Browser
 
-    from playwright.sync_api import Browser, Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Without these Chromium keeps calling home, and this machine's closed network refuses.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-WIDTHS = (1280, 390)
 WSIS = Path(__file__).resolve().parents[3] / "examples" / "wsis2020" / "consultation.toml"
 CID = "wsis-forum-2020-ocp"
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"browser test cannot run under CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """axe.min.js from the npm package axe-core (fetched once per test session)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("npm is not installed (axe-core comes from the npm registry)")
-    folder = tmp_path_factory.mktemp("axe-core")
-    packed = subprocess.run(
-        [npm or "npm", "pack", "axe-core@4", "--pack-destination", str(folder), "--silent"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    tarballs = list(folder.glob("axe-core-*.tgz"))
-    if packed.returncode != 0 or not tarballs:
-        unavailable(f"npm pack axe-core failed: {packed.stderr.strip()[-300:]}")
-    with tarfile.open(tarballs[0]) as archive:
-        member = archive.extractfile("package/axe.min.js")
-        assert member is not None
-        return member.read().decode()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed: pip install -e 'plugins/consultkit-web[test]'")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-def check_page(page: Page, axe_source: str, shots: Path, name: str) -> None:
-    """Screenshots at both widths, and axe-core's WCAG 2.2 AA rules at each: no violation."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.evaluate(axe_source)  # through DevTools, so the page's CSP is left as it is
-        result: dict[str, Any] = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
-        )
-        violations = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-            for v in result["violations"]
-        ]
-        assert violations == [], f"{name} at {width} px: {violations}"
+# The pytest fixtures axe_source and browser, shared with consultkit's own browser tests.
+axe_source = accessibility.axe_source
+browser = accessibility.browser
 
 
 def test_spanish_stakeholder_journey(
@@ -244,7 +170,6 @@ deadline = { kind = "deadline", day = 2026-04-17, rule = "at-time", time = 23:59
 
 def test_arabic_stakeholder_journey(browser: Browser, axe_source: str, tmp_path: Path) -> None:
     """Page, refusal that keeps the text, receipt and tracking, all in Arabic, right to left."""
-    from consultkit_web.testing import serving
 
     config = tmp_path / "igf.toml"
     config.write_text(IGF_ARABIC, encoding="utf-8")
@@ -284,4 +209,60 @@ def test_arabic_stakeholder_journey(browser: Browser, axe_source: str, tmp_path:
         assert page.locator(".status").inner_text() == "مستلَمة"
         assert page.locator("html").get_attribute("dir") == "rtl"
         check_page(page, axe_source, shots, "ar-track")
+        context.close()
+
+
+def test_error_pages_pass_axe_in_the_browser(
+    browser: Browser, axe_source: str, tmp_path: Path
+) -> None:
+    """404, 403 (a form without its CSRF token), 413 (a body over the limit), 422 (a refused
+    form) and 429 (too many tracking lookups), each as a person's browser shows it."""
+    store = f"sqlite:///{tmp_path / 'errors.sqlite'}"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    budget = ("--lookups-per-minute", "2")
+    with serving(
+        WSIS, store, tmp_path, before=("--now", "2020-01-15T10:00:00Z"), after=budget
+    ) as base:
+        context = browser.new_context(locale="es-ES")
+        page = context.new_page()
+        form = f"{base}/{CID}/calls/official-submissions/submit"
+
+        missing = page.goto(f"{base}/{CID}/no-such-page")
+        assert missing is not None and missing.status == 404
+        check_page(page, axe_source, shots, "error-404")
+
+        page.goto(form)
+        page.evaluate("document.querySelector('input[name=_csrf_token]').remove()")
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 403
+        check_page(page, axe_source, shots, "error-403")
+
+        page.goto(form)
+        page.check("input[name=group][value=civil-society]")
+        page.fill("#name", "Ana Pérez")
+        page.fill("#email", "ana@example.org")
+        page.fill("#title", "Demasiado largo")
+        page.fill("#body", "x" * 300_000)
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 413
+        check_page(page, axe_source, shots, "error-413")
+
+        page.goto(form)
+        page.check("input[name=group][value=civil-society]")
+        page.fill("#name", "Ana Pérez")
+        page.fill("#email", "not an address")
+        page.fill("#body", "Un texto.")
+        with page.expect_navigation() as sent:
+            page.locator("button[type=submit]").click()
+        assert sent.value is not None and sent.value.status == 422
+        assert page.locator("#email-error").count() == 1
+        check_page(page, axe_source, shots, "error-422-form")
+
+        for _ in range(3):
+            answer = page.goto(f"{base}/{CID}/track?number=CK-0000-0000-0000-0001")
+        assert answer is not None and answer.status == 429
+        check_page(page, axe_source, shots, "error-429")
         context.close()

@@ -6,7 +6,8 @@ plugins through the typed facade (:class:`~consultkit.pluginhost.host.PluginHost
 writes through the store in one transaction. Event hooks run only after the transaction
 committed, and their failures are reported, never allowed to lose or undo what was stored.
 
-The verbs: submitting and reviewing (here), publishing and exporting the schedule
+The verbs: submitting and deciding (here), review rounds (:mod:`consultkit.app.review`),
+publishing and exporting the schedule
 (:mod:`consultkit.app.publishing`), reminders, subscriptions and the outbox
 (:mod:`consultkit.app.dispatch`), and what the plugins registered
 (:mod:`consultkit.app.plugin_report`). Front ends parse, call a verb and print.
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from consultkit.app import review as review_verbs
 from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
-from consultkit.app.plugin_report import PluginReport, plugin_report
+from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
 from consultkit.app.publishing import (
     FeedFile,
     PublishResult,
@@ -82,9 +84,19 @@ if TYPE_CHECKING:
 
     import click
 
+    from consultkit.app.review import (
+        AssignmentResult,
+        DecisionReport,
+        Ranking,
+        ReviewOutcome,
+        RoundStatus,
+    )
+    from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.domain.reminders import DueReminder
+    from consultkit.domain.review.pool import ReviewerPool
+    from consultkit.domain.review.scores import Review
     from consultkit.formats.exporter import Exporter
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
@@ -550,10 +562,129 @@ class Consultkit:
                 "decision",
                 f"{decision} is not a review decision: use " + ", ".join(str(d) for d in DECISIONS),
             )
+        return self._transition(
+            consultation, reference, decision, self._organiser(organiser), reason
+        )
+
+    # -- review and selection -------------------------------------------------------------
+
+    def assign_reviewers(
+        self,
+        consultation: Consultation,
+        round_ref: str,
+        pool: ReviewerPool,
+        *,
+        organiser: str,
+        seed: int = 0,
+    ) -> AssignmentResult:
+        """Assign reviewers of ``pool`` to the submissions of a review round (``CALL/ROUND``).
+
+        The first plugin answering ``assign_reviewers`` gives the assignment (the built-in
+        seeded solver by default); it is checked against the round's rules (balance,
+        conflicts, diversity) before anything is stored, and refused with
+        :class:`~consultkit.domain.review.assignment.AssignmentRefusedError` naming the
+        submission and the rule when it cannot be met. Submissions still ``submitted`` move
+        to ``under-review`` (the lifecycle's rules and notifications apply). A round is
+        assigned once.
+        """
+        actor = self._organiser(organiser)
+        result, to_move = review_verbs.assign(
+            self.store, self.host, consultation, round_ref, pool, seed=seed, now=self.now()
+        )
+        for submission in to_move:
+            self._transition(
+                consultation, submission.id, SubmissionStatus.UNDER_REVIEW, actor, None
+            )
+        return result
+
+    def score(
+        self,
+        consultation: Consultation,
+        round_ref: str,
+        reference: str,
+        *,
+        reviewer: str,
+        scores: Mapping[str, int] | None = None,
+        passed: bool | None = None,
+        abstain: bool = False,
+        confidence: int | None = None,
+        comment: str | None = None,
+    ) -> Review:
+        """Record ``reviewer``'s review of an assigned submission in a round.
+
+        A screening takes ``passed``; a scoring round a score per criterion of its rubric.
+        ``abstain`` instead of either; ``confidence`` 1 (unsure) to 5 (sure). Scoring again
+        replaces the reviewer's earlier review, until the round's window closes.
+        """
+        submission = self.find(consultation, reference)
+        return review_verbs.score(
+            self.store,
+            consultation,
+            round_ref,
+            submission,
+            reviewer=reviewer,
+            scores=dict(scores or {}),
+            passed=passed,
+            abstain=abstain,
+            confidence=confidence,
+            comment=comment,
+            now=self.now(),
+        )
+
+    def review_status(
+        self, consultation: Consultation, round_ref: str, *, reviewer: str | None = None
+    ) -> RoundStatus:
+        """A round's progress; with ``reviewer``, their submissions (blind rounds hide who
+        sent them)."""
+        return review_verbs.status(self.store, consultation, round_ref, reviewer=reviewer)
+
+    def rank(self, consultation: Consultation, round_ref: str) -> Ranking:
+        """A scoring round's ranking, best first, each row with its explanation."""
+        return review_verbs.ranking(self.store, self.host, consultation, round_ref)
+
+    def decide(
+        self,
+        consultation: Consultation,
+        round_ref: str,
+        *,
+        organiser: str,
+        reason: str,
+        top: int | None = None,
+        cutoff: float | None = None,
+    ) -> DecisionReport:
+        """Accept the ``top`` ranked submissions of a scoring round (or those scoring
+        ``cutoff`` or more) and reject the others, with the rejections' ``reason``.
+
+        Each change goes through the lifecycle (rules, history, the submitter told in
+        their language). Running it again tells nobody twice: what already has the planned
+        status is left alone, and what was decided the other way is only reported.
+        """
+        actor = self._organiser(organiser)
+        ranked = self.rank(consultation, round_ref)
+        plan = review_verbs.plan_decisions(self.store, consultation, ranked, top=top, cutoff=cutoff)
+        if plan.reject and not reason.strip():
+            raise RuleRefusedError(
+                "reason-required", "rejections need a reason (it is sent to the submitters)"
+            )
+
+        def move(submission: Submission, to: SubmissionStatus) -> None:
+            why = reason if to is SubmissionStatus.REJECTED else None
+            self._transition(consultation, submission.id, to, actor, why)
+
+        return review_verbs.apply_decisions(plan, move)
+
+    def review_outcomes(
+        self, consultation: Consultation, *, call_id: str | None = None
+    ) -> list[ReviewOutcome]:
+        """Each reviewed submission's screening verdicts, rank, score and status, for
+        reports (``call_id`` limits it to one call)."""
+        return review_verbs.outcomes(self.store, self.host, consultation, call_id)
+
+    @staticmethod
+    def _organiser(organiser: str) -> Actor:
         if not organiser.strip():
             raise RuleRefusedError("who-may", "a review decision needs the organiser's name")
-        actor = Actor(role=ActorRole.ORGANISER, id=organiser.strip())
-        return self._transition(consultation, reference, decision, actor, reason)
+        return Actor(role=ActorRole.ORGANISER, id=organiser.strip())
 
     def _transition(
         self,
@@ -752,20 +883,25 @@ class Consultkit:
 
     # -- the schedule: export, preview, publish, history ------------------------------------
 
-    def export_formats(self, formats: Sequence[str] = ()) -> list[str]:
+    def export_formats(
+        self, formats: Sequence[str] = (), *, consultation: Consultation | None = None
+    ) -> list[str]:
         """The export formats asked for, checked (every registered one when none are).
 
+        With ``consultation``, the formats of plugins it turns off
+        (``[plugins.NAME] enabled = false``) are left out, and asking for one is an error.
         Raises :class:`~consultkit.formats.exporter.UnknownFormatError` naming the known
         formats (or :class:`~consultkit.errors.PluginError` when two plugins clash).
         """
-        chosen = list(formats) or sorted(self.host.exporters())
+        chosen = list(formats) or sorted(self.host.exporters(consultation))
         for fmt in chosen:
-            find_exporter(self.host, fmt)
+            find_exporter(self.host, fmt, consultation)
         return chosen
 
-    def exporter(self, fmt: str) -> Exporter:
-        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is)."""
-        return find_exporter(self.host, fmt)
+    def exporter(self, fmt: str, consultation: Consultation | None = None) -> Exporter:
+        """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is, or if
+        ``consultation`` turns its plugin off)."""
+        return find_exporter(self.host, fmt, consultation)
 
     def export_calendar(
         self,
@@ -817,7 +953,9 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
-        chosen = self.export_formats(formats) if output is not None else []
+        chosen = (
+            self.export_formats(formats, consultation=consultation) if output is not None else []
+        )
         unknown = [language for language in languages if language not in consultation.languages]
         if unknown:
             raise UnknownLanguageError(
@@ -860,7 +998,7 @@ class Consultkit:
             consultation,
             output,
             languages=list(languages or consultation.languages),
-            formats=self.export_formats(formats),
+            formats=self.export_formats(formats, consultation=consultation),
             revision=revision,
             now=self.clock.now(),
             feed_url=feed_url,
@@ -913,7 +1051,7 @@ class Consultkit:
             raise RuleRefusedError("address", "the address must be one line")
         if group is not None:
             consultation.group(group)  # raises UnknownItemError naming the groups
-        channels = self.host.notifier_factories()
+        channels = self.host.notifier_factories(consultation)
         if channel not in channels:
             raise RuleRefusedError(
                 "channel",
@@ -971,6 +1109,7 @@ class Consultkit:
             address_channel=people_channel(notifiers),
             backoff=settings.backoff,
             batch_size=batch_size,
+            channel_plugins=self.host.channel_plugins(),
             now=lambda: to_utc(self.clock.now()),
         )
 
@@ -1007,6 +1146,12 @@ class Consultkit:
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
         return plugin_report(self.host)
+
+    def plugin_warnings(self, consultation: Consultation) -> tuple[CheckWarning, ...]:
+        """Warnings about ``consultation``'s ``[plugins.NAME]`` tables: a table naming no
+        installed plugin (with a did-you-mean); see
+        :func:`~consultkit.app.plugin_report.plugin_table_warnings`."""
+        return plugin_table_warnings(consultation, self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:
         """The command-line commands plugins registered, by name."""

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.app.routing import route
+from consultkit.app.routing import plugins_off, route
 from consultkit.errors import ConfigError, Problem
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult, Notifier, Reach, reach_of
@@ -152,6 +152,9 @@ class Dispatcher:
     worker: str = attrs.field(factory=default_worker_name)
     now: Callable[[], dt.datetime] = _system_now
     on_batch: Callable[[DispatchReport], None] | None = None
+    #: Which plugin provides each channel, so an event of a consultation that turns a plugin
+    #: off (``[plugins.NAME] enabled = false``) is neither routed to nor mirrored on it.
+    channel_plugins: Mapping[str, str] = attrs.field(factory=dict)
 
     def route_new(self) -> int:
         """Route every unrouted event to its recipients; returns how many events were routed.
@@ -170,7 +173,13 @@ class Dispatcher:
                 if subs is None:
                     subs = list(self.store.list_subscriptions(event.consultation_id))
                     subscriptions[event.consultation_id] = subs
-                routes.append((event.id, route(event, subs, address_channel=self.address_channel)))
+                targets = route(
+                    event,
+                    subs,
+                    address_channel=self.address_channel,
+                    channel_plugins=self.channel_plugins,
+                )
+                routes.append((event.id, targets))
             self.store.route_events(routes, self.now())
             routed += len(batch)
 
@@ -224,8 +233,12 @@ class Dispatcher:
         for name, notifier in self.notifiers.items():
             if name == channel or reach_of(notifier) is not Reach.MIRROR:
                 continue
+            plugin = self.channel_plugins.get(name)
+            shown = [d for d in deliveries if plugin not in plugins_off(d.event)]
+            if not shown:
+                continue
             try:
-                notifier.send(deliveries)
+                notifier.send(shown)
             except Exception:  # noqa: S112 -- a mirror never affects a delivery
                 continue
 

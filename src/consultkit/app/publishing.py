@@ -65,7 +65,7 @@ def export_calendar(
     supplies the published SEQUENCE and LAST-MODIFIED of each item; without it every item
     is at SEQUENCE 0.
     """
-    exporter = find_exporter(host, fmt)
+    exporter = find_exporter(host, fmt, consultation)
     language = options.language_for(consultation)
     if language not in consultation.languages and consultation.languages:
         known = ", ".join(consultation.languages)
@@ -295,7 +295,7 @@ def write_feeds(
     folder = Path(directory)
     for language in languages:
         for fmt in formats:
-            exporter = find_exporter(host, fmt)
+            exporter = find_exporter(host, fmt, consultation)
             name = f"{consultation.id}.{language}{exporter.suffix}"
             options = ExportOptions(
                 language=language,

@@ -77,17 +77,36 @@ def event_groups(event: OutboxEvent) -> frozenset[str]:
     return frozenset()
 
 
+def plugins_off(event: OutboxEvent) -> frozenset[str]:
+    """The plugins the event's consultation turned off when the event was written
+    (``[plugins.NAME] enabled = false``): their channels must not carry it."""
+    consultation = event.payload.get("consultation")
+    names = consultation.get("plugins_off") if isinstance(consultation, Mapping) else None
+    if isinstance(names, list | tuple):
+        return frozenset(n for n in names if isinstance(n, str))
+    return frozenset()
+
+
 def route(
     event: OutboxEvent,
     subscriptions: Sequence[Subscription],
     *,
     address_channel: str,
+    channel_plugins: Mapping[str, str] | None = None,
 ) -> list[DeliveryTarget]:
-    """The targets of ``event`` (module docstring); ``subscriptions`` are its consultation's."""
+    """The targets of ``event`` (module docstring); ``subscriptions`` are its consultation's.
+
+    ``channel_plugins`` (channel -> the plugin that provides it) leaves out the channels
+    of plugins the consultation turned off.
+    """
     targets: dict[tuple[str, str], DeliveryTarget] = {}
+    off = plugins_off(event)
+    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else set()
 
     def add(channel: str, recipient: str, language: str) -> None:
         key = (channel, recipient.strip().lower())
+        if channel in silenced:
+            return
         if key not in targets:
             targets[key] = DeliveryTarget(
                 channel=channel, recipient=recipient.strip(), language=language

@@ -33,6 +33,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "remind": "consultkit.cli.remind_cmd:remind",
     "subscribers": "consultkit.cli.subscribers_cmd:subscribers",
     "new-plugin": "consultkit.cli.new_plugin_cmd:new_plugin",
+    "review": "consultkit.cli.review_cmd:review",
 }
 
 

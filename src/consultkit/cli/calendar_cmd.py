@@ -6,7 +6,7 @@ import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
 
-ONLY_CHOICES = ("deadlines", "phases", "events")
+ONLY_CHOICES = ("deadlines", "phases", "events", "reviews")
 
 
 @click.command()

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from consultkit.app.application import Consultkit
+    from consultkit.config.locator import KeyLocator
+    from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.i18n import Messages
+    from consultkit.pluginhost.host import PluginHost
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -91,7 +94,24 @@ def build_app(
     # which only the commands that use them should pay for (start-up benchmark).
     from consultkit.app.application import Consultkit
 
-    return Consultkit.open(store_url, clock=clock_from(ctx), defer_store=defer_store)
+    return Consultkit.open(
+        store_url, clock=clock_from(ctx), defer_store=defer_store, host=plugin_host(ctx)
+    )
+
+
+_HOST = "consultkit.plugin_host"
+
+
+def plugin_host(ctx: click.Context | None) -> PluginHost:
+    """The plugins of this run, loaded once per command line (the file checks and the
+    application share them)."""
+    from consultkit.pluginhost.host import PluginHost
+
+    meta = ctx.meta if ctx is not None else {}
+    host = meta.get(_HOST)
+    if not isinstance(host, PluginHost):
+        host = meta[_HOST] = PluginHost.load()
+    return host
 
 
 def open_app(
@@ -131,16 +151,48 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
 
 
 def load_or_exit(path: str | Path) -> Consultation:
-    """Load a consultation file, or print every problem and exit 2."""
-    from consultkit.config.loader import load_consultation
+    """Load a consultation file, or print every problem and exit 2.
+
+    Warnings about its ``[plugins.NAME]`` tables (a plugin that is not installed) are
+    printed on stderr, located like ``validate``'s.
+    """
+    from consultkit.config.loader import load_located
     from consultkit.errors import ConfigError
 
     try:
-        return load_consultation(path)
+        consultation, locator = load_located(path)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
+    words = ui_words(None)
+    for warning in plugin_table_warnings(consultation, words.language):
+        echo_warning(str(path), locator, warning, words)
+    return consultation
+
+
+def plugin_table_warnings(
+    consultation: Consultation, language: str | None = None
+) -> tuple[CheckWarning, ...]:
+    """:func:`consultkit.app.plugin_report.plugin_table_warnings` with this run's plugins,
+    worded in ``language``; free when the file has no ``[plugins]`` table (no plugin is
+    loaded for it)."""
+    if not consultation.plugins:
+        return ()
+    from consultkit.app.plugin_report import plugin_table_warnings as warnings_for
+
+    host = plugin_host(click.get_current_context(silent=True))
+    return warnings_for(consultation, host, language)
+
+
+def echo_warning(file: str, locator: KeyLocator, warning: CheckWarning, words: Messages) -> None:
+    """Print ``warning: FILE:LINE: path: message (hint)`` on stderr, in ``words``."""
+    line = locator.line_of(warning.path) if warning.path else None
+    where = f"{file}:{line}" if line is not None else file
+    text = for_terminal(str(warning), multiline=True)
+    click.echo(
+        words.gettext("warning: %(where)s: %(warning)s", where=where, warning=text), err=True
+    )
 
 
 def plugin_commands() -> dict[str, click.Command]:
@@ -165,9 +217,12 @@ __all__ = [
     "STORE_HELP",
     "build_app",
     "clock_from",
+    "echo_warning",
     "fail",
     "load_or_exit",
     "open_app",
     "opened",
     "plugin_commands",
+    "plugin_host",
+    "plugin_table_warnings",
 ]

@@ -69,7 +69,7 @@ def stats(
         lang = language or consultation.default_language
         title = consultation.title(lang, consultation.languages)
         try:
-            write_chart(result, chart_path, title=title)
+            write_chart(result, chart_path, title=title, language=lang)
         except (ChartError, FileWriteError) as exc:
             fail(str(exc), EXIT_USAGE)
         except OSError as exc:

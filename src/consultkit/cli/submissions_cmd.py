@@ -1,4 +1,6 @@
-"""``consultkit submissions``: list, show, withdraw, review and erase submissions.
+"""``consultkit submissions``: list, show, withdraw and erase submissions.
+
+Decisions are taken with ``consultkit review decide`` (:mod:`consultkit.cli.review_cmd`).
 
 ``export`` and ``import`` live in :mod:`consultkit.cli.submissions_io` and are loaded only
 when one of them runs, so the other subcommands start fast.
@@ -302,52 +304,6 @@ def withdraw(
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
         words = ui_words(None)
         click.echo(words.gettext("Withdrawn: %(number)s", number=changed.tracking_number))
-
-
-@submissions.command()
-@_config
-@click.argument("reference")
-@click.option(
-    "--decision",
-    required=True,
-    type=click.Choice(["under-review", "accepted", "rejected"]),
-    help="The organisers' decision.",
-)
-@click.option("--reason", help="Why (required to reject or to reopen a decision).")
-@click.option("--organiser", required=True, help="Who decides (kept in the history).")
-@_store
-@click.pass_context
-def review(
-    ctx: click.Context,
-    config: str,
-    reference: str,
-    decision: str,
-    reason: str | None,
-    organiser: str,
-    store_url: str | None,
-) -> None:
-    """Record a review decision on a submission (organisers only)."""
-    from consultkit.domain.lifecycle import public_status
-    from consultkit.domain.submissions import SubmissionStatus
-
-    consultation = load_or_exit(config)
-    with guarded(open_app(ctx, store_url)) as app:
-        changed = app.review(
-            consultation,
-            reference,
-            decision=SubmissionStatus(decision),
-            organiser=organiser,
-            reason=reason,
-        )
-        words = ui_words(None)
-        click.echo(
-            words.gettext(
-                "%(number)s: %(status)s (the submitter sees: %(public)s)",
-                number=changed.tracking_number,
-                status=submission_status_label(changed.status, words),
-                public=submission_status_label(public_status(changed.status), words),
-            )
-        )
 
 
 def _stdin_is_terminal() -> bool:

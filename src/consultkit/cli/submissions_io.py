@@ -57,6 +57,13 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Write to this file (replaced only once the export is complete); default: stdout.",
 )
+@click.option(
+    "--bom/--no-bom",
+    default=True,
+    show_default=True,
+    help="Start a CSV export with a UTF-8 byte order mark, so spreadsheets (Excel) read"
+    " Arabic, Chinese or Russian text as UTF-8; JSON Lines never has one.",
+)
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.pass_context
 def export(
@@ -65,6 +72,7 @@ def export(
     fmt: str,
     public: bool,
     output: str | None,
+    bom: bool,
     store_url: str | None,
 ) -> None:
     """Export a consultation's submissions as CSV or JSON Lines, in received order."""
@@ -74,11 +82,12 @@ def export(
 
     consultation = load_or_exit(config)
     fields = declared_fields(consultation)
+    encoding = _export_encoding(fmt, bom=bom)
     app = open_app(ctx, store_url)
     try:
         submissions = app.list_submissions(consultation)
         if output is None:
-            out = _stdout()
+            out = _stdout(encoding)
             try:
                 count = export_submissions(
                     out,
@@ -91,7 +100,7 @@ def export(
                 out.flush()
                 out.detach()
         else:
-            count = _export_to_file(Path(output), submissions, fmt, public, fields)
+            count = _export_to_file(Path(output), submissions, fmt, public, fields, encoding)
             wrote = ui_words(None).ngettext(
                 "wrote %(num)s submission to %(path)s",
                 "wrote %(num)s submissions to %(path)s",
@@ -114,14 +123,26 @@ def export(
         app.close()
 
 
-def _stdout() -> io.TextIOWrapper:
+def _export_encoding(fmt: str, *, bom: bool) -> str:
+    # Excel opens a CSV file without a byte order mark in the machine's ANSI code page, so
+    # Arabic, Chinese and Russian come out garbled; "utf-8-sig" writes the mark first.
+    # The import reads files with or without it.
+    return "utf-8-sig" if fmt == "csv" and bom else "utf-8"
+
+
+def _stdout(encoding: str) -> io.TextIOWrapper:
     # CSV rows end in CRLF (RFC 4180): write bytes through untranslated, in UTF-8 whatever
     # the terminal's locale says.
-    return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    return io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
 
 
 def _export_to_file(
-    path: Path, submissions: Any, fmt: str, public: bool, fields: tuple[Any, ...] = ()
+    path: Path,
+    submissions: Any,
+    fmt: str,
+    public: bool,
+    fields: tuple[Any, ...] = (),
+    encoding: str = "utf-8-sig",
 ) -> int:
     from consultkit.files import atomic_file
     from consultkit.formats.submission_export import export_submissions
@@ -132,7 +153,7 @@ def _export_to_file(
     # as a killed export leaves the temporary file behind; a public one is meant to be
     # served, so the umask decides.
     with atomic_file(path, mode=None if public else 0o600) as raw:
-        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        out = io.TextIOWrapper(raw, encoding=encoding, newline="")
         try:
             count = export_submissions(
                 out, submissions, format=cast("ExportFormat", fmt), public=public, fields=fields

@@ -6,7 +6,13 @@ import sys
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, ui_words
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    echo_warning,
+    plugin_table_warnings,
+    ui_words,
+)
 
 
 @click.command()
@@ -34,13 +40,12 @@ def validate(config: str, strict: bool) -> None:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
     words = ui_words(None)
-    warnings = check_consultation(consultation, words.language)
+    warnings = (
+        *check_consultation(consultation, words.language),
+        *plugin_table_warnings(consultation, words.language),
+    )
     for warning in warnings:
-        line = locator.line_of(warning.path) if warning.path else None
-        where = f"{config}:{line}" if line is not None else config
-        click.echo(
-            words.gettext("warning: %(where)s: %(warning)s", where=where, warning=warning), err=True
-        )
+        echo_warning(config, locator, warning, words)
     summary = ", ".join(
         [
             words.ngettext("%(num)s phase", "%(num)s phases", len(consultation.phases)),

@@ -14,7 +14,6 @@ The format is documented in ``docs/configuration.md``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import functools
 import math
@@ -57,6 +56,8 @@ from consultkit.domain.model import (
     PluginSettings,
     ReminderEdge,
 )
+from consultkit.domain.review.rounds import CallReview, RoundKind, round_ref
+from consultkit.domain.suggest import closest
 from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     WINDOW_TYPES,
@@ -116,8 +117,7 @@ class _Wrong(ValueError):
 
 
 def _close(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
+    return closest(word, choices)
 
 
 def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:
@@ -692,7 +692,7 @@ def make_converter() -> cattrs.Converter:
         lambda cls: bool(cls == Mapping[str, PluginSettings]), _structure_plugins
     )
     # cattrs' own Enum handling wins over a factory, so each enum gets its hook by name.
-    for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule):
+    for enum_type in (ItemStatus, OrganisationRole, ReminderEdge, CutoffRule, RoundKind):
         converter.register_structure_hook(enum_type, _enum_hook(enum_type))
 
     def tuple_hook(cls: Any) -> Callable[[object, type], tuple[Any, ...]]:
@@ -905,6 +905,14 @@ def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) 
                 items[index] = {**item, key: window}
     calls = data.get("calls")
     if isinstance(calls, list):
+        for call in calls:
+            review = call.get("review") if isinstance(call, dict) else None
+            rounds = review.get("rounds") if isinstance(review, dict) else None
+            if not isinstance(rounds, list):
+                continue
+            for r_index, round_ in enumerate(rounds):
+                if isinstance(round_, dict) and isinstance(round_.get("window"), dict):
+                    rounds[r_index] = {**round_, "window": {"zone": zone, **round_["window"]}}
         for index, call in enumerate(calls):
             opens = call.get("opens_at") if isinstance(call, dict) else None
             if isinstance(opens, dt.datetime) and opens.tzinfo is None:
@@ -1013,15 +1021,17 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                     "give that phase a window of kind 'deadline', or give the call a deadline",
                 )
         yield from _field_declarations(where, call.fields, c.languages)
+        yield from _review_declarations(f"{where}.review", call.review, c.languages)
+    round_refs = [round_ref(k.id, r.id) for k in c.calls for r in k.review.rounds]
     for index, reminder in enumerate(c.reminders):
         where = f"reminders[{index}]"
         kind, _, target = reminder.anchor.partition(":")
-        known = {"phase": phase_ids, "event": event_ids, "call": call_ids}
+        known = {"phase": phase_ids, "event": event_ids, "call": call_ids, "review": round_refs}
         if kind not in known:
             yield (
                 f"{where}.anchor",
                 f"anchor {reminder.anchor!r} names no item",
-                "write phase:ID, event:ID or call:ID",
+                "write phase:ID, event:ID, call:ID or review:CALL/ROUND",
             )
         elif target not in known[kind]:
             yield (
@@ -1127,6 +1137,51 @@ def _field_declarations(
                         f"{ending!r} is not a file ending",
                         "write it without the dot, e.g. 'pdf'",
                     )
+
+
+def _review_declarations(
+    path: str, review: CallReview, languages: Sequence[str]
+) -> Iterator[tuple[str, str, str | None]]:
+    """A call's review rounds: ids unique, numbers that make sense, rubrics that can score."""
+    yield from _unique(f"{path}.rounds", review.rounds)
+    for index, round_ in enumerate(review.rounds):
+        where = f"{path}.rounds[{index}]"
+        yield from _translated(f"{where}.title", round_.title, languages, required=True)
+        yield from _translated(
+            f"{where}.description", round_.description, languages, required=False
+        )
+        if round_.per_submission < 1:
+            yield f"{where}.per_submission", "each submission needs 1 reviewer or more", None
+        if not 1 <= round_.min_groups <= max(round_.per_submission, 1):
+            yield (
+                f"{where}.min_groups",
+                f"{round_.min_groups} stakeholder groups cannot come from"
+                f" {round_.per_submission} reviewers",
+                "use 1 up to per_submission",
+            )
+        if len(set(round_.reviewers)) != len(round_.reviewers):
+            yield f"{where}.reviewers", "a reviewer is listed twice", "list each reviewer once"
+        if round_.kind is RoundKind.SCREENING and round_.criteria:
+            yield (
+                f"{where}.criteria",
+                "a screening round asks for pass or fail, not scores",
+                "remove the criteria, or make it kind = 'scoring'",
+            )
+        if round_.kind is RoundKind.SCORING and not round_.criteria:
+            yield (
+                f"{where}.criteria",
+                "a scoring round needs a rubric",
+                "add [[calls.review.rounds.criteria]] with id, label, min, max and weight",
+            )
+        yield from _unique(f"{where}.criteria", round_.criteria)
+        for c_index, criterion in enumerate(round_.criteria):
+            at = f"{where}.criteria[{c_index}]"
+            yield from _translated(f"{at}.label", criterion.label, languages, required=True)
+            yield from _translated(f"{at}.help", criterion.help, languages, required=False)
+            if criterion.max <= criterion.min:
+                yield f"{at}.max", "the scale's max must be above its min", "e.g. min = 1, max = 5"
+            if not (math.isfinite(criterion.weight) and criterion.weight > 0):
+                yield f"{at}.weight", "a weight must be a positive number", "e.g. weight = 1.0"
 
 
 def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, str, str | None]]:
@@ -1299,8 +1354,27 @@ def _deepest_line(text: str) -> int | None:
 
 
 def _parse_located(text: str, file: str | None) -> tuple[Consultation, KeyLocator]:
+    data = parse_toml(text, file)
+    if not data:
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message="the file holds no consultation (it is empty)",
+                    hint="start from examples/wsis2020/consultation.toml; the format is in"
+                    " docs/configuration.md",
+                    file=file,
+                )
+            ]
+        )
+    locator = KeyLocator.scan(text)
+    return structure_consultation(data, file=file, locator=locator), locator
+
+
+def parse_toml(text: str, file: str | None) -> dict[str, Any]:
+    """``text`` as TOML, or a :class:`ConfigError` locating the syntax error."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         lines = text.split("\n")
@@ -1333,20 +1407,6 @@ def _parse_located(text: str, file: str | None) -> tuple[Consultation, KeyLocato
                 )
             ]
         ) from None
-    if not data:
-        raise ConfigError(
-            [
-                Problem(
-                    path="",
-                    message="the file holds no consultation (it is empty)",
-                    hint="start from examples/wsis2020/consultation.toml; the format is in"
-                    " docs/configuration.md",
-                    file=file,
-                )
-            ]
-        )
-    locator = KeyLocator.scan(text)
-    return structure_consultation(data, file=file, locator=locator), locator
 
 
 def load_consultation(path: str | Path) -> Consultation:

@@ -15,4 +15,5 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "consultkit.default_plugins.log_notifier",
     "consultkit.default_plugins.ics_exporter",
     "consultkit.default_plugins.web_exporters",
+    "consultkit.default_plugins.review_defaults",
 )

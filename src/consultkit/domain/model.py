@@ -16,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from consultkit.domain.fields import AnyField  # noqa: TC001
+from consultkit.domain.review.rounds import CallReview
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
@@ -168,6 +169,9 @@ class Call:
     fields: tuple[AnyField, ...] = ()
     """The call's own fields (``[[calls.fields]]``), checked at submit; see
     :mod:`consultkit.domain.fields`. None: the call takes only the fixed fields."""
+    review: CallReview = attrs.field(factory=CallReview)
+    """How submissions to the call are reviewed (``[[calls.review.rounds]]``); see
+    :mod:`consultkit.domain.review`. No rounds: decisions are taken one at a time."""
 
     def field(self, key: str) -> AnyField:
         for declared in self.fields:
@@ -206,7 +210,8 @@ SettingValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 class PluginSettings:
     """One plugin's settings for this consultation: the file's ``[plugins.NAME]`` table.
 
-    ``enabled = false`` turns the plugin's event hooks off for this consultation; the other
+    ``enabled = false`` turns the plugin off for this consultation (see
+    :attr:`Consultation.plugins_off`); the other
     keys (``values``) are handed to its hooks as ``settings``. Only what may be public
     belongs here: the consultation file is published, so secrets stay in the environment
     or the notification settings file.
@@ -257,6 +262,17 @@ class Consultation:
 
     def group(self, group_id: str) -> StakeholderGroup:
         return _by_id(self.groups, group_id, "stakeholder group")
+
+    @property
+    def plugins_off(self) -> tuple[str, ...]:
+        """The plugins this consultation turns off (``[plugins.NAME] enabled = false``), sorted.
+
+        Such a plugin does nothing for this consultation: its event hooks and validators
+        are not called, and its exporters and notifier channels are not offered. Stores
+        and commands serve the whole environment; block those with
+        ``CONSULTKIT_DISABLE_PLUGINS``.
+        """
+        return tuple(sorted(name for name, chosen in self.plugins.items() if not chosen.enabled))
 
     def plugin_settings(self, plugin: str) -> PluginSettings:
         """The settings of ``plugin`` for this consultation (enabled, no values, if none)."""

@@ -34,6 +34,7 @@ import attrs
 
 from consultkit.domain.model import ItemStatus, ReminderEdge
 from consultkit.domain.windows import Deadline, to_utc
+from consultkit.errors import UnknownItemError
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Reminder
@@ -79,7 +80,8 @@ def _call_edges(consultation: Consultation, call: Call) -> ItemEdges:
 
 
 def item_edges(consultation: Consultation, ref: str) -> ItemEdges:
-    """The edges of the item ``ref`` (``phase:ID``, ``call:ID`` or ``event:ID``).
+    """The edges of the item ``ref`` (``phase:ID``, ``call:ID``, ``event:ID`` or
+    ``review:CALL/ROUND``).
 
     Raises :class:`~consultkit.errors.UnknownItemError` for an unknown id and
     ``ValueError`` for an unknown kind.
@@ -102,7 +104,17 @@ def item_edges(consultation: Consultation, ref: str) -> ItemEdges:
         event = consultation.event(item_id)
         start, end = _window_edges(event.window)
         return ItemEdges(start=start, end=end, cancelled=event.status is ItemStatus.CANCELLED)
-    raise ValueError(f"anchor {ref!r}: write phase:ID, call:ID or event:ID")
+    if kind == "review":
+        call_id, _, round_id = item_id.partition("/")
+        call = consultation.call(call_id)
+        try:
+            round_ = call.review.round(round_id)
+        except LookupError as exc:
+            raise UnknownItemError(f"call {call_id!r}: {exc}") from None
+        start, end = _window_edges(round_.window)
+        deadline = end if isinstance(round_.window, Deadline) else None
+        return ItemEdges(start=start, end=end, deadline=deadline, groups=call.groups)
+    raise ValueError(f"anchor {ref!r}: write phase:ID, call:ID, event:ID or review:CALL/ROUND")
 
 
 @attrs.frozen(kw_only=True)

@@ -14,6 +14,8 @@ Decisions (see ``docs/calendar.md``):
   deadline item (kind ``deadline``, ref ``phase:ID``); calls closing with that phase, or
   with an equal deadline, are named in it instead of getting items of their own.
 - Any other call with a deadline gets one item ``deadline:CALL``, named for the call.
+- Each review round of a call is an item ``review:CALL/ROUND`` (kind ``review``): when
+  its reviewers work. Its groups are the call's (the reviewers see it in their feed).
 - Snapshots of version 1 stored the time as a space-joined string; they are still read
   (:func:`time_data` turns such a string into the same data), so an unchanged item keeps
   its SEQUENCE across the change of format.
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from consultkit.domain.model import Call, Consultation, ItemStatus, Phase, Place
+from consultkit.domain.review.rounds import round_ref
 from consultkit.domain.text import Text
 from consultkit.domain.windows import (
     AnyWindow,
@@ -48,8 +51,8 @@ from consultkit.domain.windows import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-ItemKind = Literal["phase", "event", "deadline"]
-ITEM_KINDS: frozenset[str] = frozenset({"phase", "event", "deadline"})
+ItemKind = Literal["phase", "event", "deadline", "review"]
+ITEM_KINDS: frozenset[str] = frozenset({"phase", "event", "deadline", "review"})
 """The kinds an ``only`` filter may name, in singular; plurals are accepted too."""
 
 UID_NAMESPACE = uuid.UUID("5b0f6a3e-2d55-5c1e-9a57-c0d5a1c1e2f0")
@@ -106,7 +109,9 @@ def _normalise_only(only: Iterable[str]) -> frozenset[str]:
     for name in only:
         kind = name[:-1] if name.endswith("s") else name
         if kind not in ITEM_KINDS:
-            raise ValueError(f"unknown item kind {name!r}: choose from deadlines, phases, events")
+            raise ValueError(
+                f"unknown item kind {name!r}: choose from deadlines, phases, events, reviews"
+            )
         kinds.add(kind)
     return frozenset(kinds)
 
@@ -132,7 +137,8 @@ def schedule_items(
 ) -> list[ScheduleItem]:
     """Build the schedule items of ``consultation``, sorted by start, then by ref.
 
-    ``only`` keeps the kinds named (``phases``, ``events``, ``deadlines``); ``group`` keeps
+    ``only`` keeps the kinds named (``phases``, ``events``, ``deadlines``, ``reviews``);
+    ``group`` keeps
     what concerns one stakeholder group. An unknown group raises
     :class:`~consultkit.errors.UnknownItemError`; an unknown kind raises ``ValueError``.
     """
@@ -210,6 +216,23 @@ def schedule_items(
                 note=call.note,
             )
         )
+    for call in consultation.calls:
+        for round_ in call.review.rounds:
+            ref = f"review:{round_ref(call.id, round_.id)}"
+            items.append(
+                ScheduleItem(
+                    uid=item_uid(consultation.id, ref),
+                    ref=ref,
+                    kind="review",
+                    title=round_.title,
+                    description=round_.description,
+                    window=round_.window,
+                    groups=call.groups,
+                    categories=("review",),
+                    url=call.url,
+                    calls=(call.id,),
+                )
+            )
     items.sort(key=lambda i: (sort_key(i.window), i.ref))
     return [i for i in items if matches(i, only_kinds, group)]
 

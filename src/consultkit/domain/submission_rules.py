@@ -250,6 +250,7 @@ class SubmissionRules:
                 " receipts are sent there",
             )
         _refuse_nul(draft)
+        _refuse_line_breaks(draft)
         bad_language = language_problem(draft.language)
         if bad_language is not None:
             raise RuleRefusedError("language", bad_language)
@@ -320,6 +321,28 @@ def _refuse_nul(draft: Draft) -> None:
             )
 
 
+#: Line breaks of every kind: CR, LF, VT, FF, NEL and the Unicode line and paragraph
+#: separators (what ``str.splitlines`` splits on, less the C0/C1 group separators).
+_LINE_BREAK = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]")
+
+
+def _refuse_line_breaks(draft: Draft) -> None:
+    """Refuse a line break in a field that is one line: in a receipt e-mail it would start a
+    new header, in a feed a new property. ``field`` names the submission's own key."""
+    who = draft.submitter
+    lines = {
+        "name": who.name,
+        "organisation": who.organisation or "",
+        "country": who.country or "",
+        "title": draft.title,
+    }
+    for field, value in lines.items():
+        if _LINE_BREAK.search(value):
+            raise RuleRefusedError(
+                "one-line", f"the {field} must be one line: remove the line break", field=field
+            )
+
+
 def _field_value(draft: Draft, field: str) -> object:
     if field == "title":
         return draft.title.strip()
@@ -341,7 +364,9 @@ def check_submission(consultation: Consultation, draft: Draft, at: dt.datetime) 
     here): ``unknown-call``; ``call-not-open`` and ``call-closed`` (the instant against the
     call's opening and deadline, shown in the consultation's zone and in UTC);
     ``unknown-group`` and ``group-not-eligible``; ``submitter`` (name and a plausible
-    e-mail); ``text`` (a NUL character in any field); ``language``; ``field`` (the values
+    e-mail); ``text`` (a NUL character in any field); ``one-line`` (a line break in the
+    name, organisation, country or title; the error's ``field`` names it); ``language``;
+    ``field`` (the values
     of the call's declared fields, each refusal named by its key; the error's ``field`` is
     the first refused key); ``missing-content`` (title and body, plus each requirement that
     names a field); ``too-long``; ``tag``; ``consent`` (publishing an organisation that

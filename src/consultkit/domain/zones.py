@@ -6,10 +6,10 @@ and a consultation file saying ``zone = "Geneva"`` get the same suggestion.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import zoneinfo
 
+from consultkit.domain.suggest import closest
 from consultkit.errors import UnknownZoneError
 
 __all__ = ["ZONE_ALIASES", "known_zone", "suggest_zone"]
@@ -60,8 +60,7 @@ def suggest_zone(name: str) -> str | None:
     city = _by_city().get(key.replace(" ", "_"))
     if city:
         return city
-    close = difflib.get_close_matches(name, _zones(), n=1, cutoff=0.75)
-    return close[0] if close else None
+    return closest(name, _zones(), cutoff=0.75)
 
 
 @functools.cache

@@ -98,18 +98,32 @@ class Exporter(Protocol):
 class ExporterHost(Protocol):
     """What :func:`export_calendar` needs of a plugin host (a ``PluginHost``)."""
 
-    def exporters(self) -> Mapping[str, Exporter]: ...
+    def exporters(self, consultation: Consultation | None = None) -> Mapping[str, Exporter]: ...
 
     def calendar_item_built(
         self, consultation: Consultation, item: ScheduleItem, component: Any, language: str
     ) -> object: ...
 
 
-def find_exporter(host: ExporterHost, fmt: str) -> Exporter:
-    """The exporter registered as ``fmt``, or :class:`UnknownFormatError` naming the known ones."""
-    exporters = host.exporters()
+def find_exporter(
+    host: ExporterHost, fmt: str, consultation: Consultation | None = None
+) -> Exporter:
+    """The exporter registered as ``fmt``, or :class:`UnknownFormatError` naming the known ones.
+
+    With ``consultation``, an exporter of a plugin the consultation turns off
+    (``[plugins.NAME] enabled = false``) is not found, and the error says why.
+    """
+    exporters = host.exporters(consultation)
     exporter = exporters.get(fmt)
     if exporter is None:
         known = ", ".join(sorted(exporters)) or "none"
+        if consultation is not None and fmt in host.exporters():
+            off = ", ".join(
+                f"[plugins.{name}] enabled = false" for name in consultation.plugins_off
+            )
+            raise UnknownFormatError(
+                f"format {fmt!r} comes from a plugin that consultation {consultation.id!r}"
+                f" turns off ({off}); remove that line or use another format (known: {known})"
+            )
         raise UnknownFormatError(f"no exporter for format {fmt!r} (known: {known})")
     return exporter

@@ -33,6 +33,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from icalendar.prop import vCalAddress, vDuration, vText, vUri
 
 from consultkit._version import __version__
+from consultkit.domain.bidi import isolate_latin
 from consultkit.domain.links import email_problem, safe_url
 from consultkit.domain.model import ItemStatus, Place
 from consultkit.domain.schedule import item_uid
@@ -98,6 +99,7 @@ def _category_plural(kind: str, words: Messages) -> str:
         "deadlines": words.gettext("deadlines"),
         "phases": words.gettext("phases"),
         "events": words.gettext("events"),
+        "reviews": words.gettext("review rounds"),
     }
     return names.get(kind, kind)
 
@@ -607,7 +609,7 @@ class IcsBuilder:
             parts.append(
                 self.words.gettext("Not yet scheduled: %(items)s.", items="; ".join(unscheduled))
             )
-        return "\n\n".join(p for p in parts if p)
+        return isolate_latin("\n\n".join(p for p in parts if p), self.language)
 
     def _organizer(self) -> vCalAddress | None:
         contact = self.consultation.contact
@@ -771,7 +773,10 @@ class IcsBuilder:
         more = feed_link(item.url)
         if more:
             parts.append(words.gettext("More: %(url)s", url=more))
-        return "\n\n".join(p for p in parts if p)
+        # Text a person reads: in a right-to-left feed each Latin fragment (a URL, an
+        # address, a time with its zone) is isolated, or clients reorder its punctuation.
+        # Only here: URL, CONFERENCE and the other values clients parse stay as they are.
+        return isolate_latin("\n\n".join(p for p in parts if p), lang)
 
     def _add_place(self, event: Event, place: Place) -> str | None:
         where = _place_text(place, self.language, self.fallbacks)
@@ -801,7 +806,7 @@ class IcsBuilder:
         for category in item.categories:
             out.append(
                 kind_label(category, self.words)
-                if category in ("phase", "event", "deadline")
+                if category in ("phase", "event", "deadline", "review")
                 else clean_text(category)
             )
         return list(dict.fromkeys(c.replace("\n", " ") for c in out if c))

@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 
 def kind_label(kind: str, words: Messages) -> str:
-    """What a schedule item is (``phase``, ``event``, ``deadline``) in the reader's words."""
+    """What a schedule item is (``phase``, ``event``, ``deadline``, ``review``), in words."""
     labels = {
         "phase": words.gettext("Phase"),
         "event": words.gettext("Event"),
         "deadline": words.gettext("Deadline"),
+        "review": words.gettext("Review"),
     }
     return labels.get(kind, kind)
 

@@ -7,11 +7,14 @@ Calls and groups are listed in the model's order with their names, zeros include
 report shows who did *not* answer too.
 
 :func:`chart_svg` and :func:`chart_png` draw the group-by-call counts as a stacked bar
-chart with pygal (SVG); PNG needs the optional ``cairosvg`` (``consultkit[charts]``).
+chart with pygal (SVG); PNG needs the optional ``cairosvg`` (``consultkit[charts]``). The
+count axis is in whole numbers, and the SVG carries its title and the counts in words
+(:func:`chart_summary`) as ``<title>`` and ``<desc>`` for screen readers.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
@@ -25,7 +28,7 @@ from consultkit.formats.labels import submission_status_label
 from consultkit.i18n import messages
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from consultkit.domain.model import Consultation
     from consultkit.domain.submissions import Submission
@@ -189,10 +192,42 @@ def _import_pygal() -> Any:
     return pygal
 
 
-def _chart(stats: Stats, title: str) -> Any:
+def chart_summary(stats: Stats, *, language: str = "en") -> str:
+    """The chart in words: the total, then each group's count split by call."""
+    pairs = {(g, c): n for g, c, n in stats.by_group_and_call}
+    parts = []
+    for group in stats.by_group:
+        if not group.count:
+            continue
+        calls = ", ".join(
+            f"{call.label} {pairs[group.key, call.key]}"
+            for call in stats.by_call
+            if pairs.get((group.key, call.key))
+        )
+        parts.append(f"{group.label}: {group.count} ({calls})")
+    summary = messages(language).ngettext(
+        "%(num)s submission by stakeholder group and call.",
+        "%(num)s submissions by stakeholder group and call.",
+        stats.total,
+    )
+    return f"{summary} {'; '.join(parts)}." if parts else summary
+
+
+def _whole_number_ticks(most: int) -> list[int]:
+    # pygal picks "nice" decimal steps (0, 0.2, 0.4 …) for small counts; a count of
+    # submissions is whole, so the ticks are too: about ten of them, from 0 past the top.
+    step = max(1, math.ceil(most / 10))
+    return list(range(0, max(most, 1) + step, step))
+
+
+def _chart(stats: Stats, title: str, language: str) -> Any:
     pygal = _import_pygal()
 
     groups = [c for c in stats.by_group if c.count or c.key != ERASED_GROUP]
+    pairs = {(g, c): n for g, c, n in stats.by_group_and_call}
+    most = max(
+        (sum(pairs.get((g.key, c.key), 0) for c in stats.by_call) for g in groups), default=0
+    )
     config = pygal.Config()
     # No <script> from a CDN: the chart must work offline and in reports.
     config.js = []
@@ -201,15 +236,35 @@ def _chart(stats: Stats, title: str) -> Any:
     config.print_values = False
     config.width = 900
     config.height = max(300, 120 + 48 * len(groups))
+    config.y_labels = _whole_number_ticks(most)
+    config.value_formatter = lambda value: f"{value:.0f}"
     chart = pygal.HorizontalStackedBar(config)
     # pygal names the chart with a random uuid; a fixed one makes the file reproducible.
     chart.uuid = "consultkit-stats"
     chart.add_xml_filter(_without_scripts)
+    chart.add_xml_filter(_described(title, chart_summary(stats, language=language)))
     chart.x_labels = [g.label for g in groups]
-    pairs = {(g, c): n for g, c, n in stats.by_group_and_call}
     for call in stats.by_call:
         chart.add(call.label, [pairs.get((g.key, call.key), 0) for g in groups])
     return chart
+
+
+def _described(title: str, summary: str) -> Callable[[Any], Any]:
+    """An xml filter giving the chart an accessible name and description."""
+
+    def describe(root: Any) -> Any:
+        namespace = root.tag.split("}", 1)[0] + "}" if root.tag.startswith("{") else ""
+        name = root.makeelement(f"{namespace}title", {"id": "chart-title"})
+        name.text = title
+        desc = root.makeelement(f"{namespace}desc", {"id": "chart-desc"})
+        desc.text = summary
+        root.insert(0, desc)
+        root.insert(0, name)
+        root.set("role", "img")
+        root.set("aria-labelledby", "chart-title chart-desc")
+        return root
+
+    return describe
 
 
 def _without_scripts(root: Any) -> Any:
@@ -222,13 +277,13 @@ def _without_scripts(root: Any) -> Any:
     return root
 
 
-def chart_svg(stats: Stats, *, title: str) -> bytes:
-    """The group-by-call stacked bar chart as an SVG document."""
-    svg = _chart(stats, title).render()
+def chart_svg(stats: Stats, *, title: str, language: str = "en") -> bytes:
+    """The group-by-call stacked bar chart as an SVG document (its summary in ``language``)."""
+    svg = _chart(stats, title, language).render()
     return svg if isinstance(svg, bytes) else str(svg).encode("utf-8")
 
 
-def chart_png(stats: Stats, *, title: str) -> bytes:
+def chart_png(stats: Stats, *, title: str, language: str = "en") -> bytes:
     """The same chart as PNG; needs ``cairosvg`` (``pip install 'consultkit[charts]'``)."""
     try:
         import cairosvg
@@ -242,12 +297,12 @@ def chart_png(stats: Stats, *, title: str) -> bytes:
             f"PNG charts need the cairo library ({exc}): install it (e.g. apt-get install"
             " libcairo2) or write an .svg chart"
         ) from None
-    png = cairosvg.svg2png(bytestring=chart_svg(stats, title=title))
+    png = cairosvg.svg2png(bytestring=chart_svg(stats, title=title, language=language))
     assert isinstance(png, bytes)
     return png
 
 
-def write_chart(stats: Stats, path: str, *, title: str) -> None:
+def write_chart(stats: Stats, path: str, *, title: str, language: str = "en") -> None:
     """Write the chart to ``path``; its suffix (``.svg`` or ``.png``) picks the format.
 
     The file is replaced atomically and never written through a planted link
@@ -259,9 +314,9 @@ def write_chart(stats: Stats, path: str, *, title: str) -> None:
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix == ".svg":
-        data = chart_svg(stats, title=title)
+        data = chart_svg(stats, title=title, language=language)
     elif suffix == ".png":
-        data = chart_png(stats, title=title)
+        data = chart_png(stats, title=title, language=language)
     else:
         raise ChartError(f"chart file {path!r} must end in .svg or .png")
     write_atomically(target, data)

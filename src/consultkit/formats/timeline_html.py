@@ -21,6 +21,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit._version import __version__
+from consultkit.domain.bidi import direction, is_rtl, latin_runs
 from consultkit.domain.links import safe_url
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
@@ -35,10 +36,11 @@ from consultkit.i18n import messages
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    import jinja2
+
     from consultkit.domain.model import Consultation, Place
     from consultkit.domain.schedule import ScheduleItem
 
-RTL_LANGUAGES: Final = frozenset({"ar", "he", "fa", "ur"})
 GOOGLE_TEMPLATE: Final = "https://calendar.google.com/calendar/render"
 OUTLOOK_COMPOSE: Final = "https://outlook.live.com/calendar/0/deeplink/compose"
 
@@ -217,7 +219,7 @@ def page_context(
     return {
         "version": __version__,
         "language": language,
-        "direction": "rtl" if language.split("-", 1)[0] in RTL_LANGUAGES else "ltr",
+        "direction": direction(language),
         "title": consultation.title(language),
         "description": consultation.description(language),
         "organisers": [o.name(language) for o in consultation.organisers],
@@ -228,7 +230,7 @@ def page_context(
         "feed_url": feed,
         "webcal_url": webcal or feed,
         "entries": page_items,
-        "contact": " · ".join(contact_parts) or None,
+        "contact": contact_parts,
         "website": safe_url(consultation.website),
         "source": consultation.source(language),
         "labels": {
@@ -246,8 +248,35 @@ def page_context(
             "outlook": words.gettext("Outlook.com"),
             "contact": words.gettext("Contact"),
             "website": words.gettext("Website"),
+            "table.caption": words.gettext("The timeline as a table"),
+            "table.item": words.pgettext("timeline table", "Item"),
+            "table.kind": words.pgettext("timeline table", "Kind"),
+            "table.when": words.pgettext("timeline table", "When"),
+            "table.status": words.pgettext("timeline table", "Status"),
+            "table.precision": words.pgettext("timeline table", "How precise"),
         },
     }
+
+
+def isolate(context: jinja2.runtime.Context, value: object, whole: bool = False) -> object:
+    """The template's ``bidi`` filter: Latin fragments of ``value`` in ``<bdi>`` on a
+    right-to-left page (``whole``: all of it, for a label with its colon, a phone number).
+
+    A left-to-right page gets ``value`` back untouched (autoescaping does the rest).
+    """
+    from markupsafe import Markup, escape
+
+    page = context.get("page")
+    if value is None or not isinstance(page, dict) or not is_rtl(str(page.get("language"))):
+        return value
+    text = str(value)
+    if whole:
+        return Markup("<bdi>{}</bdi>").format(text)
+    pieces: list[Markup] = [
+        Markup("<bdi>{}</bdi>").format(piece) if latin else escape(piece)
+        for piece, latin in latin_runs(text)
+    ]
+    return Markup("").join(pieces)
 
 
 def render_page(
@@ -274,6 +303,7 @@ def render_page(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["bidi"] = jinja2.pass_context(isolate)
     template = environment.get_template("timeline.html.j2")
     context = page_context(
         consultation, items, language=language, now=now, feed_url=feed_url, item_ics=item_ics

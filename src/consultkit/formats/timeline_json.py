@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from consultkit.domain.fields import call_schema
 from consultkit.domain.links import safe_url
+from consultkit.domain.model import ItemStatus
 from consultkit.domain.queries import (
     CallState,
     call_deadline,
@@ -23,10 +24,12 @@ from consultkit.domain.queries import (
     next_phase,
     phases_at,
 )
+from consultkit.domain.review.rounds import round_ref
 from consultkit.domain.windows import check_zone, sort_key, to_utc
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation, Phase, RelatedEvent
+    from consultkit.domain.review.rounds import ReviewRound
     from consultkit.domain.text import Text
 
 __all__ = [
@@ -66,7 +69,7 @@ class TimelinePlace(TypedDict):
 
 
 class TimelineItem(TypedDict):
-    """One phase or related event."""
+    """One phase, related event or review round (``type`` ``review``, ``id`` ``CALL/ROUND``)."""
 
     ref: str
     type: str
@@ -202,6 +205,18 @@ def build_timeline(
                 _item(event, "event", instant, zone, language, fallbacks),
             )
         )
+    rounds = [(call, r) for call in consultation.calls for r in call.review.rounds]
+    for order, (call, round_) in enumerate(rounds):
+        review_item = _item(round_, "review", instant, zone, language, fallbacks)
+        key = round_ref(call.id, round_.id)
+        review_item["ref"], review_item["id"] = f"review:{key}", key
+        entries.append(
+            (
+                sort_key(round_.window),
+                len(consultation.phases) + len(consultation.events) + order,
+                review_item,
+            )
+        )
     items = [item for _, _, item in sorted(entries, key=lambda e: (e[0], e[1]))]
 
     current = current_phase(consultation, instant)
@@ -272,7 +287,7 @@ def build_timeline(
 
 
 def _item(
-    item: Phase | RelatedEvent,
+    item: Phase | RelatedEvent | ReviewRound,
     kind: str,
     instant: dt.datetime,
     zone: str,
@@ -281,7 +296,9 @@ def _item(
 ) -> TimelineItem:
     window = item.window
     earliest, latest = window.earliest(), window.latest()
-    place = item.place
+    place = getattr(item, "place", None)
+    note = getattr(item, "note", None)
+    status = getattr(item, "status", ItemStatus.CONFIRMED)
     return {
         "ref": f"{kind}:{item.id}",
         "type": kind,
@@ -289,7 +306,7 @@ def _item(
         "ordinal": getattr(item, "ordinal", None),
         "title": _text(item.title, language, fallbacks),
         "kind": window.kind,
-        "status": item.status.value,
+        "status": status.value,
         "precision": window.precision.value,
         "window_zone": window.zone,
         "start_utc": utc_text(earliest),
@@ -308,5 +325,5 @@ def _item(
             "online_url": safe_url(place.online_url),
         },
         "inferred": list(item.inferred),
-        "note": item.note(language, fallbacks) or None,
+        "note": (note(language, fallbacks) or None) if note is not None else None,
     }

@@ -19,6 +19,7 @@ BUILTIN_COMMAND_NAMES: frozenset[str] = frozenset(
         "plugins",
         "publish",
         "remind",
+        "review",
         "stats",
         "submissions",
         "submit",

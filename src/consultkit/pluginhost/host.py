@@ -36,7 +36,7 @@ import pluggy
 from consultkit import hookspecs
 from consultkit._version import __version__
 from consultkit.default_plugins import DEFAULT_PLUGINS
-from consultkit.errors import PluginError, StoreError
+from consultkit.errors import ConsultkitError, PluginError, StoreError
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.storage.protocols import default_store_url
 from consultkit.storage.urls import redact_url, scrub
@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     import icalendar
 
     from consultkit.domain.model import Consultation
+    from consultkit.domain.review.assignment import Assignment, AssignmentProblem
+    from consultkit.domain.review.ranking import RankedSubmission
+    from consultkit.domain.review.rounds import ReviewRound
+    from consultkit.domain.review.scores import Review
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission
     from consultkit.formats.exporter import Exporter
@@ -544,13 +548,37 @@ class PluginHost:
         """Store backends by URL scheme."""
         return {name: value for name, (value, _) in self._collect("stores").items()}
 
-    def notifier_factories(self) -> Mapping[str, NotifierFactory]:
-        """Notifier factories by channel name."""
-        return {name: value for name, (value, _) in self._collect("notifiers").items()}
+    def notifier_factories(
+        self, consultation: Consultation | None = None
+    ) -> Mapping[str, NotifierFactory]:
+        """Notifier factories by channel name; with ``consultation``, only the channels of
+        plugins it does not turn off (``[plugins.NAME] enabled = false``)."""
+        off = consultation.plugins_off if consultation is not None else ()
+        return {
+            name: value
+            for name, (value, plugin) in self._collect("notifiers").items()
+            if plugin not in off
+        }
 
-    def exporters(self) -> Mapping[str, Exporter]:
-        """Exporters by format name."""
-        return {name: value for name, (value, _) in self._collect("exporters").items()}
+    def channel_plugins(self) -> Mapping[str, str]:
+        """Which plugin registered each notifier channel (channel -> plugin name)."""
+        return {name: plugin for name, (_, plugin) in self._collect("notifiers").items()}
+
+    def exporters(self, consultation: Consultation | None = None) -> Mapping[str, Exporter]:
+        """Exporters by format name; with ``consultation``, only those of plugins it does
+        not turn off (``[plugins.NAME] enabled = false``)."""
+        off = consultation.plugins_off if consultation is not None else ()
+        return {
+            name: value
+            for name, (value, plugin) in self._collect("exporters").items()
+            if plugin not in off
+        }
+
+    def contributor(self, kind: str, name: str) -> str | None:
+        """The plugin that registered ``name`` among ``kind`` (``exporters``, ``notifiers``,
+        ``stores``, ``commands``), or None."""
+        found = self._collect(kind).get(name)
+        return found[1] if found is not None else None
 
     def commands(self) -> Mapping[str, click.Command]:
         """CLI commands contributed by plugins, by name (built-ins are not included)."""
@@ -680,6 +708,61 @@ class PluginHost:
                 "language": language,
             },
         )
+
+    # -- choosing hooks: the first plugin with an answer gives it ----------------------------
+
+    def _first(self, hook_name: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
+        """The first non-``None`` answer and its plugin. A plugin that raises a
+        :class:`~consultkit.errors.ConsultkitError` (a refusal) passes it on; any other
+        failure becomes a :class:`PluginError` naming the plugin, never a silent fallback."""
+        impls = self._implementations(hook_name)
+        if impls is None:
+            caller: pluggy.HookCaller = getattr(self._pm.hook, hook_name)
+            value = caller(**{**kwargs, "settings": _NO_SETTINGS})
+            return "(hook wrappers)", value
+        for impl in impls:
+            args = impl.args(kwargs)
+            if args is None:
+                continue
+            try:
+                value = impl.function(*args)
+            except ConsultkitError:
+                raise
+            except Exception as exc:
+                raise self._event_failed(impl.plugin, hook_name, exc) from exc
+            if value is not None:
+                return impl.plugin, value
+        raise PluginError(
+            "consultkit", hook_name, "no plugin answered (is review_defaults blocked?)"
+        )
+
+    def assign_reviewers(
+        self, consultation: Consultation, problem: AssignmentProblem
+    ) -> tuple[str, Assignment]:
+        """The assignment the first answering plugin gives, and that plugin's name."""
+        plugin, value = self._first(
+            "assign_reviewers", {"consultation": consultation, "problem": problem}
+        )
+        return plugin, value
+
+    def rank_submissions(
+        self,
+        consultation: Consultation,
+        round_: ReviewRound,
+        reviews: Sequence[Review],
+        references: Mapping[str, str],
+    ) -> tuple[str, list[RankedSubmission]]:
+        """The ranking the first answering plugin gives, and that plugin's name."""
+        plugin, value = self._first(
+            "rank_submissions",
+            {
+                "consultation": consultation,
+                "round": round_,
+                "reviews": reviews,
+                "references": references,
+            },
+        )
+        return plugin, list(value)
 
 
 def _new_manager() -> pluggy.PluginManager:

@@ -11,6 +11,7 @@ The concerns, so that code can ask for only what it uses:
 * :class:`OutboxStore`: notification events and their leased deliveries.
 * :class:`ScheduleLog`: published schedule revisions.
 * :class:`SubscriptionStore`: who asked to be told about a consultation.
+* :class:`ReviewStore`: reviewer assignments and reviews, by round.
 
 Submission values come from :mod:`consultkit.domain.submissions`, the other records from
 :mod:`consultkit.storage.records` (importable from here too). Backends are checked by one
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from consultkit.domain.review.scores import Review, ReviewAssignment
     from consultkit.domain.submissions import HistoryEntry, Receipt, Submission, SubmissionStatus
 
 DEFAULT_STORE_URL = "sqlite:///./consultkit.sqlite"
@@ -277,7 +279,30 @@ class SubscriptionStore(Protocol):
 
 
 @runtime_checkable
-class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, Protocol):
+class ReviewStore(Protocol):
+    """Who reviews which submission in each review round, and the reviews they gave.
+
+    A round is named by :func:`~consultkit.domain.review.rounds.round_ref` (``CALL/ROUND``);
+    reviewers by the id they have in the organisers' reviewers file, nothing more.
+    """
+
+    def add_review_assignments(self, assignments: Sequence[ReviewAssignment]) -> int:
+        """Store assignments, skipping pairs already stored; returns how many were new."""
+
+    def review_assignments(
+        self, consultation_id: str, round: str, reviewer_id: str | None = None
+    ) -> list[ReviewAssignment]:
+        """A round's assignments (only ``reviewer_id``'s if given), by submission, reviewer."""
+
+    def save_review(self, review: Review) -> None:
+        """Store a review, replacing the one the reviewer gave the submission in that round."""
+
+    def reviews(self, consultation_id: str, round: str) -> list[Review]:
+        """A round's reviews, by submission, then reviewer."""
+
+
+@runtime_checkable
+class Store(SubmissionStore, OutboxStore, ScheduleLog, SubscriptionStore, ReviewStore, Protocol):
     """Where consultkit keeps submissions, their history, the outbox and schedule revisions.
 
     What the application opens from a URL: every concern's protocol, plus ``url`` and
@@ -301,6 +326,7 @@ __all__ = [
     "DeliveryTarget",
     "OutboxEvent",
     "OutboxStore",
+    "ReviewStore",
     "ScheduleLog",
     "ScheduleRevision",
     "Store",

@@ -35,6 +35,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+from consultkit.domain.review.scores import Review, ReviewAssignment
 from consultkit.domain.submission_rules import receipt_for
 from consultkit.domain.submissions import (
     Actor,
@@ -285,6 +286,11 @@ _DELIVERY_SELECT = (
     " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
 )
 _REVISION_COLUMNS = "consultation_id, number, published_at, snapshot"
+_ASSIGNMENT_COLUMNS = "consultation_id, round, submission_id, reviewer_id, assigned_at"
+_REVIEW_COLUMNS = (
+    "consultation_id, round, submission_id, reviewer_id, at, scores, passed, abstained,"
+    " confidence, comment"
+)
 
 
 class SqlStore(abc.ABC):
@@ -1171,6 +1177,119 @@ class SqlStore(abc.ABC):
                 group=r[3],
                 language=r[4],
                 created_at=d.load_instant(r[5]),
+            )
+            for r in rows
+        ]
+
+    # -- review
+
+    def add_review_assignments(self, assignments: Sequence[ReviewAssignment]) -> int:
+        """Store assignments, skipping pairs already stored; returns how many were new."""
+        d = self.dialect
+        rows = [
+            (
+                a.consultation_id,
+                a.round,
+                a.submission_id,
+                a.reviewer_id,
+                d.dump_instant(a.assigned_at),
+            )
+            for a in assignments
+        ]
+        with self._write() as conn:
+            added = 0
+            for row in rows:
+                added += max(
+                    conn.execute(
+                        d.sql(
+                            f"{d.insert_ignore} review_assignments ({_ASSIGNMENT_COLUMNS})"
+                            f" VALUES (?, ?, ?, ?, ?){d.ignore_conflicts}"
+                        ),
+                        row,
+                    ).rowcount,
+                    0,
+                )
+        return added
+
+    def review_assignments(
+        self, consultation_id: str, round: str, reviewer_id: str | None = None
+    ) -> list[ReviewAssignment]:
+        """A round's assignments (only ``reviewer_id``'s if given), by submission, reviewer."""
+        d = self.dialect
+        sql = (
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM review_assignments"
+            " WHERE consultation_id = ? AND round = ?"
+        )
+        params: list[Any] = [consultation_id, round]
+        if reviewer_id is not None:
+            sql += " AND reviewer_id = ?"
+            params.append(reviewer_id)
+        with self._read() as conn:
+            rows = conn.execute(
+                d.sql(sql + " ORDER BY submission_id, reviewer_id"), params
+            ).fetchall()
+        return [
+            ReviewAssignment(
+                consultation_id=r[0],
+                round=r[1],
+                submission_id=r[2],
+                reviewer_id=r[3],
+                assigned_at=d.load_instant(r[4]),
+            )
+            for r in rows
+        ]
+
+    def save_review(self, review: Review) -> None:
+        """Store a review, replacing the reviewer's earlier one for that submission and round."""
+        d = self.dialect
+        r = review
+        with self._write() as conn:
+            conn.execute(
+                d.sql(
+                    f"INSERT INTO reviews ({_REVIEW_COLUMNS})"
+                    f" VALUES (?, ?, ?, ?, ?, {d.json}, ?, ?, ?, ?)"
+                    " ON CONFLICT (consultation_id, round, submission_id, reviewer_id)"
+                    " DO UPDATE SET at = excluded.at, scores = excluded.scores,"
+                    " passed = excluded.passed, abstained = excluded.abstained,"
+                    " confidence = excluded.confidence, comment = excluded.comment"
+                ),
+                (
+                    r.consultation_id,
+                    r.round,
+                    r.submission_id,
+                    r.reviewer_id,
+                    d.dump_instant(r.at),
+                    d.dump_json(dict(r.scores)),
+                    None if r.passed is None else int(r.passed),
+                    int(r.abstained),
+                    r.confidence,
+                    r.comment,
+                ),
+            )
+
+    def reviews(self, consultation_id: str, round: str) -> list[Review]:
+        """A round's reviews, by submission, then reviewer."""
+        d = self.dialect
+        with self._read() as conn:
+            rows = conn.execute(
+                d.sql(
+                    f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE consultation_id = ?"
+                    " AND round = ? ORDER BY submission_id, reviewer_id"
+                ),
+                (consultation_id, round),
+            ).fetchall()
+        return [
+            Review(
+                consultation_id=r[0],
+                round=r[1],
+                submission_id=r[2],
+                reviewer_id=r[3],
+                at=d.load_instant(r[4]),
+                scores=d.load_json(r[5]),
+                passed=None if r[6] is None else bool(r[6]),
+                abstained=bool(r[7]),
+                confidence=r[8],
+                comment=r[9],
             )
             for r in rows
         ]

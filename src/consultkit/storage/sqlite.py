@@ -173,6 +173,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # submission; submissions made before have none.
         "ALTER TABLE submissions ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
     ),
+    (
+        # Review and selection (issue 12): who reviews what in each round, and the
+        # reviews given. Reviewers are known here by id only; their names, addresses
+        # and organisations stay in the organisers' private reviewers file.
+        """CREATE TABLE review_assignments (
+            consultation_id TEXT NOT NULL,
+            round TEXT NOT NULL,
+            submission_id TEXT NOT NULL REFERENCES submissions(id),
+            reviewer_id TEXT NOT NULL,
+            assigned_at TEXT NOT NULL,
+            PRIMARY KEY (consultation_id, round, submission_id, reviewer_id)
+        )""",
+        "CREATE INDEX review_assignments_reviewer"
+        " ON review_assignments (consultation_id, round, reviewer_id)",
+        """CREATE TABLE reviews (
+            consultation_id TEXT NOT NULL,
+            round TEXT NOT NULL,
+            submission_id TEXT NOT NULL REFERENCES submissions(id),
+            reviewer_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            scores TEXT NOT NULL,
+            passed INTEGER,
+            abstained INTEGER NOT NULL,
+            confidence INTEGER,
+            comment TEXT,
+            PRIMARY KEY (consultation_id, round, submission_id, reviewer_id)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

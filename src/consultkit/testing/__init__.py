@@ -28,8 +28,9 @@ contract test shows the values it compared, not a bare ``AssertionError``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from consultkit.lazy import lazy_names
 
 try:  # pragma: no branch - pytest is installed wherever these helpers are used
     import pytest as _pytest
@@ -64,8 +65,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _LAZY)

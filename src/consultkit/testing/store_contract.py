@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
+from consultkit.domain.review.scores import Review, ReviewAssignment
 from consultkit.domain.submissions import Actor, ActorRole, HistoryEntry, SubmissionStatus
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED
@@ -688,6 +689,60 @@ class StoreContract:
         assert dict(latest.snapshot) == {"items": {"a": 2}}
         assert [r.number for r in store.schedule_revisions("wsis-2020")] == [1, 2]
         assert [e.id for e in store.unrouted_events(10)] == [event.id]
+
+    # -- review ------------------------------------------------------------------------
+
+    def test_review_assignments_are_kept_once_per_pair_and_listed_per_round(
+        self, store: Store
+    ) -> None:
+        first, second = make_submission(1), make_submission(2)
+        for s in (first, second):
+            _add(store, s)
+        pairs = [(first, "r01"), (first, "r02"), (second, "r01")]
+        rows = [
+            ReviewAssignment(
+                consultation_id="wsis-2020",
+                round="workshops/scoring",
+                submission_id=s.id,
+                reviewer_id=r,
+                assigned_at=T0,
+            )
+            for s, r in pairs
+        ]
+        assert store.add_review_assignments(rows) == 3
+        assert store.add_review_assignments(rows[:1]) == 0  # a pair is stored once
+        listed = store.review_assignments("wsis-2020", "workshops/scoring")
+        assert [(a.submission_id, a.reviewer_id) for a in listed] == sorted(
+            (s.id, r) for s, r in pairs
+        )
+        assert listed[0].assigned_at == T0
+        mine = store.review_assignments("wsis-2020", "workshops/scoring", "r02")
+        assert [a.submission_id for a in mine] == [first.id]
+        assert store.review_assignments("wsis-2020", "workshops/screening") == []
+
+    def test_a_review_is_replaced_by_the_reviewers_next_one(self, store: Store) -> None:
+        submission = make_submission(1)
+        _add(store, submission)
+        given = Review(
+            consultation_id="wsis-2020",
+            round="workshops/scoring",
+            submission_id=submission.id,
+            reviewer_id="r01",
+            at=T0,
+            scores={"relevance": 4, "format": 2},
+            confidence=3,
+            comment="Clear and focused.",
+        )
+        store.save_review(given)
+        assert store.reviews("wsis-2020", "workshops/scoring") == [given]
+        later = attrs.evolve(
+            given, at=T0 + dt.timedelta(hours=1), scores={}, abstained=True, comment=None
+        )
+        store.save_review(later)
+        screening = attrs.evolve(given, round="workshops/screening", scores={}, passed=False)
+        store.save_review(screening)
+        assert store.reviews("wsis-2020", "workshops/scoring") == [later]
+        assert store.reviews("wsis-2020", "workshops/screening") == [screening]
 
     # -- lifecycle ---------------------------------------------------------------------
 

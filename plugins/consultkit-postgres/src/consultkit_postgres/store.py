@@ -189,6 +189,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # object per submission; submissions made before have none.
         "ALTER TABLE submissions ADD COLUMN fields jsonb NOT NULL DEFAULT '{}'::jsonb",
     ),
+    (
+        # Review and selection (consultkit issue 12): who reviews what in each round, and
+        # the reviews given. Reviewers are known by id only; their personal data stays in
+        # the organisers' private reviewers file.
+        """CREATE TABLE review_assignments (
+            consultation_id text COLLATE "C" NOT NULL,
+            round text COLLATE "C" NOT NULL,
+            submission_id text COLLATE "C" NOT NULL REFERENCES submissions(id),
+            reviewer_id text COLLATE "C" NOT NULL,
+            assigned_at timestamptz NOT NULL,
+            PRIMARY KEY (consultation_id, round, submission_id, reviewer_id)
+        )""",
+        "CREATE INDEX review_assignments_reviewer"
+        " ON review_assignments (consultation_id, round, reviewer_id)",
+        """CREATE TABLE reviews (
+            consultation_id text COLLATE "C" NOT NULL,
+            round text COLLATE "C" NOT NULL,
+            submission_id text COLLATE "C" NOT NULL REFERENCES submissions(id),
+            reviewer_id text COLLATE "C" NOT NULL,
+            at timestamptz NOT NULL,
+            scores jsonb NOT NULL,
+            passed smallint,
+            abstained smallint NOT NULL,
+            confidence smallint,
+            comment text,
+            PRIMARY KEY (consultation_id, round, submission_id, reviewer_id)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit import events
+from consultkit.domain.bidi import isolate_latin
 from consultkit.domain.rendering import render_brief, render_duration, render_instant
 from consultkit.domain.windows import window_from_data
 from consultkit.domain.zones import known_zone
@@ -213,6 +214,8 @@ def render_message(delivery: Delivery) -> RenderedMessage:
     text_module = env.get_template(f"{name}.txt").make_module(context)
     subject = one_line(str(getattr(text_module, "subject", "")) or delivery.event.kind)
     html = env.get_template(f"{name}.html").render(context)
-    return RenderedMessage(
-        subject=subject, text=str(text_module), html=html, language=words.language
-    )
+    # A right-to-left plain-text part isolates its Latin fragments (addresses, times with
+    # their zone, tracking numbers), or mail clients reorder their punctuation; the
+    # subject is left alone, as some clients show isolate characters there as boxes.
+    text = isolate_latin(str(text_module), words.language)
+    return RenderedMessage(subject=subject, text=text, html=html, language=words.language)

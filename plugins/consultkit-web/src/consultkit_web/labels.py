@@ -43,6 +43,7 @@ def rule_text(rule: str, words: Messages) -> str:
         "language": words.gettext("Choose the language your text is written in."),
         "missing-content": words.gettext("This call needs this field."),
         "too-long": words.gettext("This text is too long."),
+        "one-line": words.gettext("Write this on one line."),
         "tag": words.gettext(
             "Use a WSIS Action Line (C1 to C11) or a Sustainable Development Goal (SDG1 to SDG17)."
         ),

@@ -21,6 +21,7 @@ from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler sign
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from consultkit.domain.bidi import direction
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.rendering import render_duration
 from consultkit.domain.submissions import (
@@ -92,7 +93,7 @@ def page_context(
     words = messages(language)
     return {
         "lang": language,
-        "dir": "rtl" if language.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr",
+        "dir": direction(language),
         "status_text": lambda status: submission_status_label(str(status), words),
         "call_state": lambda state: call_state(str(state), words),
         "item_status": lambda status: item_status(str(status), words),
@@ -236,8 +237,13 @@ def submit_form(
     return Template(template_name="submit.html", context=context)
 
 
-def field_of(rule: str, message: str) -> str | None:
-    """Which form field a refusal is about, so the page can show it beside that field."""
+def field_of(rule: str, message: str, field: str | None = None) -> str | None:
+    """Which form field a refusal is about, so the page can show it beside that field.
+
+    ``field`` is the refusal's own (``RuleRefusedError.field``) when the rule names it.
+    """
+    if field in FORM_FIELDS:
+        return field
     if rule in {"unknown-group", "group-not-eligible"}:
         return "group"
     if rule == "submitter":
@@ -251,9 +257,11 @@ def field_of(rule: str, message: str) -> str | None:
     return None
 
 
-def refusal(language: str, rule: str, message: str) -> dict[str, str]:
+def refusal(
+    language: str, rule: str, message: str, refused_field: str | None = None
+) -> dict[str, str]:
     """A refusal as the form shows it: the field, the rule in plain words, the details."""
-    field = field_of(rule, message)
+    field = field_of(rule, message, refused_field)
     # A refused submitter is told which of its two fields to fix.
     key = field if rule == "submitter" and field is not None else rule
     text = rule_text(key, messages(language))
@@ -277,7 +285,7 @@ async def submit_post(
     consent = {name: bool(form.get(name)) for name in CONSENT_FIELDS}
     key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
 
-    def refused(rule: str, message: str) -> Template:
+    def refused(rule: str, message: str, field: str | None = None) -> Template:
         context = _form_context(
             request,
             consultation,
@@ -286,7 +294,7 @@ async def submit_post(
             values,
             consent,
             key,
-            refusal(language, rule, message),
+            refusal(language, rule, message, field),
         )
         return Template(
             template_name="submit.html", context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
@@ -327,7 +335,7 @@ async def submit_post(
             provenance=Provenance.WEB,
         )
     except RuleRefusedError as exc:
-        return refused(exc.rule, str(exc))
+        return refused(exc.rule, str(exc), exc.field)
     finally:
         site.in_flight.discard(flight)
     return Redirect(

@@ -131,7 +131,7 @@ class Site:
 
     def feed(self, consultation: Consultation, fmt: str, language: str, group: str | None) -> Feed:
         """The schedule as ``fmt``, with the SEQUENCE numbers of the latest publication."""
-        exporter = self.app.exporter(fmt)
+        exporter = self.app.exporter(fmt, consultation)
         history = self.app.history(consultation)
         latest = history[-1] if history else None
         # The .ics bytes depend only on the (loaded once) consultation and the latest
