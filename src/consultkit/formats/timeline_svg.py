@@ -379,9 +379,10 @@ def _draw_item(
     title = item.title(language)
     text = _short(title)
     if tentative:
-        # The suffix shares the label column, so the title gives way to it.
+        # The suffix shares the label column, so the title gives way to it, by display
+        # width: a translated suffix may hold wide characters (Chinese "待确认").
         suffix = f" ({messages(language).pgettext('legend', 'tentative')})"
-        text = _short(title, MAX_LABEL_CHARS - len(suffix)) + suffix
+        text = _short(title, MAX_LABEL_CHARS - sum(_width(c) for c in suffix)) + suffix
     full = f"{title} — {window.render(language=language)}"
     caption = _sub(group, "text", frame.say(text), x=frame.x(8), y=_fmt(middle + 4))
     if cancelled:
