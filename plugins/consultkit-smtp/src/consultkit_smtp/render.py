@@ -217,5 +217,5 @@ def render_message(delivery: Delivery) -> RenderedMessage:
     # A right-to-left plain-text part isolates its Latin fragments (addresses, times with
     # their zone, tracking numbers), or mail clients reorder their punctuation; the
     # subject is left alone, as some clients show isolate characters there as boxes.
-    text = isolate_latin(str(text_module), words.language)
+    text = isolate_latin(str(text_module), language)
     return RenderedMessage(subject=subject, text=text, html=html, language=words.language)
