@@ -25,7 +25,8 @@ import attrs
 from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.errors import ConsultkitError
 from consultkit.files import write_atomically
-from consultkit.formats.web_labels import label
+from consultkit.formats.labels import submission_status_label, verification_label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -153,7 +154,8 @@ def compute_stats(
 
     call_names = {c.id: c.title(lang, fallbacks) for c in consultation.calls}
     group_names = {g.id: g.name(lang, fallbacks) for g in consultation.groups}
-    group_names.setdefault(ERASED_GROUP, ERASED_GROUP)
+    words = messages(lang)
+    group_names.setdefault(ERASED_GROUP, words.gettext("(erased)"))
 
     def in_model_order(counter: Counter[str], names: dict[str, str]) -> tuple[Count, ...]:
         # Zeros for the model's entries (who did not answer matters), then any key the
@@ -164,12 +166,12 @@ def compute_stats(
         return tuple(c for c in listed if c.count or c.key != ERASED_GROUP)
 
     by_status = tuple(
-        Count(key=s.value, label=s.value, count=statuses[s.value])
+        Count(key=s.value, label=submission_status_label(s.value, words), count=statuses[s.value])
         for s in SubmissionStatus
         if statuses.get(s.value)
     )
     by_verification = tuple(
-        Count(key=v.value, label=v.value, count=verifications[v.value])
+        Count(key=v.value, label=verification_label(v.value, words), count=verifications[v.value])
         for v in Verification
         if verifications.get(v.value)
     )
@@ -220,7 +222,11 @@ def chart_summary(stats: Stats, *, language: str = "en") -> str:
             if pairs.get((group.key, call.key))
         )
         parts.append(f"{group.label}: {group.count} ({calls})")
-    summary = label(language, "chart.summary", total=str(stats.total))
+    summary = messages(language).ngettext(
+        "%(num)s submission by stakeholder group and call.",
+        "%(num)s submissions by stakeholder group and call.",
+        stats.total,
+    )
     return f"{summary} {'; '.join(parts)}." if parts else summary
 
 
