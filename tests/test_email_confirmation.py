@@ -290,7 +290,7 @@ def test_the_command_line_confirms_and_stats_count(tmp_path: Path) -> None:
     ]
     done = _cli(tmp_path, "submissions confirm", link)
     assert done.exit_code == 0, done.output
-    assert done.output.strip().endswith(": email-confirmed")
+    assert done.output.strip().endswith(": e-mail confirmed")
     shown = _cli(tmp_path, "stats")
     assert "By verification" in shown.output
     assert "email-confirmed" in shown.output

@@ -189,6 +189,28 @@ def _cli(*args: str, store: str | None = None) -> str:
     return result.output
 
 
+def _submit(config: Path, store: str, *extra: str) -> str:
+    """Ana's submission to the official call, through the command line."""
+    return _cli(
+        "submit",
+        str(config),
+        "--call",
+        "official-submissions",
+        "--group",
+        "civil-society",
+        "--name",
+        "Ana Pérez",
+        "--email",
+        "ana@example.org",
+        "--title",
+        "Escuelas rurales",
+        "--body",
+        "Conectar las escuelas rurales.",
+        *extra,
+        store=store,
+    )
+
+
 class _Text(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -217,23 +239,7 @@ def visible_text(markup: str) -> str:
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
-    submitted = _cli(
-        "submit",
-        str(EXAMPLE),
-        "--call",
-        "official-submissions",
-        "--group",
-        "civil-society",
-        "--name",
-        "Ana Pérez",
-        "--email",
-        "ana@example.org",
-        "--title",
-        "Escuelas rurales",
-        "--body",
-        "Conectar las escuelas rurales.",
-        store=store,
-    )
+    submitted = _submit(EXAMPLE, store)
     number = re.search(r"CK(?:-[0-9A-Z]{4}){4}", submitted)
     assert number is not None
     outputs = {
@@ -258,6 +264,45 @@ def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
     outputs["erase"] = _cli(
         "submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store
     )
+    leaks = {name: escaped_english(text) for name, text in outputs.items()}
+    assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_report_the_tokens_and_an_edit_speak_only_the_catalogue(tmp_path: Path) -> None:
+    # The example as published, with its first call open to edits (`editable = true`).
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    config = tmp_path / "consultation.toml"
+    config.write_text(
+        text.replace(
+            'id = "official-submissions"\n', 'id = "official-submissions"\neditable = true\n', 1
+        ),
+        encoding="utf-8",
+    )
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    submitted = _submit(config, store, "--country", "ES")
+    number = re.search(r"CK(?:-[0-9A-Z]{4}){4}", submitted)
+    assert number is not None
+    created = _cli("tokens", "create", str(config), "equipo", store=store)
+    outputs = {
+        "submissions edit": _cli(
+            "submissions",
+            "edit",
+            str(config),
+            number.group(),
+            "--email",
+            "ana@example.org",
+            "--title",
+            "Escuelas rurales conectadas",
+            store=store,
+        ),
+        "submissions show": _cli("submissions", "show", str(config), number.group(), store=store),
+        "stats": _cli("stats", str(config), store=store),
+        "report": _cli("report", str(config), "--format", "md", store=store),
+        # The token itself is random letters: an English word could appear in it by chance.
+        "tokens create": re.sub(r"ckt_\S+", " ", created),
+        "tokens list": _cli("tokens", "list", str(config), store=store),
+    }
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
 

@@ -387,7 +387,8 @@ def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -
     token = link.strip().rstrip("/").rsplit("/", 1)[-1]
     with guarded(open_app(ctx, store_url)) as app:
         confirmed = app.confirm_email(consultation, token)
-        click.echo(f"{confirmed.tracking_number}: {confirmed.verification}")
+        level = verification_label(confirmed.verification, ui_words(None))
+        click.echo(f"{confirmed.tracking_number}: {level}")
 
 
 @submissions.command()
@@ -448,7 +449,14 @@ def edit(
             tags=tags or None,
             fields=values,
         )
-        click.echo(f"Edited: {receipt.tracking_number} (version {receipt.version})")
+        words = ui_words(None)
+        click.echo(
+            words.gettext(
+                "Edited: %(number)s (version %(version)s)",
+                number=receipt.tracking_number,
+                version=receipt.version,
+            )
+        )
 
 
 def _stdin_is_terminal() -> bool:

@@ -84,6 +84,18 @@ def verification_label(verification: str, words: Messages) -> str:
     return labels.get(verification, verification)
 
 
+def region_label(code: str, words: Messages) -> str:
+    """An M49 region (``consultkit.domain.regions``, ``150``) by its name."""
+    names = {
+        "002": words.pgettext("UN region", "Africa"),
+        "019": words.pgettext("UN region", "Americas"),
+        "142": words.pgettext("UN region", "Asia"),
+        "150": words.pgettext("UN region", "Europe"),
+        "009": words.pgettext("UN region", "Oceania"),
+    }
+    return names.get(code, code)
+
+
 def change_label(change: str, words: Messages) -> str:
     """What happened to a schedule item (a ``ChangeKind`` of ``consultkit.domain.schedule``)."""
     labels = {
