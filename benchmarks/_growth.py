@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 NLOGN_SLACK = 1.25
 """Tolerance over n log n for time (machine noise between sizes)."""
@@ -40,6 +40,17 @@ def peak_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def load_sqlite(path: Path, submissions: Iterable[Any]) -> None:
+    """Bulk-store ``submissions`` in a new SQLite store at ``path`` (a benchmark's set-up)."""
+    from consultkit.pluginhost.host import PluginHost
+
+    store = PluginHost.load(entry_points=False).open_store(f"sqlite:///{path}")
+    try:
+        store.add_submissions(submissions)
+    finally:
+        store.close()
 
 
 def run_child(work: Callable[[], Any]) -> None:

@@ -12,8 +12,9 @@ ratio is meaningful on any machine:
 * dispatcher: drain the same events through the public store API, as ``consultkit
   notify run`` does: route, claim, send to a no-op notifier, mark done.
 
-Target: dispatcher rate >= 0.8 x baseline rate. ``--smoke`` runs 500 events and never
-fails (CI checks it runs); the full run (10,000 events) exits 1 when under target.
+Target: dispatcher rate >= 0.8 x baseline rate, each side's best of ``--rounds``
+alternating rounds. ``--smoke`` runs 500 events once and never fails (CI checks it
+runs); the full run (10,000 events) exits 1 when under target.
 """
 
 from __future__ import annotations
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small run for CI; never fails")
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per side (full mode)")
     parser.add_argument("--sizes", type=int, nargs="*", help="growth sizes (default 10k 100k)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -229,10 +231,17 @@ def main(argv: list[str] | None = None) -> int:
             run_child(lambda: dispatcher(folder, int(count), args.batch))
         return 0
     n = args.events or (500 if args.smoke else 10_000)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        raw = baseline(folder, n, args.batch)
-        rate, routing, sending = dispatcher(folder, n, args.batch)
+    # Alternate the sides and keep each one's best round: the drain waits on fsync, so one
+    # round on a shared machine says more about its neighbours than about the code.
+    raws: list[float] = []
+    drains: list[tuple[float, float, float]] = []
+    for _ in range(1 if args.smoke else args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            raws.append(baseline(Path(tmp), n, args.batch))
+        with tempfile.TemporaryDirectory() as tmp:
+            drains.append(dispatcher(Path(tmp), n, args.batch))
+    raw = max(raws)
+    rate, routing, sending = max(drains)
     ratio = rate / raw
     print(f"events: {n}, batch: {args.batch}")
     print(f"raw sqlite3, same batched transactions: {raw:,.0f} events/s")

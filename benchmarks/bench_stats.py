@@ -1,8 +1,9 @@
 """Benchmark: ``consultkit stats`` against one SQL GROUP BY, with a growth curve.
 
 Both read the same SQLite store. The baseline is what the counts need and nothing of
-consultkit's own code: one ``GROUP BY call, group, language, status`` (the per-dimension
-counts and the group x call pairs fold from its few rows) and one ``GROUP BY fingerprint``
+consultkit's own code: one ``GROUP BY call, group, language, status, verification, held``
+(the per-dimension counts and the group x call pairs fold from its few rows) and one
+``GROUP BY fingerprint``
 with the title of each campaign's first submission. ``Consultkit.statistics`` (what the CLI
 verb prints) must give the same counts, checked after each timing.
 
@@ -34,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _growth import peak_mb
+from _growth import load_sqlite, peak_mb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,8 +48,9 @@ GROUPS = ("governments", "private-sector", "civil-society", "academia-technical"
 CALLS = ("official-submissions", "workshop-requests")
 
 GROUP_BY = (
-    "SELECT call_id, json_extract(submitter, '$.group'), language, status, count(*)"
-    " FROM submissions WHERE consultation_id = ? GROUP BY 1, 2, 3, 4"
+    "SELECT call_id, json_extract(submitter, '$.group'), language, status, verification,"
+    " held IS NOT NULL, count(*) FROM submissions WHERE consultation_id = ?"
+    " GROUP BY 1, 2, 3, 4, 5, 6"
 )
 # SQLite takes a bare column (title) from the row that min() picked: the first received.
 CAMPAIGNS = (
@@ -93,13 +95,7 @@ def _submissions(count: int) -> Iterator[Any]:
 
 
 def load(path: Path, count: int) -> None:
-    from consultkit.pluginhost.host import PluginHost
-
-    store = PluginHost.load(entry_points=False).open_store(f"sqlite:///{path}")
-    try:
-        store.add_submissions(_submissions(count))
-    finally:
-        store.close()
+    load_sqlite(path, _submissions(count))
 
 
 def _counts_sql(path: Path) -> dict[str, Any]:
@@ -109,10 +105,14 @@ def _counts_sql(path: Path) -> dict[str, Any]:
         groups: Counter[str] = Counter()
         languages: Counter[str] = Counter()
         statuses: Counter[str] = Counter()
+        verifications: Counter[str] = Counter()
         pairs: Counter[str] = Counter()
-        total = 0
-        for call, group, language, status, n in conn.execute(GROUP_BY, ("wsis-forum-2020-ocp",)):
+        total = held = 0
+        query = conn.execute(GROUP_BY, ("wsis-forum-2020-ocp",))
+        for call, group, language, status, verification, is_held, n in query:
             total += n
+            verifications[verification] += n
+            held += n if is_held else 0
             calls[call] += n
             groups[group] += n
             languages[language] += n
@@ -129,6 +129,8 @@ def _counts_sql(path: Path) -> dict[str, Any]:
         "groups": dict(groups),
         "languages": dict(languages),
         "statuses": dict(statuses),
+        "verifications": dict(verifications),
+        "held": held,
         "pairs": dict(pairs),
         "campaigns": campaigns,
     }
@@ -149,6 +151,8 @@ def _counts_api(path: Path) -> dict[str, Any]:
         "groups": {c.key: c.count for c in stats.by_group if c.count},
         "languages": {c.key: c.count for c in stats.by_language if c.count},
         "statuses": {c.key: c.count for c in stats.by_status if c.count},
+        "verifications": {c.key: c.count for c in stats.by_verification if c.count},
+        "held": stats.held,
         "pairs": {f"{g}/{c}": n for g, c, n in stats.by_group_and_call},
         "campaigns": [[c.fingerprint, c.count, c.title] for c in stats.campaigns],
     }

@@ -52,9 +52,12 @@ from consultkit.app.application import Consultkit
 from consultkit.config.loader import load_consultation
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.submissions import Submitter
+from consultkit.storage.sqlite import WRITER_CACHE_KIB
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from consultkit.domain.model import Consultation
 
 BULK_TARGET = 0.9
 SINGLE_TARGET = 0.7
@@ -119,6 +122,7 @@ def _raw_connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # the store's writer has it too
     return conn
 
 
@@ -325,9 +329,9 @@ class WalSampler:
         self._thread.join()
 
 
-def api_bulk(path: Path, count: int) -> tuple[float, int]:
+def api_bulk(path: Path, count: int, consultation: Consultation | None = None) -> tuple[float, int]:
     """Rows per second through ``import_submissions``, and the largest WAL seen."""
-    consultation = load_consultation(EXAMPLE)
+    consultation = consultation or load_consultation(EXAMPLE)
     with (
         Consultkit.open(f"sqlite:///{path}", clock=FixedClock(NOW), entry_points=False) as app,
         WalSampler(path) as sampler,
@@ -411,7 +415,9 @@ def _growth_child(side: str, directory: Path, count: int) -> None:
         consultation_id = load_consultation(EXAMPLE).id
         run_child(lambda: raw_bulk(path, count, consultation_id))
     else:
-        run_child(lambda: api_bulk(path, count))
+        # Loaded outside the measurement, as the lean side's consultation id is.
+        consultation = load_consultation(EXAMPLE)
+        run_child(lambda: api_bulk(path, count, consultation))
     _fresh(directory, path.name)
 
 

@@ -296,7 +296,7 @@ def test_bulk_import_reports_and_resumes(app: Consultkit, consultation: Consulta
     assert all(s.consent == Consent(publish_text=True) for s in stored)
     assert all(s.tags == ("C7", "SDG9") for s in stored)
     assert app.store.history(stored[0].id)[0].to_status is SubmissionStatus.SUBMITTED
-    assert app.store.fingerprint_counts(consultation.id) == [
+    assert [c[:2] for c in app.store.campaign_counts(consultation.id)] == [
         (fingerprint("Please protect the open internet."), 25)
     ]
     groups = app.duplicates(consultation)

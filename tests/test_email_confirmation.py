@@ -286,11 +286,11 @@ def test_the_command_line_confirms_and_stats_count(tmp_path: Path) -> None:
     assert "not valid" in bad.output
     stats = _cli(tmp_path, "stats", "--format", "json")
     assert json.loads(stats.output)["by_verification"] == [
-        {"key": "email-unconfirmed", "label": "email-unconfirmed", "count": 1}
+        {"key": "email-unconfirmed", "label": "e-mail not confirmed", "count": 1}
     ]
     done = _cli(tmp_path, "submissions confirm", link)
     assert done.exit_code == 0, done.output
-    assert done.output.strip().endswith(": email-confirmed")
+    assert done.output.strip().endswith(": e-mail confirmed")
     shown = _cli(tmp_path, "stats")
     assert "By verification" in shown.output
     assert "email-confirmed" in shown.output

@@ -104,7 +104,7 @@ def test_public_export_to_file_has_no_addresses(store: str, tmp_path: Path) -> N
     assert "@" not in text
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["submitter_name"] for r in rows] == ["Ana"]  # only the accepted one
-    assert "wrote 1 submissions" in result.stderr  # type: ignore[attr-defined]
+    assert "wrote 1 submission to" in result.stderr  # type: ignore[attr-defined]
     assert not list(tmp_path.glob(".*.partial"))
 
 
@@ -227,7 +227,7 @@ def test_import_reads_stdin(tmp_path: Path) -> None:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.stderr
-    assert "1 rows: 1 stored" in result.stderr
+    assert "1 row: 1 stored" in result.stderr
 
 
 BOM = b"\xef\xbb\xbf"

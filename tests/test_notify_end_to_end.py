@@ -190,7 +190,7 @@ def test_organisers_hear_of_each_submission_and_of_withdrawals_not_their_reviews
     )
     assert (
         withdrawn.subject
-        == f"La contribución {other.tracking_number} está ahora en estado withdrawn"
+        == f"La contribución {other.tracking_number} está ahora en estado: retirada"
     )
     assert "Ana Pérez" in withdrawn.text
 

@@ -29,8 +29,9 @@ from consultkit.domain.regions import NO_REGION, REGION_OF_COUNTRY, region_of
 from consultkit.domain.submissions import Consent, Submission, SubmissionStatus, Submitter
 from consultkit.formats.data_package import data_package
 from consultkit.formats.report import Analysis, figures
-from consultkit.formats.report_render import MACHINE_MADE, render_report
+from consultkit.formats.report_render import machine_made, render_report
 from consultkit.formats.submission_export import declared_fields, export_submissions
+from consultkit.i18n import messages
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -249,10 +250,15 @@ def test_analyse_submissions_adds_a_machine_made_section_citing_ids(
     [section] = app.report(wsis)["analyses"]
     assert section["machine_made"] is True and section["plugin"].startswith("Summary")
     assert len(section["cites"]) == 2 and set(section["cites"]) <= set(ids)
+    # The report speaks the consultation's first language (Spanish), the warning too.
+    warning = machine_made(messages(wsis.default_language))
+    assert warning.startswith("Generado por máquina")
     md = render_report(app.report(wsis), "md").decode()
-    assert MACHINE_MADE in md and "## Machine-made analyses" in md
+    assert warning in md and "## Análisis generados por máquina" in md
+    english = render_report(app.report(wsis, language="en"), "md").decode()
+    assert machine_made(messages("en")) in english and "## Machine-made analyses" in english
     html = render_report(app.report(wsis), "html").decode()
-    assert MACHINE_MADE in html and f'href="#s-{section["cites"][0]}"' in html
+    assert warning in html and f'href="#s-{section["cites"][0]}"' in html
     app.close()
 
 
@@ -355,7 +361,7 @@ def test_the_data_package_holds_exactly_the_public_export(
     assert [f["name"] for f in table["schema"]["fields"]] == list(rows[0])
     assert descriptor["licenses"] == []  # the WSIS letter states no licence
     card = files["datacard.md"].decode()
-    assert "Licence: not stated" in card and "consent" in card
+    assert "Licencia: no indicada" in card and "consentimiento" in card  # in Spanish
     assert "| `official-submissions` | 2019-06-04T" in card  # collection dates
 
 
@@ -383,7 +389,8 @@ def test_a_stated_licence_is_in_the_descriptor(wsis: Consultation) -> None:
     assert descriptor["licenses"] == [
         {"name": "CC-BY-4.0", "path": "https://spdx.org/licenses/CC-BY-4.0.html"}
     ]
-    assert "Licence: CC-BY-4.0" in data_package(licensed, [])["datacard.md"].decode()
+    card = data_package(licensed, [], language="en")["datacard.md"].decode()
+    assert "Licence: CC-BY-4.0" in card
 
 
 # --------------------------------------------------------------------------- command line

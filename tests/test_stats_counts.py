@@ -21,11 +21,13 @@ from consultkit.domain.submissions import Provenance, Submission, SubmissionStat
 from consultkit.formats.stats import (
     ERASED_GROUP,
     ChartError,
+    Stats,
     chart_png,
     chart_svg,
     compute_stats,
     write_chart,
 )
+from consultkit.storage.memory import MemoryStore
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
@@ -83,11 +85,15 @@ def sample() -> list[Submission]:
     ]
 
 
-def stats_of(consultation: Consultation, subs: list[Submission]):  # type: ignore[no-untyped-def]
-    counts: dict[str, int] = {}
-    for s in subs:
-        counts[s.fingerprint] = counts.get(s.fingerprint, 0) + 1
-    return compute_stats(consultation, subs, sorted(counts.items()), language="en")
+def stats_of(consultation: Consultation, subs: list[Submission]) -> Stats:
+    with MemoryStore() as store:
+        store.add_submissions(subs)
+        return compute_stats(
+            consultation,
+            store.count_submissions(consultation.id),
+            store.campaign_counts(consultation.id),
+            language="en",
+        )
 
 
 def test_counts_by_call_list_the_model_first_with_zeros(wsis: Consultation) -> None:

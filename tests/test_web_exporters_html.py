@@ -224,3 +224,19 @@ def test_json_is_registered(wsis: Consultation) -> None:
     host = PluginHost.load(entry_points=False)
     data = export_calendar(host, wsis, "json", ExportOptions(now=NOW))
     assert isinstance(json.loads(data), dict)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [ExportOptions(), ExportOptions(language="fr"), ExportOptions(group="governments")],
+    ids=["default", "fr", "group"],
+)
+def test_item_calendars_are_the_one_item_feeds(wsis: Consultation, options: ExportOptions) -> None:
+    """The page's per-item files share the serialised head and VTIMEZONEs (issue 14), and
+    are byte for byte the one-item feed, so one item and the whole feed never disagree."""
+    from consultkit.formats.ics import calendar_bytes, item_calendars
+
+    one = item_calendars(wsis, options)
+    items = schedule_items(wsis)
+    for entry in items * 2:  # the second round reads the caches
+        assert one(entry) == calendar_bytes(wsis, [entry], options), entry.ref

@@ -170,11 +170,26 @@ def test_legend_makes_room_for_long_words(
     wsis: Consultation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Another language's legend words may be twice as long as the English ones.
-    from consultkit.formats import web_labels
+    from consultkit.formats import timeline_svg
+    from consultkit.i18n import Messages, messages
 
     long = "a legend word in a language that needs many more letters for it"
-    monkeypatch.setitem(web_labels.LABELS, "de", {"legend.month": long})
-    legend = parse(draw(wsis, language="de")).find("svg:g[@id='legend']", NS)
+    english = messages("en").catalogue
+
+    class Wordy:
+        def gettext(self, message: str) -> str:
+            return english.gettext(message)
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            return english.ngettext(singular, plural, n)
+
+        def pgettext(self, context: str, message: str) -> str:
+            if message == "month known, day not yet":
+                return long
+            return english.pgettext(context, message)
+
+    monkeypatch.setattr(timeline_svg, "messages", lambda language: Messages("en", Wordy()))
+    legend = parse(draw(wsis, language="en")).find("svg:g[@id='legend']", NS)
     assert legend is not None
     texts = legend.findall("svg:text", NS)
     month = next(t for t in texts if t.text == long)
@@ -182,12 +197,16 @@ def test_legend_makes_room_for_long_words(
     assert float(following.get("x") or 0) - float(month.get("x") or 0) >= 6 * len(long)
 
 
-@pytest.mark.parametrize("language", ["en", "es", "fr"])
+@pytest.mark.parametrize("language", ["ar", "zh", "en", "fr", "ru", "es"])
 def test_the_legend_speaks_the_language_of_the_picture(wsis: Consultation, language: str) -> None:
-    from consultkit.formats.web_labels import label
+    from consultkit.domain.bidi import isolate_latin
+    from consultkit.i18n import messages
 
     legend = parse(draw(wsis, language=language, now=NOW)).find("svg:g[@id='legend']", NS)
     assert legend is not None
     words = [t.text for t in legend.findall("svg:text", NS)]
-    keys = ["legend.exact", "legend.month", "legend.deadline", "legend.tentative", "legend.now"]
-    assert words == [label(language, key) for key in keys]
+    english = ["exact dates", "month known, day not yet", "deadline", "tentative", "now"]
+    expected = [messages(language).pgettext("legend", word) for word in english]
+    assert words == [isolate_latin(word, language) for word in expected]
+    if language != "en":
+        assert not set(words) & set(english)

@@ -134,6 +134,84 @@ def test_the_form_works_with_the_keyboard_alone(browser: Browser, server: tuple[
     context.close()
 
 
+IGF_ARABIC = """\
+id = "igf-2026"
+zone = "UTC"
+languages = ["ar", "en"]
+title.ar = "منتدى إدارة الإنترنت 2026: الدعوة إلى حلقات العمل"
+title.en = "IGF 2026: call for workshops"
+
+[contact]
+name = "IGF Secretariat"
+email = "igf@example.org"
+
+[[organisers]]
+id = "igf"
+name = { ar = "أمانة المنتدى", en = "IGF Secretariat" }
+
+[[groups]]
+id = "civil-society"
+name = { ar = "المجتمع المدني", en = "Civil society" }
+
+[[phases]]
+id = "proposals"
+ordinal = 1
+title = { ar = "تقديم المقترحات", en = "Proposals" }
+window = { kind = "days", first = 2026-03-02, last = 2026-04-17 }
+
+[[calls]]
+id = "workshops"
+kind = "contribution"
+title = { ar = "مقترحات حلقات العمل", en = "Workshop proposals" }
+opens_at = 2026-03-02T00:00:00
+deadline = { kind = "deadline", day = 2026-04-17, rule = "at-time", time = 23:59:00 }
+"""
+
+
+def test_arabic_stakeholder_journey(browser: Browser, axe_source: str, tmp_path: Path) -> None:
+    """Page, refusal that keeps the text, receipt and tracking, all in Arabic, right to left."""
+
+    config = tmp_path / "igf.toml"
+    config.write_text(IGF_ARABIC, encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'web.sqlite'}"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with serving(config, store, tmp_path, before=("--now", "2026-03-10T12:00:00Z")) as base:
+        context = browser.new_context(locale="ar-EG")
+        page = context.new_page()
+        page.goto(base + "/")
+        html = page.locator("html")
+        assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+        assert page.get_by_role("heading", name="الدعوات إلى تقديم المساهمات").is_visible()
+        assert "Deadline" not in page.content() and "Time left" not in page.content()
+        check_page(page, axe_source, shots, "ar-consultation")
+
+        page.get_by_role("link", name=re.compile("تقديم مساهمة في هذه الدعوة")).click()
+        assert page.get_by_role("heading", level=1).inner_text() == "مقترحات حلقات العمل"
+        page.get_by_label("المجتمع المدني", exact=True).check()
+        page.get_by_label("اسمكم (إلزامي)").fill("أمل")
+        page.get_by_label("عنوان البريد الإلكتروني (إلزامي)").fill("amal@example.org")
+        text = "نقترح حلقة عمل عن النفاذ المجتمعي إلى الإنترنت."
+        page.get_by_label("مساهمتكم (إلزامي)").fill(text)
+        page.get_by_role("button", name="إرسال المساهمة").click()
+        assert page.get_by_label("مساهمتكم (إلزامي)").input_value() == text
+        assert page.locator("#title-error").inner_text().startswith("تتطلب هذه الدعوة")
+        assert page.get_by_role("alert").inner_text().startswith("لم تُحفظ المساهمة")
+        check_page(page, axe_source, shots, "ar-form-refused")
+
+        page.get_by_label("العنوان (إلزامي)").fill("النفاذ المجتمعي")
+        page.get_by_role("button", name="إرسال المساهمة").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "تم استلام المساهمة"
+        assert re.fullmatch(r"CK(-[0-9A-Z]{4}){4}", page.locator(".tracking").inner_text())
+        check_page(page, axe_source, shots, "ar-receipt")
+
+        page.get_by_role("link", name="تتبُّع مساهمة").click()
+        assert page.locator(".status").inner_text() == "مستلَمة"
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        check_page(page, axe_source, shots, "ar-track")
+        context.close()
+
+
 def test_error_pages_pass_axe_in_the_browser(
     browser: Browser, axe_source: str, tmp_path: Path
 ) -> None:
@@ -283,9 +361,9 @@ def test_the_compilation_report_page_passes_axe(
     context = browser.new_context(locale="es-ES")
     page = context.new_page()
     page.set_content(html)
-    # The report's own words are English; the consultation's names say they are Spanish.
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1 span").get_attribute("lang") == "es"
+    # The report's own words and the consultation's names are both Spanish: one lang.
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("h1").inner_text().startswith("Informe de compilación")
     check_page(page, axe_source, shots, "report")
     context.close()
 

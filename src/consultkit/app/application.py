@@ -26,21 +26,8 @@ import attrs
 
 from consultkit.app import review as review_verbs
 from consultkit.app.confirmation import ConfirmationSigner
-from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus, build_notifiers
 from consultkit.app.outbox import due_events, to_outbox
 from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
-from consultkit.app.plugin_report import PluginReport, plugin_report, plugin_table_warnings
-from consultkit.app.publishing import (
-    FeedFile,
-    PublishResult,
-    RevisionRecord,
-    SchedulePreview,
-    export_calendar,
-    preview_schedule,
-    publish_schedule,
-    schedule_history,
-    write_feeds,
-)
 from consultkit.app.tokens import (
     TokenRefusedError,
     check_token_name,
@@ -54,7 +41,7 @@ from consultkit.domain.attachments import (
     parse_reference,
     sniff,
 )
-from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, duplicate_groups
+from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
@@ -119,8 +106,6 @@ from consultkit.formats.submission_import import (
     parse_flag,
     parse_instant,
 )
-from consultkit.notify.channels import people_channel
-from consultkit.notify.settings import load_settings
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.attachment_files import AttachmentFiles
 from consultkit.storage.protocols import (
@@ -132,12 +117,20 @@ from consultkit.storage.protocols import (
 )
 from consultkit.storage.sqlite import path_from_url
 
+# Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
+# dispatcher and the plugin report are imported inside the verbs that use them, so a
+# command such as ``submit`` does not pay for them; only their types are imported here.
+# A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
+# tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import IO
 
     import click
 
+    from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus
+    from consultkit.app.plugin_report import PluginReport
+    from consultkit.app.publishing import FeedFile, PublishResult, RevisionRecord, SchedulePreview
     from consultkit.app.review import (
         AssignmentResult,
         DecisionReport,
@@ -390,6 +383,8 @@ class Consultkit:
     def deployment_settings(self) -> NotifySettings:
         """:attr:`settings`, read once from the environment when not given."""
         if self.settings is None:
+            from consultkit.notify.settings import load_settings
+
             self.settings = load_settings()
         return self.settings
 
@@ -862,13 +857,21 @@ class Consultkit:
         similarity: float = NEAR_DUPLICATE_SIMILARITY,
         exact_only: bool = False,
     ) -> list[DuplicateGroup]:
-        """Campaign groups among the consultation's submissions: counted, never removed."""
-        return duplicate_groups(
-            (
-                (s.id, s.body)
-                for s in self.store.list_submissions(consultation.id)
-                if s.body is not None
-            ),
+        """Campaign groups among the consultation's submissions: counted, never removed.
+
+        Exact groups come from the store's fingerprint counts (the bodies are not read);
+        near groups stream each distinct text once, most copied first (issue 14).
+        """
+        store, key = self.store, consultation.id
+        if exact_only or similarity >= 1.0:
+            texts: Iterable[tuple[str, int, str]] = (
+                (fp, n, "") for fp, n, _ in store.campaign_counts(key)
+            )
+        else:
+            texts = store.campaign_texts(key)
+        return campaign_groups(
+            texts,
+            store.submission_fingerprints(key),
             similarity=similarity,
             exact_only=exact_only,
         )
@@ -884,7 +887,7 @@ class Consultkit:
         lang = language or consultation.default_language
         _check_language(consultation, lang)
         submissions = list(self.store.list_submissions(consultation.id))
-        campaigns = duplicate_groups((s.id, s.body) for s in submissions if s.body is not None)
+        campaigns = self.duplicates(consultation)
         analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
         return build_report(
             consultation,
@@ -914,8 +917,8 @@ class Consultkit:
         """
         return compute_stats(
             consultation,
-            self.store.list_submissions(consultation.id),
-            self.store.fingerprint_counts(consultation.id),
+            self.store.count_submissions(consultation.id),
+            self.store.campaign_counts(consultation.id),
             language=language,
         )
 
@@ -1392,6 +1395,8 @@ class Consultkit:
         snapshot; without it every item is at SEQUENCE 0. ``options.now`` defaults to the
         application's clock.
         """
+        from consultkit.app.publishing import SchedulePreview, export_calendar
+
         options = options or ExportOptions()
         if options.now is None:
             options = attrs.evolve(options, now=self.clock.now())
@@ -1405,6 +1410,8 @@ class Consultkit:
         None before the first publication. Items edited since the latest revision get the
         next SEQUENCE and LAST-MODIFIED; see :class:`~consultkit.app.publishing.SchedulePreview`.
         """
+        from consultkit.app.publishing import preview_schedule
+
         return preview_schedule(self.store, consultation, self.clock.now())
 
     def publish(
@@ -1427,6 +1434,8 @@ class Consultkit:
         Languages and formats are checked before anything is recorded
         (``UnknownLanguageError``, ``UnknownFormatError``).
         """
+        from consultkit.app.publishing import publish_schedule
+
         chosen = (
             self.export_formats(formats, consultation=consultation) if output is not None else []
         )
@@ -1463,6 +1472,8 @@ class Consultkit:
         ETags. ``revision`` supplies SEQUENCE and LAST-MODIFIED (usually
         ``publish(...).latest``). Raises ``FeedError`` or ``FeedWriteError``.
         """
+        from consultkit.app.publishing import write_feeds
+
         return write_feeds(
             self.host,
             consultation,
@@ -1476,6 +1487,8 @@ class Consultkit:
 
     def history(self, consultation: Consultation) -> list[RevisionRecord]:
         """Every published revision of the schedule, oldest first, with its changes."""
+        from consultkit.app.publishing import schedule_history
+
         return schedule_history(self.store, consultation)
 
     # -- reminders, subscriptions and the outbox -----------------------------------------
@@ -1559,6 +1572,9 @@ class Consultkit:
 
     def notifiers(self, settings: NotifySettings | None = None) -> dict[str, Notifier]:
         """One notifier per channel enabled in ``settings`` (default: from the environment)."""
+        from consultkit.app.dispatch import build_notifiers
+        from consultkit.notify.settings import load_settings
+
         settings = settings or self.settings or load_settings()
         return build_notifiers(self.host.notifier_factories(), settings)
 
@@ -1570,6 +1586,10 @@ class Consultkit:
         ``settings`` default to the environment (:func:`~consultkit.notify.settings.load_settings`).
         Close it when done (it closes its notifiers).
         """
+        from consultkit.app.dispatch import Dispatcher
+        from consultkit.notify.channels import people_channel
+        from consultkit.notify.settings import load_settings
+
         settings = settings or self.settings or load_settings()
         notifiers = self.notifiers(settings)
         return Dispatcher(
@@ -1599,6 +1619,8 @@ class Consultkit:
 
     def outbox(self, *, show: DeliveryStatus | None = None, limit: int = 20) -> OutboxStatus:
         """Unrouted events, deliveries per state and (with ``show``) up to ``limit`` of them."""
+        from consultkit.app.dispatch import OutboxStatus
+
         return OutboxStatus(
             unrouted=len(self.store.unrouted_events(10_000)),
             counts=self.store.delivery_counts(),
@@ -1615,12 +1637,16 @@ class Consultkit:
 
     def plugins(self) -> PluginReport:
         """Every plugin, what it registered, and what failed (``consultkit plugins``)."""
+        from consultkit.app.plugin_report import plugin_report
+
         return plugin_report(self.host)
 
     def plugin_warnings(self, consultation: Consultation) -> tuple[CheckWarning, ...]:
         """Warnings about ``consultation``'s ``[plugins.NAME]`` tables: a table naming no
         installed plugin (with a did-you-mean); see
         :func:`~consultkit.app.plugin_report.plugin_table_warnings`."""
+        from consultkit.app.plugin_report import plugin_table_warnings
+
         return plugin_table_warnings(consultation, self.host)
 
     def plugin_commands(self) -> Mapping[str, click.Command]:

@@ -15,6 +15,7 @@ import attrs
 from consultkit.domain.checks import CheckWarning
 from consultkit.domain.suggest import closest
 from consultkit.errors import PluginError
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
@@ -52,14 +53,18 @@ def plugin_report(host: PluginHost) -> PluginReport:
     )
 
 
-def plugin_table_warnings(consultation: Consultation, host: PluginHost) -> tuple[CheckWarning, ...]:
+def plugin_table_warnings(
+    consultation: Consultation, host: PluginHost, language: str | None = None
+) -> tuple[CheckWarning, ...]:
     """A warning (code ``plugin-unknown``) for each ``[plugins.NAME]`` table of
     ``consultation`` that names no plugin of ``host``: a misspelt or uninstalled plugin
     would otherwise silently ignore its settings (or its ``enabled = false``).
 
     A plugin blocked by ``CONSULTKIT_DISABLE_PLUGINS`` or one that failed to load is
-    known, so its table is not warned about.
+    known, so its table is not warned about. The words are ``language``'s (English when
+    ``None``).
     """
+    words = messages(language)
     installed = host.plugin_names()
     known = {*installed, *host.blocked, *(failure.plugin for failure in host.failures)}
     warnings = []
@@ -71,11 +76,18 @@ def plugin_table_warnings(consultation: Consultation, host: PluginHost) -> tuple
             CheckWarning(
                 code="plugin-unknown",
                 path=f"plugins.{name}",
-                message=f"no plugin named {name!r} is installed, so this table is ignored"
-                f" (installed: {', '.join(sorted(installed)) or 'none'})",
-                hint=f"did you mean {suggestion!r}?"
+                message=words.gettext(
+                    "no plugin named %(name)r is installed, so this table is ignored"
+                    " (installed: %(installed)s)",
+                    name=name,
+                    installed=", ".join(sorted(installed))
+                    or words.pgettext("installed plugins", "none"),
+                ),
+                hint=words.gettext("did you mean %(suggestion)r?", suggestion=suggestion)
                 if suggestion
-                else "install the plugin, or use the name `consultkit plugins` shows",
+                else words.gettext(
+                    "install the plugin, or use the name `consultkit plugins` shows"
+                ),
             )
         )
     return tuple(warnings)

@@ -39,6 +39,8 @@ from consultkit.formats.exporter import (
     UnknownLanguageError,
     find_exporter,
 )
+from consultkit.formats.labels import change_label
+from consultkit.i18n import messages
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -107,12 +109,17 @@ class PublishResult:
     def changed(self) -> bool:
         return self.revision is not None
 
-    def summary(self) -> str:
+    def summary(self, language: str = "en") -> str:
         """How many items changed in each way (``1 moved, 6 added``), or ``no change``."""
+        words = messages(language)
         counts: dict[str, int] = {}
         for change in self.changes:
             counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
-        return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no change"
+        parts = [
+            words.gettext("%(count)s %(change)s", count=n, change=change_label(kind, words))
+            for kind, n in sorted(counts.items())
+        ]
+        return ", ".join(parts) or words.gettext("no change")
 
 
 log = logging.getLogger(__name__)

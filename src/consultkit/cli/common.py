@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
+    from consultkit.i18n import Messages
     from consultkit.pluginhost.host import PluginHost
 
 EXIT_REFUSED = 1
@@ -49,6 +50,30 @@ def clock_from(ctx: click.Context | None) -> Clock:
         return FixedClock(parse_instant(now))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def ui_words(language: str | None) -> Messages:
+    """The words the command line speaks: in ``--lang`` if given, else the locale's language.
+
+    The locale is read from ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``
+    (:func:`consultkit.i18n.environment_language`); English when none names a language
+    consultkit has a catalogue for.
+    """
+    from consultkit.i18n import environment_language, messages
+
+    return messages(language or environment_language())
+
+
+def aligned(rows: list[tuple[str, str]]) -> list[str]:
+    """``label value`` lines with the values in one column, however long the labels are.
+
+    The labels are translated, so their width is known only at run time (East Asian wide
+    characters count twice, as a terminal shows them).
+    """
+    from rich.cells import cell_len
+
+    width = max((cell_len(label) for label, _ in rows), default=0) + 1
+    return [f"{label}{' ' * (width - cell_len(label))}{value}" for label, value in rows]
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
@@ -140,26 +165,34 @@ def load_or_exit(path: str | Path) -> Consultation:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
-    for warning in plugin_table_warnings(consultation):
-        echo_warning(str(path), locator, warning)
+    words = ui_words(None)
+    for warning in plugin_table_warnings(consultation, words.language):
+        echo_warning(str(path), locator, warning, words)
     return consultation
 
 
-def plugin_table_warnings(consultation: Consultation) -> tuple[CheckWarning, ...]:
-    """:func:`consultkit.app.plugin_report.plugin_table_warnings` with this run's plugins;
-    free when the file has no ``[plugins]`` table (no plugin is loaded for it)."""
+def plugin_table_warnings(
+    consultation: Consultation, language: str | None = None
+) -> tuple[CheckWarning, ...]:
+    """:func:`consultkit.app.plugin_report.plugin_table_warnings` with this run's plugins,
+    worded in ``language``; free when the file has no ``[plugins]`` table (no plugin is
+    loaded for it)."""
     if not consultation.plugins:
         return ()
     from consultkit.app.plugin_report import plugin_table_warnings as warnings_for
 
-    return warnings_for(consultation, plugin_host(click.get_current_context(silent=True)))
+    host = plugin_host(click.get_current_context(silent=True))
+    return warnings_for(consultation, host, language)
 
 
-def echo_warning(file: str, locator: KeyLocator, warning: CheckWarning) -> None:
-    """Print ``warning: FILE:LINE: path: message (hint)`` on stderr."""
+def echo_warning(file: str, locator: KeyLocator, warning: CheckWarning, words: Messages) -> None:
+    """Print ``warning: FILE:LINE: path: message (hint)`` on stderr, in ``words``."""
     line = locator.line_of(warning.path) if warning.path else None
     where = f"{file}:{line}" if line is not None else file
-    click.echo(f"warning: {where}: {for_terminal(str(warning), multiline=True)}", err=True)
+    text = for_terminal(str(warning), multiline=True)
+    click.echo(
+        words.gettext("warning: %(where)s: %(warning)s", where=where, warning=text), err=True
+    )
 
 
 def plugin_commands() -> dict[str, click.Command]:

@@ -6,21 +6,27 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened, ui_words
 from consultkit.cli.terminal import rich_text
 
 if TYPE_CHECKING:
     from consultkit.app.dispatch import DispatchReport
+    from consultkit.i18n import Messages
 
 SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
 
 
-def _summary(report: DispatchReport) -> str:
-    return (
-        f"routed {report.routed} event(s); delivered {report.delivered}, "
-        f"retrying {report.retried}, dead {report.dead}"
-        + (f", {report.lost_claims} taken over by another worker" if report.lost_claims else "")
+def _summary(report: DispatchReport, words: Messages) -> str:
+    text = words.gettext(
+        "routed %(routed)s event(s); delivered %(delivered)s, retrying %(retried)s, dead %(dead)s",
+        routed=report.routed,
+        delivered=report.delivered,
+        retried=report.retried,
+        dead=report.dead,
     )
+    if report.lost_claims:
+        text += words.gettext(", %(count)s taken over by another worker", count=report.lost_claims)
+    return text
 
 
 @click.group()
@@ -56,6 +62,7 @@ def run(
 
     from consultkit.notify.settings import load_settings
 
+    words = ui_words(None)
     with opened(ctx, store_url) as app:
         dispatcher = app.dispatcher(load_settings(settings_path), batch_size=batch)
         try:
@@ -64,11 +71,16 @@ def run(
             told: set[tuple[str, str]] = set()
 
             def report(drained: DispatchReport) -> None:
-                click.echo(_summary(drained))
+                click.echo(_summary(drained, words))
                 for channel, error in drained.errors:
                     if (channel, error) not in told:
                         told.add((channel, error))
-                        click.echo(f"warning: channel {channel!r} failed: {error}", err=True)
+                        warning = words.gettext(
+                            "warning: channel %(channel)r failed: %(error)s",
+                            channel=channel,
+                            error=error,
+                        )
+                        click.echo(warning, err=True)
 
             if not watch:
                 report(dispatcher.drain())
@@ -84,12 +96,18 @@ def run(
                 sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)
             }
             try:
-                click.echo(f"watching the outbox every {interval:g}s; Ctrl-C to stop", err=True)
+                watching = words.gettext(
+                    "watching the outbox every %(seconds)ss; Ctrl-C to stop",
+                    seconds=f"{interval:g}",
+                )
+                click.echo(watching, err=True)
                 total = dispatcher.watch(stop, interval=interval, on_drain=report)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
-            click.echo(f"stopped; in total {_summary(total)}")
+            click.echo(
+                words.gettext("stopped; in total %(summary)s", summary=_summary(total, words))
+            )
         finally:
             dispatcher.close()
 
@@ -113,27 +131,37 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
     from consultkit.storage.protocols import DeliveryStatus
 
     console = Console()
+    words = ui_words(None)
+    states = {
+        DeliveryStatus.PENDING: words.pgettext("delivery state", "pending"),
+        DeliveryStatus.CLAIMED: words.pgettext("delivery state", "claimed"),
+        DeliveryStatus.DONE: words.pgettext("delivery state", "done"),
+        DeliveryStatus.DEAD: words.pgettext("delivery state", "dead"),
+    }
     with opened(ctx, store_url) as app:
         outbox = app.outbox(show=DeliveryStatus(show) if show else None, limit=limit)
-        table = Table(title="notifications")
-        table.add_column("state")
-        table.add_column("deliveries", justify="right")
-        table.add_row("unrouted events", str(outbox.unrouted))
+        table = Table(title=words.gettext("notifications"))
+        table.add_column(words.pgettext("table heading", "state"))
+        table.add_column(words.pgettext("table heading", "deliveries"), justify="right")
+        table.add_row(words.gettext("unrouted events"), str(outbox.unrouted))
         for state in DeliveryStatus:
-            table.add_row(str(state), str(outbox.counts.get(state, 0)))
+            table.add_row(states.get(state, str(state)), str(outbox.counts.get(state, 0)))
         console.print(table)
         if show:
             rows = outbox.deliveries
-            listing = Table(title=f"{show} deliveries")
+            title = words.gettext(
+                "deliveries: %(state)s", state=states.get(DeliveryStatus(show), show)
+            )
+            listing = Table(title=title)
             for name in (
-                "id",
-                "event",
-                "kind",
-                "channel",
-                "recipient",
-                "attempts",
-                "next",
-                "error",
+                words.pgettext("table heading", "id"),
+                words.pgettext("table heading", "event"),
+                words.pgettext("table heading", "kind"),
+                words.pgettext("table heading", "channel"),
+                words.pgettext("table heading", "recipient"),
+                words.pgettext("table heading", "attempts"),
+                words.pgettext("table heading", "next"),
+                words.pgettext("table heading", "error"),
             ):
                 listing.add_column(name, overflow="fold")
             for d in rows:
@@ -163,6 +191,13 @@ def retry(
         fail("give delivery ids (see `consultkit notify status --show dead`) or --all", EXIT_USAGE)
     with opened(ctx, store_url) as app:
         count = app.retry_dead(None if all_dead else delivery_ids)
-        click.echo(f"{count} dead deliver{'y' if count == 1 else 'ies'} pending again")
+        words = ui_words(None)
+        click.echo(
+            words.ngettext(
+                "%(num)s dead delivery pending again",
+                "%(num)s dead deliveries pending again",
+                count,
+            )
+        )
         if delivery_ids and count < len(delivery_ids):
             fail(f"{len(delivery_ids) - count} of the ids given are not dead deliveries")

@@ -24,7 +24,7 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     CONSULTKIT_DISABLE_PLUGINS) are listed as disabled.
     """
     # Lazy imports: the plugin host loads only for the commands that need it (start-up).
-    from consultkit.cli.common import EXIT_REFUSED, fail, open_app
+    from consultkit.cli.common import EXIT_REFUSED, fail, open_app, ui_words
     from consultkit.errors import PluginError
     from consultkit.pluginhost.host import DISABLE_ENV
 
@@ -67,20 +67,27 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="consultkit plugins")
-    table.add_column("plugin")
-    table.add_column("version")
-    table.add_column("source")
+    words = ui_words(None)
+    sources = {
+        "default": words.pgettext("plugin source", "default"),
+        "entry point": words.pgettext("plugin source", "entry point"),
+        "registered": words.pgettext("plugin source", "registered"),
+    }
+    table = Table(title=words.gettext("consultkit plugins"))
+    table.add_column(words.pgettext("table heading", "plugin"))
+    table.add_column(words.pgettext("table heading", "version"))
+    table.add_column(words.pgettext("table heading", "source"))
     # One hook per line, never cut short: the hooks are what a plugin author comes to check.
-    table.add_column("hooks", no_wrap=True)
-    table.add_column("registered", overflow="fold")
+    table.add_column(words.pgettext("table heading", "hooks"), no_wrap=True)
+    table.add_column(words.pgettext("table heading", "registered"), overflow="fold")
     for info in infos:
         registered = "\n".join(
             f"{kind}: {', '.join(names)}" for kind, names in sorted(info.registered.items())
         )
-        table.add_row(info.name, info.version, info.source, "\n".join(info.hooks), registered)
+        source = sources.get(info.source, info.source)
+        table.add_row(info.name, info.version, source, "\n".join(info.hooks), registered)
     for name in report.blocked:
-        table.add_row(name, "", "disabled", "", "")
+        table.add_row(name, "", words.gettext("disabled"), "", "")
     console = Console()
     console.print(table)
     for problem in problems:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    STORE_HELP,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+)
 
 
 @click.command()
@@ -59,6 +67,7 @@ def publish(
     from consultkit.errors import ConsultkitError
 
     consultation = load_or_exit(config)
+    words = ui_words(None)
     for language in languages:
         if language not in consultation.languages:
             known = ", ".join(consultation.languages)
@@ -80,12 +89,22 @@ def publish(
             fail(str(exc), EXIT_REFUSED)
         if result.revision is not None:
             click.echo(
-                f"published revision {result.revision.number} of {consultation.id}:"
-                f" {result.summary()}"
+                words.gettext(
+                    "published revision %(number)s of %(id)s: %(summary)s",
+                    number=result.revision.number,
+                    id=consultation.id,
+                    summary=result.summary(words.language),
+                )
             )
         else:
             number = result.latest.number if result.latest is not None else 0
-            click.echo(f"no change since revision {number} of {consultation.id}")
+            click.echo(
+                words.gettext(
+                    "no change since revision %(number)s of %(id)s",
+                    number=number,
+                    id=consultation.id,
+                )
+            )
         if out_dir is None:
             return
         feeds = app.write_feeds(
@@ -99,7 +118,11 @@ def publish(
         try:
             # An unchanged file is left alone so web servers keep its ETag and mtime.
             for feed in feeds:
-                click.echo(f"{'wrote' if feed.written else 'unchanged'} {feed.path}")
+                click.echo(
+                    words.gettext("wrote %(path)s", path=feed.path)
+                    if feed.written
+                    else words.gettext("unchanged %(path)s", path=feed.path)
+                )
         except FeedWriteError as exc:
             fail(f"cannot write {exc.path}: {exc.reason}", EXIT_USAGE)
         except ConsultkitError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import STORE_HELP, load_or_exit, opened
+from consultkit.cli.common import STORE_HELP, load_or_exit, opened, ui_words
 
 
 @click.command()
@@ -36,17 +36,29 @@ def remind(
     from rich.console import Console
     from rich.table import Table
 
+    from consultkit.domain.rendering import render_duration
+
     consultation = load_or_exit(config)
+    words = ui_words(None)
     with opened(ctx, store_url) as app:
         run = app.enqueue_reminders(consultation, catch_up=dt.timedelta(hours=catch_up_hours))
         click.echo(
-            f"{run.added} new event(s) enqueued ({run.already_enqueued} already enqueued before);"
-            " send them with `consultkit notify run`"
+            words.gettext(
+                "%(added)s new event(s) enqueued (%(already)s already enqueued before);"
+                " send them with `consultkit notify run`",
+                added=run.added,
+                already=run.already_enqueued,
+            )
         )
         console = Console()
         if run.events:
-            table = Table(title="due now")
-            for name in ("kind", "item", "for", "key"):
+            table = Table(title=words.gettext("due now"))
+            for name in (
+                words.pgettext("table heading", "kind"),
+                words.pgettext("table heading", "item"),
+                words.pgettext("table heading", "for"),
+                words.pgettext("table heading", "key"),
+            ):
                 table.add_column(name, overflow="fold")
             for e in run.events:
                 item = e.payload.get("item", {})
@@ -56,14 +68,19 @@ def remind(
             console.print(table)
         coming = app.upcoming_reminders(consultation, upcoming)
         if coming:
-            table = Table(title="next reminders")
-            for name in ("due at (UTC)", "reminder", "before", "anchor at (UTC)"):
+            table = Table(title=words.gettext("next reminders"))
+            for name in (
+                words.pgettext("table heading", "due at (UTC)"),
+                words.pgettext("table heading", "reminder"),
+                words.pgettext("table heading", "before"),
+                words.pgettext("table heading", "anchor at (UTC)"),
+            ):
                 table.add_column(name)
             for due_at, item in coming:
                 table.add_row(
                     due_at.strftime("%Y-%m-%d %H:%M"),
                     item.reminder.id,
-                    str(item.before),
+                    render_duration(item.before.total_seconds(), words.language),
                     item.anchor_at.strftime("%Y-%m-%d %H:%M"),
                 )
             console.print(table)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
 
 
 @click.command("report")
@@ -18,7 +18,11 @@ from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
     default="md",
     show_default=True,
 )
-@click.option("--lang", "language", help="Language of the names (default: the file's first).")
+@click.option(
+    "--lang",
+    "language",
+    help="Language of the report: its words and the names (default: the file's first).",
+)
 @click.option(
     "-o",
     "--output",
@@ -68,8 +72,9 @@ def report(
         fail(str(exc))
     finally:
         app.close()
+    words = ui_words(language)
     for warning in document["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(words.gettext("warning: %(text)s", text=warning), err=True)
     content = render_report(document, fmt)
     try:
         if package_dir is not None:
@@ -77,13 +82,13 @@ def report(
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in package.items():
                 write_atomically(folder / name, data)
-            click.echo(f"data package written to {folder}", err=True)
+            click.echo(words.gettext("data package written to %(path)s", path=folder), err=True)
         if output is None:
             click.echo(content.decode("utf-8"), nl=False)
         else:
             # Titles and campaign texts are there whatever the consent: the organisers' copy.
             write_atomically(Path(output), content, mode=0o600)
-            click.echo(f"report written to {output}", err=True)
+            click.echo(words.gettext("report written to %(path)s", path=output), err=True)
     except FileWriteError as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app, ui_words
 from consultkit.cli.submit_cmd import guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal
 
 if TYPE_CHECKING:
     from consultkit.app.review import Ranking, RoundStatus
+    from consultkit.i18n import Messages
 
 
 @click.group()
@@ -71,11 +72,28 @@ def assign(
     with guarded(open_app(ctx, store_url)) as app:
         result = app.assign_reviewers(consultation, round_ref, pool, organiser=organiser, seed=seed)
     loads = result.loads.values()
+    words = ui_words(None)
+    assignments = words.ngettext(
+        "%(num)s assignment", "%(num)s assignments", len(result.assignments)
+    )
+    submissions = words.ngettext("%(num)s submission", "%(num)s submissions", result.submissions)
+    reviewers = words.ngettext("%(num)s reviewer", "%(num)s reviewers", len(result.loads))
     click.echo(
-        f"{result.round}: {len(result.assignments)} assignments for {result.submissions}"
-        f" submissions to {len(result.loads)} reviewers (solver: {result.solver}, seed {seed});"
-        f" loads {min(loads)} to {max(loads)}; stakeholder-group rule met for"
-        f" {result.groups_met} of {result.submissions}"
+        words.gettext(
+            "%(round)s: %(assignments)s for %(submissions)s to %(reviewers)s"
+            " (solver: %(solver)s, seed %(seed)s); loads %(fewest)s to %(most)s;"
+            " stakeholder-group rule met for %(met)s of %(total)s",
+            round=result.round,
+            assignments=assignments,
+            submissions=submissions,
+            reviewers=reviewers,
+            solver=result.solver,
+            seed=seed,
+            fewest=min(loads),
+            most=max(loads),
+            met=result.groups_met,
+            total=result.submissions,
+        )
     )
 
 
@@ -138,14 +156,25 @@ def score(
             confidence=confidence,
             comment=comment,
         )
+        words = ui_words(None)
         what = (
-            "abstained"
+            words.pgettext("review", "abstained")
             if given.abstained
-            else ("pass" if given.passed else "fail")
+            else (
+                words.pgettext("review", "pass")
+                if given.passed
+                else words.pgettext("review", "fail")
+            )
             if given.passed is not None
             else ", ".join(f"{k}={v}" for k, v in given.scores.items())
         )
-        click.echo(f"Recorded for {reference.strip().upper()} in {given.round}: {what}")
+        recorded = words.gettext(
+            "Recorded for %(reference)s in %(round)s: %(what)s",
+            reference=reference.strip().upper(),
+            round=given.round,
+            what=what,
+        )
+        click.echo(recorded)
 
 
 _format = click.option(
@@ -177,18 +206,48 @@ def status(
     if fmt == "json":
         click.echo(json_for_terminal(_status_json(found)))
         return
+    words = ui_words(None)
     click.echo(
-        f"{found.round} ({found.kind}, {'blind' if found.blind else 'open'}):"
-        f" {found.reviewed} of {found.assigned} reviews given, {found.abstained} abstentions"
+        words.gettext(
+            "%(round)s (%(kind)s, %(visibility)s): %(given)s, %(abstentions)s",
+            round=found.round,
+            kind=_round_kind(str(found.kind), words),
+            visibility=words.pgettext("review round", "blind")
+            if found.blind
+            else words.pgettext("review round", "open"),
+            given=words.ngettext(
+                "%(reviewed)s of %(num)s review given",
+                "%(reviewed)s of %(num)s reviews given",
+                found.assigned,
+                reviewed=found.reviewed,
+            ),
+            abstentions=words.ngettext(
+                "%(num)s abstention", "%(num)s abstentions", found.abstained
+            ),
+        )
     )
     if reviewer is None:
         for who, (total, done) in found.reviewers.items():
             click.echo(f"  {for_terminal(who)}: {done}/{total}")
         return
     for item in found.mine:
-        mark = "abstained" if item.abstained else ("done" if item.reviewed else "to do")
+        mark = (
+            words.pgettext("review", "abstained")
+            if item.abstained
+            else words.pgettext("review", "done")
+            if item.reviewed
+            else words.pgettext("review", "to do")
+        )
         by = f" — {for_terminal(item.submitter)}" if item.submitter else ""
         click.echo(f"  {item.reference} [{mark}] {for_terminal(item.title)}{by}")
+
+
+def _round_kind(kind: str, words: Messages) -> str:
+    kinds = {
+        "screening": words.pgettext("review round", "screening"),
+        "scoring": words.pgettext("review round", "scoring"),
+    }
+    return kinds.get(kind, kind)
 
 
 def _status_json(found: RoundStatus) -> dict[str, Any]:
@@ -257,7 +316,11 @@ def _ranking_text(ranked: Ranking, fmt: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    lines = [f"{ranked.round} (method from plugin {ranked.method}):"]
+    words = ui_words(None)
+    heading = words.gettext(
+        "%(round)s (method from plugin %(method)s):", round=ranked.round, method=ranked.method
+    )
+    lines = [heading]
     for row in rows:
         score_text = "—" if row["score"] is None else f"{row['score']:+.3f}"
         lines.append(f"{row['rank']:>4}. {row['reference']}  {score_text}  {row['explanation']}")
@@ -295,11 +358,15 @@ def decide(
     (--round with --top or --cutoff); the submitters are told once, in their language."""
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submissions import SubmissionStatus
+    from consultkit.formats.labels import submission_status_label
 
     consultation = load_or_exit(config)
     if reference is not None:
         if decision is None or round_ref is not None or top is not None or cutoff is not None:
-            fail("for one submission give REFERENCE and --decision only", EXIT_USAGE)
+            fail(
+                ui_words(None).gettext("for one submission give REFERENCE and --decision only"),
+                EXIT_USAGE,
+            )
         with guarded(open_app(ctx, store_url)) as app:
             changed = app.review(
                 consultation,
@@ -308,14 +375,21 @@ def decide(
                 organiser=organiser,
                 reason=reason,
             )
+            words = ui_words(None)
             click.echo(
-                f"{changed.tracking_number}: {changed.status}"
-                f" (the submitter sees: {public_status(changed.status)})"
+                words.gettext(
+                    "%(number)s: %(status)s (the submitter sees: %(public)s)",
+                    number=changed.tracking_number,
+                    status=submission_status_label(changed.status, words),
+                    public=submission_status_label(public_status(changed.status), words),
+                )
             )
         return
     if round_ref is None or decision is not None or (top is None) == (cutoff is None):
         fail(
-            "give REFERENCE with --decision, or --round with either --top or --cutoff",
+            ui_words(None).gettext(
+                "give REFERENCE with --decision, or --round with either --top or --cutoff"
+            ),
             EXIT_USAGE,
         )
     with guarded(open_app(ctx, store_url)) as app:
@@ -327,13 +401,23 @@ def decide(
             top=top,
             cutoff=cutoff,
         )
+    words = ui_words(None)
     click.echo(
-        f"accepted {len(report.accepted)}, rejected {len(report.rejected)},"
-        f" already so {len(report.unchanged)}, decided otherwise {len(report.conflicting)}"
+        words.gettext(
+            "accepted %(accepted)s, rejected %(rejected)s, already so %(unchanged)s,"
+            " decided otherwise %(conflicting)s",
+            accepted=len(report.accepted),
+            rejected=len(report.rejected),
+            unchanged=len(report.unchanged),
+            conflicting=len(report.conflicting),
+        )
     )
     if report.conflicting:
         click.echo(
-            "left as they are (reopen one by one, with a reason): " + ", ".join(report.conflicting)
+            words.gettext(
+                "left as they are (reopen one by one, with a reason): %(numbers)s",
+                numbers=", ".join(report.conflicting),
+            )
         )
 
 

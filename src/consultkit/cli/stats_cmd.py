@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
 from consultkit.cli.terminal import json_for_terminal, rich_text
 
 if TYPE_CHECKING:
     from consultkit.formats.stats import Count, Stats
+    from consultkit.i18n import Messages
 
 
 @click.command("stats")
@@ -35,7 +36,12 @@ if TYPE_CHECKING:
     default="table",
     show_default=True,
 )
-@click.option("--lang", "language", help="Language of the names (default: the file's first).")
+@click.option(
+    "--lang",
+    "language",
+    help="Language of the names (default: the file's first) and of the headings"
+    " (default: the locale's, LANG/LC_ALL).",
+)
 @click.pass_context
 def stats(
     ctx: click.Context,
@@ -51,6 +57,7 @@ def stats(
     from consultkit.formats.stats import ChartError, write_chart
 
     consultation = load_or_exit(config)
+    words = ui_words(language)
     app = open_app(ctx, store_url)
     try:
         result = app.statistics(consultation, language=language)
@@ -70,41 +77,60 @@ def stats(
     if fmt == "json":
         click.echo(json_for_terminal(result.as_dict(), indent=2))
     else:
-        _print_tables(result)
+        _print_tables(result, words)
     if chart_path is not None:
-        click.echo(f"chart written to {chart_path}", err=True)
+        click.echo(words.gettext("chart written to %(path)s", path=chart_path), err=True)
 
 
-def _print_tables(result: Stats) -> None:
+def _print_tables(result: Stats, words: Messages) -> None:
+    from babel.numbers import format_decimal, format_percent
     from rich.console import Console
     from rich.table import Table
 
+    from consultkit.domain.rendering import babel_locale
+
+    locale = babel_locale(words.language)
     console = Console()
-    console.print(f"[bold]{result.consultation_id}[/]: {result.total} submissions")
-    console.print(f"Held for review by plugins: {result.held}")
+
+    def count_text(count: int) -> str:
+        return str(format_decimal(count, locale=locale))
+
+    total = words.ngettext(
+        "%(num)s submission", "%(num)s submissions", result.total, num=count_text(result.total)
+    )
+    console.print(f"[bold]{rich_text(result.consultation_id)}[/]: {total}")
+    console.print(
+        words.gettext("Held for review by plugins: %(count)s", count=count_text(result.held))
+    )
 
     def table(title: str, counts: tuple[Count, ...]) -> None:
         t = Table(title=title, title_justify="left")
         t.add_column("")
-        t.add_column("id", style="dim")
-        t.add_column("count", justify="right")
-        t.add_column("share", justify="right")
+        t.add_column(words.pgettext("table heading", "id"), style="dim")
+        t.add_column(words.pgettext("table heading", "count"), justify="right")
+        t.add_column(words.pgettext("table heading", "share"), justify="right")
         for c in counts:
-            share = f"{100 * c.count / result.total:.1f} %" if result.total else "–"
-            t.add_row(rich_text(c.label), rich_text(c.key), str(c.count), share)
+            share = (
+                str(format_percent(c.count / result.total, "#,##0.0%", locale=locale))
+                if result.total
+                else "–"
+            )
+            t.add_row(rich_text(c.label), rich_text(c.key), count_text(c.count), share)
         console.print(t)
 
-    table("By call", result.by_call)
-    table("By stakeholder group", result.by_group)
-    table("By language", result.by_language)
-    table("By status", result.by_status)
-    table("By verification", result.by_verification)
-    t = Table(title="Campaigns (identical texts)", title_justify="left")
-    t.add_column("count", justify="right")
-    t.add_column("fingerprint", style="dim")
-    t.add_column("first title")
+    table(words.gettext("By call"), result.by_call)
+    table(words.gettext("By stakeholder group"), result.by_group)
+    table(words.gettext("By language"), result.by_language)
+    table(words.gettext("By status"), result.by_status)
+    table(words.gettext("By verification"), result.by_verification)
+    t = Table(title=words.gettext("Campaigns (identical texts)"), title_justify="left")
+    t.add_column(words.pgettext("table heading", "count"), justify="right")
+    t.add_column(words.pgettext("table heading", "fingerprint"), style="dim")
+    t.add_column(words.pgettext("table heading", "first title"))
     for campaign in result.campaigns:
-        t.add_row(str(campaign.count), campaign.fingerprint[:12], rich_text(campaign.title or ""))
+        t.add_row(
+            count_text(campaign.count), campaign.fingerprint[:12], rich_text(campaign.title or "")
+        )
     if not result.campaigns:
-        t.add_row("0", "", "no text was sent more than once")
+        t.add_row(count_text(0), "", words.gettext("no text was sent more than once"))
     console.print(t)

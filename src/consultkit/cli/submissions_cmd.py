@@ -14,12 +14,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, aligned, fail, load_or_exit, open_app, ui_words
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
+from consultkit.formats.labels import role_label, submission_status_label, verification_label
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from consultkit.domain.submissions import HistoryEntry, Submission
+    from consultkit.i18n import Messages
 
 # subcommand name -> "module:attribute", imported on first use
 LAZY_SUBCOMMANDS: dict[str, str] = {
@@ -145,43 +149,97 @@ def list_(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--tag") from None
     with guarded(open_app(ctx, store_url)) as app:
-        found = app.list_submissions(
-            consultation,
-            call_id=call_id,
-            status=SubmissionStatus(status) if status else None,
-            group=group,
-            tag=tag,
-            provenance=Provenance(provenance) if provenance else None,
-            held=held,
-        )
-        chosen = list(itertools.islice(found, limit))
+
+        def listing() -> Iterator[Submission]:
+            found = app.list_submissions(
+                consultation,
+                call_id=call_id,
+                status=SubmissionStatus(status) if status else None,
+                group=group,
+                tag=tag,
+                provenance=Provenance(provenance) if provenance else None,
+                held=held,
+            )
+            return itertools.islice(found, limit)
+
+        # Streamed: a listing of a million submissions is never held in memory (issue 14:
+        # 1.2 GB at 100k as JSON, 2.5 GB as a table).
         if fmt == "json":
-            click.echo(json_for_terminal([_submission_json(s) for s in chosen], indent=2))
+            _echo_json_list(_submission_json(s) for s in listing())
             return
         from rich.console import Console
         from rich.table import Table
 
         zone = zoneinfo.ZoneInfo(consultation.zone)
-        table = Table(title=f"Submissions: {consultation.id} ({len(chosen)})")
-        for column in ("tracking number", "received"):
-            table.add_column(column, no_wrap=True)
-        for column in ("call", "group", "status", "public", "submitter", "title"):
-            table.add_column(column, overflow="fold")
-        for s in chosen:
-            who = s.submitter
-            # Everything a submitter typed goes through rich_text: no escape sequence
-            # reaches the terminal and no rich markup ([link=…]) is read (issue 9, #10).
-            table.add_row(
-                s.tracking_number,
-                f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                rich_text(s.call_id),
-                rich_text(who.group if who else ""),
-                f"{s.status} (held)" if s.held else str(s.status),
-                public_status(s.status),
-                rich_text(who.name if who else "(erased)"),
-                rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
-            )
-        Console().print(table)
+        chosen = listing()
+        page = list(itertools.islice(chosen, _TABLE_PAGE))
+        total = len(page)
+        if total == _TABLE_PAGE:  # more may follow: count them first, holding none
+            total = sum(1 for _ in listing())
+        console = Console()
+        words = ui_words(None)
+        title: str | None = words.gettext(
+            "Submissions: %(id)s (%(count)s)", id=consultation.id, count=total
+        )
+        while page:
+            # rich measures a whole table before printing it, so a long listing is
+            # printed as tables of one page each.
+            table = Table(title=title)
+            title = None
+            for column in (
+                words.pgettext("table heading", "tracking number"),
+                words.pgettext("table heading", "received"),
+            ):
+                table.add_column(column, no_wrap=True)
+            for column in (
+                words.pgettext("table heading", "call"),
+                words.pgettext("table heading", "group"),
+                words.pgettext("table heading", "status"),
+                words.pgettext("table heading", "public"),
+                words.pgettext("table heading", "submitter"),
+                words.pgettext("table heading", "title"),
+            ):
+                table.add_column(column, overflow="fold")
+            for s in page:
+                who = s.submitter
+                # Everything a submitter typed goes through rich_text: no escape sequence
+                # reaches the terminal and no rich markup ([link=…]) is read (issue 9, #10).
+                table.add_row(
+                    s.tracking_number,
+                    f"{s.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                    rich_text(s.call_id),
+                    rich_text(who.group if who else ""),
+                    _status_text(s.status, held=s.held, words=words),
+                    submission_status_label(public_status(s.status), words),
+                    rich_text(who.name if who else words.gettext("(erased)")),
+                    rich_text(s.title if len(s.title) <= 60 else s.title[:59] + "…"),
+                )
+            console.print(table)
+            page = list(itertools.islice(chosen, _TABLE_PAGE))
+
+
+def _status_text(status: str, *, held: str | None, words: Messages) -> str:
+    text = submission_status_label(status, words)
+    return words.gettext("%(status)s (held)", status=text) if held else text
+
+
+_TABLE_PAGE = 500
+"""Rows per printed table in ``submissions list``: a listing this short is one table."""
+
+
+def _echo_json_list(items: Iterable[Any]) -> None:
+    """Print ``items`` as one indented JSON array, an item at a time.
+
+    The text is what ``json_for_terminal(list(items), indent=2)`` gives, without the list.
+    """
+    out = sys.stdout
+    opening = "[\n"
+    for item in items:
+        text = json_for_terminal(item, indent=2)
+        out.write(opening + "\n".join("  " + line for line in text.split("\n")))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
+    out.flush()
 
 
 @submissions.command()
@@ -210,57 +268,84 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
         # What a submitter typed is shown through for_terminal, one line each (a name with
         # a line break cannot fake a "Status:" line); the body keeps its own lines.
         one = for_terminal
+        words = ui_words(None)
         submitter_text = (
-            f"{one(who.name)} <{one(who.email)}>" if who else f"(erased {_iso(s.erased_at)})"
+            f"{one(who.name)} <{one(who.email)}>"
+            if who
+            else words.gettext("(erased %(when)s)", when=_iso(s.erased_at))
         )
-        lines = [
-            f"Tracking number: {s.tracking_number}",
-            f"Id:              {s.id}",
-            f"Call:            {s.call_id}",
-            f"Status:          {s.status} (public: {record.public_status})",
-            f"Received:        {_iso(s.received_at)}",
-            f"Provenance:      {s.provenance}",
-            f"Verification:    {s.verification}",
-            f"Held:            {one(s.held) if s.held else 'no'}",
-            f"Submitter:       {submitter_text}",
+        rows = [
+            (words.gettext("Tracking number:"), s.tracking_number),
+            (words.gettext("Id:"), s.id),
+            (words.gettext("Call:"), s.call_id),
+            (
+                words.gettext("Status:"),
+                words.gettext(
+                    "%(status)s (public: %(public)s)",
+                    status=submission_status_label(s.status, words),
+                    public=submission_status_label(record.public_status, words),
+                ),
+            ),
+            (words.gettext("Received:"), _iso(s.received_at) or ""),
+            (words.gettext("Provenance:"), str(s.provenance)),
+            (words.gettext("Verification:"), verification_label(s.verification, words)),
+            (words.gettext("Held:"), one(s.held) if s.held else words.gettext("no")),
+            (words.gettext("Submitter:"), submitter_text),
         ]
         if who is not None:
-            lines.append(f"Group:           {one(who.group)}")
+            rows.append((words.gettext("Group:"), one(who.group)))
             if who.organisation:
-                lines.append(f"Organisation:    {one(who.organisation)}")
+                rows.append((words.gettext("Organisation:"), one(who.organisation)))
             if who.country:
-                lines.append(f"Country:         {one(who.country)}")
+                rows.append((words.gettext("Country:"), one(who.country)))
         consent = [
-            k
-            for k, v in (
-                ("text", s.consent.publish_text),
-                ("name", s.consent.publish_name),
-                ("organisation", s.consent.publish_organisation),
+            name
+            for name, given in (
+                (words.pgettext("consent", "text"), s.consent.publish_text),
+                (words.pgettext("consent", "name"), s.consent.publish_name),
+                (words.pgettext("consent", "organisation"), s.consent.publish_organisation),
             )
-            if v
+            if given
         ]
-        lines += [
-            f"Language:        {one(s.language)}",
-            f"Tags:            {one(', '.join(s.tags)) or '-'}",
-            f"Attachments:     {one(', '.join(s.attachments)) or '-'}",
-            f"Consent:         publish {', '.join(consent) if consent else 'nothing'}",
-            f"Fingerprint:     {s.fingerprint[:16]}…",
-            f"Title:           {one(s.title)}",
+        rows += [
+            (words.gettext("Language:"), one(s.language)),
+            (words.gettext("Tags:"), one(", ".join(s.tags)) or "-"),
+            (words.gettext("Attachments:"), one(", ".join(s.attachments)) or "-"),
+            (
+                words.gettext("Consent:"),
+                words.gettext("publish %(parts)s", parts=", ".join(consent))
+                if consent
+                else words.gettext("publish nothing"),
+            ),
+            (words.gettext("Fingerprint:"), f"{s.fingerprint[:16]}…"),
+            (words.gettext("Title:"), one(s.title)),
+        ]
+        lines = [
+            *aligned(rows),
             "",
-            for_terminal(s.body, multiline=True) if s.body is not None else "(text removed)",
+            for_terminal(s.body, multiline=True)
+            if s.body is not None
+            else words.gettext("(text removed)"),
             "",
-            "History:",
+            words.gettext("History:"),
         ]
         for e in record.history:
             why = f" ({one(e.reason)})" if e.reason else ""
-            lines.append(
-                f"  {_iso(e.at)}  {e.from_status or '-'} -> {e.to_status}"
-                f"  by {e.actor.role} {one(e.actor.id)}{why}"
+            change = words.gettext(
+                "%(before)s -> %(after)s by %(role)s %(actor)s",
+                before=submission_status_label(e.from_status, words) if e.from_status else "-",
+                after=submission_status_label(e.to_status, words),
+                role=role_label(e.actor.role, words),
+                actor=one(e.actor.id),
             )
+            lines.append(f"  {_iso(e.at)}  {change}{why}")
         for v in record.versions:
-            lines.append(
-                f"  {_iso(v.replaced_at)}  edited: version {v.version} replaced ({one(v.title)})"
+            edited = words.gettext(
+                "edited: version %(version)s replaced (%(title)s)",
+                version=v.version,
+                title=one(v.title),
             )
+            lines.append(f"  {_iso(v.replaced_at)}  {edited}")
         click.echo("\n".join(lines))
 
 
@@ -283,7 +368,8 @@ def withdraw(
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
-        click.echo(f"Withdrawn: {changed.tracking_number}")
+        words = ui_words(None)
+        click.echo(words.gettext("Withdrawn: %(number)s", number=changed.tracking_number))
 
 
 @submissions.command()
@@ -301,7 +387,8 @@ def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -
     token = link.strip().rstrip("/").rsplit("/", 1)[-1]
     with guarded(open_app(ctx, store_url)) as app:
         confirmed = app.confirm_email(consultation, token)
-        click.echo(f"{confirmed.tracking_number}: {confirmed.verification}")
+        level = verification_label(confirmed.verification, ui_words(None))
+        click.echo(f"{confirmed.tracking_number}: {level}")
 
 
 @submissions.command()
@@ -362,7 +449,14 @@ def edit(
             tags=tags or None,
             fields=values,
         )
-        click.echo(f"Edited: {receipt.tracking_number} (version {receipt.version})")
+        words = ui_words(None)
+        click.echo(
+            words.gettext(
+                "Edited: %(number)s (version %(version)s)",
+                number=receipt.tracking_number,
+                version=receipt.version,
+            )
+        )
 
 
 def _stdin_is_terminal() -> bool:
@@ -412,8 +506,20 @@ def erase(
             fail("nothing erased (add --yes to erase without the question)", EXIT_USAGE)
     with guarded(open_app(ctx, store_url)) as app:
         count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
-        what = "identity erased" if keep_text else "identity and text erased"
-        click.echo(f"{what} from {count} submission{'s' if count != 1 else ''}")
+        words = ui_words(None)
+        click.echo(
+            words.ngettext(
+                "identity erased from %(num)s submission",
+                "identity erased from %(num)s submissions",
+                count,
+            )
+            if keep_text
+            else words.ngettext(
+                "identity and text erased from %(num)s submission",
+                "identity and text erased from %(num)s submissions",
+                count,
+            )
+        )
 
 
 @submissions.command()
@@ -450,6 +556,8 @@ def campaigns(
     removed: every submission stays stored and counted.
     """
 
+    from rich.cells import cell_len
+
     from consultkit.errors import UnknownItemError
 
     consultation = load_or_exit(config)
@@ -462,13 +570,17 @@ def campaigns(
             document = [{"count": g.count, "exact": g.exact, "ids": list(g.ids)} for g in groups]
             click.echo(json_for_terminal(document, indent=2))
             return
+        words = ui_words(None)
         if not groups:
-            click.echo("no campaign texts: every submission is distinct")
+            click.echo(words.gettext("no campaign texts: every submission is distinct"))
             return
+        kinds = {True: words.gettext("identical"), False: words.gettext("near-identical")}
+        width = max(cell_len(kind) for kind in kinds.values()) + 1
         for group in groups:
-            kind = "identical" if group.exact else "near-identical"
+            kind = kinds[group.exact]
             try:
                 title = app.find(consultation, group.ids[0]).title
             except UnknownItemError:
                 title = "?"
-            click.echo(f"{group.count:>8}  {kind:<15} {for_terminal(title)}")
+            padding = " " * (width - cell_len(kind))
+            click.echo(f"{group.count:>8}  {kind}{padding} {for_terminal(title)}")

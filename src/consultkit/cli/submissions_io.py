@@ -20,7 +20,15 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    STORE_HELP,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+)
 from consultkit.cli.terminal import for_terminal
 
 if TYPE_CHECKING:
@@ -93,7 +101,13 @@ def export(
                 out.detach()
         else:
             count = _export_to_file(Path(output), submissions, fmt, public, fields, encoding)
-            click.echo(f"wrote {count} submissions to {output}", err=True)
+            wrote = ui_words(None).ngettext(
+                "wrote %(num)s submission to %(path)s",
+                "wrote %(num)s submissions to %(path)s",
+                count,
+                path=output,
+            )
+            click.echo(wrote, err=True)
     except FileWriteError as exc:
         fail(str(exc), EXIT_USAGE)
     except ConsultkitError as exc:
@@ -260,8 +274,14 @@ def import_(
         if file != "-":
             raw.close()
     click.echo(
-        f"{counts['rows']} rows: {counts['stored']} stored, {counts['skipped']} already"
-        f" present, {counts['refused']} refused",
+        ui_words(None).ngettext(
+            "%(num)s row: %(stored)s stored, %(skipped)s already present, %(refused)s refused",
+            "%(num)s rows: %(stored)s stored, %(skipped)s already present, %(refused)s refused",
+            counts["rows"],
+            stored=counts["stored"],
+            skipped=counts["skipped"],
+            refused=counts["refused"],
+        ),
         err=True,
     )
     if counts["refused"]:

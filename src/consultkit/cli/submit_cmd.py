@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    aligned,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -146,6 +154,7 @@ def submit(
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submission_rules import call_times
     from consultkit.domain.submissions import Consent, Provenance, Submitter
+    from consultkit.formats.labels import submission_status_label
 
     if (body is None) == (body_file is None):
         fail("give the text with exactly one of --body TEXT or --body-file FILE", EXIT_USAGE)
@@ -162,6 +171,7 @@ def submit(
                 param_hint="--body-file",
             ) from None
     consultation = load_or_exit(config)
+    words = ui_words(None)
     # An unknown call is refused by the application, with the calls it has.
     declared = next((c.fields for c in consultation.calls if c.id == call_id), ())
     try:
@@ -191,7 +201,7 @@ def submit(
         )
         notes = call_times(consultation, consultation.call(call_id)).notes
         for note in notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(words.gettext("note: %(note)s", note=note), err=True)
         if fmt == "json":
             document = {
                 "tracking_number": receipt.tracking_number,
@@ -207,17 +217,22 @@ def submit(
             click.echo(json.dumps(document, ensure_ascii=False))
             return
         local = receipt.received_at.astimezone(_zone(consultation.zone))
-        again = (
-            " (already received earlier: this is the original receipt)" if receipt.replayed else ""
-        )
-        click.echo(f"Received{again}.")
-        click.echo(f"Tracking number: {receipt.tracking_number}")
-        click.echo(f"Call:            {receipt.call_id}")
         click.echo(
-            f"Received at:     {local:%Y-%m-%d %H:%M:%S} {consultation.zone}"
-            f" ({receipt.received_at:%Y-%m-%d %H:%M:%S} UTC)"
+            words.gettext("Received (already received earlier: this is the original receipt).")
+            if receipt.replayed
+            else words.gettext("Received.")
         )
-        click.echo(f"Status:          {public_status(receipt.status)}")
+        received_at = f"{local:%Y-%m-%d %H:%M:%S} {consultation.zone}"
+        if consultation.zone != "UTC":
+            received_at += f" ({receipt.received_at:%Y-%m-%d %H:%M:%S} UTC)"
+        status = submission_status_label(public_status(receipt.status), words)
+        rows = [
+            (words.gettext("Tracking number:"), receipt.tracking_number),
+            (words.gettext("Call:"), receipt.call_id),
+            (words.gettext("Received at:"), received_at),
+            (words.gettext("Status:"), status),
+        ]
+        click.echo("\n".join(aligned(rows)))
     sys.stdout.flush()
 
 

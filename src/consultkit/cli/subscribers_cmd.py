@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, opened
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, opened, ui_words
 from consultkit.cli.terminal import rich_text
 
 
@@ -43,9 +43,16 @@ def add(
             )
         except (RuleRefusedError, UnknownItemError) as exc:
             fail(str(exc), EXIT_USAGE)
+        words = ui_words(None)
+        values = {
+            "address": subscription.address,
+            "channel": channel,
+            "language": subscription.language,
+        }
         click.echo(
-            f"{'subscribed' if created else 'updated'} {subscription.address}"
-            f" ({channel}, {subscription.language})"
+            words.gettext("subscribed %(address)s (%(channel)s, %(language)s)", **values)
+            if created
+            else words.gettext("updated %(address)s (%(channel)s, %(language)s)", **values)
         )
 
 
@@ -63,7 +70,12 @@ def remove(
     with opened(ctx, store_url) as app:
         if not app.unsubscribe(consultation, address, channel=channel):
             fail(f"{address} is not subscribed on {channel} to {consultation.id}")
-        click.echo(f"unsubscribed {address} ({channel})")
+        words = ui_words(None)
+        click.echo(
+            words.gettext(
+                "unsubscribed %(address)s (%(channel)s)", address=address, channel=channel
+            )
+        )
 
 
 @subscribers.command(name="list")
@@ -80,14 +92,21 @@ def list_(ctx: click.Context, config: str, group: str | None, store_url: str | N
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
         subs = app.subscriptions(consultation, group=group)
-        table = Table(title=f"subscribers of {consultation.id}")
-        for name in ("channel", "address", "group", "language", "since"):
+        words = ui_words(None)
+        table = Table(title=words.gettext("subscribers of %(id)s", id=consultation.id))
+        for name in (
+            words.pgettext("table heading", "channel"),
+            words.pgettext("table heading", "address"),
+            words.pgettext("table heading", "group"),
+            words.pgettext("table heading", "language"),
+            words.pgettext("table heading", "since"),
+        ):
             table.add_column(name, overflow="fold")
         for s in subs:
             table.add_row(
                 s.channel,
                 rich_text(s.address),
-                s.group or "(all)",
+                s.group or words.gettext("(all)"),
                 s.language,
                 s.created_at.isoformat(timespec="seconds"),
             )

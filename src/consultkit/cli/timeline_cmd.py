@@ -6,23 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit
+from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit, ui_words
 
 if TYPE_CHECKING:
     from consultkit.formats.timeline_json import TimelineDocument
-
-_MARKS = {"past": "past", "current": "NOW", "upcoming": "upcoming", "uncertain": "uncertain"}
-
-
-def _time_left(seconds: int) -> str:
-    days, rest = divmod(max(seconds, 0), 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h {minutes} min"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {rest % 60} s"
+    from consultkit.i18n import Messages
 
 
 @click.command()
@@ -34,7 +22,12 @@ def _time_left(seconds: int) -> str:
     help="See the timeline at this ISO 8601 instant with offset or Z (default: --now or now).",
 )
 @click.option("--tz", "zone", metavar="ZONE", help="Show times in this IANA zone.")
-@click.option("--lang", "language", metavar="LANG", help="Language of texts and dates.")
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help="Language of texts, dates and headings (default: the locale's, LANG/LC_ALL).",
+)
 @click.option(
     "--format",
     "output",
@@ -91,61 +84,102 @@ def timeline(
 
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    _print_table(document)
+    _print_table(document, ui_words(language))
 
 
-def _print_table(document: TimelineDocument) -> None:
+def _print_table(document: TimelineDocument, words: Messages) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from consultkit.domain.clock import parse_instant
+    from consultkit.domain.rendering import render_duration, render_instant
+    from consultkit.formats.labels import kind_label
+
     console = Console(highlight=False)
     title = document["consultation"]["title"]["text"]
-    table = Table(
-        title=f"{title}\nat {document['at']}, times in {document['zone']}",
-        show_lines=False,
+    zone = document["zone"]
+    at = document["at"]
+    heading = (
+        words.gettext("Times in %(zone)s", zone=zone)
+        if at is None
+        else words.gettext(
+            "At %(instant)s, times in %(zone)s",
+            instant=render_instant(parse_instant(at), zone, words.language),
+            zone=zone,
+        )
     )
+    table = Table(title=f"{title}\n{heading}", show_lines=False)
     table.add_column("", justify="right")
-    table.add_column("item")
-    table.add_column("when")
-    table.add_column("status")
+    table.add_column(words.pgettext("table heading", "item"))
+    table.add_column(words.pgettext("table heading", "when"))
+    table.add_column(words.pgettext("table heading", "status"))
     fallbacks: dict[str, None] = {}
     for text in [i["title"] for i in document["items"]] + [c["title"] for c in document["calls"]]:
         if text["fallback"]:
             fallbacks.setdefault(text["language"])
     for item in document["items"]:
-        mark = _MARKS[item["relation"]]
-        status = mark if item["status"] == "confirmed" else f"{mark} ({item['status']})"
-        label = f"phase {item['ordinal']}" if item["type"] == "phase" else "event"
+        status = _status(item["relation"], item["status"], words)
+        if item["type"] == "phase":
+            label = words.gettext("phase %(number)s", number=item["ordinal"])
+        else:
+            label = kind_label(item["type"], words).lower()
         table.add_row(label, item["title"]["text"], item["text"], status)
     console.print(table)
     accepting = [c for c in document["calls"] if c.get("accepting", c["state"] == "open")]
     if accepting:
-        console.print("Open calls:")
+        console.print(words.gettext("Open calls:"))
         for call in accepting:
             closes = call["deadline_text"]
-            state = f"closes {closes}" if closes else "no deadline given"
+            state = (
+                words.gettext("closes %(deadline)s", deadline=closes)
+                if closes
+                else words.gettext("no deadline given")
+            )
             if call["state"] == "unknown":
                 # Submissions are accepted (the rules treat an unknown opening as open), but
                 # the reader should know the opening was never stated.
-                when = (
-                    f"opening not known to the day: opens with {call['opens_with']}"
-                    if call.get("opens_with")
-                    else "opening date not stated"
-                )
-                state = f"open ({when}); {state}"
+                if call.get("opens_with"):
+                    state = words.gettext(
+                        "open (opening not known to the day: opens with %(item)s); %(state)s",
+                        item=call["opens_with"],
+                        state=state,
+                    )
+                else:
+                    state = words.gettext("open (opening date not stated); %(state)s", state=state)
             console.print(f"  - {call['title']['text']} ({call['id']}): {state}")
     else:
-        console.print("Open calls: none")
+        console.print(words.gettext("Open calls: none"))
     due = document["next_deadline"]
     if due is None:
-        console.print("Next deadline: none")
+        console.print(words.gettext("Next deadline: none"))
     else:
         console.print(
-            f"Next deadline: {due['text']} for {', '.join(due['items'])};"
-            f" time left {_time_left(due['seconds_left'])}"
+            words.gettext(
+                "Next deadline: %(deadline)s for %(items)s; time left %(left)s",
+                deadline=due["text"],
+                items=", ".join(due["items"]),
+                left=render_duration(due["seconds_left"], words.language),
+            )
         )
     if fallbacks:
         console.print(
-            f"Note: texts not written in {document['language']} are shown in"
-            f" {', '.join(fallbacks)}."
+            words.gettext(
+                "Note: texts not written in %(language)s are shown in %(fallbacks)s.",
+                language=document["language"],
+                fallbacks=", ".join(fallbacks),
+            )
         )
+
+
+def _status(relation: str, status: str, words: Messages) -> str:
+    from consultkit.domain.model import ItemStatus
+    from consultkit.formats.labels import relation_label, status_label
+
+    mark = relation_label(relation, words)
+    if status == "confirmed":
+        return mark
+    return words.gettext(
+        "%(relation)s (%(status)s)",
+        relation=mark,
+        status=status_label(ItemStatus(status), words).lower(),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultkit.cli.common import STORE_HELP, load_or_exit, open_app
+from consultkit.cli.common import STORE_HELP, load_or_exit, open_app, ui_words
 from consultkit.cli.submit_cmd import guarded
 from consultkit.cli.terminal import rich_text
 
@@ -29,9 +29,14 @@ def create(ctx: click.Context, config: str, name: str, store_url: str | None) ->
     with guarded(open_app(ctx, store_url)) as app:
         token, secret = app.create_token(consultation, name)
     click.echo(secret)
+    words = ui_words(None)
     click.echo(
-        f"token {token.name!r} for {token.consultation_id}: keep it secret; it is not shown"
-        " again (send it as `Authorization: Bearer …`)",
+        words.gettext(
+            "token %(name)s for %(consultation)s: keep it secret; it is not shown again"
+            " (send it as `Authorization: Bearer …`)",
+            name=repr(token.name),
+            consultation=token.consultation_id,
+        ),
         err=True,
     )
 
@@ -48,8 +53,15 @@ def list_(ctx: click.Context, config: str, store_url: str | None) -> None:
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         found = app.tokens(consultation)
-    table = Table(title=f"Tokens: {consultation.id} ({len(found)})")
-    for column in ("name", "created", "revoked"):
+    words = ui_words(None)
+    table = Table(
+        title=words.gettext("Tokens: %(id)s (%(count)s)", id=consultation.id, count=len(found))
+    )
+    for column in (
+        words.pgettext("table heading", "name"),
+        words.pgettext("table heading", "created"),
+        words.pgettext("table heading", "revoked"),
+    ):
         table.add_column(column)
     for token in found:
         revoked = f"{token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "-"
@@ -67,4 +79,4 @@ def revoke(ctx: click.Context, config: str, name: str, store_url: str | None) ->
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         app.revoke_token(consultation, name)
-    click.echo(f"revoked {name}")
+    click.echo(ui_words(None).gettext("revoked %(name)s", name=name))

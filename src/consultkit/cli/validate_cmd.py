@@ -6,11 +6,13 @@ import sys
 
 import click
 
-from consultkit.cli.common import EXIT_REFUSED, EXIT_USAGE, echo_warning, plugin_table_warnings
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+from consultkit.cli.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    echo_warning,
+    plugin_table_warnings,
+    ui_words,
+)
 
 
 @click.command()
@@ -37,19 +39,30 @@ def validate(config: str, strict: bool) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USAGE)
-    warnings = (*check_consultation(consultation), *plugin_table_warnings(consultation))
+    words = ui_words(None)
+    warnings = (
+        *check_consultation(consultation, words.language),
+        *plugin_table_warnings(consultation, words.language),
+    )
     for warning in warnings:
-        echo_warning(config, locator, warning)
+        echo_warning(config, locator, warning, words)
     summary = ", ".join(
         [
-            _plural(len(consultation.phases), "phase"),
-            _plural(len(consultation.calls), "call"),
-            _plural(len(consultation.events), "event"),
-            _plural(len(consultation.groups), "group"),
+            words.ngettext("%(num)s phase", "%(num)s phases", len(consultation.phases)),
+            words.ngettext("%(num)s call", "%(num)s calls", len(consultation.calls)),
+            words.ngettext("%(num)s event", "%(num)s events", len(consultation.events)),
+            words.ngettext("%(num)s group", "%(num)s groups", len(consultation.groups)),
         ]
     )
-    counted = f"{summary} ({_plural(len(warnings), 'warning')})"
+    counted = words.gettext(
+        "%(summary)s (%(warnings)s)",
+        summary=summary,
+        warnings=words.ngettext("%(num)s warning", "%(num)s warnings", len(warnings)),
+    )
     if strict and warnings:
-        click.echo(f"failed (--strict): {consultation.id}: {counted}", err=True)
+        message = words.gettext(
+            "failed (--strict): %(id)s: %(counted)s", id=consultation.id, counted=counted
+        )
+        click.echo(message, err=True)
         sys.exit(EXIT_REFUSED)
-    click.echo(f"ok: {consultation.id}: {counted}")
+    click.echo(words.gettext("ok: %(id)s: %(counted)s", id=consultation.id, counted=counted))

@@ -191,7 +191,8 @@ def _kind(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    # Dates and times as the file writes them, never Python's datetime.datetime(2020, 4, 17).
+    text = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -65,21 +65,18 @@ class HtmlExporter:
         self, consultation: Consultation, items: Sequence[ScheduleItem], options: ExportOptions
     ) -> bytes:
         # Jinja2, babel and icalendar load on first export, not at plugin load (start-up).
-        from consultkit.formats.ics import calendar_bytes
+        from consultkit.formats.ics import item_calendars
         from consultkit.formats.timeline_html import render_page
 
-        def item_ics(item: ScheduleItem) -> bytes:
-            # The same VEVENT the feed carries (same UID), so adding one item and later
-            # subscribing to the feed do not make duplicates in a calendar.
-            return calendar_bytes(consultation, [item], options)
-
+        # The same VEVENT the feed carries (same UID), so adding one item and later
+        # subscribing to the feed do not make duplicates in a calendar.
         return render_page(
             consultation,
             items,
             language=options.language_for(consultation),
             now=options.now,
             feed_url=options.feed_url,
-            item_ics=item_ics,
+            item_ics=item_calendars(consultation, options),
         )
 
 

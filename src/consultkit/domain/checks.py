@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.queries import call_deadline, call_opens
+from consultkit.domain.rendering import render_instant
 from consultkit.domain.windows import Deadline, Precision
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from consultkit.domain.model import Call, Consultation
     from consultkit.domain.text import Text
+    from consultkit.i18n import Messages
 
 __all__ = ["CheckWarning", "check_consultation"]
 
@@ -42,17 +45,24 @@ class CheckWarning:
         return f"{text} ({self.hint})" if self.hint else text
 
 
-def check_consultation(consultation: Consultation) -> tuple[CheckWarning, ...]:
-    """Every warning for ``consultation``, in a stable order."""
+def check_consultation(
+    consultation: Consultation, language: str | None = None
+) -> tuple[CheckWarning, ...]:
+    """Every warning for ``consultation``, in a stable order, worded in ``language``.
+
+    The messages and hints come from the catalogue (:mod:`consultkit.i18n`); English when
+    ``language`` is not given or has no catalogue. Codes and paths are the same in all.
+    """
+    words = messages(language)
     return (
-        *_references(consultation),
-        *_phases(consultation),
-        *_calls(consultation),
-        *_translations(consultation),
+        *_references(consultation, words),
+        *_phases(consultation, words),
+        *_calls(consultation, words),
+        *_translations(consultation, words),
     )
 
 
-def _references(c: Consultation) -> Iterator[CheckWarning]:
+def _references(c: Consultation, words: Messages) -> Iterator[CheckWarning]:
     """Groups and phases named by phases and calls must exist (a loaded file always passes)."""
     group_ids = {g.id for g in c.groups}
     phase_ids = {p.id for p in c.phases}
@@ -66,10 +76,13 @@ def _references(c: Consultation) -> Iterator[CheckWarning]:
                 yield CheckWarning(
                     code="unknown-group",
                     path=f"{path}[{index}]",
-                    message=f"unknown stakeholder group {group!r}",
-                    hint=f"use one of the consultation's groups ({', '.join(sorted(group_ids))})"
+                    message=words.gettext("unknown stakeholder group %(group)r", group=group),
+                    hint=words.gettext(
+                        "use one of the consultation's groups (%(groups)s)",
+                        groups=", ".join(sorted(group_ids)),
+                    )
                     if group_ids
-                    else "add the group to the consultation's groups",
+                    else words.gettext("add the group to the consultation's groups"),
                 )
     for index, call in enumerate(c.calls):
         for field, phase in (("opens_with", call.opens_with), ("closes_with", call.closes_with)):
@@ -77,8 +90,10 @@ def _references(c: Consultation) -> Iterator[CheckWarning]:
                 yield CheckWarning(
                     code="unknown-phase",
                     path=f"calls[{index}].{field}",
-                    message=f"call {call.id} names unknown phase {phase!r}",
-                    hint="name one of the consultation's phases",
+                    message=words.gettext(
+                        "call %(call)s names unknown phase %(phase)r", call=call.id, phase=phase
+                    ),
+                    hint=words.gettext("name one of the consultation's phases"),
                 )
 
 
@@ -87,7 +102,7 @@ def _dangling(c: Consultation, call: Call) -> bool:
     return any(p is not None and p not in phase_ids for p in (call.opens_with, call.closes_with))
 
 
-def _phases(c: Consultation) -> Iterator[CheckWarning]:
+def _phases(c: Consultation, words: Messages) -> Iterator[CheckWarning]:
     indexed = list(enumerate(c.phases))
     by_ordinal = sorted(indexed, key=lambda pair: pair[1].ordinal)
     for (_, before), (index, after) in itertools.pairwise(by_ordinal):
@@ -96,9 +111,14 @@ def _phases(c: Consultation) -> Iterator[CheckWarning]:
             yield CheckWarning(
                 code="phase-order",
                 path=f"phases[{index}].window",
-                message=f"phase {after.ordinal} ({after.id}) starts before phase"
-                f" {before.ordinal} ({before.id})",
-                hint="check the dates or the ordinals",
+                message=words.gettext(
+                    "phase %(number)s (%(id)s) starts before phase %(other_number)s (%(other)s)",
+                    number=after.ordinal,
+                    id=after.id,
+                    other_number=before.ordinal,
+                    other=before.id,
+                ),
+                hint=words.gettext("check the dates or the ordinals"),
             )
     firm = [
         (i, p)
@@ -115,20 +135,25 @@ def _phases(c: Consultation) -> Iterator[CheckWarning]:
                 yield CheckWarning(
                     code="phase-overlap",
                     path=f"phases[{b_index}].window",
-                    message=f"phase {b.id} overlaps phase {a.id} (phases[{a_index}])",
-                    hint="phases normally follow each other; check both windows",
+                    message=words.gettext(
+                        "phase %(id)s overlaps phase %(other)s (%(path)s)",
+                        id=b.id,
+                        other=a.id,
+                        path=f"phases[{a_index}]",
+                    ),
+                    hint=words.gettext("phases normally follow each other; check both windows"),
                 )
     for index, phase in indexed:
         if phase.window.precision is Precision.UNKNOWN:
             yield CheckWarning(
                 code="missing-date",
                 path=f"phases[{index}].window",
-                message=f"phase {phase.id} has no date yet",
-                hint="set the window when the date is announced",
+                message=words.gettext("phase %(id)s has no date yet", id=phase.id),
+                hint=words.gettext("set the window when the date is announced"),
             )
 
 
-def _calls(c: Consultation) -> Iterator[CheckWarning]:
+def _calls(c: Consultation, words: Messages) -> Iterator[CheckWarning]:
     # The consultation spans its phases and the events it relates to (a call may close
     # during the Forum the consultation prepares).
     windows = [p.window for p in c.phases] + [e.window for e in c.events]
@@ -145,23 +170,26 @@ def _calls(c: Consultation) -> Iterator[CheckWarning]:
                 yield CheckWarning(
                     code="fuzzy-opening",
                     path=f"{where}.opens_with",
-                    message=f"call {call.id} opens with phase {call.opens_with}, whose day is"
-                    " not known",
-                    hint="give the call its own opens_at when the day is known",
+                    message=words.gettext(
+                        "call %(call)s opens with phase %(phase)s, whose day is not known",
+                        call=call.id,
+                        phase=call.opens_with,
+                    ),
+                    hint=words.gettext("give the call its own opens_at when the day is known"),
                 )
             else:
                 yield CheckWarning(
                     code="missing-opening",
                     path=where,
-                    message=f"call {call.id} has no known opening",
-                    hint="add opens_at or opens_with when it is known",
+                    message=words.gettext("call %(call)s has no known opening", call=call.id),
+                    hint=words.gettext("add opens_at or opens_with when it is known"),
                 )
         if deadline is None:
             yield CheckWarning(
                 code="missing-deadline",
                 path=where,
-                message=f"call {call.id} has no deadline",
-                hint="add a deadline or closes_with when it is known",
+                message=words.gettext("call %(call)s has no deadline", call=call.id),
+                hint=words.gettext("add a deadline or closes_with when it is known"),
             )
             continue
         cutoff = deadline.cutoff()
@@ -170,22 +198,31 @@ def _calls(c: Consultation) -> Iterator[CheckWarning]:
             yield CheckWarning(
                 code="never-open",
                 path=path,
-                message=f"call {call.id} closes ({cutoff.isoformat()}) before it opens"
-                f" ({opens.isoformat()})",
-                hint="check the opening and the deadline",
+                message=words.gettext(
+                    "call %(call)s closes (%(closes)s) before it opens (%(opens)s)",
+                    call=call.id,
+                    closes=render_instant(cutoff, c.zone, words.language),
+                    opens=render_instant(opens, c.zone, words.language),
+                ),
+                hint=words.gettext("check the opening and the deadline"),
             )
         if starts and ends and not min(starts) <= cutoff <= max(ends):
             yield CheckWarning(
                 code="deadline-outside",
                 path=path,
-                message=f"the deadline of call {call.id} ({cutoff.isoformat()}) is outside the"
-                f" consultation's phases and events ({min(starts).isoformat()} to"
-                f" {max(ends).isoformat()})",
-                hint="check the year and the month",
+                message=words.gettext(
+                    "the deadline of call %(call)s (%(deadline)s) is outside the"
+                    " consultation's phases and events (%(first)s to %(last)s)",
+                    call=call.id,
+                    deadline=render_instant(cutoff, c.zone, words.language),
+                    first=render_instant(min(starts), c.zone, words.language),
+                    last=render_instant(max(ends), c.zone, words.language),
+                ),
+                hint=words.gettext("check the year and the month"),
             )
 
 
-def _translations(c: Consultation) -> Iterator[CheckWarning]:
+def _translations(c: Consultation, words: Messages) -> Iterator[CheckWarning]:
     texts: list[tuple[str, Text]] = [("title", c.title)]
     texts += [(f"groups[{i}].name", g.name) for i, g in enumerate(c.groups)]
     texts += [(f"phases[{i}].title", p.title) for i, p in enumerate(c.phases)]
@@ -197,13 +234,18 @@ def _translations(c: Consultation) -> Iterator[CheckWarning]:
             yield CheckWarning(
                 code="missing-translation",
                 path=path,
-                message=f"no text in {', '.join(missing)}; readers get a fallback",
-                hint="add the translation",
+                message=words.gettext(
+                    "no text in %(languages)s; readers get a fallback",
+                    languages=", ".join(missing),
+                ),
+                hint=words.gettext("add the translation"),
             )
         elif not text:
             yield CheckWarning(
                 code="missing-text",
                 path=path,
-                message="the text is empty",
-                hint=f"write it in {', '.join(c.languages) or 'en'}",
+                message=words.gettext("the text is empty"),
+                hint=words.gettext(
+                    "write it in %(languages)s", languages=", ".join(c.languages) or "en"
+                ),
             )

@@ -20,17 +20,39 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
-import pycountry
 
 from consultkit.domain.text import Text
 
 _EMPTY = Text({})
 
-#: ISO 3166-1 alpha-2 codes, from pycountry (the Debian iso-codes data).
-COUNTRY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_2 for c in pycountry.countries))
+if TYPE_CHECKING:
+    #: ISO 3166-1 alpha-2 codes, from pycountry (the Debian iso-codes data).
+    COUNTRY_CODES: tuple[str, ...]
+
+
+@functools.cache
+def _country_codes() -> tuple[str, ...]:
+    # pycountry loads its data on import: a sixth of every CLI verb's start-up, paid now
+    # only by a consultation with a country field (issue 14, benchmarks/bench_startup.py).
+    import pycountry
+
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(_country_codes())
+
+
+def __getattr__(name: str) -> Any:
+    # COUNTRY_CODES stays a module constant for its users, computed on first access (PEP 562).
+    if name == "COUNTRY_CODES":
+        return _country_codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: UN M49 regions, sub-regions and intermediate regions (UN Statistics Division,
 #: "Standard country or area codes for statistical use"), by code.
@@ -394,12 +416,9 @@ def _(field: EmailField, value: FieldValue) -> str | None:
 
 
 def _country_problem(value: object) -> str | None:
-    if not isinstance(value, str) or value not in _COUNTRIES:
+    if not isinstance(value, str) or value not in _countries():
         return f"{value!r} is not an ISO 3166-1 alpha-2 country code (such as CH or AR)"
     return None
-
-
-_COUNTRIES = frozenset(COUNTRY_CODES)
 
 
 @field_problem.register
@@ -669,7 +688,7 @@ def _(field: EmailField) -> dict[str, Any]:
 
 @field_schema.register
 def _(field: CountryField) -> dict[str, Any]:
-    return {"type": "string", "enum": list(COUNTRY_CODES)}
+    return {"type": "string", "enum": list(_country_codes())}
 
 
 @field_schema.register
@@ -685,7 +704,7 @@ def _(field: PeopleField) -> dict[str, Any]:
             "name": _strings(NOT_BLANK_PATTERN),
             "email": {"type": "string", "pattern": EMAIL_PATTERN},
             "organisation": _strings(),
-            "country": {"type": "string", "enum": list(COUNTRY_CODES)},
+            "country": {"type": "string", "enum": list(_country_codes())},
             "consent_publish": {"type": "boolean"},
         },
         "required": ["name", "consent_publish"],

@@ -1,8 +1,8 @@
 """Render time windows for people, in any zone and language, always naming the zone.
 
 Dates and times come from babel (CLDR), so every language babel knows works; the few
-connecting phrases ("end of", "Anywhere on Earth", "to be announced") come from a small
-table for the six UN languages, falling back to English. When the reader's zone is not
+connecting phrases ("end of", "Anywhere on Earth", "to be announced") come from the
+catalogue (:mod:`consultkit.i18n`), complete in the six UN languages. When the reader's zone is not
 UTC, exact instants are also given in UTC, because a reader comparing with someone
 elsewhere needs one common clock.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from consultkit.domain.windows import (
     CutoffRule,
@@ -37,6 +37,7 @@ from consultkit.domain.windows import (
 )
 from consultkit.domain.zones import known_zone
 from consultkit.errors import UnknownLanguageError
+from consultkit.i18n import LANGUAGES, messages
 
 if TYPE_CHECKING:
     import pendulum
@@ -45,92 +46,22 @@ if TYPE_CHECKING:
     from consultkit.domain.windows import AnyWindow
 
 __all__ = [
-    "PHRASES",
+    "babel_locale",
     "check_language",
-    "phrase",
     "render",
     "render_brief",
     "render_days",
     "render_deadline",
+    "render_duration",
     "render_exact",
+    "render_instant",
     "render_months",
     "render_unscheduled",
     "zone_label",
 ]
 
-#: Connecting phrases by language; ``{x}`` placeholders are filled by the renderers.
-PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "end_of": "end of {date}",
-        "aoe": "Anywhere on Earth",
-        "last_moment": "last moment",
-        "until": "until {time}",
-        "tba": "to be announced",
-        "day_unknown": "day not yet known",
-        "whole_days": "whole days",
-        "zone_time": "{zone} time",
-    },
-    "fr": {
-        "end_of": "fin du {date}",
-        "aoe": "n’importe où sur Terre",
-        "last_moment": "dernier moment",
-        "until": "jusqu’à {time}",
-        "tba": "à annoncer",
-        "day_unknown": "jour encore inconnu",
-        "whole_days": "journées entières",
-        "zone_time": "heure de {zone}",
-    },
-    "es": {
-        "end_of": "fin del {date}",
-        "aoe": "en cualquier lugar de la Tierra",
-        "last_moment": "último momento",
-        "until": "hasta las {time}",
-        "tba": "por anunciar",
-        "day_unknown": "día aún no conocido",
-        "whole_days": "días completos",
-        "zone_time": "hora de {zone}",
-    },
-    "ru": {
-        "end_of": "конец дня {date}",
-        "aoe": "в любой точке Земли",
-        "last_moment": "последний момент",
-        "until": "до {time}",
-        "tba": "будет объявлено",
-        "day_unknown": "день пока неизвестен",
-        "whole_days": "полные дни",
-        "zone_time": "время {zone}",
-    },
-    "zh": {
-        "end_of": "{date}结束时",
-        "aoe": "地球上任何地方",
-        "last_moment": "最后时刻",
-        "until": "截至{time}",
-        "tba": "待公布",
-        "day_unknown": "具体日期待定",
-        "whole_days": "全天",
-        "zone_time": "{zone}时间",
-    },
-    "ar": {
-        "end_of": "نهاية يوم {date}",
-        "aoe": "في أي مكان على الأرض",
-        "last_moment": "آخر لحظة",
-        "until": "حتى {time}",
-        "tba": "سيُعلن لاحقاً",
-        "day_unknown": "اليوم غير معروف بعد",
-        "whole_days": "أيام كاملة",
-        "zone_time": "توقيت {zone}",
-    },
-}
-
 # UN documents write English dates the British way ("4 June 2019").
 _LOCALE_FOR = {"en": "en_GB"}
-
-
-def phrase(key: str, language: str, **values: str) -> str:
-    """A connecting phrase in ``language`` (or its base language, or English)."""
-    base = language.split("-", 1)[0].split("_", 1)[0].lower()
-    table = PHRASES.get(language) or PHRASES.get(base) or PHRASES["en"]
-    return table.get(key, PHRASES["en"][key]).format(**values)
 
 
 @functools.cache
@@ -147,10 +78,10 @@ def _locale(language: str) -> Locale:
         except (UnknownLocaleError, ValueError):
             # Rendering English for a language nobody knows hid typos ("sp" for "es")
             # until a reader saw the wrong language (issue 13).
-            known = ", ".join(sorted(PHRASES))
+            known = ", ".join(LANGUAGES)
             raise UnknownLanguageError(
                 f"unknown language {language!r}: use a language tag babel knows, such as"
-                f" {known} (the UN languages consultkit has phrases for)"
+                f" {known} (the UN languages consultkit speaks)"
             ) from None
 
 
@@ -219,11 +150,19 @@ def _span(
     start_label, end_label = zone_label(start, zone), zone_label(end, zone)
     if local_start.date() == local_end.date() and start_label == end_label:
         times = f"{_time(local_start)}–{_time(local_end)} {end_label}"
-        return f"{_date(local_start.date(), language)}, {times}" if with_date else times
+        day = _date(local_start.date(), language)
+        return _date_and_time(day, times, language) if with_date else times
+    first = _date(local_start.date(), language)
+    last = _date(local_end.date(), language)
     return (
-        f"{_date(local_start.date(), language)}, {_time(local_start)} {start_label} – "
-        f"{_date(local_end.date(), language)}, {_time(local_end)} {end_label}"
+        f"{_date_and_time(first, f'{_time(local_start)} {start_label}', language)} – "
+        f"{_date_and_time(last, f'{_time(local_end)} {end_label}', language)}"
     )
+
+
+def _date_and_time(day: str, time: str, language: str) -> str:
+    """A date and a time of day joined as the language joins them (Arabic with ``،``)."""
+    return messages(language).pgettext("date and time", "%(date)s, %(time)s", date=day, time=time)
 
 
 @render_window.register
@@ -235,7 +174,9 @@ def render_days(window: DayWindow, zone: str, language: str) -> str:
         days = _date(window.first, language)
     else:
         days = str(format_interval(window.first, window.last, "yMMMMd", locale=_locale(language)))
-    text = f"{days} ({phrase('whole_days', language)}, {window.zone})"
+    text = messages(language).gettext(
+        "%(days)s (whole days, %(zone)s)", days=days, zone=window.zone
+    )
     if zone != window.zone:
         text += f"; {_span(window.earliest(), window.latest(), zone, language)}"
     return text
@@ -254,24 +195,32 @@ def render_months(window: MonthWindow, zone: str, language: str) -> str:
         months = str(format_skeleton("yMMMM", first, locale=locale))
     else:
         months = str(format_interval(first, last, "yMMMM", locale=locale))
-    return f"{months} ({phrase('day_unknown', language)}, {window.zone})"
+    return messages(language).gettext(
+        "%(months)s (day not yet known, %(zone)s)", months=months, zone=window.zone
+    )
 
 
 @render_window.register
 def render_deadline(window: Deadline, zone: str, language: str) -> str:
     """``end of 3 February 2020, Europe/Zurich (last moment 23:59:59 CET = 22:59:59 UTC)``."""
+    words = messages(language)
     cutoff = window.cutoff()
     last = cutoff.subtract(seconds=1)
     day = _date(window.day, language)
     if window.rule is CutoffRule.END_OF_DAY:
-        head = f"{phrase('end_of', language, date=day)}, {window.zone}"
+        head = words.gettext("end of %(date)s, %(zone)s", date=day, zone=window.zone)
     elif window.rule is CutoffRule.ANYWHERE_ON_EARTH:
-        head = f"{phrase('end_of', language, date=day)}, {phrase('aoe', language)} (UTC−12)"
+        head = words.gettext("end of %(date)s, Anywhere on Earth (UTC−12)", date=day)
     else:
         assert window.time is not None
         local = cutoff.in_timezone(window.zone)
-        until = phrase("until", language, time=_time(local))
-        head = f"{day}, {until} {zone_label(cutoff, window.zone)}, {window.zone}"
+        head = words.gettext(
+            "%(date)s, until %(time)s %(abbreviation)s, %(zone)s",
+            date=day,
+            time=_time(local),
+            abbreviation=zone_label(cutoff, window.zone),
+            zone=window.zone,
+        )
     clocks: list[str] = []
     for shown in dict.fromkeys((window.zone, zone, "UTC")):
         if window.rule is CutoffRule.ANYWHERE_ON_EARTH and shown == window.zone != zone:
@@ -281,14 +230,15 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
         if local.date() != window.day:
             stamp = f"{_date(local.date(), language)} {stamp}"
         clocks.append(f"{stamp} {zone_label(last, shown)}")
-    return f"{head} ({phrase('last_moment', language)} {' = '.join(clocks)})"
+    clock_text = " = ".join(clocks)
+    return words.gettext("%(deadline)s (last moment %(clocks)s)", deadline=head, clocks=clock_text)
 
 
 @render_window.register
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
     _locale(language)  # no date to format, but an unknown language is still a mistake
-    return phrase("tba", language)
+    return messages(language).gettext("to be announced")
 
 
 def render_brief(window: AnyWindow, language: str) -> str:
@@ -302,7 +252,7 @@ def render_brief(window: AnyWindow, language: str) -> str:
     """
     from babel.dates import format_date, format_time
 
-    locale = _message_locale(language)
+    locale = babel_locale(language)
     zone = window.zone
     earliest, latest = window.earliest(), window.latest()
     span = window.calendar_span()
@@ -317,7 +267,7 @@ def render_brief(window: AnyWindow, language: str) -> str:
             return f"{_moment(earliest, zone, locale)} – {_moment(latest, zone, locale)}"
         day = format_date(begin.date(), "long", locale=locale)
         hours = " – ".join(format_time(t, "short", tzinfo=tz, locale=locale) for t in (begin, end))
-        return f"{day}, {hours} ({zone})"
+        return f"{_date_and_time(str(day), hours, language)} ({zone})"
     first, last = span.start, span.end - dt.timedelta(days=1)
     if window.precision is Precision.DAY:
         text = str(format_date(first, "long", locale=locale))
@@ -328,7 +278,8 @@ def render_brief(window: AnyWindow, language: str) -> str:
     return " – ".join(str(format_date(m, "LLLL y", locale=locale)) for m in months)
 
 
-def _message_locale(language: str) -> str:
+def babel_locale(language: str) -> str:
+    """The babel locale for ``language`` (``ar-EG`` → ``ar_EG``), ``en`` when babel lacks it."""
     from babel import Locale, UnknownLocaleError
 
     name = language.replace("-", "_")
@@ -352,4 +303,52 @@ def _moment(instant: dt.datetime, zone: str, locale: str) -> str:
 
     tz = zoneinfo.ZoneInfo(zone)
     text = format_datetime(_plain(instant, tz), "long", tzinfo=tz, locale=locale)
-    return f"{text} ({zone})"
+    # The long format already ends in the zone's abbreviation; "UTC (UTC)" says it twice.
+    return text if zone == "UTC" else f"{text} ({zone})"
+
+
+def render_instant(instant: dt.datetime, zone: str, language: str) -> str:
+    """``17 April 2020 at 23:59:00 CEST (Europe/Zurich)``, as ``language`` writes it.
+
+    A message's instant: never a ``datetime`` repr, always the zone; ``UTC`` is said once.
+    """
+    return _moment(instant, zone, babel_locale(language))
+
+
+_Unit = Literal["day", "hour", "minute", "second"]
+_UNITS: tuple[tuple[_Unit, int], ...] = (("day", 86_400), ("hour", 3600), ("minute", 60))
+
+
+def render_duration(seconds: float, language: str) -> str:
+    """``1 day, 2 hours, 5 minutes`` as ``language`` says it (never ``1 day, 2:05:00``).
+
+    Whole days, hours and minutes, each named by babel (CLDR); seconds only when the
+    duration is shorter than an hour.
+    """
+    from babel.dates import format_timedelta
+    from babel.lists import format_list
+
+    locale = babel_locale(language)
+    rest = max(int(seconds), 0)
+    amounts: list[tuple[int, _Unit]] = []
+    for unit, size in _UNITS:
+        amount, rest = divmod(rest, size)
+        amounts.append((amount, unit))
+    if int(seconds) < 3600:
+        amounts.append((rest, "second"))
+    sizes: dict[_Unit, int] = {**dict(_UNITS), "second": 1}
+    texts = [
+        str(
+            format_timedelta(
+                dt.timedelta(seconds=amount * sizes[unit]),
+                granularity=unit,
+                threshold=10**9,
+                locale=locale,
+            )
+        )
+        for amount, unit in amounts
+        if amount
+    ]
+    if not texts:
+        return str(format_timedelta(dt.timedelta(0), granularity="second", locale=locale))
+    return str(format_list(texts, locale=locale))

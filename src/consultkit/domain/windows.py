@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import importlib.resources
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
@@ -148,6 +147,9 @@ def _zone_file(name: str) -> bytes | None:
         path = Path(root, name)
         if path.is_file():
             return path.read_bytes()
+    # Only without system zone files; importlib.resources costs start-up time (issue 14).
+    import importlib.resources
+
     try:
         resource = importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
         return resource.read_bytes()

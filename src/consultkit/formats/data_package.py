@@ -34,6 +34,7 @@ from consultkit.domain.fields import (
     YesNoField,
 )
 from consultkit.domain.submission_rules import call_times
+from consultkit.formats.labels import submission_status_label
 from consultkit.formats.submission_export import (
     ERASED_TOMBSTONE,
     FIELD_COLUMN_PREFIX,
@@ -44,6 +45,7 @@ from consultkit.formats.submission_export import (
     export_submissions,
     is_public,
 )
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
     from consultkit.domain.submissions import Submission
 
-LICENCE_NOT_STATED: Final = "not stated"
 PACKAGE_FILES: Final = (
     "datapackage.json",
     "submissions.csv",
@@ -298,46 +299,77 @@ def _data_card(
     table_fields: list[dict[str, Any]],
 ) -> str:
     title = consultation.title(language, consultation.languages)
-    statuses = ", ".join(sorted(s.value for s in PUBLIC_STATUSES))
+    words = messages(language)
+    gettext = words.gettext
+    statuses = ", ".join(
+        submission_status_label(s, words) for s in sorted(s.value for s in PUBLIC_STATUSES)
+    )
+    not_stated = words.pgettext("licence", "not stated")
+
+    def heading(*names: str) -> str:
+        return "| " + " | ".join(names) + " |"
+
+    licence_line = gettext("Licence: %(licence)s", licence=licence or not_stated)
+    if not licence:
+        licence_line += " " + gettext("(the consultation file gives none: ask the organisers)")
     lines = [
-        f"# Data card: {title}",
+        "# " + gettext("Data card: %(title)s", title=title),
         "",
-        f"- Consultation: `{consultation.id}`",
-        f"- Public submissions: {count}",
-        f"- Licence: {licence or LICENCE_NOT_STATED}"
-        + ("" if licence else " (the consultation file gives none: ask the organisers)"),
+        "- " + gettext("Consultation: %(id)s", id=f"`{consultation.id}`"),
+        "- " + gettext("Public submissions: %(count)s", count=count),
+        "- " + licence_line,
     ]
     if consultation.website:
-        lines.append(f"- Source: {consultation.website}")
+        lines.append("- " + gettext("Source: %(link)s", link=consultation.website))
+    rules = [
+        gettext("Only submissions whose status is %(statuses)s are included.", statuses=statuses),
+        gettext(
+            "The title and text appear only if the submitter consented to publish the text;"
+            " otherwise `text_withheld` is true and they are empty."
+        ),
+        gettext("The name and the organisation appear only with the submitter's consent to each."),
+        gettext(
+            "E-mail addresses never appear: fields of kind e-mail stay empty and addresses"
+            " inside published text are replaced."
+        ),
+        gettext(
+            "People named in a field (speakers, say) appear only with their own consent, by"
+            " name and organisation."
+        ),
+        gettext(
+            "A submitter who asked to be erased appears as %(tombstone)s.",
+            tombstone=f"`{ERASED_TOMBSTONE}`",
+        ),
+    ]
     lines += [
         "",
-        "## Consent rules",
+        "## " + gettext("Consent rules"),
         "",
-        f"- Only submissions whose status is {statuses} are included.",
-        "- The title and text appear only if the submitter consented to publish the text;",
-        "  otherwise `text_withheld` is true and they are empty.",
-        "- The name and the organisation appear only with the submitter's consent to each.",
-        "- E-mail addresses never appear: fields of kind e-mail stay empty and addresses",
-        "  inside published text are replaced.",
-        "- People named in a field (speakers, say) appear only with their own consent, by",
-        "  name and organisation.",
-        f"- A submitter who asked to be erased appears as `{ERASED_TOMBSTONE}`.",
+        *(f"- {rule}" for rule in rules),
         "",
-        "## Collection dates (UTC)",
+        "## " + gettext("Collection dates (UTC)"),
         "",
-        "| Call | Opens | Closes |",
+        heading(
+            words.pgettext("table heading", "Call"),
+            words.pgettext("table heading", "Opens"),
+            words.pgettext("table heading", "Closes"),
+        ),
         "|---|---|---|",
     ]
     for entry in _collection(consultation):
         lines.append(
-            f"| `{entry['call']}` | {entry['opens'] or 'not stated'}"
-            f" | {entry['closes'] or 'not stated'} |"
+            f"| `{entry['call']}` | {entry['opens'] or not_stated}"
+            f" | {entry['closes'] or not_stated} |"
         )
     lines += [
         "",
-        "## Columns of submissions.csv",
+        "## " + gettext("Columns of %(file)s", file="submissions.csv"),
         "",
-        "| Column | Type | Meaning |",
+        heading(
+            words.pgettext("table heading", "Column"),
+            words.pgettext("table heading", "Type"),
+            words.pgettext("table heading", "Meaning"),
+        ),
         "|---|---|---|",
     ]
     for entry in table_fields:
@@ -347,4 +379,4 @@ def _data_card(
     return "\n".join(lines)
 
 
-__all__ = ["LICENCE_NOT_STATED", "PACKAGE_FILES", "data_package", "row_schema"]
+__all__ = ["PACKAGE_FILES", "data_package", "row_schema"]

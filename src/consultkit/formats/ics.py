@@ -46,9 +46,11 @@ from consultkit.domain.windows import (
     to_utc,
 )
 from consultkit.errors import ConsultkitError
+from consultkit.formats.labels import kind_label
+from consultkit.i18n import Messages, messages
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from consultkit.domain.model import Consultation
     from consultkit.domain.schedule import ScheduleItem
@@ -91,121 +93,15 @@ def feed_link(url: str | None) -> str | None:
     return None if safe is None else clean_uri(safe)
 
 
-# -- words of the feed in the consultation's languages -----------------------------------------
-
-_PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "tbc": "to be confirmed",
-        "cancelled": "Cancelled",
-        "deadline": "Deadline",
-        "review": "Review",
-        "deadline_alt": "Deadline",
-        "tba": "date to be announced",
-        "join": "Join online",
-        "provisional": "These dates are provisional (to be confirmed).",
-        "months": "Only the months are known ({months}); no day has been set. This entry spans"
-        " the whole window and does not block your time.",
-        "cutoff_day": "On time if received before the end of {day} in {zone} time: before"
-        " {local} {zone} ({utc} UTC).",
-        "cutoff_aoe": "On time if received before the end of {day} anywhere on Earth (UTC-12):"
-        " before {utc} UTC.",
-        "cutoff_time": "On time if received before {local} {zone} ({utc} UTC) on {day}.",
-        "closes": "Closes: {calls}.",
-        "where": "Where: {place}",
-        "online": "Online: {url}",
-        "remote": "Remote participation is offered.",
-        "for": "For: {groups}",
-        "more": "More: {url}",
-        "alarm": "{summary}: {when}",
-        "in7": "in 7 days",
-        "in1": "tomorrow",
-        "cal_tbc": "Dates marked “to be confirmed” are provisional; entries that span whole"
-        " months have no date yet.",
-        "unscheduled": "Not yet scheduled: {items}.",
-        "phase": "Phase",
-        "event": "Event",
-        "deadlines": "deadlines",
-        "phases": "phases",
-        "events": "events",
-        "reviews": "review rounds",
-    },
-    "es": {
-        "tbc": "por confirmar",
-        "cancelled": "Cancelado",
-        "deadline": "Plazo",
-        "review": "Evaluación",
-        "deadline_alt": "Fecha límite",
-        "tba": "fecha por anunciar",
-        "join": "Participar en línea",
-        "provisional": "Estas fechas son provisionales (por confirmar).",
-        "months": "Solo se conocen los meses ({months}); aún no hay día fijado. Esta entrada"
-        " abarca toda la ventana y no bloquea su tiempo.",
-        "cutoff_day": "Se acepta lo recibido antes del final del {day}, hora de {zone}: antes"
-        " de las {local} {zone} ({utc} UTC).",
-        "cutoff_aoe": "Se acepta lo recibido antes del final del {day} en cualquier lugar de la"
-        " Tierra (UTC-12): antes de las {utc} UTC.",
-        "cutoff_time": "Se acepta lo recibido antes de las {local} {zone} ({utc} UTC) del {day}.",
-        "closes": "Cierra: {calls}.",
-        "where": "Lugar: {place}",
-        "online": "En línea: {url}",
-        "remote": "Se ofrece participación a distancia.",
-        "for": "Para: {groups}",
-        "more": "Más información: {url}",
-        "alarm": "{summary}: {when}",
-        "in7": "dentro de 7 días",
-        "in1": "mañana",
-        "cal_tbc": "Las fechas marcadas «por confirmar» son provisionales; las entradas que"
-        " abarcan meses enteros aún no tienen fecha.",
-        "unscheduled": "Aún sin fecha: {items}.",
-        "phase": "Fase",
-        "event": "Evento",
-        "deadlines": "plazos",
-        "phases": "fases",
-        "events": "eventos",
-        "reviews": "rondas de evaluación",
-    },
-    "fr": {
-        "tbc": "à confirmer",
-        "cancelled": "Annulé",
-        "deadline": "Date limite",
-        "review": "Évaluation",
-        "deadline_alt": "Délai",
-        "tba": "date à annoncer",
-        "join": "Rejoindre en ligne",
-        "provisional": "Ces dates sont provisoires (à confirmer).",
-        "months": "Seuls les mois sont connus ({months}) ; aucun jour n'est fixé. Cette entrée"
-        " couvre toute la période et ne bloque pas votre temps.",
-        "cutoff_day": "Reçu à temps avant la fin du {day}, heure de {zone} : avant {local}"
-        " {zone} ({utc} UTC).",
-        "cutoff_aoe": "Reçu à temps avant la fin du {day} partout sur Terre (UTC-12) : avant"
-        " {utc} UTC.",
-        "cutoff_time": "Reçu à temps avant {local} {zone} ({utc} UTC) le {day}.",
-        "closes": "Clôture : {calls}.",
-        "where": "Lieu : {place}",
-        "online": "En ligne : {url}",
-        "remote": "La participation à distance est possible.",
-        "for": "Pour : {groups}",
-        "more": "Plus d'informations : {url}",
-        "alarm": "{summary} : {when}",
-        "in7": "dans 7 jours",
-        "in1": "demain",
-        "cal_tbc": "Les dates marquées « à confirmer » sont provisoires ; les entrées couvrant"
-        " des mois entiers n'ont pas encore de date.",
-        "unscheduled": "Pas encore de date : {items}.",
-        "phase": "Phase",
-        "event": "Événement",
-        "deadlines": "dates limites",
-        "phases": "phases",
-        "events": "événements",
-        "reviews": "cycles d’évaluation",
-    },
-}
-
-
-def phrase(language: str, key: str, **values: str) -> str:
-    """A fixed phrase of the feed in ``language`` (its base language, else English)."""
-    table = _PHRASES.get(language) or _PHRASES.get(language.split("-")[0]) or _PHRASES["en"]
-    return table[key].format(**values)
+def _category_plural(kind: str, words: Messages) -> str:
+    """The name of a feed holding only ``kind`` items (``--only deadlines``)."""
+    names = {
+        "deadlines": words.gettext("deadlines"),
+        "phases": words.gettext("phases"),
+        "events": words.gettext("events"),
+        "reviews": words.gettext("review rounds"),
+    }
+    return names.get(kind, kind)
 
 
 def _babel_locale(language: str) -> str:
@@ -272,7 +168,13 @@ def _month_details(window: MonthWindow, language: str) -> WindowDetails:
     months = _format_months(window, language)
     edtf = str(window.first) if window.first == window.last else f"{window.first}/{window.last}"
     return WindowDetails(
-        notes=(phrase(language, "months", months=months),),
+        notes=(
+            messages(language).gettext(
+                "Only the months are known (%(months)s); no day has been set. This entry"
+                " spans the whole window and does not block your time.",
+                months=months,
+            ),
+        ),
         extra=(("X-CONSULTKIT-DATE-PRECISION", "MONTH"), ("X-CONSULTKIT-EDTF", edtf)),
         fuzzy=months,
     )
@@ -285,21 +187,25 @@ def _deadline_details(window: Deadline, language: str) -> WindowDetails:
     day_text = _format_day(window.day, language)
     if window.rule is CutoffRule.AT_TIME:
         local = _local(cutoff, window.zone)
-        text = phrase(
-            language,
-            "cutoff_time",
+        text = messages(language).gettext(
+            "On time if received before %(local)s %(zone)s (%(utc)s UTC) on %(day)s.",
             local=local.strftime("%H:%M"),
             zone=window.zone,
             utc=_utc_text(cutoff),
             day=day_text,
         )
     elif window.rule is CutoffRule.ANYWHERE_ON_EARTH:
-        text = phrase(language, "cutoff_aoe", day=day_text, utc=_utc_text(cutoff))
+        text = messages(language).gettext(
+            "On time if received before the end of %(day)s anywhere on Earth (UTC-12):"
+            " before %(utc)s UTC.",
+            day=day_text,
+            utc=_utc_text(cutoff),
+        )
     else:
         local_cut = _local(cutoff, window.zone)
-        text = phrase(
-            language,
-            "cutoff_day",
+        text = messages(language).gettext(
+            "On time if received before the end of %(day)s in %(zone)s time: before"
+            " %(local)s %(zone)s (%(utc)s UTC).",
             day=day_text,
             zone=window.zone,
             local=local_cut.strftime("%Y-%m-%d %H:%M"),
@@ -607,12 +513,14 @@ class IcsBuilder:
     options: ExportOptions
     language: str = attrs.field(init=False)
     fallbacks: tuple[str, ...] = attrs.field(init=False)
+    words: Messages = attrs.field(init=False)
     _zones: dict[str, list[dt.datetime]] = attrs.field(init=False, factory=dict)
     _folds_in_utc: bool = attrs.field(init=False, default=False)
     _stamp: dt.datetime = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.language = self.options.language_for(self.consultation)
+        self.words = messages(self.language)
         self.fallbacks = self.consultation.languages
         issued = self.consultation.issued
         self._stamp = (
@@ -624,12 +532,28 @@ class IcsBuilder:
 
     def build(self, items: Sequence[ScheduleItem]) -> Calendar:
         """The whole calendar for ``items`` (unscheduled ones are named in its description)."""
+        organizer = self._organizer()
+        cal = self._head(self._calendar_description(items), organizer)
+        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
+        if self._says_zone(items):
+            cal.add("X-WR-TIMEZONE", vText(self.consultation.zone))
+        for component in self._timezones():
+            cal.add_component(component)
+        for event in events:
+            cal.add_component(event)
+        missing = cal.get_missing_tzids()
+        if missing:
+            # Only a plugin adding a date-time in another zone gets here.
+            cal.add_missing_timezones()
+        return cal
+
+    def _head(self, description: str, organizer: vCalAddress | None) -> Calendar:
+        """A calendar with the properties every feed of this consultation and options has."""
         c = self.consultation
         cal = Calendar()
         cal.add("PRODID", PRODID)
         cal.add("VERSION", "2.0")
         cal.add("CALSCALE", "GREGORIAN")
-        organizer = self._organizer()
         if organizer is not None:
             # PUBLISH needs an ORGANIZER on every VEVENT (RFC 5546 §3.2.1): without a
             # contact address the feed has no METHOD at all, consistently.
@@ -637,7 +561,6 @@ class IcsBuilder:
         name = self._name().replace("\n", " ")  # a name is one line in every client
         cal.add("NAME", vText(name))
         cal.add("X-WR-CALNAME", vText(name))  # X- names are vUnknown (unescaped) by default
-        description = self._calendar_description(items)
         cal.add("DESCRIPTION", description)
         cal.add("X-WR-CALDESC", vText(description))
         cal.add("UID", item_uid(c.id, self._feed_key()))
@@ -649,28 +572,24 @@ class IcsBuilder:
             cal.add("SOURCE", vUri(source))
         cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-        events = [self.event(item, organizer) for item in items if _has_date(item.window)]
+        return cal
+
+    def _says_zone(self, items: Sequence[ScheduleItem]) -> bool:
+        """Whether X-WR-TIMEZONE goes in: after the events are built (they find the folds)."""
         zones = {i.window.zone for i in items if _has_date(i.window)}
-        if zones <= {c.zone} and not self._folds_in_utc:
-            # Bridges that honour X-WR-TIMEZONE (x_wr_timezone, recurring_ical_events)
-            # rewrite every UTC value as a wall-clock time of that zone: a fold time written
-            # in UTC would land on the wrong occurrence (issue 9). So it is added only when
-            # every value is in that zone (UTC values of a zone that is UTC are).
-            cal.add("X-WR-TIMEZONE", vText(c.zone))
+        # Bridges that honour X-WR-TIMEZONE (x_wr_timezone, recurring_ical_events)
+        # rewrite every UTC value as a wall-clock time of that zone: a fold time written
+        # in UTC would land on the wrong occurrence (issue 9). So it is added only when
+        # every value is in that zone (UTC values of a zone that is UTC are).
+        return zones <= {self.consultation.zone} and not self._folds_in_utc
+
+    def _timezones(self) -> Iterator[Timezone]:
+        """A checked VTIMEZONE for each zone the built events use with ``TZID``."""
         for zone in sorted(self._zones):
             instants = self._zones[zone]
-            first = min(instants).year - 1
-            last = max(instants).year + 1
-            component = vtimezone(zone, first, last)
+            component = vtimezone(zone, min(instants).year - 1, max(instants).year + 1)
             check_vtimezone(component, zone, sorted(set(instants)))
-            cal.add_component(component)
-        for event in events:
-            cal.add_component(event)
-        missing = cal.get_missing_tzids()
-        if missing:
-            # Only a plugin adding a date-time in another zone gets here.
-            cal.add_missing_timezones()
-        return cal
+            yield component
 
     def _feed_key(self) -> str:
         only = ",".join(sorted(self.options.only))
@@ -681,12 +600,7 @@ class IcsBuilder:
         parts = [self.text(c.title)]
         if self.options.only:
             parts.append(
-                ", ".join(
-                    phrase(self.language, k)
-                    if k in ("deadlines", "phases", "events", "reviews")
-                    else k
-                    for k in sorted(self.options.only)
-                )
+                ", ".join(_category_plural(k, self.words) for k in sorted(self.options.only))
             )
         if self.options.group:
             parts.append(self.text(c.group(self.options.group).name))
@@ -694,10 +608,18 @@ class IcsBuilder:
 
     def _calendar_description(self, items: Sequence[ScheduleItem]) -> str:
         c = self.consultation
-        parts = [self.text(c.description), phrase(self.language, "cal_tbc")]
+        parts = [
+            self.text(c.description),
+            self.words.gettext(
+                "Dates marked “to be confirmed” are provisional; entries that span whole"
+                " months have no date yet."
+            ),
+        ]
         unscheduled = [self.text(i.title) for i in items if not _has_date(i.window)]
         if unscheduled:
-            parts.append(phrase(self.language, "unscheduled", items="; ".join(unscheduled)))
+            parts.append(
+                self.words.gettext("Not yet scheduled: %(items)s.", items="; ".join(unscheduled))
+            )
         return isolate_latin("\n\n".join(p for p in parts if p), self.language)
 
     def _organizer(self) -> vCalAddress | None:
@@ -731,6 +653,7 @@ class IcsBuilder:
     def event(self, item: ScheduleItem, organizer: vCalAddress | None) -> Event:
         """One VEVENT for ``item``, after the ``calendar_item_built`` hook ran on it."""
         lang = self.language
+        words = self.words
         window = item.window
         title = self.text(item.title)
         status = item.status
@@ -758,19 +681,23 @@ class IcsBuilder:
             transparent = True
             if status is ItemStatus.CONFIRMED:
                 status = ItemStatus.TENTATIVE
-            summary = f"{title} – {phrase(lang, 'tba')} ({details.fuzzy})"
+            summary = words.gettext(
+                "%(title)s – date to be announced (%(months)s)", title=title, months=details.fuzzy
+            )
         if item.kind == "deadline":
-            word = phrase(lang, "deadline")
-            folded = summary.casefold()
-            alt = phrase(lang, "deadline_alt").casefold()
-            if not (folded.startswith(word.casefold()) or folded.startswith(alt)):
-                summary = f"{word}: {summary}"
+            # A title that already says it is a deadline is not prefixed a second time.
+            words_for_it = (
+                words.gettext("Deadline"),
+                words.pgettext("another word for a deadline", "Deadline"),
+            )
+            if not summary.casefold().startswith(tuple(w.casefold() for w in words_for_it)):
+                summary = words.gettext("Deadline: %(title)s", title=summary)
         if status is ItemStatus.TENTATIVE and not details.fuzzy:
-            summary = f"{summary} ({phrase(lang, 'tbc')})"
-            notes.insert(0, phrase(lang, "provisional"))
+            summary = words.gettext("%(title)s (to be confirmed)", title=summary)
+            notes.insert(0, words.gettext("These dates are provisional (to be confirmed)."))
             extra.append(("X-CONSULTKIT-DATE-CERTAINTY", "UNCERTAIN"))
         if status is ItemStatus.CANCELLED:
-            summary = f"{phrase(lang, 'cancelled')}: {summary}"
+            summary = words.gettext("Cancelled: %(title)s", title=summary)
             # Clients that ignore STATUS (or show CANCELLED struck through but still busy)
             # would block the time of something that will not happen.
             transparent = True
@@ -805,12 +732,16 @@ class IcsBuilder:
         for name, value in extra:
             event.add(name, vText(value))
         if item.kind == "deadline" and status is not ItemStatus.CANCELLED:
-            for before, when in zip(ALARMS, ("in7", "in1"), strict=True):
+            reminders = (
+                words.gettext("%(title)s: in 7 days", title=summary),
+                words.gettext("%(title)s: tomorrow", title=summary),
+            )
+            for before, reminder in zip(ALARMS, reminders, strict=True):
                 alarm = Alarm()
                 alarm.add("ACTION", "DISPLAY")
                 alarm.add(
                     "DESCRIPTION",
-                    clean_text(phrase(lang, "alarm", summary=summary, when=phrase(lang, when))),
+                    clean_text(reminder),
                 )
                 alarm.add("TRIGGER", -before)
                 event.add_component(alarm)
@@ -820,6 +751,7 @@ class IcsBuilder:
 
     def _description(self, item: ScheduleItem, notes: list[str]) -> str:
         lang = self.language
+        words = self.words
         c = self.consultation
         parts = [self.text(item.description), *notes]
         if item.calls:
@@ -829,17 +761,17 @@ class IcsBuilder:
                     titles.append(self.text(c.call(call_id).title))
                 except LookupError:
                     titles.append(call_id)
-            parts.append(phrase(lang, "closes", calls="; ".join(titles)))
+            parts.append(words.gettext("Closes: %(calls)s.", calls="; ".join(titles)))
         place = item.place
         if place is not None:
             where = _place_text(place, lang, self.fallbacks)
             if where:
-                parts.append(phrase(lang, "where", place=where))
+                parts.append(words.gettext("Where: %(place)s", place=where))
             online = feed_link(place.online_url)
             if online:
-                parts.append(phrase(lang, "online", url=online))
+                parts.append(words.gettext("Online: %(url)s", url=online))
             elif place.remote_participation:
-                parts.append(phrase(lang, "remote"))
+                parts.append(words.gettext("Remote participation is offered."))
         if item.groups:
             names = []
             for gid in item.groups:
@@ -847,11 +779,11 @@ class IcsBuilder:
                     names.append(self.text(c.group(gid).name))
                 except LookupError:
                     names.append(gid)
-            parts.append(phrase(lang, "for", groups=", ".join(names)))
+            parts.append(words.gettext("For: %(groups)s", groups=", ".join(names)))
         parts.append(self.text(item.note))
         more = feed_link(item.url)
         if more:
-            parts.append(phrase(lang, "more", url=more))
+            parts.append(words.gettext("More: %(url)s", url=more))
         # Text a person reads: in a right-to-left feed each Latin fragment (a URL, an
         # address, a time with its zone) is isolated, or clients reorder its punctuation.
         # Only here: URL, CONFERENCE and the other values clients parse stay as they are.
@@ -873,7 +805,7 @@ class IcsBuilder:
                     "VALUE": "URI",
                     # A list gives FEATURE=AUDIO,VIDEO; a string would be quoted as one value.
                     "FEATURE": ["AUDIO", "VIDEO"],  # type: ignore[dict-item]
-                    "LABEL": phrase(self.language, "join"),
+                    "LABEL": self.words.gettext("Join online"),
                 },
             )
         return online
@@ -884,7 +816,7 @@ class IcsBuilder:
             out.append(clean_text(self.consultation.reference))
         for category in item.categories:
             out.append(
-                phrase(self.language, category)
+                kind_label(category, self.words)
                 if category in ("phase", "event", "deadline", "review")
                 else clean_text(category)
             )
@@ -906,11 +838,61 @@ def calendar_bytes(
     return data
 
 
+def item_calendars(
+    consultation: Consultation, options: ExportOptions
+) -> Callable[[ScheduleItem], bytes]:
+    """``calendar_bytes(consultation, [item], options)`` one item at a time, cheaply.
+
+    The HTML page links one calendar file per item; building and serialising a whole
+    calendar, VTIMEZONE included, for each cost 1.6-2.9 ms an item against 0.45 ms in the
+    feed (issue 14). The returned function serialises the calendar properties and each
+    VTIMEZONE once (per distinct description and year range) and only the item's VEVENT
+    anew; the bytes are the same as :func:`calendar_bytes` gives.
+    """
+    heads: dict[tuple[str, bool], bytes] = {}
+    zones: dict[tuple[str, int, int], tuple[Timezone, bytes]] = {}
+    organizer = IcsBuilder(consultation, options)._organizer()
+    ending = b"END:VCALENDAR\r\n"
+
+    def one(item: ScheduleItem) -> bytes:
+        builder = IcsBuilder(consultation, options)
+        events = [builder.event(item, organizer)] if _has_date(item.window) else []
+        description = builder._calendar_description([item])
+        says_zone = builder._says_zone([item])
+        head = heads.get((description, says_zone))
+        if head is None:
+            cal = builder._head(description, organizer)
+            if says_zone:
+                cal.add("X-WR-TIMEZONE", vText(consultation.zone))
+            head = heads[description, says_zone] = cal.to_ical().removesuffix(ending)
+        parts = [head]
+        check = Calendar()
+        for zone in sorted(builder._zones):
+            instants = builder._zones[zone]
+            key = (zone, min(instants).year - 1, max(instants).year + 1)
+            if key not in zones:
+                component = vtimezone(*key)
+                zones[key] = (component, component.to_ical())
+            component, text = zones[key]
+            check_vtimezone(component, zone, sorted(set(instants)))
+            check.add_component(component)
+            parts.append(text)
+        for event in events:
+            check.add_component(event)
+            parts.append(event.to_ical())
+        if check.get_missing_tzids():  # a plugin's date-time in another zone
+            return calendar_bytes(consultation, [item], options)
+        return b"".join(parts) + ending
+
+    return one
+
+
 __all__ = [
     "IcsBuilder",
     "build_calendar",
     "calendar_bytes",
     "check_vtimezone",
     "clean_text",
+    "item_calendars",
     "vtimezone",
 ]

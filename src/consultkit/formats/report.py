@@ -23,16 +23,19 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from consultkit.domain.fields import ChoiceField, MultipleChoiceField
-from consultkit.domain.regions import region_name, region_of
+from consultkit.domain.regions import region_of
 from consultkit.domain.submission_rules import call_times
 from consultkit.domain.submissions import Submission, SubmissionStatus, Verification
 from consultkit.formats.analysis import Analysis
+from consultkit.formats.labels import region_label, verification_label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from consultkit.domain.campaigns import DuplicateGroup
     from consultkit.domain.model import Consultation
+    from consultkit.i18n import Messages
 
 REPORT_VERSION: Final = 1
 NOT_STATED: Final = "(not stated)"
@@ -44,10 +47,10 @@ ERASED: Final = "(erased)"
 @attrs.frozen(kw_only=True)
 class Dimension:
     """One axis of the crossed counts: its name, how a submission is placed on it, and how
-    a key is named for people."""
+    it and a key are named for people (``heading`` in the words given)."""
 
     name: str
-    heading: str
+    heading: Callable[[Messages], str]
     key_of: Callable[[Submission], str]
     label_of: Callable[[Consultation, str, str], str]
     order: Callable[[Consultation], Sequence[str]]
@@ -70,7 +73,14 @@ def _call_label(consultation: Consultation, key: str, language: str) -> str:
 
 def _group_label(consultation: Consultation, key: str, language: str) -> str:
     names = {group.id: group.name for group in consultation.groups}
+    if key == ERASED:
+        return messages(language).gettext("(erased)")
     return names[key](language, consultation.languages) if key in names else key
+
+
+def _region_label(_consultation: Consultation, key: str, language: str) -> str:
+    words = messages(language)
+    return words.gettext("(not stated)") if key == NOT_STATED else region_label(key, words)
 
 
 def figures(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -94,30 +104,30 @@ def figures(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 DIMENSIONS: Final[tuple[Dimension, ...]] = (
     Dimension(
         name="call",
-        heading="Call",
+        heading=lambda words: words.pgettext("report dimension", "Call"),
         key_of=lambda s: s.call_id,
         label_of=_call_label,
         order=lambda c: [call.id for call in c.calls],
     ),
     Dimension(
         name="group",
-        heading="Stakeholder group",
+        heading=lambda words: words.pgettext("report dimension", "Stakeholder group"),
         key_of=_group_key,
         label_of=_group_label,
         order=lambda c: [group.id for group in c.groups],
     ),
     Dimension(
         name="region",
-        heading="UN region",
+        heading=lambda words: words.pgettext("report dimension", "UN region"),
         key_of=_region_key,
-        label_of=lambda _c, key, _lang: region_name(key),
+        label_of=_region_label,
         order=lambda _c: ["002", "019", "142", "150", "009"],
     ),
     Dimension(
         name="verification",
-        heading="Verification",
+        heading=lambda words: words.pgettext("report dimension", "Verification"),
         key_of=lambda s: str(s.verification),
-        label_of=lambda _c, key, _lang: key,
+        label_of=lambda _c, key, lang: verification_label(key, messages(lang)),
         order=lambda _c: [str(level) for level in Verification],
     ),
 )
@@ -164,9 +174,11 @@ def build_report(
     ``campaigns`` come from campaign detection (``Consultkit.duplicates``), ``analyses``
     are ``(plugin, section)`` pairs from ``analyse_submissions``; a section citing an id
     that is not among ``submissions`` is left out and named in ``warnings``. ``language``
-    picks the names of calls, groups and terms (default: the consultation's first).
+    picks the names of calls, groups and terms and the report's own words (default: the
+    consultation's first).
     """
     lang = language or consultation.default_language
+    words = messages(lang)
     fallbacks = consultation.languages
     chosen = sorted(submissions, key=lambda s: (s.received_at, s.id))
     by_id = {s.id: s for s in chosen}
@@ -206,7 +218,7 @@ def build_report(
         margins.append(
             {
                 "dimension": dimension.name,
-                "heading": dimension.heading,
+                "heading": dimension.heading(words),
                 "values": [
                     {
                         "key": key,
@@ -272,8 +284,13 @@ def build_report(
         unknown = sorted({i for i in analysis.cites if i not in by_id})
         if unknown:
             notes.append(
-                f"the analysis {analysis.title!r} of plugin {plugin!r} was left out: it cites"
-                f" submissions that do not exist ({', '.join(unknown[:5])})"
+                words.gettext(
+                    "the analysis %(title)s of plugin %(plugin)s was left out: it cites"
+                    " submissions that do not exist (%(ids)s)",
+                    title=repr(analysis.title),
+                    plugin=repr(plugin),
+                    ids=", ".join(unknown[:5]),
+                )
             )
             continue
         sections.append(
@@ -341,6 +358,7 @@ def _has_term(submission: Submission, term: str, fields: Mapping[str, bool]) -> 
 
 __all__ = [
     "DIMENSIONS",
+    "ERASED",
     "NOT_STATED",
     "REPORT_VERSION",
     "Analysis",

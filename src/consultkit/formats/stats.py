@@ -1,8 +1,9 @@
 """Submission statistics: counts by call, stakeholder group, language and status, and campaigns.
 
-One pass over the store's submissions (streamed, constant memory but for the counters)
-gives every count; campaign duplicates come from the store's fingerprint counts (texts
-that normalise to the same fingerprint, counted and never removed; reliability notes S7).
+The store counts (one ``GROUP BY`` over call, group, language and status, and one over
+the body fingerprint), so no submission is read and memory does not grow with their
+number (issue 14); campaign duplicates are texts that normalise to the same fingerprint,
+counted and never removed (reliability notes S7).
 Calls and groups are listed in the model's order with their names, zeros included, so a
 report shows who did *not* answer too.
 
@@ -24,13 +25,13 @@ import attrs
 from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.errors import ConsultkitError
 from consultkit.files import write_atomically
-from consultkit.formats.web_labels import label
+from consultkit.formats.labels import submission_status_label, verification_label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable
 
     from consultkit.domain.model import Consultation
-    from consultkit.domain.submissions import Submission
 
 ERASED_GROUP: Final = "(erased)"
 """The group key of submissions whose submitter was erased (the group went with them)."""
@@ -116,20 +117,22 @@ def _language_name(tag: str, display: str) -> str:
 
 def compute_stats(
     consultation: Consultation,
-    submissions: Iterable[Submission],
-    fingerprint_counts: Sequence[tuple[str, int]] = (),
+    counts: Iterable[tuple[str, str | None, str, str, str, bool, int]],
+    campaigns: Iterable[tuple[str, int, str | None]] = (),
     *,
     language: str | None = None,
 ) -> Stats:
-    """Count ``submissions`` of ``consultation``; ``fingerprint_counts`` gives the campaigns.
+    """Fold a store's counts of ``consultation`` into every dimension, with names.
 
-    ``language`` picks the names of calls, groups and languages (default: the
-    consultation's first language).
+    ``counts`` holds ``(call id, group or None when erased, language, status, verification
+    level, held or not, count)`` as
+    :meth:`~consultkit.storage.protocols.SubmissionStore.count_submissions` gives them, and
+    ``campaigns`` ``(fingerprint, count, first title)`` as ``campaign_counts`` does: the
+    store counts, so statistics read no submission. ``language`` picks the names of
+    calls, groups and languages (default: the consultation's first language).
     """
     lang = language or consultation.default_language
     fallbacks = consultation.languages
-    campaign_counts = {fp: n for fp, n in fingerprint_counts if n > 1}
-    campaign_titles: dict[str, str] = {}
     calls: Counter[str] = Counter()
     groups: Counter[str] = Counter()
     languages: Counter[str] = Counter()
@@ -138,22 +141,21 @@ def compute_stats(
     held = 0
     pairs: Counter[tuple[str, str]] = Counter()
     total = 0
-    for s in submissions:
-        total += 1
-        group = s.submitter.group if s.submitter is not None else ERASED_GROUP
-        calls[s.call_id] += 1
-        groups[group] += 1
-        languages[s.language] += 1
-        statuses[s.status.value] += 1
-        verifications[s.verification.value] += 1
-        held += s.held is not None
-        pairs[group, s.call_id] += 1
-        if s.fingerprint in campaign_counts and s.fingerprint not in campaign_titles:
-            campaign_titles[s.fingerprint] = s.title
+    for call, group_or_none, spoken, status, verification, is_held, n in counts:
+        group = ERASED_GROUP if group_or_none is None else group_or_none
+        total += n
+        calls[call] += n
+        groups[group] += n
+        languages[spoken] += n
+        statuses[status] += n
+        verifications[verification] += n
+        held += n if is_held else 0
+        pairs[group, call] += n
 
     call_names = {c.id: c.title(lang, fallbacks) for c in consultation.calls}
     group_names = {g.id: g.name(lang, fallbacks) for g in consultation.groups}
-    group_names.setdefault(ERASED_GROUP, ERASED_GROUP)
+    words = messages(lang)
+    group_names.setdefault(ERASED_GROUP, words.gettext("(erased)"))
 
     def in_model_order(counter: Counter[str], names: dict[str, str]) -> tuple[Count, ...]:
         # Zeros for the model's entries (who did not answer matters), then any key the
@@ -164,12 +166,12 @@ def compute_stats(
         return tuple(c for c in listed if c.count or c.key != ERASED_GROUP)
 
     by_status = tuple(
-        Count(key=s.value, label=s.value, count=statuses[s.value])
+        Count(key=s.value, label=submission_status_label(s.value, words), count=statuses[s.value])
         for s in SubmissionStatus
         if statuses.get(s.value)
     )
     by_verification = tuple(
-        Count(key=v.value, label=v.value, count=verifications[v.value])
+        Count(key=v.value, label=verification_label(v.value, words), count=verifications[v.value])
         for v in Verification
         if verifications.get(v.value)
     )
@@ -177,9 +179,9 @@ def compute_stats(
         Count(key=k, label=_language_name(k, lang), count=n)
         for k, n in sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))
     )
-    campaigns = tuple(
-        Campaign(fingerprint=fp, count=n, title=campaign_titles.get(fp))
-        for fp, n in sorted(campaign_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shared = tuple(
+        Campaign(fingerprint=fp, count=n, title=title)
+        for fp, n, title in sorted(campaigns, key=lambda c: (-c[1], c[0]))
     )
     return Stats(
         consultation_id=consultation.id,
@@ -191,7 +193,7 @@ def compute_stats(
         by_verification=by_verification,
         held=held,
         by_group_and_call=tuple(sorted((g, c, n) for (g, c), n in pairs.items())),
-        campaigns=campaigns,
+        campaigns=shared,
     )
 
 
@@ -220,7 +222,11 @@ def chart_summary(stats: Stats, *, language: str = "en") -> str:
             if pairs.get((group.key, call.key))
         )
         parts.append(f"{group.label}: {group.count} ({calls})")
-    summary = label(language, "chart.summary", total=str(stats.total))
+    summary = messages(language).ngettext(
+        "%(num)s submission by stakeholder group and call.",
+        "%(num)s submissions by stakeholder group and call.",
+        stats.total,
+    )
     return f"{summary} {'; '.join(parts)}." if parts else summary
 
 

@@ -336,6 +336,9 @@ def csv_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+_SIMPLE_CELLS: Final[dict[object, str]] = {None: "", True: "true", False: "false"}
+
+
 def write_csv(
     out: IO[str],
     rows: Iterable[Row],
@@ -359,11 +362,15 @@ def write_csv(
             # reading values() then skips one dict lookup per cell on the hot path.
             in_order = tuple(row) == columns
         values = row.values() if in_order else [row[c] for c in columns]
-        # The common case (a plain string) is inlined: this is the export's hot loop;
-        # csv_cell handles every other type.
+        # The common cases (a plain string, nothing, a flag) are inlined: this is the
+        # export's hot loop; csv_cell handles every other type.
         writer.writerow(
             [
-                (quote + v if v[:1] in prefixes else v) if v.__class__ is str else csv_cell(v)
+                (quote + v if v[:1] in prefixes else v)
+                if v.__class__ is str
+                else _SIMPLE_CELLS.get(v)
+                if v is None or v.__class__ is bool
+                else csv_cell(v)
                 for v in values
             ]
         )

@@ -25,7 +25,13 @@ from consultkit.domain.bidi import direction, is_rtl, latin_runs
 from consultkit.domain.links import safe_url
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
-from consultkit.formats.web_labels import label
+from consultkit.formats.labels import (
+    kind_label,
+    precision_label,
+    relation_label,
+    status_label,
+)
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -150,6 +156,7 @@ def page_context(
     item_ics: Callable[[ScheduleItem], bytes] | None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain values (the template only lays them out)."""
+    words = messages(language)
     zone = consultation.zone
     group_names = {g.id: g.name(language) for g in consultation.groups}
     call_titles = {c.id: c.title(language) for c in consultation.calls}
@@ -171,19 +178,22 @@ def page_context(
                 links["ics_name"] = f"{item.ref.replace(':', '-')}.ics"
         no_links = None
         if links is None and not item.window.precision.firm:
-            no_links = label(language, "no_calendar_dates")
+            no_links = words.gettext(
+                "The dates are not known to the day yet; subscribe to the feed to receive"
+                " them when they are announced."
+            )
         relation = _relation_key(item, now)
         page_items.append(
             {
                 "anchor": item.ref.replace(":", "-"),
                 "kind": item.kind,
-                "kind_label": label(language, item.kind),
+                "kind_label": kind_label(item.kind, words),
                 "status": item.status.value,
-                "status_label": label(language, item.status.value),
+                "status_label": status_label(item.status, words),
                 "precision": item.window.precision.value,
-                "precision_label": label(language, f"precision.{item.window.precision.value}"),
+                "precision_label": precision_label(item.window.precision, words),
                 "relation": relation,
-                "relation_label": label(language, f"relation.{relation}") if relation else None,
+                "relation_label": relation_label(relation, words) if relation else None,
                 "title": title,
                 "when": when,
                 "utc": utc_line(item),
@@ -194,7 +204,7 @@ def page_context(
                 "remote": remote,
                 "calls": [call_titles.get(c, c) for c in item.calls],
                 "groups": ", ".join(group_names.get(g, g) for g in item.groups)
-                or label(language, "everyone"),
+                or words.gettext("all stakeholder groups"),
                 "url": safe_url(item.url),
                 "links": links,
                 "no_links_reason": no_links,
@@ -213,8 +223,10 @@ def page_context(
         "title": consultation.title(language),
         "description": consultation.description(language),
         "organisers": [o.name(language) for o in consultation.organisers],
-        "times_in": label(language, "times_in", zone=zone),
-        "as_of": label(language, "as_of", instant=f"{_utc_iso(now)}") if now else None,
+        "times_in": words.gettext("Times are in %(zone)s, with UTC beside them.", zone=zone)
+        if zone != "UTC"
+        else words.gettext("Times are in UTC."),
+        "as_of": words.gettext("Status as of %(instant)s.", instant=_utc_iso(now)) if now else None,
         "feed_url": feed,
         "webcal_url": webcal or feed,
         "entries": page_items,
@@ -222,29 +234,26 @@ def page_context(
         "website": safe_url(consultation.website),
         "source": consultation.source(language),
         "labels": {
-            key: label(language, key)
-            for key in (
-                "organisers",
-                "subscribe",
-                "ics_file",
-                "timeline",
-                "where",
-                "online",
-                "remote",
-                "closes_calls",
-                "groups",
-                "add_to_calendar",
-                "google",
-                "outlook",
-                "contact",
-                "website",
-                "table.caption",
-                "table.item",
-                "table.kind",
-                "table.when",
-                "table.status",
-                "table.precision",
-            )
+            "organisers": words.gettext("Organised by"),
+            "subscribe": words.gettext("Subscribe to the calendar feed"),
+            "ics_file": words.gettext("iCalendar file (.ics)"),
+            "timeline": words.gettext("Timeline"),
+            "where": words.gettext("Where"),
+            "online": words.gettext("Online"),
+            "remote": words.gettext("remote participation offered"),
+            "closes_calls": words.gettext("Deadline for"),
+            "groups": words.gettext("For"),
+            "add_to_calendar": words.gettext("Add to calendar"),
+            "google": words.gettext("Google Calendar"),
+            "outlook": words.gettext("Outlook.com"),
+            "contact": words.gettext("Contact"),
+            "website": words.gettext("Website"),
+            "table.caption": words.gettext("The timeline as a table"),
+            "table.item": words.pgettext("timeline table", "Item"),
+            "table.kind": words.pgettext("timeline table", "Kind"),
+            "table.when": words.pgettext("timeline table", "When"),
+            "table.status": words.pgettext("timeline table", "Status"),
+            "table.precision": words.pgettext("timeline table", "How precise"),
         },
     }
 

@@ -26,7 +26,7 @@ import attrs
 from consultkit.domain.bidi import is_rtl, isolate_latin
 from consultkit.domain.model import ItemStatus
 from consultkit.domain.windows import to_utc
-from consultkit.formats.web_labels import label
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -198,11 +198,19 @@ def _description(
     language: str,
 ) -> str:
     """The picture's ``<desc>``: what it shows, for a screen reader."""
+    words = messages(language)
     if not bounds:
-        return label(language, "svg.desc_empty")
+        return words.gettext("No item has dates yet.")
     first = _month_day(min(b[0] for b in bounds), zone, language)
     last = _month_day(max(b[1] for b in bounds), zone, language)
-    return label(language, "svg.desc", count=str(len(items)), first=first, last=last, zone=zone)
+    return words.ngettext(
+        "%(num)s item from %(first)s to %(last)s, one row each; times in %(zone)s.",
+        "%(num)s items from %(first)s to %(last)s, one row each; times in %(zone)s.",
+        len(items),
+        first=first,
+        last=last,
+        zone=zone,
+    )
 
 
 def draw_timeline(
@@ -251,8 +259,12 @@ def draw_timeline(
         attributes["direction"] = "rtl"
     svg = ET.Element("svg", attributes)
     title_text = consultation.title(language)
+    words = messages(language)
     _sub(
-        svg, "title", frame.say(f"{title_text}: {label(language, 'timeline')}"), id="timeline-title"
+        svg,
+        "title",
+        frame.say(f"{title_text}: {words.gettext('Timeline')}"),
+        id="timeline-title",
     )
     _sub(
         svg,
@@ -274,7 +286,7 @@ def draw_timeline(
     _sub(
         svg,
         "text",
-        frame.say(label(language, "dates_in", zone=zone)),
+        frame.say(words.gettext("Dates and times in %(zone)s.", zone=zone)),
         x=frame.x(8),
         y="40",
         fill="#4a5568",
@@ -367,9 +379,10 @@ def _draw_item(
     title = item.title(language)
     text = _short(title)
     if tentative:
-        # The suffix shares the label column, so the title gives way to it.
-        suffix = f" ({label(language, 'tentative').lower()})"
-        text = _short(title, MAX_LABEL_CHARS - len(suffix)) + suffix
+        # The suffix shares the label column, so the title gives way to it, by display
+        # width: a translated suffix may hold wide characters (Chinese "待确认").
+        suffix = f" ({messages(language).pgettext('legend', 'tentative')})"
+        text = _short(title, MAX_LABEL_CHARS - sum(_width(c) for c in suffix)) + suffix
     full = f"{title} — {window.render(language=language)}"
     caption = _sub(group, "text", frame.say(text), x=frame.x(8), y=_fmt(middle + 4))
     if cancelled:
@@ -383,7 +396,7 @@ def _draw_item(
         _sub(
             group,
             "text",
-            frame.say(label(language, "tba")),
+            frame.say(messages(language).gettext("to be announced")),
             x=frame.x(x0 + 4),
             y=_fmt(middle + 4),
             font_style="italic",
@@ -445,13 +458,13 @@ def _draw_legend(svg: ET.Element, y: int, frame: _Frame, *, show_now: bool) -> N
     legend = _sub(svg, "g", id="legend", font_size="11")
     x = 8.0
     colour = COLOURS["phase"]
+    words = messages(frame.language)
 
-    def entry(key: str, width: float) -> None:
+    def entry(text: str, width: float) -> None:
         nonlocal x
-        words = label(frame.language, key)
-        _sub(legend, "text", frame.say(words), x=frame.x(x + 22), y=str(y + 4))
+        _sub(legend, "text", frame.say(text), x=frame.x(x + 22), y=str(y + 4))
         # Words differ in length between languages: the next mark waits for these.
-        x += 22 + max(width, LEGEND_COLUMN * sum(_width(c) for c in words) + 16)
+        x += 22 + max(width, LEGEND_COLUMN * sum(_width(c) for c in text) + 16)
 
     def swatch(**attributes: str) -> None:
         _sub(
@@ -459,9 +472,9 @@ def _draw_legend(svg: ET.Element, y: int, frame: _Frame, *, show_now: bool) -> N
         )
 
     swatch(fill=colour)
-    entry("legend.exact", 110)
+    entry(words.pgettext("legend", "exact dates"), 110)
     swatch(fill="url(#hatch-phase)", stroke=colour, stroke_dasharray="4 2")
-    entry("legend.month", 190)
+    entry(words.pgettext("legend", "month known, day not yet"), 190)
     cx = float(frame.x(x + 8))
     _sub(
         legend,
@@ -469,9 +482,9 @@ def _draw_legend(svg: ET.Element, y: int, frame: _Frame, *, show_now: bool) -> N
         points=f"{_fmt(cx)},{y - 7} {_fmt(cx + 7)},{y} {_fmt(cx)},{y + 7} {_fmt(cx - 7)},{y}",
         fill=COLOURS["deadline"],
     )
-    entry("legend.deadline", 90)
+    entry(words.pgettext("legend", "deadline"), 90)
     swatch(fill=colour, fill_opacity="0.5", stroke=colour, stroke_dasharray="4 2")
-    entry("legend.tentative", 90)
+    entry(words.pgettext("legend", "tentative"), 90)
     if show_now:
         _sub(
             legend,
@@ -484,4 +497,4 @@ def _draw_legend(svg: ET.Element, y: int, frame: _Frame, *, show_now: bool) -> N
             stroke_width="2",
             stroke_dasharray="5 3",
         )
-        entry("legend.now", 60)
+        entry(words.pgettext("legend", "now"), 60)

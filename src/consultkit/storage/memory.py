@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Iterator, Sequence
 
-    from consultkit.domain.submissions import Submission
-
 
 class MemoryStore(SqliteStore):
     """A :class:`~consultkit.storage.protocols.Store` that keeps everything in memory."""
@@ -35,12 +33,12 @@ class MemoryStore(SqliteStore):
             self._check_open()
             yield self._writer
 
-    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Submission]:
+    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         # Materialised under the lock: a lazy cursor on the one shared connection would
-        # see writes made while the caller iterates.
+        # see writes made while the caller iterates (the data is in memory already).
         with self._read() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return iter([self._submission(row) for row in rows])
+        return iter(rows)
 
 
 def open_memory(url: str) -> MemoryStore:

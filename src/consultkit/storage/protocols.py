@@ -236,8 +236,33 @@ class SubmissionStore(Protocol):
         attachments go too unless ``keep_text``. A :class:`Tombstone` records the erasure.
         """
 
-    def fingerprint_counts(self, consultation_id: str) -> list[tuple[str, int]]:
-        """How many submissions share each body fingerprint, most frequent first."""
+    def count_submissions(
+        self, consultation_id: str
+    ) -> list[tuple[str, str | None, str, str, str, bool, int]]:
+        """How many submissions share each (call id, group, language, status, verification
+        level, held or not), in any order.
+
+        The group is ``None`` for submissions whose submitter was erased. Counted by the
+        store (one ``GROUP BY``), so statistics cost no more than the counts themselves.
+        """
+
+    def campaign_counts(self, consultation_id: str) -> list[tuple[str, int, str]]:
+        """``(fingerprint, count, title)`` for each body fingerprint shared by two or more.
+
+        Most frequent first, ties by fingerprint; ``title`` is that of the first such
+        submission (received_at, then id), to recognise the campaign.
+        """
+
+    def campaign_texts(self, consultation_id: str) -> Iterator[tuple[str, int, str]]:
+        """``(fingerprint, copies, body)`` once per distinct text, most copied first.
+
+        Ties by fingerprint; the body is that of the copy with the smallest id (all copies
+        of a fingerprint normalise to the same text). Submissions without a body (erased)
+        are left out. Streamed: campaign detection reads it once, in bounded memory.
+        """
+
+    def submission_fingerprints(self, consultation_id: str) -> Iterator[tuple[str, str]]:
+        """``(id, fingerprint)`` of every submission with a body, in listing order, streamed."""
 
 
 @runtime_checkable

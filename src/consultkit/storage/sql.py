@@ -209,6 +209,10 @@ class Dialect(abc.ABC):
     def load_ids(self, value: Any) -> Iterable[Any]:
         """A list of ids read from a column."""
 
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text at ``key`` of the JSON object in ``column`` (NULL when absent)."""
+        return f"json_extract({column}, '$.{key}')"
+
     def describe(self, error: BaseException) -> str:
         """What a database error says, for a message to a person."""
         return str(error).strip()
@@ -226,6 +230,18 @@ class Dialect(abc.ABC):
 def _converted(text: str, placeholder: str) -> str:
     # Literal percent signs must be doubled where "%s" marks parameters.
     return text.replace("%", "%%").replace("?", placeholder)
+
+
+# Rows share a few consent flags, tag lists and empty values: a bulk import dumped the same
+# JSON for each of a million rows (issue 14). Failures (a NUL in a tag) are not cached.
+@functools.lru_cache(maxsize=4096)
+def _json_list(dialect: Dialect, items: tuple[Any, ...]) -> str:
+    return dialect.dump_json(list(items))
+
+
+@functools.lru_cache(maxsize=64)
+def _json_object(dialect: Dialect, pairs: tuple[tuple[str, Any], ...]) -> str:
+    return dialect.dump_json(dict(pairs))
 
 
 def utc_instant_for_storage(value: dt.datetime) -> dt.datetime:
@@ -379,14 +395,13 @@ class SqlStore(abc.ABC):
         for conn in connections:
             conn.close()
 
-    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Submission]:
-        """The submissions ``sql`` selects, read 500 rows at a time from one snapshot."""
+    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        """The rows ``sql`` selects, read 500 at a time from one snapshot (bounded memory)."""
         with self._read() as conn:
             cursor = conn.execute(sql, params)
             try:
                 while rows := cursor.fetchmany(500):
-                    for row in rows:
-                        yield self._submission(row)
+                    yield from rows
             finally:
                 cursor.close()
 
@@ -417,13 +432,15 @@ class SqlStore(abc.ABC):
                 }
             )
         )
-        consent = d.dump_json(
-            {
-                "publish_text": s.consent.publish_text,
-                "publish_name": s.consent.publish_name,
-                "publish_organisation": s.consent.publish_organisation,
-            }
+        consent = _json_object(
+            d,
+            (
+                ("publish_text", s.consent.publish_text),
+                ("publish_name", s.consent.publish_name),
+                ("publish_organisation", s.consent.publish_organisation),
+            ),
         )
+        received = d.dump_instant(s.received_at)
         return (
             s.id,
             s.tracking_number,
@@ -434,19 +451,19 @@ class SqlStore(abc.ABC):
             s.title,
             s.body,
             s.language,
-            d.dump_json(list(s.tags)),
-            d.dump_json(list(s.attachments)),
+            _json_list(d, s.tags),
+            _json_list(d, s.attachments),
             consent,
             str(s.provenance),
             str(s.status),
-            d.dump_instant(s.received_at),
-            d.dump_instant(s.updated_at),
+            received,
+            received if s.updated_at == s.received_at else d.dump_instant(s.updated_at),
             s.fingerprint,
             s.idempotency_key,
             idempotency_key_hash(s.idempotency_key, None if who is None else who.email),
             str(s.status),
             d.dump_instant_or_none(s.erased_at),
-            d.dump_json(dict(s.fields)),
+            d.dump_json(dict(s.fields)) if s.fields else _json_object(d, ()),
             str(s.verification),
             keys["email"],
             keys["organisation"],
@@ -757,7 +774,7 @@ class SqlStore(abc.ABC):
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return self._stream(self.dialect.sql(sql), params)
+        return map(self._submission, self._stream(self.dialect.sql(sql), params))
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history, oldest first."""
@@ -1076,17 +1093,59 @@ class SqlStore(abc.ABC):
             for r in rows
         ]
 
-    def fingerprint_counts(self, consultation_id: str) -> list[tuple[str, int]]:
-        """How many submissions share each fingerprint, most frequent first."""
+    def count_submissions(
+        self, consultation_id: str
+    ) -> list[tuple[str, str | None, str, str, str, bool, int]]:
+        """How many submissions share each (call, group, language, status, verification,
+        held): one GROUP BY."""
+        group = self.dialect.json_text("submitter", "group")
         with self._read() as conn:
             rows = conn.execute(
                 self.dialect.sql(
-                    "SELECT fingerprint, count(*) AS n FROM submissions WHERE consultation_id = ?"
-                    " GROUP BY fingerprint ORDER BY n DESC, fingerprint"
+                    f"SELECT call_id, {group}, language, status, verification,"
+                    " held IS NOT NULL, count(*) FROM submissions WHERE consultation_id = ?"
+                    " GROUP BY call_id, 2, language, status, verification, 6"
                 ),
                 (consultation_id,),
             ).fetchall()
-        return [(r[0], int(r[1])) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), int(r[6])) for r in rows]
+
+    _CAMPAIGN_COUNTS: ClassVar[str] = (
+        # The first copy's title by window function; a backend may say it more cheaply.
+        "SELECT fingerprint, n, title FROM (SELECT fingerprint, title,"
+        " count(*) OVER (PARTITION BY fingerprint) AS n, row_number() OVER"
+        " (PARTITION BY fingerprint ORDER BY received_at, id) AS r"
+        " FROM submissions WHERE consultation_id = ?) AS copies"
+        " WHERE n > 1 AND r = 1 ORDER BY n DESC, fingerprint"
+    )
+
+    def campaign_counts(self, consultation_id: str) -> list[tuple[str, int, str]]:
+        """Fingerprints shared by two or more submissions, with the first one's title."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self.dialect.sql(self._CAMPAIGN_COUNTS), (consultation_id,)
+            ).fetchall()
+        return [(r[0], int(r[1]), r[2]) for r in rows]
+
+    def campaign_texts(self, consultation_id: str) -> Iterator[tuple[str, int, str]]:
+        """Each distinct text once, most copied first (then by fingerprint), streamed."""
+        sql = (
+            "SELECT f.fingerprint, f.n, s.body FROM (SELECT fingerprint, count(*) AS n,"
+            " min(id) AS first FROM submissions WHERE consultation_id = ? AND body IS NOT NULL"
+            " GROUP BY fingerprint) AS f JOIN submissions s ON s.id = f.first"
+            " ORDER BY f.n DESC, f.fingerprint"
+        )
+        for fp, n, body in self._stream(self.dialect.sql(sql), (consultation_id,)):
+            yield fp, int(n), body
+
+    def submission_fingerprints(self, consultation_id: str) -> Iterator[tuple[str, str]]:
+        """``(id, fingerprint)`` of each submission with a body, in listing order, streamed."""
+        sql = (
+            "SELECT id, fingerprint FROM submissions WHERE consultation_id = ?"
+            " AND body IS NOT NULL ORDER BY received_at, id"
+        )
+        for row in self._stream(self.dialect.sql(sql), (consultation_id,)):
+            yield row[0], row[1]  # a plain pair, whatever row type the driver gives
 
     # -- outbox
 

@@ -375,13 +375,56 @@ class StoreContract:
         assert revoked.revoked_at == later
         assert store.list_tokens("other") == [other]
 
-    def test_fingerprint_counts_group_identical_texts(self, store: Store) -> None:
+    def test_count_submissions_groups_by_call_group_language_and_status(self, store: Store) -> None:
         for n in range(3):
+            _add(store, make_submission(n))
+        _add(store, make_submission(3, call_id="photos"))
+        _add(store, make_submission(4, status=SubmissionStatus.ACCEPTED))
+        _add(store, make_submission(5, consultation_id="other"))
+        store.erase_submitter(
+            "wsis-2020", "person0@example.org", keep_text=True, reason="asked", at=T0
+        )
+        counts = sorted(store.count_submissions("wsis-2020"), key=repr)
+        assert counts == sorted(
+            [
+                ("workshops", None, "en", "submitted", "none", False, 1),
+                ("workshops", "civil-society", "en", "submitted", "none", False, 2),
+                ("photos", "civil-society", "en", "submitted", "none", False, 1),
+                ("workshops", "civil-society", "en", "accepted", "none", False, 1),
+            ],
+            key=repr,
+        )
+        assert store.count_submissions("nobody") == []
+
+    def test_campaign_counts_are_shared_fingerprints_with_the_first_title(
+        self, store: Store
+    ) -> None:
+        for n in (5, 2, 7):  # stored out of order: the first received names the campaign
             _add(store, make_submission(n, body="Keep the internet open!"))
-        _add(store, make_submission(9, body="A unique idea."))
-        counts = store.fingerprint_counts("wsis-2020")
-        assert [n for _, n in counts] == [3, 1]
-        assert store.fingerprint_counts("other") == []
+        for n in (8, 9):
+            _add(store, make_submission(n, body="Community networks."))
+        _add(store, make_submission(10, body="A unique idea."))
+        counts = store.campaign_counts("wsis-2020")
+        assert [(n, title) for _, n, title in counts] == [(3, "Workshop 2"), (2, "Workshop 8")]
+        assert store.campaign_counts("other") == []
+
+    def test_campaign_texts_give_each_text_once_most_copied_first(self, store: Store) -> None:
+        for n in (3, 1, 2):
+            _add(store, make_submission(n, body="Keep the internet open!"))
+        _add(store, make_submission(4, body="A unique idea."))
+        _add(store, make_submission(5, body="Another idea."))
+        texts = list(store.campaign_texts("wsis-2020"))
+        assert texts[0][1:] == (3, "Keep the internet open!")
+        assert [n for _, n, _ in texts] == [3, 1, 1]
+        assert texts[1][0] < texts[2][0]  # ties by fingerprint
+        assert {body for _, _, body in texts[1:]} == {"A unique idea.", "Another idea."}
+        assert list(store.campaign_texts("other")) == []
+
+    def test_submission_fingerprints_follow_the_listing(self, store: Store) -> None:
+        for n in (3, 1, 2):
+            _add(store, make_submission(n))
+        listed = [(s.id, s.fingerprint) for s in store.list_submissions("wsis-2020")]
+        assert list(store.submission_fingerprints("wsis-2020")) == listed
 
     # -- erasure ---------------------------------------------------------------------
 

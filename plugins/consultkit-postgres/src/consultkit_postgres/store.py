@@ -57,8 +57,6 @@ from consultkit.storage.urls import redact_url, scrub
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from consultkit.domain.submissions import Submission
-
 Connection = psycopg.Connection[TupleRow]
 
 DEFAULT_SCHEMA = "consultkit"
@@ -314,6 +312,10 @@ class PostgresDialect(Dialect):
         """A ``text[]`` value."""
         return list(value)
 
+    def json_text(self, column: str, key: str) -> str:
+        """``column->>'key'``: the text at ``key`` of a jsonb object."""
+        return f"{column}->>'{key}'"
+
     def describe(self, error: BaseException) -> str:
         """The primary message of a psycopg error."""
         if isinstance(error, psycopg.Error) and error.diag.message_primary:
@@ -507,15 +509,47 @@ class PostgresStore(SqlStore):
             (f"consultkit-postgres:{kind}:{self.schema}:{key}",),
         )
 
-    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Submission]:
+    def _stream(self, query: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         # A server-side cursor inside one transaction: one snapshot, bounded memory.
         with self._tx() as conn, conn.cursor(name=f"ck_{uuid.uuid4().hex}") as cur:
             cur.itersize = 500
             cur.execute(query, params)
-            for row in cur:
-                yield self._submission(row)
+            yield from cur
 
     def _add_chunk(self, rows: list[tuple[Any, ...]]) -> int:
+        try:
+            return self._copy_chunk(rows)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
+                raise
+        # A row is stored already (an import resumed) or twice in the chunk: the chunk's
+        # transaction rolled back whole, and the merge skips what is stored.
+        return self._merge_chunk(rows)
+
+    def _copy_chunk(self, rows: list[tuple[Any, ...]]) -> int:
+        """COPY the chunk straight into ``submissions`` and ``history``, one transaction.
+
+        The common case, new rows: no staging table and no conflict checks, so the import
+        runs near plain COPY (issue 14: 0.70x of it through the staging table). Any
+        uniqueness conflict aborts the transaction (``UniqueViolation``).
+        """
+        columns = ", ".join(SUBMISSION_COLUMNS)
+        status = SUBMISSION_COLUMNS.index("status")
+        received = SUBMISSION_COLUMNS.index("received_at")
+        role, actor, reason = BULK_IMPORT_ENTRY
+        with self._tx() as conn, conn.cursor() as cur:
+            with cur.copy(f"COPY submissions ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            with cur.copy(
+                "COPY history (submission_id, at, actor_role, actor_id, from_status, to_status,"
+                " reason) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row((row[0], row[received], role, actor, None, row[status], reason))
+        return len(rows)
+
+    def _merge_chunk(self, rows: list[tuple[Any, ...]]) -> int:
         # COPY the chunk into a temporary table, then insert it in one statement.
         casts = ", ".join(
             f"{n}::jsonb" if n in JSON_SUBMISSION_COLUMNS else n for n in SUBMISSION_COLUMNS

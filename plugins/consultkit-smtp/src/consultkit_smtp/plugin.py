@@ -19,6 +19,13 @@ def register_notifiers(
     register: Callable[[str, Callable[[Mapping[str, str]], Notifier]], None],
 ) -> None:
     """Contribute the ``email`` channel (settings: ``CONSULTKIT_EMAIL_*``)."""
+    register(CHANNEL, _smtp_notifier)
+
+
+def _smtp_notifier(settings: Mapping[str, str]) -> Notifier:
+    # The notifier's module (its client library and templates) loads when a notifier is
+    # built, not when the channels are listed: `consultkit plugins` and `subscribers add`
+    # list them (start-up, issue 14; tests/test_startup_imports.py).
     from consultkit_smtp.notifier import smtp_notifier
 
-    register(CHANNEL, smtp_notifier)
+    return smtp_notifier(settings)

@@ -1,8 +1,10 @@
 """Turn one delivery into an e-mail's subject, plain-text part and HTML part.
 
-Templates are Jinja2 files under ``templates/LANG/NAME.txt`` and ``NAME.html``, one per
-event kind and language (en, es, fr ship; any other language falls back to English). The
-plain-text template sets the subject with ``{% set subject %}…{% endset %}``. HTML
+Templates are Jinja2 files ``templates/NAME.txt`` and ``NAME.html``, one pair per event
+kind; their words are ``_("…")`` calls into consultkit's catalogue (:mod:`consultkit.i18n`),
+so every language it has (the six UN languages) gets the same messages, and any other
+falls back to English. The plain-text template sets the subject with
+``{% set subject %}…{% endset %}``. HTML
 templates are autoescaped, so a title such as ``<script>`` arrives as text; plain-text
 parts are not HTML and are not escaped.
 
@@ -27,15 +29,18 @@ import attrs
 
 from consultkit import events
 from consultkit.domain.bidi import isolate_latin
-from consultkit.domain.rendering import render_brief
+from consultkit.domain.rendering import render_brief, render_duration, render_instant
 from consultkit.domain.windows import window_from_data
+from consultkit.domain.zones import known_zone
+from consultkit.formats.labels import change_label, submission_status_label
+from consultkit.formats.templating import install_gettext
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     import jinja2
 
     from consultkit.storage.protocols import Delivery
 
-LANGUAGES = ("en", "es", "fr")
 TEMPLATE_FOR_KIND = {
     events.SubmissionReceived.kind: "receipt",
     events.SubmissionStatusChanged.kind: "status",
@@ -50,42 +55,6 @@ TEMPLATE_FOR_KIND = {
 """The template of each event kind (:data:`consultkit.events.EVENTS`); templates read the
 payload exactly as stored, the same one webhook receivers get."""
 
-# What happened to a schedule item, per template language (schedule.changed messages).
-CHANGE_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "added": "added",
-        "removed": "removed",
-        "moved": "moved",
-        "confirmed": "confirmed",
-        "tentative": "now to be confirmed",
-        "cancelled": "cancelled",
-        "place changed": "new place",
-        "gone virtual": "now online",
-        "details changed": "details updated",
-    },
-    "es": {
-        "added": "nuevo",
-        "removed": "retirado",
-        "moved": "cambia de fecha u hora",
-        "confirmed": "confirmado",
-        "tentative": "pendiente de confirmación",
-        "cancelled": "cancelado",
-        "place changed": "cambia de lugar",
-        "gone virtual": "pasa a ser en línea",
-        "details changed": "detalles actualizados",
-    },
-    "fr": {
-        "added": "ajouté",
-        "removed": "retiré",
-        "moved": "déplacé",
-        "confirmed": "confirmé",
-        "tentative": "à confirmer",
-        "cancelled": "annulé",
-        "place changed": "changement de lieu",
-        "gone virtual": "désormais en ligne",
-        "details changed": "détails mis à jour",
-    },
-}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 
 
@@ -108,7 +77,7 @@ class RenderedMessage:
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         # HTML parts escape every value (submitter-controlled titles, names); text parts
         # are plain text and must not be HTML-escaped.
@@ -116,14 +85,8 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.ChainableUndefined,
         keep_trailing_newline=True,
     )
-
-
-def template_language(language: str) -> str:
-    """The template language for a reader: theirs, its base language, else English."""
-    for candidate in (language, language.split("-", 1)[0]):
-        if candidate in LANGUAGES:
-            return candidate
-    return "en"
+    install_gettext(environment)
+    return environment
 
 
 def _pick(values: Any, language: str, fallbacks: tuple[str, ...] = ("en",)) -> str:
@@ -140,8 +103,6 @@ def _pick(values: Any, language: str, fallbacks: tuple[str, ...] = ("en",)) -> s
 def _when(value: Any, language: str, zone: str) -> str:
     if not isinstance(value, str) or not value:
         return ""
-    from babel.dates import format_datetime
-
     try:
         instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -149,26 +110,16 @@ def _when(value: Any, language: str, zone: str) -> str:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=dt.UTC)
     try:
-        tz = zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    local = instant.astimezone(tz)
-    try:
-        text = format_datetime(local, "long", tzinfo=tz, locale=language)
-    except Exception:  # unknown locale: babel raises several types
-        text = format_datetime(local, "long", tzinfo=tz, locale="en")
-    return f"{text} ({zone})"
+        known_zone(zone)
+    except ValueError:
+        zone = "UTC"
+    return render_instant(instant, zone, language)
 
 
 def _duration(seconds: Any, language: str) -> str:
-    from babel.dates import format_timedelta
-
     if not isinstance(seconds, int | float):
         return ""
-    try:
-        return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale=language))
-    except Exception:  # unknown locale
-        return str(format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale="en"))
+    return render_duration(seconds, language)
 
 
 def _span(part: Any, language: str, zone: str) -> str:
@@ -233,7 +184,8 @@ def recipient_role(payload: Mapping[str, Any], recipient: str) -> str:
 
 def render_message(delivery: Delivery) -> RenderedMessage:
     """Render the e-mail for ``delivery`` in its language (see the module docstring)."""
-    language = template_language(delivery.language or "en")
+    language = delivery.language or "en"
+    words = messages(language)
     payload: Mapping[str, Any] = delivery.event.payload
     consultation = payload.get("consultation") or {}
     zone = str(consultation.get("zone") or "UTC") if isinstance(consultation, Mapping) else "UTC"
@@ -253,18 +205,19 @@ def render_message(delivery: Delivery) -> RenderedMessage:
         "when": lambda value: _when(value, language, zone),
         "duration": lambda seconds: _duration(seconds, language),
         "span": lambda part: _span(part, language, zone),
-        "label": lambda change: CHANGE_LABELS[language].get(str(change), str(change)),
+        "change": lambda change: change_label(str(change), words),
+        "status": lambda status: submission_status_label(str(status), words),
         "role": role,
         "consultation_title": _pick(
             consultation.get("title") if isinstance(consultation, Mapping) else None, language
         ),
     }
     env = _environment()
-    text_module = env.get_template(f"{language}/{name}.txt").make_module(context)
+    text_module = env.get_template(f"{name}.txt").make_module(context)
     subject = one_line(str(getattr(text_module, "subject", "")) or delivery.event.kind)
-    html = env.get_template(f"{language}/{name}.html").render(context)
+    html = env.get_template(f"{name}.html").render(context)
     # A right-to-left plain-text part isolates its Latin fragments (addresses, times with
     # their zone, tracking numbers), or mail clients reorder their punctuation; the
     # subject is left alone, as some clients show isolate characters there as boxes.
     text = isolate_latin(str(text_module), language)
-    return RenderedMessage(subject=subject, text=text, html=html, language=language)
+    return RenderedMessage(subject=subject, text=text, html=html, language=words.language)

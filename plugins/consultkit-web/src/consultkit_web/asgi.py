@@ -28,6 +28,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from consultkit.formats.templating import install_gettext
 from consultkit_web import api, files, organiser_api, pages
 from consultkit_web.problems import handle
 from consultkit_web.site import Site
@@ -175,7 +176,12 @@ def create_app(
                 middleware_class=CountingRateLimit,
             ).middleware
         ],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            # The pages' words come from consultkit's catalogue, in each page's language.
+            engine_callback=lambda engine: install_gettext(engine.engine, language_key="lang"),
+        ),
         openapi_config=OpenAPIConfig(
             title="consultkit web API",
             version=VERSION,

@@ -26,6 +26,7 @@ from consultkit.domain.attachments import ACCEPTABLE_TYPES, Upload
 from consultkit.domain.bidi import direction
 from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.lifecycle import public_status
+from consultkit.domain.rendering import render_duration
 from consultkit.domain.submissions import (
     Consent,
     Provenance,
@@ -34,6 +35,8 @@ from consultkit.domain.submissions import (
     normalize_tracking_number,
 )
 from consultkit.errors import ConfirmationLinkError, RuleRefusedError, UnknownItemError
+from consultkit.formats.labels import submission_status_label
+from consultkit.i18n import messages
 from consultkit_web.fields import (
     UnreadableValue,
     entered_values,
@@ -41,7 +44,7 @@ from consultkit_web.fields import (
     place_options,
     values_from_form,
 )
-from consultkit_web.labels import label
+from consultkit_web.labels import call_state, item_status, rule_text
 from consultkit_web.problems import problem
 from consultkit_web.site import Site, language_name, pick_language, text_of
 
@@ -124,10 +127,14 @@ def page_context(
         }
         for code in consultation.languages
     ]
+    words = messages(language)
     return {
         "lang": language,
         "dir": direction(language),
-        "t": lambda key, **values: label(language, key, **values),
+        "status_text": lambda status: submission_status_label(str(status), words),
+        "call_state": lambda state: call_state(str(state), words),
+        "item_status": lambda status: item_status(str(status), words),
+        "duration": lambda seconds: render_duration(seconds or 0, language),
         "consultation": consultation,
         "title": text_of(consultation.title, language, consultation),
         "switch": switch,
@@ -142,11 +149,6 @@ def _language(request: Request[Any, Any, Any], consultation: Consultation) -> st
     )
 
 
-def _duration(seconds: int) -> dict[str, int]:
-    minutes = max(seconds, 0) // 60
-    return {"days": minutes // 1440, "hours": minutes // 60 % 24, "minutes": minutes % 60}
-
-
 @get("/", include_in_schema=False, sync_to_thread=False)
 def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     site = site_of(request)
@@ -157,7 +159,7 @@ def index(request: Request[Any, Any, Any]) -> Template | Redirect:
     first = next(iter(site.consultations.values()))
     language = _language(request, first)
     context = page_context(request, first, language)
-    context["title"] = label(language, "consultations")
+    context["title"] = messages(language).gettext("Consultations")
     context["items"] = [
         {"href": f"/{quote(c.id)}", "title": text_of(c.title, language, c)}
         for c in site.consultations.values()
@@ -183,7 +185,6 @@ def consultation_page(request: Request[Any, Any, Any], consultation_id: FromPath
             call
             | {
                 "seconds_left": seconds,
-                "left": _duration(seconds or 0),
                 "submit": f"/{quote(consultation.id)}/calls/{quote(call['id'])}/submit"
                 f"?lang={quote(language)}",
             }
@@ -336,10 +337,12 @@ def refusal(language: str, rule: str, message: str, field: str | None = None) ->
     ``f-KEY``); otherwise a fixed form field, or found from the rule and message.
     """
     shown = f"f-{field}" if rule == "field" and field else field_of(rule, message, field)
-    key = f"rule.{rule}"
+    key = rule
+    # A refused submitter is told which of its two fields to fix, a quota which it counts.
     if rule in {"submitter", "quota"} and shown is not None:
-        key = f"rule.quota.{shown}" if rule == "quota" else f"rule.{shown}"
-    return {"field": shown or "", "rule": rule, "text": label(language, key), "detail": message}
+        key = f"quota.{shown}" if rule == "quota" else shown
+    text = rule_text(key, messages(language))
+    return {"field": shown or "", "rule": rule, "text": text, "detail": message}
 
 
 @post(
@@ -513,12 +516,18 @@ async def confirm_page(
             raise ConfirmationLinkError("confirmation-link", "this confirmation link is not valid")
         submission = await site.run(site.app.confirm_email, consultation, token)
     except ConfirmationLinkError as exc:
-        expired = exc.rule == "confirmation-expired"
-        raise problem(
-            410 if expired else 400,
-            exc.rule,
-            label(language, "confirm_expired" if expired else "confirm_invalid"),
-        ) from None
+        words = messages(language)
+        if exc.rule == "confirmation-expired":
+            text = words.gettext(
+                "This confirmation link has expired. Your submission is kept, unconfirmed;"
+                " ask the organisers to confirm it."
+            )
+            raise problem(410, exc.rule, text) from None
+        text = words.gettext(
+            "This confirmation link is not valid. Copy the whole link from the e-mail,"
+            " or ask the organisers for help."
+        )
+        raise problem(400, exc.rule, text) from None
     context = page_context(request, consultation, language)
     context |= {
         "number": submission.tracking_number,

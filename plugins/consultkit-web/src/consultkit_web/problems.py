@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
@@ -20,7 +20,8 @@ from consultkit.errors import (
     RuleRefusedError,
     UnknownItemError,
 )
-from consultkit_web.labels import label
+from consultkit.i18n import messages
+from consultkit_web.labels import error_title
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -69,22 +70,6 @@ def problem(status: int, rule: str, detail: str) -> ProblemError:
     return ProblemError(status, rule, detail)
 
 
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Refused by a rule",
-    429: "Too many requests",
-    500: "Internal error",
-}
-
-
 def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, ProblemError):
         return exc.status_code, exc.rule, str(exc.detail)
@@ -124,7 +109,8 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if request.url.path.startswith("/api/") or "json" in request.headers.get("accept", ""):
         body = Problem(
             type=f"https://consultkit.invalid/problems/{rule}",
-            title=_TITLES.get(status, "Error"),
+            # The API's problems are for programs: their title is always English.
+            title=error_title(status, messages("en")),
             status=status,
             detail=detail,
             rule=rule,
@@ -140,16 +126,13 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     context = {
         "lang": language,
         "dir": "ltr",
-        "t": lambda key, **values: label(language, key, **values),
-        "title": _TITLES.get(status, "Error"),
+        "title": error_title(status, messages(language)),
         "status": status,
         "detail": detail if status < 500 else "",
         "switch": [],
         "home": "/",
         "q": "",
     }
-    if isinstance(exc, NotFoundException):
-        context["title"] = label(language, "not_found")
     return Template(
         template_name="error.html", context=context, status_code=status, headers=headers
     )

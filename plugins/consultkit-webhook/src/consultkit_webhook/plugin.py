@@ -22,9 +22,16 @@ def register_notifiers(
     register: Callable[[str, Callable[[Mapping[str, str]], Notifier]], None],
 ) -> None:
     """Contribute the ``webhook`` channel (settings: ``CONSULTKIT_WEBHOOK_*``)."""
+    register(CHANNEL, _webhook_notifier)
+
+
+def _webhook_notifier(settings: Mapping[str, str]) -> Notifier:
+    # The notifier's module (its client library and templates) loads when a notifier is
+    # built, not when the channels are listed: `consultkit plugins` and `subscribers add`
+    # list them (start-up, issue 14; tests/test_startup_imports.py).
     from consultkit_webhook.notifier import webhook_notifier
 
-    register(CHANNEL, webhook_notifier)
+    return webhook_notifier(settings)
 
 
 @click.command(name="webhook-secret")

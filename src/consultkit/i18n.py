@@ -1,0 +1,115 @@
+"""consultkit's own words in the reader's language: one gettext catalogue, managed with Babel.
+
+Every fixed word consultkit writes (the command line's tables and messages, the feed's
+phrases, the page's and the picture's labels, the e-mails, the web pages) is an English
+message in the code, marked with ``gettext``/``ngettext``/``pgettext`` (``_`` in
+templates), and translated in ``locale/LANG/LC_MESSAGES/consultkit.po``. The compiled
+``.mo`` files are committed and shipped in the wheel; ``tests/test_i18n_catalogue.py``
+fails when one is older than its ``.po``. ``docs/translating.md`` gives the workflow
+(``pybabel extract``, ``update``, ``compile``).
+
+Look a language up with :func:`messages`; it takes any tag (``ar``, ``ar-EG``,
+``zh-Hans-CN``, ``fr_CH``) and falls back to its base language, then to English, one
+message at a time. Values are filled in by name, python-format style
+(``gettext("Deadline: %(date)s", date=...)``); ``ngettext`` also offers ``num``.
+
+A catalogue is read only when a language is first asked for, by the standard library's
+``gettext`` (Babel manages and compiles the catalogues; reading them needs no babel), so
+the command line's start-up stays cheap (``benchmarks/bench_startup.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Protocol
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "Messages",
+    "catalogue_language",
+    "environment_language",
+    "messages",
+]
+
+DOMAIN: Final = "consultkit"
+LOCALE_DIR: Final = Path(__file__).parent / "locale"
+LANGUAGES: Final = ("ar", "en", "es", "fr", "ru", "zh")
+"""The six official languages of the United Nations, each with a complete catalogue."""
+
+
+class _Catalogue(Protocol):
+    def gettext(self, message: str) -> str: ...
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+    def pgettext(self, context: str, message: str) -> str: ...
+
+
+def catalogue_language(language: str | None) -> str:
+    """The catalogue for a language tag: ``ar-EG`` → ``ar``, ``zh_Hans`` → ``zh``, else ``en``."""
+    if not language:
+        return "en"
+    base = language.replace("_", "-").split("-", 1)[0].split(".", 1)[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The reader's language from ``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` (POSIX order).
+
+    ``ar_EG.UTF-8`` gives ``ar``; ``C``, ``POSIX``, an unset locale or a language
+    consultkit has no catalogue for give ``en``.
+    """
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            if value.split(".", 1)[0] in ("C", "POSIX"):
+                return "en"
+            return catalogue_language(value.split("@", 1)[0])
+    return "en"
+
+
+@attrs.frozen
+class Messages:
+    """The catalogue of one language; each method returns the message with values filled in."""
+
+    language: str
+    catalogue: _Catalogue = attrs.field(repr=False)
+    """The loaded gettext catalogue, for callers that fill values in themselves."""
+
+    def gettext(self, message: str, **values: object) -> str:
+        """``message`` in this language, ``%(name)s`` placeholders filled from ``values``."""
+        text = self.catalogue.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The plural form this language uses for ``n``; ``%(num)s`` is ``n`` unless given."""
+        text = self.catalogue.ngettext(singular, plural, n)
+        return text % {"num": n, **values}
+
+    def pgettext(self, context: str, message: str, **values: object) -> str:
+        """``message`` as meant in ``context`` (one English word, two meanings)."""
+        text = self.catalogue.pgettext(context, message)
+        return text % values if values else text
+
+
+@functools.cache
+def messages(language: str | None) -> Messages:
+    """The :class:`Messages` for ``language`` (any tag; English when there is no catalogue)."""
+    return Messages(catalogue_language(language), _load(catalogue_language(language)))
+
+
+def _load(language: str) -> _Catalogue:
+    # The standard library reads the .mo files Babel compiles (babel.support.Translations
+    # is the same GNUTranslations class): importing babel.support alone costs ~140 ms, the
+    # whole budget of a command's start-up (benchmarks/bench_startup.py).
+    import gettext
+
+    return gettext.translation(DOMAIN, LOCALE_DIR, [language], fallback=True)

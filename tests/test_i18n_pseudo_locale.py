@@ -1,0 +1,410 @@
+"""A pseudo-locale finds every English word that escaped the catalogue.
+
+The catalogue's template (``consultkit.pot``) is turned into a pseudo-translation: every
+message accented letter by letter and wrapped, ``Deadline`` → ``⟦Ðéàðļíñé⟧``, placeholders
+kept. With it standing in for Spanish, the WSIS example (Spanish texts) is run through
+every command, the feed, the HTML page, the SVG and every e-mail; whatever is left in
+plain ASCII letters must be the consultation's own data (its Spanish texts, ids, names,
+addresses), a babel date or an abbreviation, never a word of consultkit's English messages.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import re
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from click.testing import CliRunner
+from icalendar import Calendar
+
+import consultkit.i18n
+from consultkit.cli import cli
+from consultkit.config.loader import load_consultation
+from consultkit.domain.submissions import SubmissionStatus, Verification
+from consultkit.i18n import LOCALE_DIR, messages
+
+from .event_samples import EXAMPLE, one_of_each
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+PSEUDO_FOR = "es"
+"""The language the pseudo-catalogue stands in for: the example's own (Spanish texts)."""
+
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+_MARKS = ("\u0301", "\u0302", "\u030c", "\u0307", "\u0303", "\u0308", "\u0323", "\u0327")
+_NO_ACCENT = {"q": "ʠ", "Q": "Ɋ"}  # no precomposed accented q exists
+
+
+def _accented(letter: str) -> str:
+    if letter in _NO_ACCENT:
+        return _NO_ACCENT[letter]
+    for mark in _MARKS:
+        composed = unicodedata.normalize("NFC", letter + mark)
+        if len(composed) == 1:
+            return composed
+    raise AssertionError(f"no accented form of {letter!r}")
+
+
+_ACCENTS = {ord(c): _accented(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+def pseudo(message: str) -> str:
+    """``⟦Ŵôŕð⟧``: accented and wrapped, with its ``%(name)s`` placeholders untouched."""
+    parts = _PLACEHOLDER.split(message)
+    names = _PLACEHOLDER.findall(message)
+    out = parts[0].translate(_ACCENTS)
+    for name, part in zip(names, parts[1:], strict=True):
+        out += name + part.translate(_ACCENTS)
+    return f"⟦{out}⟧"
+
+
+def _english_words() -> set[str]:
+    with (LOCALE_DIR / "consultkit.pot").open("rb") as f:
+        template = read_po(f)
+    words: set[str] = set()
+    for message in template:
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            for word in re.findall(r"[A-Za-z]{3,}", _PLACEHOLDER.sub(" ", text)):
+                words.add(word.lower())
+    return words
+
+
+@pytest.fixture(scope="module")
+def pseudo_catalogue() -> Translations:
+    with (LOCALE_DIR / "consultkit.pot").open("rb") as f:
+        template = read_po(f)
+    catalogue = Catalog(locale="en", domain="consultkit")
+    for message in template:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            text: Any = tuple(pseudo(m) for m in message.id)
+        else:
+            text = pseudo(message.id)
+        catalogue.add(message.id, text, context=message.context, flags=message.flags)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    return Translations(buffer, domain="consultkit")
+
+
+@pytest.fixture
+def speaks_pseudo(
+    monkeypatch: pytest.MonkeyPatch, pseudo_catalogue: Translations
+) -> Iterator[None]:
+    """consultkit's catalogue for Spanish is the pseudo-catalogue while the test runs."""
+    real = consultkit.i18n._load
+
+    def load(language: str) -> Any:
+        return pseudo_catalogue if language == PSEUDO_FOR else real(language)
+
+    messages.cache_clear()
+    monkeypatch.setattr(consultkit.i18n, "_load", load)
+    yield
+    messages.cache_clear()
+
+
+def _data() -> tuple[set[str], set[str]]:
+    """What the consultation file supplies: whole tokens (ids, links, zones) and text words.
+
+    Translated texts count only in the language the reader gets; TOML keys are not shown.
+    """
+    data = tomllib.loads(Path(EXAMPLE).read_text(encoding="utf-8"))
+    tokens: set[str] = set()
+    words: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value and set(value) <= {"ar", "zh", "en", "fr", "ru", "es"}:
+                walk(value.get(PSEUDO_FOR, ""))
+                return
+            for key, item in value.items():
+                names = [item] if isinstance(item, str) else item if isinstance(item, list) else []
+                if (
+                    key in ("id", "group", "groups", "calls", "ref")
+                    and names
+                    and all(isinstance(name, str) for name in names)
+                ):
+                    # Identifiers are shown as they are written (stats, listings).
+                    tokens.update(names)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.strip():
+            if any(c.isspace() for c in value.strip()):
+                words.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", value))
+            elif not value.isalpha():
+                tokens.add(value.strip())  # a link, a zone, an address; not a plain word
+
+    walk(data)
+    return tokens, words
+
+
+def escaped_english(text: str) -> list[str]:
+    """The words of consultkit's English messages in ``text`` outside a ``⟦…⟧`` message."""
+    assert "⟦" in text, "nothing was translated: the pseudo-catalogue was not used"
+    outside = re.sub(r"⟦[^⟧]*⟧", " ", text)
+    outside = re.sub(r"\S+@\S+|https?://\S+|webcal://\S+|data:\S+", " ", outside)
+    # Item references (``call:official-submissions``) and the status and verification ids
+    # of the stats' id column are identifiers, written the same in every language.
+    outside = re.sub(r"\b(?:phase|call|event):[\w-]+", " ", outside)
+    ids = [*SubmissionStatus, *Verification]
+    outside = re.sub(rf"(?<![\w-])(?:{'|'.join(map(re.escape, ids))})(?![\w-])", " ", outside)
+    # A name with an underscore is an identifier (a plugin, the review solver), not a word.
+    outside = re.sub(r"\b\w+_\w+\b", " ", outside)
+    tokens, data = _data()
+    for token in sorted(tokens, key=len, reverse=True):
+        outside = re.sub(rf"(?<![\w-]){re.escape(token)}(?![\w-])", " ", outside)
+    english = _english_words()
+    found = []
+    for word in re.findall(r"[A-Za-z]{3,}", outside):
+        if word.isupper() or word.lower() in data:
+            continue  # an abbreviation (UTC, CET), or the consultation's own words
+        if word.lower() in english:
+            found.append(word)
+    return found
+
+
+def _cli(*args: str, store: str | None = None) -> str:
+    extra = ["--store", store] if store else []
+    result = CliRunner().invoke(
+        cli,
+        ["--now", "2020-01-20T09:00:00Z", *args, *extra],
+        env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _submit(config: Path, store: str, *extra: str) -> str:
+    """Ana's submission to the official call, through the command line."""
+    return _cli(
+        "submit",
+        str(config),
+        "--call",
+        "official-submissions",
+        "--group",
+        "civil-society",
+        "--name",
+        "Ana Pérez",
+        "--email",
+        "ana@example.org",
+        "--title",
+        "Escuelas rurales",
+        "--body",
+        "Conectar las escuelas rurales.",
+        *extra,
+        store=store,
+    )
+
+
+class _Text(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    return " ".join(parser.parts)
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    submitted = _submit(EXAMPLE, store)
+    number = re.search(r"CK(?:-[0-9A-Z]{4}){4}", submitted)
+    assert number is not None
+    outputs = {
+        "submit": submitted,
+        "validate": _cli("validate", str(EXAMPLE)),
+        "timeline": _cli("timeline", str(EXAMPLE)),
+        "stats": _cli("stats", str(EXAMPLE), store=store),
+        "submissions list": _cli("submissions", "list", str(EXAMPLE), store=store),
+        "submissions show": _cli("submissions", "show", str(EXAMPLE), number.group(), store=store),
+        "publish": _cli("publish", str(EXAMPLE), store=store),
+        "history": _cli("history", str(EXAMPLE), store=store),
+        "remind": _cli("remind", str(EXAMPLE), store=store),
+        "notify status": _cli("notify", "status", "--show", "pending", store=store),
+        "subscribers add": _cli("subscribers", "add", str(EXAMPLE), "sub@example.org", store=store),
+        "subscribers list": _cli("subscribers", "list", str(EXAMPLE), store=store),
+        "subscribers remove": _cli(
+            "subscribers", "remove", str(EXAMPLE), "sub@example.org", store=store
+        ),
+        "campaigns": _cli("submissions", "campaigns", str(EXAMPLE), store=store),
+        # (`plugins` is left out: its table is plugin, hook and format names, identifiers.)
+    }
+    outputs["erase"] = _cli(
+        "submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store
+    )
+    leaks = {name: escaped_english(text) for name, text in outputs.items()}
+    assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_report_the_tokens_and_an_edit_speak_only_the_catalogue(tmp_path: Path) -> None:
+    # The example as published, with its first call open to edits (`editable = true`).
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    config = tmp_path / "consultation.toml"
+    config.write_text(
+        text.replace(
+            'id = "official-submissions"\n', 'id = "official-submissions"\neditable = true\n', 1
+        ),
+        encoding="utf-8",
+    )
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    submitted = _submit(config, store, "--country", "ES")
+    number = re.search(r"CK(?:-[0-9A-Z]{4}){4}", submitted)
+    assert number is not None
+    created = _cli("tokens", "create", str(config), "equipo", store=store)
+    outputs = {
+        "submissions edit": _cli(
+            "submissions",
+            "edit",
+            str(config),
+            number.group(),
+            "--email",
+            "ana@example.org",
+            "--title",
+            "Escuelas rurales conectadas",
+            store=store,
+        ),
+        "submissions show": _cli("submissions", "show", str(config), number.group(), store=store),
+        "stats": _cli("stats", str(config), store=store),
+        "report": _cli("report", str(config), "--format", "md", store=store),
+        # The token itself is random letters: an English word could appear in it by chance.
+        "tokens create": re.sub(r"ckt_\S+", " ", created),
+        "tokens list": _cli("tokens", "list", str(config), store=store),
+    }
+    leaks = {name: escaped_english(text) for name, text in outputs.items()}
+    assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_review_commands_speak_only_the_catalogue(tmp_path: Path) -> None:
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+
+    from .test_review_wsis_e2e import DECIDING, RECEIVED, REVIEWING, request, reviewers_file
+
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    consultation = load_consultation(EXAMPLE)
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        assert app.import_submissions(consultation, [request(n) for n in range(10)]).stored == 10
+    pool = str(reviewers_file(tmp_path / "reviewers.toml"))
+    screening = "workshop-requests/screening"
+
+    def review(*args: str, now: str = REVIEWING) -> str:
+        result = CliRunner().invoke(
+            cli,
+            ["--now", now, "review", *args, "--store", store],
+            env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    config = str(EXAMPLE)
+    outputs = {
+        "assign": review(
+            "assign", config, screening, "--reviewers", pool, "--organiser", "gitanjali"
+        )
+    }
+    with Consultkit.open(store, entry_points=False) as app:
+        given = [
+            (app.store.get_submission(a.submission_id), a.reviewer_id)
+            for a in app.store.review_assignments(consultation.id, screening)
+        ]
+    (first, reviewer), (second, other) = given[0], given[1]
+    assert first is not None and second is not None
+    outputs["score"] = review(
+        "score", config, screening, first.tracking_number, "--reviewer", reviewer, "--pass"
+    )
+    outputs["abstain"] = review(
+        "score", config, screening, second.tracking_number, "--reviewer", other, "--abstain"
+    )
+    outputs["status"] = review("status", config, screening)
+    mine = review("status", config, screening, "--reviewer", reviewer)
+    # The submitters' own words (titles and names) are not consultkit's.
+    outputs["status --reviewer"] = re.sub(
+        r"Workshop \d+: digital inclusion|Organis(?:er|ation) \d+", " ", mine
+    )
+    outputs["decide"] = review(
+        "decide",
+        config,
+        first.tracking_number,
+        "--decision",
+        "accepted",
+        "--organiser",
+        "gitanjali",
+        now=DECIDING,
+    )
+    leaks = {name: escaped_english(text) for name, text in outputs.items()}
+    assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_feed_the_page_and_the_picture_speak_only_the_catalogue(tmp_path: Path) -> None:
+    written = {}
+    for fmt in ("ics", "html", "svg"):
+        path = tmp_path / f"wsis.{fmt}"
+        _cli("calendar", str(EXAMPLE), "--lang", PSEUDO_FOR, f"--format={fmt}", f"--output={path}")
+        written[fmt] = path.read_text(encoding="utf-8")
+    feed = Calendar.from_ical(written["ics"])
+    feed_text = " ".join(
+        str(component.get(name, ""))
+        for component in feed.walk()
+        for name in ("X-WR-CALNAME", "X-WR-CALDESC", "SUMMARY", "DESCRIPTION", "CATEGORIES")
+    )
+    alarms = " ".join(str(a.get("DESCRIPTION", "")) for a in feed.walk("VALARM"))
+    leaks = {
+        "feed": escaped_english(feed_text + " " + alarms),
+        "page": escaped_english(visible_text(written["html"])),
+        "picture": escaped_english(visible_text(written["svg"])),
+    }
+    assert leaks == {"feed": [], "page": [], "picture": []}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+@pytest.mark.parametrize("recipient", ["person1@example.org", "wsis-info@itu.int"])
+def test_every_email_speaks_only_the_catalogue(recipient: str) -> None:
+    render = pytest.importorskip("consultkit_smtp.render")
+    from consultkit.testing.factories import make_delivery
+
+    consultation = load_consultation(EXAMPLE)
+    for kind, event in one_of_each(consultation).items():
+        delivery = make_delivery(event, recipient=recipient, language=PSEUDO_FOR)
+        message = render.render_message(delivery)
+        text = f"{message.subject}\n{message.text}\n{visible_text(message.html)}"
+        assert escaped_english(text) == [], kind
+
+
+def test_the_pseudo_locale_would_see_a_leak() -> None:
+    assert escaped_english("⟦Ŵôŕð⟧ time left 3 days") == ["time", "left", "days"]

@@ -1,0 +1,98 @@
+"""A CLI verb imports only the heavy modules it needs (issue 14: start-up of every verb).
+
+Every verb of the click group is discovered, built-in or from a plugin, so a verb added
+later is checked too: ``VERB --help`` must import none of :data:`HEAVY`, and the cheap real
+invocations that ``benchmarks/bench_startup.py`` times import only what :data:`NEEDS`
+allows. A module that imports one of them at the top, for a verb that does not use it,
+fails here; the fix is to import it inside the function that needs it, as
+``consultkit.app.application`` does for the publishing and dispatch modules.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = runpy.run_path(str(ROOT / "benchmarks" / "bench_startup.py"))
+
+HEAVY = (
+    # consultkit's own modules behind a few verbs
+    "consultkit.app.dispatch",
+    "consultkit.app.publishing",
+    # third-party and standard-library modules that cost start-up time
+    "pycountry",
+    "email.headerregistry",
+    "concurrent.futures",
+    # the installed plugins' drivers (tests/test_plugin_startup.py)
+    "psycopg",
+    "icalendar",
+    "smtplib",
+    "ssl",
+    "http.client",
+    "litestar",
+    "uvicorn",
+)
+NEEDS = {
+    "calendar": {"consultkit.app.publishing", "icalendar"},
+    "publish": {"consultkit.app.publishing", "icalendar", "pycountry"},
+    "history": {"consultkit.app.publishing"},
+    "notify status": {"consultkit.app.dispatch", "concurrent.futures"},
+    # the example's calls have country fields; their JSON schema lists the codes
+    "timeline": {"pycountry"},
+}
+
+_PROBE = f"""
+import runpy, sys
+sys.argv = ["consultkit", *sys.argv[1:]]
+try:
+    runpy.run_module("consultkit", run_name="__main__")
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+print("LOADED=" + ",".join(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+
+def _loaded(arguments: list[str]) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("LOADED="), done.stdout
+    return {m for m in line.removeprefix("LOADED=").split(",") if m}
+
+
+def _invocations() -> dict[str, list[str]]:
+    commands: dict[str, list[str]] = BENCH["commands"](str(ROOT / "site-startup-probe"))
+    del commands["import click"]
+    return {name: argv[3:] for name, argv in commands.items()}  # after "python -m consultkit"
+
+
+INVOCATIONS = _invocations()
+
+
+@pytest.mark.parametrize("verb", BENCH["verbs"]())
+def test_help_of_every_verb_imports_no_heavy_module(verb: str) -> None:
+    assert _loaded([verb, "--help"]) == set()
+
+
+@pytest.mark.parametrize("name", sorted(INVOCATIONS))
+def test_each_verb_imports_only_what_it_needs(name: str, tmp_path: Path) -> None:
+    arguments = [
+        str(tmp_path) if a.endswith("site-startup-probe") else a for a in INVOCATIONS[name]
+    ]
+    extra = _loaded(arguments) - NEEDS.get(name, set())
+    assert extra == set(), f"`consultkit {' '.join(arguments)}` imported {sorted(extra)}"
