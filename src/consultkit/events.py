@@ -308,6 +308,15 @@ class SubmissionEvent:
         submitter = self.submission.submitter
         return [submitter.group] if submitter is not None and submitter.group else []
 
+    def _envelope(self, audience: tuple[str, ...]) -> Payload:
+        # Told in the submission's language, to its submitter's group.
+        return envelope(
+            self.consultation,
+            audience=audience,
+            groups=self._groups(),
+            language=self.submission.language,
+        )
+
     def _facts(self) -> Payload:
         consultation, submission = self.consultation, self.submission
         language = submission.language
@@ -376,12 +385,7 @@ class SubmissionReceived(OnReceipt):
             "public_status": public_status(submission.status),
             "provenance": str(submission.provenance),
             "zone": self.consultation.zone,
-            **envelope(
-                self.consultation,
-                audience=self.audience,
-                groups=self._groups(),
-                language=submission.language,
-            ),
+            **self._envelope(self.audience),
         }
 
 
@@ -430,12 +434,7 @@ class SubmissionStatusChanged(SubmissionEvent):
             "reason": entry.reason,
             "actor_role": str(entry.actor.role),
             "changed_at": iso(entry.at),
-            **envelope(
-                self.consultation,
-                audience=self.audience,
-                groups=self._groups(),
-                language=self.submission.language,
-            ),
+            **self._envelope(self.audience),
         }
 
 
@@ -476,12 +475,7 @@ class SubmissionEdited(SubmissionEvent):
             "status": str(submission.status),
             "public_status": public_status(submission.status),
             "zone": self.consultation.zone,
-            **envelope(
-                self.consultation,
-                audience=self.audience,
-                groups=self._groups(),
-                language=submission.language,
-            ),
+            **self._envelope(self.audience),
         }
 
 
@@ -508,12 +502,7 @@ class SubmissionConfirmationRequested(OnReceipt):
             "received_at": iso(self.submission.received_at),
             "confirm_url": self.confirm_url,
             "expires_at": iso(self.expires_at),
-            **envelope(
-                self.consultation,
-                audience=self.audience,
-                groups=self._groups(),
-                language=self.submission.language,
-            ),
+            **self._envelope(self.audience),
         }
 
 
