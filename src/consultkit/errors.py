@@ -2,6 +2,10 @@
 
 User mistakes (a bad configuration file, a refused submission) carry *where* and *what to
 do*; the command line prints them without a traceback.
+
+Messages may be :class:`~consultkit.i18n.Text` (words not yet in a language): ``str()``
+gives the English, for logs and programs; :meth:`ConsultkitError.render` and
+:meth:`Problem.render` give the reader's language where the edge knows it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,26 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.i18n import Text
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
 class ConsultkitError(Exception):
-    """Root of every error consultkit raises on purpose."""
+    """Root of every error consultkit raises on purpose.
+
+    Raised with a :class:`~consultkit.i18n.Text`, it keeps the words for :meth:`render`;
+    ``str()`` and ``args`` hold the English.
+    """
+
+    def __init__(self, *args: object) -> None:
+        self.text: Text | None = next((a for a in args if isinstance(a, Text)), None)
+        super().__init__(*(str(a) if isinstance(a, Text) else a for a in args))
+
+    def render(self, language: str | None) -> str:
+        """The message in ``language`` (English where it was written as a plain string)."""
+        return self.text.render(language) if self.text is not None else str(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -27,19 +45,28 @@ class Problem:
     """
 
     path: str
-    message: str
-    hint: str | None = None
+    message: str | Text
+    hint: str | Text | None = None
     file: str | None = None
     line: int | None = None
 
-    def __str__(self) -> str:
+    def render(self, language: str | None) -> str:
+        """``FILE:LINE: PATH: message (hint)``, the words in ``language``."""
         where = self.file or "<input>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = _worded(self.message, language)
+        text = f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
         if self.hint:
-            text = f"{text} ({self.hint})"
+            text = f"{text} ({_worded(self.hint, language)})"
         return text
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def _worded(words: str | Text, language: str | None) -> str:
+    return words.render(language) if isinstance(words, Text) else words
 
 
 class ConfigError(ConsultkitError, ValueError):
@@ -48,6 +75,9 @@ class ConfigError(ConsultkitError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def render(self, language: str | None) -> str:
+        return "\n".join(p.render(language) for p in self.problems)
 
 
 class UnknownItemError(ConsultkitError, LookupError):
@@ -72,7 +102,7 @@ class RuleRefusedError(ConsultkitError):
     rule ``one-line``), else None.
     """
 
-    def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
+    def __init__(self, rule: str, message: str | Text, *, field: str | None = None) -> None:
         self.rule = rule
         self.field = field
         super().__init__(message)

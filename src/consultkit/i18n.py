@@ -13,6 +13,12 @@ Look a language up with :func:`messages`; it takes any tag (``ar``, ``ar-EG``,
 message at a time. Values are filled in by name, python-format style
 (``gettext("Deadline: %(date)s", date=...)``); ``ngettext`` also offers ``num``.
 
+Where the words are written before anyone knows who will read them (an error raised deep in
+the loader or the domain, shown later by the command line, a web page or a log), mark them
+with :data:`deferred` instead: ``deferred.gettext("no such call %(id)s", id=...)`` makes a
+:class:`Text`, which the edge renders in its reader's language (``text.render("ar")``);
+``str(text)`` is the English. ``pybabel extract`` finds these calls like any other.
+
 A catalogue is read only when a language is first asked for, by the standard library's
 ``gettext`` (Babel manages and compiles the catalogues; reading them needs no babel), so
 the command line's start-up stays cheap (``benchmarks/bench_startup.py``).
@@ -35,7 +41,9 @@ __all__ = [
     "LANGUAGES",
     "LOCALE_DIR",
     "Messages",
+    "Text",
     "catalogue_language",
+    "deferred",
     "environment_language",
     "messages",
 ]
@@ -113,3 +121,58 @@ def _load(language: str) -> _Catalogue:
     import gettext
 
     return gettext.translation(DOMAIN, LOCALE_DIR, [language], fallback=True)
+
+
+@attrs.frozen
+class Text:
+    """Words not yet in a language: a message with its values, worded when the reader is known.
+
+    Values may be :class:`Text` themselves (a reason inside a refusal); they are rendered in
+    the same language. Make one with :data:`deferred`.
+    """
+
+    message: str
+    values: tuple[tuple[str, object], ...] = ()
+    plural: str | None = None
+    n: int = 1
+    context: str | None = None
+
+    def render(self, language: str | None) -> str:
+        """These words in ``language`` (any tag; English where there is no catalogue)."""
+        words = messages(language)
+        values = {
+            key: value.render(language) if isinstance(value, Text) else value
+            for key, value in self.values
+        }
+        if self.plural is not None:
+            return words.ngettext(self.message, self.plural, self.n, **values)
+        if self.context is not None:
+            return words.pgettext(self.context, self.message, **values)
+        return words.gettext(self.message, **values)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+class _Deferred:
+    """The gettext calls, made later: each returns a :class:`Text` instead of a string.
+
+    Their names are gettext's own so that ``pybabel extract`` finds the messages.
+    """
+
+    @staticmethod
+    def gettext(message: str, **values: object) -> Text:
+        return Text(message, tuple(values.items()))
+
+    @staticmethod
+    def ngettext(singular: str, plural: str, n: int, **values: object) -> Text:
+        return Text(singular, tuple({"num": n, **values}.items()), plural=plural, n=n)
+
+    @staticmethod
+    def pgettext(context: str, message: str, **values: object) -> Text:
+        return Text(message, tuple(values.items()), context=context)
+
+
+deferred: Final = _Deferred()
+"""``deferred.gettext(...)``, ``deferred.ngettext(...)``, ``deferred.pgettext(...)``: a
+:class:`Text` to render where the reader is known."""
