@@ -401,9 +401,12 @@ class Consultkit:
                 [
                     Problem(
                         path="secret",
-                        message="a call asks for e-mail confirmation, so links must be signed:"
-                        " set CONSULTKIT_SECRET (or `secret` in the settings file) to a random"
-                        " text of at least 16 characters, the same for every server process",
+                        message=deferred.gettext(
+                            "a call asks for e-mail confirmation, so links must be signed:"
+                            " set CONSULTKIT_SECRET (or `secret` in the settings file) to a"
+                            " random text of at least 16 characters, the same for every"
+                            " server process"
+                        ),
                     )
                 ]
             )

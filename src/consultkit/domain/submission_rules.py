@@ -7,6 +7,7 @@ Call windows checked to the last second, eligible groups, required fields and li
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from typing import TYPE_CHECKING, Any
@@ -166,15 +167,21 @@ def _describe_deadline(times: CallTimes, zone: str) -> Text:
             rendered = ""
         if rendered:
             utc = f"{times.closes - dt.timedelta(seconds=1):%H:%M:%S} UTC"
+            # Babel words the deadline in the reader's language when the refusal is shown.
+            words = functools.partial(_deadline_words, times.deadline, zone)
             if utc in rendered:
-                return deferred.gettext("the deadline was %(deadline)s", deadline=rendered)
+                return deferred.gettext("the deadline was %(deadline)s", deadline=words)
             return deferred.gettext(
-                "the deadline was %(deadline)s (%(utc)s)", deadline=rendered, utc=utc
+                "the deadline was %(deadline)s (%(utc)s)", deadline=words, utc=utc
             )
     last = times.closes - dt.timedelta(seconds=1)
     return deferred.gettext(
         "the last second accepted was %(instant)s", instant=_describe_instant(last, zone)
     )
+
+
+def _deadline_words(deadline: Deadline, zone: str, language: str) -> str:
+    return deadline.render(zone, language)
 
 
 @attrs.frozen(kw_only=True)

@@ -203,12 +203,10 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
         if len(eligible) < k:
             return AssignmentRefusedError(
                 "conflicts",
-                deferred.ngettext(
-                    "submission %(submission)s has %(num)s reviewer without a conflict,"
+                deferred.gettext(
+                    "submission %(submission)s has %(num)s reviewer(s) without a conflict,"
                     " the round needs %(needed)s",
-                    "submission %(submission)s has %(num)s reviewers without a conflict,"
-                    " the round needs %(needed)s",
-                    len(eligible),
+                    num=len(eligible),
                     submission=submission,
                     needed=k,
                 ),
@@ -218,12 +216,10 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
         if len(groups) < problem.min_groups:
             return AssignmentRefusedError(
                 "diversity",
-                deferred.ngettext(
+                deferred.gettext(
                     "submission %(submission)s: the reviewers without a conflict come from"
-                    " %(num)s stakeholder group (%(groups)s), the round needs %(needed)s",
-                    "submission %(submission)s: the reviewers without a conflict come from"
-                    " %(num)s stakeholder groups (%(groups)s), the round needs %(needed)s",
-                    len(groups),
+                    " %(num)s stakeholder group(s) (%(groups)s), the round needs %(needed)s",
+                    num=len(groups),
                     submission=submission,
                     groups=", ".join(sorted(groups)),
                     needed=problem.min_groups,
@@ -245,14 +241,11 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
         if needed > room:
             return AssignmentRefusedError(
                 "diversity",
-                deferred.ngettext(
+                deferred.gettext(
                     "with %(groups)s groups per submission, reviewers outside group %(group)s"
                     " must do %(needed)s reviews, but balanced loads let their %(num)s"
-                    " reviewer do at most %(room)s; add reviewers from other groups",
-                    "with %(groups)s groups per submission, reviewers outside group %(group)s"
-                    " must do %(needed)s reviews, but balanced loads let their %(num)s"
-                    " reviewers do at most %(room)s; add reviewers from other groups",
-                    outside,
+                    " reviewer(s) do at most %(room)s; add reviewers from other groups",
+                    num=outside,
                     groups=problem.min_groups,
                     group=group,
                     needed=needed,
@@ -278,12 +271,10 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
         if free < base:
             return AssignmentRefusedError(
                 "balance",
-                deferred.ngettext(
-                    "reviewer %(reviewer)s can review %(num)s submission without a conflict;"
+                deferred.gettext(
+                    "reviewer %(reviewer)s can review %(num)s submission(s) without a conflict;"
                     " balanced loads need %(base)s each",
-                    "reviewer %(reviewer)s can review %(num)s submissions without a conflict;"
-                    " balanced loads need %(base)s each",
-                    free,
+                    num=free,
                     reviewer=reviewer.id,
                     base=base,
                 ),
