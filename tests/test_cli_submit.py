@@ -327,3 +327,19 @@ def test_campaigns_are_counted_not_dropped(store: str) -> None:
         )
         == 5
     )
+
+
+def test_a_late_submission_is_refused_in_the_locales_language(store: str) -> None:
+    # Issue 11: the refusal, its error: prefix and the deadline are the reader's words.
+    result = CliRunner().invoke(
+        cli,
+        ["--now", "2020-02-03T23:00:00Z", *BASE, "--body", "Texto.", "--store", store],
+        env={"LANG": "ar_EG.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("خطأ: الدعوة 'official-submissions' مغلقة: كان الموعد النهائي ")
+    assert "فبراير" in line  # babel's Arabic month, not "February"
+    assert "[القاعدة: call-closed]" in line  # the rule stays an id
+    assert "is closed" not in line and "error:" not in line

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 PSEUDO_FOR = "es"
 """The language the pseudo-catalogue stands in for: the example's own (Spanish texts)."""
 
-_PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sr]")
 _MARKS = ("\u0301", "\u0302", "\u030c", "\u0307", "\u0303", "\u0308", "\u0323", "\u0327")
 _NO_ACCENT = {"q": "ʠ", "Q": "Ɋ"}  # no precomposed accented q exists
 
@@ -408,3 +408,143 @@ def test_every_email_speaks_only_the_catalogue(recipient: str) -> None:
 
 def test_the_pseudo_locale_would_see_a_leak() -> None:
     assert escaped_english("⟦Ŵôŕð⟧ time left 3 days") == ["time", "left", "days"]
+
+
+def _refused(*args: str, now: str = "2020-01-20T09:00:00Z") -> str:
+    """What the command line prints when it refuses: a non-zero exit and an ``error:`` line."""
+    result = CliRunner().invoke(
+        cli,
+        ["--now", now, *args],
+        env={
+            "LANG": "es_ES.UTF-8",
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
+            "COLUMNS": "1000",
+            "CONSULTKIT_SECRET": "a secret of more than sixteen characters",
+        },
+        catch_exceptions=False,
+    )
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def _refusal_config(tmp_path: Path) -> Path:
+    """The example with the official call open to civil society only, one submission per
+    address, and the screening round open in February 2020."""
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    text = text.replace(
+        'id = "official-submissions"\n',
+        'id = "official-submissions"\ngroups = ["civil-society"]\nquota = { per_email = 1 }\n',
+        1,
+    )
+    text = text.replace(
+        'window = { kind = "unscheduled" }\nper_submission = 2\n',
+        'window = { kind = "exact", start = 2020-02-10T00:00:00, end = 2020-02-14T00:00:00 }\n'
+        "per_submission = 2\n",
+        1,
+    )
+    config = tmp_path / "consultation.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the error: lines and the domain's refusals are the reader's words too.
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+    from consultkit.domain.submission_rules import call_times
+
+    from .test_review_wsis_e2e import RECEIVED, request, reviewers_file
+
+    config = _refusal_config(tmp_path)
+    consultation = load_consultation(config)
+    closes = call_times(consultation, consultation.call("official-submissions")).closes
+    assert closes is not None
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    submitted = _submit(config, store)
+    number = re.search(r"CK(?:-[0-9A-Z]{4}){4}", submitted)
+    assert number is not None
+    ana = [
+        "submit", str(config), "--call", "official-submissions", "--name", "Ana Pérez",
+        "--email", "ana@example.org", "--title", "Escuelas rurales", "--body", "Texto.",
+        "--store", store,
+    ]  # fmt: skip
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        assert app.import_submissions(consultation, [request(n) for n in range(4)]).stored == 4
+    one_reviewer = tmp_path / "reviewers.toml"
+    one_reviewer.write_text(
+        '[[reviewers]]\nid = "r01"\nname = "Reviewer 1"\nemail = "r1@example.net"\n'
+        'group = "civil-society"\n',
+        encoding="utf-8",
+    )
+    withdraw = ["submissions", "withdraw", str(config), number.group()]
+    outputs = {
+        "call closed at the last second": _refused(
+            *ana, "--group", "civil-society", now=closes.isoformat()
+        ),
+        "group not eligible": _refused(*ana, "--group", "governments"),
+        "unknown group": _refused(*ana, "--group", "nobody"),
+        "quota": _refused(*ana, "--group", "civil-society"),
+        "unknown submission": _refused(
+            "submissions", "show", str(config), "CK-AAAA-BBBB-CCCC-DDDD", "--store", store
+        ),
+        "bad confirmation link": _refused(
+            "submissions", "confirm", str(config), "https://example.org/c/forged", "--store", store
+        ),
+        "assignment refused": _refused(
+            "review",
+            "assign",
+            str(config),
+            "workshop-requests/screening",
+            "--reviewers",
+            str(one_reviewer),
+            "--organiser",
+            "gitanjali",
+            "--store",
+            store,
+        ),
+        "store cannot be opened": _refused(
+            "submissions", "list", str(config), "--store", f"sqlite:///{tmp_path}/no/ck.sqlite"
+        ),
+    }
+    screening = "workshop-requests/screening"
+    pool = str(reviewers_file(tmp_path / "pool.toml"))
+    assign = ["review", "assign", str(config), screening, "--reviewers", pool]
+    _cli(*assign, "--organiser", "gitanjali", store=store)
+    with Consultkit.open(store, entry_points=False) as app:
+        given = app.store.review_assignments(consultation.id, screening)[0]
+        scored = app.store.get_submission(given.submission_id)
+    assert scored is not None
+    outputs["review window"] = _refused(
+        "review", "score", str(config), screening, scored.tracking_number,
+        "--reviewer", given.reviewer_id, "--pass", "--store", store,
+        now="2020-02-20T09:00:00Z",
+    )  # fmt: skip
+    _cli(*withdraw, "--email", "ana@example.org", store=store)
+    outputs["lifecycle transition refused"] = _refused(
+        *withdraw, "--email", "ana@example.org", "--store", store
+    )
+    for name, text in outputs.items():
+        assert text.startswith("⟦"), f"{name}: {text}"  # the error: prefix too
+    rule_of = {
+        "call closed at the last second": "call-closed",
+        "group not eligible": "group-not-eligible",
+        "unknown group": "unknown-group",
+        "quota": "quota",
+        "bad confirmation link": "confirmation-link",
+        "assignment refused": "assignment",
+        "review window": "review-window",
+        "lifecycle transition refused": "transition",
+    }
+    for name, rule in rule_of.items():
+        assert f": {rule}]⟧" in outputs[name], f"{name}: {outputs[name]}"
+    # A refusal names its rule (`[rule: call-closed]`) and an assignment its constraint
+    # (`per-submission: …`): ids, the same in every language, as is the store's URL.
+    rules = re.compile(r"(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z]+(?:-[a-z]+)+(?=: )|sqlite:\S+")
+    # The error: prefix wraps the whole refusal: every letter inside must be accented too.
+    leaks = {
+        name: escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", rules.sub(" ", text)))
+        for name, text in outputs.items()
+    }
+    assert leaks == {name: [] for name in outputs}

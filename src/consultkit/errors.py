@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.i18n import Text
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -115,7 +115,7 @@ class PluginRefusedError(RuleRefusedError):
     organiser knows which plugin to ask about (or configure) without reading logs.
     """
 
-    def __init__(self, message: str, plugins: Sequence[str]) -> None:
+    def __init__(self, message: str | Text, plugins: Sequence[str]) -> None:
         self.plugins: tuple[str, ...] = tuple(dict.fromkeys(plugins))
         super().__init__("plugin", message)
 
@@ -140,7 +140,14 @@ class StoreError(ConsultkitError):
 class PluginError(ConsultkitError):
     """A plugin failed; the message names the plugin and the hook."""
 
-    def __init__(self, plugin: str, hook: str, message: str) -> None:
+    def __init__(self, plugin: str, hook: str, message: str | Text) -> None:
         self.plugin = plugin
         self.hook = hook
-        super().__init__(f"plugin {plugin!r} failed in {hook}: {message}")
+        super().__init__(
+            deferred.gettext(
+                "plugin %(plugin)r failed in %(hook)s: %(reason)s",
+                plugin=plugin,
+                hook=hook,
+                reason=message,
+            )
+        )

@@ -127,8 +127,9 @@ def _load(language: str) -> _Catalogue:
 class Text:
     """Words not yet in a language: a message with its values, worded when the reader is known.
 
-    Values may be :class:`Text` themselves (a reason inside a refusal); they are rendered in
-    the same language. Make one with :data:`deferred`.
+    Values may be :class:`Text` themselves (a reason inside a refusal), or callables given
+    the language (a date that babel words); they are rendered in the same language. Make one
+    with :data:`deferred`.
     """
 
     message: str
@@ -140,10 +141,7 @@ class Text:
     def render(self, language: str | None) -> str:
         """These words in ``language`` (any tag; English where there is no catalogue)."""
         words = messages(language)
-        values = {
-            key: value.render(language) if isinstance(value, Text) else value
-            for key, value in self.values
-        }
+        values = {key: _worded(value, words.language) for key, value in self.values}
         if self.plural is not None:
             return words.ngettext(self.message, self.plural, self.n, **values)
         if self.context is not None:
@@ -152,6 +150,14 @@ class Text:
 
     def __str__(self) -> str:
         return self.render("en")
+
+
+def _worded(value: object, language: str) -> object:
+    if isinstance(value, Text):
+        return value.render(language)
+    if callable(value):
+        return str(value(language))
+    return value
 
 
 class _Deferred:

@@ -187,3 +187,20 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient[Litestar], web: Litestar)
     assert 400 <= garbled.status_code < 500
     consultation = web.state["site"].consultations[CID]
     assert list(web.state["site"].app.list_submissions(consultation)) == []
+
+
+def test_a_problem_detail_follows_accept_language(client: TestClient[Litestar]) -> None:
+    english = client.post(POST, json=body(group="nobody"))
+    assert english.json()["detail"].startswith("consultation 'wsis-forum-2020-ocp' has no")
+    for header, words in (
+        ("es-ES,es;q=0.9", "no tiene el grupo de partes interesadas 'nobody'"),
+        ("ar-EG", "فئة أصحاب المصلحة 'nobody'"),
+        ("de-DE, fr;q=0.8", "n’a pas de groupe de parties prenantes 'nobody'"),
+    ):
+        refused = client.post(POST, json=body(group="nobody"), headers={"Accept-Language": header})
+        problem = refused.json()
+        assert refused.status_code == 422 and words in problem["detail"], header
+        # The type, the rule and the title are for programs: the same in every language.
+        assert problem["rule"] == "unknown-group"
+        assert problem["type"] == english.json()["type"]
+        assert problem["title"] == english.json()["title"]

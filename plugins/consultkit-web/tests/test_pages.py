@@ -161,3 +161,22 @@ def test_unknown_consultation_and_call_are_404_pages(client: TestClient[Litestar
     assert client.get("/nope").status_code == 404
     response = client.get(f"/{CID}/calls/nope/submit")
     assert response.status_code == 404 and "<main" in response.text
+
+
+def test_a_spanish_form_shows_the_refusal_in_spanish_beside_its_field(
+    client: TestClient[Litestar], application: Consultkit, web: Litestar
+) -> None:
+    # Issue 11: the refusal's details are worded in the page's language, not marked English.
+    tokens = form_tokens(client.get(FORM, headers=ES).text)
+    response = client.post(
+        FORM + "?lang=es", data=filled(group="nobody") | tokens, follow_redirects=False
+    )
+    assert response.status_code == 422
+    html = response.text
+    error = re.search(r'<p class="error" id="group-error">(.*?)</p>', html, re.S)
+    assert error is not None
+    assert "no tiene el grupo de partes interesadas &#39;nobody&#39;" in error.group(1)
+    assert "unknown-group" in error.group(1)  # the rule stays an id, in every language
+    assert "has no stakeholder group" not in html
+    assert 'lang="en"' not in error.group(1)
+    assert stored(application, web) == 0

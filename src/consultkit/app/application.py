@@ -106,6 +106,7 @@ from consultkit.formats.submission_import import (
     parse_flag,
     parse_instant,
 )
+from consultkit.i18n import deferred
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.attachment_files import AttachmentFiles
 from consultkit.storage.protocols import (
@@ -400,9 +401,12 @@ class Consultkit:
                 [
                     Problem(
                         path="secret",
-                        message="a call asks for e-mail confirmation, so links must be signed:"
-                        " set CONSULTKIT_SECRET (or `secret` in the settings file) to a random"
-                        " text of at least 16 characters, the same for every server process",
+                        message=deferred.gettext(
+                            "a call asks for e-mail confirmation, so links must be signed:"
+                            " set CONSULTKIT_SECRET (or `secret` in the settings file) to a"
+                            " random text of at least 16 characters, the same for every"
+                            " server process"
+                        ),
                     )
                 ]
             )
@@ -481,7 +485,9 @@ class Consultkit:
             # text could claim another submission's file (and publish it with this one).
             raise RuleRefusedError(
                 "attachment",
-                "an attachment names a stored file (upload:…): send the file itself",
+                deferred.gettext(
+                    "an attachment names a stored file (upload:…): send the file itself"
+                ),
                 field="attachments",
             )
         # An unknown call is the rules' refusal (rule unknown-call), below.
@@ -678,8 +684,11 @@ class Consultkit:
                 "idempotency-key-reused",
                 # The original's tracking number is a bearer reference of someone who may
                 # be another person: it is not named here.
-                f"idempotency key {attempted.idempotency_key!r} was already used for a"
-                " different submission: use a new key for a new submission",
+                deferred.gettext(
+                    "idempotency key %(key)r was already used for a different submission:"
+                    " use a new key for a new submission",
+                    key=attempted.idempotency_key,
+                ),
             )
 
     def _after_commit(self, hook: str, *args: Any) -> None:
@@ -705,8 +714,12 @@ class Consultkit:
             found = self.store.get_submission(text)
         if found is None or found.consultation_id != consultation.id:
             raise UnknownItemError(
-                f"no submission {reference!r} in consultation {consultation.id!r}: give the"
-                " tracking number from the receipt (CK-XXXX-XXXX-XXXX-XXXX) or the id"
+                deferred.gettext(
+                    "no submission %(reference)r in consultation %(consultation)r: give the"
+                    " tracking number from the receipt (CK-XXXX-XXXX-XXXX-XXXX) or the id",
+                    reference=reference,
+                    consultation=consultation.id,
+                )
             )
         return found
 
@@ -750,7 +763,11 @@ class Consultkit:
         previous = self.find(consultation, reference)
         if previous.submitter is None:
             raise PermissionDeniedError(
-                "edit-own", f"submission {previous.tracking_number} was erased: it cannot change"
+                "edit-own",
+                deferred.gettext(
+                    "submission %(number)s was erased: it cannot change",
+                    number=previous.tracking_number,
+                ),
             )
         draft = Draft(
             call_id=previous.call_id,
@@ -942,8 +959,11 @@ class Consultkit:
         ):
             raise ConfirmationLinkError(
                 "confirmation-link",
-                f"this confirmation link names no submission of {consultation.id!r} that can"
-                " still be confirmed",
+                deferred.gettext(
+                    "this confirmation link names no submission of %(consultation)r that can"
+                    " still be confirmed",
+                    consultation=consultation.id,
+                ),
             )
         if submission.verification is Verification.EMAIL_CONFIRMED:
             return submission
@@ -968,8 +988,12 @@ class Consultkit:
         if not self.store.add_token(token):
             raise RuleRefusedError(
                 "token-name",
-                f"consultation {consultation.id!r} has a token named {name!r} already"
-                " (revoked tokens keep their name): choose another name",
+                deferred.gettext(
+                    "consultation %(consultation)r has a token named %(name)r already"
+                    " (revoked tokens keep their name): choose another name",
+                    consultation=consultation.id,
+                    name=name,
+                ),
             )
         return token, secret
 
@@ -982,8 +1006,12 @@ class Consultkit:
         token that still works."""
         if not self.store.revoke_token(consultation.id, name.strip(), self.now()):
             raise UnknownItemError(
-                f"consultation {consultation.id!r} has no working token named {name!r}:"
-                " `consultkit tokens list` shows them"
+                deferred.gettext(
+                    "consultation %(consultation)r has no working token named %(name)r:"
+                    " `consultkit tokens list` shows them",
+                    consultation=consultation.id,
+                    name=name,
+                )
             )
 
     def organiser_token(self, consultation: Consultation, secret: str) -> ApiToken:
@@ -995,12 +1023,15 @@ class Consultkit:
         """
         token = self.store.find_token(token_hash(secret)) if secret.strip() else None
         if token is None or token.revoked_at is not None:
-            raise TokenRefusedError("the bearer token is unknown or revoked")
+            raise TokenRefusedError(deferred.gettext("the bearer token is unknown or revoked"))
         if token.consultation_id != consultation.id:
             raise PermissionDeniedError(
                 "token-scope",
-                f"this token is for consultation {token.consultation_id!r}, not"
-                f" {consultation.id!r}",
+                deferred.gettext(
+                    "this token is for consultation %(theirs)r, not %(consultation)r",
+                    theirs=token.consultation_id,
+                    consultation=consultation.id,
+                ),
             )
         return token
 
@@ -1026,7 +1057,11 @@ class Consultkit:
         if decision not in DECISIONS:
             raise RuleRefusedError(
                 "decision",
-                f"{decision} is not a review decision: use " + ", ".join(str(d) for d in DECISIONS),
+                deferred.gettext(
+                    "%(decision)s is not a review decision: use %(decisions)s",
+                    decision=str(decision),
+                    decisions=", ".join(str(d) for d in DECISIONS),
+                ),
             )
         return self._transition(
             consultation, reference, decision, self._organiser(organiser), reason
@@ -1130,7 +1165,8 @@ class Consultkit:
         plan = review_verbs.plan_decisions(self.store, consultation, ranked, top=top, cutoff=cutoff)
         if plan.reject and not reason.strip():
             raise RuleRefusedError(
-                "reason-required", "rejections need a reason (it is sent to the submitters)"
+                "reason-required",
+                deferred.gettext("rejections need a reason (it is sent to the submitters)"),
             )
 
         def move(submission: Submission, to: SubmissionStatus) -> None:
@@ -1149,7 +1185,9 @@ class Consultkit:
     @staticmethod
     def _organiser(organiser: str) -> Actor:
         if not organiser.strip():
-            raise RuleRefusedError("who-may", "a review decision needs the organiser's name")
+            raise RuleRefusedError(
+                "who-may", deferred.gettext("a review decision needs the organiser's name")
+            )
         return Actor(role=ActorRole.ORGANISER, id=organiser.strip())
 
     def _transition(
@@ -1203,7 +1241,9 @@ class Consultkit:
         identity records when and why. Fingerprints stay, so campaign counts stay honest.
         """
         if not email.strip():
-            raise RuleRefusedError("submitter", "give the e-mail address to erase")
+            raise RuleRefusedError(
+                "submitter", deferred.gettext("give the e-mail address to erase")
+            )
         address = email.strip().lower()
         files = [
             parsed[0]
@@ -1306,7 +1346,10 @@ class Consultkit:
         elif "\x00" in key:
             # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
             raise RuleRefusedError(
-                "text", "the idempotency key contains a NUL character (U+0000): remove it"
+                "text",
+                deferred.gettext(
+                    "the idempotency key contains a NUL character (U+0000): remove it"
+                ),
             )
         if tracking is not None:
             canonical = normalize_tracking_number(tracking)
@@ -1353,8 +1396,11 @@ class Consultkit:
         if (other is not None and not same_row) or (other is None and tracking in seen):
             raise RuleRefusedError(
                 "tracking-number",
-                f"tracking number {tracking} already belongs to another submission: leave the"
-                " column empty and a new one is given",
+                deferred.gettext(
+                    "tracking number %(number)s already belongs to another submission: leave"
+                    " the column empty and a new one is given",
+                    number=tracking,
+                ),
             )
         seen.add(tracking)
 
@@ -1531,20 +1577,30 @@ class Consultkit:
         """
         address = address.strip()
         if not address or any(ch in address for ch in "\r\n\x00"):
-            raise RuleRefusedError("address", "the address must be one line")
+            raise RuleRefusedError("address", deferred.gettext("the address must be one line"))
         if group is not None:
             consultation.group(group)  # raises UnknownItemError naming the groups
         channels = self.host.notifier_factories(consultation)
         if channel not in channels:
             raise RuleRefusedError(
                 "channel",
-                f"no plugin provides channel {channel!r}: use one of"
-                f" {', '.join(sorted(channels))}, or install the plugin that provides it",
+                deferred.gettext(
+                    "no plugin provides channel %(channel)r: use one of %(channels)s,"
+                    " or install the plugin that provides it",
+                    channel=channel,
+                    channels=", ".join(sorted(channels)),
+                ),
             )
         problem = _subscription_address_problem(channel, address)
         if problem is not None:
             raise RuleRefusedError(
-                "address", f"{address!r} cannot be reached on {channel}: {problem}"
+                "address",
+                deferred.gettext(
+                    "%(address)r cannot be reached on %(channel)s: %(problem)s",
+                    address=address,
+                    channel=channel,
+                    problem=problem,
+                ),
             )
         if language is not None and (bad_language := language_problem(language)) is not None:
             raise RuleRefusedError("language", bad_language)
@@ -1657,8 +1713,11 @@ class Consultkit:
 def _check_language(consultation: Consultation, language: str) -> None:
     if language not in consultation.languages:
         raise UnknownLanguageError(
-            f"language {language!r} is not one of the consultation's languages"
-            f" ({', '.join(consultation.languages)})"
+            deferred.gettext(
+                "language %(language)r is not one of the consultation's languages (%(languages)s)",
+                language=language,
+                languages=", ".join(consultation.languages),
+            )
         )
 
 

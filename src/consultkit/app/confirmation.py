@@ -17,6 +17,7 @@ import attrs
 import itsdangerous
 
 from consultkit.errors import ConfirmationLinkError
+from consultkit.i18n import deferred
 
 SALT = "consultkit.email-confirmation.v1"
 """Keeps a confirmation token from being valid as any other token signed with the secret."""
@@ -57,8 +58,10 @@ class ConfirmationSigner:
         except itsdangerous.BadData:
             raise ConfirmationLinkError(
                 "confirmation-link",
-                "this confirmation link is not valid: copy the whole link from the e-mail,"
-                " or ask the organisers for a new one",
+                deferred.gettext(
+                    "this confirmation link is not valid: copy the whole link from the e-mail,"
+                    " or ask the organisers for a new one"
+                ),
             ) from None
         if (
             not isinstance(data, list)
@@ -67,14 +70,19 @@ class ConfirmationSigner:
             or not isinstance(data[1], int)
         ):
             # Signed by this secret but not by this module: treat it as forged.
-            raise ConfirmationLinkError("confirmation-link", "this confirmation link is not valid")
+            raise ConfirmationLinkError(
+                "confirmation-link", deferred.gettext("this confirmation link is not valid")
+            )
         submission_id: str = data[0]
         expires: int = data[1]
         if now.timestamp() > expires:
             ended = dt.datetime.fromtimestamp(expires, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
             raise ConfirmationLinkError(
                 "confirmation-expired",
-                f"this confirmation link expired on {ended}: the submission is kept, unconfirmed;"
-                " ask the organisers to confirm it",
+                deferred.gettext(
+                    "this confirmation link expired on %(ended)s: the submission is kept,"
+                    " unconfirmed; ask the organisers to confirm it",
+                    ended=ended,
+                ),
             )
         return submission_id

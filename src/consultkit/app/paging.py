@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from consultkit.errors import RuleRefusedError
+from consultkit.i18n import deferred
 
 MAX_PAGE = 500
 """The most rows one page holds; there is no limit on the number of pages."""
@@ -47,7 +48,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
             raise ValueError(cursor)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise RuleRefusedError(
-            "cursor", "this cursor was not given by a previous page: start again without it"
+            "cursor",
+            deferred.gettext(
+                "this cursor was not given by a previous page: start again without it"
+            ),
         ) from None
     return instant, submission_id
 
@@ -55,5 +59,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 def page_size(limit: int) -> int:
     """``limit`` if it is a page size consultkit serves, else :class:`RuleRefusedError`."""
     if not 1 <= limit <= MAX_PAGE:
-        raise RuleRefusedError("limit", f"a page holds 1 to {MAX_PAGE} rows, not {limit}")
+        raise RuleRefusedError(
+            "limit",
+            deferred.gettext(
+                "a page holds 1 to %(most)s rows, not %(limit)s", most=MAX_PAGE, limit=limit
+            ),
+        )
     return limit

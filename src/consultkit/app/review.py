@@ -31,6 +31,7 @@ from consultkit.domain.review.scores import (
 )
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, UnknownItemError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -154,12 +155,21 @@ def assign(
     if stored:
         raise RuleRefusedError(
             "assigned-once",
-            f"round {key} already has {len(stored)} assignments; they are kept once made so"
-            " that no reviewer's work is lost (see them with `consultkit review status`)",
+            deferred.ngettext(
+                "round %(round)s already has %(num)s assignment; it is kept once made so"
+                " that no reviewer's work is lost (see it with `consultkit review status`)",
+                "round %(round)s already has %(num)s assignments; they are kept once made so"
+                " that no reviewer's work is lost (see them with `consultkit review status`)",
+                len(stored),
+                round=key,
+            ),
         )
     submissions = candidates(store, consultation, call, round_)
     if not submissions:
-        raise RuleRefusedError("nothing-to-review", f"round {key} has no submission to review")
+        raise RuleRefusedError(
+            "nothing-to-review",
+            deferred.gettext("round %(round)s has no submission to review", round=key),
+        )
     problem = build_problem(submissions, round_, pool, seed)
     by_id = {s.id: s for s in submissions}
     try:
@@ -207,7 +217,12 @@ def _named(exc: AssignmentRefusedError, by_id: Mapping[str, Submission]) -> Assi
     if exc.submission is None or exc.submission not in by_id:
         return exc
     reference = by_id[exc.submission].tracking_number
-    message = str(exc).removeprefix(f"{exc.constraint}: ").replace(exc.submission, reference)
+    message: str | Text
+    if isinstance(exc.detail, Text):
+        values = tuple((k, reference if v == exc.submission else v) for k, v in exc.detail.values)
+        message = attrs.evolve(exc.detail, values=values)
+    else:
+        message = exc.detail.replace(exc.submission, reference)
     return AssignmentRefusedError(
         exc.constraint, message, submission=reference, reviewer=exc.reviewer
     )
@@ -237,17 +252,32 @@ def score(
     if not any(a.submission_id == submission.id for a in mine):
         raise PermissionDeniedError(
             "assigned-only",
-            f"reviewer {reviewer!r} is not assigned submission {submission.tracking_number}"
-            f" in round {key}; see your list with `consultkit review status --reviewer`",
+            deferred.gettext(
+                "reviewer %(reviewer)r is not assigned submission %(number)s in round %(round)s;"
+                " see your list with `consultkit review status --reviewer`",
+                reviewer=reviewer,
+                number=submission.tracking_number,
+                round=key,
+            ),
         )
     edges = item_edges(consultation, f"review:{key}")
     if edges.start is not None and now < edges.start:
         raise RuleRefusedError(
-            "review-window", f"round {key} opens at {edges.start.isoformat()}; score then"
+            "review-window",
+            deferred.gettext(
+                "round %(round)s opens at %(opens)s; score then",
+                round=key,
+                opens=edges.start.isoformat(),
+            ),
         )
     if edges.end is not None and now >= edges.end:
         raise RuleRefusedError(
-            "review-window", f"round {key} closed at {edges.end.isoformat()}; scores are final"
+            "review-window",
+            deferred.gettext(
+                "round %(round)s closed at %(closed)s; scores are final",
+                round=key,
+                closed=edges.end.isoformat(),
+            ),
         )
     problems = review_problems(
         round_, scores=scores, passed=passed, abstained=abstain, confidence=confidence

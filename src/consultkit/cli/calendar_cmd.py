@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+
+if TYPE_CHECKING:
+    from consultkit.errors import ConsultkitError
 
 ONLY_CHOICES = ("deadlines", "phases", "events", "reviews")
+
+
+def _located(config: str, error: ConsultkitError) -> str:
+    """``FILE: message``, the message in the reader's language."""
+    return f"{config}: {error.render(ui_words(None).language)}"
 
 
 @click.command()
@@ -75,12 +85,12 @@ def calendar(
         preview = app.preview(consultation) if store_url else None
         warning = preview.warning() if preview is not None else None
         if warning:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(ui_words(None).gettext("warning: %(text)s", text=warning), err=True)
         data = app.export_calendar(consultation, fmt, options, revision=preview)
     except (UnknownFormatError, UnknownLanguageError, UnknownItemError) as exc:
-        fail(f"{config}: {exc}", EXIT_USAGE)
+        fail(_located(config, exc), EXIT_USAGE)
     except ConsultkitError as exc:
-        fail(f"{config}: {exc}")
+        fail(_located(config, exc))
     finally:
         app.close()
     write_output(data, output)
@@ -113,4 +123,8 @@ def write_output(data: bytes, output: str | None) -> bool:
     try:
         return write_atomically(Path(output), data)
     except FeedWriteError as exc:
-        fail(f"cannot write {output}: {exc.reason}", EXIT_USAGE)
+        words = ui_words(None)
+        fail(
+            words.gettext("cannot write %(path)s: %(reason)s", path=output, reason=exc.reason),
+            EXIT_USAGE,
+        )

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
-    from consultkit.i18n import Messages
+    from consultkit.errors import ConfigError, ConsultkitError, Problem
+    from consultkit.i18n import Messages, Text
     from consultkit.pluginhost.host import PluginHost
 
 EXIT_REFUSED = 1
@@ -76,10 +77,37 @@ def aligned(rows: list[tuple[str, str]]) -> list[str]:
     return [f"{label}{' ' * (width - cell_len(label))}{value}" for label, value in rows]
 
 
-def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    """Print ``message`` on stderr and exit with ``code``; never a traceback."""
-    click.echo(f"error: {for_terminal(message, multiline=True)}", err=True)
+def worded(message: str | Text | ConsultkitError | Problem, language: str | None) -> str:
+    """``message`` in ``language``: errors and deferred words are rendered, strings kept."""
+    return message if isinstance(message, str) else message.render(language)
+
+
+def echo_error(
+    message: str | Text | ConsultkitError | Problem, language: str | None = None
+) -> None:
+    """Print ``error: message`` on stderr in the reader's language (``--lang``, else the
+    locale's), the message's escapes shown, never obeyed."""
+    words = ui_words(language)
+    text = for_terminal(worded(message, words.language), multiline=True)
+    click.echo(words.gettext("error: %(text)s", text=text), err=True)
+
+
+def fail(
+    message: str | Text | ConsultkitError, code: int = EXIT_REFUSED, *, language: str | None = None
+) -> NoReturn:
+    """Print ``message`` on stderr and exit with ``code``; never a traceback.
+
+    The words are the reader's: ``language`` (a verb's ``--lang``), else the locale's.
+    """
+    echo_error(message, language)
     sys.exit(code)
+
+
+def exit_on_problems(error: ConfigError, language: str | None = None) -> NoReturn:
+    """Print each of ``error``'s problems as an ``error:`` line and exit 2."""
+    for problem in error.problems:
+        echo_error(problem, language)
+    sys.exit(EXIT_USAGE)
 
 
 def build_app(
@@ -128,7 +156,7 @@ def open_app(
     try:
         return build_app(ctx, store_url, defer_store=defer_store)
     except ConsultkitError as exc:
-        fail(str(exc), code)
+        fail(exc, code)
 
 
 @contextlib.contextmanager
@@ -141,11 +169,9 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
     try:
         yield app
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        exit_on_problems(exc)
     except ConsultkitError as exc:
-        fail(str(exc))
+        fail(exc)
     finally:
         app.close()
 
@@ -162,9 +188,7 @@ def load_or_exit(path: str | Path) -> Consultation:
     try:
         consultation, locator = load_located(path)
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(EXIT_USAGE)
+        exit_on_problems(exc)
     words = ui_words(None)
     for warning in plugin_table_warnings(consultation, words.language):
         echo_warning(str(path), locator, warning, words)
@@ -201,13 +225,23 @@ def plugin_commands() -> dict[str, click.Command]:
     Never raises: the command line must keep working when a plugin is broken, so problems
     become warnings on stderr.
     """
+    from consultkit.errors import ConsultkitError
+
     try:
         app = build_app(None, defer_store=True)
+        words = ui_words(None)
         for failure in app.host.failures:
-            click.echo(f"warning: {failure}", err=True)
+            click.echo(
+                words.gettext("warning: %(text)s", text=worded(failure, words.language)), err=True
+            )
         return dict(app.plugin_commands())
     except Exception as exc:
-        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        words = ui_words(None)
+        reason = worded(exc, words.language) if isinstance(exc, ConsultkitError) else str(exc)
+        click.echo(
+            words.gettext("warning: plugin commands unavailable: %(reason)s", reason=reason),
+            err=True,
+        )
         return {}
 
 
@@ -217,7 +251,9 @@ __all__ = [
     "STORE_HELP",
     "build_app",
     "clock_from",
+    "echo_error",
     "echo_warning",
+    "exit_on_problems",
     "fail",
     "load_or_exit",
     "open_app",
@@ -225,4 +261,5 @@ __all__ = [
     "plugin_commands",
     "plugin_host",
     "plugin_table_warnings",
+    "worded",
 ]

@@ -54,7 +54,7 @@ def new_plugin(
         target = directory or Path(names["dist"])
         files = render_plugin(name, target, hooks=hooks or DEFAULT_HOOKS, description=description)
     except ScaffoldError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc, EXIT_USAGE)
     click.echo(f"created {names['dist']} in {target} ({len(files)} files)")
     click.echo("next:")
     click.echo(f"  pip install -e '{target}[test]'")

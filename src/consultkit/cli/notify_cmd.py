@@ -188,7 +188,12 @@ def retry(
 ) -> None:
     """Make dead deliveries pending again (the ids listed, or --all)."""
     if bool(delivery_ids) == all_dead:
-        fail("give delivery ids (see `consultkit notify status --show dead`) or --all", EXIT_USAGE)
+        fail(
+            ui_words(None).gettext(
+                "give delivery ids (see `consultkit notify status --show dead`) or --all"
+            ),
+            EXIT_USAGE,
+        )
     with opened(ctx, store_url) as app:
         count = app.retry_dead(None if all_dead else delivery_ids)
         words = ui_words(None)
@@ -200,4 +205,10 @@ def retry(
             )
         )
         if delivery_ids and count < len(delivery_ids):
-            fail(f"{len(delivery_ids) - count} of the ids given are not dead deliveries")
+            fail(
+                words.ngettext(
+                    "%(num)s of the ids given is not a dead delivery",
+                    "%(num)s of the ids given are not dead deliveries",
+                    len(delivery_ids) - count,
+                )
+            )

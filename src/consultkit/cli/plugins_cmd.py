@@ -33,7 +33,7 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     try:
         report = app.plugins()
     except PluginError as exc:
-        fail(str(exc), EXIT_REFUSED)
+        fail(exc, EXIT_REFUSED)
     infos = report.plugins
     problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in report.failures]
     unknown = list(report.unknown_disabled)

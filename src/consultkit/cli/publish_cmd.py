@@ -71,22 +71,30 @@ def publish(
     for language in languages:
         if language not in consultation.languages:
             known = ", ".join(consultation.languages)
-            fail(f"{config}: language {language!r} is not one of {known}", EXIT_USAGE)
+            fail(
+                words.gettext(
+                    "%(file)s: language %(language)r is not one of %(known)s",
+                    file=config,
+                    language=language,
+                    known=known,
+                ),
+                EXIT_USAGE,
+            )
     app = open_app(ctx, store_url, defer_store=True)
     try:
         try:
             chosen = app.export_formats(formats)
         except ConsultkitError as exc:
-            fail(f"{exc}", EXIT_USAGE)
+            fail(exc, EXIT_USAGE)
         try:
             app.connect()
         except ConsultkitError as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(exc, EXIT_USAGE)
         try:
             # The application fires the schedule_changed hook once per recorded revision.
             result = app.publish(consultation)
         except ConsultkitError as exc:
-            fail(str(exc), EXIT_REFUSED)
+            fail(exc, EXIT_REFUSED)
         if result.revision is not None:
             click.echo(
                 words.gettext(
@@ -124,8 +132,13 @@ def publish(
                     else words.gettext("unchanged %(path)s", path=feed.path)
                 )
         except FeedWriteError as exc:
-            fail(f"cannot write {exc.path}: {exc.reason}", EXIT_USAGE)
+            fail(
+                words.gettext(
+                    "cannot write %(path)s: %(reason)s", path=exc.path, reason=exc.reason
+                ),
+                EXIT_USAGE,
+            )
         except ConsultkitError as exc:
-            fail(str(exc), EXIT_REFUSED)
+            fail(exc, EXIT_REFUSED)
     finally:
         app.close()

@@ -67,9 +67,9 @@ def report(
         document = app.report(consultation, language=language)
         package = app.data_package(consultation, language=language) if package_dir else {}
     except UnknownLanguageError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc, EXIT_USAGE, language=language)
     except ConsultkitError as exc:
-        fail(str(exc))
+        fail(exc, language=language)
     finally:
         app.close()
     words = ui_words(language)
@@ -90,6 +90,6 @@ def report(
             write_atomically(Path(output), content, mode=0o600)
             click.echo(words.gettext("report written to %(path)s", path=output), err=True)
     except FileWriteError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc, EXIT_USAGE, language=language)
     except OSError as exc:
-        fail(f"cannot write: {exc.strerror or exc}", EXIT_USAGE)
+        fail(words.gettext("cannot write: %(reason)s", reason=exc.strerror or exc), EXIT_USAGE)

@@ -62,7 +62,7 @@ def stats(
     try:
         result = app.statistics(consultation, language=language)
     except ConsultkitError as exc:
-        fail(str(exc))
+        fail(exc, language=language)
     finally:
         app.close()
     if chart_path is not None:
@@ -71,9 +71,14 @@ def stats(
         try:
             write_chart(result, chart_path, title=title, language=lang)
         except (ChartError, FileWriteError) as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(exc, EXIT_USAGE, language=language)
         except OSError as exc:
-            fail(f"cannot write {chart_path}: {exc.strerror or exc}", EXIT_USAGE)
+            reason = exc.strerror or exc
+            fail(
+                words.gettext("cannot write %(path)s: %(reason)s", path=chart_path, reason=reason),
+                EXIT_USAGE,
+                language=language,
+            )
     if fmt == "json":
         click.echo(json_for_terminal(result.as_dict(), indent=2))
     else:

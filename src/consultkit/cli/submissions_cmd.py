@@ -430,7 +430,10 @@ def edit(
     from consultkit.domain.fields import values_from_text
 
     if body is not None and body_file is not None:
-        fail("give the new text with one of --body TEXT or --body-file FILE", EXIT_USAGE)
+        fail(
+            ui_words(None).gettext("give the new text with one of --body TEXT or --body-file FILE"),
+            EXIT_USAGE,
+        )
     text = body if body_file is None else body_file.read()
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
@@ -495,7 +498,12 @@ def erase(
     if not yes:
         if not _stdin_is_terminal():
             # click.confirm would read end-of-file and print a bare "Aborted!".
-            fail("erasing cannot be undone: confirm it in a terminal, or add --yes", EXIT_USAGE)
+            fail(
+                ui_words(None).gettext(
+                    "erasing cannot be undone: confirm it in a terminal, or add --yes"
+                ),
+                EXIT_USAGE,
+            )
         try:
             confirmed = click.confirm(
                 f"Erase every trace of {email} from {consultation.id}? This cannot be undone"
@@ -503,7 +511,10 @@ def erase(
         except click.Abort:
             confirmed = False
         if not confirmed:
-            fail("nothing erased (add --yes to erase without the question)", EXIT_USAGE)
+            fail(
+                ui_words(None).gettext("nothing erased (add --yes to erase without the question)"),
+                EXIT_USAGE,
+            )
     with guarded(open_app(ctx, store_url)) as app:
         count = app.erase_submitter(consultation, email, keep_text=keep_text, reason=reason)
         words = ui_words(None)

@@ -24,12 +24,12 @@ from consultkit.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
     STORE_HELP,
+    echo_error,
     fail,
     load_or_exit,
     open_app,
     ui_words,
 )
-from consultkit.cli.terminal import for_terminal
 
 if TYPE_CHECKING:
     from consultkit.formats.submission_export import ExportFormat
@@ -109,16 +109,24 @@ def export(
             )
             click.echo(wrote, err=True)
     except FileWriteError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc, EXIT_USAGE)
     except ConsultkitError as exc:
-        fail(str(exc))
+        fail(exc)
     except BrokenPipeError:
         # The reader went away (`| head`): point stdout at devnull so the interpreter's
         # final flush does not complain again, and say the export is incomplete.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        fail("stdout was closed before the export finished", EXIT_REFUSED)
+        fail(ui_words(None).gettext("stdout was closed before the export finished"), EXIT_REFUSED)
     except OSError as exc:
-        fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}", EXIT_USAGE)
+        words = ui_words(None)
+        fail(
+            words.gettext(
+                "cannot write %(path)s: %(reason)s",
+                path=output or "stdout",
+                reason=exc.strerror or exc,
+            ),
+            EXIT_USAGE,
+        )
     finally:
         app.close()
 
@@ -210,7 +218,13 @@ def import_(
         raw: IO[bytes] = sys.stdin.buffer if file == "-" else Path(file).open("rb")  # noqa: SIM115
     except OSError as exc:
         app.close()
-        fail(f"cannot read {name}: {exc.strerror or exc}", EXIT_USAGE)
+        words = ui_words(None)
+        fail(
+            words.gettext(
+                "cannot read %(path)s: %(reason)s", path=name, reason=exc.strerror or exc
+            ),
+            EXIT_USAGE,
+        )
     total = None if file == "-" else Path(file).stat().st_size
     # utf-8-sig: spreadsheets often save CSV with a byte order mark; newline="" keeps
     # line breaks inside quoted CSV cells intact (the csv module's rule).
@@ -253,19 +267,32 @@ def import_(
                     )
                 for problem in sorted(problems, key=lambda p: p.line or 0):
                     # Problems quote the file's cells: show their escapes, never obey them.
-                    click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
+                    echo_error(problem)
                 if total is not None:
                     progress.update(task, completed=raw.tell())
     except ImportFileError as exc:
-        fail(str(exc.problem), EXIT_USAGE)
+        fail(exc, EXIT_USAGE)
     except UnicodeDecodeError as exc:
-        fail(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})", EXIT_USAGE)
+        fail(
+            ui_words(None).gettext(
+                "%(path)s: not UTF-8 text (%(reason)s at byte %(byte)s)",
+                path=name,
+                reason=exc.reason,
+                byte=exc.start,
+            ),
+            EXIT_USAGE,
+        )
     except ConsultkitError as exc:
         # The store failed (a full disk, a lost server): chunks committed so far stay, and
         # importing the file again resumes after them.
+        words = ui_words(None)
         fail(
-            f"{exc}; {counts['stored']} rows were stored before this; import the file again"
-            " to resume",
+            words.ngettext(
+                "%(error)s; %(num)s row was stored before this; import the file again to resume",
+                "%(error)s; %(num)s rows were stored before this; import the file again to resume",
+                counts["stored"],
+                error=exc.render(words.language),
+            ),
             EXIT_USAGE,
         )
     finally:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from consultkit.app.application import Consultkit
+    from consultkit.errors import ConsultkitError
 
 STORE_HELP = (
     "Where submissions are kept: memory://, sqlite:///PATH"
@@ -30,15 +31,20 @@ STORE_HELP = (
 )
 
 
-def refusal(exc: Exception) -> str:
-    """A refusal as one line, naming the rule so people can look it up."""
+def refusal(exc: ConsultkitError, language: str | None = None) -> str:
+    """A refusal as one line in ``language`` (else the locale's), naming the rule so people
+    can look it up."""
+    words = ui_words(language)
     rule = getattr(exc, "rule", None)
     plugins = getattr(exc, "plugins", ())
     if rule and plugins:
         # A plugin's refusal names the plugin, so people know whom to ask (issue 13).
         rule = f"{rule} {', '.join(plugins)}"
-    message = " ".join(str(exc).split())
-    return f"{message} [rule: {rule}]" if rule else message
+    message = " ".join(exc.render(words.language).split())
+    if not rule:
+        return message
+    # The rule is an id, the same in every language, for people to look up.
+    return words.gettext("%(text)s [rule: %(rule)s]", text=message, rule=rule)
 
 
 def exit_for(exc: Exception) -> int:
@@ -157,7 +163,12 @@ def submit(
     from consultkit.formats.labels import submission_status_label
 
     if (body is None) == (body_file is None):
-        fail("give the text with exactly one of --body TEXT or --body-file FILE", EXIT_USAGE)
+        fail(
+            ui_words(None).gettext(
+                "give the text with exactly one of --body TEXT or --body-file FILE"
+            ),
+            EXIT_USAGE,
+        )
     if body is not None:
         text = body
     else:

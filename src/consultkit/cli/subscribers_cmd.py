@@ -42,7 +42,7 @@ def add(
                 consultation, address, channel=channel, group=group, language=language
             )
         except (RuleRefusedError, UnknownItemError) as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(exc, EXIT_USAGE)
         words = ui_words(None)
         values = {
             "address": subscription.address,
@@ -69,7 +69,14 @@ def remove(
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
         if not app.unsubscribe(consultation, address, channel=channel):
-            fail(f"{address} is not subscribed on {channel} to {consultation.id}")
+            fail(
+                ui_words(None).gettext(
+                    "%(address)s is not subscribed on %(channel)s to %(consultation)s",
+                    address=address,
+                    channel=channel,
+                    consultation=consultation.id,
+                )
+            )
         words = ui_words(None)
         click.echo(
             words.gettext(

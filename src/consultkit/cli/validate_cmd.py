@@ -8,8 +8,8 @@ import click
 
 from consultkit.cli.common import (
     EXIT_REFUSED,
-    EXIT_USAGE,
     echo_warning,
+    exit_on_problems,
     plugin_table_warnings,
     ui_words,
 )
@@ -36,9 +36,7 @@ def validate(config: str, strict: bool) -> None:
     try:
         consultation, locator = load_located(config)
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(EXIT_USAGE)
+        exit_on_problems(exc)
     words = ui_words(None)
     warnings = (
         *check_consultation(consultation, words.language),

@@ -12,6 +12,7 @@ from consultkit.domain.submissions import (
     SubmissionStatus,
 )
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, TransitionError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -94,32 +95,53 @@ def plan_transition(
     """
     current = submission.status
     if to_status not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (it is final)"
+        allowed: str | Text = ", ".join(sorted(TRANSITIONS[current]))
+        allowed = allowed or deferred.gettext("nothing (it is final)")
         raise TransitionError(
             "transition",
-            f"submission {submission.tracking_number} is {current}: it cannot become"
-            f" {to_status}; from {current} it can become {allowed}",
+            deferred.gettext(
+                "submission %(number)s is %(status)s: it cannot become %(to_status)s;"
+                " from %(status)s it can become %(allowed)s",
+                number=submission.tracking_number,
+                status=str(current),
+                to_status=str(to_status),
+                allowed=allowed,
+            ),
         )
     roles = ALLOWED_ROLES[to_status]
     if actor.role not in roles:
         who = " or ".join(sorted(roles))
         raise PermissionDeniedError(
             "who-may",
-            f"only the {who} may make submission {submission.tracking_number} {to_status},"
-            f" not the {actor.role} {actor.id!r}",
+            deferred.gettext(
+                "only the %(roles)s may make submission %(number)s %(to_status)s,"
+                " not the %(role)s %(actor)r",
+                roles=who,
+                number=submission.tracking_number,
+                to_status=str(to_status),
+                role=str(actor.role),
+                actor=actor.id,
+            ),
         )
     if actor.role is ActorRole.SUBMITTER and not is_submitter(actor, submission):
         raise PermissionDeniedError(
             "withdraw-own",
-            f"submission {submission.tracking_number} can only be withdrawn by its submitter:"
-            " give the e-mail address it was sent from",
+            deferred.gettext(
+                "submission %(number)s can only be withdrawn by its submitter:"
+                " give the e-mail address it was sent from",
+                number=submission.tracking_number,
+            ),
         )
     cleaned = reason.strip() if reason else None
     if (current, to_status) in _REASON_REQUIRED and not cleaned:
         raise RuleRefusedError(
             "reason-required",
-            f"making submission {submission.tracking_number} {to_status} needs a reason"
-            " (it is sent to the submitter and kept in the history)",
+            deferred.gettext(
+                "making submission %(number)s %(to_status)s needs a reason"
+                " (it is sent to the submitter and kept in the history)",
+                number=submission.tracking_number,
+                to_status=str(to_status),
+            ),
         )
     return HistoryEntry(
         submission_id=submission.id,

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from consultkit.i18n import Text, deferred
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -106,11 +108,20 @@ def quota_limits(quota: Quota | None, submitter: Submitter) -> tuple[QuotaLimit,
     return tuple(limits)
 
 
-def quota_message(limit: QuotaLimit) -> str:
+def quota_message(limit: QuotaLimit) -> Text:
     """Why a submission was refused by ``limit``: for the sender, naming what to do."""
-    what = "e-mail address" if limit.kind == "email" else "organisation"
-    return (
-        f"this call takes at most {limit.limit} submission{'s' if limit.limit != 1 else ''}"
-        f" per {what}, and this {what} has sent {limit.limit}: withdraw one to send another,"
-        " or ask the organisers"
+    if limit.kind == "email":
+        return deferred.ngettext(
+            "this call takes at most %(num)s submission per e-mail address, and this e-mail"
+            " address has sent %(num)s: withdraw one to send another, or ask the organisers",
+            "this call takes at most %(num)s submissions per e-mail address, and this e-mail"
+            " address has sent %(num)s: withdraw one to send another, or ask the organisers",
+            limit.limit,
+        )
+    return deferred.ngettext(
+        "this call takes at most %(num)s submission per organisation, and this organisation"
+        " has sent %(num)s: withdraw one to send another, or ask the organisers",
+        "this call takes at most %(num)s submissions per organisation, and this organisation"
+        " has sent %(num)s: withdraw one to send another, or ask the organisers",
+        limit.limit,
     )

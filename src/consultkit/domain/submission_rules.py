@@ -7,6 +7,7 @@ Call windows checked to the last second, eligible groups, required fields and li
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from typing import TYPE_CHECKING, Any
@@ -29,8 +30,11 @@ from consultkit.domain.submissions import (
 from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import PermissionDeniedError, RuleRefusedError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from consultkit.domain.model import Call, Consultation
 
 # --------------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def _describe_instant(instant: dt.datetime, zone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M:%S} {zone} ({instant.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)"
 
 
-def _describe_deadline(times: CallTimes, zone: str) -> str:
+def _describe_deadline(times: CallTimes, zone: str) -> Text:
     assert times.closes is not None
     if times.deadline is not None:
         try:
@@ -163,9 +167,21 @@ def _describe_deadline(times: CallTimes, zone: str) -> str:
             rendered = ""
         if rendered:
             utc = f"{times.closes - dt.timedelta(seconds=1):%H:%M:%S} UTC"
-            return f"the deadline was {rendered}" + ("" if utc in rendered else f" ({utc})")
+            # Babel words the deadline in the reader's language when the refusal is shown.
+            words = functools.partial(_deadline_words, times.deadline, zone)
+            if utc in rendered:
+                return deferred.gettext("the deadline was %(deadline)s", deadline=words)
+            return deferred.gettext(
+                "the deadline was %(deadline)s (%(utc)s)", deadline=words, utc=utc
+            )
     last = times.closes - dt.timedelta(seconds=1)
-    return f"the last second accepted was {_describe_instant(last, zone)}"
+    return deferred.gettext(
+        "the last second accepted was %(instant)s", instant=_describe_instant(last, zone)
+    )
+
+
+def _deadline_words(deadline: Deadline, zone: str, language: str) -> str:
+    return deadline.render(zone, language)
 
 
 @attrs.frozen(kw_only=True)
@@ -205,11 +221,16 @@ class SubmissionRules:
             try:
                 call = self.consultation.call(call_id)
             except LookupError:
-                known = ", ".join(c.id for c in self.consultation.calls) or "none"
+                known: str | Text = ", ".join(c.id for c in self.consultation.calls)
+                known = known or deferred.pgettext("no items", "none")
                 raise RuleRefusedError(
                     "unknown-call",
-                    f"consultation {self.consultation.id!r} has no call {call_id!r}"
-                    f" (calls: {known})",
+                    deferred.gettext(
+                        "consultation %(consultation)r has no call %(call)r (calls: %(known)s)",
+                        consultation=self.consultation.id,
+                        call=call_id,
+                        known=known,
+                    ),
                 ) from None
             needed = ["title", "body"]
             for requirement in call.requirements:
@@ -235,14 +256,22 @@ class SubmissionRules:
         if times.opens is not None and instant < times.opens:
             raise RuleRefusedError(
                 "call-not-open",
-                f"call {call.id!r} opens at {_describe_instant(times.opens, zone)}; it is now"
-                f" {_describe_instant(instant, zone)}",
+                deferred.gettext(
+                    "call %(call)r opens at %(opens)s; it is now %(now)s",
+                    call=call.id,
+                    opens=_describe_instant(times.opens, zone),
+                    now=_describe_instant(instant, zone),
+                ),
             )
         if times.closes is not None and instant >= times.closes:
             raise RuleRefusedError(
                 "call-closed",
-                f"call {call.id!r} is closed: {_describe_deadline(times, zone)}; it is now"
-                f" {_describe_instant(instant, zone)}",
+                deferred.gettext(
+                    "call %(call)r is closed: %(deadline)s; it is now %(now)s",
+                    call=call.id,
+                    deadline=_describe_deadline(times, zone),
+                    now=_describe_instant(instant, zone),
+                ),
             )
 
         submitter = draft.submitter
@@ -250,22 +279,37 @@ class SubmissionRules:
         if self._groups and group not in self._groups:
             raise RuleRefusedError(
                 "unknown-group",
-                f"consultation {self.consultation.id!r} has no stakeholder group {group!r}"
-                f" (groups: {', '.join(sorted(self._groups))})",
+                deferred.gettext(
+                    "consultation %(consultation)r has no stakeholder group %(group)r"
+                    " (groups: %(known)s)",
+                    consultation=self.consultation.id,
+                    group=group,
+                    known=", ".join(sorted(self._groups)),
+                ),
             )
         if call.groups and group not in call.groups:
             raise RuleRefusedError(
                 "group-not-eligible",
-                f"call {call.id!r} is open to {', '.join(call.groups)}, not to {group!r}",
+                deferred.gettext(
+                    "call %(call)r is open to %(groups)s, not to %(group)r",
+                    call=call.id,
+                    groups=", ".join(call.groups),
+                    group=group,
+                ),
             )
         if not submitter.name.strip():
-            raise RuleRefusedError("submitter", "the submitter's name is empty: give a name")
+            raise RuleRefusedError(
+                "submitter", deferred.gettext("the submitter's name is empty: give a name")
+            )
         address_problem = email_address_problem(submitter.email.strip())
         if address_problem is not None:
             raise RuleRefusedError(
                 "submitter",
-                f"{submitter.email!r} is not an e-mail address ({address_problem}):"
-                " receipts are sent there",
+                deferred.gettext(
+                    "%(email)r is not an e-mail address (%(problem)s): receipts are sent there",
+                    email=submitter.email,
+                    problem=address_problem,
+                ),
             )
         _refuse_nul(draft)
         _refuse_line_breaks(draft)
@@ -277,7 +321,10 @@ class SubmissionRules:
             if refused:
                 raise RuleRefusedError(
                     "field",
-                    "; ".join(f"field {key!r}: {problem}" for key, problem in refused),
+                    _joined(
+                        deferred.gettext("field %(key)r: %(problem)s", key=key, problem=problem)
+                        for key, problem in refused
+                    ),
                     field=refused[0][0],
                 )
         for field in rule.needed:
@@ -286,18 +333,35 @@ class SubmissionRules:
                     (r.description(draft.language) for r in call.requirements if r.field == field),
                     "",
                 )
-                hint = f" ({detail})" if detail else ""
-                raise RuleRefusedError("missing-content", f"call {call.id!r} needs a {field}{hint}")
+                needs = deferred.gettext(
+                    "call %(call)r needs a %(field)s", call=call.id, field=field
+                )
+                if detail:
+                    needs = deferred.gettext(
+                        "call %(call)r needs a %(field)s (%(detail)s)",
+                        call=call.id,
+                        field=field,
+                        detail=detail,
+                    )
+                raise RuleRefusedError("missing-content", needs)
         if len(draft.title) > MAX_TITLE_CHARS:
             raise RuleRefusedError(
                 "too-long",
-                f"the title has {len(draft.title)} characters; at most {MAX_TITLE_CHARS}",
+                deferred.gettext(
+                    "the title has %(length)s characters; at most %(most)s",
+                    length=len(draft.title),
+                    most=MAX_TITLE_CHARS,
+                ),
             )
         if len(draft.body) > MAX_BODY_CHARS:
             raise RuleRefusedError(
                 "too-long",
-                f"the body has {len(draft.body)} characters; at most {MAX_BODY_CHARS}"
-                " (send longer texts as attachments)",
+                deferred.gettext(
+                    "the body has %(length)s characters; at most %(most)s"
+                    " (send longer texts as attachments)",
+                    length=len(draft.body),
+                    most=MAX_BODY_CHARS,
+                ),
             )
         if draft.tags:
             tags: list[str] = []
@@ -313,8 +377,10 @@ class SubmissionRules:
         if draft.consent.publish_organisation and not _field_value(draft, "organisation"):
             raise RuleRefusedError(
                 "consent",
-                "consent to publish the organisation was given, but no organisation:"
-                " add one or drop the consent",
+                deferred.gettext(
+                    "consent to publish the organisation was given, but no organisation:"
+                    " add one or drop the consent"
+                ),
             )
         return SubmissionCheck(draft=draft, notes=times.notes)
 
@@ -335,7 +401,10 @@ def _refuse_nul(draft: Draft) -> None:
     for field, value in texts.items():
         if "\x00" in value:
             raise RuleRefusedError(
-                "text", f"the {field} contains a NUL character (U+0000): remove it"
+                "text",
+                deferred.gettext(
+                    "the %(field)s contains a NUL character (U+0000): remove it", field=field
+                ),
             )
 
 
@@ -357,8 +426,20 @@ def _refuse_line_breaks(draft: Draft) -> None:
     for field, value in lines.items():
         if _LINE_BREAK.search(value):
             raise RuleRefusedError(
-                "one-line", f"the {field} must be one line: remove the line break", field=field
+                "one-line",
+                deferred.gettext(
+                    "the %(field)s must be one line: remove the line break", field=field
+                ),
+                field=field,
             )
+
+
+def _joined(texts: Iterable[Text]) -> Text:
+    """Refusals given together, ``first; second``, each worded in the reader's language."""
+    joined, *rest = texts
+    for text in rest:
+        joined = deferred.gettext("%(first)s; %(then)s", first=joined, then=text)
+    return joined
 
 
 def _field_value(draft: Draft, field: str) -> object:
@@ -462,21 +543,31 @@ def check_edit(
     if who is None or who.email.strip().casefold() != email.strip().casefold():
         raise PermissionDeniedError(
             "edit-own",
-            f"submission {submission.tracking_number} can only be edited by its submitter:"
-            " give the e-mail address it was sent from",
+            deferred.gettext(
+                "submission %(number)s can only be edited by its submitter:"
+                " give the e-mail address it was sent from",
+                number=submission.tracking_number,
+            ),
         )
     call = rules.consultation.call(submission.call_id)
     if not call.editable:
         raise RuleRefusedError(
             "not-editable",
-            f"call {call.id!r} does not take edits (its consultation file does not say"
-            " editable = true): withdraw the submission and send a new one instead",
+            deferred.gettext(
+                "call %(call)r does not take edits (its consultation file does not say"
+                " editable = true): withdraw the submission and send a new one instead",
+                call=call.id,
+            ),
         )
     if submission.status is not SubmissionStatus.SUBMITTED:
         raise RuleRefusedError(
             "edit-status",
-            f"submission {submission.tracking_number} is {submission.status}: only a"
-            " submission not yet under review can be edited",
+            deferred.gettext(
+                "submission %(number)s is %(status)s: only a"
+                " submission not yet under review can be edited",
+                number=submission.tracking_number,
+                status=str(submission.status),
+            ),
         )
     if draft.call_id != submission.call_id or draft.submitter != who:
         raise ValueError("an edit keeps the call and the submitter")

@@ -95,6 +95,9 @@ class ImportFileError(ConsultkitError, ValueError):
         self.problem = problem
         super().__init__(str(problem))
 
+    def render(self, language: str | None) -> str:
+        return self.problem.render(language)
+
 
 @attrs.frozen(kw_only=True)
 class ImportRow:

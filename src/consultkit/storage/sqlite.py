@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from consultkit.errors import StoreError
+from consultkit.i18n import deferred
 from consultkit.storage.private_files import create_private
 from consultkit.storage.protocols import idempotency_key_hash
 from consultkit.storage.sql import BULK_IMPORT_ENTRY, Dialect, SqlStore, utc_instant_for_storage
@@ -295,12 +296,19 @@ def path_from_url(url: str) -> Path:
     prefix = "sqlite:///"
     if not url.lower().startswith(prefix):
         raise StoreError(
-            f"not a SQLite URL {url!r}: write sqlite:///relative/path.sqlite or "
-            "sqlite:////absolute/path.sqlite"
+            deferred.gettext(
+                "not a SQLite URL %(url)r: write sqlite:///relative/path.sqlite or"
+                " sqlite:////absolute/path.sqlite",
+                url=url,
+            )
         )
     path = url[len(prefix) :]
     if not path or path.endswith("/"):
-        raise StoreError(f"no file name in {url!r}: write e.g. sqlite:///consultkit.sqlite")
+        raise StoreError(
+            deferred.gettext(
+                "no file name in %(url)r: write e.g. sqlite:///consultkit.sqlite", url=url
+            )
+        )
     return Path(path)
 
 
@@ -341,16 +349,24 @@ class SqliteStore(SqlStore):
             parent = file.parent if str(file.parent) else Path()
             if not parent.is_dir():
                 raise StoreError(
-                    f"cannot open {url}: directory {str(parent)!r} does not exist; "
-                    "create it or choose another path"
+                    deferred.gettext(
+                        "cannot open %(url)s: directory %(directory)r does not exist;"
+                        " create it or choose another path",
+                        url=url,
+                        directory=str(parent),
+                    )
                 )
             self._path = str(file)
             try:
                 create_private(file)
             except OSError as exc:
                 raise StoreError(
-                    f"cannot create {url}: {exc.strerror or exc}; check the directory's "
-                    "permissions or choose another path"
+                    deferred.gettext(
+                        "cannot create %(url)s: %(reason)s; check the directory's"
+                        " permissions or choose another path",
+                        url=url,
+                        reason=exc.strerror or exc,
+                    )
                 ) from exc
         else:
             self._path = path
@@ -372,8 +388,12 @@ class SqliteStore(SqlStore):
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() not in {"wal", "memory"}:
                 raise StoreError(
-                    f"cannot use {self.url}: SQLite refused WAL mode (got {mode}); "
-                    "put the file on a local disk (WAL does not work on network filesystems)"
+                    deferred.gettext(
+                        "cannot use %(url)s: SQLite refused WAL mode (got %(mode)s); put the"
+                        " file on a local disk (WAL does not work on network filesystems)",
+                        url=self.url,
+                        mode=mode,
+                    )
                 )
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -384,8 +404,12 @@ class SqliteStore(SqlStore):
             )
         except sqlite3.Error as exc:
             raise self._disk_full(exc) or StoreError(
-                f"cannot open {self.url}: {exc}; check that it is a consultkit SQLite "
-                "database on a local disk, or choose another path"
+                deferred.gettext(
+                    "cannot open %(url)s: %(reason)s; check that it is a consultkit SQLite"
+                    " database on a local disk, or choose another path",
+                    url=self.url,
+                    reason=str(exc),
+                )
             ) from exc
         return conn
 
@@ -399,8 +423,11 @@ class SqliteStore(SqlStore):
         primary = None if code is None else code & 0xFF
         if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and _nearly_full(self._path)):
             return StoreError(
-                f"the disk is full at {Path(self._path).resolve().parent}: free space and"
-                " retry; nothing was half-written"
+                deferred.gettext(
+                    "the disk is full at %(directory)s: free space and retry;"
+                    " nothing was half-written",
+                    directory=str(Path(self._path).resolve().parent),
+                )
             )
         return None
 
@@ -414,8 +441,13 @@ class SqliteStore(SqlStore):
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise StoreError(
-                    f"{self.url} is busy ({exc}) after waiting {BUSY_TIMEOUT_MS // 1000} s; "
-                    "another process holds a long write transaction, try again"
+                    deferred.gettext(
+                        "%(url)s is busy (%(reason)s) after waiting %(seconds)s s; another"
+                        " process holds a long write transaction, try again",
+                        url=self.url,
+                        reason=str(exc),
+                        seconds=BUSY_TIMEOUT_MS // 1000,
+                    )
                 ) from exc
             try:
                 yield conn
@@ -466,8 +498,13 @@ class SqliteStore(SqlStore):
                 ).fetchone()[0]
                 if current > SCHEMA_VERSION:
                     raise StoreError(
-                        f"{self.url} has schema version {current}, newer than this consultkit "
-                        f"understands ({SCHEMA_VERSION}); upgrade consultkit to use it"
+                        deferred.gettext(
+                            "%(url)s has schema version %(version)s, newer than this"
+                            " consultkit understands (%(known)s); upgrade consultkit to use it",
+                            url=self.url,
+                            version=current,
+                            known=SCHEMA_VERSION,
+                        )
                     )
                 now = SQLITE.dump_instant(dt.datetime.now(dt.UTC))
                 for version in range(current + 1, SCHEMA_VERSION + 1):
@@ -477,7 +514,11 @@ class SqliteStore(SqlStore):
         except sqlite3.DatabaseError as exc:
             self._writer.close()
             raise self._disk_full(exc) or StoreError(
-                f"cannot open {self.url}: {exc}; is it a consultkit SQLite database?"
+                deferred.gettext(
+                    "cannot open %(url)s: %(reason)s; is it a consultkit SQLite database?",
+                    url=self.url,
+                    reason=str(exc),
+                )
             ) from exc
         except BaseException:
             self._writer.close()

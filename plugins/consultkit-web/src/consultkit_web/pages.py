@@ -36,7 +36,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.errors import ConfirmationLinkError, RuleRefusedError, UnknownItemError
 from consultkit.formats.labels import submission_status_label
-from consultkit.i18n import messages
+from consultkit.i18n import Text, deferred, messages
 from consultkit_web.fields import (
     UnreadableValue,
     entered_values,
@@ -329,20 +329,25 @@ def field_of(rule: str, message: str, field: str | None = None) -> str | None:
     return None
 
 
-def refusal(language: str, rule: str, message: str, field: str | None = None) -> dict[str, str]:
+def refusal(
+    language: str, rule: str, message: str | Text, field: str | None = None
+) -> dict[str, str]:
     """A refusal as the form shows it: the field, the rule in plain words, the details.
 
     ``field`` is the refusal's own (``RuleRefusedError.field``). For rule ``field`` it is
     the key of the call's own field that was refused, shown beside that field (its id is
-    ``f-KEY``); otherwise a fixed form field, or found from the rule and message.
+    ``f-KEY``); otherwise a fixed form field, or found from the rule and message. The
+    details are worded in the page's language.
     """
-    shown = f"f-{field}" if rule == "field" and field else field_of(rule, message, field)
+    english = str(message)
+    shown = f"f-{field}" if rule == "field" and field else field_of(rule, english, field)
     key = rule
     # A refused submitter is told which of its two fields to fix, a quota which it counts.
     if rule in {"submitter", "quota"} and shown is not None:
         key = f"quota.{shown}" if rule == "quota" else shown
     text = rule_text(key, messages(language))
-    return {"field": shown or "", "rule": rule, "text": text, "detail": message}
+    detail = message.render(language) if isinstance(message, Text) else message
+    return {"field": shown or "", "rule": rule, "text": text, "detail": detail}
 
 
 @post(
@@ -364,7 +369,7 @@ async def submit_post(
     key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
     entered = entered_values(form, call.fields)
 
-    def refused(rule: str, message: str, field: str | None = None) -> Template:
+    def refused(rule: str, message: str | Text, field: str | None = None) -> Template:
         context = _form_context(
             request,
             consultation,
@@ -381,7 +386,7 @@ async def submit_post(
         )
 
     if form.get(HONEYPOT):
-        return refused("honeypot", "the field meant to stay empty was filled in")
+        return refused("honeypot", deferred.gettext("the field meant to stay empty was filled in"))
     try:
         field_values = values_from_form(call.fields, entered)
     except UnreadableValue as exc:
@@ -428,7 +433,7 @@ async def submit_post(
             uploads=uploads,
         )
     except RuleRefusedError as exc:
-        return refused(exc.rule, str(exc), exc.field)
+        return refused(exc.rule, exc.text or str(exc), exc.field)
     finally:
         site.in_flight.discard(flight)
     return Redirect(

@@ -93,7 +93,7 @@ def _check_confirmation_settings(
         app.confirmation_signer()
     except ConfigError as exc:
         app.close()
-        fail(str(exc), 2)
+        fail(exc, 2)
     settings = app.deployment_settings()
     if settings.public_url is None:
         app.settings = attrs.evolve(settings, public_url=listening)

@@ -1,7 +1,9 @@
 """Problems as ``application/problem+json`` (RFC 9457) for the API, as a page for people.
 
 Every refusal names the rule that refused (``rule``), the same name the command line and
-the library use, so software can tell "call closed" from "group not eligible".
+the library use, so software can tell "call closed" from "group not eligible". The rule and
+the ``type`` are data, the same in every language; the ``detail`` is for the person reading
+it, in the language the request asks for (``Accept-Language``; English without one).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from consultkit.errors import (
 )
 from consultkit.i18n import messages
 from consultkit_web.labels import error_title
+from consultkit_web.site import pick_language, reader_language
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -70,15 +73,15 @@ def problem(status: int, rule: str, detail: str) -> ProblemError:
     return ProblemError(status, rule, detail)
 
 
-def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
+def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
     if isinstance(exc, ProblemError):
         return exc.status_code, exc.rule, str(exc.detail)
     if isinstance(exc, PermissionDeniedError) and exc.rule == "token-scope":
-        return 403, exc.rule, str(exc)
+        return 403, exc.rule, exc.render(language)
     if isinstance(exc, RuleRefusedError):
-        return 422, exc.rule, str(exc)
+        return 422, exc.rule, exc.render(language)
     if isinstance(exc, UnknownItemError):
-        return 404, "unknown-item", str(exc)
+        return 404, "unknown-item", exc.render(language)
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         where = "; ".join(
@@ -96,17 +99,23 @@ def _status_rule_detail(exc: Exception) -> tuple[int, str, str]:
         }.get(exc.status_code, "http")
         return exc.status_code, rule, str(exc.detail)
     if isinstance(exc, ConsultkitError):
-        return 400, "consultkit", str(exc)
+        return 400, "consultkit", exc.render(language)
     return 500, "internal", "the server failed; the request was not completed"
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status ``exc`` is answered with."""
+    return _status_rule_detail(exc, "en")[0]
 
 
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Answer any error: problem+json under ``/api``, a short page elsewhere."""
-    status, rule, detail = _status_rule_detail(exc)
-    if status >= 500:
+    if status_of(exc) >= 500:
         request.logger.exception("request failed: %s", request.url.path)
     headers = dict(getattr(exc, "headers", None) or {})
     if request.url.path.startswith("/api/") or "json" in request.headers.get("accept", ""):
+        asked = reader_language(request.headers.get("accept-language"))
+        status, rule, detail = _status_rule_detail(exc, asked)
         body = Problem(
             type=f"https://consultkit.invalid/problems/{rule}",
             # The API's problems are for programs: their title is always English.
@@ -122,7 +131,10 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     site = request.app.state.get("site")
     if site is not None:
         first = next(iter(site.consultations.values()))
-        language = first.default_language
+        language = pick_language(
+            first, request.query_params.get("lang"), request.headers.get("accept-language")
+        )
+    status, rule, detail = _status_rule_detail(exc, language)
     context = {
         "lang": language,
         "dir": "ltr",

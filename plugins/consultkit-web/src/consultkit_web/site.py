@@ -20,6 +20,7 @@ from babel import Locale, UnknownLocaleError
 
 from consultkit.formats.exporter import ExportOptions
 from consultkit.formats.timeline_json import build_timeline
+from consultkit.i18n import catalogue_language
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -49,6 +50,15 @@ def accepted_languages(header: str | None) -> list[str]:
         if quality > 0 and match.group(1) != "*":
             ranked.append((-quality, order, match.group(1).lower()))
     return [tag for _, _, tag in sorted(ranked)]
+
+
+def reader_language(header: str | None) -> str:
+    """The first language of an Accept-Language header that consultkit has words for,
+    else English: the language of an API problem's ``detail``."""
+    for tag in accepted_languages(header):
+        if catalogue_language(tag) != "en" or tag.split("-", 1)[0] == "en":
+            return tag
+    return "en"
 
 
 def pick_language(consultation: Consultation, asked: str | None, header: str | None) -> str:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.errors import RuleRefusedError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -110,15 +111,19 @@ class AssignmentRefusedError(RuleRefusedError):
     def __init__(
         self,
         constraint: str,
-        message: str,
+        message: str | Text,
         *,
         submission: str | None = None,
         reviewer: str | None = None,
     ) -> None:
         self.constraint = constraint
+        self.detail = message
         self.submission = submission
         self.reviewer = reviewer
-        super().__init__("assignment", f"{constraint}: {message}")
+        super().__init__(
+            "assignment",
+            deferred.gettext("%(constraint)s: %(detail)s", constraint=constraint, detail=message),
+        )
 
 
 # -- the rules ---------------------------------------------------------------------------
@@ -170,34 +175,55 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
     """A reason no assignment can keep the rules, found before searching, or ``None``."""
     k = problem.per_submission
     if k < 1:
-        return AssignmentRefusedError("per-submission", "each submission needs 1 reviewer or more")
+        return AssignmentRefusedError(
+            "per-submission", deferred.gettext("each submission needs 1 reviewer or more")
+        )
     if len(problem.reviewers) < k:
         return AssignmentRefusedError(
             "per-submission",
-            f"the round needs {k} reviewers per submission but its pool has"
-            f" {len(problem.reviewers)}",
+            deferred.ngettext(
+                "the round needs %(num)s reviewer per submission but its pool has %(pool)s",
+                "the round needs %(num)s reviewers per submission but its pool has %(pool)s",
+                k,
+                pool=len(problem.reviewers),
+            ),
         )
     if problem.min_groups > k:
         return AssignmentRefusedError(
             "diversity",
-            f"{problem.min_groups} stakeholder groups cannot be met by {k} reviewers",
+            deferred.ngettext(
+                "%(groups)s stakeholder groups cannot be met by %(num)s reviewer",
+                "%(groups)s stakeholder groups cannot be met by %(num)s reviewers",
+                k,
+                groups=problem.min_groups,
+            ),
         )
     for submission in problem.submissions:
         eligible = problem.eligible(submission)
         if len(eligible) < k:
             return AssignmentRefusedError(
                 "conflicts",
-                f"submission {submission} has {len(eligible)} reviewer(s) without a conflict,"
-                f" the round needs {k}",
+                deferred.gettext(
+                    "submission %(submission)s has %(num)s reviewer(s) without a conflict,"
+                    " the round needs %(needed)s",
+                    num=len(eligible),
+                    submission=submission,
+                    needed=k,
+                ),
                 submission=submission,
             )
         groups = {r.group for r in eligible}
         if len(groups) < problem.min_groups:
             return AssignmentRefusedError(
                 "diversity",
-                f"submission {submission}: the reviewers without a conflict come from"
-                f" {len(groups)} stakeholder group(s) ({', '.join(sorted(groups))}), the round"
-                f" needs {problem.min_groups}",
+                deferred.gettext(
+                    "submission %(submission)s: the reviewers without a conflict come from"
+                    " %(num)s stakeholder group(s) (%(groups)s), the round needs %(needed)s",
+                    num=len(groups),
+                    submission=submission,
+                    groups=", ".join(sorted(groups)),
+                    needed=problem.min_groups,
+                ),
                 submission=submission,
             )
     # Diversity caps what one group may review: k - min_groups + 1 of each submission's k.
@@ -215,24 +241,43 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
         if needed > room:
             return AssignmentRefusedError(
                 "diversity",
-                f"with {problem.min_groups} groups per submission, reviewers outside group"
-                f" {group} must do {needed} reviews, but balanced loads let their {outside}"
-                f" reviewer(s) do at most {room}; add reviewers from other groups",
+                deferred.gettext(
+                    "with %(groups)s groups per submission, reviewers outside group %(group)s"
+                    " must do %(needed)s reviews, but balanced loads let their %(num)s"
+                    " reviewer(s) do at most %(room)s; add reviewers from other groups",
+                    num=outside,
+                    groups=problem.min_groups,
+                    group=group,
+                    needed=needed,
+                    room=room,
+                ),
             )
         if count * base > cap:
             return AssignmentRefusedError(
                 "diversity",
-                f"the {count} reviewers of group {group} need {count * base} reviews between"
-                f" them for balanced loads, but with {problem.min_groups} groups per"
-                f" submission one group may do at most {cap}; add reviewers from other groups",
+                deferred.gettext(
+                    "the %(count)s reviewers of group %(group)s need %(reviews)s reviews between"
+                    " them for balanced loads, but with %(groups)s groups per submission one"
+                    " group may do at most %(cap)s; add reviewers from other groups",
+                    count=count,
+                    group=group,
+                    reviews=count * base,
+                    groups=problem.min_groups,
+                    cap=cap,
+                ),
             )
     for reviewer in problem.reviewers:
         free = sum(1 for s in problem.submissions if (s, reviewer.id) not in problem.conflicts)
         if free < base:
             return AssignmentRefusedError(
                 "balance",
-                f"reviewer {reviewer.id} can review {free} submission(s) without a conflict;"
-                f" balanced loads need {base} each",
+                deferred.gettext(
+                    "reviewer %(reviewer)s can review %(num)s submission(s) without a conflict;"
+                    " balanced loads need %(base)s each",
+                    num=free,
+                    reviewer=reviewer.id,
+                    base=base,
+                ),
                 reviewer=reviewer.id,
             )
     return None
@@ -350,8 +395,12 @@ def solve(problem: AssignmentProblem) -> Assignment:
             return assignment
     raise AssignmentRefusedError(
         "search",
-        f"no balanced assignment found for submission {stuck} within the conflict and"
-        f" diversity rules after {RESTARTS} tries; loosen a rule (reviewers per submission,"
-        " stakeholder groups) or add reviewers",
+        deferred.gettext(
+            "no balanced assignment found for submission %(submission)s within the conflict"
+            " and diversity rules after %(tries)s tries; loosen a rule (reviewers per"
+            " submission, stakeholder groups) or add reviewers",
+            submission=stuck,
+            tries=RESTARTS,
+        ),
         submission=stuck,
     )
