@@ -73,7 +73,7 @@ def remind(
             click.echo(
                 words.gettext(
                     "warning: reviewer %(reviewer)s has reviews to give but no e-mail address"
-                    ' in the reviewers file: add email = "…" to remind them',
+                    " in the reviewers file: add their address to remind them",
                     reviewer=reviewer_id,
                 ),
                 err=True,
