@@ -493,6 +493,67 @@ def test_date_limits_are_checked_and_given_in_the_schema() -> None:
     assert schema["formatMinimum"] == "2020-03-30" and schema["formatMaximum"] == "2020-04-03"
 
 
+def _draft_2020_12(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    # No format checker: draft 2020-12 makes ``format`` an annotation, so the limits must
+    # hold without one.
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_a_standard_validator_refuses_dates_out_of_range() -> None:
+    field = DateField(
+        key="day", label=LABEL, minimum=dt.date(2020, 2, 27), maximum=dt.date(2021, 3, 2)
+    )
+    validator = _draft_2020_12(call_schema((field,)))
+    for day in ("2020-02-27", "2020-02-29", "2020-12-31", "2021-01-01", "2021-03-02"):
+        assert validator.is_valid({"day": day}), day
+    for day in ("2020-02-26", "2021-03-03", "2019-06-01", "2022-01-01", "2021-02-29"):
+        assert not validator.is_valid({"day": day}), day
+    assert not validator.is_valid({"day": "2020-02-30"})  # not a date at all
+
+
+@st.composite
+def _date_shaped(draw: st.DrawFn) -> str:
+    # Four digits, two, two: the shape of a date, including many that are no date.
+    year = draw(st.integers(0, 9999))
+    month = draw(st.one_of(st.integers(0, 13), st.integers(0, 99)))
+    day = draw(st.one_of(st.integers(0, 32), st.integers(0, 99)))
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _as_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@given(
+    st.one_of(st.none(), st.dates()),
+    st.one_of(st.none(), st.dates()),
+    st.lists(st.one_of(_date_shaped(), st.dates().map(dt.date.isoformat)), max_size=20),
+)
+def test_a_date_fields_pattern_accepts_exactly_the_dates_in_its_range(
+    low: dt.date | None, high: dt.date | None, candidates: list[str]
+) -> None:
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    field = DateField(key="day", label=LABEL, minimum=low, maximum=high)
+    validator = _draft_2020_12(call_schema((field,)))
+    edges = [d.isoformat() for d in (low, high) if d is not None]
+    beside = [
+        (d + dt.timedelta(days=step)).isoformat()
+        for d in (low, high)
+        if d is not None
+        for step in (-1, 1)
+        if dt.date.min + dt.timedelta(days=1) <= d <= dt.date.max - dt.timedelta(days=1)
+    ]
+    for text in [*candidates, *edges, *beside]:
+        day = _as_date(text)
+        inside = day is not None and (low is None or low <= day) and (high is None or day <= high)
+        assert validator.is_valid({"day": text}) == inside, (text, low, high)
+
+
 def test_date_limits_load_from_the_file_and_reversed_limits_are_located() -> None:
     text = HEAD + (
         '\n[[calls.fields]]\nkey = "day"\nkind = "date"\nlabel = { es = "Día", en = "Day" }\n'

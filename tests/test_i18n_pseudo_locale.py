@@ -406,6 +406,54 @@ def test_every_email_speaks_only_the_catalogue(recipient: str) -> None:
         assert escaped_english(text) == [], kind
 
 
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_reviewers_reminder_speaks_only_the_catalogue() -> None:
+    # The WSIS example's rounds are unscheduled: give the scoring round a week to remind of.
+    import datetime as dt
+
+    import attrs
+    import pendulum
+
+    from consultkit.domain.model import Reminder, ReminderEdge
+    from consultkit.domain.reminders import due_reminders
+    from consultkit.domain.windows import ExactWindow
+    from consultkit.events import ReminderDue, ReviewerWork
+    from consultkit.testing.factories import make_delivery
+
+    render = pytest.importorskip("consultkit_smtp.render")
+    c = load_consultation(EXAMPLE)
+    call = c.call("workshop-requests")
+    zone = "Europe/Zurich"
+    week = ExactWindow(
+        start=pendulum.datetime(2020, 2, 11, 9, tz=zone),
+        end=pendulum.datetime(2020, 2, 18, 18, tz=zone),
+        zone=zone,
+    )
+    rounds = tuple(
+        attrs.evolve(r, window=week) if r.id == "scoring" else r for r in call.review.rounds
+    )
+    call = attrs.evolve(call, review=attrs.evolve(call.review, rounds=rounds))
+    reminder = Reminder(
+        id="scoring-closes",
+        anchor="review:workshop-requests/scoring",
+        edge=ReminderEdge.END,
+        before=(dt.timedelta(days=1),),
+        audience=("reviewers",),
+    )
+    c = attrs.evolve(
+        c,
+        calls=tuple(call if k.id == call.id else k for k in c.calls),
+        reminders=(reminder,),
+    )
+    [due] = due_reminders(c, dt.datetime(2020, 2, 18, 9, tzinfo=dt.UTC))
+    for open_ in (1, 3):
+        work = ReviewerWork(reviewer_id="r01", assigned=5, open=open_, language=PSEUDO_FOR)
+        event = ReminderDue.of(c, due, work)
+        message = render.render_message(make_delivery(event, language=PSEUDO_FOR))
+        text = f"{message.subject}\n{message.text}\n{visible_text(message.html)}"
+        assert escaped_english(text) == [], open_
+
+
 def test_the_pseudo_locale_would_see_a_leak() -> None:
     assert escaped_english("⟦Ŵôŕð⟧ time left 3 days") == ["time", "left", "days"]
 

@@ -21,6 +21,7 @@ from consultkit.cli.submissions_io import _export_to_file
 from consultkit.config.loader import load_consultation
 from consultkit.default_plugins.log_notifier import LogNotifier
 from consultkit.domain.clock import FixedClock
+from consultkit.domain.review.scores import Review
 from consultkit.domain.submissions import SubmissionStatus, Submitter
 from consultkit.errors import StoreError
 from consultkit.storage import sqlite as sqlite_module
@@ -112,6 +113,33 @@ def test_erasure_leaves_no_identity_in_the_sqlite_files(
             assert _leftovers(db) == []
             assert other.find_by_tracking_number(tn) is not None
     assert _leftovers(db) == []
+
+
+def test_erasure_leaves_no_reviewer_comment_about_the_submission_in_the_sqlite_files(
+    tmp_path: Path,
+) -> None:
+    # A reviewer's comment may quote the submission; the number the reviewer gave stays.
+    db = tmp_path / "ck.sqlite"
+    marker = b"REVIEWER-NOTE-7Q3"
+    with SqliteStore(f"sqlite:///{db}") as store:
+        s = make_submission(1, email=WU.email, name=WU.name, organisation=str(WU.organisation))
+        store.add_submission(s, received_entry(s), [make_event(submission=s)])
+        store.save_review(
+            Review(
+                consultation_id="wsis-2020",
+                round="workshops/scoring",
+                submission_id=s.id,
+                reviewer_id="r01",
+                at=T0,
+                scores={"relevance": 4},
+                comment=f"{marker.decode()}: their river-town network is strong",
+            )
+        )
+        assert any(marker in data for data in _store_files(db).values())
+        store.erase_submitter("wsis-2020", WU.email, keep_text=True, reason="r", at=T0)
+        assert [name for name, data in _store_files(db).items() if marker in data] == []
+        (kept,) = store.reviews("wsis-2020", "workshops/scoring")
+        assert kept.scores == {"relevance": 4} and kept.comment is None
 
 
 class _BuildWithoutSecureDelete(sqlite3.Connection):

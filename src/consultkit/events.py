@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 
     from consultkit.domain.model import Consultation, Phase, RelatedEvent, Reminder
     from consultkit.domain.reminders import DueMoment, DueReminder
+    from consultkit.domain.review.rounds import ReviewRound
     from consultkit.domain.schedule import ItemChange, ScheduleItem
     from consultkit.domain.submissions import HistoryEntry, Submission
     from consultkit.domain.text import Text
@@ -163,13 +164,17 @@ def envelope(
 
 
 def item_part(consultation: Consultation, ref: str, *, at: dt.datetime | None = None) -> Payload:
-    """A schedule item (``phase:ID``, ``call:ID``, ``event:ID``) as templates need it."""
+    """A schedule item (``phase:ID``, ``call:ID``, ``event:ID``, ``review:CALL/ROUND``) as
+    templates need it."""
     kind, _, item_id = ref.partition(":")
-    item: Phase | Call | RelatedEvent
+    item: Phase | Call | RelatedEvent | ReviewRound
     if kind == "phase":
         item = consultation.phase(item_id)
     elif kind == "call":
         item = consultation.call(item_id)
+    elif kind == "review":
+        call_id, _, round_id = item_id.partition("/")
+        item = consultation.call(call_id).review.round(round_id)
     else:
         item = consultation.event(item_id)
     edges = item_edges(consultation, ref)
@@ -195,7 +200,9 @@ def item_part(consultation: Consultation, ref: str, *, at: dt.datetime | None = 
     return part
 
 
-def _deadline_of(consultation: Consultation, item: Phase | Call | RelatedEvent) -> Deadline | None:
+def _deadline_of(
+    consultation: Consultation, item: Phase | Call | RelatedEvent | ReviewRound
+) -> Deadline | None:
     if isinstance(item, Call):
         return call_deadline(consultation, item)
     return item.window if isinstance(item.window, Deadline) else None
@@ -594,6 +601,18 @@ def moment_event(consultation: Consultation, due: DueMoment) -> ItemEvent:
 
 
 @attrs.frozen(kw_only=True)
+class ReviewerWork:
+    """What one reviewer still has to do in a review round, for a reminder addressed to
+    them: their id (never their name or address), how many reviews they were assigned and
+    how many are still to give, and the language to write to them in."""
+
+    reviewer_id: str
+    assigned: int
+    open: int
+    language: str
+
+
+@attrs.frozen(kw_only=True)
 class ReminderDue:
     """A reminder ``before`` the instant ``anchor_at`` of ``reminder.anchor`` fell due.
 
@@ -601,6 +620,12 @@ class ReminderDue:
     ``reminder:CONSULTATION:REMINDER:SECONDS:ANCHOR_INSTANT``: a second run enqueues
     nothing; when the item moves, the anchor instant changes and the new instant gets its
     own reminder.
+
+    With ``work``, it is the copy of a review round's reminder addressed to one reviewer
+    (audience ``reviewer``): the key ends with ``:reviewer:ID``, the id comes from the key,
+    and the payload's ``review`` part says what is left to do. The reviewer's address is
+    not in the event: ``consultkit remind --reviewers FILE`` routes it from the private
+    reviewers file.
     """
 
     kind: ClassVar[str] = "reminder.due"
@@ -612,16 +637,21 @@ class ReminderDue:
     before: dt.timedelta
     anchor_at: dt.datetime = attrs.field(converter=utc_instant)
     groups: tuple[str, ...] = ()
+    work: ReviewerWork | None = None
 
     @classmethod
-    def of(cls, consultation: Consultation, due: DueReminder) -> ReminderDue:
-        """The event of a due reminder (:func:`consultkit.domain.reminders.due_reminders`)."""
+    def of(
+        cls, consultation: Consultation, due: DueReminder, work: ReviewerWork | None = None
+    ) -> ReminderDue:
+        """The event of a due reminder (:func:`consultkit.domain.reminders.due_reminders`),
+        addressed to one reviewer with ``work``."""
         return cls(
             consultation=consultation,
             reminder=due.reminder,
             before=due.before,
             anchor_at=due.anchor_at,
-            groups=due.groups,
+            groups=() if work is not None else due.groups,
+            work=work,
         )
 
     @property
@@ -634,6 +664,8 @@ class ReminderDue:
 
     @property
     def audience(self) -> tuple[str, ...]:
+        if self.work is not None:
+            return ("reviewer",)
         return tuple(self.reminder.audience)
 
     @property
@@ -642,19 +674,31 @@ class ReminderDue:
 
     @property
     def stable_id(self) -> str | None:
-        return None
+        # A reviewer's copy is routed by the run that enqueues it, and again by a later run
+        # if that one stopped half-way: both must name the same stored event.
+        if self.work is None:
+            return None
+        return f"reminder-{hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:32]}"
 
     @property
     def dedupe_key(self) -> str:
         seconds = int(self.before.total_seconds())
-        return f"reminder:{self.consultation.id}:{self.reminder.id}:{seconds}:{iso(self.anchor_at)}"
+        key = f"reminder:{self.consultation.id}:{self.reminder.id}:{seconds}:{iso(self.anchor_at)}"
+        return key if self.work is None else f"{key}:reviewer:{self.work.reviewer_id}"
 
     def payload(self) -> Payload:
         """Envelope, ``item`` and ``reminder`` (id, anchor, edge, before_seconds,
-        anchor_at, due_at)."""
+        anchor_at, due_at); a reviewer's copy also ``review`` (round, reviewer, assigned,
+        open)."""
         reminder = self.reminder
-        return {
-            **envelope(self.consultation, audience=self.audience, groups=self.groups),
+        work = self.work
+        payload: Payload = {
+            **envelope(
+                self.consultation,
+                audience=self.audience,
+                groups=self.groups,
+                language=work.language if work is not None else None,
+            ),
             "item": item_part(self.consultation, reminder.anchor, at=self.anchor_at),
             "reminder": {
                 "id": reminder.id,
@@ -665,6 +709,14 @@ class ReminderDue:
                 "due_at": iso(self.occurred_at),
             },
         }
+        if work is not None:
+            payload["review"] = {
+                "round": reminder.anchor.partition(":")[2],
+                "reviewer": work.reviewer_id,
+                "assigned": work.assigned,
+                "open": work.open,
+            }
+        return payload
 
 
 # -- publishing ----------------------------------------------------------------------------

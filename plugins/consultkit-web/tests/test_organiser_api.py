@@ -123,3 +123,27 @@ def test_the_openapi_document_declares_the_bearer_scheme(client: TestClient[Lite
     operation = document["paths"][f"{BASE}/submissions".replace(CID, "{consultation_id}")]["get"]
     assert operation["security"] == [{"bearer": []}]
     assert {"401", "403"} <= set(operation["responses"])
+
+
+def test_the_token_is_checked_before_the_body_is_read(
+    client: TestClient[Litestar], application: Consultkit, consultation: Consultation
+) -> None:
+    # Without a token nobody learns how a review body is validated: 401 comes first.
+    number = _submit(application, consultation)
+    for body in ({"decision": "maybe"}, {}):
+        answer = client.post(f"{BASE}/submissions/{number}/review", json=body)
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert answer.json()["rule"] == "token"
+
+
+def test_every_organiser_route_passes_the_one_token_guard(web: Litestar) -> None:
+    from consultkit_web.organiser_api import organiser_guard
+    from litestar.routes import HTTPRoute
+
+    routes = [r for r in web.routes if isinstance(r, HTTPRoute) and "/organiser/" in r.path]
+    assert len(routes) == 4
+    for route in routes:
+        for handler in route.route_handlers:
+            assert list(handler.resolve_guards()) == [organiser_guard], route.path
+            assert handler.resolve_security() == [{"bearer": []}], route.path

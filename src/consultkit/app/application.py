@@ -204,6 +204,10 @@ class ReminderRun:
 
     events: tuple[OutboxEvent, ...]
     added: int
+    waiting: tuple[str, ...] = ()
+    """Reminders due for a round's reviewers, not enqueued for want of the reviewers file."""
+    unreachable: tuple[str, ...] = ()
+    """Reviewers with reviews to give whom the reviewers file gives no address."""
 
     @property
     def already_enqueued(self) -> int:
@@ -1540,16 +1544,54 @@ class Consultkit:
     # -- reminders, subscriptions and the outbox -----------------------------------------
 
     def enqueue_reminders(
-        self, consultation: Consultation, *, catch_up: dt.timedelta = DEFAULT_CATCH_UP
+        self,
+        consultation: Consultation,
+        *,
+        catch_up: dt.timedelta = DEFAULT_CATCH_UP,
+        reviewers: ReviewerPool | None = None,
+        settings: NotifySettings | None = None,
     ) -> ReminderRun:
         """Enqueue the reminders and phase/call events due at the clock's instant.
 
         Cron-safe: an event whose dedupe key is stored already is skipped, so a second run
         enqueues nothing. Openings and closings more than ``catch_up`` old are not told.
+        A reminder for a round's ``reviewers`` needs ``reviewers`` (the private reviewers
+        file): each reviewer with reviews left gets their own event, routed here to their
+        address on the channel that reaches people (``settings``, default the
+        environment's); without it the reminder waits (:attr:`ReminderRun.waiting`).
         """
-        events = due_events(consultation, to_utc(self.clock.now()), catch_up=catch_up)
-        added = self.store.enqueue_events(events)
-        return ReminderRun(events=tuple(events), added=added)
+        now = to_utc(self.clock.now())
+        events = due_events(consultation, now, catch_up=catch_up)
+        channel = self._address_channel(settings) if reviewers is not None else "email"
+        mine = review_verbs.reviewer_reminders(
+            self.store,
+            consultation,
+            now,
+            reviewers,
+            address_channel=channel,
+            channel_plugins=self.host.channel_plugins(),
+        )
+        added = self.store.enqueue_events([*events, *mine.events])
+        if mine.routes:
+            # Routed again on every run: a run stopped between enqueueing and routing is
+            # finished by the next; a delivery made already is not made twice.
+            self.store.route_events(list(mine.routes), now)
+        return ReminderRun(
+            events=(*events, *mine.events),
+            added=added,
+            waiting=mine.waiting,
+            unreachable=mine.unreachable,
+        )
+
+    def _address_channel(self, settings: NotifySettings | None) -> str:
+        from consultkit.notify.channels import people_channel
+
+        notifiers = self.notifiers(settings)
+        try:
+            return people_channel(notifiers)
+        finally:
+            for notifier in {id(n): n for n in notifiers.values()}.values():
+                notifier.close()
 
     def upcoming_reminders(
         self, consultation: Consultation, limit: int | None = None

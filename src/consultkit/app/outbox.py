@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from consultkit.domain.model import REVIEWERS_AUDIENCE
 from consultkit.domain.reminders import DEFAULT_CATCH_UP, due_moments, due_reminders
 from consultkit.events import ReminderDue, moment_event
 from consultkit.storage.protocols import OutboxEvent
@@ -47,12 +48,19 @@ def due_events(
     """Outbox records for the clock events and reminders due at ``now``.
 
     Phases opened, calls opened and closed (:func:`~consultkit.domain.reminders.due_moments`),
-    then reminders (:func:`~consultkit.domain.reminders.due_reminders`). Enqueue the result
+    then reminders (:func:`~consultkit.domain.reminders.due_reminders`; a reminder for a
+    round's reviewers only is left to :func:`consultkit.app.review.reviewer_reminders`,
+    which writes one per reviewer). Enqueue the result
     with ``store.enqueue_events``: events whose dedupe key is already stored are skipped
     there, which makes the whole run idempotent.
     """
     events: list[Event] = [
         moment_event(consultation, due) for due in due_moments(consultation, now, catch_up=catch_up)
     ]
-    events += [ReminderDue.of(consultation, due) for due in due_reminders(consultation, now)]
+    events += [
+        ReminderDue.of(consultation, due)
+        for due in due_reminders(consultation, now)
+        # Reviewers are reached one by one (consultkit.app.review.reviewer_reminders).
+        if set(due.reminder.audience) != {REVIEWERS_AUDIENCE}
+    ]
     return [to_outbox(event) for event in events]

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.domain.reminders import item_edges
+from consultkit.app.outbox import to_outbox
+from consultkit.app.routing import reviewer_targets
+from consultkit.domain.model import REVIEWERS_AUDIENCE
+from consultkit.domain.reminders import due_reminders, item_edges
 from consultkit.domain.review.assignment import (
     AssignmentProblem,
     AssignmentRefusedError,
@@ -31,6 +34,7 @@ from consultkit.domain.review.scores import (
 )
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, UnknownItemError
+from consultkit.events import ReminderDue, ReviewerWork
 from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
@@ -43,7 +47,7 @@ if TYPE_CHECKING:
     from consultkit.domain.review.rounds import ReviewRound
     from consultkit.domain.submissions import Submission
     from consultkit.pluginhost.host import PluginHost
-    from consultkit.storage.protocols import Store
+    from consultkit.storage.protocols import DeliveryTarget, OutboxEvent, Store
 
 #: Statuses a submission may have to enter review (decided or withdrawn ones stay out).
 REVIEWABLE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW})
@@ -612,3 +616,72 @@ def outcomes(
             )
     found.sort(key=lambda o: (o.call_id, o.rank if o.rank is not None else math.inf, o.reference))
     return found
+
+
+@attrs.frozen(kw_only=True)
+class ReviewerReminders:
+    """The reminders of review rounds addressed to their reviewers, due at one instant."""
+
+    events: tuple[OutboxEvent, ...] = ()
+    """One per reviewer who still has reviews to give in the reminder's round."""
+    routes: tuple[tuple[str, tuple[DeliveryTarget, ...]], ...] = ()
+    """Each event's id and its one target, the reviewer's address."""
+    waiting: tuple[str, ...] = ()
+    """Ids of the reminders due for reviewers that wait for the reviewers file."""
+    unreachable: tuple[str, ...] = ()
+    """Ids of reviewers with reviews to give but no address in the reviewers file."""
+
+
+def reviewer_reminders(
+    store: Store,
+    consultation: Consultation,
+    now: dt.datetime,
+    pool: ReviewerPool | None,
+    *,
+    address_channel: str,
+    channel_plugins: Mapping[str, str] | None = None,
+) -> ReviewerReminders:
+    """The due reminders whose audience is a round's ``reviewers``, one per reviewer.
+
+    A reviewer who has given every review assigned in the round gets none. The address and
+    language come from ``pool`` (the private reviewers file; the consultation's first
+    language when it names none) and only the address goes into the route: the event holds
+    the reviewer's id and what is left to do. Without ``pool`` nothing is built and the
+    reminders are listed as ``waiting``.
+    """
+    events: list[OutboxEvent] = []
+    routes: list[tuple[str, tuple[DeliveryTarget, ...]]] = []
+    waiting: list[str] = []
+    unreachable: list[str] = []
+    for due in due_reminders(consultation, now):
+        if REVIEWERS_AUDIENCE not in due.reminder.audience:
+            continue
+        if pool is None:
+            waiting.append(due.reminder.id)
+            continue
+        progress = status(store, consultation, due.reminder.anchor.partition(":")[2])
+        for reviewer_id, (assigned, done) in progress.reviewers.items():
+            if done >= assigned:
+                continue
+            known = {r.id: r for r in pool.reviewers}.get(reviewer_id)
+            if known is None or not known.email:
+                unreachable.append(reviewer_id)
+                continue
+            work = ReviewerWork(
+                reviewer_id=reviewer_id,
+                assigned=assigned,
+                open=assigned - done,
+                language=known.language or consultation.default_language,
+            )
+            event = to_outbox(ReminderDue.of(consultation, due, work))
+            targets = reviewer_targets(
+                event, known.email, address_channel=address_channel, channel_plugins=channel_plugins
+            )
+            events.append(event)
+            routes.append((event.id, tuple(targets)))
+    return ReviewerReminders(
+        events=tuple(events),
+        routes=tuple(routes),
+        waiting=tuple(waiting),
+        unreachable=tuple(dict.fromkeys(unreachable)),
+    )

@@ -15,6 +15,10 @@ recipient; this module turns each into ``(channel, recipient, language)`` target
     concerns every group).
 ``group:ID``
     the subscriptions scoped to stakeholder group ``ID`` only.
+``reviewer``
+    nobody here: a review round's reminder to one reviewer is routed when it is enqueued
+    (``consultkit remind --reviewers FILE``, :func:`reviewer_targets`), because the address
+    is only in the organisers' private reviewers file, never in the event.
 
 A recipient reached twice on one channel gets one delivery; the first reason wins (so the
 submitter's own language beats a subscription's).
@@ -134,3 +138,22 @@ def route(
                 if sub.group == wanted:
                     add(sub.channel, sub.address, sub.language)
     return list(targets.values())
+
+
+def reviewer_targets(
+    event: OutboxEvent,
+    address: str,
+    *,
+    address_channel: str,
+    channel_plugins: Mapping[str, str] | None = None,
+) -> list[DeliveryTarget]:
+    """The target of a reminder addressed to one reviewer: ``address`` (from the private
+    reviewers file) on the address channel, in the event's language; none when the
+    consultation turned that channel's plugin off."""
+    if (channel_plugins or {}).get(address_channel) in plugins_off(event) or not _str(address):
+        return []
+    return [
+        DeliveryTarget(
+            channel=address_channel, recipient=address.strip(), language=event_language(event)
+        )
+    ]

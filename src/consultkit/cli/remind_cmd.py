@@ -25,9 +25,20 @@ from consultkit.cli.common import STORE_HELP, load_or_exit, opened, ui_words
     show_default=True,
     help="Also list this many reminders still to come.",
 )
+@click.option(
+    "--reviewers",
+    "reviewers_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The private reviewers file: reminders for a round's reviewers need it.",
+)
 @click.pass_context
 def remind(
-    ctx: click.Context, config: str, store_url: str | None, catch_up_hours: float, upcoming: int
+    ctx: click.Context,
+    config: str,
+    store_url: str | None,
+    catch_up_hours: float,
+    upcoming: int,
+    reviewers_file: str | None,
 ) -> None:
     """Enqueue due reminders and phase/call opened/closed events; running twice adds nothing."""
     # Lazy imports: rich loads only for this command (start-up benchmark).
@@ -39,9 +50,34 @@ def remind(
     from consultkit.domain.rendering import render_duration
 
     consultation = load_or_exit(config)
+    pool = None
+    if reviewers_file is not None:
+        from consultkit.cli.review_cmd import load_pool_or_exit
+
+        pool = load_pool_or_exit(reviewers_file, consultation)
     words = ui_words(None)
     with opened(ctx, store_url) as app:
-        run = app.enqueue_reminders(consultation, catch_up=dt.timedelta(hours=catch_up_hours))
+        run = app.enqueue_reminders(
+            consultation, catch_up=dt.timedelta(hours=catch_up_hours), reviewers=pool
+        )
+        for reminder_id in run.waiting:
+            click.echo(
+                words.gettext(
+                    "warning: reminder %(reminder)s is due for the reviewers of its round:"
+                    " run again with --reviewers FILE (the private reviewers file) to send it",
+                    reminder=reminder_id,
+                ),
+                err=True,
+            )
+        for reviewer_id in run.unreachable:
+            click.echo(
+                words.gettext(
+                    "warning: reviewer %(reviewer)s has reviews to give but no e-mail address"
+                    " in the reviewers file: add their address to remind them",
+                    reviewer=reviewer_id,
+                ),
+                err=True,
+            )
         click.echo(
             words.gettext(
                 "%(added)s new event(s) enqueued (%(already)s already enqueued before);"

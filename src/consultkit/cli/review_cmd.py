@@ -27,6 +27,8 @@ from consultkit.cli.terminal import for_terminal, json_for_terminal
 
 if TYPE_CHECKING:
     from consultkit.app.review import Ranking, RoundStatus
+    from consultkit.domain.model import Consultation
+    from consultkit.domain.review.pool import ReviewerPool
     from consultkit.i18n import Messages
 
 
@@ -39,6 +41,17 @@ _config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
 _round = click.argument("round_ref", metavar="ROUND")
 _store = click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 _organiser = click.option("--organiser", required=True, help="Who decides (kept in the history).")
+
+
+def load_pool_or_exit(path: str, consultation: Consultation) -> ReviewerPool:
+    """The reviewers file at ``path``, or its located problems and exit status 2."""
+    from consultkit.config.reviewers import load_reviewers
+    from consultkit.errors import ConfigError
+
+    try:
+        return load_reviewers(path, consultation)
+    except ConfigError as exc:
+        exit_on_problems(exc)
 
 
 @review.command()
@@ -67,14 +80,8 @@ def assign(
     store_url: str | None,
 ) -> None:
     """Assign reviewers to every submission of ROUND (CALL/ROUND), balanced and seeded."""
-    from consultkit.config.reviewers import load_reviewers
-    from consultkit.errors import ConfigError
-
     consultation = load_or_exit(config)
-    try:
-        pool = load_reviewers(reviewers_file, consultation)
-    except ConfigError as exc:
-        exit_on_problems(exc)
+    pool = load_pool_or_exit(reviewers_file, consultation)
     with guarded(open_app(ctx, store_url)) as app:
         result = app.assign_reviewers(consultation, round_ref, pool, organiser=organiser, seed=seed)
     loads = result.loads.values()

@@ -52,6 +52,7 @@ from consultkit.domain.fields import (
 )
 from consultkit.domain.links import email_problem, url_problem
 from consultkit.domain.model import (
+    REVIEWERS_AUDIENCE,
     Consultation,
     ItemStatus,
     OrganisationRole,
@@ -1088,10 +1089,19 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                 continue
             if audience.startswith("group:") and audience[6:] in group_ids:
                 continue
+            if audience == REVIEWERS_AUDIENCE:
+                if kind != "review":
+                    yield (
+                        f"{where}.audience[{a_index}]",
+                        "only a review round has reviewers to remind",
+                        "anchor the reminder to review:CALL/ROUND, or choose another audience",
+                    )
+                continue
             yield (
                 f"{where}.audience[{a_index}]",
                 f"unknown audience {audience!r}",
-                "write 'subscribers', 'organisers' or 'group:ID' with a known group",
+                "write 'subscribers', 'organisers', 'group:ID' with a known group,"
+                " or 'reviewers' for a review:CALL/ROUND anchor",
             )
 
 

@@ -14,6 +14,7 @@ file's: file, line, field path, what to do.
     group = "civil-society"          # a stakeholder group of the consultation
     organisation = "Fundación Ejemplo"
     country = "UY"                   # ISO 3166-1 alpha-2
+    language = "es"                  # of the consultation's; reminders are written in it
     conflicts = ["WSIS-7K2M-9QXD"]   # tracking numbers
     conflict_organisations = ["Another Org"]
 """
@@ -108,6 +109,12 @@ def _pool_problems(
                 f"{where}.country",
                 f"{reviewer.country!r} is not an ISO 3166-1 alpha-2 code",
                 "write two capital letters, e.g. CH, UY, KE",
+            )
+        if reviewer.language is not None and reviewer.language not in consultation.languages:
+            yield (
+                f"{where}.language",
+                f"{reviewer.language!r} is not a language of the consultation",
+                f"write one of {', '.join(consultation.languages)}, or leave it out for the first",
             )
         problem = None if reviewer.email is None else email_problem(reviewer.email)
         if problem is not None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 
+from consultkit.domain.date_patterns import date_range_pattern
 from consultkit.domain.text import Text
 
 _EMPTY = Text({})
@@ -666,9 +667,11 @@ def _(field: NumberField) -> dict[str, Any]:
 
 @field_schema.register
 def _(field: DateField) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-    # Draft 2020-12 cannot bound a date; ``formatMinimum``/``formatMaximum`` (the
-    # ajv-formats keywords) carry the limits for validators that know them, others ignore.
+    # ``format`` is only an annotation in draft 2020-12 and no keyword bounds a date, so the
+    # pattern says exactly which dates are accepted: every validator enforces it.
+    pattern = date_range_pattern(field.minimum, field.maximum)
+    schema: dict[str, Any] = {"type": "string", "format": "date", "pattern": pattern}
+    # ``formatMinimum``/``formatMaximum`` (ajv-formats) repeat the limits for date pickers.
     if field.minimum is not None:
         schema["formatMinimum"] = field.minimum.isoformat()
     if field.maximum is not None:

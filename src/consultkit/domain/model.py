@@ -205,11 +205,17 @@ class ReminderEdge(enum.StrEnum):
     DEADLINE = "deadline"
 
 
+REVIEWERS_AUDIENCE = "reviewers"
+"""The audience of a reminder anchored to ``review:CALL/ROUND`` that reaches each reviewer
+of that round who still has reviews to give, from the private reviewers file."""
+
+
 @attrs.frozen(kw_only=True)
 class Reminder:
     """Remind people ``before`` an edge of a schedule item; recomputed when the item moves.
 
-    ``anchor`` is an item reference: ``phase:ID``, ``event:ID`` or ``call:ID``.
+    ``anchor`` is an item reference: ``phase:ID``, ``event:ID``, ``call:ID`` or
+    ``review:CALL/ROUND``.
     """
 
     id: str
@@ -217,7 +223,8 @@ class Reminder:
     edge: ReminderEdge = ReminderEdge.START
     before: tuple[dt.timedelta, ...] = ()
     audience: tuple[str, ...] = ("subscribers",)
-    """Who is reminded: ``subscribers``, ``organisers``, or ``group:ID``."""
+    """Who is reminded: ``subscribers``, ``organisers``, ``group:ID``, or (for a review
+    round) :data:`REVIEWERS_AUDIENCE`."""
 
 
 #: A plugin setting as the consultation file gives it: text, a number, a flag or a list.

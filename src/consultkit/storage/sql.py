@@ -993,6 +993,13 @@ class SqlStore(abc.ABC):
             in_ids, id_params = d.in_ids("submission_id", ids)
             # Earlier versions hold texts and field values (people) of the person: gone too.
             conn.execute(d.sql(f"DELETE FROM submission_versions WHERE {in_ids}"), id_params)
+            # A reviewer's comment is free text about the submission that may quote or name
+            # its submitter: it goes, whatever keep_text says. The scores stay: they are the
+            # reviewer's judgement, not the submitter's data, and keep a ranking explainable.
+            conn.execute(
+                d.sql(f"UPDATE reviews SET comment = NULL WHERE {in_ids}"),
+                id_params,
+            )
             conn.execute(
                 d.sql(f"UPDATE history SET actor_id = ? WHERE {in_ids} AND lower(actor_id) = ?"),
                 (ERASED, *id_params, address),

@@ -488,6 +488,37 @@ class StoreContract:
         assert erased.title == mine.title
         assert self.read_tombstones(store, "wsis-2020")[0].kept_text is True
 
+    def test_erasure_empties_the_reviews_comments_and_keeps_their_scores(
+        self, store: Store
+    ) -> None:
+        # A reviewer's comment is free text about the submission and may quote or name its
+        # submitter; the scores are the reviewer's judgement, kept so a ranking stays
+        # explainable after the erasure.
+        mine, theirs = self._erasure_setup(store)
+        given = [
+            Review(
+                consultation_id="wsis-2020",
+                round=round_,
+                submission_id=s.id,
+                reviewer_id="r01",
+                at=T0,
+                scores={"relevance": 4} if round_.endswith("scoring") else {},
+                passed=None if round_.endswith("scoring") else True,
+                confidence=3,
+                comment=f"Ana's team knows river towns ({s.id})",
+            )
+            for s in (mine, theirs)
+            for round_ in ("workshops/screening", "workshops/scoring")
+        ]
+        for review in given:
+            store.save_review(review)
+        store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        for round_ in ("workshops/screening", "workshops/scoring"):
+            kept = {r.submission_id: r for r in store.reviews("wsis-2020", round_)}
+            before = {r.submission_id: r for r in given if r.round == round_}
+            assert kept[mine.id] == attrs.evolve(before[mine.id], comment=None)
+            assert kept[theirs.id] == before[theirs.id]  # another submission's: untouched
+
     def test_erasure_kills_unsent_deliveries_to_the_address(self, store: Store) -> None:
         self._erasure_setup(store)
         store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)

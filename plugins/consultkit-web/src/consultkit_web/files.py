@@ -52,7 +52,7 @@ async def attachment_file(
     consultation = consultation_of(site, consultation_id)
     organiser = "authorization" in request.headers
     if organiser:
-        await organiser_of(request, consultation_id)  # 401 or 403 unless it is one
+        await organiser_of(request)  # 401 or 403 unless it is one
     try:
         stored = await site.run(
             site.app.attachment, consultation, reference[:200], file_id[:64], organiser=organiser

@@ -51,6 +51,8 @@ from consultkit_web.site import Site, language_name, pick_language, text_of
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from litestar.connection import ASGIConnection
+
     from consultkit.app.application import SubmissionRecord
     from consultkit.domain.model import Call, Consultation
 
@@ -95,7 +97,7 @@ def screening_of(request: Request[Any, Any, Any], values: Mapping[str, object]) 
     return screening
 
 
-def site_of(request: Request[Any, Any, Any]) -> Site:
+def site_of(request: ASGIConnection[Any, Any, Any, Any]) -> Site:
     site: Site = request.app.state["site"]
     return site
 
