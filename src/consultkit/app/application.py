@@ -43,6 +43,8 @@ from consultkit.domain.attachments import (
 )
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
+from consultkit.domain.field_files import check_field_files, field_value
+from consultkit.domain.fields import FileField
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
 from consultkit.domain.quotas import quota_limits, quota_message
@@ -166,6 +168,17 @@ IMPORT_CHUNK_SIZE = 2_000
 (tracking number, idempotency hash, e-mail, fingerprint), so a 10,000-row chunk wrote a
 255 MB WAL at 1 M rows; 2,000 keeps it near 60 MB at the same throughput (the import is
 CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit.py)."""
+
+
+def _private_field_files(consultation: Consultation, submission: Submission) -> set[str]:
+    """The ids of files kept for ``submission``'s file fields that are not public."""
+    call = next((c for c in consultation.calls if c.id == submission.call_id), None)
+    ids = set()
+    for field in () if call is None else call.fields:
+        value = submission.fields.get(field.key)
+        if isinstance(field, FileField) and not field.public and isinstance(value, dict):
+            ids.add(str(value.get("attachment")))
+    return ids
 
 
 @attrs.frozen(kw_only=True)
@@ -443,8 +456,15 @@ class Consultkit:
         fields: Mapping[str, Any] | None = None,
         screening: Mapping[str, str] | None = None,
         uploads: Sequence[Upload] = (),
+        field_files: Mapping[str, Upload] | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``field_files`` are the files of the call's file fields, by key: each must be what
+        its name's ending says (rule ``field``, naming the field; see
+        ``consultkit.domain.field_files``), is kept like an upload and named among
+        ``attachments``, and the field's value becomes ``{name, size, media_type,
+        attachment}``. A file field's value given in ``fields`` instead is refused.
 
         ``uploads`` are files sent with it, for a call that declares ``attachments``: each
         one's type is read from its bytes (rule ``attachment``), it is kept privately under
@@ -487,6 +507,12 @@ class Consultkit:
         # An unknown call is the rules' refusal (rule unknown-call), below.
         call = next((c for c in consultation.calls if c.id == call_id), None)
         checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
+        field_uploads = check_field_files(
+            () if call is None else call.fields, field_files or {}, fields or {}
+        )
+        values = dict(fields or {})
+        values.update({key: field_value(c) for key, c in field_uploads.items()})
+        checked += field_uploads.values()
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
@@ -496,7 +522,7 @@ class Consultkit:
             tags=tuple(tags),
             attachments=(*attachments, *(c.reference for c in checked)),
             consent=consent or Consent(),
-            fields=dict(fields or {}),
+            fields=values,
         )
         files = self.attachment_files if checked else None
         written: list[str] = []
@@ -558,6 +584,8 @@ class Consultkit:
         if not organiser and not (
             is_public(submission) and submission.consent.publish_text and not submission.held
         ):
+            raise missing
+        if not organiser and file_id in _private_field_files(consultation, submission):
             raise missing
         for stored in submission.attachments:
             parsed = parse_reference(stored)
