@@ -329,3 +329,33 @@ def test_the_command_line_names_a_missing_or_wrong_file(tmp_path: Path) -> None:
     result = _submit(tmp_path, "--field", f"paper=@{fake}")
     assert result.exit_code == 1
     assert "field 'paper': file 'fake' is not a .pdf file" in result.output
+
+
+def test_an_edit_keeps_the_stored_files_and_cannot_claim_another(
+    app: Consultkit, consultation: Consultation
+) -> None:
+    editable = loads_consultation(
+        FILE.replace('title = { en = "Papers" }', 'title = { en = "Papers" }\neditable = true')
+    )
+    mine = send(app, editable, field_files={"paper": Upload(name="a.pdf", content=PDF)})
+    other = send(
+        app,
+        editable,
+        field_files={"paper": Upload(name="b.pdf", content=PDF)},
+        submitter=Submitter(name="Bo", email="bo@example.org", group="civil-society"),
+    )
+    before = app.find(editable, mine.tracking_number)
+    theirs = app.find(editable, other.tracking_number)
+    # Changing the title and nothing else keeps the file and its reference.
+    app.edit(editable, mine.tracking_number, email="ana@example.org", title="New", fields={})
+    after = app.find(editable, mine.tracking_number)
+    assert after.fields["paper"] == before.fields["paper"]
+    assert after.attachments == before.attachments
+    app.edit(editable, mine.tracking_number, email="ana@example.org", attachments=["doi:1"])
+    assert app.find(editable, mine.tracking_number).attachments == ("doi:1", *before.attachments)
+    for change in (
+        {"fields": {"paper": theirs.fields["paper"]}},
+        {"attachments": list(theirs.attachments)},
+    ):
+        with pytest.raises(RuleRefusedError, match="stored files stay as they were sent"):
+            app.edit(editable, mine.tracking_number, email="ana@example.org", **change)

@@ -170,6 +170,42 @@ IMPORT_CHUNK_SIZE = 2_000
 CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit.py)."""
 
 
+_FILES_STAY = "stored files stay as they were sent: an edit cannot add or swap one"
+
+
+def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str, ...]:
+    """An edit's attachments: the text references given, then the stored files as they were.
+
+    An edit sends no file, so a stored file it names must be one of this submission's
+    (else it could claim another's); and each stays, since a file no reference names
+    would escape erasure.
+    """
+    if given is None:
+        return previous.attachments
+    stored = tuple(a for a in previous.attachments if parse_reference(a) is not None)
+    if any(parse_reference(a) is not None and a not in stored for a in given):
+        raise RuleRefusedError("attachment", _FILES_STAY, field="attachments")
+    return (*(a for a in given if parse_reference(a) is None), *stored)
+
+
+def _kept_field_files(
+    consultation: Consultation, previous: Submission, given: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """An edit's field values, with every file field's value as it was sent."""
+    if given is None:
+        return dict(previous.fields)
+    values = dict(given)
+    call = next((c for c in consultation.calls if c.id == previous.call_id), None)
+    for field in () if call is None else call.fields:
+        if not isinstance(field, FileField):
+            continue
+        if field.key in values and values[field.key] != previous.fields.get(field.key):
+            raise RuleRefusedError("field", f"field {field.key!r}: {_FILES_STAY}", field=field.key)
+        if field.key in previous.fields:
+            values[field.key] = previous.fields[field.key]
+    return values
+
+
 def _private_field_files(consultation: Consultation, submission: Submission) -> set[str]:
     """The ids of files kept for ``submission``'s file fields that are not public."""
     call = next((c for c in consultation.calls if c.id == submission.call_id), None)
@@ -787,9 +823,9 @@ class Consultkit:
             body=(previous.body or "") if body is None else body,
             language=previous.language if language is None else language,
             tags=previous.tags if tags is None else tuple(tags),
-            attachments=previous.attachments if attachments is None else tuple(attachments),
+            attachments=_kept_files(previous, attachments),
             consent=previous.consent if consent is None else consent,
-            fields=previous.fields if fields is None else dict(fields),
+            fields=_kept_field_files(consultation, previous, fields),
         )
         updated = check_edit(self.rules(consultation), previous, draft, email=email, at=now)
         refusals = self.host.refusals(consultation, updated)
