@@ -359,3 +359,14 @@ def test_an_edit_keeps_the_stored_files_and_cannot_claim_another(
     ):
         with pytest.raises(RuleRefusedError, match="stored files stay as they were sent"):
             app.edit(editable, mine.tracking_number, email="ana@example.org", **change)
+
+
+def test_a_replayed_submission_keeps_only_the_original_field_file(
+    app: Consultkit, consultation: Consultation
+) -> None:
+    paper = {"paper": Upload(name="a.pdf", content=PDF)}
+    first = send(app, consultation, field_files=paper, idempotency_key="k1")
+    again = send(app, consultation, field_files=paper, idempotency_key="k1")
+    assert again.replayed and again.tracking_number == first.tracking_number
+    stored = app.find(consultation, first.tracking_number).fields["paper"]["attachment"]
+    assert [p.name for p in kept_files(app)] == [stored]

@@ -43,7 +43,7 @@ from consultkit.domain.attachments import (
 )
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
-from consultkit.domain.field_files import check_field_files, field_value
+from consultkit.domain.field_files import check_field_files, field_value, without_file_ids
 from consultkit.domain.fields import FileField
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
@@ -734,7 +734,7 @@ class Consultkit:
             original.call_id != attempted.call_id
             or original.fingerprint != attempted.fingerprint
             or original.title != attempted.title
-            or original.fields != attempted.fields
+            or without_file_ids(original.fields) != without_file_ids(attempted.fields)
         ):
             # IETF draft-ietf-httpapi-idempotency-key-header §2.7: a key reused for a
             # different request is an error, never a silent replay of something else.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import secrets
 import zipfile
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.attachments import CheckedUpload, safe_name, sniff
 from consultkit.errors import RuleRefusedError
@@ -206,6 +206,17 @@ def field_value(checked: CheckedUpload) -> dict[str, object]:
     }
 
 
+def without_file_ids(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Field values with each kept file's ``attachment`` id left out: a retry of the same
+    submission keeps its file under a new id, yet is the same request."""
+    return {
+        key: {k: v for k, v in value.items() if k != "attachment"}
+        if isinstance(value, dict)
+        else value
+        for key, value in values.items()
+    }
+
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "ENDING_TYPES",
@@ -216,4 +227,5 @@ __all__ = [
     "ending_of",
     "field_value",
     "largest_file",
+    "without_file_ids",
 ]
