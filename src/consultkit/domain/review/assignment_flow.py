@@ -20,10 +20,36 @@ and sink) and the flow is found with Dinic's algorithm, in time polynomial in th
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from consultkit.domain.review.assignment import AssignmentProblem
+    from collections.abc import Sequence
+
+
+class _Reviewer(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+
+
+class AssignmentProblem(Protocol):
+    """What the flow reads of :class:`consultkit.domain.review.assignment.AssignmentProblem`
+    (described here, so the solver's module may import this one without a cycle)."""
+
+    @property
+    def submissions(self) -> tuple[str, ...]: ...
+    @property
+    def reviewers(self) -> Sequence[_Reviewer]: ...
+    @property
+    def per_submission(self) -> int: ...
+    @property
+    def min_groups(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def balanced_loads(self) -> tuple[int, int]: ...
+    def eligible(self, submission: str) -> Sequence[_Reviewer]: ...
 
 
 class _Network:
