@@ -21,6 +21,7 @@ from consultkit.domain.review.assignment import (
     solve,
     violations,
 )
+from consultkit.domain.review.assignment_flow import exact_pairs
 from consultkit.errors import PluginError
 from consultkit.pluginhost.host import PluginHost
 from consultkit.testing.factories import wsis_consultation
@@ -232,3 +233,85 @@ def test_assign_reviewers_answer_breaking_the_rules_is_caught_by_the_checker() -
     found = violations(problem, assignment)
     assert any("reviewers, the round needs 3" in v for v in found)
     assert any("is conflicted" in v for v in found)
+
+
+@st.composite
+def wide_diversity_problems(draw: st.DrawFn, *, max_conflict: float = 0.0) -> AssignmentProblem:
+    # min_groups strictly between 2 and per_submission: each submission's reviewers must
+    # span several groups yet may repeat one, the case the greedy fill used to miss.
+    per = draw(st.integers(4, 5))
+    min_groups = draw(st.integers(3, per - 1))
+    n_reviewers = draw(st.integers(per, 12))
+    reviewers = tuple(
+        ReviewerSlot(id=f"r{i:02d}", group=draw(st.sampled_from(GROUPS)))
+        for i in range(n_reviewers)
+    )
+    submissions = tuple(f"s{i:03d}" for i in range(draw(st.integers(1, 30))))
+    rate = draw(st.floats(0, max_conflict))
+    conflicts = {
+        (s, r.id): "declared conflict"
+        for s in submissions
+        for r in reviewers
+        if draw(st.floats(0, 1)) < rate
+    }
+    return AssignmentProblem(
+        submissions=submissions,
+        reviewers=reviewers,
+        per_submission=per,
+        min_groups=min_groups,
+        conflicts=conflicts,
+        seed=draw(st.integers(0, 2**31)),
+    )
+
+
+@given(wide_diversity_problems())
+def test_wide_diversity_without_conflicts_is_solved_or_refused_by_a_named_check(
+    problem: AssignmentProblem,
+) -> None:
+    try:
+        assignment = solve(problem)
+    except AssignmentRefusedError as exc:
+        assert exc.constraint == "diversity", str(exc)
+        return
+    assert violations(problem, assignment) == []
+
+
+@given(wide_diversity_problems(max_conflict=0.3))
+def test_wide_diversity_with_conflicts_keeps_every_rule_or_names_the_rule(
+    problem: AssignmentProblem,
+) -> None:
+    try:
+        assignment = solve(problem)
+    except AssignmentRefusedError as exc:
+        assert exc.constraint in {"per-submission", "conflicts", "diversity", "balance"}, str(exc)
+        return
+    assert violations(problem, assignment) == []
+
+
+def test_groups_that_reach_too_few_submissions_are_named_with_their_numbers() -> None:
+    # Every reviewer takes one submission; civil society's one reviewer can give only one
+    # of the two submissions its third group.
+    groups = ["governments"] * 4 + ["private-sector"] * 3 + ["civil-society"]
+    problem = AssignmentProblem(
+        submissions=("s000", "s001"),
+        reviewers=tuple(ReviewerSlot(id=f"r{i:02d}", group=g) for i, g in enumerate(groups)),
+        per_submission=4,
+        min_groups=3,
+    )
+    with pytest.raises(AssignmentRefusedError) as refused:
+        solve(problem)
+    assert refused.value.constraint == "diversity"
+    assert (
+        "2 submissions with 3 groups each need 6 group places, but with balanced loads of at"
+        " most 1 the groups reach only 5 submissions between them (civil-society 1,"
+        " governments 2, private-sector 2)"
+    ) in str(refused.value)
+
+
+@given(wide_diversity_problems(max_conflict=0.3))
+def test_the_exact_flow_agrees_with_the_rules(problem: AssignmentProblem) -> None:
+    pairs = exact_pairs(problem)
+    if pairs is not None and infeasibility(problem) is None:
+        assert violations(problem, Assignment(pairs=pairs)) == []
+    if infeasibility(problem) is not None:
+        assert pairs is None

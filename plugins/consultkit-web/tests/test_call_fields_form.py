@@ -7,6 +7,7 @@ The JSON API's calls endpoint describes the same fields and their JSON Schema.
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,6 +21,7 @@ from consultkit.domain.clock import FixedClock, parse_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from litestar import Litestar
 
@@ -130,8 +132,12 @@ ES = {"accept-language": "es-ES,es;q=0.9"}
 
 
 @pytest.fixture
-def application() -> Iterator[Consultkit]:
-    app = Consultkit.open("memory://", clock=FixedClock(parse_instant("2020-02-01T10:00:00Z")))
+def application(tmp_path: Path) -> Iterator[Consultkit]:
+    app = Consultkit.open(
+        "memory://",
+        clock=FixedClock(parse_instant("2020-02-01T10:00:00Z")),
+        attachments_dir=tmp_path / "files",
+    )
     yield app
     app.close()
 
@@ -181,7 +187,9 @@ def test_every_kind_is_rendered_labelled_in_the_readers_language(
     assert '<option value="KE">Kenia</option>' in html  # CLDR names in Spanish
     assert '<option value="002">África</option>' in html
     assert "<legend>Persona 2</legend>" in html and "Persona 3" not in html  # max_people = 2
-    assert 'type="file" disabled' in html and "Aún no se pueden subir archivos" in html
+    assert 'enctype="multipart/form-data"' in html
+    assert '<input id="f-slides" name="field.slides" type="file" accept=".pdf"' in html
+    assert "Un archivo con la terminación pdf, de 10 MB como máximo." in html
     assert "Temas (water … energy)" in html  # the tags hint names the vocabulary
 
 
@@ -274,3 +282,71 @@ def test_the_api_describes_the_fields_and_takes_their_values(
         json=body | {"fields": {"summary": "S", "format": "lecture"}},
     )
     assert refused.status_code == 422 and refused.json()["rule"] == "field"
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_file_fields_file_is_sent_with_the_form_and_kept(
+    kinds_client: TestClient[Litestar], application: Consultkit
+) -> None:
+    tokens = form_tokens(kinds_client.get(FORM).text)
+    response = kinds_client.post(
+        FORM,
+        data=answers() | tokens,
+        files=[("field.slides", ("deck.pdf", PDF, "application/pdf"))],
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    consultation = kinds_client.app.state["site"].consultations["kinds"]
+    [stored] = application.list_submissions(consultation)
+    slides = stored.fields["slides"]
+    assert slides["name"] == "deck.pdf" and slides["media_type"] == "application/pdf"
+    assert application.attachment_files.read(slides["attachment"]) == PDF
+
+
+def test_a_refused_file_is_shown_beside_its_field_and_the_rest_is_kept(
+    kinds_client: TestClient[Litestar], application: Consultkit
+) -> None:
+    tokens = form_tokens(kinds_client.get(FORM, headers=ES).text)
+    response = kinds_client.post(
+        FORM,
+        data=answers() | tokens,
+        files=[("field.slides", ("deck.pdf", b"<html>not a pdf</html>", "application/pdf"))],
+        headers=ES,
+    )
+    assert response.status_code == 422
+    html = response.text.replace("&#39;", "'")
+    assert '<p class="error" id="f-slides-error"><strong>Esta respuesta no se acepta.' in html
+    assert "file 'deck' is not a .pdf file" in html
+    assert "f-slides-note f-slides-error" in html and 'aria-invalid="true"' in html
+    assert "Un resumen breve.</textarea>" in html
+    assert not application.attachment_files.root.exists() or not any(
+        application.attachment_files.root.iterdir()
+    )
+
+
+def test_the_api_takes_a_file_fields_file_in_base64(
+    kinds_client: TestClient[Litestar], application: Consultkit
+) -> None:
+    body = {
+        "group": "civil-society",
+        "name": "Ana",
+        "email": "ana@example.org",
+        "title": "T",
+        "body": "B",
+        "fields": {"summary": "S", "format": "panel"},
+        "field_files": {
+            "slides": {"name": "deck.pdf", "content_base64": base64.b64encode(PDF).decode()}
+        },
+    }
+    url = "/api/consultations/kinds/calls/ideas/submissions"
+    created = kinds_client.post(url, json=body)
+    assert created.status_code == 201, created.text
+    described = body | {
+        "field_files": {},
+        "fields": body["fields"] | {"slides": {"name": "d.pdf", "size": 9}},
+    }
+    refused = kinds_client.post(url, json=described)
+    assert refused.status_code == 422 and refused.json()["rule"] == "field"
+    assert "send the file itself" in refused.text

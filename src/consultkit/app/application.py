@@ -43,6 +43,8 @@ from consultkit.domain.attachments import (
 )
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
+from consultkit.domain.field_files import check_field_files, field_value, without_file_ids
+from consultkit.domain.fields import FileField
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.lifecycle import plan_transition, public_status
 from consultkit.domain.quotas import quota_limits, quota_message
@@ -167,6 +169,53 @@ IMPORT_CHUNK_SIZE = 2_000
 (tracking number, idempotency hash, e-mail, fingerprint), so a 10,000-row chunk wrote a
 255 MB WAL at 1 M rows; 2,000 keeps it near 60 MB at the same throughput (the import is
 CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit.py)."""
+
+
+_FILES_STAY = "stored files stay as they were sent: an edit cannot add or swap one"
+
+
+def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str, ...]:
+    """An edit's attachments: the text references given, then the stored files as they were.
+
+    An edit sends no file, so a stored file it names must be one of this submission's
+    (else it could claim another's); and each stays, since a file no reference names
+    would escape erasure.
+    """
+    if given is None:
+        return previous.attachments
+    stored = tuple(a for a in previous.attachments if parse_reference(a) is not None)
+    if any(parse_reference(a) is not None and a not in stored for a in given):
+        raise RuleRefusedError("attachment", _FILES_STAY, field="attachments")
+    return (*(a for a in given if parse_reference(a) is None), *stored)
+
+
+def _kept_field_files(
+    consultation: Consultation, previous: Submission, given: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """An edit's field values, with every file field's value as it was sent."""
+    if given is None:
+        return dict(previous.fields)
+    values = dict(given)
+    call = next((c for c in consultation.calls if c.id == previous.call_id), None)
+    for field in () if call is None else call.fields:
+        if not isinstance(field, FileField):
+            continue
+        if field.key in values and values[field.key] != previous.fields.get(field.key):
+            raise RuleRefusedError("field", f"field {field.key!r}: {_FILES_STAY}", field=field.key)
+        if field.key in previous.fields:
+            values[field.key] = previous.fields[field.key]
+    return values
+
+
+def _private_field_files(consultation: Consultation, submission: Submission) -> set[str]:
+    """The ids of files kept for ``submission``'s file fields that are not public."""
+    call = next((c for c in consultation.calls if c.id == submission.call_id), None)
+    ids = set()
+    for field in () if call is None else call.fields:
+        value = submission.fields.get(field.key)
+        if isinstance(field, FileField) and not field.public and isinstance(value, dict):
+            ids.add(str(value.get("attachment")))
+    return ids
 
 
 @attrs.frozen(kw_only=True)
@@ -451,8 +500,15 @@ class Consultkit:
         fields: Mapping[str, Any] | None = None,
         screening: Mapping[str, str] | None = None,
         uploads: Sequence[Upload] = (),
+        field_files: Mapping[str, Upload] | None = None,
     ) -> Receipt:
         """Check, store and acknowledge one submission; returns the receipt.
+
+        ``field_files`` are the files of the call's file fields, by key: each must be what
+        its name's ending says (rule ``field``, naming the field; see
+        ``consultkit.domain.field_files``), is kept like an upload and named among
+        ``attachments``, and the field's value becomes ``{name, size, media_type,
+        attachment}``. A file field's value given in ``fields`` instead is refused.
 
         ``uploads`` are files sent with it, for a call that declares ``attachments``: each
         one's type is read from its bytes (rule ``attachment``), it is kept privately under
@@ -497,6 +553,12 @@ class Consultkit:
         # An unknown call is the rules' refusal (rule unknown-call), below.
         call = next((c for c in consultation.calls if c.id == call_id), None)
         checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
+        field_uploads = check_field_files(
+            () if call is None else call.fields, field_files or {}, fields or {}
+        )
+        values = dict(fields or {})
+        values.update({key: field_value(c) for key, c in field_uploads.items()})
+        checked += field_uploads.values()
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
@@ -506,7 +568,7 @@ class Consultkit:
             tags=tuple(tags),
             attachments=(*attachments, *(c.reference for c in checked)),
             consent=consent or Consent(),
-            fields=dict(fields or {}),
+            fields=values,
         )
         files = self.attachment_files if checked else None
         written: list[str] = []
@@ -568,6 +630,8 @@ class Consultkit:
         if not organiser and not (
             is_public(submission) and submission.consent.publish_text and not submission.held
         ):
+            raise missing
+        if not organiser and file_id in _private_field_files(consultation, submission):
             raise missing
         for stored in submission.attachments:
             parsed = parse_reference(stored)
@@ -680,7 +744,7 @@ class Consultkit:
             original.call_id != attempted.call_id
             or original.fingerprint != attempted.fingerprint
             or original.title != attempted.title
-            or original.fields != attempted.fields
+            or without_file_ids(original.fields) != without_file_ids(attempted.fields)
         ):
             # IETF draft-ietf-httpapi-idempotency-key-header §2.7: a key reused for a
             # different request is an error, never a silent replay of something else.
@@ -780,9 +844,9 @@ class Consultkit:
             body=(previous.body or "") if body is None else body,
             language=previous.language if language is None else language,
             tags=previous.tags if tags is None else tuple(tags),
-            attachments=previous.attachments if attachments is None else tuple(attachments),
+            attachments=_kept_files(previous, attachments),
             consent=previous.consent if consent is None else consent,
-            fields=previous.fields if fields is None else dict(fields),
+            fields=_kept_field_files(consultation, previous, fields),
         )
         updated = check_edit(self.rules(consultation), previous, draft, email=email, at=now)
         refusals = self.host.refusals(consultation, updated)

@@ -20,9 +20,11 @@ from consultkit.cli.common import (
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from consultkit.app.application import Consultkit
+    from consultkit.domain.attachments import Upload
+    from consultkit.domain.fields import AnyField
     from consultkit.errors import ConsultkitError
 
 STORE_HELP = (
@@ -101,7 +103,7 @@ def guarded(app: Consultkit) -> Iterator[Consultkit]:
     multiple=True,
     metavar="KEY=VALUE",
     help="A value for one of the call's own fields; repeatable (a multiple choice or a"
-    " person per repetition; people and files as JSON).",
+    " person per repetition; people as JSON; a file field as @PATH, the file to send).",
 )
 @click.option("--consent-publish-text", is_flag=True, help="Allow the text to be published.")
 @click.option("--consent-publish-name", is_flag=True, help="Allow your name to be published.")
@@ -185,8 +187,9 @@ def submit(
     words = ui_words(None)
     # An unknown call is refused by the application, with the calls it has.
     declared = next((c.fields for c in consultation.calls if c.id == call_id), ())
+    files, other_pairs = _field_files(declared, field_pairs)
     try:
-        field_values = values_from_text(declared, field_pairs)
+        field_values = values_from_text(declared, other_pairs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--field") from None
     with guarded(open_app(ctx, store_url)) as app:
@@ -209,6 +212,7 @@ def submit(
             idempotency_key=idempotency_key,
             provenance=Provenance(provenance),
             fields=field_values,
+            field_files=files,
         )
         notes = call_times(consultation, consultation.call(call_id)).notes
         for note in notes:
@@ -245,6 +249,45 @@ def submit(
         ]
         click.echo("\n".join(aligned(rows)))
     sys.stdout.flush()
+
+
+def _field_files(
+    fields: Sequence[AnyField], pairs: Sequence[str]
+) -> tuple[dict[str, Upload], list[str]]:
+    """The files named ``KEY=@PATH`` for the call's file fields, and the other pairs."""
+    from pathlib import Path
+
+    from consultkit.domain.attachments import Upload
+    from consultkit.domain.fields import FileField
+
+    file_keys = {f.key for f in fields if isinstance(f, FileField)}
+    files: dict[str, Upload] = {}
+    rest: list[str] = []
+    for pair in pairs:
+        key, _, text = pair.partition("=")
+        key = key.strip()
+        if key not in file_keys or not text.startswith("@"):
+            rest.append(pair)
+            continue
+        path = Path(text[1:])
+        if key in files:
+            raise click.BadParameter(
+                ui_words(None).gettext("%(key)s: given twice; this field takes one file", key=key),
+                param_hint="--field",
+            )
+        try:
+            files[key] = Upload(name=path.name, content=path.read_bytes())
+        except OSError as exc:
+            raise click.BadParameter(
+                ui_words(None).gettext(
+                    "%(key)s: cannot read %(path)s (%(reason)s): give the path of a file",
+                    key=key,
+                    path=path,
+                    reason=exc.strerror,
+                ),
+                param_hint="--field",
+            ) from None
+    return files, rest
 
 
 def _zone(name: str) -> dt.tzinfo:

@@ -38,6 +38,7 @@ from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
 from consultkit.domain.attachments import ACCEPTABLE_TYPES, Attachments
+from consultkit.domain.field_files import ENDING_TYPES
 from consultkit.domain.fields import (
     FIELD_TYPES,
     AnyField,
@@ -1188,6 +1189,12 @@ def _field_declarations(
                         f"{where}.types[{t_index}]",
                         f"{ending!r} is not a file ending",
                         "write it without the dot, e.g. 'pdf'",
+                    )
+                elif ending.lower() not in ENDING_TYPES:
+                    yield (
+                        f"{where}.types[{t_index}]",
+                        f"consultkit cannot check that a file really is .{ending}",
+                        f"use endings it can check: {', '.join(ENDING_TYPES)}",
                     )
 
 

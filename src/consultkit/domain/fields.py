@@ -102,6 +102,8 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK_PATTERN = r"\S"
 FILE_NAME_PATTERN = r"^(?![\s\S]*[\x00-\x1f\x7f/\\])[\s\S]+$"
 """A file's name: no folders, no control characters."""
+ATTACHMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
+"""A stored file's id, as a file field's ``attachment`` names it."""
 
 
 def _words_pattern(least: int | None, most: int | None) -> str:
@@ -235,10 +237,13 @@ class PeopleField(_Field):
 
 @attrs.frozen(kw_only=True)
 class FileField(_Field):
-    """A reference to a file: ``{ name = "x.pdf", size = 1234 }`` (bytes), with limits.
+    """A file: ``{ name = "x.pdf", size = 1234, media_type, attachment = ID }``, with limits.
 
     ``types`` are the allowed name endings without the dot (``pdf``, ``docx``; any case),
-    empty for any; ``max_bytes`` the largest size. The file itself travels elsewhere.
+    empty for any that consultkit can check (``consultkit.domain.field_files``);
+    ``max_bytes`` the largest size. The file itself is sent with the submission and kept
+    as an attachment, which ``attachment`` names; a value without it (an import) only
+    describes a file kept elsewhere.
     """
 
     kind: ClassVar[str] = "file"
@@ -478,8 +483,13 @@ def _(field: PeopleField, value: FieldValue) -> str | None:
 
 @field_problem.register
 def _(field: FileField, value: FieldValue) -> str | None:
-    if not isinstance(value, Mapping) or set(value) - {"name", "size", "media_type"}:
+    if not isinstance(value, Mapping) or set(value) - {"name", "size", "media_type", "attachment"}:
         return "expected a table { name = …, size = … } (and optionally media_type)"
+    attachment = value.get("attachment")
+    if attachment is not None and (
+        not isinstance(attachment, str) or re.fullmatch(ATTACHMENT_ID_PATTERN, attachment) is None
+    ):
+        return "the attachment must be a stored file's id (32 hexadecimal digits)"
     name, size = value.get("name"), value.get("size")
     if not isinstance(name, str) or re.search(FILE_NAME_PATTERN, name) is None:
         return "give the file's name, without folders or control characters"
@@ -742,6 +752,7 @@ def _(field: FileField) -> dict[str, Any]:
             "name": name,
             "size": size,
             "media_type": {"type": "string", "pattern": _NO_SPACE},
+            "attachment": {"type": "string", "pattern": ATTACHMENT_ID_PATTERN},
         },
         "required": ["name", "size"],
         "additionalProperties": False,
@@ -770,6 +781,7 @@ def public_fields(fields: tuple[AnyField, ...]) -> tuple[AnyField, ...]:
 
 
 __all__ = [
+    "ATTACHMENT_ID_PATTERN",
     "COUNTRY_CODES",
     "DATE_PATTERN",
     "EMAIL_PATTERN",

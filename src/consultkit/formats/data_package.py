@@ -116,7 +116,7 @@ def _field_json_schema(field: AnyField) -> dict[str, Any]:
         return {"type": ["integer" if field.integer else "number", "null"]}
     if isinstance(field, DateField):
         return {"type": ["string", "null"], "format": "date"}
-    return {"type": ["string", "null"]}  # text (with consent), URL, country, region, file name
+    return {"type": ["string", "null"]}  # text (with consent), URL, country, region, file ID/NAME
 
 
 def _table_type(field: AnyField) -> str:
@@ -136,7 +136,10 @@ def _field_description(field: AnyField, language: str, languages: tuple[str, ...
     if isinstance(field, PeopleField):
         return f"{label}: people who consented themselves, by name and organisation (JSON)."
     if isinstance(field, FileField):
-        return f"{label}: the file's name."
+        return (
+            f"{label}: the kept file as ID/NAME (the name alone for a file described, not"
+            " sent), only where the submitter agreed to publish the text."
+        )
     if isinstance(field, MultipleChoiceField):
         return f"{label}: values separated by '{LIST_SEPARATOR}'."
     return f"{label}."

@@ -24,11 +24,11 @@ import json
 import re
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
-from consultkit.domain.fields import EmailField, PeopleField, TextField
+from consultkit.domain.fields import EmailField, FileField, PeopleField, TextField
 from consultkit.domain.submissions import Submission, SubmissionStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from consultkit.domain.fields import AnyField
     from consultkit.domain.model import Consultation
@@ -191,6 +191,10 @@ def _public_value(field: AnyField, value: Any, show_text: bool) -> Any:
             for p in value
             if isinstance(p, dict) and p.get("consent_publish") is True
         ]
+    if isinstance(field, FileField):
+        # The file is served publicly under the same consent as the text (it may show
+        # the submitter as a name does), so its id and name follow that consent too.
+        return file_cell(value) if show_text and isinstance(value, dict) else None
     if isinstance(value, str):
         return redact_emails(value)
     if isinstance(value, list):
@@ -198,6 +202,13 @@ def _public_value(field: AnyField, value: Any, show_text: bool) -> Any:
     if isinstance(value, dict):  # a file reference: its name only
         return redact_emails(str(value.get("name", "")))
     return value
+
+
+def file_cell(value: Mapping[str, Any]) -> str:
+    """A file field's cell: ``ID/NAME`` for a kept file, the name alone for a described one."""
+    name = redact_emails(str(value.get("name", "")))
+    attachment = value.get("attachment")
+    return f"{attachment}/{name}" if attachment else name
 
 
 def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:

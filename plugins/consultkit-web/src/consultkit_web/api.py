@@ -144,6 +144,8 @@ class SubmissionIn:
     """What a screening plugin reads (a CAPTCHA response); at most 20 values are used."""
     attachments: list[AttachmentIn] = dataclasses.field(default_factory=list)
     """Files, only for a call that declares ``attachments`` (rule ``attachment``)."""
+    field_files: dict[str, AttachmentIn] = dataclasses.field(default_factory=dict)
+    """The files of the call's file fields by key (rule ``field``, naming the field)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,6 +337,7 @@ async def post_submission(
     if len(await request.body()) > limit:  # read already, for ``data``
         raise problem(413, "body-too-large", too_large(limit))
     uploads = [_upload(a) for a in data.attachments]
+    field_files = {key: _upload(a) for key, a in data.field_files.items()}
     flight = (consultation.id, idempotency_key or "")
     if idempotency_key and flight in site.in_flight:
         raise problem(
@@ -370,6 +373,7 @@ async def post_submission(
             fields=data.fields,
             screening=screening_of(request, data.screening),
             uploads=uploads,
+            field_files=field_files,
         )
     finally:
         site.in_flight.discard(flight)

@@ -6,7 +6,8 @@ the JSON API's calls endpoint. :func:`values_from_form` reads the posted form ba
 the JSON values the library checks; a value that cannot even be read (``abc`` for a
 number) is refused here, naming the field, before the library sees it.
 
-File fields are shown but not accepted yet: uploads are another piece of work (issue 10).
+A file field is a file input accepting its declared endings; :func:`files_from_form`
+reads the files sent, which the library checks like any other file field's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from babel import Locale, UnknownLocaleError
 
+from consultkit.domain.field_files import ENDING_TYPES, largest_file
 from consultkit.domain.fields import (
     COUNTRY_CODES,
     UN_REGIONS,
@@ -112,7 +114,11 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
             view["limits"] = {"min": field.min_people, "max": field.max_people}
             view["rows"] = person_rows(field)
         elif isinstance(field, FileField):
+            endings = [t.lower() for t in field.types] or list(ENDING_TYPES)
             view["limits"] = {"types": list(field.types), "max_bytes": field.max_bytes}
+            view["accept"] = ",".join(f".{t}" for t in endings)
+            view["endings"] = ", ".join(endings)
+            view["megabytes"] = f"{largest_file(field) / 1_000_000:g}"
         if field.kind == "country":
             view["options"] = place_options(COUNTRY_CODES, {}, language)
         elif field.kind == "un-region":
@@ -140,9 +146,21 @@ def entered_values(form: Any, fields: Sequence[AnyField]) -> dict[str, list[str]
                 for row in range(person_rows(field))
                 for part in (*PERSON_PARTS, "consent")
             ]
-        else:
+        elif not isinstance(field, FileField):  # a browser cannot be given a file back
             names.append(PREFIX + field.key)
     return {name: [str(v) for v in form.getall(name, [])] for name in names}
+
+
+def files_from_form(form: Any, fields: Sequence[AnyField]) -> dict[str, Any]:
+    """The uploaded file (Litestar's ``UploadFile``) sent for each file field, by key."""
+    files = {}
+    for field in fields:
+        if isinstance(field, FileField):
+            sent = form.get(PREFIX + field.key)
+            # Browsers send an empty part, without a file name, for an input left empty.
+            if getattr(sent, "filename", None):
+                files[field.key] = sent
+    return files
 
 
 def values_from_form(
@@ -157,7 +175,7 @@ def values_from_form(
     for field in fields:
         name = PREFIX + field.key
         if isinstance(field, FileField):
-            continue  # uploads are not accepted yet (issue 10)
+            continue  # its file is read by files_from_form
         if isinstance(field, MultipleChoiceField):
             chosen = [v for v in entered.get(name, []) if v]
             if chosen:
@@ -204,6 +222,7 @@ __all__ = [
     "UnreadableValue",
     "entered_values",
     "field_views",
+    "files_from_form",
     "person_rows",
     "place_options",
     "values_from_form",

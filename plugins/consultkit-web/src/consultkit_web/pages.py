@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPR
 
 from consultkit.domain.attachments import ACCEPTABLE_TYPES, Upload
 from consultkit.domain.bidi import direction
-from consultkit.domain.fields import COUNTRY_CODES
+from consultkit.domain.fields import COUNTRY_CODES, FileField
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.rendering import render_duration
 from consultkit.domain.submissions import (
@@ -41,6 +41,7 @@ from consultkit_web.fields import (
     UnreadableValue,
     entered_values,
     field_views,
+    files_from_form,
     place_options,
     values_from_form,
 )
@@ -265,6 +266,10 @@ def _form_context(
         "error": error,
         "action": f"/{quote(consultation.id)}/calls/{quote(call.id)}/submit?lang={quote(language)}",
     }
+    # Files travel only in a multipart form: for the call's attachments or file fields.
+    context["multipart"] = call.attachments is not None or any(
+        isinstance(f, FileField) for f in call.fields
+    )
     if call.attachments is not None:
         context["attachment_types"] = ", ".join(
             ACCEPTABLE_TYPES[t].upper() for t in call.attachments.types
@@ -397,6 +402,10 @@ async def submit_post(
     sent = form.getall("attachments") if "attachments" in form else []
     files = [f for f in sent if isinstance(f, UploadFile) and f.filename]
     uploads = [Upload(name=f.filename, content=await f.read()) for f in files]
+    field_files = {
+        key: Upload(name=f.filename, content=await f.read())
+        for key, f in files_from_form(form, call.fields).items()
+    }
     submitter = Submitter(
         name=values["name"].strip(),
         email=values["email"].strip(),
@@ -433,6 +442,7 @@ async def submit_post(
                 request, {name: form.get(name) for name in form if name != "attachments"}
             ),
             uploads=uploads,
+            field_files=field_files,
         )
     except RuleRefusedError as exc:
         return refused(exc.rule, exc.text or str(exc), exc.field)

@@ -18,6 +18,8 @@ import anyio.to_thread
 import attrs
 from babel import Locale, UnknownLocaleError
 
+from consultkit.domain.field_files import largest_file
+from consultkit.domain.fields import FileField
 from consultkit.formats.exporter import ExportOptions
 from consultkit.formats.timeline_json import build_timeline
 from consultkit.i18n import catalogue_language
@@ -133,10 +135,12 @@ class Site:
     def body_limit(self, call: Call | None) -> int:
         """The largest body a submit to ``call`` may send: its files, with room for the
         rest of the form (base64 in JSON makes 4 bytes of 3)."""
-        allowed = None if call is None else call.attachments
-        if allowed is None:
+        if call is None:
             return self.max_body_bytes
-        return self.max_body_bytes + allowed.max_files * allowed.max_bytes * 4 // 3
+        files = sum(largest_file(f) for f in call.fields if isinstance(f, FileField))
+        if call.attachments is not None:
+            files += call.attachments.max_files * call.attachments.max_bytes
+        return self.max_body_bytes + files * 4 // 3
 
     def largest_body(self) -> int:
         """The largest body any route of this site takes."""

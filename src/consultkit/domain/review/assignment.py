@@ -15,13 +15,17 @@ a new stakeholder group while the diversity rule still needs one. A reviewer may
 with every slot filled that makes the loads ``base`` or ``base + 1``. When a submission
 finds no reviewer with room, a repair moves a busy eligible reviewer off another
 submission and puts a reviewer with room there instead. If that fails too, the search
-starts again with the next derived seed (a few times), then refuses, naming the
-submission and the rule. The same problem and seed always give the same assignment.
+starts again with the next derived seed (a few times). Should every try fail, an exact
+flow model (:mod:`consultkit.domain.review.assignment_flow`) either finds an assignment
+the greedy missed or proves there is none, and the refusal names the rule that cannot
+hold (``diversity`` when the round would work with one group per submission, else
+``balance``). The same problem and seed always give the same assignment.
 
 Before searching, :func:`infeasibility` looks for what makes any assignment impossible
 (too few reviewers without a conflict for a submission, too few groups among them, a
 reviewer who cannot reach a balanced load, a stakeholder group too large or too small for
-balance and diversity to hold together), so a refusal says why, not "no solution".
+balance and diversity to hold together, groups that together reach too few submissions),
+so a refusal says why, not "no solution".
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.domain.review.assignment_flow import exact_pairs
 from consultkit.errors import RuleRefusedError
 from consultkit.i18n import Text, deferred
 
@@ -105,7 +110,8 @@ class Assignment:
 
 class AssignmentRefusedError(RuleRefusedError):
     """No assignment keeps the rules (rule ``assignment``); ``constraint`` names which
-    (``conflicts``, ``diversity``, ``balance``, ``per-submission``, ``search``, ``checked``),
+    (``conflicts``, ``diversity``, ``balance``, ``per-submission``, ``checked``; the
+    built-in solver no longer gives up with ``search``),
     ``submission`` or ``reviewer`` the one it fails for (when one does)."""
 
     def __init__(
@@ -266,6 +272,31 @@ def infeasibility(problem: AssignmentProblem) -> AssignmentRefusedError | None:
                     cap=cap,
                 ),
             )
+    # Each submission needs min_groups different groups; a group reaches no more
+    # submissions than its reviewers' balanced loads add up to.
+    most = base + (1 if extra else 0)
+    open_to: Counter[str] = Counter()
+    for submission in problem.submissions:
+        open_to.update({r.group for r in problem.eligible(submission)})
+    reach = {group: min(count * most, open_to[group]) for group, count in members.items()}
+    places = len(problem.submissions) * problem.min_groups
+    if problem.min_groups > 1 and sum(reach.values()) < places:
+        scarce = ", ".join(f"{g} {n}" for g, n in sorted(reach.items(), key=lambda i: (i[1], i[0])))
+        return AssignmentRefusedError(
+            "diversity",
+            deferred.gettext(
+                "%(submissions)s submissions with %(groups)s groups each need %(places)s group"
+                " places, but with balanced loads of at most %(most)s the groups reach only"
+                " %(reach)s submissions between them (%(scarce)s); add reviewers to the smallest"
+                " groups or lower min_groups",
+                submissions=len(problem.submissions),
+                groups=problem.min_groups,
+                places=places,
+                most=most,
+                reach=sum(reach.values()),
+                scarce=scarce,
+            ),
+        )
     for reviewer in problem.reviewers:
         free = sum(1 for s in problem.submissions if (s, reviewer.id) not in problem.conflicts)
         if free < base:
@@ -393,14 +424,48 @@ def solve(problem: AssignmentProblem) -> Assignment:
         assignment, stuck = _attempt(problem, problem.seed * 1_000_003 + restart)
         if assignment is not None:
             return assignment
-    raise AssignmentRefusedError(
-        "search",
-        deferred.gettext(
-            "no balanced assignment found for submission %(submission)s within the conflict"
-            " and diversity rules after %(tries)s tries; loosen a rule (reviewers per"
-            " submission, stakeholder groups) or add reviewers",
+    # The greedy search can miss an assignment that exists; the flow decides exactly.
+    pairs = exact_pairs(problem)
+    if pairs is not None:
+        return Assignment(pairs=pairs)
+    raise _proved_refusal(problem, stuck or problem.submissions[0])
+
+
+def _proved_refusal(problem: AssignmentProblem, stuck: str) -> AssignmentRefusedError:
+    """Why no assignment exists, once the flow proved it: diversity when the round would
+    work with one group per submission, else conflicts against balanced loads."""
+    base, extra = problem.balanced_loads
+    loads: str | Text = (
+        str(base) if not extra else deferred.gettext("%(low)s or %(high)s", low=base, high=base + 1)
+    )
+    eligible = Counter(r.group for r in problem.eligible(stuck))
+    groups = ", ".join(f"{g} {n}" for g, n in sorted(eligible.items()))
+    if problem.min_groups > 1 and exact_pairs(attrs.evolve(problem, min_groups=1)) is not None:
+        return AssignmentRefusedError(
+            "diversity",
+            deferred.gettext(
+                "no assignment gives every submission reviewers from %(groups)s stakeholder"
+                " groups while each reviewer has %(loads)s submissions (the search could not"
+                " serve submission %(submission)s; its reviewers without a conflict, by group:"
+                " %(eligible)s); add reviewers from other groups or lower min_groups",
+                groups=problem.min_groups,
+                loads=loads,
+                submission=stuck,
+                eligible=groups,
+            ),
             submission=stuck,
-            tries=RESTARTS,
+        )
+    return AssignmentRefusedError(
+        "balance",
+        deferred.gettext(
+            "conflicts leave no assignment where each reviewer has %(loads)s submissions and"
+            " each submission %(per_submission)s reviewers (the search could not serve"
+            " submission %(submission)s; its reviewers without a conflict, by group:"
+            " %(eligible)s); add reviewers or resolve conflicts",
+            loads=loads,
+            per_submission=problem.per_submission,
+            submission=stuck,
+            eligible=groups,
         ),
         submission=stuck,
     )
