@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html.parser
 import io
+import json
 import re
 import tomllib
 import unicodedata
@@ -305,6 +306,37 @@ def test_the_report_the_tokens_and_an_edit_speak_only_the_catalogue(tmp_path: Pa
     }
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
+
+
+def _descriptions(value: Any) -> list[str]:
+    """Every ``title`` and ``description`` in a JSON document (its other values are data)."""
+    if isinstance(value, dict):
+        found = [
+            v for k, v in value.items() if k in ("title", "description") and isinstance(v, str)
+        ]
+        return found + [text for v in value.values() for text in _descriptions(v)]
+    if isinstance(value, list):
+        return [text for v in value for text in _descriptions(v)]
+    return []
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_data_package_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    _submit(EXAMPLE, store)
+    folder = tmp_path / "package"
+    _cli("report", str(EXAMPLE), "--data-package", str(folder), "--format", "md", store=store)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    schema = json.loads((folder / "submissions.schema.json").read_text(encoding="utf-8"))
+    card = (folder / "datacard.md").read_text(encoding="utf-8")
+    # Column names (`text_withheld`) and Table Schema types are identifiers, not words.
+    card = re.sub(r"`[^`]*`|\| (?:string|datetime|boolean) \|", " ", card)
+    leaks = {
+        "datapackage.json": escaped_english(" ".join(_descriptions(descriptor))),
+        "submissions.schema.json": escaped_english(" ".join(_descriptions(schema))),
+        "datacard.md": escaped_english(card),
+    }
+    assert leaks == {"datapackage.json": [], "submissions.schema.json": [], "datacard.md": []}
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
