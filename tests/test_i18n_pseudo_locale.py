@@ -10,6 +10,7 @@ addresses), a babel date or an abbreviation, never a word of consultkit's Englis
 
 from __future__ import annotations
 
+import csv
 import html.parser
 import io
 import json
@@ -400,6 +401,68 @@ def test_the_review_commands_speak_only_the_catalogue(tmp_path: Path) -> None:
     )
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_ranking_and_its_explanations_speak_only_the_catalogue(tmp_path: Path) -> None:
+    from consultkit.app.application import Consultkit
+    from consultkit.config.reviewers import load_reviewers
+    from consultkit.domain.clock import FixedClock, parse_instant
+
+    from .test_review_wsis_e2e import RECEIVED, REVIEWING, request, reviewers_file
+
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    consultation = load_consultation(EXAMPLE)
+    pool = load_reviewers(reviewers_file(tmp_path / "reviewers.toml"), consultation)
+    screening, scoring = "workshop-requests/screening", "workshop-requests/scoring"
+    (rubric,) = [r for r in consultation.call("workshop-requests").review.rounds if r.criteria]
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        app.import_submissions(consultation, [request(n) for n in range(8)])
+    with Consultkit.open(
+        store, clock=FixedClock(parse_instant(REVIEWING)), entry_points=False
+    ) as app:
+        app.assign_reviewers(consultation, screening, pool, organiser="gitanjali")
+        for a in app.store.review_assignments(consultation.id, screening):
+            number = app.store.get_submission(a.submission_id).tracking_number  # type: ignore[union-attr]
+            app.score(consultation, screening, number, reviewer=a.reviewer_id, passed=True)
+        app.assign_reviewers(consultation, scoring, pool, organiser="gitanjali")
+        given = list(app.store.review_assignments(consultation.id, scoring))
+        for n, a in enumerate(given):
+            number = app.store.get_submission(a.submission_id).tracking_number  # type: ignore[union-attr]
+            if n == 0:  # an abstention, left out and counted
+                app.score(consultation, scoring, number, reviewer=a.reviewer_id, abstain=True)
+                continue
+            # Two marks only, so some submissions tie and a tie-break is explained.
+            mark = {c.id: c.min + (n % 2) for c in rubric.criteria}
+            app.score(consultation, scoring, number, reviewer=a.reviewer_id, scores=mark)
+
+    def rank(fmt: str) -> str:
+        return _cli(
+            "--now",
+            REVIEWING,
+            "review",
+            "rank",
+            str(EXAMPLE),
+            scoring,
+            "--format",
+            fmt,
+            store=store,
+        )
+
+    table = rank("text")
+    rows = json.loads(rank("json"))["rows"]
+    explained = " ".join(row["explanation"] for row in rows)
+    csv_explained = " ".join(r["explanation"] for r in csv.DictReader(io.StringIO(rank("csv"))))
+    # Reviewer ids (`r03`) and the method (`z-per-reviewer`) are identifiers.
+    ids = r"\b(?:r\d+|z-per-reviewer|pool-z|z)\b"
+    leaks = {
+        name: escaped_english(re.sub(ids, " ", text))
+        for name, text in {"text": table, "json": explained, "csv": csv_explained}.items()
+    }
+    assert leaks == {"text": [], "json": [], "csv": []}
+    assert any(row["tie_break"] for row in rows) and any(row["abstentions"] for row in rows)
+    # For programs, the explanation's parts are values, the same in every language.
+    assert {"reviewer", "raw", "normalisation", "normalised", "weight"} == set(rows[0]["scores"][0])
 
 
 @pytest.mark.usefixtures("speaks_pseudo")

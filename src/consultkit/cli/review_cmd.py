@@ -284,18 +284,31 @@ def _status_json(found: RoundStatus) -> dict[str, Any]:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
 )
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help="Language of the explanations and headings (default: the locale's, LANG/LC_ALL).",
+)
 @_store
 @click.pass_context
-def rank(ctx: click.Context, config: str, round_ref: str, fmt: str, store_url: str | None) -> None:
+def rank(
+    ctx: click.Context,
+    config: str,
+    round_ref: str,
+    fmt: str,
+    language: str | None,
+    store_url: str | None,
+) -> None:
     """Rank a scoring ROUND: normalised scores, with each row's explanation."""
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         ranked = app.rank(consultation, round_ref)
-    click.echo(_ranking_text(ranked, fmt), nl=fmt != "csv")
+    click.echo(_ranking_text(ranked, fmt, ui_words(language)), nl=fmt != "csv")
 
 
-def _ranking_text(ranked: Ranking, fmt: str) -> str:
-    rows = [
+def _ranking_text(ranked: Ranking, fmt: str, words: Messages) -> str:
+    rows: list[dict[str, Any]] = [
         {
             "rank": r.rank,
             "reference": r.reference,
@@ -304,19 +317,36 @@ def _ranking_text(ranked: Ranking, fmt: str) -> str:
             "reviews": len(r.scores),
             "abstentions": r.abstentions,
             "tie_break": r.tie_break,
-            "explanation": r.explanation(),
+            "explanation": r.explanation(words),
         }
         for r in ranked.rows
     ]
     if fmt == "json":
-        return json_for_terminal({"round": ranked.round, "method": ranked.method, "rows": rows})
+        # For programs, the explanation's parts as values too (the text is for people).
+        for row, r in zip(rows, ranked.rows, strict=True):
+            row["scores"] = [
+                {
+                    "reviewer": s.reviewer_id,
+                    "raw": round(s.raw, 6),
+                    "normalisation": s.normalisation,
+                    "normalised": round(s.normalised, 6),
+                    "weight": s.weight,
+                }
+                for s in r.scores
+            ]
+        document = {
+            "round": ranked.round,
+            "method": ranked.method,
+            "language": words.language,
+            "rows": rows,
+        }
+        return json_for_terminal(document)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["rank"])
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    words = ui_words(None)
     heading = words.gettext(
         "%(round)s (method from plugin %(method)s):", round=ranked.round, method=ranked.method
     )
