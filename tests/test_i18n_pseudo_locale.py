@@ -76,8 +76,12 @@ def _english_words() -> set[str]:
     words: set[str] = set()
     for message in template:
         for text in message.id if isinstance(message.id, tuple) else (message.id,):
-            for word in re.findall(r"[A-Za-z]{3,}", _PLACEHOLDER.sub(" ", text)):
-                words.add(word.lower())
+            # Code in backticks, option names (`--email`) and capitals (CONFIG, API) are
+            # identifiers and abbreviations the help texts name, not English words.
+            prose = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*", " ", _PLACEHOLDER.sub(" ", text))
+            for word in re.findall(r"[A-Za-z]{3,}", prose):
+                if not word.isupper():
+                    words.add(word.lower())
     return words
 
 
@@ -463,6 +467,49 @@ def test_the_ranking_and_its_explanations_speak_only_the_catalogue(tmp_path: Pat
     assert any(row["tie_break"] for row in rows) and any(row["abstentions"] for row in rows)
     # For programs, the explanation's parts are values, the same in every language.
     assert {"reviewer", "raw", "normalisation", "normalised", "weight"} == set(rows[0]["scores"][0])
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and subcommand of ``consultkit``, the plugins' included, by its path."""
+    import click
+
+    paths: list[tuple[str, ...]] = [()]
+
+    def walk(group: click.Group, path: tuple[str, ...]) -> None:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None, name
+            paths.append((*path, name))
+            if isinstance(command, click.Group):
+                walk(command, (*path, name))
+
+    walk(cli, ())
+    return paths
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_help_of_every_command_speaks_only_the_catalogue() -> None:
+    paths = _command_paths()
+    names = {name for path in paths for name in path}
+    leaks = {}
+    for path in paths:
+        text = (
+            CliRunner()
+            .invoke(
+                cli,
+                [*path, "--help"],
+                env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+                catch_exceptions=False,
+            )
+            .output
+        )
+        # Option names, metavars, choices and command names are what one types, not words.
+        text = re.sub(r"(?<![\w⟧])--?[\w-]+|\[[\w|-]+\]|\bconsultkit\b", " ", text)
+        for name in sorted(names, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
+        leaks[" ".join(path) or "consultkit"] = escaped_english(text)
+    assert leaks == {name: [] for name in leaks}
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
