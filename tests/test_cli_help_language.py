@@ -83,3 +83,34 @@ def test_help_is_translated_in_a_fresh_process() -> None:
     assert messages("ru").gettext(
         "Rank a scoring ROUND: normalised scores, with each row's explanation."
     ) in " ".join(done.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["timeline", "--nope"],
+        ["timelin"],
+        ["timeline"],
+        ["review", "rank"],
+        ["timeline", "x.toml", "--format", "xml"],
+        ["submissions", "list", "x.toml", "--stat"],
+    ],
+)
+def test_click_usage_errors_speak_the_locales_language(arguments: list[str]) -> None:
+    result = CliRunner().invoke(
+        cli, arguments, env={"LANG": "ar_EG.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+    )
+    assert result.exit_code == 2
+    ar = messages("ar")
+    assert result.output.startswith(ar.gettext("Usage:") + " ")
+    for english in ("Usage:", "Try '", "Error:", "No such", "Missing", "Invalid value", "mean"):
+        assert english not in result.output, result.output
+    # An unknown option still names itself, and the closest one.
+    if "--stat" in arguments:
+        assert "--stat" in result.output and "--status" in result.output
+
+
+def test_usage_errors_stay_click_s_own_in_english() -> None:
+    result = CliRunner().invoke(cli, ["timeline", "--nope"], env={"LANG": "C", "LC_ALL": ""})
+    assert result.exit_code == 2
+    assert "Error: No such option '--nope'." in result.output

@@ -11,8 +11,9 @@ been answered. In English the texts are already what the code says, so no catalo
 click's own words in help (``Usage:``, ``Options:``, ``Commands:``, ``Show this message and
 exit.``, ``[default: …]``, ``[required]``) come from click's own ``gettext`` calls, for which
 click ships no catalogue; they are consultkit's messages too, so a help page is in one
-language. Plugins give their commands ``cls=HelpCommand`` (or ``HelpGroup``) and mark their
-texts the same way; the catalogue extracts them (``pyproject.toml``, ``[tool.babel]``).
+language, and so are click's usage errors (``Error: No such option: --x``). Plugins give
+their commands ``cls=HelpCommand`` (or ``HelpGroup``) and mark their texts the same way;
+the catalogue extracts them (``pyproject.toml``, ``[tool.babel]``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
-from typing import TYPE_CHECKING
+import sys
+from typing import IO, TYPE_CHECKING, Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,7 +75,20 @@ def short_help(text: str, limit: int) -> str:
 
 
 class HelpCommand(click.Command):
-    """A command whose help, and click's words around it, are translated when shown."""
+    """A command whose help, and click's words around it, are translated when shown; so are
+    click's usage errors (:class:`UsageErrorInLanguage`)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise in_language(error) from None
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         words = help_words()
@@ -132,6 +148,14 @@ class HelpGroup(HelpCommand, click.Group):
     command_class = HelpCommand
     group_class = type  # subgroups are HelpGroups too
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:  # "No such command"
+            raise in_language(error) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         words = help_words()
         if words is None:
@@ -147,6 +171,73 @@ class HelpGroup(HelpCommand, click.Group):
             rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
             with _section(formatter, words.gettext("Commands:")):
                 formatter.write_dl(rows)
+
+
+class UsageErrorInLanguage(click.UsageError):
+    """A usage error of click's, shown as :meth:`click.UsageError.show` shows it, in ``words``.
+
+    click words its errors with ``gettext`` when it raises them, with no catalogue; the
+    frame (usage line, ``Try … for help.``, ``Error:``), unknown options, missing arguments
+    and options, unknown commands and the ``Invalid value for …`` prefix are reworded from
+    the error's own fields. A type's own complaint (``'x' is not one of …``) stays click's.
+    """
+
+    def __init__(self, error: click.UsageError, words: Messages) -> None:
+        super().__init__(_usage_message(error, words), error.ctx)
+        self.words = words
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        ctx, words = self.ctx, self.words
+        if ctx is not None:
+            hint = ""
+            names = ctx.command.get_help_option_names(ctx)
+            if names and ctx.command.get_help_option(ctx) is not None:
+                option = f"{ctx.command_path} {max(names, key=len)}"
+                hint = words.gettext("Try '%(command)s' for help.", command=option) + "\n"
+            click.echo(f"{ctx.get_usage()}\n{hint}", file=stream, color=ctx.color)
+        message = words.gettext("Error: %(error)s", error=self.format_message())
+        click.echo(message, file=stream, color=ctx.color if ctx is not None else None)
+
+
+def in_language(error: click.UsageError) -> click.UsageError:
+    """``error`` to be shown in the locale's language; itself in English, or when it shows
+    help rather than an error (a group called without a command)."""
+    words = help_words()
+    if words is None or isinstance(error, UsageErrorInLanguage | NoArgsIsHelpError):
+        return error
+    return UsageErrorInLanguage(error, words)
+
+
+def _usage_message(error: click.UsageError, words: Messages) -> str:
+    ctx = error.ctx
+    if isinstance(error, click.NoSuchOption):
+        text = words.gettext("No such option: %(name)s", name=error.option_name)
+        if error.possibilities:
+            options = ", ".join(repr(p) for p in sorted(error.possibilities))
+            text += " " + words.ngettext(
+                "Did you mean %(options)s?",
+                "(Did you mean one of: %(options)s?)",
+                len(error.possibilities),
+                options=options,
+            )
+        return text
+    if isinstance(error, click.BadParameter):
+        param = error.param
+        hint = error.param_hint or (param.get_error_hint(ctx) if param is not None else None)
+        name = hint if isinstance(hint, str) or hint is None else " / ".join(map(repr, hint))
+        if isinstance(error, click.MissingParameter) and name is not None:
+            if isinstance(param, click.Argument):
+                return words.gettext("Missing argument %(name)s.", name=name)
+            return words.gettext("Missing option %(name)s.", name=name)
+        if name is not None and not isinstance(error, click.MissingParameter):
+            return words.gettext(
+                "Invalid value for %(name)s: %(problem)s", name=name, problem=error.message
+            )
+    if error.message.startswith("No such command"):  # Group.resolve_command's ctx.fail
+        name = error.message.partition(" command ")[2].rstrip(".")
+        return words.gettext("No such command %(name)s.", name=name)
+    return error.format_message()
 
 
 @contextlib.contextmanager
@@ -178,4 +269,13 @@ def _option_record(option: click.Option, ctx: click.Context, words: Messages) ->
     return names, text
 
 
-__all__ = ["CLICK_WORDS", "N_", "HelpCommand", "HelpGroup", "help_words", "short_help"]
+__all__ = [
+    "CLICK_WORDS",
+    "N_",
+    "HelpCommand",
+    "HelpGroup",
+    "UsageErrorInLanguage",
+    "help_words",
+    "in_language",
+    "short_help",
+]
