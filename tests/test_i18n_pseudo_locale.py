@@ -10,8 +10,10 @@ addresses), a babel date or an abbreviation, never a word of consultkit's Englis
 
 from __future__ import annotations
 
+import csv
 import html.parser
 import io
+import json
 import re
 import tomllib
 import unicodedata
@@ -74,8 +76,12 @@ def _english_words() -> set[str]:
     words: set[str] = set()
     for message in template:
         for text in message.id if isinstance(message.id, tuple) else (message.id,):
-            for word in re.findall(r"[A-Za-z]{3,}", _PLACEHOLDER.sub(" ", text)):
-                words.add(word.lower())
+            # Code in backticks, option names (`--email`) and capitals (CONFIG, API) are
+            # identifiers and abbreviations the help texts name, not English words.
+            prose = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*", " ", _PLACEHOLDER.sub(" ", text))
+            for word in re.findall(r"[A-Za-z]{3,}", prose):
+                if not word.isupper():
+                    words.add(word.lower())
     return words
 
 
@@ -307,6 +313,37 @@ def test_the_report_the_tokens_and_an_edit_speak_only_the_catalogue(tmp_path: Pa
     assert leaks == {name: [] for name in outputs}
 
 
+def _descriptions(value: Any) -> list[str]:
+    """Every ``title`` and ``description`` in a JSON document (its other values are data)."""
+    if isinstance(value, dict):
+        found = [
+            v for k, v in value.items() if k in ("title", "description") and isinstance(v, str)
+        ]
+        return found + [text for v in value.values() for text in _descriptions(v)]
+    if isinstance(value, list):
+        return [text for v in value for text in _descriptions(v)]
+    return []
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_data_package_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    _submit(EXAMPLE, store)
+    folder = tmp_path / "package"
+    _cli("report", str(EXAMPLE), "--data-package", str(folder), "--format", "md", store=store)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    schema = json.loads((folder / "submissions.schema.json").read_text(encoding="utf-8"))
+    card = (folder / "datacard.md").read_text(encoding="utf-8")
+    # Column names (`text_withheld`) and Table Schema types are identifiers, not words.
+    card = re.sub(r"`[^`]*`|\| (?:string|datetime|boolean) \|", " ", card)
+    leaks = {
+        "datapackage.json": escaped_english(" ".join(_descriptions(descriptor))),
+        "submissions.schema.json": escaped_english(" ".join(_descriptions(schema))),
+        "datacard.md": escaped_english(card),
+    }
+    assert leaks == {"datapackage.json": [], "submissions.schema.json": [], "datacard.md": []}
+
+
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_the_review_commands_speak_only_the_catalogue(tmp_path: Path) -> None:
     from consultkit.app.application import Consultkit
@@ -368,6 +405,111 @@ def test_the_review_commands_speak_only_the_catalogue(tmp_path: Path) -> None:
     )
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_ranking_and_its_explanations_speak_only_the_catalogue(tmp_path: Path) -> None:
+    from consultkit.app.application import Consultkit
+    from consultkit.config.reviewers import load_reviewers
+    from consultkit.domain.clock import FixedClock, parse_instant
+
+    from .test_review_wsis_e2e import RECEIVED, REVIEWING, request, reviewers_file
+
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    consultation = load_consultation(EXAMPLE)
+    pool = load_reviewers(reviewers_file(tmp_path / "reviewers.toml"), consultation)
+    screening, scoring = "workshop-requests/screening", "workshop-requests/scoring"
+    (rubric,) = [r for r in consultation.call("workshop-requests").review.rounds if r.criteria]
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        app.import_submissions(consultation, [request(n) for n in range(8)])
+    with Consultkit.open(
+        store, clock=FixedClock(parse_instant(REVIEWING)), entry_points=False
+    ) as app:
+        app.assign_reviewers(consultation, screening, pool, organiser="gitanjali")
+        for a in app.store.review_assignments(consultation.id, screening):
+            number = app.store.get_submission(a.submission_id).tracking_number  # type: ignore[union-attr]
+            app.score(consultation, screening, number, reviewer=a.reviewer_id, passed=True)
+        app.assign_reviewers(consultation, scoring, pool, organiser="gitanjali")
+        given = list(app.store.review_assignments(consultation.id, scoring))
+        for n, a in enumerate(given):
+            number = app.store.get_submission(a.submission_id).tracking_number  # type: ignore[union-attr]
+            if n == 0:  # an abstention, left out and counted
+                app.score(consultation, scoring, number, reviewer=a.reviewer_id, abstain=True)
+                continue
+            # Two marks only, so some submissions tie and a tie-break is explained.
+            mark = {c.id: c.min + (n % 2) for c in rubric.criteria}
+            app.score(consultation, scoring, number, reviewer=a.reviewer_id, scores=mark)
+
+    def rank(fmt: str) -> str:
+        return _cli(
+            "--now",
+            REVIEWING,
+            "review",
+            "rank",
+            str(EXAMPLE),
+            scoring,
+            "--format",
+            fmt,
+            store=store,
+        )
+
+    table = rank("text")
+    rows = json.loads(rank("json"))["rows"]
+    explained = " ".join(row["explanation"] for row in rows)
+    csv_explained = " ".join(r["explanation"] for r in csv.DictReader(io.StringIO(rank("csv"))))
+    # Reviewer ids (`r03`) and the method (`z-per-reviewer`) are identifiers.
+    ids = r"\b(?:r\d+|z-per-reviewer|pool-z|z)\b"
+    leaks = {
+        name: escaped_english(re.sub(ids, " ", text))
+        for name, text in {"text": table, "json": explained, "csv": csv_explained}.items()
+    }
+    assert leaks == {"text": [], "json": [], "csv": []}
+    assert any(row["tie_break"] for row in rows) and any(row["abstentions"] for row in rows)
+    # For programs, the explanation's parts are values, the same in every language.
+    assert {"reviewer", "raw", "normalisation", "normalised", "weight"} == set(rows[0]["scores"][0])
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and subcommand of ``consultkit``, the plugins' included, by its path."""
+    import click
+
+    paths: list[tuple[str, ...]] = [()]
+
+    def walk(group: click.Group, path: tuple[str, ...]) -> None:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None, name
+            paths.append((*path, name))
+            if isinstance(command, click.Group):
+                walk(command, (*path, name))
+
+    walk(cli, ())
+    return paths
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_help_of_every_command_speaks_only_the_catalogue() -> None:
+    paths = _command_paths()
+    names = {name for path in paths for name in path}
+    leaks = {}
+    for path in paths:
+        text = (
+            CliRunner()
+            .invoke(
+                cli,
+                [*path, "--help"],
+                env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+                catch_exceptions=False,
+            )
+            .output
+        )
+        # Option names, metavars, choices and command names are what one types, not words.
+        text = re.sub(r"(?<![\w⟧])--?[\w-]+|\[[\w|-]+\]|\bconsultkit\b", " ", text)
+        for name in sorted(names, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
+        leaks[" ".join(path) or "consultkit"] = escaped_english(text)
+    assert leaks == {name: [] for name in leaks}
 
 
 @pytest.mark.usefixtures("speaks_pseudo")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import jsonschema
 import pytest
+from babel import Locale
 from click.testing import CliRunner
 
 from consultkit import hookimpl
@@ -24,14 +25,15 @@ from consultkit.app.application import Consultkit
 from consultkit.cli import cli
 from consultkit.config.loader import load_consultation
 from consultkit.domain.clock import FixedClock
-from consultkit.domain.fields import COUNTRY_CODES
+from consultkit.domain.fields import COUNTRY_CODES, UN_REGIONS
 from consultkit.domain.regions import NO_REGION, REGION_OF_COUNTRY, region_of
 from consultkit.domain.submissions import Consent, Submission, SubmissionStatus, Submitter
 from consultkit.formats.data_package import data_package
+from consultkit.formats.labels import region_label
 from consultkit.formats.report import Analysis, figures
 from consultkit.formats.report_render import machine_made, render_report
 from consultkit.formats.submission_export import declared_fields, export_submissions
-from consultkit.i18n import messages
+from consultkit.i18n import LANGUAGES, messages
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -430,3 +432,13 @@ def test_the_report_command_writes_report_and_package(tmp_path: Path, wsis: Cons
     assert json.loads((package / "datapackage.json").read_text())["name"] == "wsis-forum-2020-ocp"
     bad = runner.invoke(cli, ["report", str(EXAMPLE), "--store", store, "--lang", "de"])
     assert bad.exit_code == 2 and "'de' is not one of" in bad.output
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_un_region_and_sub_region_has_a_name_in_every_language(language: str) -> None:
+    names = {code: region_label(code, messages(language)) for code in UN_REGIONS}
+    assert [code for code, name in names.items() if name == code or not name] == []
+    # CLDR's names (babel), as the country names are; the Channel Islands from the catalogue.
+    assert names["150"] == Locale.parse(language).territories["150"]
+    if language != "en":
+        assert names["830"] != "Channel Islands"

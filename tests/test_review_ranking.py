@@ -90,7 +90,7 @@ def test_abstentions_are_left_out_and_counted_and_unscored_come_last() -> None:
     rows = rank(ROUND, reviews, {"a": "T-A", "b": "T-B"})
     assert [r.submission_id for r in rows] == ["a", "b"]
     assert rows[1].score is None and rows[1].abstentions == 1
-    assert rows[1].explanation() == "no scores; 1 abstention(s) left out"
+    assert rows[1].explanation() == "no scores; 1 abstention left out"
 
 
 def test_confidence_weights_the_mean() -> None:

@@ -350,3 +350,21 @@ def test_the_api_takes_a_file_fields_file_in_base64(
     refused = kinds_client.post(url, json=described)
     assert refused.status_code == 422 and refused.json()["rule"] == "field"
     assert "send the file itself" in refused.text
+
+
+@pytest.mark.parametrize("language", ["ar", "zh", "fr", "ru", "es"])
+def test_every_un_region_option_is_named_in_the_readers_language(language: str) -> None:
+    from consultkit_web.fields import field_views
+
+    from consultkit.domain.fields import UN_REGIONS
+    from consultkit.formats.labels import region_label
+    from consultkit.i18n import messages
+
+    consultation = loads_consultation(EVERY_KIND)
+    (call,) = consultation.calls
+    (view,) = [v for v in field_views(call, consultation, language) if v["kind"] == "un-region"]
+    labels = {o["value"]: o["label"] for o in view["options"]}
+    assert set(labels) == set(UN_REGIONS)
+    # One naming for every place regions are shown (consultkit.formats.labels).
+    assert labels == {code: region_label(code, messages(language)) for code in UN_REGIONS}
+    assert labels["830"] != "Channel Islands"  # not in CLDR: from consultkit's catalogue

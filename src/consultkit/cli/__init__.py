@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from consultkit._version import __version__
+from consultkit.cli.help_text import N_, HelpGroup
 
 # name -> "module:attribute"; each module holds one command (or group) and its helpers.
 # The plugin host reserves these names (consultkit.pluginhost.commands, kept equal by a
@@ -39,7 +40,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HelpGroup):
     """A group whose built-in commands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -74,7 +75,11 @@ def _plugin_commands() -> dict[str, click.Command]:
     return plugin_commands()
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("Run multistakeholder consultation processes: phases, calls, submissions, calendars."),
+)
 @click.version_option(
     __version__, "--version", prog_name="consultkit", message="%(prog)s %(version)s"
 )
@@ -83,11 +88,12 @@ def _plugin_commands() -> dict[str, click.Command]:
     "now",
     envvar="CONSULTKIT_NOW",
     metavar="INSTANT",
-    help="Rehearse at another moment: an ISO 8601 instant with offset or Z (also CONSULTKIT_NOW).",
+    help=N_(
+        "Rehearse at another moment: an ISO 8601 instant with offset or Z (also CONSULTKIT_NOW)."
+    ),
 )
 @click.pass_context
 def cli(ctx: click.Context, now: str | None) -> None:
-    """Run multistakeholder consultation processes: phases, calls, submissions, calendars."""
     ctx.ensure_object(dict)
     ctx.obj["now"] = now
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     from consultkit.errors import ConsultkitError
@@ -19,33 +20,45 @@ def _located(config: str, error: ConsultkitError) -> str:
     return f"{config}: {error.render(ui_words(None).language)}"
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_(
+        "Export the phase calendar of CONFIG (stdout unless -o).\n\nWithout --store "
+        "every item is at SEQUENCE 0 with the consultation's issued date "
+        "as\nDTSTAMP; with --store the items carry what ``consultkit publish`` last "
+        "recorded. Items\nedited since then get what the next publish would assign "
+        "(a warning says how many), so\na new time never goes out under an old "
+        "SEQUENCE and DTSTAMP."
+    ),
+)
 @click.argument("config", metavar="CONFIG")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
-@click.option("--lang", "language", metavar="LANG", help="One of the consultation's languages.")
+@click.option("-o", "--output", metavar="FILE", help=N_("Write to FILE instead of stdout."))
+@click.option("--lang", "language", metavar="LANG", help=N_("One of the consultation's languages."))
 @click.option(
     "--format",
     "fmt",
     default="ics",
     show_default=True,
     metavar="FORMAT",
-    help="An export format: ics, json, html, svg or one a plugin adds.",
+    help=N_("An export format: ics, json, html, svg or one a plugin adds."),
 )
 @click.option(
     "--only",
     multiple=True,
     type=click.Choice(ONLY_CHOICES),
-    help="Keep only these kinds of items (repeatable).",
+    help=N_("Keep only these kinds of items (repeatable)."),
 )
-@click.option("--group", metavar="ID", help="Keep only what concerns this stakeholder group.")
+@click.option("--group", metavar="ID", help=N_("Keep only what concerns this stakeholder group."))
 @click.option(
     "--store",
     "store_url",
     metavar="URL",
-    help="Apply the SEQUENCE/LAST-MODIFIED of the latest published revision (and what the"
-    " next publish would assign to items edited since).",
+    help=N_(
+        "Apply the SEQUENCE/LAST-MODIFIED of the latest published revision (and what "
+        "the next publish would assign to items edited since)."
+    ),
 )
-@click.option("--feed-url", metavar="URL", help="Where the feed is served (its SOURCE).")
+@click.option("--feed-url", metavar="URL", help=N_("Where the feed is served (its SOURCE)."))
 @click.pass_context
 def calendar(
     ctx: click.Context,
@@ -58,13 +71,6 @@ def calendar(
     store_url: str | None,
     feed_url: str | None,
 ) -> None:
-    """Export the phase calendar of CONFIG (stdout unless -o).
-
-    Without --store every item is at SEQUENCE 0 with the consultation's issued date as
-    DTSTAMP; with --store the items carry what ``consultkit publish`` last recorded. Items
-    edited since then get what the next publish would assign (a warning says how many), so
-    a new time never goes out under an old SEQUENCE and DTSTAMP.
-    """
     # Lazy imports: only this command pays for the exporters (start-up benchmark).
     from consultkit.errors import ConsultkitError, UnknownItemError
     from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from consultkit.cli.help_text import N_
 from consultkit.cli.terminal import for_terminal
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
-STORE_HELP = "Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."
+STORE_HELP = N_("Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).")
 
 
 def clock_from(ctx: click.Context | None) -> Clock:

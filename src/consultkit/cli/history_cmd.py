@@ -5,9 +5,13 @@ from __future__ import annotations
 import click
 
 from consultkit.cli.common import STORE_HELP, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_("Show every published revision of CONFIG's schedule: item, change, new SEQUENCE."),
+)
 @click.argument("config", metavar="CONFIG")
 @click.option(
     "--store",
@@ -19,11 +23,10 @@ from consultkit.cli.common import STORE_HELP, load_or_exit, open_app, ui_words
     "--lang",
     "language",
     metavar="LANG",
-    help="Language of the item titles and the headings (default: the locale's, LANG/LC_ALL).",
+    help=N_("Language of the item titles and the headings (default: the locale's, LANG/LC_ALL)."),
 )
 @click.pass_context
 def history(ctx: click.Context, config: str, store_url: str | None, language: str | None) -> None:
-    """Show every published revision of CONFIG's schedule: item, change, new SEQUENCE."""
     # Lazy imports: rich and the schedule model load only for this command (start-up).
     from rich.console import Console
     from rich.table import Table

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from consultkit.cli.common import EXIT_USAGE, fail
+from consultkit.cli.help_text import N_, HelpCommand
 
 # The hook names, repeated here so `consultkit --help` does not import the scaffold
 # (and Jinja2); tests/test_new_plugin.py keeps them equal to scaffold.HOOKS.
@@ -22,30 +23,34 @@ HOOK_CHOICES = (
 )
 
 
-@click.command("new-plugin")
+@click.command(
+    "new-plugin",
+    cls=HelpCommand,
+    help=N_(
+        "Create the plugin package NAME: pyproject (build system, entry point), "
+        "typed hook\nimplementations, tests using consultkit.testing, a README and a "
+        "CI workflow.\n\nThen: pip install -e 'DIR[test]' && python -m pytest DIR && "
+        "consultkit plugins"
+    ),
+)
 @click.argument("name")
 @click.option(
     "--hook",
     "hooks",
     multiple=True,
     type=click.Choice(HOOK_CHOICES),
-    help="A hook to implement; repeatable (default: validate_submission).",
+    help=N_("A hook to implement; repeatable (default: validate_submission)."),
 )
 @click.option(
     "--directory",
     "-d",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to create it (default: ./consultkit-NAME); must be empty or absent.",
+    help=N_("Where to create it (default: ./consultkit-NAME); must be empty or absent."),
 )
-@click.option("--description", help="One sentence for the package metadata and README.")
+@click.option("--description", help=N_("One sentence for the package metadata and README."))
 def new_plugin(
     name: str, hooks: tuple[str, ...], directory: Path | None, description: str | None
 ) -> None:
-    """Create the plugin package NAME: pyproject (build system, entry point), typed hook
-    implementations, tests using consultkit.testing, a README and a CI workflow.
-
-    Then: pip install -e 'DIR[test]' && python -m pytest DIR && consultkit plugins
-    """
     # Lazy import: only this command pays for Jinja2 (start-up benchmark).
     from consultkit.cli.scaffold import DEFAULT_HOOKS, ScaffoldError, plugin_names, render_plugin
 

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened, ui_words
+from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.terminal import rich_text
 
 if TYPE_CHECKING:
     from consultkit.app.dispatch import DispatchReport
     from consultkit.i18n import Messages
 
-SETTINGS_HELP = "Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS)."
+SETTINGS_HELP = N_("Notification settings file (default: $CONSULTKIT_NOTIFY_SETTINGS).")
 
 
 def _summary(report: DispatchReport, words: Messages) -> str:
@@ -29,21 +30,26 @@ def _summary(report: DispatchReport, words: Messages) -> str:
     return text
 
 
-@click.group()
+@click.group(
+    cls=HelpGroup,
+    help=N_("Send pending notifications from the outbox and inspect what is pending or dead."),
+)
 def notify() -> None:
-    """Send pending notifications from the outbox and inspect what is pending or dead."""
+    pass
 
 
-@notify.command()
+@notify.command(help=N_("Route new events and send every due delivery once (or keep watching)."))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--settings", "settings_path", metavar="FILE", help=SETTINGS_HELP)
-@click.option("--watch", is_flag=True, help="Keep going until interrupted (Ctrl-C exits cleanly).")
+@click.option(
+    "--watch", is_flag=True, help=N_("Keep going until interrupted (Ctrl-C exits cleanly).")
+)
 @click.option(
     "--interval",
     type=click.FloatRange(min=0.05),
     default=2.0,
     show_default=True,
-    help="Seconds between drains with --watch.",
+    help=N_("Seconds between drains with --watch."),
 )
 @click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True)
 @click.pass_context
@@ -55,7 +61,6 @@ def run(
     interval: float,
     batch: int,
 ) -> None:
-    """Route new events and send every due delivery once (or keep watching)."""
     # Lazy imports: only this command pays for them (start-up benchmark).
     import signal
     import threading
@@ -112,18 +117,17 @@ def run(
             dispatcher.close()
 
 
-@notify.command()
+@notify.command(help=N_("Count deliveries by state: pending, claimed, done, dead (and list some)."))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option(
     "--show",
     type=click.Choice(["pending", "claimed", "dead", "done"]),
     default=None,
-    help="Also list deliveries in this state.",
+    help=N_("Also list deliveries in this state."),
 )
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.pass_context
 def status(ctx: click.Context, store_url: str | None, show: str | None, limit: int) -> None:
-    """Count deliveries by state: pending, claimed, done, dead (and list some)."""
     # Lazy imports: rich and the store types load only for this command (start-up).
     from rich.console import Console
     from rich.table import Table
@@ -178,15 +182,14 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
             console.print(listing)
 
 
-@notify.command()
+@notify.command(help=N_("Make dead deliveries pending again (the ids listed, or --all)."))
 @click.argument("delivery_ids", nargs=-1)
-@click.option("--all", "all_dead", is_flag=True, help="Retry every dead delivery.")
+@click.option("--all", "all_dead", is_flag=True, help=N_("Retry every dead delivery."))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.pass_context
 def retry(
     ctx: click.Context, delivery_ids: tuple[str, ...], all_dead: bool, store_url: str | None
 ) -> None:
-    """Make dead deliveries pending again (the ids listed, or --all)."""
     if bool(delivery_ids) == all_dead:
         fail(
             ui_words(None).gettext(

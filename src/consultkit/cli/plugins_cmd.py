@@ -6,23 +6,28 @@ import json
 
 import click
 
+from consultkit.cli.help_text import N_, HelpCommand
 
-@click.command("plugins")
+
+@click.command(
+    "plugins",
+    cls=HelpCommand,
+    help=N_(
+        "List every plugin (built-ins included): version, hooks and what it "
+        "registered.\n\nPlugins that failed to load are listed too, with the reason; "
+        "blocked ones (named in\nCONSULTKIT_DISABLE_PLUGINS) are listed as disabled."
+    ),
+)
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="A table for people, or JSON for scripts.",
+    help=N_("A table for people, or JSON for scripts."),
 )
 @click.pass_context
 def plugins(ctx: click.Context, output_format: str) -> None:
-    """List every plugin (built-ins included): version, hooks and what it registered.
-
-    Plugins that failed to load are listed too, with the reason; blocked ones (named in
-    CONSULTKIT_DISABLE_PLUGINS) are listed as disabled.
-    """
     # Lazy imports: the plugin host loads only for the commands that need it (start-up).
     from consultkit.cli.common import EXIT_REFUSED, fail, open_app, ui_words
     from consultkit.errors import PluginError

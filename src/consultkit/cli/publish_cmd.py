@@ -13,9 +13,18 @@ from consultkit.cli.common import (
     open_app,
     ui_words,
 )
+from consultkit.cli.help_text import N_, HelpCommand
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_(
+        "Publish the schedule of CONFIG: a new revision if anything changed, then "
+        "the feeds.\n\nA moved, confirmed, cancelled or relocated item keeps its UID "
+        "and gets SEQUENCE + 1;\nthe revision and a ``schedule.changed`` "
+        "notification event are stored together."
+    ),
+)
 @click.argument("config", metavar="CONFIG")
 @click.option(
     "--store",
@@ -28,24 +37,24 @@ from consultkit.cli.common import (
     "--output",
     "out_dir",
     metavar="DIR",
-    help="Write the feeds here: CONSULTATION.LANG.ics, plus the other formats.",
+    help=N_("Write the feeds here: CONSULTATION.LANG.ics, plus the other formats."),
 )
 @click.option(
     "--lang",
     "languages",
     multiple=True,
     metavar="LANG",
-    help="Languages to write (repeatable; default: all of the consultation's).",
+    help=N_("Languages to write (repeatable; default: all of the consultation's)."),
 )
 @click.option(
     "--format",
     "formats",
     multiple=True,
     metavar="FORMAT",
-    help="Formats to write (repeatable; default: every registered one).",
+    help=N_("Formats to write (repeatable; default: every registered one)."),
 )
 @click.option(
-    "--feed-url", metavar="URL", help="Base URL the files are served from (each feed's SOURCE)."
+    "--feed-url", metavar="URL", help=N_("Base URL the files are served from (each feed's SOURCE).")
 )
 @click.pass_context
 def publish(
@@ -57,11 +66,6 @@ def publish(
     formats: tuple[str, ...],
     feed_url: str | None,
 ) -> None:
-    """Publish the schedule of CONFIG: a new revision if anything changed, then the feeds.
-
-    A moved, confirmed, cancelled or relocated item keeps its UID and gets SEQUENCE + 1;
-    the revision and a ``schedule.changed`` notification event are stored together.
-    """
     # Lazy import: only this command pays for it (start-up benchmark).
     from consultkit.app.publishing import FeedWriteError
     from consultkit.errors import ConsultkitError

@@ -5,9 +5,15 @@ from __future__ import annotations
 import click
 
 from consultkit.cli.common import STORE_HELP, load_or_exit, opened, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_(
+        "Enqueue due reminders and phase/call opened/closed events; running twice adds nothing."
+    ),
+)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option(
@@ -16,14 +22,14 @@ from consultkit.cli.common import STORE_HELP, load_or_exit, opened, ui_words
     type=click.FloatRange(min=0),
     default=48.0,
     show_default=True,
-    help="Announce openings and closings at most this many hours late.",
+    help=N_("Announce openings and closings at most this many hours late."),
 )
 @click.option(
     "--upcoming",
     type=click.IntRange(min=0),
     default=5,
     show_default=True,
-    help="Also list this many reminders still to come.",
+    help=N_("Also list this many reminders still to come."),
 )
 @click.option(
     "--reviewers",
@@ -40,7 +46,6 @@ def remind(
     upcoming: int,
     reviewers_file: str | None,
 ) -> None:
-    """Enqueue due reminders and phase/call opened/closed events; running twice adds nothing."""
     # Lazy imports: rich loads only for this command (start-up benchmark).
     import datetime as dt
 

@@ -7,9 +7,20 @@ from pathlib import Path
 import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 
 
-@click.command("report")
+@click.command(
+    "report",
+    cls=HelpCommand,
+    help=N_(
+        "Compile every submission of CONFIG into one report: counts by call, "
+        "stakeholder\ngroup and UN region, review outcomes, campaigns with their "
+        "text, themes and the\nplugins' machine-made analyses, each figure listing "
+        "the submissions it counts.\n\nThe same data gives byte-identical output, so "
+        "a report can be checked by rebuilding it."
+    ),
+)
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format",
@@ -21,25 +32,25 @@ from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_w
 @click.option(
     "--lang",
     "language",
-    help="Language of the report: its words and the names (default: the file's first).",
+    help=N_("Language of the report: its words and the names (default: the file's first)."),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Write the report to this file (default: standard output).",
+    help=N_("Write the report to this file (default: standard output)."),
 )
 @click.option(
     "--data-package",
     "package_dir",
     type=click.Path(file_okay=False),
-    help="Also write the public submissions as a Frictionless Data Package into this folder.",
+    help=N_("Also write the public submissions as a Frictionless Data Package into this folder."),
 )
 @click.option(
     "--store",
     "store_url",
     metavar="URL",
-    help="Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).",
+    help=N_("Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."),
 )
 @click.pass_context
 def report(
@@ -51,12 +62,6 @@ def report(
     package_dir: str | None,
     store_url: str | None,
 ) -> None:
-    """Compile every submission of CONFIG into one report: counts by call, stakeholder
-    group and UN region, review outcomes, campaigns with their text, themes and the
-    plugins' machine-made analyses, each figure listing the submissions it counts.
-
-    The same data gives byte-identical output, so a report can be checked by rebuilding it.
-    """
     from consultkit.errors import ConsultkitError, UnknownLanguageError
     from consultkit.files import FileWriteError, write_atomically
     from consultkit.formats.report_render import render_report

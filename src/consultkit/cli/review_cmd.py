@@ -22,6 +22,7 @@ from consultkit.cli.common import (
     open_app,
     ui_words,
 )
+from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.submit_cmd import guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal
 
@@ -32,15 +33,20 @@ if TYPE_CHECKING:
     from consultkit.i18n import Messages
 
 
-@click.group()
+@click.group(
+    cls=HelpGroup,
+    help=N_("Review rounds: assign reviewers, score, follow progress, rank and decide."),
+)
 def review() -> None:
-    """Review rounds: assign reviewers, score, follow progress, rank and decide."""
+    pass
 
 
 _config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
 _round = click.argument("round_ref", metavar="ROUND")
 _store = click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-_organiser = click.option("--organiser", required=True, help="Who decides (kept in the history).")
+_organiser = click.option(
+    "--organiser", required=True, help=N_("Who decides (kept in the history).")
+)
 
 
 def load_pool_or_exit(path: str, consultation: Consultation) -> ReviewerPool:
@@ -54,7 +60,9 @@ def load_pool_or_exit(path: str, consultation: Consultation) -> ReviewerPool:
         exit_on_problems(exc)
 
 
-@review.command()
+@review.command(
+    help=N_("Assign reviewers to every submission of ROUND (CALL/ROUND), balanced and seeded.")
+)
 @_config
 @_round
 @click.option(
@@ -62,11 +70,11 @@ def load_pool_or_exit(path: str, consultation: Consultation) -> ReviewerPool:
     "reviewers_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="The private reviewers file (TOML, [[reviewers]]).",
+    help=N_("The private reviewers file (TOML, [[reviewers]])."),
 )
 @_organiser
 @click.option(
-    "--seed", default=0, show_default=True, help="The same seed gives the same assignment."
+    "--seed", default=0, show_default=True, help=N_("The same seed gives the same assignment.")
 )
 @_store
 @click.pass_context
@@ -125,19 +133,25 @@ def _scores(values: tuple[str, ...]) -> dict[str, int]:
     return scores
 
 
-@review.command()
+@review.command(help=N_("Give your review of submission REFERENCE in ROUND (again to change it)."))
 @_config
 @_round
 @click.argument("reference")
-@click.option("--reviewer", required=True, help="Your reviewer id (from the reviewers file).")
-@click.option("--pass", "verdict", flag_value="pass", help="Screening: it goes on.")
-@click.option("--fail", "verdict", flag_value="fail", help="Screening: it stops here.")
+@click.option("--reviewer", required=True, help=N_("Your reviewer id (from the reviewers file)."))
+@click.option("--pass", "verdict", flag_value="pass", help=N_("Screening: it goes on."))
+@click.option("--fail", "verdict", flag_value="fail", help=N_("Screening: it stops here."))
 @click.option(
-    "--score", "scores", multiple=True, metavar="CRITERION=N", help="Scoring: one per criterion."
+    "--score",
+    "scores",
+    multiple=True,
+    metavar="CRITERION=N",
+    help=N_("Scoring: one per criterion."),
 )
-@click.option("--abstain", is_flag=True, help="You cannot judge this one (say why in --comment).")
-@click.option("--confidence", type=int, help="How sure you are: 1 (unsure) to 5 (sure).")
-@click.option("--comment", help="A note for the organisers.")
+@click.option(
+    "--abstain", is_flag=True, help=N_("You cannot judge this one (say why in --comment).")
+)
+@click.option("--confidence", type=int, help=N_("How sure you are: 1 (unsure) to 5 (sure)."))
+@click.option("--comment", help=N_("A note for the organisers."))
 @_store
 @click.pass_context
 def score(
@@ -153,7 +167,6 @@ def score(
     comment: str | None,
     store_url: str | None,
 ) -> None:
-    """Give your review of submission REFERENCE in ROUND (again to change it)."""
     consultation = load_or_exit(config)
     parsed = _scores(scores)
     passed = None if verdict is None else verdict == "pass"
@@ -195,11 +208,13 @@ _format = click.option(
 )
 
 
-@review.command()
+@review.command(
+    help=N_("How far ROUND is, per reviewer; with --reviewer, what they have to review.")
+)
 @_config
 @_round
 @click.option(
-    "--reviewer", help="Show this reviewer's submissions (blind rounds hide who sent them)."
+    "--reviewer", help=N_("Show this reviewer's submissions (blind rounds hide who sent them).")
 )
 @_format
 @_store
@@ -212,7 +227,6 @@ def status(
     fmt: str,
     store_url: str | None,
 ) -> None:
-    """How far ROUND is, per reviewer; with --reviewer, what they have to review."""
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         found = app.review_status(consultation, round_ref, reviewer=reviewer)
@@ -291,24 +305,36 @@ def _status_json(found: RoundStatus) -> dict[str, Any]:
     return data
 
 
-@review.command()
+@review.command(help=N_("Rank a scoring ROUND: normalised scores, with each row's explanation."))
 @_config
 @_round
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
 )
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help=N_("Language of the explanations and headings (default: the locale's, LANG/LC_ALL)."),
+)
 @_store
 @click.pass_context
-def rank(ctx: click.Context, config: str, round_ref: str, fmt: str, store_url: str | None) -> None:
-    """Rank a scoring ROUND: normalised scores, with each row's explanation."""
+def rank(
+    ctx: click.Context,
+    config: str,
+    round_ref: str,
+    fmt: str,
+    language: str | None,
+    store_url: str | None,
+) -> None:
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         ranked = app.rank(consultation, round_ref)
-    click.echo(_ranking_text(ranked, fmt), nl=fmt != "csv")
+    click.echo(_ranking_text(ranked, fmt, ui_words(language)), nl=fmt != "csv")
 
 
-def _ranking_text(ranked: Ranking, fmt: str) -> str:
-    rows = [
+def _ranking_text(ranked: Ranking, fmt: str, words: Messages) -> str:
+    rows: list[dict[str, Any]] = [
         {
             "rank": r.rank,
             "reference": r.reference,
@@ -317,19 +343,36 @@ def _ranking_text(ranked: Ranking, fmt: str) -> str:
             "reviews": len(r.scores),
             "abstentions": r.abstentions,
             "tie_break": r.tie_break,
-            "explanation": r.explanation(),
+            "explanation": r.explanation(words),
         }
         for r in ranked.rows
     ]
     if fmt == "json":
-        return json_for_terminal({"round": ranked.round, "method": ranked.method, "rows": rows})
+        # For programs, the explanation's parts as values too (the text is for people).
+        for row, r in zip(rows, ranked.rows, strict=True):
+            row["scores"] = [
+                {
+                    "reviewer": s.reviewer_id,
+                    "raw": round(s.raw, 6),
+                    "normalisation": s.normalisation,
+                    "normalised": round(s.normalised, 6),
+                    "weight": s.weight,
+                }
+                for s in r.scores
+            ]
+        document = {
+            "round": ranked.round,
+            "method": ranked.method,
+            "language": words.language,
+            "rows": rows,
+        }
+        return json_for_terminal(document)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["rank"])
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    words = ui_words(None)
     heading = words.gettext(
         "%(round)s (method from plugin %(method)s):", round=ranked.round, method=ranked.method
     )
@@ -340,18 +383,24 @@ def _ranking_text(ranked: Ranking, fmt: str) -> str:
     return "\n".join(lines)
 
 
-@review.command()
+@review.command(
+    help=N_(
+        "Decide on one submission (REFERENCE --decision) or on a whole ranked "
+        "round\n(--round with --top or --cutoff); the submitters are told once, in "
+        "their language."
+    )
+)
 @_config
 @click.argument("reference", required=False)
 @click.option(
     "--decision",
     type=click.Choice(["under-review", "accepted", "rejected"]),
-    help="One submission (REFERENCE): the organisers' decision.",
+    help=N_("One submission (REFERENCE): the organisers' decision."),
 )
-@click.option("--round", "round_ref", help="Bulk: the scoring round (CALL/ROUND) to decide on.")
-@click.option("--top", type=int, help="Bulk: accept this many from the top of the ranking.")
-@click.option("--cutoff", type=float, help="Bulk: accept those whose score is at least this.")
-@click.option("--reason", help="Why (required to reject or to reopen a decision).")
+@click.option("--round", "round_ref", help=N_("Bulk: the scoring round (CALL/ROUND) to decide on."))
+@click.option("--top", type=int, help=N_("Bulk: accept this many from the top of the ranking."))
+@click.option("--cutoff", type=float, help=N_("Bulk: accept those whose score is at least this."))
+@click.option("--reason", help=N_("Why (required to reject or to reopen a decision)."))
 @_organiser
 @_store
 @click.pass_context
@@ -367,8 +416,6 @@ def decide(
     organiser: str,
     store_url: str | None,
 ) -> None:
-    """Decide on one submission (REFERENCE --decision) or on a whole ranked round
-    (--round with --top or --cutoff); the submitters are told once, in their language."""
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submissions import SubmissionStatus
     from consultkit.formats.labels import submission_status_label

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 from consultkit.cli.terminal import json_for_terminal, rich_text
 
 if TYPE_CHECKING:
@@ -14,20 +15,26 @@ if TYPE_CHECKING:
     from consultkit.i18n import Messages
 
 
-@click.command("stats")
+@click.command(
+    "stats",
+    cls=HelpCommand,
+    help=N_("Count submissions by call, stakeholder group, language and status; list campaigns."),
+)
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--store",
     "store_url",
     metavar="URL",
-    help="Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite).",
+    help=N_("Store URL (default: $CONSULTKIT_STORE or sqlite:///./consultkit.sqlite)."),
 )
 @click.option(
     "--chart",
     "chart_path",
     type=click.Path(dir_okay=False),
-    help="Also write a chart of submissions by group and call: FILE.svg or FILE.png"
-    " (PNG needs consultkit[charts]).",
+    help=N_(
+        "Also write a chart of submissions by group and call: FILE.svg or FILE.png "
+        "(PNG needs consultkit[charts])."
+    ),
 )
 @click.option(
     "--format",
@@ -39,8 +46,10 @@ if TYPE_CHECKING:
 @click.option(
     "--lang",
     "language",
-    help="Language of the names (default: the file's first) and of the headings"
-    " (default: the locale's, LANG/LC_ALL).",
+    help=N_(
+        "Language of the names (default: the file's first) and of the headings "
+        "(default: the locale's, LANG/LC_ALL)."
+    ),
 )
 @click.pass_context
 def stats(
@@ -51,7 +60,6 @@ def stats(
     fmt: str,
     language: str | None,
 ) -> None:
-    """Count submissions by call, stakeholder group, language and status; list campaigns."""
     from consultkit.errors import ConsultkitError
     from consultkit.files import FileWriteError
     from consultkit.formats.stats import ChartError, write_chart

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from consultkit.cli.common import EXIT_USAGE, aligned, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
 from consultkit.formats.labels import role_label, submission_status_label, verification_label
@@ -32,7 +33,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
 }
 
 
-class SubmissionsGroup(click.Group):
+class SubmissionsGroup(HelpGroup):
     """The ``submissions`` group, whose data-tool subcommands load lazily."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -58,9 +59,12 @@ def _exists(target: str) -> bool:
     return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
-@click.group(cls=SubmissionsGroup)
+@click.group(
+    cls=SubmissionsGroup,
+    help=N_("Look after the submissions of a consultation (the organiser's tools)."),
+)
 def submissions() -> None:
-    """Look after the submissions of a consultation (the organiser's tools)."""
+    pass
 
 
 _config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
@@ -95,29 +99,31 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     return row
 
 
-@submissions.command("list")
+@submissions.command(
+    "list", help=N_("List the submissions of the consultation in CONFIG, oldest first.")
+)
 @_config
-@click.option("--call", "call_id", help="Only this call's submissions.")
+@click.option("--call", "call_id", help=N_("Only this call's submissions."))
 @click.option(
     "--status",
     type=click.Choice(["draft", "submitted", "under-review", "accepted", "rejected", "withdrawn"]),
-    help="Only submissions in this status.",
+    help=N_("Only submissions in this status."),
 )
-@click.option("--group", help="Only this stakeholder group's submissions.")
+@click.option("--group", help=N_("Only this stakeholder group's submissions."))
 @click.option(
-    "--tag", help="Only submissions with this tag: a term of a vocabulary of the consultation."
+    "--tag", help=N_("Only submissions with this tag: a term of a vocabulary of the consultation.")
 )
 @click.option(
     "--provenance",
     type=click.Choice(["web", "api", "bulk-import", "organiser"]),
-    help="Only submissions that arrived this way.",
+    help=N_("Only submissions that arrived this way."),
 )
 @click.option(
     "--held/--not-held",
     default=None,
-    help="Only submissions plugins hold for review (or only those not held).",
+    help=N_("Only submissions plugins hold for review (or only those not held)."),
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@click.option("--limit", type=click.IntRange(min=1), help=N_("Show at most this many."))
 @_format
 @_store
 @click.pass_context
@@ -134,7 +140,6 @@ def list_(
     fmt: str,
     store_url: str | None,
 ) -> None:
-    """List the submissions of the consultation in CONFIG, oldest first."""
     import itertools
     import zoneinfo
 
@@ -242,14 +247,17 @@ def _echo_json_list(items: Iterable[Any]) -> None:
     out.flush()
 
 
-@submissions.command()
+@submissions.command(
+    help=N_(
+        "Show one submission (by tracking number or id) with its history: the organiser's view."
+    )
+)
 @_config
 @click.argument("reference")
 @_format
 @_store
 @click.pass_context
 def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: str | None) -> None:
-    """Show one submission (by tracking number or id) with its history: the organiser's view."""
 
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
@@ -349,11 +357,15 @@ def show(ctx: click.Context, config: str, reference: str, fmt: str, store_url: s
         click.echo("\n".join(lines))
 
 
-@submissions.command()
+@submissions.command(
+    help=N_(
+        "Withdraw your submission (by tracking number); --email must be the one you sent it from."
+    )
+)
 @_config
 @click.argument("reference")
-@click.option("--email", required=True, help="The e-mail address the submission was sent from.")
-@click.option("--reason", help="Why (kept in the history).")
+@click.option("--email", required=True, help=N_("The e-mail address the submission was sent from."))
+@click.option("--reason", help=N_("Why (kept in the history)."))
 @_store
 @click.pass_context
 def withdraw(
@@ -364,7 +376,6 @@ def withdraw(
     reason: str | None,
     store_url: str | None,
 ) -> None:
-    """Withdraw your submission (by tracking number); --email must be the one you sent it from."""
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         changed = app.withdraw(consultation, reference, email=email, reason=reason)
@@ -372,17 +383,19 @@ def withdraw(
         click.echo(words.gettext("Withdrawn: %(number)s", number=changed.tracking_number))
 
 
-@submissions.command()
+@submissions.command(
+    help=N_(
+        "Confirm a submitter's e-mail address with the link (or its token) they were "
+        "sent.\n\nFor a submitter who cannot open the link from their mail: paste it "
+        "here. Needs the\nsame secret as the server that made it (CONSULTKIT_SECRET "
+        "or the settings file)."
+    )
+)
 @_config
 @click.argument("link")
 @_store
 @click.pass_context
 def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -> None:
-    """Confirm a submitter's e-mail address with the link (or its token) they were sent.
-
-    For a submitter who cannot open the link from their mail: paste it here. Needs the
-    same secret as the server that made it (CONSULTKIT_SECRET or the settings file).
-    """
     consultation = load_or_exit(config)
     token = link.strip().rstrip("/").rsplit("/", 1)[-1]
     with guarded(open_app(ctx, store_url)) as app:
@@ -391,24 +404,30 @@ def confirm(ctx: click.Context, config: str, link: str, store_url: str | None) -
         click.echo(f"{confirmed.tracking_number}: {level}")
 
 
-@submissions.command()
+@submissions.command(
+    help=N_(
+        "Edit your submission (by tracking number) until the call's deadline, where "
+        "the call\nallows it; what you do not give is kept. The earlier version is "
+        "kept too, and a new\nreceipt is sent to you."
+    )
+)
 @_config
 @click.argument("reference")
-@click.option("--email", required=True, help="The e-mail address the submission was sent from.")
-@click.option("--title", help="The new title.")
-@click.option("--body", help="The new text.")
+@click.option("--email", required=True, help=N_("The e-mail address the submission was sent from."))
+@click.option("--title", help=N_("The new title."))
+@click.option("--body", help=N_("The new text."))
 @click.option(
     "--body-file",
     type=click.File("r", encoding="utf-8"),
-    help="Read the new text from FILE ('-' for standard input).",
+    help=N_("Read the new text from FILE ('-' for standard input)."),
 )
-@click.option("--tag", "tags", multiple=True, help="The new tags (all of them); repeatable.")
+@click.option("--tag", "tags", multiple=True, help=N_("The new tags (all of them); repeatable."))
 @click.option(
     "--field",
     "field_pairs",
     multiple=True,
     metavar="KEY=VALUE",
-    help="The new values of the call's own fields (all of them, as for submit); repeatable.",
+    help=N_("The new values of the call's own fields (all of them, as for submit); repeatable."),
 )
 @_store
 @click.pass_context
@@ -424,9 +443,6 @@ def edit(
     field_pairs: tuple[str, ...],
     store_url: str | None,
 ) -> None:
-    """Edit your submission (by tracking number) until the call's deadline, where the call
-    allows it; what you do not give is kept. The earlier version is kept too, and a new
-    receipt is sent to you."""
     from consultkit.domain.fields import values_from_text
 
     if body is not None and body_file is not None:
@@ -466,22 +482,24 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-@submissions.command()
+@submissions.command(
+    help=N_("Erase a submitter's name, address and organisation everywhere (cannot be undone).")
+)
 @_config
-@click.option("--email", required=True, help="The submitter whose identity is erased.")
+@click.option("--email", required=True, help=N_("The submitter whose identity is erased."))
 @click.option(
     "--keep-text/--remove-text",
     default=False,
     show_default=True,
-    help="Keep the title and text (anonymised) or remove them too.",
+    help=N_("Keep the title and text (anonymised) or remove them too."),
 )
 @click.option(
     "--reason",
     default="erasure requested by the submitter",
     show_default=True,
-    help="The ground recorded in the tombstone (e.g. 'GDPR Art. 17 request').",
+    help=N_("The ground recorded in the tombstone (e.g. 'GDPR Art. 17 request')."),
 )
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @_store
 @click.pass_context
 def erase(
@@ -493,7 +511,6 @@ def erase(
     yes: bool,
     store_url: str | None,
 ) -> None:
-    """Erase a submitter's name, address and organisation everywhere (cannot be undone)."""
     consultation = load_or_exit(config)
     if not yes:
         if not _stdin_is_terminal():
@@ -533,20 +550,31 @@ def erase(
         )
 
 
-@submissions.command()
+@submissions.command(
+    help=N_(
+        "Count campaign texts: groups of identical or nearly identical "
+        "submissions.\n\nNear-identical means a form letter with a greeting, a "
+        "signature, a name or a\nsentence or two of its own: at least half of the "
+        "word 3-shingles in common with the\ngroup's leading text (texts under 10 "
+        "words count only when identical). Nothing is\nremoved: every submission "
+        "stays stored and counted."
+    )
+)
 @_config
 @click.option(
     "--exact-only",
     is_flag=True,
-    help="Count identical copies only (same normalised text), not near-identical ones.",
+    help=N_("Count identical copies only (same normalised text), not near-identical ones."),
 )
 @click.option(
     "--similarity",
     type=click.FloatRange(min=0.0, max=1.0, min_open=True),
     default=None,
     metavar="J",
-    help="Near-identical threshold: share of word 3-shingles in common with the group's"
-    " leading text (default 0.5).",
+    help=N_(
+        "Near-identical threshold: share of word 3-shingles in common with the "
+        "group's leading text (default 0.5)."
+    ),
 )
 @_format
 @_store
@@ -559,13 +587,6 @@ def campaigns(
     fmt: str,
     store_url: str | None,
 ) -> None:
-    """Count campaign texts: groups of identical or nearly identical submissions.
-
-    Near-identical means a form letter with a greeting, a signature, a name or a
-    sentence or two of its own: at least half of the word 3-shingles in common with the
-    group's leading text (texts under 10 words count only when identical). Nothing is
-    removed: every submission stays stored and counted.
-    """
 
     from rich.cells import cell_len
 

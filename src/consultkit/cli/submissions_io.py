@@ -30,13 +30,18 @@ from consultkit.cli.common import (
     open_app,
     ui_words,
 )
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     from consultkit.formats.submission_export import ExportFormat
     from consultkit.formats.submission_import import ImportFormat
 
 
-@click.command("export")
+@click.command(
+    "export",
+    cls=HelpCommand,
+    help=N_("Export a consultation's submissions as CSV or JSON Lines, in received order."),
+)
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format",
@@ -44,25 +49,27 @@ if TYPE_CHECKING:
     type=click.Choice(["csv", "jsonl"]),
     default="csv",
     show_default=True,
-    help="CSV (formula cells neutralised for spreadsheets) or JSON Lines (raw values).",
+    help=N_("CSV (formula cells neutralised for spreadsheets) or JSON Lines (raw values)."),
 )
 @click.option(
     "--public",
     is_flag=True,
-    help="Only accepted submissions, with consent applied and no e-mail addresses.",
+    help=N_("Only accepted submissions, with consent applied and no e-mail addresses."),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Write to this file (replaced only once the export is complete); default: stdout.",
+    help=N_("Write to this file (replaced only once the export is complete); default: stdout."),
 )
 @click.option(
     "--bom/--no-bom",
     default=True,
     show_default=True,
-    help="Start a CSV export with a UTF-8 byte order mark, so spreadsheets (Excel) read"
-    " Arabic, Chinese or Russian text as UTF-8; JSON Lines never has one.",
+    help=N_(
+        "Start a CSV export with a UTF-8 byte order mark, so spreadsheets (Excel) "
+        "read Arabic, Chinese or Russian text as UTF-8; JSON Lines never has one."
+    ),
 )
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.pass_context
@@ -75,7 +82,6 @@ def export(
     bom: bool,
     store_url: str | None,
 ) -> None:
-    """Export a consultation's submissions as CSV or JSON Lines, in received order."""
     from consultkit.errors import ConsultkitError
     from consultkit.files import FileWriteError
     from consultkit.formats.submission_export import declared_fields, export_submissions
@@ -172,7 +178,17 @@ def _export_to_file(
     return count
 
 
-@click.command("import")
+@click.command(
+    "import",
+    cls=HelpCommand,
+    help=N_(
+        "Import submissions from CSV or JSON Lines; bad rows are reported with their "
+        "line.\n\nGood rows are stored (provenance bulk-import) even when others are "
+        "bad; running the\nsame file again skips what is already stored. Exit 0 when "
+        "every row was stored, 1\nwhen some were refused, 2 when the file cannot be "
+        "read."
+    ),
+)
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
@@ -180,7 +196,7 @@ def _export_to_file(
     "fmt",
     type=click.Choice(["csv", "jsonl"]),
     default=None,
-    help="Format of FILE (default: from its name: .jsonl/.ndjson is JSON Lines, else CSV).",
+    help=N_("Format of FILE (default: from its name: .jsonl/.ndjson is JSON Lines, else CSV)."),
 )
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option(
@@ -188,7 +204,7 @@ def _export_to_file(
     type=click.IntRange(min=1),
     default=10_000,
     show_default=True,
-    help="Rows read and committed together.",
+    help=N_("Rows read and committed together."),
 )
 @click.pass_context
 def import_(
@@ -199,12 +215,6 @@ def import_(
     store_url: str | None,
     chunk_size: int,
 ) -> None:
-    """Import submissions from CSV or JSON Lines; bad rows are reported with their line.
-
-    Good rows are stored (provenance bulk-import) even when others are bad; running the
-    same file again skips what is already stored. Exit 0 when every row was stored, 1
-    when some were refused, 2 when the file cannot be read.
-    """
     from consultkit.errors import ConsultkitError, Problem
     from consultkit.formats.submission_export import declared_fields
     from consultkit.formats.submission_import import ImportFileError, guess_format, read_chunks

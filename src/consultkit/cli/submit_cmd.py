@@ -17,6 +17,7 @@ from consultkit.cli.common import (
     open_app,
     ui_words,
 )
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
     from consultkit.domain.fields import AnyField
     from consultkit.errors import ConsultkitError
 
-STORE_HELP = (
-    "Where submissions are kept: memory://, sqlite:///PATH"
-    " (default: $CONSULTKIT_STORE or ./consultkit.sqlite)."
+STORE_HELP = N_(
+    "Where submissions are kept: memory://, sqlite:///PATH (default: "
+    "$CONSULTKIT_STORE or ./consultkit.sqlite)."
 )
 
 
@@ -69,58 +70,73 @@ def guarded(app: Consultkit) -> Iterator[Consultkit]:
         app.close()
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_(
+        "Send a submission to a call of the consultation in CONFIG and print the "
+        "receipt.\n\nKeep the tracking number: it is how you withdraw or ask about "
+        "your submission.\nA refusal (call closed, group not eligible, ...) exits 1 "
+        "with the reason."
+    ),
+)
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
-@click.option("--call", "call_id", required=True, help="The call to answer (its id).")
-@click.option("--group", required=True, help="Your stakeholder group (its id).")
-@click.option("--name", required=True, help="Your name.")
-@click.option("--email", required=True, help="Your e-mail address: the receipt goes there.")
-@click.option("--title", required=True, help="The title of your submission.")
-@click.option("--body", help="The text of your submission.")
+@click.option("--call", "call_id", required=True, help=N_("The call to answer (its id)."))
+@click.option("--group", required=True, help=N_("Your stakeholder group (its id)."))
+@click.option("--name", required=True, help=N_("Your name."))
+@click.option("--email", required=True, help=N_("Your e-mail address: the receipt goes there."))
+@click.option("--title", required=True, help=N_("The title of your submission."))
+@click.option("--body", help=N_("The text of your submission."))
 @click.option(
     "--body-file",
     type=click.File("r", encoding="utf-8"),
-    help="Read the text from FILE ('-' for standard input).",
+    help=N_("Read the text from FILE ('-' for standard input)."),
 )
-@click.option("--organisation", help="The organisation you speak for, if any.")
-@click.option("--country", help="Your country (e.g. an ISO 3166 code).")
-@click.option("--language", help="The language of your text (default: the consultation's first).")
+@click.option("--organisation", help=N_("The organisation you speak for, if any."))
+@click.option("--country", help=N_("Your country (e.g. an ISO 3166 code)."))
+@click.option(
+    "--language", help=N_("The language of your text (default: the consultation's first).")
+)
 @click.option(
     "--tag",
     "tags",
     multiple=True,
-    help="A term of one of the consultation's vocabularies (e.g. C7, SDG4); repeatable.",
+    help=N_("A term of one of the consultation's vocabularies (e.g. C7, SDG4); repeatable."),
 )
 @click.option(
     "--attachment",
     "attachments",
     multiple=True,
-    help="A reference to an attached document; repeatable.",
+    help=N_("A reference to an attached document; repeatable."),
 )
 @click.option(
     "--field",
     "field_pairs",
     multiple=True,
     metavar="KEY=VALUE",
-    help="A value for one of the call's own fields; repeatable (a multiple choice or a"
-    " person per repetition; people as JSON; a file field as @PATH, the file to send).",
+    help=N_(
+        "A value for one of the call's own fields; repeatable (a multiple choice or a"
+        " person per repetition; people as JSON; a file field as @PATH, the file to send)."
+    ),
 )
-@click.option("--consent-publish-text", is_flag=True, help="Allow the text to be published.")
-@click.option("--consent-publish-name", is_flag=True, help="Allow your name to be published.")
+@click.option("--consent-publish-text", is_flag=True, help=N_("Allow the text to be published."))
+@click.option("--consent-publish-name", is_flag=True, help=N_("Allow your name to be published."))
 @click.option(
-    "--consent-publish-organisation", is_flag=True, help="Allow your organisation to be published."
+    "--consent-publish-organisation",
+    is_flag=True,
+    help=N_("Allow your organisation to be published."),
 )
 @click.option(
     "--idempotency-key",
-    help="Send the same key when retrying: you get the first receipt back,"
-    " not a second submission.",
+    help=N_(
+        "Send the same key when retrying: you get the first receipt back, not a second submission."
+    ),
 )
 @click.option(
     "--provenance",
     type=click.Choice(["web", "api", "organiser"]),
     default="api",
     show_default=True,
-    help="How the submission arrived.",
+    help=N_("How the submission arrived."),
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -151,11 +167,6 @@ def submit(
     fmt: str,
     store_url: str | None,
 ) -> None:
-    """Send a submission to a call of the consultation in CONFIG and print the receipt.
-
-    Keep the tracking number: it is how you withdraw or ask about your submission.
-    A refusal (call closed, group not eligible, ...) exits 1 with the reason.
-    """
     import json
 
     from consultkit.domain.fields import values_from_text

@@ -5,21 +5,36 @@ from __future__ import annotations
 import click
 
 from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, opened, ui_words
+from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.terminal import rich_text
 
 
-@click.group()
+@click.group(
+    cls=HelpGroup,
+    help=N_("Manage the people and systems told about a consultation's schedule and calls."),
+)
 def subscribers() -> None:
-    """Manage the people and systems told about a consultation's schedule and calls."""
+    pass
 
 
-@subscribers.command()
+@subscribers.command(
+    help=N_("Subscribe ADDRESS (an e-mail address or a webhook URL) to CONFIG's consultation.")
+)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.argument("address")
-@click.option("--channel", default="email", show_default=True, help="email, webhook, log, …")
-@click.option("--group", default=None, help="Only events for this stakeholder group.")
 @click.option(
-    "--language", default=None, help="Language of the messages (default: the consultation's first)."
+    "--channel",
+    default="email",
+    show_default=True,
+    help=N_(
+        "The channel that carries the messages: `email`, `webhook`, `log` or one a plugin adds."
+    ),
+)
+@click.option("--group", default=None, help=N_("Only events for this stakeholder group."))
+@click.option(
+    "--language",
+    default=None,
+    help=N_("Language of the messages (default: the consultation's first)."),
 )
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.pass_context
@@ -32,7 +47,6 @@ def add(
     language: str | None,
     store_url: str | None,
 ) -> None:
-    """Subscribe ADDRESS (an e-mail address or a webhook URL) to CONFIG's consultation."""
     from consultkit.errors import RuleRefusedError, UnknownItemError
 
     consultation = load_or_exit(config)
@@ -56,7 +70,7 @@ def add(
         )
 
 
-@subscribers.command()
+@subscribers.command(help=N_("Unsubscribe ADDRESS; exit 1 if it was not subscribed."))
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.argument("address")
 @click.option("--channel", default="email", show_default=True)
@@ -65,7 +79,6 @@ def add(
 def remove(
     ctx: click.Context, config: str, address: str, channel: str, store_url: str | None
 ) -> None:
-    """Unsubscribe ADDRESS; exit 1 if it was not subscribed."""
     consultation = load_or_exit(config)
     with opened(ctx, store_url) as app:
         if not app.unsubscribe(consultation, address, channel=channel):
@@ -85,13 +98,12 @@ def remove(
         )
 
 
-@subscribers.command(name="list")
+@subscribers.command(name="list", help=N_("List the subscriptions of CONFIG's consultation."))
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--group", default=None, help="Only this group's (and group-less) subscriptions.")
+@click.option("--group", default=None, help=N_("Only this group's (and group-less) subscriptions."))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.pass_context
 def list_(ctx: click.Context, config: str, group: str | None, store_url: str | None) -> None:
-    """List the subscriptions of CONFIG's consultation."""
     # Lazy imports: rich loads only for this command (start-up benchmark).
     from rich.console import Console
     from rich.table import Table

@@ -7,26 +7,30 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit, ui_words
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     from consultkit.formats.timeline_json import TimelineDocument
     from consultkit.i18n import Messages
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_("Show every phase and event of CONFIG, the open calls and the next deadline."),
+)
 @click.argument("config", metavar="CONFIG")
 @click.option(
     "--at",
     "at_text",
     metavar="INSTANT",
-    help="See the timeline at this ISO 8601 instant with offset or Z (default: --now or now).",
+    help=N_("See the timeline at this ISO 8601 instant with offset or Z (default: --now or now)."),
 )
-@click.option("--tz", "zone", metavar="ZONE", help="Show times in this IANA zone.")
+@click.option("--tz", "zone", metavar="ZONE", help=N_("Show times in this IANA zone."))
 @click.option(
     "--lang",
     "language",
     metavar="LANG",
-    help="Language of texts, dates and headings (default: the locale's, LANG/LC_ALL).",
+    help=N_("Language of texts, dates and headings (default: the locale's, LANG/LC_ALL)."),
 )
 @click.option(
     "--format",
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="A table for people, or the JSON document of docs/timeline-json.md.",
+    help=N_("A table for people, or the JSON document of docs/timeline-json.md."),
 )
 @click.pass_context
 def timeline(
@@ -45,7 +49,6 @@ def timeline(
     language: str | None,
     output: str,
 ) -> None:
-    """Show every phase and event of CONFIG, the open calls and the next deadline."""
     from consultkit.config.loader import suggest_zone
     from consultkit.domain.clock import parse_instant
     from consultkit.domain.rendering import check_language

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from consultkit.cli.common import STORE_HELP, load_or_exit, open_app, ui_words
+from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.submit_cmd import guarded
 from consultkit.cli.terminal import rich_text
 
@@ -12,19 +13,26 @@ _config = click.argument("config", type=click.Path(exists=True, dir_okay=False))
 _store = click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 
 
-@click.group()
+@click.group(
+    cls=HelpGroup,
+    help=N_(
+        "Bearer tokens that open the organiser API of `consultkit serve` (list, "
+        "review,\nexport, stats). Only a hash is stored; the token is shown once, "
+        "when made."
+    ),
+)
 def tokens() -> None:
-    """Bearer tokens that open the organiser API of `consultkit serve` (list, review,
-    export, stats). Only a hash is stored; the token is shown once, when made."""
+    pass
 
 
-@tokens.command()
+@tokens.command(
+    help=N_("Make a token called NAME for CONFIG's consultation and print it, this once.")
+)
 @_config
 @click.argument("name")
 @_store
 @click.pass_context
 def create(ctx: click.Context, config: str, name: str, store_url: str | None) -> None:
-    """Make a token called NAME for CONFIG's consultation and print it, this once."""
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         token, secret = app.create_token(consultation, name)
@@ -41,12 +49,14 @@ def create(ctx: click.Context, config: str, name: str, store_url: str | None) ->
     )
 
 
-@tokens.command("list")
+@tokens.command(
+    "list",
+    help=N_("List CONFIG's tokens: names, when made, and whether revoked (never the secrets)."),
+)
 @_config
 @_store
 @click.pass_context
 def list_(ctx: click.Context, config: str, store_url: str | None) -> None:
-    """List CONFIG's tokens: names, when made, and whether revoked (never the secrets)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -69,13 +79,12 @@ def list_(ctx: click.Context, config: str, store_url: str | None) -> None:
     Console().print(table)
 
 
-@tokens.command()
+@tokens.command(help=N_("Revoke the token NAME: it opens nothing from now on."))
 @_config
 @click.argument("name")
 @_store
 @click.pass_context
 def revoke(ctx: click.Context, config: str, name: str, store_url: str | None) -> None:
-    """Revoke the token NAME: it opens nothing from now on."""
     consultation = load_or_exit(config)
     with guarded(open_app(ctx, store_url)) as app:
         app.revoke_token(consultation, name)

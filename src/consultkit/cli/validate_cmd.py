@@ -13,22 +13,25 @@ from consultkit.cli.common import (
     plugin_table_warnings,
     ui_words,
 )
+from consultkit.cli.help_text import N_, HelpCommand
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help=N_(
+        "Check the consultation file CONFIG.\n\nExit 0 when the file is valid "
+        "(warnings are printed on stderr), 2 when it has errors\n(each printed as "
+        "``error: FILE:LINE: FIELD: what is wrong (what to do)``), and 1 "
+        "with\n--strict when it is valid but has warnings."
+    ),
+)
 @click.argument("config", metavar="CONFIG")
 @click.option(
     "--strict",
     is_flag=True,
-    help="Treat warnings as failures: exit 1 when there is any warning.",
+    help=N_("Treat warnings as failures: exit 1 when there is any warning."),
 )
 def validate(config: str, strict: bool) -> None:
-    """Check the consultation file CONFIG.
-
-    Exit 0 when the file is valid (warnings are printed on stderr), 2 when it has errors
-    (each printed as ``error: FILE:LINE: FIELD: what is wrong (what to do)``), and 1 with
-    --strict when it is valid but has warnings.
-    """
     from consultkit.config.loader import load_located
     from consultkit.domain.checks import check_consultation
     from consultkit.errors import ConfigError

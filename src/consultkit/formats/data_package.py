@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from consultkit.domain.model import Consultation
     from consultkit.domain.submissions import Submission
+    from consultkit.i18n import Messages
 
 PACKAGE_FILES: Final = (
     "datapackage.json",
@@ -60,32 +61,57 @@ PACKAGE_FILES: Final = (
     "datacard.md",
 )
 
-#: Each public column: its Table Schema type and what it holds.
-_COLUMNS: Final[dict[str, tuple[str, str]]] = {
-    "id": ("string", "The submission's id (a UUIDv7)."),
-    "call_id": ("string", "The call it answers."),
-    "group": ("string", "The submitter's stakeholder group; empty once the submitter was erased."),
-    "language": ("string", "The language of its text (a BCP 47 tag)."),
-    "received_at": ("datetime", "When it was received (UTC)."),
-    "title": ("string", "Its title, only with the submitter's consent to publish the text."),
-    "body": ("string", "Its text, only with the submitter's consent to publish the text."),
-    "tags": ("string", f"Its tags (vocabulary terms), separated by '{LIST_SEPARATOR}'."),
-    "submitter_name": (
-        "string",
-        f"The submitter's name, only with their consent; '{ERASED_TOMBSTONE}' once erased.",
-    ),
-    "submitter_organisation": ("string", "The organisation, only with the consent to name it."),
-    "text_withheld": ("boolean", "True when the text is not published (no consent)."),
-    "fingerprint": (
-        "string",
-        "sha256 of the normalised text: copies of one campaign text share it (empty when"
-        " the text is withheld).",
-    ),
-    "verification": (
-        "string",
-        "How far the sender was verified: 'none', 'email-unconfirmed' or 'email-confirmed'.",
-    ),
+#: Each public column's Table Schema type (what it holds: :func:`_column_descriptions`).
+_COLUMNS: Final[dict[str, str]] = {
+    "id": "string",
+    "call_id": "string",
+    "group": "string",
+    "language": "string",
+    "received_at": "datetime",
+    "title": "string",
+    "body": "string",
+    "tags": "string",
+    "submitter_name": "string",
+    "submitter_organisation": "string",
+    "text_withheld": "boolean",
+    "fingerprint": "string",
+    "verification": "string",
 }
+
+
+def _column_descriptions(words: Messages) -> dict[str, str]:
+    """What each public column holds, in ``words``' language."""
+    gettext = words.gettext
+    return {
+        "id": gettext("The submission's id (a UUIDv7)."),
+        "call_id": gettext("The call it answers."),
+        "group": gettext("The submitter's stakeholder group; empty once the submitter was erased."),
+        "language": gettext("The language of its text (a BCP 47 tag)."),
+        "received_at": gettext("When it was received (UTC)."),
+        "title": gettext("Its title, only with the submitter's consent to publish the text."),
+        "body": gettext("Its text, only with the submitter's consent to publish the text."),
+        "tags": gettext(
+            "Its tags (vocabulary terms), separated by %(separator)s.",
+            separator=f"'{LIST_SEPARATOR}'",
+        ),
+        "submitter_name": gettext(
+            "The submitter's name, only with their consent; %(tombstone)s once erased.",
+            tombstone=f"'{ERASED_TOMBSTONE}'",
+        ),
+        "submitter_organisation": gettext("The organisation, only with the consent to name it."),
+        "text_withheld": gettext("True when the text is not published (no consent)."),
+        "fingerprint": gettext(
+            "sha256 of the normalised text: copies of one campaign text share it (empty when"
+            " the text is withheld)."
+        ),
+        "verification": gettext(
+            "How far the sender was verified: %(levels)s.",
+            levels=", ".join(
+                f"'{level}'" for level in ("none", "email-unconfirmed", "email-confirmed")
+            ),
+        ),
+    }
+
 
 _JSON_TYPES: Final = {"string": "string", "datetime": "string", "boolean": "boolean"}
 
@@ -129,27 +155,38 @@ def _table_type(field: AnyField) -> str:
     return "string"
 
 
-def _field_description(field: AnyField, language: str, languages: tuple[str, ...]) -> str:
-    label = field.label(language, languages)
+def _field_description(field: AnyField, words: Messages, languages: tuple[str, ...]) -> str:
+    label = field.label(words.language, languages)
     if isinstance(field, EmailField):
-        return f"{label}: never published (always empty)."
+        return words.gettext("%(label)s: never published (always empty).", label=label)
     if isinstance(field, PeopleField):
-        return f"{label}: people who consented themselves, by name and organisation (JSON)."
+        return words.gettext(
+            "%(label)s: people who consented themselves, by name and organisation (JSON).",
+            label=label,
+        )
     if isinstance(field, FileField):
-        return (
-            f"{label}: the kept file as ID/NAME (the name alone for a file described, not"
-            " sent), only where the submitter agreed to publish the text."
+        return words.gettext(
+            "%(label)s: the kept file as ID/NAME (the name alone for a file described, not"
+            " sent), only where the submitter agreed to publish the text.",
+            label=label,
         )
     if isinstance(field, MultipleChoiceField):
-        return f"{label}: values separated by '{LIST_SEPARATOR}'."
-    return f"{label}."
+        return words.gettext(
+            "%(label)s: values separated by %(separator)s.",
+            label=label,
+            separator=f"'{LIST_SEPARATOR}'",
+        )
+    return words.gettext("%(label)s.", label=label)
 
 
-def row_schema(consultation: Consultation) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one public row (``export --public --format jsonl``)."""
+def row_schema(consultation: Consultation, language: str | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one public row (``export --public --format jsonl``),
+    described in ``language`` (default: the consultation's first)."""
+    words = messages(language or consultation.default_language)
+    descriptions = _column_descriptions(words)
     fields = [f for f in declared_fields(consultation) if f.public]
     properties: dict[str, Any] = {}
-    for column, (kind, description) in _COLUMNS.items():
+    for column, kind in _COLUMNS.items():
         if column == "tags":
             schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
         elif column == "text_withheld":
@@ -158,13 +195,15 @@ def row_schema(consultation: Consultation) -> dict[str, Any]:
             schema = {"type": [_JSON_TYPES[kind], "null"]}
             if kind == "datetime":
                 schema["format"] = "date-time"
-        properties[column] = {**schema, "description": description}
+        properties[column] = {**schema, "description": descriptions[column]}
     for field in fields:
         properties[FIELD_COLUMN_PREFIX + field.key] = _field_json_schema(field)
     columns = [*PUBLIC_COLUMNS, *(FIELD_COLUMN_PREFIX + f.key for f in fields)]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"A public submission to {consultation.id}",
+        "title": words.gettext(
+            "A public submission to %(consultation)s", consultation=consultation.id
+        ),
         "type": "object",
         "properties": properties,
         "required": columns,
@@ -203,8 +242,8 @@ def data_package(
 ) -> dict[str, bytes]:
     """The package's files by name (:data:`PACKAGE_FILES`), ready to write into a folder.
 
-    ``language`` picks the labels in the data card and descriptions (default: the
-    consultation's first).
+    ``language`` picks the words of the data card, the descriptions and the schema
+    (default: the consultation's first).
     """
     lang = language or consultation.default_language
     languages = consultation.languages
@@ -218,15 +257,17 @@ def data_package(
     latest = max((s.updated_at for s in published), default=None)
     licence = consultation.licence
 
+    words = messages(lang)
+    descriptions = _column_descriptions(words)
     table_fields: list[dict[str, Any]] = [
-        {"name": column, "type": kind, "description": description}
-        for column, (kind, description) in _COLUMNS.items()
+        {"name": column, "type": kind, "description": descriptions[column]}
+        for column, kind in _COLUMNS.items()
     ]
     table_fields += [
         {
             "name": FIELD_COLUMN_PREFIX + f.key,
             "type": _table_type(f),
-            "description": _field_description(f, lang, languages),
+            "description": _field_description(f, words, languages),
         }
         for f in public_fields
     ]
@@ -237,13 +278,17 @@ def data_package(
         "profile": "tabular-data-package",
         "name": _package_name(consultation.id),
         "title": consultation.title(lang, languages),
-        "description": (
+        "description": words.gettext(
             "The public submissions of this consultation: only accepted ones, each showing"
-            " only what its submitter consented to publish. See datacard.md."
+            " only what its submitter consented to publish. See %(card)s.",
+            card="datacard.md",
         ),
         "created": _iso(latest),
         "licenses": [_licence_entry(licence)] if licence else [],
-        "keywords": ["consultation", "submissions"],
+        "keywords": [
+            words.pgettext("data package keyword", "consultation"),
+            words.pgettext("data package keyword", "submissions"),
+        ],
         "sources": [{"title": consultation.id, "path": consultation.website}]
         if consultation.website
         else [],
@@ -264,7 +309,9 @@ def data_package(
                 "profile": "data-resource",
                 "format": "json",
                 "mediatype": "application/schema+json",
-                "description": "The JSON Schema of one public submission (JSON Lines export).",
+                "description": words.gettext(
+                    "The JSON Schema of one public submission (JSON Lines export)."
+                ),
             },
             {
                 "name": "datacard",
@@ -279,7 +326,7 @@ def data_package(
     return {
         "datapackage.json": _json(descriptor),
         "submissions.csv": csv_bytes,
-        "submissions.schema.json": _json(row_schema(consultation)),
+        "submissions.schema.json": _json(row_schema(consultation, lang)),
         "datacard.md": card.encode("utf-8"),
     }
 

@@ -9,9 +9,12 @@ cheap for the command line (``benchmarks/bench_startup.py``).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from consultkit.domain.model import ItemStatus
     from consultkit.domain.windows import Precision
     from consultkit.i18n import Messages
@@ -85,15 +88,24 @@ def verification_label(verification: str, words: Messages) -> str:
 
 
 def region_label(code: str, words: Messages) -> str:
-    """An M49 region (``consultkit.domain.regions``, ``150``) by its name."""
-    names = {
-        "002": words.pgettext("UN region", "Africa"),
-        "019": words.pgettext("UN region", "Americas"),
-        "142": words.pgettext("UN region", "Asia"),
-        "150": words.pgettext("UN region", "Europe"),
-        "009": words.pgettext("UN region", "Oceania"),
-    }
-    return names.get(code, code)
+    """A UN M49 region or sub-region (``150``, ``151``; ``consultkit.domain.fields.UN_REGIONS``)
+    by its CLDR name in ``words``' language, as countries are named."""
+    if code == _CHANNEL_ISLANDS:  # an M49 sub-region CLDR does not name
+        return words.pgettext("UN region", "Channel Islands")
+    return _territories(words.language).get(code, code)
+
+
+_CHANNEL_ISLANDS = "830"
+
+
+@functools.cache
+def _territories(language: str) -> Mapping[str, str]:
+    # Lazy: babel's locale data costs start-up time every command would pay for
+    # (benchmarks/bench_startup.py); only the commands that name regions load it.
+    from babel import Locale
+
+    territories: Mapping[str, str] = Locale.parse(language).territories
+    return territories
 
 
 def change_label(change: str, words: Messages) -> str:

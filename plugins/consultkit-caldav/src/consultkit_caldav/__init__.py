@@ -30,6 +30,7 @@ import attrs
 import click
 
 from consultkit import ConsultkitError, hookimpl
+from consultkit.cli.help_text import N_, HelpCommand
 from consultkit.domain.schedule import apply_snapshot, schedule_items
 from consultkit.formats.exporter import ExportOptions
 
@@ -323,31 +324,39 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-@click.command("caldav-publish")
+@click.command(
+    "caldav-publish",
+    cls=HelpCommand,
+    help=N_("Publish the calendar of CONFIG into the CalDAV collection at --url."),
+)
 @click.argument("config", metavar="CONFIG")
 @click.option(
     "--url",
     required=True,
     envvar="CONSULTKIT_CALDAV_URL",
     metavar="URL",
-    help="The calendar collection, e.g. https://dav.example.org/org/wsis/ "
-    "(also CONSULTKIT_CALDAV_URL).",
+    help=N_(
+        "The calendar collection, e.g. https://dav.example.org/org/wsis/ (also "
+        "CONSULTKIT_CALDAV_URL)."
+    ),
 )
-@click.option("--user", envvar="CONSULTKIT_CALDAV_USER", help="Also CONSULTKIT_CALDAV_USER.")
+@click.option("--user", envvar="CONSULTKIT_CALDAV_USER", help=N_("Also CONSULTKIT_CALDAV_USER."))
 @click.option(
     "--password",
     envvar="CONSULTKIT_CALDAV_PASSWORD",
-    help="Prefer CONSULTKIT_CALDAV_PASSWORD: arguments show in process lists.",
+    help=N_("Prefer CONSULTKIT_CALDAV_PASSWORD: arguments show in process lists."),
 )
-@click.option("--lang", "language", metavar="LANG", help="One of the consultation's languages.")
+@click.option("--lang", "language", metavar="LANG", help=N_("One of the consultation's languages."))
 @click.option(
     "--store",
     "store_url",
     metavar="URL",
-    help="Use the SEQUENCE/LAST-MODIFIED of the latest published revision (and what the next"
-    " publish would assign to items edited since).",
+    help=N_(
+        "Use the SEQUENCE/LAST-MODIFIED of the latest published revision (and what "
+        "the next publish would assign to items edited since)."
+    ),
 )
-@click.option("--dry-run", is_flag=True, help="Say what would change, change nothing.")
+@click.option("--dry-run", is_flag=True, help=N_("Say what would change, change nothing."))
 @click.pass_context
 def caldav_publish(
     ctx: click.Context,
@@ -359,7 +368,6 @@ def caldav_publish(
     store_url: str | None,
     dry_run: bool,
 ) -> None:
-    """Publish the calendar of CONFIG into the CalDAV collection at --url."""
     from consultkit import ConfigError, load_consultation
     from consultkit.cli.common import build_app
 

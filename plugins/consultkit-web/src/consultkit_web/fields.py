@@ -29,6 +29,8 @@ from consultkit.domain.fields import (
     PeopleField,
     TextField,
 )
+from consultkit.formats.labels import region_label
+from consultkit.i18n import messages
 from consultkit_web.site import text_of
 
 if TYPE_CHECKING:
@@ -61,9 +63,10 @@ def _territories(language: str) -> Mapping[str, str]:
 def place_options(
     codes: Sequence[str], names: Mapping[str, str], language: str
 ) -> list[dict[str, str]]:
-    """Countries or regions as options, named in ``language`` (CLDR), sorted by name."""
+    """Countries or regions as options, sorted by name: ``names`` when given, else the
+    CLDR name in ``language``."""
     local = _territories(language)
-    options = [{"value": code, "label": local.get(code) or names.get(code, code)} for code in codes]
+    options = [{"value": code, "label": names.get(code) or local.get(code, code)} for code in codes]
     return sorted(options, key=lambda o: o["label"].casefold())
 
 
@@ -122,7 +125,9 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
         if field.kind == "country":
             view["options"] = place_options(COUNTRY_CODES, {}, language)
         elif field.kind == "un-region":
-            view["options"] = place_options(list(UN_REGIONS), UN_REGIONS, language)
+            words = messages(language)
+            names = {code: region_label(code, words) for code in UN_REGIONS}
+            view["options"] = place_options(list(UN_REGIONS), names, language)
         view["limits"] = {k: v for k, v in view["limits"].items() if v is not None}
         views.append(view)
     return views

@@ -11,6 +11,7 @@ import click
 
 from consultkit import hookimpl
 from consultkit.cli.common import STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,9 +20,18 @@ if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
 
 
-@click.command("serve")
+@click.command(
+    "serve",
+    cls=HelpCommand,
+    help=N_(
+        "Serve CONFIG… on the web: consultation pages, submission forms, tracking, "
+        "feeds, API.\n\nSet CONSULTKIT_WEB_SECRET to the same value for every worker "
+        "process (it signs the\nform tokens); without it a random one is made at "
+        "start."
+    ),
+)
 @click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--store", "store_url", default=None, help=STORE_HELP)
 @click.option(
@@ -29,14 +39,14 @@ if TYPE_CHECKING:
     default=120,
     show_default=True,
     type=click.IntRange(1),
-    help="Each client's request budget for the whole site.",
+    help=N_("Each client's request budget for the whole site."),
 )
 @click.option(
     "--lookups-per-minute",
     default=20,
     show_default=True,
     type=click.IntRange(1),
-    help="Each client's budget for tracking-number lookups.",
+    help=N_("Each client's budget for tracking-number lookups."),
 )
 @click.pass_context
 def serve(
@@ -48,11 +58,6 @@ def serve(
     requests_per_minute: int,
     lookups_per_minute: int,
 ) -> None:
-    """Serve CONFIG… on the web: consultation pages, submission forms, tracking, feeds, API.
-
-    Set CONSULTKIT_WEB_SECRET to the same value for every worker process (it signs the
-    form tokens); without it a random one is made at start.
-    """
     # Start-up (issue 14): every CLI run that loads plugins imports this module; litestar
     # and uvicorn cost about 300 ms, so only ``serve`` itself loads them.
     import uvicorn

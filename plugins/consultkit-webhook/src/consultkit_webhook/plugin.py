@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from consultkit import hookimpl
+from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -34,15 +35,19 @@ def _webhook_notifier(settings: Mapping[str, str]) -> Notifier:
     return webhook_notifier(settings)
 
 
-@click.command(name="webhook-secret")
+@click.command(
+    name="webhook-secret",
+    cls=HelpCommand,
+    help=N_(
+        "Print the signing secret of the webhook subscription at URL, to give its "
+        "receiver.\n\nEach subscription is signed with its own secret, derived from "
+        "CONSULTKIT_WEBHOOK_SECRET\nand the URL exactly as `consultkit subscribers "
+        "list` shows it."
+    ),
+)
 @click.argument("url")
-@click.option("--settings", "settings_path", metavar="PATH", help="Notification settings file.")
+@click.option("--settings", "settings_path", metavar="PATH", help=N_("Notification settings file."))
 def webhook_secret(url: str, settings_path: str | None) -> None:
-    """Print the signing secret of the webhook subscription at URL, to give its receiver.
-
-    Each subscription is signed with its own secret, derived from CONSULTKIT_WEBHOOK_SECRET
-    and the URL exactly as `consultkit subscribers list` shows it.
-    """
     # Lazy imports: plugin commands are collected whenever the CLI lists its commands.
     from consultkit.errors import ConfigError
     from consultkit.notify.settings import load_settings

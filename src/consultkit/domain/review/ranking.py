@@ -30,12 +30,14 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.review.scores import DEFAULT_CONFIDENCE
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from consultkit.domain.review.rounds import ReviewRound
     from consultkit.domain.review.scores import Review
+    from consultkit.i18n import Messages
 
 METHOD = "z-per-reviewer"
 
@@ -66,22 +68,57 @@ class RankedSubmission:
     tie_break: str | None = None
     method: str = METHOD
 
-    def explanation(self) -> str:
-        """The row in words: scores used, normalisation, and the tie-break if one decided."""
+    def explanation(self, words: Messages | None = None) -> str:
+        """The row in words: scores used, normalisation, and the tie-break if one decided.
+
+        Worded in ``words``' language (English by default); reviewer ids, the method and
+        the normalisations (``z``, ``pool-z``) are identifiers and stay as they are.
+        """
+        words = words or messages("en")
         if self.score is None:
-            text = "no scores"
+            parts = [words.gettext("no scores")]
         else:
-            parts = [
-                f"{s.reviewer_id} raw {s.raw:.3f} -> {s.normalisation} {s.normalised:+.3f}"
-                f" (weight {s.weight})"
+            used = "; ".join(
+                words.gettext(
+                    "%(reviewer)s raw %(raw)s -> %(normalisation)s %(normalised)s"
+                    " (weight %(weight)s)",
+                    reviewer=s.reviewer_id,
+                    raw=f"{s.raw:.3f}",
+                    normalisation=s.normalisation,
+                    normalised=f"{s.normalised:+.3f}",
+                    weight=s.weight,
+                )
                 for s in self.scores
+            )
+            parts = [
+                words.gettext(
+                    "%(method)s: %(scores)s; weighted mean %(score)s",
+                    method=self.method,
+                    scores=used,
+                    score=f"{self.score:+.3f}",
+                )
             ]
-            text = f"{self.method}: " + "; ".join(parts) + f"; weighted mean {self.score:+.3f}"
         if self.abstentions:
-            text += f"; {self.abstentions} abstention(s) left out"
+            parts.append(
+                words.ngettext(
+                    "%(num)s abstention left out", "%(num)s abstentions left out", self.abstentions
+                )
+            )
         if self.tie_break:
-            text += f"; tie broken by {self.tie_break}"
-        return text
+            parts.append(
+                words.gettext("tie broken by %(key)s", key=tie_break_label(self.tie_break, words))
+            )
+        return "; ".join(parts)
+
+
+def tie_break_label(tie_break: str, words: Messages) -> str:
+    """A tie-break key (:data:`TIE_BREAKS`) in words; a plugin's own key as it is."""
+    labels = {
+        "raw mean": words.pgettext("tie-break", "raw mean"),
+        "number of scores": words.pgettext("tie-break", "number of scores"),
+        "tracking number": words.pgettext("tie-break", "tracking number"),
+    }
+    return labels.get(tie_break, tie_break)
 
 
 def raw_score(round_: ReviewRound, review: Review) -> float:
@@ -179,7 +216,8 @@ def _score(scores: Sequence[ScoreUsed]) -> float:
     return sum(s.normalised * s.weight for s in scores) / sum(s.weight for s in scores)
 
 
-_TIE_BREAKS = ("raw mean", "number of scores", "tracking number")
+TIE_BREAKS = ("raw mean", "number of scores", "tracking number")
+"""The built-in ranking's tie-break keys, in the order they apply (``tie_break`` of a row)."""
 
 
 def _tie_break(key: object, order: Sequence[str], index: int) -> str | None:
@@ -199,4 +237,4 @@ def _tie_break(key: object, order: Sequence[str], index: int) -> str | None:
                         break
     if not decided:
         return None
-    return _TIE_BREAKS[min(decided)]
+    return TIE_BREAKS[min(decided)]
