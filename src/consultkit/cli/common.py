@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
+    from consultkit.errors import ConfigError
     from consultkit.i18n import Messages
     from consultkit.pluginhost.host import PluginHost
 
@@ -150,25 +151,32 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
         app.close()
 
 
-def load_or_exit(path: str | Path) -> Consultation:
+def load_or_exit(path: str | Path, language: str | None = None) -> Consultation:
     """Load a consultation file, or print every problem and exit 2.
 
-    Warnings about its ``[plugins.NAME]`` tables (a plugin that is not installed) are
-    printed on stderr, located like ``validate``'s.
+    The problems and the warnings about its ``[plugins.NAME]`` tables (a plugin that is not
+    installed) are printed on stderr, located like ``validate``'s, in ``language`` (the
+    command's ``--lang``; the locale's language without one).
     """
     from consultkit.config.loader import load_located
     from consultkit.errors import ConfigError
 
+    words = ui_words(language)
     try:
         consultation, locator = load_located(path)
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+        echo_problems(exc, words)
         sys.exit(EXIT_USAGE)
-    words = ui_words(None)
     for warning in plugin_table_warnings(consultation, words.language):
         echo_warning(str(path), locator, warning, words)
     return consultation
+
+
+def echo_problems(error: ConfigError, words: Messages) -> None:
+    """Print ``error: FILE:LINE: path: message (hint)`` on stderr per problem, in ``words``."""
+    for problem in error.problems:
+        text = for_terminal(problem.render(words.language), multiline=True)
+        click.echo(words.gettext("error: %(problem)s", problem=text), err=True)
 
 
 def plugin_table_warnings(

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import (
+    EXIT_USAGE,
+    STORE_HELP,
+    echo_problems,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+)
 from consultkit.cli.submit_cmd import guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal
 
@@ -66,8 +74,7 @@ def assign(
     try:
         pool = load_reviewers(reviewers_file, consultation)
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {for_terminal(problem, multiline=True)}", err=True)
+        echo_problems(exc, ui_words(None))
         raise SystemExit(EXIT_USAGE) from None
     with guarded(open_app(ctx, store_url)) as app:
         result = app.assign_reviewers(consultation, round_ref, pool, organiser=organiser, seed=seed)

@@ -9,6 +9,7 @@ import click
 from consultkit.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
+    echo_problems,
     echo_warning,
     plugin_table_warnings,
     ui_words,
@@ -33,13 +34,12 @@ def validate(config: str, strict: bool) -> None:
     from consultkit.domain.checks import check_consultation
     from consultkit.errors import ConfigError
 
+    words = ui_words(None)
     try:
         consultation, locator = load_located(config)
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+        echo_problems(exc, words)
         sys.exit(EXIT_USAGE)
-    words = ui_words(None)
     warnings = (
         *check_consultation(consultation, words.language),
         *plugin_table_warnings(consultation, words.language),
