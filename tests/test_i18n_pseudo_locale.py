@@ -74,6 +74,9 @@ def _english_words() -> set[str]:
     words: set[str] = set()
     for message in template:
         for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            # Example addresses and links in a hint (ana@example.org) are not words, as in
+            # the output (escaped_english takes them out there too).
+            text = re.sub(r"\S+@\S+|https?://\S+", " ", text)
             for word in re.findall(r"[A-Za-z]{3,}", _PLACEHOLDER.sub(" ", text)):
                 words.add(word.lower())
     return words
