@@ -166,15 +166,15 @@ def test_a_bad_declaration_is_a_located_error(
     assert len(found) == 1, found
     problem = found[0]
     assert problem.path == f"calls[0].fields[0].{path}"
-    assert message in problem.message
-    assert problem.hint is not None and hint in problem.hint
+    assert message in str(problem.message)
+    assert problem.hint is not None and hint in str(problem.hint)
     assert problem.line is not None and problem.line > HEAD.count("\n")
 
 
 def test_duplicate_and_malformed_keys_are_refused() -> None:
     field = '[[calls.fields]]\nkey = "{key}"\nkind = "yes-no"\nlabel = {{ es = "S", en = "S" }}\n'
     text = HEAD + field.format(key="a") + field.format(key="a") + field.format(key="Bad Key")
-    found = {(p.path, p.message) for p in problems(text)}
+    found = {(p.path, str(p.message)) for p in problems(text)}
     assert any(p == "calls[0].fields[1].key" and "duplicate key 'a'" in m for p, m in found)
     assert any(p == "calls[0].fields[2].key" and "not a field key" in m for p, m in found)
 

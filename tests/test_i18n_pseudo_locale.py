@@ -77,7 +77,10 @@ def _english_words() -> set[str]:
     for message in template:
         for text in message.id if isinstance(message.id, tuple) else (message.id,):
             # Code in backticks, option names (`--email`) and capitals (CONFIG, API) are
-            # identifiers and abbreviations the help texts name, not English words.
+            # identifiers and abbreviations the help texts name, not English words; example
+            # addresses and links in a hint (ana@example.org) are not words either, as in
+            # the output (escaped_english takes them out there too).
+            text = re.sub(r"\S+@\S+|https?://\S+", " ", text)
             prose = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*", " ", _PLACEHOLDER.sub(" ", text))
             for word in re.findall(r"[A-Za-z]{3,}", prose):
                 if not word.isupper():
@@ -738,3 +741,70 @@ def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
         for name, text in outputs.items()
     }
     assert leaks == {name: [] for name in outputs}
+
+
+def _config_inputs() -> dict[str, str]:
+    """Every broken file of the organiser's guide, and more from the loader's own tests."""
+    from . import test_config_errors as bad
+    from .test_docs_organisers import BROKEN
+
+    more = {
+        "end before start": bad.phase(
+            '{ kind = "exact", start = 2019-06-04T17:00:00, end = 2019-06-04T16:00:00 }'
+        ),
+        "unknown kind type": bad.phase("{ kind = 3 }"),
+        "no kind": bad.phase("{ }"),
+        "months": bad.phase('{ kind = "months", first = "2020-01", last = "2020-13" }'),
+        "window key": bad.phase('{ kind = "unscheduled", first = 1 }'),
+        "at-time": bad.phase('{ kind = "deadline", day = 2020-02-03, rule = "at-time" }'),
+        "deadline type": bad.call("3"),
+        "deadline kind": bad.call('{ kind = "days", day = 2020-02-03 }'),
+        "key twice": bad.HEAD.replace('id = "c"\n', 'id = "c"\nid = "d"\n'),
+        "contact string": bad.HEAD.replace('id = "c"\n', 'id = "c"\ncontact = "Gitanjali Sah"\n'),
+        "many": 'extra = 1\nissued = "2019-05-31"\n'
+        + bad.HEAD.replace("Europe/Zurich", "Mars/Olympus").replace(
+            'languages = ["en"]', 'languages = "en"'
+        ),
+        "missing fields": 'id = "c"\n',
+        "legacy zone": bad.HEAD.replace("Europe/Zurich", "US/Eastern"),
+    }
+    return {**{f"guide: {name}": text for name, text in BROKEN.items()}, **more}
+
+
+CONFIG_INPUTS = _config_inputs()
+
+
+def _explanations(stderr: str) -> str:
+    """``stderr`` without what is not consultkit's words: the location and the file's values.
+
+    Each line is ``error: FILE:LINE: field.path: message (hint)``; ``error: …`` is itself a
+    message, so its pseudo form is taken off around the problem before the location is.
+    """
+    before, after = pseudo("error: %(problem)s").split("%(problem)s")
+    kept = []
+    for line in stderr.splitlines():
+        assert line.startswith(before) and line.endswith(after), line
+        problem = line.removeprefix(before).removesuffix(after)
+        # FILE[:LINE]: [field.path: ] then the message, which starts with ⟦ or a value.
+        problem = re.sub(r"^\S+?\.toml(?::\d+)?: (?:[A-Za-z_][\w.\[\]-]*: )?", "", problem)
+        kept.append(problem)
+    text = "\n".join(kept)
+    # The file's own values are shown as Python writes them ('titel', 'Zurich').
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)
+    # ... and other places of the file by their field path ("also phases[0]").
+    return re.sub(r"\b[a-z_]+\[\d+\][\w.\[\]]*", " ", text)
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+@pytest.mark.parametrize("name", sorted(CONFIG_INPUTS))
+def test_every_configuration_error_speaks_only_the_catalogue(name: str, tmp_path: Path) -> None:
+    config = tmp_path / "consultation.toml"
+    config.write_text(CONFIG_INPUTS[name], encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["validate", str(config)],
+        env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 2, result.output
+    assert escaped_english(_explanations(result.stderr)) == []

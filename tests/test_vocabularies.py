@@ -145,7 +145,7 @@ def test_a_field_refusal_names_the_field_and_its_vocabulary() -> None:
 )
 def test_a_bad_vocabulary_is_a_located_error(extra: str, path: str, message: str) -> None:
     found = problems(HEAD + extra)
-    assert any(p.path == path and message in p.message and p.line for p in found), found
+    assert any(p.path == path and message in str(p.message) and p.line for p in found), found
 
 
 def test_a_field_naming_an_unknown_vocabulary_is_a_located_error() -> None:
@@ -159,7 +159,9 @@ def test_a_field_naming_an_unknown_vocabulary_is_a_located_error() -> None:
     )
     [problem] = problems(text)
     assert problem.path == "calls[0].fields[0].vocabulary"
-    assert "unknown vocabulary 'themse'" in problem.message and "themes" in (problem.hint or "")
+    assert "unknown vocabulary 'themse'" in str(problem.message) and "themes" in str(
+        problem.hint or ""
+    )
     assert problem.line == 15  # the vocabulary = line
 
 
@@ -174,12 +176,12 @@ def test_options_and_a_vocabulary_together_are_refused() -> None:
         + THEMES
     )
     [problem] = problems(text)
-    assert problem.path == "calls[0].fields[0].options" and "not both" in problem.message
+    assert problem.path == "calls[0].fields[0].options" and "not both" in str(problem.message)
 
 
 def test_a_call_naming_an_unknown_tag_vocabulary_is_refused() -> None:
     [problem] = problems(HEAD + 'tag_vocabularies = ["theme"]\n' + THEMES)
-    assert problem.path == "calls[0].tag_vocabularies[0]" and "did you mean 'themes'" in (
+    assert problem.path == "calls[0].tag_vocabularies[0]" and "did you mean 'themes'" in str(
         problem.hint or ""
     )
 

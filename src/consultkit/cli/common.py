@@ -177,20 +177,21 @@ def opened(ctx: click.Context, store_url: str | None) -> Iterator[Consultkit]:
         app.close()
 
 
-def load_or_exit(path: str | Path) -> Consultation:
+def load_or_exit(path: str | Path, language: str | None = None) -> Consultation:
     """Load a consultation file, or print every problem and exit 2.
 
-    Warnings about its ``[plugins.NAME]`` tables (a plugin that is not installed) are
-    printed on stderr, located like ``validate``'s.
+    The problems and the warnings about its ``[plugins.NAME]`` tables (a plugin that is not
+    installed) are printed on stderr, located like ``validate``'s, in ``language`` (the
+    command's ``--lang``; the locale's language without one).
     """
     from consultkit.config.loader import load_located
     from consultkit.errors import ConfigError
 
+    words = ui_words(language)
     try:
         consultation, locator = load_located(path)
     except ConfigError as exc:
-        exit_on_problems(exc)
-    words = ui_words(None)
+        exit_on_problems(exc, words.language)
     for warning in plugin_table_warnings(consultation, words.language):
         echo_warning(str(path), locator, warning, words)
     return consultation

@@ -36,7 +36,7 @@ def history(ctx: click.Context, config: str, store_url: str | None, language: st
     from consultkit.domain.windows import to_utc
     from consultkit.formats.labels import change_label, status_label
 
-    consultation = load_or_exit(config)
+    consultation = load_or_exit(config, language)
     words = ui_words(language)
     app = open_app(ctx, store_url)
     try:

@@ -66,7 +66,7 @@ def report(
     from consultkit.files import FileWriteError, write_atomically
     from consultkit.formats.report_render import render_report
 
-    consultation = load_or_exit(config)
+    consultation = load_or_exit(config, language)
     app = open_app(ctx, store_url)
     try:
         document = app.report(consultation, language=language)

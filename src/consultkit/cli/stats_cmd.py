@@ -64,7 +64,7 @@ def stats(
     from consultkit.files import FileWriteError
     from consultkit.formats.stats import ChartError, write_chart
 
-    consultation = load_or_exit(config)
+    consultation = load_or_exit(config, language)
     words = ui_words(language)
     app = open_app(ctx, store_url)
     try:

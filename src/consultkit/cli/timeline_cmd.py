@@ -80,7 +80,7 @@ def timeline(
             check_language(language)
         except ValueError as exc:
             fail(f"--lang: {exc}", EXIT_USAGE)
-    consultation = load_or_exit(config)
+    consultation = load_or_exit(config, language)
     document = build_timeline(consultation, at=at, zone=zone, language=language)
     if output == "json":
         import json

@@ -36,11 +36,11 @@ def validate(config: str, strict: bool) -> None:
     from consultkit.domain.checks import check_consultation
     from consultkit.errors import ConfigError
 
+    words = ui_words(None)
     try:
         consultation, locator = load_located(config)
     except ConfigError as exc:
-        exit_on_problems(exc)
-    words = ui_words(None)
+        exit_on_problems(exc, words.language)
     warnings = (
         *check_consultation(consultation, words.language),
         *plugin_table_warnings(consultation, words.language),

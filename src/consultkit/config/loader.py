@@ -37,6 +37,7 @@ from cattrs.errors import (
 from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
+from consultkit.config.toml_syntax import toml_error
 from consultkit.domain.attachments import ACCEPTABLE_TYPES, Attachments
 from consultkit.domain.field_files import ENDING_TYPES
 from consultkit.domain.fields import (
@@ -80,7 +81,9 @@ from consultkit.domain.windows import (
     to_utc,
 )
 from consultkit.domain.zones import suggest_zone
-from consultkit.errors import ConfigError, Problem
+from consultkit.errors import ConfigError, ConsultkitError, Problem
+from consultkit.i18n import Text as Wording
+from consultkit.i18n import deferred
 
 __all__ = [
     "dump_consultation",
@@ -102,10 +105,18 @@ _DURATION = re.compile(
 )
 
 
+_Said = str | Wording
+"""What a problem says: words worded for the reader at the edge (a :class:`Wording`), or
+a plain string where the words are not consultkit's (an unexpected error's own)."""
+
+_Problem = tuple[str, _Said, _Said | None]
+"""(field path, what is wrong, what to do)."""
+
+
 class _FieldProblems(Exception):
     """Raised by the hand-written hooks: problems relative to the value being structured."""
 
-    def __init__(self, problems: Sequence[tuple[str, str, str | None]]) -> None:
+    def __init__(self, problems: Sequence[_Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(f"{p}: {m}" for p, m, _ in self.problems))
 
@@ -113,9 +124,19 @@ class _FieldProblems(Exception):
 class _Wrong(ValueError):
     """A value is wrong; ``hint`` says what to do."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: _Said, hint: _Said | None = None) -> None:
+        self.message = message
         self.hint = hint
-        super().__init__(message)
+        super().__init__(str(message))
+
+
+def _said(exc: BaseException) -> _Said:
+    """What ``exc`` says, in words still to be worded where it carries them."""
+    if isinstance(exc, _Wrong):
+        return exc.message
+    if isinstance(exc, ConsultkitError) and exc.text is not None:
+        return exc.text
+    return str(exc) or type(exc).__name__
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -125,70 +146,134 @@ def _close(word: str, choices: Iterable[str]) -> str | None:
     return closest(word, choices)
 
 
-def _attachment_problems(where: str, allowed: Attachments) -> Iterator[tuple[str, str, str]]:
+def _attachment_problems(where: str, allowed: Attachments) -> Iterator[_Problem]:
     known = list(ACCEPTABLE_TYPES)
     if not allowed.types:
-        yield (f"{where}.types", "lists no media type", f"allow some of {', '.join(known)}")
+        yield (
+            f"{where}.types",
+            deferred.gettext("lists no media type"),
+            deferred.gettext("allow some of %(types)s", types=", ".join(known)),
+        )
     for t_index, media_type in enumerate(allowed.types):
         if media_type not in ACCEPTABLE_TYPES:
             yield (
                 f"{where}.types[{t_index}]",
-                f"{media_type!r} is not a type whose content can be checked",
+                deferred.gettext(
+                    "%(type)s is not a type whose content can be checked", type=repr(media_type)
+                ),
                 _did_you_mean(media_type, known, "types"),
             )
     for key in ("max_bytes", "max_files"):
         value = getattr(allowed, key)
         if isinstance(value, bool) or value < 1:
-            yield (f"{where}.{key}", f"must be a whole number of at least 1, not {value!r}", "")
+            yield (
+                f"{where}.{key}",
+                deferred.gettext(
+                    "must be a whole number of at least 1, not %(value)s", value=repr(value)
+                ),
+                None,
+            )
 
 
-def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:
+def _did_you_mean(word: str, choices: Iterable[str], what: str) -> Wording:
     options = sorted(choices)
     close = _close(word, options)
     if close:
-        return f"did you mean {close!r}?"
-    listed = ", ".join(options) if options else "none"
-    return f"known {what}: {listed}"
+        return _did_you_mean_this(close)
+    return _known_ones(
+        what, ", ".join(options) if options else deferred.pgettext("known items", "none")
+    )
 
 
-def _zone_hint(name: str) -> str:
+def _did_you_mean_this(close: str) -> Wording:
+    return deferred.gettext("did you mean %(close)s?", close=repr(close))
+
+
+def _known_ones(what: str, listed: _Said) -> Wording:
+    """``known calls: a, b``: one message per kind of thing, so that each language can make
+    its words agree with it (``appels connus``, ``phases connues``)."""
+    match what:
+        case "stakeholder groups":
+            return deferred.gettext("known stakeholder groups: %(listed)s", listed=listed)
+        case "phases":
+            return deferred.gettext("known phases: %(listed)s", listed=listed)
+        case "calls":
+            return deferred.gettext("known calls: %(listed)s", listed=listed)
+        case "events":
+            return deferred.gettext("known events: %(listed)s", listed=listed)
+        case "reviews":
+            return deferred.gettext("known review rounds: %(listed)s", listed=listed)
+        case "vocabularies":
+            return deferred.gettext("known vocabularies: %(listed)s", listed=listed)
+        case _:
+            return deferred.gettext("known types: %(listed)s", listed=listed)
+
+
+def _unknown(what: str, value: str) -> Wording:
+    """``unknown call 'x'``, one message per kind of thing (see :func:`_known_ones`)."""
+    match what:
+        case "stakeholder group":
+            return deferred.gettext("unknown stakeholder group %(id)s", id=repr(value))
+        case "phase":
+            return deferred.gettext("unknown phase %(id)s", id=repr(value))
+        case "call":
+            return deferred.gettext("unknown call %(id)s", id=repr(value))
+        case "event":
+            return deferred.gettext("unknown event %(id)s", id=repr(value))
+        case "review":
+            return deferred.gettext("unknown review round %(id)s", id=repr(value))
+        case _:
+            return deferred.gettext("unknown vocabulary %(id)s", id=repr(value))
+
+
+def _zone_hint(name: str) -> Wording:
     suggestion = suggest_zone(name)
     if suggestion:
-        return f"did you mean {suggestion!r}? Use an IANA zone name"
-    return "use an IANA zone name such as 'Europe/Zurich' or 'UTC'"
+        return deferred.gettext(
+            "did you mean %(zone)s? Use an IANA zone name", zone=repr(suggestion)
+        )
+    return deferred.gettext("use an IANA zone name such as 'Europe/Zurich' or 'UTC'")
 
 
 def check_zone_name(value: object) -> str:
     """Return ``value`` if it is a known IANA zone name, else raise a helpful error."""
     if not isinstance(value, str):
-        raise _Wrong(f"expected a zone name (a string), got {_kind(value)}")
+        raise _Wrong(
+            deferred.gettext("expected a zone name (a string), got %(value)s", value=_kind(value))
+        )
     if not value or value != value.strip() or value.startswith(("+", "-")) or ".." in value:
-        raise _Wrong(f"unknown time zone {value!r}", _zone_hint(value))
+        raise _Wrong(_unknown_zone(value), _zone_hint(value))
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise _Wrong(f"unknown time zone {value!r}", _zone_hint(value)) from None
+        raise _Wrong(_unknown_zone(value), _zone_hint(value)) from None
     problem = legacy_zone_problem(value)
     if problem is not None:
         raise _Wrong(problem)
     return value
 
 
-def _kind(value: object) -> str:
-    names = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "a table",
-        dt.datetime: "a date-time",
-        dt.date: "a date",
-        dt.time: "a time",
+def _unknown_zone(name: str) -> Wording:
+    return deferred.gettext("unknown time zone %(zone)s", zone=repr(name))
+
+
+def _kind(value: object) -> _Said:
+    """What ``value`` is, as the reader says it: ``an integer (1)``."""
+    short = _short(value)
+    names: dict[type, Wording] = {
+        bool: deferred.gettext("a boolean (%(value)s)", value=short),
+        int: deferred.gettext("an integer (%(value)s)", value=short),
+        float: deferred.gettext("a number (%(value)s)", value=short),
+        str: deferred.gettext("a string (%(value)s)", value=short),
+        list: deferred.gettext("an array (%(value)s)", value=short),
+        dict: deferred.gettext("a table (%(value)s)", value=short),
+        dt.datetime: deferred.gettext("a date-time (%(value)s)", value=short),
+        dt.date: deferred.gettext("a date (%(value)s)", value=short),
+        dt.time: deferred.gettext("a time (%(value)s)", value=short),
     }
     for cls, name in names.items():
         if type(value) is cls:
-            return f"{name} ({_short(value)})"
+            return name
     return type(value).__name__
 
 
@@ -204,60 +289,101 @@ def _short(value: object) -> str:
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise _Wrong(
-            f"year {year} is out of range", f"use a year between {MIN_YEAR} and {MAX_YEAR}"
+            _year_out_of_range(year),
+            deferred.gettext(
+                "use a year between %(first)s and %(last)s", first=MIN_YEAR, last=MAX_YEAR
+            ),
         )
+
+
+def _year_out_of_range(year: int) -> Wording:
+    return deferred.gettext("year %(year)s is out of range", year=year)
+
+
+def _expected_string(value: object) -> Wording:
+    return deferred.gettext("expected a string, got %(value)s", value=_kind(value))
+
+
+def _expected_table(value: object) -> Wording:
+    return deferred.gettext("expected a table, got %(value)s", value=_kind(value))
+
+
+def _expected_bool(value: object) -> Wording:
+    return deferred.gettext("expected true or false, got %(value)s", value=_kind(value))
+
+
+def _expected_datetime(value: object) -> Wording:
+    return deferred.gettext("expected a date-time, got %(value)s", value=_kind(value))
 
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise _Wrong(f"expected a string, got {_kind(value)}", "put the value in quotes")
+        raise _Wrong(_expected_string(value), deferred.gettext("put the value in quotes"))
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        hint = "remove the quotes" if isinstance(value, str) and value.strip().isdigit() else None
-        raise _Wrong(f"expected an integer, got {_kind(value)}", hint)
+        quoted = isinstance(value, str) and value.strip().isdigit()
+        raise _Wrong(
+            deferred.gettext("expected an integer, got %(value)s", value=_kind(value)),
+            deferred.gettext("remove the quotes") if quoted else None,
+        )
     return value
 
 
 def _structure_float(value: object, _: type) -> float:
     # An integer stays one (a limit of 3 is written back as 3, not 3.0).
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Wrong(f"expected a number, got {_kind(value)}", "write a number without quotes")
+        raise _Wrong(
+            deferred.gettext("expected a number, got %(value)s", value=_kind(value)),
+            deferred.gettext("write a number without quotes"),
+        )
     return value
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise _Wrong(f"expected true or false, got {_kind(value)}", "write true or false")
+        raise _Wrong(_expected_bool(value), deferred.gettext("write true or false"))
     return value
 
 
 def _structure_date(value: object, _: type) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise _Wrong(f"expected a date, got {_kind(value)}", "write a TOML date such as 2020-02-03")
+        raise _Wrong(
+            deferred.gettext("expected a date, got %(value)s", value=_kind(value)),
+            deferred.gettext("write a TOML date such as 2020-02-03"),
+        )
     _check_year(value.year)
     return value
 
 
 def _structure_time(value: object, _: type) -> dt.time:
     if not isinstance(value, dt.time):
-        raise _Wrong(f"expected a time, got {_kind(value)}", "write a TOML time such as 17:00:00")
+        raise _Wrong(
+            deferred.gettext("expected a time, got %(value)s", value=_kind(value)),
+            deferred.gettext("write a TOML time such as 17:00:00"),
+        )
     if value.tzinfo is not None:
-        raise _Wrong("a time of day takes no offset", "the window's zone gives the offset")
+        raise _Wrong(
+            deferred.gettext("a time of day takes no offset"),
+            deferred.gettext("the window's zone gives the offset"),
+        )
     return value
 
 
 def _structure_instant(value: object, _: type) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise _Wrong(
-            f"expected a date-time, got {_kind(value)}",
-            "write a TOML date-time such as 2019-06-04T16:00:00",
+            _expected_datetime(value),
+            deferred.gettext("write a TOML date-time such as 2019-06-04T16:00:00"),
         )
     _check_year(value.year)
     if value.tzinfo is None:
-        raise _Wrong("a date-time here needs an offset", "add one, e.g. 2019-06-04T16:00:00+02:00")
+        raise _Wrong(
+            deferred.gettext("a date-time here needs an offset"),
+            deferred.gettext("add one, e.g. 2019-06-04T16:00:00+02:00"),
+        )
     return to_utc(value)
 
 
@@ -266,8 +392,8 @@ def parse_duration(text: str) -> dt.timedelta:
     match = _DURATION.match(text) if isinstance(text, str) else None
     if match is None or text in ("P", "PT") or text.endswith("T"):
         raise _Wrong(
-            f"not a duration {text!r}",
-            "write ISO 8601 such as 'P7D' (7 days), 'PT1H' (1 hour) or 'P1DT12H'",
+            deferred.gettext("not a duration %(text)s", text=repr(text)),
+            deferred.gettext("write ISO 8601 such as 'P7D' (7 days), 'PT1H' (1 hour) or 'P1DT12H'"),
         )
     parts = {k: int(v) for k, v in match.groupdict().items() if v}
     return dt.timedelta(**parts)
@@ -290,25 +416,34 @@ def format_duration(value: dt.timedelta) -> str:
 
 def _structure_duration(value: object, _: type) -> dt.timedelta:
     if not isinstance(value, str):
-        raise _Wrong(f"expected a duration, got {_kind(value)}", "write e.g. 'P7D' or 'PT1H'")
+        raise _Wrong(
+            deferred.gettext("expected a duration, got %(value)s", value=_kind(value)),
+            deferred.gettext("write e.g. 'P7D' or 'PT1H'"),
+        )
     return parse_duration(value)
 
 
 def _structure_text(value: object, _: type) -> Text:
     if not isinstance(value, Mapping):
         raise _Wrong(
-            f"expected a table of texts by language, got {_kind(value)}",
-            'write e.g. { en = "…", es = "…" }',
+            deferred.gettext(
+                "expected a table of texts by language, got %(value)s", value=_kind(value)
+            ),
+            deferred.gettext('write e.g. { en = "…", es = "…" }'),
         )
-    problems: list[tuple[str, str, str | None]] = []
+    problems: list[_Problem] = []
     values: dict[str, str] = {}
     for key, text in value.items():
         if not isinstance(key, str) or not _LANGUAGE.match(key):
             problems.append(
-                (str(key), f"{key!r} is not a language tag", "use a tag such as en, es, fr, zh")
+                (
+                    str(key),
+                    deferred.gettext("%(tag)s is not a language tag", tag=repr(key)),
+                    deferred.gettext("use a tag such as en, es, fr, zh"),
+                )
             )
         elif not isinstance(text, str):
-            problems.append((key, f"expected a string, got {_kind(text)}", None))
+            problems.append((key, _expected_string(text), None))
         else:
             values[key] = text
     if problems:
@@ -318,11 +453,11 @@ def _structure_text(value: object, _: type) -> Text:
 
 def _structure_mapping(value: object, _: type) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        raise _Wrong(f"expected a table, got {_kind(value)}")
-    problems: list[tuple[str, str, str | None]] = []
+        raise _Wrong(_expected_table(value))
+    problems: list[_Problem] = []
     for key, item in value.items():
         if not isinstance(item, str):
-            problems.append((str(key), f"expected a string, got {_kind(item)}", None))
+            problems.append((str(key), _expected_string(item), None))
     if problems:
         raise _FieldProblems(problems)
     return {str(k): v for k, v in value.items()}
@@ -341,16 +476,16 @@ def _setting_value(value: object) -> bool:
 
 def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
     if not isinstance(value, Mapping):
-        raise _Wrong(f"expected a table, got {_kind(value)}", "write [plugins.NAME] tables")
-    problems: list[tuple[str, str, str | None]] = []
+        raise _Wrong(_expected_table(value), deferred.gettext("write [plugins.NAME] tables"))
+    problems: list[_Problem] = []
     found: dict[str, PluginSettings] = {}
     for name, table in value.items():
         if not _PLUGIN_NAME.match(str(name)):
             problems.append(
                 (
                     str(name),
-                    f"not a plugin name: {name!r}",
-                    "use the name `consultkit plugins` shows",
+                    deferred.gettext("not a plugin name: %(name)s", name=repr(name)),
+                    deferred.gettext("use the name `consultkit plugins` shows"),
                 )
             )
             continue
@@ -358,16 +493,16 @@ def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
             problems.append(
                 (
                     name,
-                    f"expected a table, got {_kind(table)}",
-                    f"write [plugins.{name}] with key = value lines under it",
+                    _expected_table(table),
+                    deferred.gettext(
+                        "write [plugins.%(name)s] with key = value lines under it", name=name
+                    ),
                 )
             )
             continue
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
-            problems.append(
-                (f"{name}.enabled", f"expected true or false, got {_kind(enabled)}", None)
-            )
+            problems.append((f"{name}.enabled", _expected_bool(enabled), None))
         values: dict[str, Any] = {}
         for key, item in table.items():
             if key == "enabled":
@@ -376,18 +511,26 @@ def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
                 problems.append(
                     (
                         f"{name}.{key}",
-                        "looks like a secret, and the consultation file is public",
-                        f"put it in the environment (CONSULTKIT_...) or the settings file the"
-                        f" plugin reads, not in [plugins.{name}]",
+                        deferred.gettext(
+                            "looks like a secret, and the consultation file is public"
+                        ),
+                        deferred.gettext(
+                            "put it in the environment (CONSULTKIT_...) or the settings file"
+                            " the plugin reads, not in [plugins.%(name)s]",
+                            name=name,
+                        ),
                     )
                 )
             elif not _setting_value(item):
                 problems.append(
                     (
                         f"{name}.{key}",
-                        f"a plugin setting is text, a number, true/false or a list of those,"
-                        f" not {_kind(item)}",
-                        "write it as a string",
+                        deferred.gettext(
+                            "a plugin setting is text, a number, true/false or a list of"
+                            " those, not %(value)s",
+                            value=_kind(item),
+                        ),
+                        deferred.gettext("write it as a string"),
                     )
                 )
             else:
@@ -407,11 +550,16 @@ def _unstructure_plugins(plugins: Mapping[str, PluginSettings]) -> dict[str, Any
 
 def _structure_month(value: object, _: type) -> Month:
     if not isinstance(value, str):
-        raise _Wrong(f"expected a month, got {_kind(value)}", "write it as a string: '2020-01'")
+        raise _Wrong(
+            deferred.gettext("expected a month, got %(value)s", value=_kind(value)),
+            deferred.gettext("write it as a string: '2020-01'"),
+        )
     try:
         month = Month.parse(value)
     except ValueError as exc:
-        raise _Wrong(str(exc), "write the year and the month as a string: '2020-01'") from None
+        raise _Wrong(
+            _said(exc), deferred.gettext("write the year and the month as a string: '2020-01'")
+        ) from None
     _check_year(month.year)
     return month
 
@@ -424,14 +572,22 @@ def _enum_hook(cls: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
             if value == member.value and type(value) is type(member.value):
                 return member
         choices = ", ".join(repr(v) for v in values)
-        hint = f"use one of {choices}"
+        hint = _use_one_of(choices)
         if isinstance(value, str):
             close = _close(value, values)
             if close:
-                hint = f"did you mean {close!r}? Use one of {choices}"
-        raise _Wrong(f"{_short(value)} is not allowed here", hint)
+                hint = deferred.gettext(
+                    "did you mean %(close)s? Use one of %(choices)s",
+                    close=repr(close),
+                    choices=choices,
+                )
+        raise _Wrong(deferred.gettext("%(value)s is not allowed here", value=_short(value)), hint)
 
     return structure
+
+
+def _use_one_of(choices: str) -> Wording:
+    return deferred.gettext("use one of %(choices)s", choices=choices)
 
 
 def _is_homogeneous_tuple(cls: Any) -> bool:
@@ -447,7 +603,7 @@ def _is_homogeneous_tuple(cls: Any) -> bool:
 # problem with its own message and hint; a new kind registers its checks in
 # ``_WINDOW_CHECKS``.
 
-_Problems = list[tuple[str, str, str | None]]
+_Problems = list[_Problem]
 
 
 def _window_keys(cls: type[AnyWindow]) -> tuple[str, ...]:
@@ -455,48 +611,72 @@ def _window_keys(cls: type[AnyWindow]) -> tuple[str, ...]:
     return ("kind", *(a.name for a in attrs.fields(cls)))
 
 
-def _local_datetime(
-    value: object, zone: str, field: str, problems: list[tuple[str, str, str | None]]
-) -> Any:
+def _local_datetime(value: object, zone: str, field: str, problems: _Problems) -> Any:
     """Turn a TOML date-time (local, or with an offset that picks a fold) into a zoned time."""
     if not isinstance(value, dt.datetime):
-        hint = "write a TOML date-time such as 2019-06-04T16:00:00"
-        if isinstance(value, dt.date):
-            hint += ", or use kind = 'days' for whole days"
-        problems.append((field, f"expected a date-time, got {_kind(value)}", hint))
+        hint = (
+            deferred.gettext(
+                "write a TOML date-time such as 2019-06-04T16:00:00, or use kind = 'days' for"
+                " whole days"
+            )
+            if isinstance(value, dt.date)
+            else deferred.gettext("write a TOML date-time such as 2019-06-04T16:00:00")
+        )
+        problems.append((field, _expected_datetime(value), hint))
         return None
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         problems.append(
-            (field, f"year {value.year} is out of range", f"use {MIN_YEAR} to {MAX_YEAR}")
+            (
+                field,
+                _year_out_of_range(value.year),
+                deferred.gettext("use %(first)s to %(last)s", first=MIN_YEAR, last=MAX_YEAR),
+            )
         )
         return None
     try:
         return localize(value.replace(tzinfo=None), zone, offset=value.utcoffset())
     except LocalTimeError as exc:
-        hint = (
-            "write the offset after the time, e.g. 2019-10-27T02:30:00+02:00"
-            if "twice" in str(exc)
-            else "pick a time that exists in that zone"
-        )
-        problems.append((field, str(exc), hint))
+        problems.append((field, _said(exc), _local_time_hint(exc)))
         return None
+
+
+def _local_time_hint(exc: LocalTimeError) -> Wording:
+    if exc.twice:
+        return deferred.gettext("write the offset after the time, e.g. 2019-10-27T02:30:00+02:00")
+    return deferred.gettext("pick a time that exists in that zone")
 
 
 def _check_window_table(value: object) -> None:
     """Refuse what the tagged union cannot dispatch: no table, no kind, an unknown kind."""
     if not isinstance(value, Mapping):
         raise _Wrong(
-            f"expected a window table, got {_kind(value)}",
-            "write e.g. { kind = 'days', first = 2019-11-25, last = 2019-11-29 }",
+            deferred.gettext("expected a window table, got %(value)s", value=_kind(value)),
+            deferred.gettext("write e.g. { kind = 'days', first = 2019-11-25, last = 2019-11-29 }"),
         )
     kind = value.get("kind")
     if kind not in WINDOW_TYPES:
         kinds = ", ".join(repr(k) for k in WINDOW_TYPES)
         if kind is None:
-            raise _FieldProblems([("kind", "the window has no kind", f"add kind = one of {kinds}")])
+            raise _FieldProblems(
+                [("kind", deferred.gettext("the window has no kind"), _add_kind(kinds))]
+            )
         close = _close(kind, WINDOW_TYPES) if isinstance(kind, str) else None
-        hint = f"did you mean {close!r}?" if close else f"use one of {kinds}"
-        raise _FieldProblems([("kind", f"unknown window kind {_short(kind)}", hint)])
+        hint = _did_you_mean_this(close) if close else _use_one_of(kinds)
+        raise _FieldProblems(
+            [("kind", deferred.gettext("unknown window kind %(kind)s", kind=_short(kind)), hint)]
+        )
+
+
+def _add_kind(kinds: str) -> Wording:
+    return deferred.gettext("add kind = one of %(kinds)s", kinds=kinds)
+
+
+def _missing() -> Wording:
+    return deferred.gettext("required field is missing")
+
+
+def _add(name: str) -> Wording:
+    return deferred.gettext("add %(key)s = …", key=name)
 
 
 class _Need:
@@ -508,7 +688,7 @@ class _Need:
 
     def __call__(self, name: str) -> object:
         if name not in self._value:
-            self._problems.append((name, "required field is missing", f"add {name} = …"))
+            self._problems.append((name, _missing(), _add(name)))
             return None
         return self._value[name]
 
@@ -527,7 +707,13 @@ def _check_exact(
     if begin is None or finish is None:
         return None
     if to_utc(finish) <= to_utc(begin):
-        problems.append(("end", "the window ends before it starts", "make end later than start"))
+        problems.append(
+            (
+                "end",
+                deferred.gettext("the window ends before it starts"),
+                deferred.gettext("make end later than start"),
+            )
+        )
         return None
     return ExactWindow(start=begin, end=finish, zone=zone)
 
@@ -535,7 +721,7 @@ def _check_exact(
 def _check_bounds(
     cls: type[DayWindow | MonthWindow],
     parse: Callable[[object, type], Any],
-    what: str,
+    reversed_: Wording,
 ) -> _WindowCheck:
     def check(
         value: Mapping[str, Any], zone: str | None, need: _Need, problems: _Problems
@@ -548,17 +734,19 @@ def _check_bounds(
             try:
                 bounds[name] = parse(raw, object)
             except _Wrong as exc:
-                problems.append((name, str(exc), exc.hint))
+                problems.append((name, exc.message, exc.hint))
         if zone is None or len(bounds) < 2:
             return None
         if bounds["last"] < bounds["first"]:
-            problems.append(
-                ("last", f"the last {what} is before the first {what}", "swap them or correct one")
-            )
+            problems.append(("last", reversed_, _swap_or_correct()))
             return None
         return cls(first=bounds["first"], last=bounds["last"], zone=zone)
 
     return check
+
+
+def _swap_or_correct() -> Wording:
+    return deferred.gettext("swap them or correct one")
 
 
 def _check_deadline(
@@ -570,28 +758,37 @@ def _check_deadline(
         try:
             day = _structure_date(raw_day, object)
         except _Wrong as exc:
-            problems.append(("day", str(exc), exc.hint))
+            problems.append(("day", exc.message, exc.hint))
     rule = CutoffRule.END_OF_DAY
     if "rule" in value:
         try:
             rule = typing.cast("CutoffRule", _enum_hook(CutoffRule)(value["rule"], object))
         except _Wrong as exc:
-            problems.append(("rule", str(exc), exc.hint))
+            problems.append(("rule", exc.message, exc.hint))
     time: dt.time | None = None
     if "time" in value:
         try:
             time = _structure_time(value["time"], object)
         except _Wrong as exc:
-            problems.append(("time", str(exc), exc.hint))
+            problems.append(("time", exc.message, exc.hint))
     if (rule is CutoffRule.AT_TIME) != ("time" in value):
         if rule is CutoffRule.AT_TIME:
-            problems.append(("time", "the at-time rule needs a time", "add time = 12:00:00"))
+            problems.append(
+                (
+                    "time",
+                    deferred.gettext("the at-time rule needs a time"),
+                    deferred.gettext("add time = 12:00:00"),
+                )
+            )
         else:
             problems.append(
                 (
                     "time",
-                    f"a time goes only with rule = 'at-time' (rule is {rule.value!r})",
-                    "add rule = 'at-time' or remove the time",
+                    deferred.gettext(
+                        "a time goes only with rule = 'at-time' (rule is %(rule)s)",
+                        rule=repr(rule.value),
+                    ),
+                    deferred.gettext("add rule = 'at-time' or remove the time"),
                 )
             )
         return None
@@ -601,7 +798,9 @@ def _check_deadline(
         try:
             localize(dt.datetime.combine(day, time), zone)
         except LocalTimeError as exc:
-            problems.append(("time", str(exc), "pick a time that exists on that day"))
+            problems.append(
+                ("time", _said(exc), deferred.gettext("pick a time that exists on that day"))
+            )
             return None
     return Deadline(day=day, zone=zone, rule=rule, time=time)
 
@@ -614,8 +813,12 @@ def _check_unscheduled(
 
 _WINDOW_CHECKS: dict[type[AnyWindow], _WindowCheck] = {
     ExactWindow: _check_exact,
-    DayWindow: _check_bounds(DayWindow, _structure_date, "day"),
-    MonthWindow: _check_bounds(MonthWindow, _structure_month, "month"),
+    DayWindow: _check_bounds(
+        DayWindow, _structure_date, deferred.gettext("the last day is before the first day")
+    ),
+    MonthWindow: _check_bounds(
+        MonthWindow, _structure_month, deferred.gettext("the last month is before the first month")
+    ),
     Deadline: _check_deadline,
     Unscheduled: _check_unscheduled,
 }
@@ -632,35 +835,47 @@ def _window_hook(cls: type[AnyWindow]) -> Callable[[object, type], AnyWindow]:
             # Only a call's deadline (a field typed Deadline, not a window) gets here with
             # something else: a window's table and kind were checked by the union's hook.
             raise _Wrong(
-                f"expected a {cls.kind} table, got {_kind(value)}",
-                "write e.g. { day = 2020-02-03 } (end of day in the consultation's zone)",
+                deferred.gettext("expected a deadline table, got %(value)s", value=_kind(value))
+                if cls is Deadline
+                else deferred.gettext("expected a window table, got %(value)s", value=_kind(value)),
+                deferred.gettext(
+                    "write e.g. { day = 2020-02-03 } (end of day in the consultation's zone)"
+                ),
             )
         if value.get("kind", cls.kind) != cls.kind:
             # A call's deadline may say its kind; it cannot be another one.
-            message = f"a {cls.kind} has kind = {cls.kind!r}"
-            raise _FieldProblems([("kind", message, "remove the kind")])
+            message = (
+                deferred.gettext("a deadline has kind = 'deadline'")
+                if cls is Deadline
+                else deferred.gettext("this window has kind = %(tag)s", tag=repr(cls.kind))
+            )
+            raise _FieldProblems([("kind", message, deferred.gettext("remove the kind"))])
         problems: _Problems = []
         for key in value:
             if key not in allowed:
                 close = _close(str(key), allowed)
                 hint = (
-                    f"did you mean {close!r}?"
+                    _did_you_mean_this(close)
                     if close
-                    else f"a {cls.kind!r} window takes {allowed}"
+                    else deferred.gettext(
+                        "a %(kind)s window takes %(keys)s", kind=repr(cls.kind), keys=str(allowed)
+                    )
                 )
-                problems.append((str(key), f"unknown key {str(key)!r}", hint))
+                problems.append((str(key), _unknown_key(str(key)), hint))
         zone: str | None = None
         try:
             zone = check_zone_name(value.get("zone"))
         except _Wrong as exc:
-            problems.append(("zone", str(exc), exc.hint))
+            problems.append(("zone", exc.message, exc.hint))
         window: AnyWindow | None = None
         try:
             window = check(value, zone, _Need(value, problems), problems)
         except (ValueError, OverflowError) as exc:  # a rule of the window class itself
-            problems.append(("", str(exc), None))
+            problems.append(("", _said(exc), None))
         if problems or window is None:
-            raise _FieldProblems(problems or [("", "the window is incomplete", None)])
+            raise _FieldProblems(
+                problems or [("", deferred.gettext("the window is incomplete"), None)]
+            )
         return window
 
     return structure
@@ -685,7 +900,10 @@ def make_converter() -> cattrs.Converter:
 
         def structure(value: object, _: type) -> Any:
             if not isinstance(value, Mapping):
-                raise _Wrong(f"expected a table, got {_kind(value)}", f"write {{ {keys} }}")
+                raise _Wrong(
+                    _expected_table(value),
+                    deferred.gettext("write %(table)s", table=f"{{ {keys} }}"),
+                )
             return inner(value, cls)
 
         return structure
@@ -723,7 +941,10 @@ def make_converter() -> cattrs.Converter:
 
         def structure(value: object, _: type) -> tuple[Any, ...]:
             if not isinstance(value, list):
-                raise _Wrong(f"expected an array, got {_kind(value)}", "write [ … ]")
+                raise _Wrong(
+                    deferred.gettext("expected an array, got %(value)s", value=_kind(value)),
+                    deferred.gettext("write [ … ]"),
+                )
             items: list[Any] = []
             errors: list[Exception] = []
             for index, item in enumerate(value):
@@ -760,17 +981,23 @@ def _configure_fields(converter: cattrs.Converter) -> None:
     def structure_field(value: object, _: type) -> AnyField:
         if not isinstance(value, Mapping):
             raise _Wrong(
-                f"expected a field table, got {_kind(value)}",
-                'write [[calls.fields]] with key = "…", kind = "text", label = { … }',
+                deferred.gettext("expected a field table, got %(value)s", value=_kind(value)),
+                deferred.gettext(
+                    'write [[calls.fields]] with key = "…", kind = "text", label = { … }'
+                ),
             )
         kind = value.get("kind")
         if kind is None:
-            raise _FieldProblems([("kind", "the field has no kind", f"add kind = one of {kinds}")])
+            raise _FieldProblems(
+                [("kind", deferred.gettext("the field has no kind"), _add_kind(kinds))]
+            )
         cls = FIELD_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is None:
             close = _close(kind, FIELD_TYPES) if isinstance(kind, str) else None
-            hint = f"did you mean {close!r}?" if close else f"use one of {kinds}"
-            raise _FieldProblems([("kind", f"unknown field kind {_short(kind)}", hint)])
+            hint = _did_you_mean_this(close) if close else _use_one_of(kinds)
+            raise _FieldProblems(
+                [("kind", deferred.gettext("unknown field kind %(kind)s", kind=_short(kind)), hint)]
+            )
         rest = {k: v for k, v in value.items() if k != "kind"}
         field: AnyField = converter.structure(rest, cls)
         return field
@@ -863,14 +1090,18 @@ def _converter() -> cattrs.Converter:
 # --------------------------------------------------------------------------- errors
 
 
-def _problems_from(exc: BaseException, path: str) -> Iterator[tuple[str, str, str | None]]:
+def _problems_from(exc: BaseException, path: str) -> Iterator[_Problem]:
     """Walk a cattrs error tree and yield (field path, message, hint) for each leaf."""
     if isinstance(exc, ForbiddenExtraKeysError):
         fields = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
         for key in sorted(exc.extra_fields):
             close = _close(key, fields)
-            hint = f"did you mean {close!r}?" if close else f"allowed keys: {', '.join(fields)}"
-            yield _join(path, key), f"unknown key {key!r}", hint
+            hint = (
+                _did_you_mean_this(close)
+                if close
+                else deferred.gettext("allowed keys: %(keys)s", keys=", ".join(fields))
+            )
+            yield _join(path, key), _unknown_key(key), hint
         return
     if isinstance(exc, BaseValidationError):
         for sub in exc.exceptions:
@@ -887,13 +1118,16 @@ def _problems_from(exc: BaseException, path: str) -> Iterator[tuple[str, str, st
             yield _join(path, relative), message, advice
         return
     if isinstance(exc, KeyError):
-        field = path.rsplit(".", 1)[-1]
-        yield path, "required field is missing", f"add {field} = …"
+        yield path, _missing(), _add(path.rsplit(".", 1)[-1])
         return
     if isinstance(exc, _Wrong):
-        yield path, str(exc), exc.hint
+        yield path, exc.message, exc.hint
         return
-    yield path, str(exc) or type(exc).__name__, None
+    yield path, _said(exc), None
+
+
+def _unknown_key(key: str) -> Wording:
+    return deferred.gettext("unknown key %(key)s", key=repr(key))
 
 
 def _join(path: str, name: str) -> str:
@@ -905,14 +1139,14 @@ def _join(path: str, name: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) -> str | None:
+def _prepare(data: dict[str, Any], problems: list[_Problem]) -> str | None:
     """Give windows without a zone the consultation's zone; check the zone itself."""
     zone: str | None = None
     if "zone" in data:
         try:
             zone = check_zone_name(data["zone"])
         except _Wrong as exc:
-            problems.append(("zone", str(exc), exc.hint))
+            problems.append(("zone", exc.message, exc.hint))
     stand_in = zone is None
     if zone is None:
         # The zone is missing or wrong, which is reported once. Windows that rely on it get
@@ -946,28 +1180,27 @@ def _prepare(data: dict[str, Any], problems: list[tuple[str, str, str | None]]) 
                 try:
                     calls[index] = {**call, "opens_at": localize(opens, zone)}
                 except LocalTimeError as exc:
-                    hint = (
-                        "write the offset after the time, e.g. 2019-10-27T02:30:00+02:00"
-                        if "twice" in str(exc)
-                        else "pick a time that exists in that zone"
-                    )
-                    problems.append((f"calls[{index}].opens_at", str(exc), hint))
+                    problems.append((f"calls[{index}].opens_at", _said(exc), _local_time_hint(exc)))
                     calls[index] = {k: v for k, v in call.items() if k != "opens_at"}
     return None if stand_in else zone
 
 
-def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+def _references(c: Consultation) -> Iterator[_Problem]:
     """Rules across fields: unique ids, and every reference names something that exists."""
     yield from _check_id("", c.id)
     for language_index, language in enumerate(c.languages):
         if not _LANGUAGE.match(language):
             yield (
                 f"languages[{language_index}]",
-                f"{language!r} is not a language tag",
-                "use a BCP 47 tag such as en, es, fr, zh, ar, ru",
+                deferred.gettext("%(tag)s is not a language tag", tag=repr(language)),
+                deferred.gettext("use a BCP 47 tag such as en, es, fr, zh, ar, ru"),
             )
     if len(set(c.languages)) != len(c.languages):
-        yield "languages", "a language is listed twice", "list each language once"
+        yield (
+            "languages",
+            deferred.gettext("a language is listed twice"),
+            deferred.gettext("list each language once"),
+        )
     organisations = [("organisers", o) for o in c.organisers] + [
         ("collaborators", o) for o in c.collaborators
     ]
@@ -985,15 +1218,23 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
         local = index if name == "organisers" else index - len(c.organisers)
         yield from _check_id(f"{name}[{local}].id", org.id)
         if org.id in seen_org:
-            yield (f"{name}[{local}].id", f"duplicate id {org.id!r}", "give each one its own id")
+            yield (
+                f"{name}[{local}].id",
+                deferred.gettext("duplicate id %(id)s", id=repr(org.id)),
+                _give_own_id(),
+            )
         seen_org[org.id] = name
     ordinals: dict[int, int] = {}
     for index, phase in enumerate(c.phases):
         if phase.ordinal in ordinals:
             yield (
                 f"phases[{index}].ordinal",
-                f"ordinal {phase.ordinal} is also used by phases[{ordinals[phase.ordinal]}]",
-                "number the phases 1, 2, 3, …",
+                deferred.gettext(
+                    "ordinal %(ordinal)s is also used by %(other)s",
+                    ordinal=phase.ordinal,
+                    other=f"phases[{ordinals[phase.ordinal]}]",
+                ),
+                deferred.gettext("number the phases 1, 2, 3, …"),
             )
         ordinals.setdefault(phase.ordinal, index)
         yield from _unique(f"phases[{index}].activities", phase.activities)
@@ -1008,7 +1249,7 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
             if activity.call is not None and activity.call not in call_ids:
                 yield (
                     f"phases[{index}].activities[{a_index}].call",
-                    f"unknown call {activity.call!r}",
+                    _unknown("call", activity.call),
                     _did_you_mean(activity.call, call_ids, "calls"),
                 )
     for index, call in enumerate(c.calls):
@@ -1021,41 +1262,49 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                 if value is not None and (isinstance(value, bool) or value < 1):
                     yield (
                         f"{where}.quota.{key}",
-                        f"must be a whole number of at least 1, not {value!r}",
-                        "leave the key out for no limit",
+                        deferred.gettext(
+                            "must be a whole number of at least 1, not %(value)s", value=repr(value)
+                        ),
+                        deferred.gettext("leave the key out for no limit"),
                     )
         if call.attachments is not None:
             yield from _attachment_problems(f"{where}.attachments", call.attachments)
         if call.opens_at is not None and call.opens_with is not None:
             yield (
                 f"{where}.opens_with",
-                "a call opens either at an instant or with a phase, not both",
-                "remove opens_at or opens_with",
+                deferred.gettext("a call opens either at an instant or with a phase, not both"),
+                deferred.gettext("remove opens_at or opens_with"),
             )
         if call.deadline is not None and call.closes_with is not None:
             yield (
                 f"{where}.closes_with",
-                "a call closes either with its own deadline or with a phase, not both",
-                "remove deadline or closes_with",
+                deferred.gettext(
+                    "a call closes either with its own deadline or with a phase, not both"
+                ),
+                deferred.gettext("remove deadline or closes_with"),
             )
         if call.opens_with is not None and call.opens_with not in phase_ids:
             yield (
                 f"{where}.opens_with",
-                f"unknown phase {call.opens_with!r}",
+                _unknown("phase", call.opens_with),
                 _did_you_mean(call.opens_with, phase_ids, "phases"),
             )
         if call.closes_with is not None:
             if call.closes_with not in phase_ids:
                 yield (
                     f"{where}.closes_with",
-                    f"unknown phase {call.closes_with!r}",
+                    _unknown("phase", call.closes_with),
                     _did_you_mean(call.closes_with, phase_ids, "phases"),
                 )
             elif not isinstance(c.phase(call.closes_with).window, Deadline):
                 yield (
                     f"{where}.closes_with",
-                    f"phase {call.closes_with!r} has no deadline to close with",
-                    "give that phase a window of kind 'deadline', or give the call a deadline",
+                    deferred.gettext(
+                        "phase %(id)s has no deadline to close with", id=repr(call.closes_with)
+                    ),
+                    deferred.gettext(
+                        "give that phase a window of kind 'deadline', or give the call a deadline"
+                    ),
                 )
         yield from _field_declarations(where, call.fields, c.languages)
         yield from _review_declarations(f"{where}.review", call.review, c.languages)
@@ -1071,20 +1320,28 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
         if kind not in known:
             yield (
                 f"{where}.anchor",
-                f"anchor {reminder.anchor!r} names no item",
-                "write phase:ID, event:ID, call:ID or review:CALL/ROUND",
+                deferred.gettext("anchor %(anchor)s names no item", anchor=repr(reminder.anchor)),
+                deferred.gettext("write phase:ID, event:ID, call:ID or review:CALL/ROUND"),
             )
         elif target not in known[kind]:
             yield (
                 f"{where}.anchor",
-                f"unknown {kind} {target!r}",
+                _unknown(kind, target),
                 _did_you_mean(target, known[kind], f"{kind}s"),
             )
         elif reminder.edge is ReminderEdge.DEADLINE and kind == "event":
-            yield f"{where}.edge", "an event has no deadline", "use edge = 'start' or 'end'"
+            yield (
+                f"{where}.edge",
+                deferred.gettext("an event has no deadline"),
+                deferred.gettext("use edge = 'start' or 'end'"),
+            )
         for b_index, before in enumerate(reminder.before):
             if before < dt.timedelta(0):
-                yield f"{where}.before[{b_index}]", "a reminder cannot come after its anchor", None
+                yield (
+                    f"{where}.before[{b_index}]",
+                    deferred.gettext("a reminder cannot come after its anchor"),
+                    None,
+                )
         for a_index, audience in enumerate(reminder.audience):
             if audience in ("subscribers", "organisers"):
                 continue
@@ -1094,45 +1351,59 @@ def _references(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
                 if kind != "review":
                     yield (
                         f"{where}.audience[{a_index}]",
-                        "only a review round has reviewers to remind",
-                        "anchor the reminder to review:CALL/ROUND, or choose another audience",
+                        deferred.gettext("only a review round has reviewers to remind"),
+                        deferred.gettext(
+                            "anchor the reminder to review:CALL/ROUND, or choose another audience"
+                        ),
                     )
                 continue
             yield (
                 f"{where}.audience[{a_index}]",
-                f"unknown audience {audience!r}",
-                "write 'subscribers', 'organisers', 'group:ID' with a known group,"
-                " or 'reviewers' for a review:CALL/ROUND anchor",
+                deferred.gettext("unknown audience %(audience)s", audience=repr(audience)),
+                deferred.gettext(
+                    "write 'subscribers', 'organisers', 'group:ID' with a known group,"
+                    " or 'reviewers' for a review:CALL/ROUND anchor"
+                ),
             )
 
 
 def _translated(
     path: str, text: Text, languages: Sequence[str], *, required: bool
-) -> Iterator[tuple[str, str, str | None]]:
+) -> Iterator[_Problem]:
     if not text and not required:
         return
     missing = [lang for lang in languages if not text.values.get(lang, "").strip()]
     if missing:
         yield (
             path,
-            f"no text in {', '.join(missing)}",
-            "a field is shown in every language of the consultation: add "
-            + ", ".join(f"{lang} = …" for lang in missing),
+            deferred.gettext("no text in %(languages)s", languages=", ".join(missing)),
+            deferred.gettext(
+                "a field is shown in every language of the consultation: add %(keys)s",
+                keys=", ".join(f"{lang} = …" for lang in missing),
+            ),
         )
 
 
-def _bounds(where: str, field: Any, low: str, high: str) -> Iterator[tuple[str, str, str | None]]:
+def _bounds(where: str, field: Any, low: str, high: str) -> Iterator[_Problem]:
     least, most = getattr(field, low), getattr(field, high)
     for name, value in ((low, least), (high, most)):
         if value is not None and value < 0:
-            yield f"{where}.{name}", "a limit cannot be negative", "use 0 or more"
+            yield (
+                f"{where}.{name}",
+                deferred.gettext("a limit cannot be negative"),
+                deferred.gettext("use 0 or more"),
+            )
     if least is not None and most is not None and most < least:
-        yield f"{where}.{high}", f"{high} is below {low}", "swap them or correct one"
+        yield (
+            f"{where}.{high}",
+            deferred.gettext("%(high)s is below %(low)s", high=high, low=low),
+            _swap_or_correct(),
+        )
 
 
 def _field_declarations(
     call_path: str, fields: Sequence[AnyField], languages: Sequence[str]
-) -> Iterator[tuple[str, str, str | None]]:
+) -> Iterator[_Problem]:
     """A call's fields: keys unique ids, texts in every language, limits that make sense."""
     yield from _unique_keys(f"{call_path}.fields", fields)
     for index, field in enumerate(fields):
@@ -1143,19 +1414,23 @@ def _field_declarations(
             if not field.options and field.vocabulary is None:
                 yield (
                     f"{where}.options",
-                    "a choice needs options",
-                    "add options = [ { value = …, label = { … } } ]",
+                    deferred.gettext("a choice needs options"),
+                    deferred.gettext("add options = [ { value = …, label = { … } } ]"),
                 )
             seen: set[str] = set()
             for o_index, option in enumerate(field.options):
                 at = f"{where}.options[{o_index}]"
                 if not option.value.strip() or "\x00" in option.value:
-                    yield f"{at}.value", "an option needs a value", 'write value = "…"'
+                    yield (
+                        f"{at}.value",
+                        deferred.gettext("an option needs a value"),
+                        deferred.gettext('write value = "…"'),
+                    )
                 elif option.value in seen:
                     yield (
                         f"{at}.value",
-                        f"duplicate option {option.value!r}",
-                        "list each option once",
+                        deferred.gettext("duplicate option %(value)s", value=repr(option.value)),
+                        deferred.gettext("list each option once"),
                     )
                 seen.add(option.value)
                 yield from _translated(f"{at}.label", option.label, languages, required=True)
@@ -1170,37 +1445,63 @@ def _field_declarations(
             for name in ("minimum", "maximum"):
                 value = getattr(field, name)
                 if value is not None and not math.isfinite(value):
-                    yield f"{where}.{name}", "the limit is not a finite number", None
+                    yield (
+                        f"{where}.{name}",
+                        deferred.gettext("the limit is not a finite number"),
+                        None,
+                    )
             if (
                 field.minimum is not None
                 and field.maximum is not None
                 and field.maximum < field.minimum
             ):
-                yield f"{where}.maximum", "maximum is below minimum", "swap them"
+                yield (
+                    f"{where}.maximum",
+                    deferred.gettext("maximum is below minimum"),
+                    _swap_them(),
+                )
         elif isinstance(field, DateField):
             if field.minimum and field.maximum and field.maximum < field.minimum:
-                yield f"{where}.maximum", "maximum is before minimum", "swap them"
+                yield (
+                    f"{where}.maximum",
+                    deferred.gettext("maximum is before minimum"),
+                    _swap_them(),
+                )
         elif isinstance(field, FileField):
             if field.max_bytes is not None and field.max_bytes < 1:
-                yield f"{where}.max_bytes", "a file limit must be at least 1 byte", None
+                yield (
+                    f"{where}.max_bytes",
+                    deferred.gettext("a file limit must be at least 1 byte"),
+                    None,
+                )
             for t_index, ending in enumerate(field.types):
                 if not re.fullmatch(r"[A-Za-z0-9]+", ending):
                     yield (
                         f"{where}.types[{t_index}]",
-                        f"{ending!r} is not a file ending",
-                        "write it without the dot, e.g. 'pdf'",
+                        deferred.gettext("%(ending)s is not a file ending", ending=repr(ending)),
+                        deferred.gettext("write it without the dot, e.g. 'pdf'"),
                     )
                 elif ending.lower() not in ENDING_TYPES:
                     yield (
                         f"{where}.types[{t_index}]",
-                        f"consultkit cannot check that a file really is .{ending}",
-                        f"use endings it can check: {', '.join(ENDING_TYPES)}",
+                        deferred.gettext(
+                            "consultkit cannot check that a file really is .%(ending)s",
+                            ending=ending,
+                        ),
+                        deferred.gettext(
+                            "use endings it can check: %(endings)s",
+                            endings=", ".join(ENDING_TYPES),
+                        ),
                     )
+
+
+def _swap_them() -> Wording:
+    return deferred.gettext("swap them")
 
 
 def _review_declarations(
     path: str, review: CallReview, languages: Sequence[str]
-) -> Iterator[tuple[str, str, str | None]]:
+) -> Iterator[_Problem]:
     """A call's review rounds: ids unique, numbers that make sense, rubrics that can score."""
     yield from _unique(f"{path}.rounds", review.rounds)
     for index, round_ in enumerate(review.rounds):
@@ -1210,27 +1511,40 @@ def _review_declarations(
             f"{where}.description", round_.description, languages, required=False
         )
         if round_.per_submission < 1:
-            yield f"{where}.per_submission", "each submission needs 1 reviewer or more", None
+            yield (
+                f"{where}.per_submission",
+                deferred.gettext("each submission needs 1 reviewer or more"),
+                None,
+            )
         if not 1 <= round_.min_groups <= max(round_.per_submission, 1):
             yield (
                 f"{where}.min_groups",
-                f"{round_.min_groups} stakeholder groups cannot come from"
-                f" {round_.per_submission} reviewers",
-                "use 1 up to per_submission",
+                deferred.gettext(
+                    "%(groups)s stakeholder groups cannot come from %(reviewers)s reviewers",
+                    groups=round_.min_groups,
+                    reviewers=round_.per_submission,
+                ),
+                deferred.gettext("use 1 up to per_submission"),
             )
         if len(set(round_.reviewers)) != len(round_.reviewers):
-            yield f"{where}.reviewers", "a reviewer is listed twice", "list each reviewer once"
+            yield (
+                f"{where}.reviewers",
+                deferred.gettext("a reviewer is listed twice"),
+                deferred.gettext("list each reviewer once"),
+            )
         if round_.kind is RoundKind.SCREENING and round_.criteria:
             yield (
                 f"{where}.criteria",
-                "a screening round asks for pass or fail, not scores",
-                "remove the criteria, or make it kind = 'scoring'",
+                deferred.gettext("a screening round asks for pass or fail, not scores"),
+                deferred.gettext("remove the criteria, or make it kind = 'scoring'"),
             )
         if round_.kind is RoundKind.SCORING and not round_.criteria:
             yield (
                 f"{where}.criteria",
-                "a scoring round needs a rubric",
-                "add [[calls.review.rounds.criteria]] with id, label, min, max and weight",
+                deferred.gettext("a scoring round needs a rubric"),
+                deferred.gettext(
+                    "add [[calls.review.rounds.criteria]] with id, label, min, max and weight"
+                ),
             )
         yield from _unique(f"{where}.criteria", round_.criteria)
         for c_index, criterion in enumerate(round_.criteria):
@@ -1238,12 +1552,20 @@ def _review_declarations(
             yield from _translated(f"{at}.label", criterion.label, languages, required=True)
             yield from _translated(f"{at}.help", criterion.help, languages, required=False)
             if criterion.max <= criterion.min:
-                yield f"{at}.max", "the scale's max must be above its min", "e.g. min = 1, max = 5"
+                yield (
+                    f"{at}.max",
+                    deferred.gettext("the scale's max must be above its min"),
+                    deferred.gettext("e.g. min = 1, max = 5"),
+                )
             if not (math.isfinite(criterion.weight) and criterion.weight > 0):
-                yield f"{at}.weight", "a weight must be a positive number", "e.g. weight = 1.0"
+                yield (
+                    f"{at}.weight",
+                    deferred.gettext("a weight must be a positive number"),
+                    deferred.gettext("e.g. weight = 1.0"),
+                )
 
 
-def _vocabularies(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+def _vocabularies(c: Consultation) -> Iterator[_Problem]:
     """Vocabularies: ids, labels in every language, and term ids unique across all of them
     (a stored tag is a bare term id, so it must name one term)."""
     yield from _unique("vocabularies", c.vocabularies)
@@ -1257,8 +1579,8 @@ def _vocabularies(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
         if not vocabulary.terms:
             yield (
                 f"{where}.terms",
-                "a vocabulary needs terms",
-                "add terms = [ { id = …, label = { … } } ]",
+                deferred.gettext("a vocabulary needs terms"),
+                deferred.gettext("add terms = [ { id = …, label = { … } } ]"),
             )
         for t_index, term in enumerate(vocabulary.terms):
             at = f"{where}.terms[{t_index}]"
@@ -1266,16 +1588,18 @@ def _vocabularies(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
             if term.id in terms:
                 yield (
                     f"{at}.id",
-                    f"duplicate term {term.id!r} (also {terms[term.id]})",
-                    "a tag names one term: give each term its own id",
+                    deferred.gettext(
+                        "duplicate term %(id)s (also %(other)s)",
+                        id=repr(term.id),
+                        other=terms[term.id],
+                    ),
+                    deferred.gettext("a tag names one term: give each term its own id"),
                 )
             terms.setdefault(term.id, f"{at}.id")
             yield from _translated(f"{at}.label", term.label, c.languages, required=True)
 
 
-def _vocabulary_options(
-    c: Consultation, problems: list[tuple[str, str, str | None]]
-) -> Consultation:
+def _vocabulary_options(c: Consultation, problems: list[_Problem]) -> Consultation:
     """``c`` with each choice field that names a vocabulary given its terms as options."""
     by_id = {v.id: v for v in c.vocabularies}
     vocabulary_ids = list(by_id)
@@ -1290,7 +1614,7 @@ def _vocabulary_options(
                     problems.append(
                         (
                             f"{where}.vocabulary",
-                            f"unknown vocabulary {field.vocabulary!r}",
+                            _unknown("vocabulary", field.vocabulary),
                             _did_you_mean(field.vocabulary, vocabulary_ids, "vocabularies"),
                         )
                     )
@@ -1298,8 +1622,13 @@ def _vocabulary_options(
                     problems.append(
                         (
                             f"{where}.options",
-                            "a field takes its options from a vocabulary or lists them, not both",
-                            "remove options: the vocabulary's terms are the options",
+                            deferred.gettext(
+                                "a field takes its options from a vocabulary or lists them,"
+                                " not both"
+                            ),
+                            deferred.gettext(
+                                "remove options: the vocabulary's terms are the options"
+                            ),
                         )
                     )
                 else:
@@ -1310,20 +1639,24 @@ def _vocabulary_options(
     return attrs.evolve(c, calls=tuple(calls))
 
 
-def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, str, str | None]]:
+def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[_Problem]:
     seen: dict[str, int] = {}
     for index, field in enumerate(fields):
         if not _FIELD_KEY.match(field.key):
             yield (
                 f"{path}[{index}].key",
-                f"{field.key!r} is not a field key",
-                "use lower-case letters, digits and '_', starting with a letter",
+                deferred.gettext("%(key)s is not a field key", key=repr(field.key)),
+                deferred.gettext("use lower-case letters, digits and '_', starting with a letter"),
             )
         if field.key in seen:
             yield (
                 f"{path}[{index}].key",
-                f"duplicate key {field.key!r} (also {path}[{seen[field.key]}])",
-                "give each field its own key",
+                deferred.gettext(
+                    "duplicate key %(key)s (also %(other)s)",
+                    key=repr(field.key),
+                    other=f"{path}[{seen[field.key]}]",
+                ),
+                deferred.gettext("give each field its own key"),
             )
         seen.setdefault(field.key, index)
 
@@ -1331,7 +1664,7 @@ def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[tuple[str, s
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def _links(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
+def _links(c: Consultation) -> Iterator[_Problem]:
     """Links that calendars and pages would publish, and the contact address.
 
     A ``javascript:`` link runs script where a reader clicks it, and a line break in an
@@ -1354,50 +1687,64 @@ def _links(c: Consultation) -> Iterator[tuple[str, str, str | None]]:
             yield (
                 path,
                 problem,
-                "write the address of a web page on one line, e.g. https://www.wsis.org/forum",
+                deferred.gettext(
+                    "write the address of a web page on one line, e.g. https://www.wsis.org/forum"
+                ),
             )
     email = c.contact.email
     problem = None if email is None else email_problem(email)
     if problem is not None:
-        yield "contact.email", problem, "write one address on one line, e.g. wsis-info@itu.int"
-
-
-def _check_id(path: str, value: str) -> Iterator[tuple[str, str, str | None]]:
-    if not _ID.match(value):
         yield (
-            path or "id",
-            f"{value!r} is not a valid id",
-            "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            "contact.email",
+            problem,
+            deferred.gettext("write one address on one line, e.g. wsis-info@itu.int"),
         )
 
 
-def _unique(path: str, items: Sequence[Any]) -> Iterator[tuple[str, str, str | None]]:
+def _check_id(path: str, value: str) -> Iterator[_Problem]:
+    if not _ID.match(value):
+        yield (
+            path or "id",
+            deferred.gettext("%(id)s is not a valid id", id=repr(value)),
+            deferred.gettext(
+                "use letters, digits, '.', '_' and '-', starting with a letter or digit"
+            ),
+        )
+
+
+def _give_own_id() -> Wording:
+    return deferred.gettext("give each one its own id")
+
+
+def _unique(path: str, items: Sequence[Any]) -> Iterator[_Problem]:
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         yield from _check_id(f"{path}[{index}].id", item.id)
         if item.id in seen:
             yield (
                 f"{path}[{index}].id",
-                f"duplicate id {item.id!r} (also {path}[{seen[item.id]}])",
-                "give each one its own id",
+                deferred.gettext(
+                    "duplicate id %(id)s (also %(other)s)",
+                    id=repr(item.id),
+                    other=f"{path}[{seen[item.id]}]",
+                ),
+                _give_own_id(),
             )
         seen.setdefault(item.id, index)
 
 
-def _known(
-    path: str, values: Sequence[str], known: Sequence[str], what: str
-) -> Iterator[tuple[str, str, str | None]]:
+def _known(path: str, values: Sequence[str], known: Sequence[str], what: str) -> Iterator[_Problem]:
     for index, value in enumerate(values):
         if value not in known:
             yield (
                 f"{path}[{index}]",
-                f"unknown {what} {value!r}",
+                _unknown(what, value),
                 _did_you_mean(value, known, f"{what}s"),
             )
 
 
 def _fail(
-    problems: Sequence[tuple[str, str, str | None]], file: str | None, locator: KeyLocator | None
+    problems: Sequence[_Problem], file: str | None, locator: KeyLocator | None
 ) -> ConfigError:
     return ConfigError(
         [
@@ -1418,9 +1765,13 @@ def structure_consultation(
 ) -> Consultation:
     """Build a consultation from an already parsed TOML document (a nested dict)."""
     if not isinstance(data, Mapping):
-        raise _fail([("", "a consultation file holds a table at the top", None)], file, locator)
+        raise _fail(
+            [("", deferred.gettext("a consultation file holds a table at the top"), None)],
+            file,
+            locator,
+        )
     document = dict(data)
-    problems: list[tuple[str, str, str | None]] = []
+    problems: list[_Problem] = []
     _prepare(document, problems)
     try:
         consultation = _converter().structure(document, Consultation)
@@ -1454,9 +1805,10 @@ def _loads_located(text: str, file: str | None) -> tuple[Consultation, KeyLocato
             [
                 Problem(
                     path="",
-                    message="not usable TOML: values are nested too deeply",
-                    hint="a consultation needs a few levels of arrays and tables; flatten"
-                    " the value",
+                    message=deferred.gettext("not usable TOML: values are nested too deeply"),
+                    hint=deferred.gettext(
+                        "a consultation needs a few levels of arrays and tables; flatten the value"
+                    ),
                     file=file,
                     line=_deepest_line(text),
                 )
@@ -1487,9 +1839,11 @@ def _parse_located(text: str, file: str | None) -> tuple[Consultation, KeyLocato
             [
                 Problem(
                     path="",
-                    message="the file holds no consultation (it is empty)",
-                    hint="start from examples/wsis2020/consultation.toml; the format is in"
-                    " docs/configuration.md",
+                    message=deferred.gettext("the file holds no consultation (it is empty)"),
+                    hint=deferred.gettext(
+                        "start from examples/wsis2020/consultation.toml; the format is in"
+                        " docs/configuration.md"
+                    ),
                     file=file,
                 )
             ]
@@ -1511,13 +1865,21 @@ def parse_toml(text: str, file: str | None) -> dict[str, Any]:
             message = message.removesuffix("(at end of document)")
             line, column = len(lines), len(lines[-1]) + 1
         message = _TOML_POSITION.sub("", message).strip()
-        if line:
-            message = f"{message} (column {column})"
-        hint = None
+        hint: Wording | None = None
         if "date" in message.lower():
-            hint = "check that the date exists (there is no 30 February) and is written YYYY-MM-DD"
+            hint = deferred.gettext(
+                "check that the date exists (there is no 30 February) and is written YYYY-MM-DD"
+            )
         elif "overwrite" in message.lower():
-            hint = "a key or table is written twice; keep one"
+            hint = deferred.gettext("a key or table is written twice; keep one")
+        error = toml_error(message)
+        said = (
+            deferred.gettext(
+                "not valid TOML: %(error)s (column %(column)s)", error=error, column=column
+            )
+            if line
+            else deferred.gettext("not valid TOML: %(error)s", error=error)
+        )
         # tomllib keeps no paths, but the scanner reads what it can of the broken text.
         path = ""
         if line:
@@ -1527,7 +1889,7 @@ def parse_toml(text: str, file: str | None) -> dict[str, Any]:
             [
                 Problem(
                     path=path,
-                    message=f"not valid TOML: {message}",
+                    message=said,
                     hint=hint,
                     file=file,
                     line=line or None,
@@ -1548,18 +1910,27 @@ def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            [Problem(path="", message="no such file", hint="check the path", file=name)]
+            [
+                Problem(
+                    path="",
+                    message=deferred.gettext("no such file"),
+                    hint=_check_the_path(),
+                    file=name,
+                )
+            ]
         ) from None
     except OSError as exc:
         if isinstance(exc, IsADirectoryError) or Path(path).is_dir():
-            hint = "give the path of a consultation .toml file, not of a directory"
+            hint = deferred.gettext(
+                "give the path of a consultation .toml file, not of a directory"
+            )
         elif isinstance(exc, PermissionError):
-            hint = "check the file's permissions"
+            hint = deferred.gettext("check the file's permissions")
         else:
-            hint = "check the path"
-        raise ConfigError(
-            [Problem(path="", message=f"cannot read: {exc.strerror or exc}", hint=hint, file=name)]
-        ) from None
+            hint = _check_the_path()
+        # The system's own reason (strerror) is in its language already, or in English.
+        message = deferred.gettext("cannot read: %(reason)s", reason=exc.strerror or str(exc))
+        raise ConfigError([Problem(path="", message=message, hint=hint, file=name)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -1568,14 +1939,18 @@ def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
             [
                 Problem(
                     path="",
-                    message="the file is not UTF-8 text",
-                    hint="save it as UTF-8",
+                    message=deferred.gettext("the file is not UTF-8 text"),
+                    hint=deferred.gettext("save it as UTF-8"),
                     file=name,
                     line=line,
                 )
             ]
         ) from None
     return _loads_located(text, name)
+
+
+def _check_the_path() -> Wording:
+    return deferred.gettext("check the path")
 
 
 # --------------------------------------------------------------------------- dumping

@@ -30,6 +30,7 @@ from consultkit.config.loader import (
     _fail,
     _problems_from,
     _unique,
+    _unknown,
     parse_toml,
 )
 from consultkit.config.locator import KeyLocator
@@ -37,10 +38,12 @@ from consultkit.domain.fields import COUNTRY_CODES
 from consultkit.domain.links import email_problem
 from consultkit.domain.review.pool import ReviewerPool
 from consultkit.errors import ConfigError, Problem
+from consultkit.i18n import deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from consultkit.config.loader import _Problem
     from consultkit.domain.model import Consultation
 
 
@@ -55,8 +58,8 @@ def loads_reviewers(
             [
                 Problem(
                     path="reviewers",
-                    message="the file lists no reviewers",
-                    hint='add [[reviewers]] tables with id, name and group = "…"',
+                    message=deferred.gettext("the file lists no reviewers"),
+                    hint=deferred.gettext('add [[reviewers]] tables with id, name and group = "…"'),
                     file=file,
                 )
             ]
@@ -77,12 +80,16 @@ def load_reviewers(path: str | Path, consultation: Consultation) -> ReviewerPool
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        hint = "check the path" if isinstance(exc, FileNotFoundError) else "check the file"
+        hint = (
+            deferred.gettext("check the path")
+            if isinstance(exc, FileNotFoundError)
+            else deferred.gettext("check the file")
+        )
         raise ConfigError(
             [
                 Problem(
                     path="",
-                    message=f"cannot read it: {type(exc).__name__}",
+                    message=deferred.gettext("cannot read it: %(error)s", error=type(exc).__name__),
                     hint=hint,
                     file=name,
                 )
@@ -91,9 +98,7 @@ def load_reviewers(path: str | Path, consultation: Consultation) -> ReviewerPool
     return loads_reviewers(text, consultation, file=name)
 
 
-def _pool_problems(
-    pool: ReviewerPool, consultation: Consultation
-) -> Iterator[tuple[str, str, str | None]]:
+def _pool_problems(pool: ReviewerPool, consultation: Consultation) -> Iterator[_Problem]:
     yield from _unique("reviewers", pool.reviewers)
     groups = [g.id for g in consultation.groups]
     for index, reviewer in enumerate(pool.reviewers):
@@ -101,14 +106,16 @@ def _pool_problems(
         if reviewer.group not in groups:
             yield (
                 f"{where}.group",
-                f"unknown stakeholder group {reviewer.group!r}",
+                _unknown("stakeholder group", reviewer.group),
                 _did_you_mean(reviewer.group, groups, "stakeholder groups"),
             )
         if reviewer.country is not None and reviewer.country not in COUNTRY_CODES:
             yield (
                 f"{where}.country",
-                f"{reviewer.country!r} is not an ISO 3166-1 alpha-2 code",
-                "write two capital letters, e.g. CH, UY, KE",
+                deferred.gettext(
+                    "%(code)s is not an ISO 3166-1 alpha-2 code", code=repr(reviewer.country)
+                ),
+                deferred.gettext("write two capital letters, e.g. CH, UY, KE"),
             )
         if reviewer.language is not None and reviewer.language not in consultation.languages:
             yield (
@@ -118,4 +125,8 @@ def _pool_problems(
             )
         problem = None if reviewer.email is None else email_problem(reviewer.email)
         if problem is not None:
-            yield f"{where}.email", problem, "write one address, e.g. ana@example.org"
+            yield (
+                f"{where}.email",
+                problem,
+                deferred.gettext("write one address, e.g. ana@example.org"),
+            )

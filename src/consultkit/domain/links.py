@@ -16,6 +16,8 @@ import unicodedata
 import urllib.parse
 from typing import Final
 
+from consultkit.i18n import Text, deferred
+
 __all__ = ["SAFE_SCHEMES", "email_problem", "safe_url", "url_problem"]
 
 SAFE_SCHEMES: Final = frozenset({"http", "https", "mailto", "webcal"})
@@ -30,7 +32,7 @@ def _has_control(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in text)
 
 
-def url_problem(url: str) -> str | None:
+def url_problem(url: str) -> Text | None:
     """Why ``url`` may not be published as a link, or ``None`` when it may.
 
     Surrounding spaces are ignored. A link without a scheme whose first part names a host
@@ -38,20 +40,24 @@ def url_problem(url: str) -> str | None:
     """
     text = url.strip()
     if not text:
-        return "the link is empty"
+        return deferred.gettext("the link is empty")
     if _has_control(text):
-        return "the link holds a line break or another control character"
+        return deferred.gettext("the link holds a line break or another control character")
     try:
         scheme = urllib.parse.urlsplit(text).scheme.lower()
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket
-        return f"not a link: {exc}"
+        # The reason is Python's own (``Invalid IPv6 URL``).
+        return deferred.gettext("not a link: %(reason)s", reason=str(exc))
     if not scheme:
         if "." in text.split("/", 1)[0]:
             return None
-        return "not a link: it has neither a scheme (https://) nor a host name"
+        return deferred.gettext("not a link: it has neither a scheme (https://) nor a host name")
     if scheme not in SAFE_SCHEMES:
-        allowed = ", ".join(sorted(SAFE_SCHEMES))
-        return f"links may use only {allowed}, not {scheme!r}"
+        return deferred.gettext(
+            "links may use only %(schemes)s, not %(scheme)s",
+            schemes=", ".join(sorted(SAFE_SCHEMES)),
+            scheme=repr(scheme),
+        )
     return None
 
 
@@ -64,10 +70,10 @@ def safe_url(url: str | None) -> str | None:
     return text if urllib.parse.urlsplit(text).scheme else f"https://{text}"
 
 
-def email_problem(address: str) -> str | None:
+def email_problem(address: str) -> Text | None:
     """Why ``address`` is not one plain e-mail address, or ``None`` when it is."""
     if _has_control(address):
-        return "the address holds a line break or another control character"
+        return deferred.gettext("the address holds a line break or another control character")
     if not _EMAIL.match(address):
-        return f"{address!r} is not an e-mail address"
+        return deferred.gettext("%(address)s is not an e-mail address", address=repr(address))
     return None

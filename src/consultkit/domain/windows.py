@@ -36,6 +36,7 @@ import pendulum
 
 from consultkit.domain.zones import known_zone
 from consultkit.errors import ConsultkitError
+from consultkit.i18n import Text, deferred
 
 UTC = pendulum.UTC
 
@@ -72,7 +73,15 @@ class CutoffRule(enum.StrEnum):
 
 
 class LocalTimeError(ConsultkitError, ValueError):
-    """A wall-clock time that does not exist, or exists twice, in its zone."""
+    """A wall-clock time that does not exist, or exists twice (``twice``), in its zone."""
+
+    def __init__(self, message: Text, *, twice: bool = False) -> None:
+        self.twice = twice
+        super().__init__(message)
+
+
+class MonthError(ConsultkitError, ValueError):
+    """Text that is not a month written ``YYYY-MM``."""
 
 
 def check_zone(name: str) -> str:
@@ -89,7 +98,7 @@ def check_zone(name: str) -> str:
         raise ValueError(f"unknown time zone {name!r}") from None
     problem = legacy_zone_problem(name)
     if problem is not None:
-        raise ValueError(problem)
+        raise ValueError(str(problem))
     return name
 
 
@@ -115,14 +124,22 @@ def is_place_zone(name: str) -> bool:
     return name in _UTC_NAMES or ("/" in name and name.split("/", 1)[0] in _PLACE_AREAS)
 
 
-def legacy_zone_problem(name: str) -> str | None:
+def legacy_zone_problem(name: str) -> Text | None:
     """Say what is wrong with a known but legacy zone name (and what to use), or ``None``."""
     if is_place_zone(name):
         return None
     same = _same_rules_as(name)
-    hint = f"{same!r}, which has the same rules" if same else "'Europe/Zurich' for Geneva"
-    return (
-        f"{name!r} is a legacy zone name, not a place: use a Region/City zone name such as {hint}"
+    if same:
+        return deferred.gettext(
+            "%(zone)s is a legacy zone name, not a place: use a Region/City zone name such as"
+            " %(same)s, which has the same rules",
+            zone=repr(name),
+            same=repr(same),
+        )
+    return deferred.gettext(
+        "%(zone)s is a legacy zone name, not a place: use a Region/City zone name such as"
+        " 'Europe/Zurich' for Geneva",
+        zone=repr(name),
     )
 
 
@@ -173,24 +190,45 @@ def localize(
     off0, off1 = first.utcoffset(), second.utcoffset()
     if _roundtrips(first) is False and _roundtrips(second) is False:
         raise LocalTimeError(
-            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks skip it for daylight"
-            " saving time)"
+            deferred.gettext(
+                "%(time)s does not exist in %(zone)s (the clocks skip it for daylight saving time)",
+                time=f"{naive:%Y-%m-%d %H:%M}",
+                zone=zone,
+            )
         )
     if off0 != off1 and _roundtrips(first) and _roundtrips(second):
         if offset is None:
             raise LocalTimeError(
-                f"{naive:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go back); add the"
-                f" offset, e.g. {_iso_offset(off0)} for the first or {_iso_offset(off1)} for the"
-                " second"
+                deferred.gettext(
+                    "%(time)s happens twice in %(zone)s (the clocks go back); add the offset,"
+                    " e.g. %(first)s for the first or %(second)s for the second",
+                    time=f"{naive:%Y-%m-%d %H:%M}",
+                    zone=zone,
+                    first=_iso_offset(off0),
+                    second=_iso_offset(off1),
+                ),
+                twice=True,
             )
         chosen = first if off0 == offset else second if off1 == offset else None
         if chosen is None:
-            raise LocalTimeError(f"offset {_iso_offset(offset)} is not used by {zone} at {naive}")
+            raise LocalTimeError(
+                deferred.gettext(
+                    "offset %(offset)s is not used by %(zone)s at %(time)s",
+                    offset=_iso_offset(offset),
+                    zone=zone,
+                    time=str(naive),
+                )
+            )
         return pendulum.instance(chosen.astimezone(dt.UTC)).in_timezone(zone)
     if offset is not None and offset != off0:
         raise LocalTimeError(
-            f"offset {_iso_offset(offset)} does not match {zone} at {naive:%Y-%m-%d %H:%M}"
-            f" (it is {_iso_offset(off0)})"
+            deferred.gettext(
+                "offset %(offset)s does not match %(zone)s at %(time)s (it is %(zone_offset)s)",
+                offset=_iso_offset(offset),
+                zone=zone,
+                time=f"{naive:%Y-%m-%d %H:%M}",
+                zone_offset=_iso_offset(off0),
+            )
         )
     return pendulum.instance(first.astimezone(dt.UTC)).in_timezone(zone)
 
@@ -242,11 +280,19 @@ class Month:
         """Parse ``YYYY-MM``."""
         parts = text.split("-")
         if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-            raise ValueError(f"not a month {text!r}: write YYYY-MM, e.g. 2020-01")
+            raise MonthError(
+                deferred.gettext(
+                    "not a month %(text)s: write YYYY-MM, e.g. 2020-01", text=repr(text)
+                )
+            )
         try:
             return cls(int(parts[0]), int(parts[1]))
         except ValueError:
-            raise ValueError(f"not a month {text!r}: the month must be 01 to 12") from None
+            raise MonthError(
+                deferred.gettext(
+                    "not a month %(text)s: the month must be 01 to 12", text=repr(text)
+                )
+            ) from None
 
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month, 1)
