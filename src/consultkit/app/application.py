@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.app import review as review_verbs
 from consultkit.app.confirmation import ConfirmationSigner
 from consultkit.app.outbox import due_events, to_outbox
 from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
@@ -90,8 +89,6 @@ from consultkit.events import (
 )
 from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
-from consultkit.formats.report import build_report
-from consultkit.formats.stats import Stats, compute_stats
 from consultkit.formats.submission_export import (
     FIELD_COLUMN_PREFIX,
     ExportFormat,
@@ -99,12 +96,6 @@ from consultkit.formats.submission_export import (
     export_submissions,
     is_public,
     rows,
-)
-from consultkit.formats.submission_import import (
-    ImportRow,
-    derived_import_key,
-    parse_flag,
-    parse_instant,
 )
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.attachment_files import AttachmentFiles
@@ -118,8 +109,10 @@ from consultkit.storage.protocols import (
 from consultkit.storage.sqlite import path_from_url
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
-# dispatcher and the plugin report are imported inside the verbs that use them, so a
-# command such as ``submit`` does not pay for them; only their types are imported here.
+# dispatcher, the plugin report, reviews (app.review), statistics, the compilation report
+# and imports (formats.stats, .report, .submission_import: about 30 ms together) are
+# imported inside the verbs that use them, so a command such as ``submit`` does not pay
+# for them; only their types are imported here.
 # A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
 # tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
@@ -145,6 +138,8 @@ if TYPE_CHECKING:
     from consultkit.domain.review.pool import ReviewerPool
     from consultkit.domain.review.scores import Review
     from consultkit.formats.exporter import Exporter
+    from consultkit.formats.stats import Stats
+    from consultkit.formats.submission_import import ImportRow
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
     from consultkit.storage.protocols import (
@@ -233,6 +228,8 @@ def _tags(value: object) -> tuple[str, ...]:
 def _instant(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return utc_instant(value)
+    from consultkit.formats.submission_import import parse_instant
+
     return parse_instant(str(value))
 
 
@@ -255,6 +252,8 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     (an export's column), both as JSON values. Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
+    from consultkit.formats.submission_import import parse_flag
+
     call = row.get("call_id") or row.get("call")
     if not call:
         raise KeyError("call")
@@ -889,6 +888,8 @@ class Consultkit:
         submissions = list(self.store.list_submissions(consultation.id))
         campaigns = self.duplicates(consultation)
         analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
+        from consultkit.formats.report import build_report
+
         return build_report(
             consultation,
             submissions,
@@ -915,6 +916,8 @@ class Consultkit:
         ``language`` picks the names of calls, groups and languages (default: the
         consultation's first).
         """
+        from consultkit.formats.stats import compute_stats
+
         return compute_stats(
             consultation,
             self.store.count_submissions(consultation.id),
@@ -1054,6 +1057,8 @@ class Consultkit:
         assigned once.
         """
         actor = self._organiser(organiser)
+        from consultkit.app import review as review_verbs
+
         result, to_move = review_verbs.assign(
             self.store, self.host, consultation, round_ref, pool, seed=seed, now=self.now()
         )
@@ -1083,6 +1088,8 @@ class Consultkit:
         replaces the reviewer's earlier review, until the round's window closes.
         """
         submission = self.find(consultation, reference)
+        from consultkit.app import review as review_verbs
+
         return review_verbs.score(
             self.store,
             consultation,
@@ -1102,10 +1109,14 @@ class Consultkit:
     ) -> RoundStatus:
         """A round's progress; with ``reviewer``, their submissions (blind rounds hide who
         sent them)."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.status(self.store, consultation, round_ref, reviewer=reviewer)
 
     def rank(self, consultation: Consultation, round_ref: str) -> Ranking:
         """A scoring round's ranking, best first, each row with its explanation."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.ranking(self.store, self.host, consultation, round_ref)
 
     def decide(
@@ -1127,6 +1138,8 @@ class Consultkit:
         """
         actor = self._organiser(organiser)
         ranked = self.rank(consultation, round_ref)
+        from consultkit.app import review as review_verbs
+
         plan = review_verbs.plan_decisions(self.store, consultation, ranked, top=top, cutoff=cutoff)
         if plan.reject and not reason.strip():
             raise RuleRefusedError(
@@ -1137,6 +1150,8 @@ class Consultkit:
             why = reason if to is SubmissionStatus.REJECTED else None
             self._transition(consultation, submission.id, to, actor, why)
 
+        from consultkit.app import review as review_verbs
+
         return review_verbs.apply_decisions(plan, move)
 
     def review_outcomes(
@@ -1144,6 +1159,8 @@ class Consultkit:
     ) -> list[ReviewOutcome]:
         """Each reviewed submission's screening verdicts, rank, score and status, for
         reports (``call_id`` limits it to one call)."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.outcomes(self.store, self.host, consultation, call_id)
 
     @staticmethod
@@ -1288,6 +1305,8 @@ class Consultkit:
         provenance: Provenance,
         tracking_seen: set[str],
     ) -> Submission:
+        from consultkit.formats.submission_import import ImportRow, derived_import_key
+
         if isinstance(row, ImportRow):
             # Read once by the file reader: its draft, instant and key are used as they are.
             draft, at = row.draft, row.received_at or now
