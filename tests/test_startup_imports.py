@@ -35,6 +35,8 @@ HEAVY = (
     "pycountry",
     # content sniffing of uploads (7 ms), needed only when an attachment is checked
     "filetype",
+    # signing confirmation links (10 ms), needed only when one is made or read
+    "itsdangerous",
     "email.headerregistry",
     "concurrent.futures",
     # the installed plugins' drivers (tests/test_plugin_startup.py)
