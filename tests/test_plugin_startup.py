@@ -16,6 +16,10 @@ import sys
 import pytest
 
 HEAVY = ("psycopg", "icalendar", "smtplib", "ssl", "http.client", "litestar", "uvicorn")
+# The consultation model (attrs classes, pendulum windows: about 100 ms): a plugin imports
+# it when one of its hooks is given a consultation, not when the host loads it, so verbs
+# that read none (``plugins``, ``notify status``, a plugin command's ``--help``) skip it.
+MODEL = ("consultkit.domain.schedule", "consultkit.domain.model")
 PLUGINS = {"postgres", "caldav", "smtp", "webhook", "web"}
 
 _PROBE = f"""
@@ -42,6 +46,20 @@ def test_loading_the_installed_plugins_imports_no_heavy_module() -> None:
         env={k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"},
     )
     assert done.stdout.strip() == "", f"plugins {sorted(installed)} imported {done.stdout}"
+
+
+def test_loading_the_installed_plugins_imports_no_consultation_model() -> None:
+    if not _installed():
+        pytest.skip("none of the plugins under plugins/ is installed")
+    probe = _PROBE.replace(repr(HEAVY), repr(MODEL))
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"},
+    )
+    assert done.stdout.strip() == "", f"loading the plugins imported {done.stdout}"
 
 
 def test_listing_commands_imports_no_heavy_module() -> None:

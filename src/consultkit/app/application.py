@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.app import review as review_verbs
 from consultkit.app.confirmation import ConfirmationSigner
 from consultkit.app.outbox import due_events, to_outbox
 from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
@@ -92,8 +91,6 @@ from consultkit.events import (
 )
 from consultkit.formats.data_package import data_package
 from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
-from consultkit.formats.report import build_report
-from consultkit.formats.stats import Stats, compute_stats
 from consultkit.formats.submission_export import (
     FIELD_COLUMN_PREFIX,
     ExportFormat,
@@ -101,12 +98,6 @@ from consultkit.formats.submission_export import (
     export_submissions,
     is_public,
     rows,
-)
-from consultkit.formats.submission_import import (
-    ImportRow,
-    derived_import_key,
-    parse_flag,
-    parse_instant,
 )
 from consultkit.i18n import deferred
 from consultkit.pluginhost.host import PluginHost
@@ -121,8 +112,10 @@ from consultkit.storage.protocols import (
 from consultkit.storage.sqlite import path_from_url
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
-# dispatcher and the plugin report are imported inside the verbs that use them, so a
-# command such as ``submit`` does not pay for them; only their types are imported here.
+# dispatcher, the plugin report, reviews (app.review), statistics, the compilation report
+# and imports (formats.stats, .report, .submission_import: about 30 ms together) are
+# imported inside the verbs that use them, so a command such as ``submit`` does not pay
+# for them; only their types are imported here.
 # A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
 # tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
@@ -148,6 +141,8 @@ if TYPE_CHECKING:
     from consultkit.domain.review.pool import ReviewerPool
     from consultkit.domain.review.scores import Review
     from consultkit.formats.exporter import Exporter
+    from consultkit.formats.stats import Stats
+    from consultkit.formats.submission_import import ImportRow
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
     from consultkit.storage.protocols import (
@@ -287,6 +282,8 @@ def _tags(value: object) -> tuple[str, ...]:
 def _instant(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return utc_instant(value)
+    from consultkit.formats.submission_import import parse_instant
+
     return parse_instant(str(value))
 
 
@@ -309,6 +306,8 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     (an export's column), both as JSON values. Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
+    from consultkit.formats.submission_import import parse_flag
+
     call = row.get("call_id") or row.get("call")
     if not call:
         raise KeyError("call")
@@ -974,6 +973,8 @@ class Consultkit:
         submissions = list(self.store.list_submissions(consultation.id))
         campaigns = self.duplicates(consultation)
         analyses, warnings = self.host.analyses(consultation, tuple(submissions), lang)
+        from consultkit.formats.report import build_report
+
         return build_report(
             consultation,
             submissions,
@@ -1000,6 +1001,8 @@ class Consultkit:
         ``language`` picks the names of calls, groups and languages (default: the
         consultation's first).
         """
+        from consultkit.formats.stats import compute_stats
+
         return compute_stats(
             consultation,
             self.store.count_submissions(consultation.id),
@@ -1157,6 +1160,8 @@ class Consultkit:
         assigned once.
         """
         actor = self._organiser(organiser)
+        from consultkit.app import review as review_verbs
+
         result, to_move = review_verbs.assign(
             self.store, self.host, consultation, round_ref, pool, seed=seed, now=self.now()
         )
@@ -1186,6 +1191,8 @@ class Consultkit:
         replaces the reviewer's earlier review, until the round's window closes.
         """
         submission = self.find(consultation, reference)
+        from consultkit.app import review as review_verbs
+
         return review_verbs.score(
             self.store,
             consultation,
@@ -1205,10 +1212,14 @@ class Consultkit:
     ) -> RoundStatus:
         """A round's progress; with ``reviewer``, their submissions (blind rounds hide who
         sent them)."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.status(self.store, consultation, round_ref, reviewer=reviewer)
 
     def rank(self, consultation: Consultation, round_ref: str) -> Ranking:
         """A scoring round's ranking, best first, each row with its explanation."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.ranking(self.store, self.host, consultation, round_ref)
 
     def decide(
@@ -1230,6 +1241,8 @@ class Consultkit:
         """
         actor = self._organiser(organiser)
         ranked = self.rank(consultation, round_ref)
+        from consultkit.app import review as review_verbs
+
         plan = review_verbs.plan_decisions(self.store, consultation, ranked, top=top, cutoff=cutoff)
         if plan.reject and not reason.strip():
             raise RuleRefusedError(
@@ -1241,6 +1254,8 @@ class Consultkit:
             why = reason if to is SubmissionStatus.REJECTED else None
             self._transition(consultation, submission.id, to, actor, why)
 
+        from consultkit.app import review as review_verbs
+
         return review_verbs.apply_decisions(plan, move)
 
     def review_outcomes(
@@ -1248,6 +1263,8 @@ class Consultkit:
     ) -> list[ReviewOutcome]:
         """Each reviewed submission's screening verdicts, rank, score and status, for
         reports (``call_id`` limits it to one call)."""
+        from consultkit.app import review as review_verbs
+
         return review_verbs.outcomes(self.store, self.host, consultation, call_id)
 
     @staticmethod
@@ -1396,6 +1413,8 @@ class Consultkit:
         provenance: Provenance,
         tracking_seen: set[str],
     ) -> Submission:
+        from consultkit.formats.submission_import import ImportRow, derived_import_key
+
         if isinstance(row, ImportRow):
             # Read once by the file reader: its draft, instant and key are used as they are.
             draft, at = row.draft, row.received_at or now
@@ -1624,6 +1643,8 @@ class Consultkit:
         address on the channel that reaches people (``settings``, default the
         environment's); without it the reminder waits (:attr:`ReminderRun.waiting`).
         """
+        from consultkit.app import review as review_verbs
+
         now = to_utc(self.clock.now())
         events = due_events(consultation, now, catch_up=catch_up)
         channel = self._address_channel(settings) if reviewers is not None else "email"

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import TYPE_CHECKING
 
 import attrs
-import itsdangerous
 
 from consultkit.errors import ConfirmationLinkError
 from consultkit.i18n import deferred
+
+if TYPE_CHECKING:
+    import itsdangerous
 
 SALT = "consultkit.email-confirmation.v1"
 """Keeps a confirmation token from being valid as any other token signed with the secret."""
@@ -33,6 +36,10 @@ class ConfirmationSigner:
     validity: dt.timedelta = DEFAULT_VALIDITY
 
     def _serializer(self) -> itsdangerous.URLSafeSerializer:
+        # Imported here: itsdangerous costs about 10 ms at start-up, and every verb builds
+        # the application, while few sign or read a link (issue 14).
+        import itsdangerous
+
         return itsdangerous.URLSafeSerializer(
             self.secret, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256}
         )
@@ -53,6 +60,8 @@ class ConfirmationSigner:
         ``confirmation-link`` for a forged, damaged or foreign token, rule
         ``confirmation-expired`` for a genuine one past its expiry.
         """
+        import itsdangerous
+
         try:
             data = self._serializer().loads(token.strip())
         except itsdangerous.BadData:

@@ -11,12 +11,10 @@ stored under a random id (:func:`new_reference`), never under that name.
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from typing import TYPE_CHECKING, Final
 
 import attrs
-import filetype
 
 from consultkit.errors import RuleRefusedError
 
@@ -83,6 +81,11 @@ class StoredAttachment:
 
 def sniff(content: bytes) -> str | None:
     """The media type ``content``'s first bytes show, or None when they show none known."""
+    # Imported here: filetype and secrets cost about 15 ms, and every verb that reads a
+    # consultation imports this module, while only a submission with files sniffs one
+    # (benchmarks/bench_startup.py, issue 14).
+    import filetype
+
     kind = filetype.guess(content[:8192])
     return None if kind is None else str(kind.mime)
 
@@ -111,6 +114,8 @@ def check_uploads(
     """
     if not uploads:
         return []
+    import secrets  # with hmac and hashlib, only for submissions with files (see sniff)
+
     if allowed is None:
         raise RuleRefusedError(
             "attachment",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import importlib
-import importlib.metadata
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import ConsultkitError, PluginError, StoreError
 from consultkit.formats.analysis import Analysis
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
+from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.protocols import default_store_url
 from consultkit.storage.urls import redact_url, scrub
 
@@ -221,7 +221,7 @@ class PluginHost:
             self._register(module, name, __version__, "default")
 
     def _load_entry_points(self) -> None:
-        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        for entry_point in entry_points(ENTRY_POINT_GROUP):
             name = entry_point.name
             if self._is_blocked(name, entry_point.value):
                 continue
@@ -237,9 +237,7 @@ class PluginHost:
                     )
                 )
                 continue
-            dist = entry_point.dist
-            version = dist.version if dist is not None else "unknown"
-            self._register(plugin, name, version, "entry point")
+            self._register(plugin, name, entry_point.version, "entry point")
 
     def _is_blocked(self, *names: str) -> bool:
         matched = self.disabled.intersection(names)
