@@ -15,7 +15,8 @@ ratio is meaningful on any machine:
 Target: dispatcher rate >= 0.8 x baseline rate in CPU time (wall time printed beside
 it), each side's best of ``--rounds`` alternating rounds. ``--smoke`` runs 500 events
 once and never fails (CI checks it runs); the full run (10,000 events) exits 1 when under
-target.
+target. Measured (issue 14, growth-curve CPU with enqueueing, median of alternating
+rounds, load 10-12): 0.76 at 10,000 events and 0.72 at 100,000 (0.73 and 0.71 before).
 """
 
 from __future__ import annotations
