@@ -12,9 +12,11 @@ ratio is meaningful on any machine:
 * dispatcher: drain the same events through the public store API, as ``consultkit
   notify run`` does: route, claim, send to a no-op notifier, mark done.
 
-Target: dispatcher rate >= 0.8 x baseline rate, each side's best of ``--rounds``
-alternating rounds. ``--smoke`` runs 500 events once and never fails (CI checks it
-runs); the full run (10,000 events) exits 1 when under target.
+Target: dispatcher rate >= 0.8 x baseline rate in CPU time (wall time printed beside
+it), each side's best of ``--rounds`` alternating rounds. ``--smoke`` runs 500 events
+once and never fails (CI checks it runs); the full run (10,000 events) exits 1 when under
+target. Measured (issue 14, growth-curve CPU with enqueueing, median of alternating
+rounds, load 10-12): 0.76 at 10,000 events and 0.72 at 100,000 (0.73 and 0.71 before).
 """
 
 from __future__ import annotations
@@ -90,8 +92,9 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-def baseline(folder: Path, n: int, batch: int) -> float:
-    """Events per second for raw sqlite3 doing the drain's work in the same transactions.
+def baseline(folder: Path, n: int, batch: int) -> tuple[float, float]:
+    """Events per second (wall, CPU) for raw sqlite3 doing the drain's work in the same
+    transactions.
 
     No consultkit code in the timer (issue 14: the old baseline committed once per row, so
     the batched dispatcher looked 2.6-3.4x faster than "raw"): per batch of ``batch``
@@ -110,7 +113,7 @@ def baseline(folder: Path, n: int, batch: int) -> float:
     conn.execute("PRAGMA synchronous=FULL")
     now = T0.isoformat(timespec="microseconds")
     until = (T0 + dt.timedelta(minutes=5)).isoformat(timespec="microseconds")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while True:
         found = conn.execute(
             "SELECT id, payload FROM outbox_events WHERE routed_at IS NULL"
@@ -182,14 +185,15 @@ def baseline(folder: Path, n: int, batch: int) -> float:
         )
         conn.execute("COMMIT")
         done += len(sent)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert done == n, done
     conn.close()
-    return n / elapsed
+    return n / elapsed, n / cpu
 
 
-def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float, float]:
-    """(events per second for the whole drain, seconds routing, seconds claim+send+complete)."""
+def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float, float, float]:
+    """(events per second for the whole drain, wall and CPU; seconds routing, seconds
+    claim+send+complete)."""
     path = folder / "ck.sqlite"
     store = open_sqlite(f"sqlite:///{path}")
     _enqueue(store, n)
@@ -200,16 +204,16 @@ def dispatcher(folder: Path, n: int, batch: int) -> tuple[float, float, float]:
         batch_size=batch,
         now=lambda: T0,
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     routed = d.route_new()
     routing = time.perf_counter() - started
     report = d.drain()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert routed == n, routed
     assert report.delivered == n, report
     assert store.delivery_counts()[DeliveryStatus.DONE] == n
     store.close()
-    return n / elapsed, routing, elapsed - routing
+    return n / elapsed, n / cpu, routing, elapsed - routing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,22 +236,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     n = args.events or (500 if args.smoke else 10_000)
     # Alternate the sides and keep each one's best round: the drain waits on fsync, so one
-    # round on a shared machine says more about its neighbours than about the code.
-    raws: list[float] = []
-    drains: list[tuple[float, float, float]] = []
+    # round on a shared machine says more about its neighbours than about the code. The
+    # target is judged on CPU time (issue 14), wall time printed beside it.
+    raws: list[tuple[float, float]] = []
+    drains: list[tuple[float, float, float, float]] = []
     for _ in range(1 if args.smoke else args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
             raws.append(baseline(Path(tmp), n, args.batch))
         with tempfile.TemporaryDirectory() as tmp:
             drains.append(dispatcher(Path(tmp), n, args.batch))
-    raw = max(raws)
-    rate, routing, sending = max(drains)
-    ratio = rate / raw
+    raw = max(r[0] for r in raws)
+    raw_cpu = max(r[1] for r in raws)
+    rate, _, routing, sending = max(drains)
+    rate_cpu = max(d[1] for d in drains)
+    ratio = rate_cpu / raw_cpu
     print(f"events: {n}, batch: {args.batch}")
-    print(f"raw sqlite3, same batched transactions: {raw:,.0f} events/s")
-    print(f"dispatcher drain (route, claim, no-op send, complete): {rate:,.0f} events/s")
+    print(f"raw sqlite3, same batched transactions: {raw:,.0f} events/s ({raw_cpu:,.0f} per CPU s)")
+    print(
+        f"dispatcher drain (route, claim, no-op send, complete): {rate:,.0f} events/s"
+        f" ({rate_cpu:,.0f} per CPU s)"
+    )
     print(f"  of which routing {routing:.2f}s, claim+send+complete {sending:.2f}s")
-    print(f"ratio: {ratio:.2f}x (target >= {TARGET}x)")
+    print(f"ratio, CPU: {ratio:.2f}x (target >= {TARGET}x); wall: {rate / raw:.2f}x")
     with tempfile.TemporaryDirectory() as tmp:
         sizes = args.sizes or ([1_000, 10_000] if args.smoke else [10_000, 100_000])
         # Each side's figure includes enqueueing the events (set-up, the same for both).

@@ -308,30 +308,42 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """
     from consultkit.formats.submission_import import parse_flag
 
-    call = row.get("call_id") or row.get("call")
+    get = row.get  # once per row of a bulk import: every lookup counts (issue 14)
+    call = get("call_id") or get("call")
     if not call:
         raise KeyError("call")
     return Draft(
         call_id=str(call),
         submitter=Submitter(
-            name=str(row.get("name") or row.get("submitter_name") or ""),
-            email=str(row.get("email") or row.get("submitter_email") or ""),
-            group=str(row.get("group") or ""),
+            name=str(get("name") or get("submitter_name") or ""),
+            email=str(get("email") or get("submitter_email") or ""),
+            group=str(get("group") or ""),
             organisation=_optional(row, "organisation") or _optional(row, "submitter_organisation"),
             country=_optional(row, "country") or _optional(row, "submitter_country"),
         ),
-        title=str(row.get("title") or ""),
-        body=str(row.get("body") or ""),
-        language=str(row.get("language") or "en"),
-        tags=_tags(row.get("tags")),
-        attachments=_tags(row.get("attachments")),
-        consent=Consent(
-            publish_text=parse_flag(row.get("consent_publish_text")),
-            publish_name=parse_flag(row.get("consent_publish_name")),
-            publish_organisation=parse_flag(row.get("consent_publish_organisation")),
-        ),
+        title=str(get("title") or ""),
+        body=str(get("body") or ""),
+        language=str(get("language") or "en"),
+        tags=_tags(get("tags")),
+        attachments=_tags(get("attachments")),
+        consent=_CONSENTS[
+            parse_flag(get("consent_publish_text")),
+            parse_flag(get("consent_publish_name")),
+            parse_flag(get("consent_publish_organisation")),
+        ],
         fields=_row_fields(row),
     )
+
+
+# Consent is a frozen value with eight possible states: rows share them.
+_CONSENTS = {
+    (text, name, organisation): Consent(
+        publish_text=text, publish_name=name, publish_organisation=organisation
+    )
+    for text in (False, True)
+    for name in (False, True)
+    for organisation in (False, True)
+}
 
 
 def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:

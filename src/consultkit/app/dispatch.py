@@ -216,6 +216,8 @@ class Dispatcher:
                     report += self._record(channel, sending[channel], future.result())
                     done.append((channel, sending[channel], future.result()))
         for channel, sent, answers in done:
+            if not self._mirrors(channel):
+                continue  # the usual case: no set and list per delivery for nobody (issue 14)
             accepted = {r.delivery_id for r in answers if r.accepted}
             self._mirror(channel, [d for d in sent if d.id in accepted])
         if self.on_batch is not None:
@@ -230,9 +232,7 @@ class Dispatcher:
         """
         if not deliveries:
             return
-        for name, notifier in self.notifiers.items():
-            if name == channel or reach_of(notifier) is not Reach.MIRROR:
-                continue
+        for name, notifier in self._mirrors(channel):
             plugin = self.channel_plugins.get(name)
             shown = [d for d in deliveries if plugin not in plugins_off(d.event)]
             if not shown:
@@ -241,6 +241,14 @@ class Dispatcher:
                 notifier.send(shown)
             except Exception:  # noqa: S112 -- a mirror never affects a delivery
                 continue
+
+    def _mirrors(self, channel: str) -> list[tuple[str, Notifier]]:
+        """The mirroring notifiers of channels other than ``channel``, by channel name."""
+        return [
+            (name, notifier)
+            for name, notifier in self.notifiers.items()
+            if name != channel and reach_of(notifier) is Reach.MIRROR
+        ]
 
     def _wait_for_channel(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
         """Put back deliveries no notifier here can send, without counting an attempt."""

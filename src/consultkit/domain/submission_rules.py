@@ -389,16 +389,20 @@ def _refuse_nul(draft: Draft) -> None:
     """Refuse a NUL character in any text: PostgreSQL cannot store one (a bulk import lost
     its whole chunk to one such row, issue 9), and no person types it."""
     who = draft.submitter
-    texts = {
-        "name": who.name,
-        "e-mail address": who.email,
-        "organisation": who.organisation or "",
-        "country": who.country or "",
-        "title": draft.title,
-        "body": draft.body,
-        "attachments": "".join(draft.attachments),
-    }
-    for field, value in texts.items():
+    texts = (
+        who.name,
+        who.email,
+        who.organisation or "",
+        who.country or "",
+        draft.title,
+        draft.body,
+        "".join(draft.attachments),
+    )
+    # One search, the field named only when refusing: once per row of a bulk import
+    # (issue 14). Joining adds no NUL.
+    if "\x00" not in "".join(texts):
+        return
+    for field, value in zip(_NUL_FIELDS, texts, strict=True):
         if "\x00" in value:
             raise RuleRefusedError(
                 "text",
@@ -406,6 +410,9 @@ def _refuse_nul(draft: Draft) -> None:
                     "the %(field)s contains a NUL character (U+0000): remove it", field=field
                 ),
             )
+
+
+_NUL_FIELDS = ("name", "e-mail address", "organisation", "country", "title", "body", "attachments")
 
 
 #: Line breaks of every kind: CR, LF, VT, FF, NEL and the Unicode line and paragraph
@@ -417,13 +424,12 @@ def _refuse_line_breaks(draft: Draft) -> None:
     """Refuse a line break in a field that is one line: in a receipt e-mail it would start a
     new header, in a feed a new property. ``field`` names the submission's own key."""
     who = draft.submitter
-    lines = {
-        "name": who.name,
-        "organisation": who.organisation or "",
-        "country": who.country or "",
-        "title": draft.title,
-    }
-    for field, value in lines.items():
+    lines = (who.name, who.organisation or "", who.country or "", draft.title)
+    # One search over the four short texts; the field is named only when refusing
+    # (this runs once per row of a bulk import, issue 14). The separator breaks no line.
+    if not _LINE_BREAK.search("\t".join(lines)):
+        return
+    for field, value in zip(_ONE_LINE_FIELDS, lines, strict=True):
         if _LINE_BREAK.search(value):
             raise RuleRefusedError(
                 "one-line",
@@ -440,6 +446,9 @@ def _joined(texts: Iterable[Text]) -> Text:
     for text in rest:
         joined = deferred.gettext("%(first)s; %(then)s", first=joined, then=text)
     return joined
+
+
+_ONE_LINE_FIELDS = ("name", "organisation", "country", "title")
 
 
 def _field_value(draft: Draft, field: str) -> object:

@@ -8,6 +8,7 @@ own vocabularies, another consultation declares its own or none.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -19,6 +20,8 @@ _SEPARATORS = re.compile(r"[\s_\-.]+")
 _DIGITS = re.compile(r"\d+")
 
 
+# Rows of a bulk import type the same few tags again and again (issue 14).
+@functools.lru_cache(maxsize=4096)
 def term_key(text: str) -> str:
     """What a typed term is compared by: case, spaces, ``-``, ``_``, ``.`` and leading zeros
     do not matter, so ``sdg 04``, ``SDG-4`` and ``SDG4`` are one term."""
@@ -48,13 +51,20 @@ class Vocabulary:
 
     def term_id(self, typed: str) -> str | None:
         """The id of the term ``typed`` names (by id or alias, see :func:`term_key`), or None."""
-        wanted = term_key(typed)
-        if not wanted:
-            return None
+        return self._ids_by_key.get(term_key(typed))
+
+    @functools.cached_property
+    def _ids_by_key(self) -> dict[str, str]:
+        # Keyed once per vocabulary: scanning the terms per tag recomputed every term's key
+        # for every imported row (issue 14). The first term declaring a spelling keeps it,
+        # as the scan in declaration order did.
+        ids: dict[str, str] = {}
         for term in self.terms:
-            if term_key(term.id) == wanted or any(term_key(a) == wanted for a in term.aliases):
-                return term.id
-        return None
+            for spelling in (term.id, *term.aliases):
+                key = term_key(spelling)
+                if key:
+                    ids.setdefault(key, term.id)
+        return ids
 
     def describe(self) -> str:
         """The terms in brief for a refusal: ``'sdgs' (SDG1 to SDG17)``, or all when few."""
@@ -69,8 +79,9 @@ def resolve_tag(typed: str, vocabularies: tuple[Vocabulary, ...]) -> str:
     Raises ``ValueError`` naming the vocabularies and their terms when it names none
     (or when there is no vocabulary, so no tag is accepted).
     """
+    wanted = term_key(typed)
     for vocabulary in vocabularies:
-        found = vocabulary.term_id(typed)
+        found = vocabulary._ids_by_key.get(wanted)
         if found is not None:
             return found
     if not vocabularies:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import shutil
 import sqlite3
@@ -266,11 +267,15 @@ class SqliteDialect(Dialect):
 
     def dump_instant(self, value: dt.datetime) -> str:
         """``value`` as UTC ISO 8601 text with microseconds."""
+        if value.tzinfo is dt.UTC and type(value) is dt.datetime:
+            # What every stored value object holds already (consultkit.domain.instants):
+            # no conversion, once per row of a bulk import (issue 14).
+            return value.isoformat(timespec="microseconds")
         return utc_instant_for_storage(value).isoformat(timespec="microseconds")
 
     def load_instant(self, value: Any) -> dt.datetime:
         """An instant stored by :meth:`dump_instant`."""
-        return dt.datetime.fromisoformat(value)
+        return _load_instant(value)
 
     def load_json(self, value: Any) -> Any:
         """JSON text as Python data."""
@@ -286,6 +291,14 @@ class SqliteDialect(Dialect):
 
 
 SQLITE = SqliteDialect()
+
+
+# A claimed batch shares its instants (the deliveries routed together are due together,
+# and one claim gives them one lease): parsed once, not once per delivery (issue 14).
+# Datetimes are immutable, so sharing them is safe.
+@functools.lru_cache(maxsize=1024)
+def _load_instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
 
 
 # -- the store ---------------------------------------------------------------------------
