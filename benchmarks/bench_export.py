@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from _growth import measure, report, run_child
 
 from consultkit.domain.submissions import Consent, Provenance, Submission, Submitter
-from consultkit.formats.submission_export import FULL_COLUMNS, export_submissions
+from consultkit.formats.submission_export import FULL_COLUMNS, export_records
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -159,7 +159,8 @@ def _plain(database: Path, path: Path, _store: object) -> int:
 
 def _export(_database: Path, path: Path, store: object) -> int:
     with path.open("w", encoding="utf-8", newline="") as out:
-        return export_submissions(out, store.list_submissions(CONSULTATION), format="csv")  # type: ignore[attr-defined]
+        # What `submissions export` runs: the store's flat records, no submission objects.
+        return export_records(out, store.submission_records(CONSULTATION), format="csv")  # type: ignore[attr-defined]
 
 
 def run(rows: int, repeat: int) -> float:

@@ -408,11 +408,37 @@ def test_unrelated_texts_rarely_share_an_lsh_band() -> None:
     assert shared <= 4  # of 31,125 pairs
 
 
-@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
-def test_campaign_words_are_the_normalised_words(text: str) -> None:
-    from consultkit.domain.campaigns import _words, normalize_body
+@given(
+    texts=st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=80), max_size=6),
+    letters=st.integers(0, 3),
+)
+def test_a_batch_hashes_the_normalised_words_of_each_text_alone(
+    texts: list[str], letters: int
+) -> None:
+    """Issue 14: words are cut and hashed for a whole batch at once (numpy), and each
+    text's word hashes are those it has alone: a word hashes the same wherever it is."""
+    from consultkit.domain.campaigns import _batch_words, normalize_body
 
-    assert [w.decode() for w in _words(text)] == normalize_body(text).split()
+    texts = [LETTER] * letters + texts  # words far into the batch too
+    hashes, counts = _batch_words(texts)
+    assert counts.tolist() == [len(normalize_body(t).split()) for t in texts]
+    alone = [_batch_words([word])[0].tolist() for t in texts for word in normalize_body(t).split()]
+    assert hashes.tolist() == [h for one in alone for h in one]
+    same = [normalize_body(t).split() for t in texts]
+    flat = [w for words in same for w in words]
+    by_word = dict(zip(flat, hashes.tolist(), strict=True))
+    assert len(set(by_word.values())) == len(by_word)  # distinct words, distinct hashes
+
+
+def test_shingles_of_a_batch_are_those_of_each_text() -> None:
+    from consultkit.domain.campaigns import _batch_shingles, _batch_words
+
+    texts = [LETTER, *VARIANTS.values(), *UNRELATED]
+    hashes, counts = _batch_words(texts)
+    grams, owners, starts = _batch_shingles(hashes, counts)
+    for n, text in enumerate(texts):
+        assert set(grams[starts[n] : starts[n + 1]].tolist()) == shingles(text)
+        assert (owners[starts[n] : starts[n + 1]] == n).all()
 
 
 def test_the_store_path_groups_as_the_in_memory_path(tmp_path: Path) -> None:

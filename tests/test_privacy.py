@@ -11,7 +11,7 @@ import sqlite3
 import stat
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 import pytest
@@ -227,18 +227,20 @@ def test_full_exports_and_their_partial_files_are_0600(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     seen: list[int] = []
 
-    def submissions() -> Iterator[Submission]:
-        # What a killed export leaves behind: the partial file, as it is mid-way.
-        yield make_submission(1)
-        (partial,) = tmp_path.glob(".out.csv.*.partial")
-        seen.append(_mode(partial))
-        yield make_submission(2)
+    class App:
+        def export_submissions(self, consultation: object, out: IO[str], **_: object) -> int:
+            # What a killed export leaves behind: the partial file, as it is mid-way.
+            out.write("a row\r\n")
+            (partial,) = tmp_path.glob(".*.csv.*.partial")
+            seen.append(_mode(partial))
+            return 2
 
-    assert _export_to_file(out, submissions(), "csv", False) == 2
+    app: Any = App()
+    assert _export_to_file(app, app, out, "csv", False, "utf-8") == 2
     assert seen == [0o600]
     assert _mode(out) == 0o600
     public = tmp_path / "public.csv"
-    _export_to_file(public, iter([]), "csv", True)
+    _export_to_file(app, app, public, "csv", True, "utf-8")
     assert _mode(public) == 0o644  # meant to be served: the umask decides
 
 

@@ -95,7 +95,7 @@ from consultkit.formats.submission_export import (
     FIELD_COLUMN_PREFIX,
     ExportFormat,
     declared_fields,
-    export_submissions,
+    export_records,
     is_public,
     rows,
 )
@@ -911,9 +911,13 @@ class Consultkit:
         """Write the consultation's submissions to ``out`` as ``submissions export`` does
         (the full view, or with ``public`` the consented view of accepted ones), with a
         ``field.KEY`` column per declared field; returns the row count."""
-        return export_submissions(
+        # Only accepted submissions are public (PUBLIC_STATUSES; a test keeps the two equal):
+        # the store reads those alone, flat, with no submission object built (issue 14).
+        return export_records(
             out,
-            self.list_submissions(consultation),
+            self.store.submission_records(
+                consultation.id, status=SubmissionStatus.ACCEPTED if public else None
+            ),
             format=format,
             public=public,
             fields=declared_fields(consultation),

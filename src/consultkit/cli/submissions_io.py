@@ -33,6 +33,8 @@ from consultkit.cli.common import (
 from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.model import Consultation
     from consultkit.formats.submission_export import ExportFormat
     from consultkit.formats.submission_import import ImportFormat
 
@@ -84,29 +86,25 @@ def export(
 ) -> None:
     from consultkit.errors import ConsultkitError
     from consultkit.files import FileWriteError
-    from consultkit.formats.submission_export import declared_fields, export_submissions
 
     consultation = load_or_exit(config)
-    fields = declared_fields(consultation)
     encoding = _export_encoding(fmt, bom=bom)
     app = open_app(ctx, store_url)
+    export_format = cast("ExportFormat", fmt)
     try:
-        submissions = app.list_submissions(consultation)
         if output is None:
             out = _stdout(encoding)
             try:
-                count = export_submissions(
-                    out,
-                    submissions,
-                    format=cast("ExportFormat", fmt),
-                    public=public,
-                    fields=fields,
+                count = app.export_submissions(
+                    consultation, out, format=export_format, public=public
                 )
             finally:
                 out.flush()
                 out.detach()
         else:
-            count = _export_to_file(Path(output), submissions, fmt, public, fields, encoding)
+            count = _export_to_file(
+                app, consultation, Path(output), export_format, public, encoding
+            )
             wrote = ui_words(None).ngettext(
                 "wrote %(num)s submission to %(path)s",
                 "wrote %(num)s submissions to %(path)s",
@@ -151,15 +149,14 @@ def _stdout(encoding: str) -> io.TextIOWrapper:
 
 
 def _export_to_file(
+    app: Consultkit,
+    consultation: Consultation,
     path: Path,
-    submissions: Any,
-    fmt: str,
+    fmt: ExportFormat,
     public: bool,
-    fields: tuple[Any, ...] = (),
-    encoding: str = "utf-8-sig",
+    encoding: str,
 ) -> int:
     from consultkit.files import atomic_file
-    from consultkit.formats.submission_export import export_submissions
 
     # An exclusive temporary file beside the target (never a predictable `.partial` name
     # that someone could plant a symlink under), renamed over it once complete. A full
@@ -169,9 +166,7 @@ def _export_to_file(
     with atomic_file(path, mode=None if public else 0o600) as raw:
         out = io.TextIOWrapper(raw, encoding=encoding, newline="")
         try:
-            count = export_submissions(
-                out, submissions, format=cast("ExportFormat", fmt), public=public, fields=fields
-            )
+            count = app.export_submissions(consultation, out, format=fmt, public=public)
             out.flush()
         finally:
             out.detach()

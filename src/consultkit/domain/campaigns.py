@@ -6,7 +6,6 @@ Campaign copies are detected and counted, never dropped (the EU Ombudsman's less
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -46,17 +45,17 @@ def normalize_body(text: str) -> str:
     return " ".join(without.split())
 
 
-# The same table over bytes: bytes.translate takes a 256-byte table and runs much faster
-# than str.translate's dict lookups, which campaign detection does once per distinct text.
-# Whitespace becomes a space too: bytes.split() knows fewer separators than str.split().
-_ASCII_BYTES_TO_SPACE = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
-
-
-def _words(text: str) -> list[bytes]:
-    """``normalize_body(text).split()``, each word in UTF-8."""
-    if text.isascii():
-        return text.encode("ascii").lower().translate(_ASCII_BYTES_TO_SPACE).split()
-    return [word.encode("utf-8") for word in normalize_body(text).split()]
+# The same table over bytes, folding ASCII capitals too: bytes.translate takes a 256-byte
+# table and runs in C over a whole batch of texts at once (see _batch_words). Whitespace
+# becomes a space too: the batch is cut into words at spaces only.
+_WORD_BYTES = bytes(
+    c
+    if c >= 128 or (chr(c).isalnum() and not chr(c).isupper())
+    else c + 32
+    if chr(c).isupper()
+    else 32
+    for c in range(256)
+)
 
 
 def fingerprint(text: str) -> str:
@@ -85,51 +84,76 @@ _SMALL_CAP = 1 << 18  # band entries in the LSH buckets' small array (see _Bucke
 def shingles(text: str, *, size: int = SHINGLE_WORDS) -> frozenset[int]:
     """64-bit hashes of the word ``size``-shingles of :func:`normalize_body`.
 
-    A text of ``size`` words or fewer is one shingle (none when empty). Each word is
-    hashed with blake2b and a shingle's hash mixes its words' hashes with odd 64-bit
-    multipliers, so it is the same in every process and costs a few multiplications
-    instead of a hash call per shingle. Hashes rather than strings: smaller sets.
+    A text of ``size`` words or fewer is one shingle (none when empty). Words are hashed
+    as :func:`_batch_words` hashes them and a shingle's hash mixes its words' hashes with
+    odd 64-bit multipliers, so it is the same in every process and costs a few
+    multiplications instead of a hash call per shingle. Hashes rather than strings:
+    smaller sets.
     """
-    return _shingle_hashes(_words(text), {}, size)
+    hashes = _batch_words([text])[0].tolist()
+    if len(hashes) <= size:
+        return frozenset([_combine(hashes)] if hashes else [])
+    return frozenset(_combine(hashes[i : i + size]) for i in range(len(hashes) - size + 1))
 
 
-_WORD_MEMO_LIMIT = 500_000
 _MIX_A = 0x9E3779B97F4A7C15  # odd 64-bit constants (golden ratio, splitmix64)
 _MIX_B = 0xBF58476D1CE4E5B9
+_MIX_C = 0x94D049BB133111EB
 _MASK64 = (1 << 64) - 1
+_WORD_BASE = 0x100000001B3  # odd, so it has an inverse modulo 2**64
+_WORD_BASE_INVERSE = pow(_WORD_BASE, -1, 1 << 64)
+_powers: list[Any] = []  # [BASE**i, BASE**-i] for i < their length, grown as batches need
 
 
-def _word_hash(word: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(word, digest_size=8).digest())
+def _power_tables(size: int) -> tuple[Any, Any]:
+    """``BASE**i`` and ``BASE**-i`` modulo 2**64 for every ``i < size`` (kept, grown by need)."""
+    import numpy as np
+
+    if not _powers or len(_powers[0]) < size:
+        size = max(size, 1 << 22)
+        tables = []
+        for base in (_WORD_BASE, _WORD_BASE_INVERSE):
+            factors = np.full(size, base, dtype=np.uint64)
+            factors[0] = 1
+            tables.append(np.cumprod(factors))  # uint64 arithmetic wraps: modulo 2**64
+        _powers[:] = tables
+    return _powers[0], _powers[1]
 
 
-def _shingle_hashes(
-    words: Sequence[bytes], memo: dict[bytes, int], size: int = SHINGLE_WORDS
-) -> frozenset[int]:
-    hashes = _word_hashes(words, memo)
-    if len(hashes) <= size:
-        hashes = [_combine(hashes)] if hashes else []
-    elif size == SHINGLE_WORDS:
-        hashes = [
-            ((a * _MIX_A + b) * _MIX_A + c) * _MIX_B & _MASK64
-            for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
-        ]
-    else:
-        hashes = [_combine(hashes[i : i + size]) for i in range(len(hashes) - size + 1)]
-    return frozenset(hashes)
+def _batch_words(bodies: Sequence[str]) -> tuple[Any, Any]:
+    """The hashes of the words of many texts, one text after another (uint64), and each
+    text's word count.
 
+    The words are those of :func:`normalize_body`. Issue 14: cutting and hashing them one
+    text at a time in Python was most of campaign detection's cost, so a batch is joined,
+    lower-cased and cut by one ``bytes.translate`` (an ASCII text needs nothing else;
+    others are normalised first) and every word is hashed at once: a polynomial in its
+    UTF-8 bytes modulo 2**64, read off prefix sums, then mixed with its length by
+    splitmix64's finaliser. A word hashes the same in any batch and any process.
+    """
+    import numpy as np
 
-def _word_hashes(words: Sequence[bytes], memo: dict[bytes, int]) -> list[int]:
-    if len(memo) > _WORD_MEMO_LIMIT:  # the vocabulary of a huge consultation: start afresh
-        memo.clear()
-    try:
-        return list(map(memo.__getitem__, words))  # in C: most words are known
-    except KeyError:
-        pass
-    for word in words:
-        if word not in memo:
-            memo[word] = _word_hash(word)
-    return list(map(memo.__getitem__, words))
+    pieces = [b.encode("ascii") if b.isascii() else normalize_body(b).encode() for b in bodies]
+    joined = b" ".join(pieces) + b" "  # every word ends at a space
+    data = np.frombuffer(joined.translate(_WORD_BYTES), dtype=np.uint8)
+    ends = np.cumsum([len(piece) + 1 for piece in pieces], dtype=np.intp)
+    inside = np.empty(len(data) + 1, dtype=bool)
+    inside[0] = False
+    np.not_equal(data, 32, out=inside[1:])
+    edges = np.flatnonzero(inside[1:] != inside[:-1])
+    starts, stops = edges[0::2], edges[1::2]
+    powers, inverses = _power_tables(len(data))
+    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum(data * powers[: len(data)], out=prefix[1:])  # uint64 arithmetic wraps
+    hashes = (prefix[stops] - prefix[starts]) * inverses[starts]
+    hashes += (stops - starts).astype(np.uint64) * np.uint64(_MIX_A)
+    hashes ^= hashes >> np.uint64(30)
+    hashes *= np.uint64(_MIX_B)
+    hashes ^= hashes >> np.uint64(27)
+    hashes *= np.uint64(_MIX_C)
+    hashes ^= hashes >> np.uint64(31)
+    # Words never span texts: a text's words are those starting before its end.
+    return hashes, np.diff(np.searchsorted(starts, ends), prepend=0)
 
 
 def _combine(hashes: Sequence[int]) -> int:
@@ -445,25 +469,28 @@ def _place(
     one copy is not), keyed by the fingerprint's bytes to halve the memory per entry.
     """
 
+    import numpy as np
+
     rows = lsh_rows(similarity)
     buckets = _Buckets()
     grams_of: dict[int, bytes] = {}  # leader rank -> its shingle hashes, sorted and unique
     leader_copies: dict[int, tuple[bytes, int]] = {}  # single-copy leaders, until joined
     placed: dict[bytes, tuple[int, int, int]] = {}
-    memo: dict[bytes, int] = {}
-    batch: list[tuple[int, bytes, int, list[int] | None]] = []
+    batch: list[tuple[int, bytes, int]] = []
+    bodies: list[str] = []
 
     def settle() -> None:
-        signed = [words for *_, words in batch if words is not None]
-        grams: Any = None
-        if signed:
-            grams, owners, starts = _batch_shingles(signed)
-            keys = _band_keys(_signatures(grams, owners, len(signed)), rows)
+        words, counts = _batch_words(bodies)
+        near = counts >= NEAR_DUPLICATE_MIN_WORDS
+        if near.any():
+            owners = np.repeat(np.arange(len(counts)), counts)
+            grams, owners, starts = _batch_shingles(words[near[owners]], counts[near])
+            keys = _band_keys(_signatures(grams, owners, int(near.sum())), rows)
             found = buckets.search(keys)
             band_rows = keys.tolist()
         index = 0
-        for text_rank, key, copies, words in batch:
-            if words is None:
+        for (text_rank, key, copies), signed in zip(batch, near.tolist(), strict=True):
+            if not signed:
                 if copies > 1:
                     placed[key] = (text_rank, text_rank, copies)
                 continue
@@ -487,39 +514,39 @@ def _place(
                 placed[alone[0]] = (leader, leader, alone[1])
         buckets.freeze()
         batch.clear()
+        bodies.clear()
 
     for rank, (key, copies, body) in enumerate(texts):
-        words = _words(body)
-        hashes = _word_hashes(words, memo) if len(words) >= NEAR_DUPLICATE_MIN_WORDS else None
-        batch.append((rank, bytes.fromhex(key), copies, hashes))
+        batch.append((rank, bytes.fromhex(key), copies))
+        bodies.append(body)
         if len(batch) >= _BATCH:
             settle()
-    settle()
+    if batch:
+        settle()
     return placed
 
 
-def _batch_shingles(texts: list[list[int]]) -> tuple[Any, Any, list[int]]:
+def _batch_shingles(words: Any, counts: Any) -> tuple[Any, Any, list[int]]:
     """The word 3-shingle hashes of many texts (each of 3 words or more), flat.
 
-    Returns each text's hashes sorted and unique, one text after another; the text each
-    belongs to; and where each text's hashes start (and the last ends). Mixed as
-    :func:`shingles` mixes them: uint64 arithmetic wraps, which is the ``& _MASK64`` there.
+    ``words`` holds every text's word hashes one after another (:func:`_batch_words`) and
+    ``counts`` how many each text has. Returns each text's shingle hashes sorted and
+    unique, one text after another; the text each belongs to; and where each text's
+    hashes start (and the last ends). Mixed as :func:`shingles` mixes them: uint64
+    arithmetic wraps, which is the ``& _MASK64`` there.
     """
     import numpy as np
 
-    lengths = np.array([len(words) for words in texts], dtype=np.intp)
-    words = np.fromiter(
-        itertools.chain.from_iterable(texts), dtype=np.uint64, count=int(lengths.sum())
-    )
+    lengths = np.asarray(counts, dtype=np.intp)
     a, b = np.uint64(_MIX_A), np.uint64(_MIX_B)
     mixed = ((words[:-2] * a + words[1:-1]) * a + words[2:]) * b
-    owner = np.repeat(np.arange(len(texts), dtype=np.intp), lengths)[:-2]
+    owner = np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)[:-2]
     inside = np.arange(len(mixed)) + 2 < np.cumsum(lengths)[owner]  # no shingle spans texts
     mixed, owner = mixed[inside], owner[inside]
     # Sort each text's hashes: one row per text, padded, sorted along the rows at once.
-    counts = np.bincount(owner, minlength=len(texts))
+    counts = np.bincount(owner, minlength=len(lengths))
     column = np.arange(len(mixed)) - np.repeat(np.cumsum(counts) - counts, counts)
-    padded = np.full((len(texts), int(counts.max())), np.iinfo(np.uint64).max, np.uint64)
+    padded = np.full((len(lengths), int(counts.max())), np.iinfo(np.uint64).max, np.uint64)
     padded[owner, column] = mixed
     padded.sort(axis=1)
     real = np.arange(padded.shape[1]) < counts[:, None]  # padding sorts last
@@ -547,9 +574,11 @@ def _first_similar(
         # |a & b| / |a | b| <= min / max: skip sizes that cannot reach the threshold.
         if not smallest <= other <= largest:
             continue
-        common = len(
-            np.intersect1d(grams, np.frombuffer(stored, dtype=np.uint64), assume_unique=True)
-        )
+        # Both sorted and unique: count the hashes of ``grams`` found in ``stored``.
+        theirs = np.frombuffer(stored, dtype=np.uint64)
+        at = np.searchsorted(theirs, grams)
+        at[at == other] = 0  # past the end: compare with any stored hash, larger than it
+        common = int(np.count_nonzero(theirs[at] == grams))
         if common / (size + other - common) >= similarity:
             return candidate
     return None

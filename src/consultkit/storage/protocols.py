@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         HistoryEntry,
         Receipt,
         Submission,
+        SubmissionRecord,
         SubmissionStatus,
         SubmissionVersion,
         Verification,
@@ -178,6 +179,17 @@ class SubmissionStore(Protocol):
         ``after`` (a received_at and an id) keeps only those after that point in this order
         and ``limit`` at most so many: keyset paging, which neither repeats nor skips a
         submission when others are stored between pages.
+        """
+
+    def submission_records(
+        self, consultation_id: str, *, status: SubmissionStatus | None = None
+    ) -> Iterator[SubmissionRecord]:
+        """The submissions of :meth:`list_submissions` (only ``status``'s if given), each flat.
+
+        Same order, streamed from one snapshot; each record equals
+        :func:`~consultkit.domain.submissions.submission_record` of the listed submission.
+        Exports read this: a backend should read the columns straight into records,
+        without building :class:`~consultkit.domain.submissions.Submission` objects.
         """
 
     def history(self, submission_id: str) -> list[HistoryEntry]:

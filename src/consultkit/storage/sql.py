@@ -48,6 +48,7 @@ from consultkit.domain.submissions import (
     Provenance,
     Receipt,
     Submission,
+    SubmissionRecord,
     SubmissionStatus,
     SubmissionVersion,
     Submitter,
@@ -75,7 +76,7 @@ from consultkit.storage.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 
 class Cursor(Protocol):
@@ -144,6 +145,9 @@ class Dialect(abc.ABC):
 
     empty_json_list: ClassVar[str] = "'[]'"
     """The literal ``[]`` in a JSON column."""
+
+    json_as_text: ClassVar[str] = "{}"
+    """A JSON column (the ``{}``) selected as its JSON text (``{}::text`` for ``jsonb``)."""
 
     empty_json_object: ClassVar[str] = "'{}'"
     """The literal ``{}`` in a JSON column."""
@@ -285,6 +289,36 @@ def _version_content(version: SubmissionVersion) -> dict[str, Any]:
 
 def _content_of(data: Mapping[str, Any]) -> dict[str, Any]:
     return {**data, "consent": Consent(**data["consent"])}
+
+
+# Records (issue 14): lists, consent flags and empty fields repeat across rows, so each
+# distinct JSON text is decoded once per read (the values are tuples: safe to share).
+_DECODED_LIMIT = 4096
+
+
+def _decoded(cache: dict[str, Any], text: str, decode: Callable[[str], Any]) -> Any:
+    if len(cache) >= _DECODED_LIMIT:  # every row different: stop remembering
+        cache.clear()
+    value = cache[text] = decode(text)
+    return value
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _consent(text: str) -> tuple[bool, bool, bool]:
+    consent = json.loads(text)
+    return (
+        bool(consent.get("publish_text")),
+        bool(consent.get("publish_name")),
+        bool(consent.get("publish_organisation")),
+    )
+
+
+_STATUSES: Mapping[str, SubmissionStatus] = {s.value: s for s in SubmissionStatus}
+_PROVENANCES: Mapping[str, Provenance] = {p.value: p for p in Provenance}
+_VERIFICATIONS: Mapping[str, Verification] = {v.value: v for v in Verification}
 
 
 def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
@@ -783,6 +817,75 @@ class SqlStore(abc.ABC):
             sql += " LIMIT ?"
             params.append(limit)
         return map(self._submission, self._stream(self.dialect.sql(sql), params))
+
+    def _records_sql(self) -> str:
+        d = self.dialect
+        text, as_text = d.json_text, d.json_as_text.format
+        return (
+            "SELECT id, tracking_number, consultation_id, call_id,"
+            f" {text('submitter', 'group')}, language, status, received_at, updated_at,"
+            f" title, body, {as_text('tags')}, {as_text('attachments')},"
+            f" {text('submitter', 'name')}, {text('submitter', 'email')},"
+            f" {text('submitter', 'organisation')}, {text('submitter', 'country')},"
+            f" {as_text('consent')}, provenance, fingerprint, idempotency_key, erased_at,"
+            f" verification, held, {as_text('fields')}"
+            " FROM submissions WHERE consultation_id = ?"
+        )
+
+    def submission_records(
+        self, consultation_id: str, *, status: SubmissionStatus | None = None
+    ) -> Iterator[SubmissionRecord]:
+        """The listing's submissions flat, read column by column (no Submission built)."""
+        sql = self._records_sql()
+        params: list[Any] = [consultation_id]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(str(status))
+        sql += " ORDER BY received_at, id"
+        instant = self.dialect.load_instant
+        statuses, provenances, levels = _STATUSES, _PROVENANCES, _VERIFICATIONS
+        lists: dict[str, tuple[str, ...]] = {}
+        consents: dict[str, tuple[bool, bool, bool]] = {}
+        for r in self._stream(self.dialect.sql(sql), params):
+            tags = lists.get(r[11])
+            if tags is None:
+                tags = _decoded(lists, r[11], _strings)
+            attachments = lists.get(r[12])
+            if attachments is None:
+                attachments = _decoded(lists, r[12], _strings)
+            flags = consents.get(r[17])
+            if flags is None:
+                flags = _decoded(consents, r[17], _consent)
+            text, name, organisation = flags
+            yield SubmissionRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                statuses[r[6]],
+                instant(r[7]),
+                instant(r[8]),
+                r[9],
+                r[10],
+                tags,
+                attachments,
+                r[13],
+                r[14],
+                r[15],
+                r[16],
+                text,
+                name,
+                organisation,
+                provenances[r[18]],
+                r[19],
+                r[20],
+                None if r[21] is None else instant(r[21]),
+                levels[r[22]],
+                r[23],
+                {} if r[24] == "{}" else json.loads(r[24]),
+            )
 
     def history(self, submission_id: str) -> list[HistoryEntry]:
         """A submission's history, oldest first."""

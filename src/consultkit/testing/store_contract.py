@@ -41,6 +41,7 @@ from consultkit.domain.submissions import (
     HistoryEntry,
     SubmissionStatus,
     Verification,
+    submission_record,
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.storage.erasure import ERASED
@@ -425,6 +426,31 @@ class StoreContract:
             _add(store, make_submission(n))
         listed = [(s.id, s.fingerprint) for s in store.list_submissions("wsis-2020")]
         assert list(store.submission_fingerprints("wsis-2020")) == listed
+
+    def test_submission_records_are_the_listing_flat(self, store: Store) -> None:
+        """``submission_records`` streams what ``list_submissions`` gives, each submission
+        flat (:func:`~consultkit.domain.submissions.submission_record`): the exports read it."""
+        values: dict[str, Any] = {"topic": "access", "people": [{"name": "Ana"}]}
+        erased = attrs.evolve(
+            make_submission(4, email="gone@example.org"),
+            fields=values,
+            verification=Verification.EMAIL_CONFIRMED,
+            held="screen: looks automated",
+            received_at=T0 + dt.timedelta(microseconds=1),
+        )
+        for s in (make_submission(3), make_submission(1, key="k-1"), erased):
+            _add(store, s)
+        store.set_verification(erased.id, Verification.EMAIL_CONFIRMED, T0)
+        store.erase_submitter(
+            "wsis-2020", "gone@example.org", keep_text=True, reason="request", at=T0
+        )
+        _add(store, make_submission(2, status=SubmissionStatus.ACCEPTED))
+        listed = [submission_record(s) for s in store.list_submissions("wsis-2020")]
+        assert list(store.submission_records("wsis-2020")) == listed
+        accepted = list(store.submission_records("wsis-2020", status=SubmissionStatus.ACCEPTED))
+        assert accepted == [r for r in listed if r.status is SubmissionStatus.ACCEPTED]
+        assert len(accepted) == 1
+        assert list(store.submission_records("other")) == []
 
     # -- erasure ---------------------------------------------------------------------
 

@@ -272,6 +272,7 @@ class PostgresDialect(Dialect):
     json: ClassVar[str] = "?::jsonb"
     empty_json_list: ClassVar[str] = "'[]'::jsonb"
     empty_json_object: ClassVar[str] = "'{}'::jsonb"
+    json_as_text: ClassVar[str] = "{}::text"
     id_list: ClassVar[str] = "?::text[]"
     position: ClassVar[str] = "strpos"
     lock_rows: ClassVar[str] = " FOR UPDATE"
