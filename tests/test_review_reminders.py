@@ -220,7 +220,7 @@ def test_the_reviewers_audience_needs_a_review_anchor() -> None:
         loads_consultation(text, file="c.toml")
     [problem] = caught.value.problems
     assert problem.path == "reminders[0].audience[0]"
-    assert "review:CALL/ROUND" in (problem.hint or "")
+    assert "review:CALL/ROUND" in str(problem.hint or "")
 
 
 def test_a_reviewers_language_must_be_one_of_the_consultations() -> None:
@@ -228,4 +228,4 @@ def test_a_reviewers_language_must_be_one_of_the_consultations() -> None:
     with pytest.raises(ConfigError) as caught:
         loads_reviewers(REVIEWERS.replace('language = "fr"', 'language = "de"'), consultation)
     [problem] = caught.value.problems
-    assert problem.path == "reviewers[1].language" and "en, fr" in (problem.hint or "")
+    assert problem.path == "reviewers[1].language" and "en, fr" in str(problem.hint or "")

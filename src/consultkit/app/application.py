@@ -1659,10 +1659,15 @@ class Consultkit:
         address on the channel that reaches people (``settings``, default the
         environment's); without it the reminder waits (:attr:`ReminderRun.waiting`).
         """
-        from consultkit.app import review as review_verbs
-
         now = to_utc(self.clock.now())
         events = due_events(consultation, now, catch_up=catch_up)
+        from consultkit.domain.model import REVIEWERS_AUDIENCE
+
+        if not any(REVIEWERS_AUDIENCE in r.audience for r in consultation.reminders):
+            # Most consultations remind no reviewer; `remind` then loads no review code.
+            return ReminderRun(events=tuple(events), added=self.store.enqueue_events(events))
+        from consultkit.app import review as review_verbs
+
         channel = self._address_channel(settings) if reviewers is not None else "email"
         mine = review_verbs.reviewer_reminders(
             self.store,

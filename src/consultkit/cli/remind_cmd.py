@@ -35,7 +35,7 @@ from consultkit.cli.help_text import N_, HelpCommand
     "--reviewers",
     "reviewers_file",
     type=click.Path(exists=True, dir_okay=False),
-    help="The private reviewers file: reminders for a round's reviewers need it.",
+    help=N_("The private reviewers file: reminders for a round's reviewers need it."),
 )
 @click.pass_context
 def remind(
