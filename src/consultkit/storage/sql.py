@@ -1304,18 +1304,27 @@ class SqlStore(abc.ABC):
             targets.sort()
         rows = [(str(uuid.uuid4()), *target, when) for target in targets]
         with self._write() as conn:
-            known: set[str] = set()
-            for i in range(0, len(event_ids), d.max_ids):
-                in_ids, params = d.in_ids("id", event_ids[i : i + d.max_ids])
-                known.update(
-                    r[0]
-                    for r in conn.execute(
-                        d.sql(f"SELECT id FROM outbox_events WHERE {in_ids}"), params
-                    ).fetchall()
-                )
-            missing = [event_id for event_id in event_ids if event_id not in known]
-            if missing:
-                raise UnknownItemError(f"no outbox event {missing[0]!r} in {self.url}")
+            # Mark first: the events were just read to be routed, so when every one is
+            # marked they all exist and none is read again (issue 14). Only when some were
+            # not marked (routed already, or unknown) are they looked up, to refuse unknowns.
+            marked = executemany(
+                conn,
+                d.sql("UPDATE outbox_events SET routed_at = ? WHERE id = ? AND routed_at IS NULL"),
+                [(when, event_id) for event_id in event_ids],
+            )
+            if marked < len(event_ids):
+                known: set[str] = set()
+                for i in range(0, len(event_ids), d.max_ids):
+                    in_ids, params = d.in_ids("id", event_ids[i : i + d.max_ids])
+                    known.update(
+                        r[0]
+                        for r in conn.execute(
+                            d.sql(f"SELECT id FROM outbox_events WHERE {in_ids}"), params
+                        ).fetchall()
+                    )
+                missing = [event_id for event_id in event_ids if event_id not in known]
+                if missing:
+                    raise UnknownItemError(f"no outbox event {missing[0]!r} in {self.url}")
             created = executemany(
                 conn,
                 d.sql(
@@ -1324,11 +1333,6 @@ class SqlStore(abc.ABC):
                     f"{d.ignore_conflicts}"
                 ),
                 rows,
-            )
-            executemany(
-                conn,
-                d.sql("UPDATE outbox_events SET routed_at = ? WHERE id = ? AND routed_at IS NULL"),
-                [(when, event_id) for event_id in event_ids],
             )
         return created
 
