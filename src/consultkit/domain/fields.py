@@ -421,34 +421,50 @@ def _(field: YesNoField, value: FieldValue) -> Words | None:
 
 
 @field_problem.register
-def _(field: NumberField, value: FieldValue) -> str | None:
+def _(field: NumberField, value: FieldValue) -> Words | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected a number, got {_kind_of(value)}"
+        return deferred.gettext("expected a number, got %(kind)s", kind=_kind_of(value))
     if isinstance(value, float) and not math.isfinite(value):
-        return "expected a finite number"
+        return deferred.gettext("expected a finite number")
     if field.integer and not (isinstance(value, int) or value.is_integer()):
-        return f"expected a whole number, got {value!r}"
+        return deferred.gettext("expected a whole number, got %(value)r", value=value)
     if field.minimum is not None and value < field.minimum:
-        return f"{value!r} is below the minimum {field.minimum!r}"
+        return deferred.gettext(
+            "%(value)r is below the minimum %(minimum)r", value=value, minimum=field.minimum
+        )
     if field.maximum is not None and value > field.maximum:
-        return f"{value!r} is above the maximum {field.maximum!r}"
+        return deferred.gettext(
+            "%(value)r is above the maximum %(maximum)r", value=value, maximum=field.maximum
+        )
     return None
 
 
 @field_problem.register
-def _(field: DateField, value: FieldValue) -> str | None:
+def _(field: DateField, value: FieldValue) -> Words | None:
     if not isinstance(value, str):
-        return f"expected a date such as 2020-02-03, got {_kind_of(value)}"
+        return deferred.gettext(
+            "expected a date such as %(example)s, got %(kind)s",
+            example="2020-02-03",
+            kind=_kind_of(value),
+        )
     if re.fullmatch(DATE_PATTERN, value) is None:
-        return f"{value!r} is not a date written YYYY-MM-DD"
+        return deferred.gettext("%(value)r is not a date written YYYY-MM-DD", value=value)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return f"{value!r} is not a date that exists"
+        return deferred.gettext("%(value)r is not a date that exists", value=value)
     if field.minimum is not None and day < field.minimum:
-        return f"{value} is before the earliest date allowed, {field.minimum.isoformat()}"
+        return deferred.gettext(
+            "%(value)s is before the earliest date allowed, %(earliest)s",
+            value=value,
+            earliest=field.minimum.isoformat(),
+        )
     if field.maximum is not None and day > field.maximum:
-        return f"{value} is after the latest date allowed, {field.maximum.isoformat()}"
+        return deferred.gettext(
+            "%(value)s is after the latest date allowed, %(latest)s",
+            value=value,
+            latest=field.maximum.isoformat(),
+        )
     return None
 
 
