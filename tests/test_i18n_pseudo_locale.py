@@ -810,3 +810,21 @@ def test_every_configuration_error_speaks_only_the_catalogue(name: str, tmp_path
     )
     assert result.exit_code == 2, result.output
     assert escaped_english(_explanations(result.stderr)) == []
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_field_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the reason a submitted field value is refused is the reader's words too.
+    config = _refusal_config(tmp_path)
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    text = _refused(
+        "submit", str(config), "--call", "workshop-requests", "--group", "civil-society",
+        "--name", "Ana Pérez", "--email", "ana@example.org", "--title", "Escuelas rurales",
+        "--body", "Texto.", "--field", "format=debate", "--field", "sdgs=SDG18",
+        "--field", "nope=1", "--store", store,
+    )  # fmt: skip
+    assert text.startswith("⟦"), text
+    assert "'debate'" in text and "'SDG18'" in text and "'nope'" in text, text
+    # Field keys, option values and the rule's id are names, the same in every language.
+    names = re.compile(r"'[^']*'|(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z_]+(?=[,)])")
+    assert escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text))) == [], text

@@ -123,7 +123,7 @@ def test_a_call_takes_tags_from_the_vocabularies_it_names() -> None:
 def test_a_field_refusal_names_the_field_and_its_vocabulary() -> None:
     field = wsis_consultation().call("workshop-requests").field("sdgs")
     [(key, problem)] = values_problems((field,), {"sdgs": ["SDG18"]})
-    assert key == "sdgs" and "vocabulary 'sdgs'" in problem
+    assert key == "sdgs" and "vocabulary 'sdgs'" in str(problem)
 
 
 @pytest.mark.parametrize(

@@ -220,10 +220,10 @@ def test_typed_values_reach_the_store(
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"field.day": "2020-04-09"}, "day", "after the latest date allowed"),
+        ({"field.day": "2020-04-09"}, "day", "es posterior a la última fecha permitida"),
         ({"field.seats": "many"}, "seats", "'many' is not a number"),
-        ({"field.format": ""}, "format", "required"),
-        ({"field.themes": ["water", "fire"]}, "themes", "vocabulary 'themes'"),
+        ({"field.format": ""}, "format", "es obligatorio"),
+        ({"field.themes": ["water", "fire"]}, "themes", "vocabulario 'themes'"),
     ],
 )
 def test_a_refused_value_is_shown_beside_its_field_and_everything_is_kept(

@@ -26,6 +26,8 @@ import attrs
 
 from consultkit.domain.date_patterns import date_range_pattern
 from consultkit.domain.text import Text
+from consultkit.i18n import Text as Words
+from consultkit.i18n import deferred
 
 _EMPTY = Text({})
 
@@ -291,22 +293,31 @@ FieldValue: TypeAlias = Any
 # --------------------------------------------------------------------------- checks
 
 
-def _kind_of(value: object) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", str: "text"}
-    names |= {list: "a list", tuple: "a list", dict: "a table"}
-    return names.get(type(value), "nothing" if value is None else type(value).__name__)
+def _kind_of(value: object) -> Words | str:
+    names = {
+        bool: deferred.pgettext("kind of value", "true/false"),
+        int: deferred.pgettext("kind of value", "a number"),
+        float: deferred.pgettext("kind of value", "a number"),
+        str: deferred.pgettext("kind of value", "text"),
+        list: deferred.pgettext("kind of value", "a list"),
+        tuple: deferred.pgettext("kind of value", "a list"),
+        dict: deferred.pgettext("kind of value", "a table"),
+    }
+    if value is None:
+        return deferred.pgettext("kind of value", "nothing")
+    return names.get(type(value), type(value).__name__)
 
 
-def _text_problem(value: object) -> str | None:
+def _text_problem(value: object) -> Words | None:
     if not isinstance(value, str):
-        return f"expected text, got {_kind_of(value)}"
+        return deferred.gettext("expected text, got %(kind)s", kind=_kind_of(value))
     if "\x00" in value:
-        return "it contains a NUL character (U+0000): remove it"
+        return deferred.gettext("it contains a NUL character (U+0000): remove it")
     return None
 
 
 @functools.singledispatch
-def field_problem(field: _Field, value: FieldValue) -> str | None:
+def field_problem(field: _Field, value: FieldValue) -> str | Words | None:
     """Why ``value`` does not fit ``field``, or None; one registration per kind.
 
     ``value`` is never None here: :func:`values_problems` handles missing values.
@@ -315,110 +326,166 @@ def field_problem(field: _Field, value: FieldValue) -> str | None:
 
 
 @field_problem.register
-def _(field: TextField, value: FieldValue) -> str | None:
+def _(field: TextField, value: FieldValue) -> Words | None:
     if (problem := _text_problem(value)) is not None:
         return problem
     assert isinstance(value, str)
     if field.required and re.search(NOT_BLANK_PATTERN, value) is None:
-        return "it is empty"
+        return deferred.gettext("it is empty")
     if field.min_characters is not None and len(value) < field.min_characters:
-        return f"it has {len(value)} characters; at least {field.min_characters}"
+        return deferred.gettext(
+            "it has %(count)s characters; at least %(least)s",
+            count=len(value),
+            least=field.min_characters,
+        )
     if field.max_characters is not None and len(value) > field.max_characters:
-        return f"it has {len(value)} characters; at most {field.max_characters}"
+        return deferred.gettext(
+            "it has %(count)s characters; at most %(most)s",
+            count=len(value),
+            most=field.max_characters,
+        )
     limited = field.min_words is not None or field.max_words is not None
     if limited and re.search(_words_pattern(field.min_words, field.max_words), value) is None:
         words = len(value.split())
         if field.min_words is not None and words < field.min_words:
-            return f"it has {words} words; at least {field.min_words}"
-        return f"it has {words} words; at most {field.max_words}"
+            return deferred.gettext(
+                "it has %(count)s words; at least %(least)s", count=words, least=field.min_words
+            )
+        return deferred.gettext(
+            "it has %(count)s words; at most %(most)s", count=words, most=field.max_words
+        )
     return None
 
 
-def _option_list(field: ChoiceField | MultipleChoiceField) -> str:
+def _option_list(field: ChoiceField | MultipleChoiceField) -> Words | str:
     listed = ", ".join(repr(o.value) for o in field.options)
-    return listed if field.vocabulary is None else f"{listed} (vocabulary {field.vocabulary!r})"
+    if field.vocabulary is None:
+        return listed
+    return deferred.gettext(
+        "%(options)s (vocabulary %(vocabulary)r)", options=listed, vocabulary=field.vocabulary
+    )
 
 
 @field_problem.register
-def _(field: ChoiceField, value: FieldValue) -> str | None:
+def _(field: ChoiceField, value: FieldValue) -> Words | None:
     if not isinstance(value, str):
-        return f"expected one of {_option_list(field)}, got {_kind_of(value)}"
+        return deferred.gettext(
+            "expected one of %(options)s, got %(kind)s",
+            options=_option_list(field),
+            kind=_kind_of(value),
+        )
     if value not in {o.value for o in field.options}:
-        return f"{value!r} is not an option: use one of {_option_list(field)}"
+        return deferred.gettext(
+            "%(value)r is not an option: use one of %(options)s",
+            value=value,
+            options=_option_list(field),
+        )
     return None
 
 
 @field_problem.register
-def _(field: MultipleChoiceField, value: FieldValue) -> str | None:
+def _(field: MultipleChoiceField, value: FieldValue) -> Words | None:
     if not isinstance(value, list | tuple):
-        return f"expected a list of {_option_list(field)}, got {_kind_of(value)}"
+        return deferred.gettext(
+            "expected a list of %(options)s, got %(kind)s",
+            options=_option_list(field),
+            kind=_kind_of(value),
+        )
     known = {o.value for o in field.options}
     for item in value:
         if not isinstance(item, str) or item not in known:
-            return f"{item!r} is not an option: use {_option_list(field)}"
+            return deferred.gettext(
+                "%(value)r is not an option: use %(options)s",
+                value=item,
+                options=_option_list(field),
+            )
     if len(set(value)) != len(value):
-        return "an option is chosen twice: choose each once"
+        return deferred.gettext("an option is chosen twice: choose each once")
     least = max(field.min_choices or 0, 1 if field.required else 0)
     if len(value) < least:
-        return f"{len(value)} chosen; choose at least {least}"
+        return deferred.gettext(
+            "%(count)s chosen; choose at least %(least)s", count=len(value), least=least
+        )
     if field.max_choices is not None and len(value) > field.max_choices:
-        return f"{len(value)} chosen; choose at most {field.max_choices}"
+        return deferred.gettext(
+            "%(count)s chosen; choose at most %(most)s", count=len(value), most=field.max_choices
+        )
     return None
 
 
 @field_problem.register
-def _(field: YesNoField, value: FieldValue) -> str | None:
-    return None if isinstance(value, bool) else f"expected true or false, got {_kind_of(value)}"
+def _(field: YesNoField, value: FieldValue) -> Words | None:
+    if isinstance(value, bool):
+        return None
+    return deferred.gettext("expected true or false, got %(kind)s", kind=_kind_of(value))
 
 
 @field_problem.register
-def _(field: NumberField, value: FieldValue) -> str | None:
+def _(field: NumberField, value: FieldValue) -> Words | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected a number, got {_kind_of(value)}"
+        return deferred.gettext("expected a number, got %(kind)s", kind=_kind_of(value))
     if isinstance(value, float) and not math.isfinite(value):
-        return "expected a finite number"
+        return deferred.gettext("expected a finite number")
     if field.integer and not (isinstance(value, int) or value.is_integer()):
-        return f"expected a whole number, got {value!r}"
+        return deferred.gettext("expected a whole number, got %(value)r", value=value)
     if field.minimum is not None and value < field.minimum:
-        return f"{value!r} is below the minimum {field.minimum!r}"
+        return deferred.gettext(
+            "%(value)r is below the minimum %(minimum)r", value=value, minimum=field.minimum
+        )
     if field.maximum is not None and value > field.maximum:
-        return f"{value!r} is above the maximum {field.maximum!r}"
+        return deferred.gettext(
+            "%(value)r is above the maximum %(maximum)r", value=value, maximum=field.maximum
+        )
     return None
 
 
 @field_problem.register
-def _(field: DateField, value: FieldValue) -> str | None:
+def _(field: DateField, value: FieldValue) -> Words | None:
     if not isinstance(value, str):
-        return f"expected a date such as 2020-02-03, got {_kind_of(value)}"
+        return deferred.gettext(
+            "expected a date such as %(example)s, got %(kind)s",
+            example="2020-02-03",
+            kind=_kind_of(value),
+        )
     if re.fullmatch(DATE_PATTERN, value) is None:
-        return f"{value!r} is not a date written YYYY-MM-DD"
+        return deferred.gettext("%(value)r is not a date written YYYY-MM-DD", value=value)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return f"{value!r} is not a date that exists"
+        return deferred.gettext("%(value)r is not a date that exists", value=value)
     if field.minimum is not None and day < field.minimum:
-        return f"{value} is before the earliest date allowed, {field.minimum.isoformat()}"
+        return deferred.gettext(
+            "%(value)s is before the earliest date allowed, %(earliest)s",
+            value=value,
+            earliest=field.minimum.isoformat(),
+        )
     if field.maximum is not None and day > field.maximum:
-        return f"{value} is after the latest date allowed, {field.maximum.isoformat()}"
+        return deferred.gettext(
+            "%(value)s is after the latest date allowed, %(latest)s",
+            value=value,
+            latest=field.maximum.isoformat(),
+        )
     return None
 
 
-def _pattern_problem(value: FieldValue, pattern: str, what: str) -> str | None:
+def _pattern_problem(value: FieldValue, pattern: str, what: Words) -> Words | None:
     if not isinstance(value, str):
-        return f"expected {what}, got {_kind_of(value)}"
+        return deferred.gettext("expected %(what)s, got %(kind)s", what=what, kind=_kind_of(value))
     if re.search(pattern, value) is None:
-        return f"{value!r} is not {what}"
+        return deferred.gettext("%(value)r is not %(what)s", value=value, what=what)
     return None
 
 
 @field_problem.register
-def _(field: UrlField, value: FieldValue) -> str | None:
-    return _pattern_problem(value, URL_PATTERN, "an http(s) address such as https://example.org")
+def _(field: UrlField, value: FieldValue) -> Words | None:
+    what = deferred.gettext("an http(s) address such as %(example)s", example="https://example.org")
+    return _pattern_problem(value, URL_PATTERN, what)
 
 
 @field_problem.register
-def _(field: EmailField, value: FieldValue) -> str | None:
-    return _pattern_problem(value, EMAIL_PATTERN, "an e-mail address such as name@example.org")
+def _(field: EmailField, value: FieldValue) -> Words | None:
+    what = deferred.gettext("an e-mail address such as %(example)s", example="name@example.org")
+    return _pattern_problem(value, EMAIL_PATTERN, what)
 
 
 def _country_problem(value: object) -> str | None:
@@ -507,26 +574,31 @@ def _(field: FileField, value: FieldValue) -> str | None:
 
 def values_problems(
     fields: tuple[AnyField, ...], values: Mapping[str, FieldValue]
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | Words]]:
     """Every ``(key, problem)`` of ``values`` against the declared ``fields``, in order.
 
     A required field that is missing, a value that does not fit its field, and a key the
     call does not declare are each one problem.
     """
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str | Words]] = []
     declared = {f.key for f in fields}
     for field in fields:
         if field.key not in values:
             if field.required:
-                problems.append((field.key, "is required"))
+                problems.append((field.key, deferred.gettext("is required")))
             continue
         problem = field_problem(field, values[field.key])
         if problem is not None:
             problems.append((field.key, problem))
     for key in values:
         if key not in declared:
-            known = ", ".join(f.key for f in fields) or "none"
-            problems.append((key, f"is not a field of this call (fields: {known})"))
+            known: str | Words = ", ".join(f.key for f in fields) or deferred.pgettext(
+                "no fields", "none"
+            )
+            refusal = deferred.gettext(
+                "is not a field of this call (fields: %(known)s)", known=known
+            )
+            problems.append((key, refusal))
     return problems
 
 
