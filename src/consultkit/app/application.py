@@ -24,19 +24,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.domain.attachments import (
-    StoredAttachment,
-    Upload,
-    check_uploads,
-    parse_reference,
-    sniff,
-)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
-from consultkit.domain.fields import FileField
 from consultkit.domain.instants import utc_instant
-from consultkit.domain.quotas import quota_limits, quota_message
-from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
 from consultkit.domain.submissions import (
     Actor,
     ActorRole,
@@ -107,6 +97,7 @@ if TYPE_CHECKING:
         ReviewOutcome,
         RoundStatus,
     )
+    from consultkit.domain.attachments import StoredAttachment, Upload
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
@@ -151,6 +142,8 @@ def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str,
     (else it could claim another's); and each stays, since a file no reference names
     would escape erasure.
     """
+    from consultkit.domain.attachments import parse_reference
+
     if given is None:
         return previous.attachments
     stored = tuple(a for a in previous.attachments if parse_reference(a) is not None)
@@ -163,6 +156,8 @@ def _kept_field_files(
     consultation: Consultation, previous: Submission, given: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """An edit's field values, with every file field's value as it was sent."""
+    from consultkit.domain.fields import FileField
+
     if given is None:
         return dict(previous.fields)
     values = dict(given)
@@ -179,6 +174,8 @@ def _kept_field_files(
 
 def _private_field_files(consultation: Consultation, submission: Submission) -> set[str]:
     """The ids of files kept for ``submission``'s file fields that are not public."""
+    from consultkit.domain.fields import FileField
+
     call = next((c for c in consultation.calls if c.id == submission.call_id), None)
     ids = set()
     for field in () if call is None else call.fields:
@@ -532,6 +529,7 @@ class Consultkit:
         it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
         refuses one too many (rule ``quota``, counted under the store's lock).
         """
+        from consultkit.domain.attachments import check_uploads, parse_reference
         from consultkit.domain.field_files import check_field_files, field_value
 
         if any(parse_reference(a) is not None for a in attachments):
@@ -619,6 +617,8 @@ class Consultkit:
         submitter agreed to publish its text. Raises :class:`UnknownItemError` otherwise,
         the same answer as for a file that does not exist.
         """
+        from consultkit.domain.attachments import StoredAttachment, parse_reference, sniff
+
         missing = UnknownItemError(f"no attachment {file_id!r} on submission {reference!r}")
         try:
             submission = self.find(consultation, reference)
@@ -653,6 +653,7 @@ class Consultkit:
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
         from consultkit.app.outbox import to_outbox
+        from consultkit.domain.quotas import quota_limits, quota_message
         from consultkit.domain.submission_rules import new_submission
         from consultkit.events import SubmissionConfirmationRequested, SubmissionReceived
 
@@ -1349,6 +1350,8 @@ class Consultkit:
         and deliveries; the text goes too unless ``keep_text``. A tombstone without the
         identity records when and why. Fingerprints stay, so campaign counts stay honest.
         """
+        from consultkit.domain.attachments import parse_reference
+
         if not email.strip():
             raise RuleRefusedError(
                 "submitter", deferred.gettext("give the e-mail address to erase")
@@ -1660,22 +1663,28 @@ class Consultkit:
         self,
         consultation: Consultation,
         *,
-        catch_up: dt.timedelta = DEFAULT_CATCH_UP,
+        catch_up: dt.timedelta | None = None,
         reviewers: ReviewerPool | None = None,
         settings: NotifySettings | None = None,
     ) -> ReminderRun:
         """Enqueue the reminders and phase/call events due at the clock's instant.
 
         Cron-safe: an event whose dedupe key is stored already is skipped, so a second run
-        enqueues nothing. Openings and closings more than ``catch_up`` old are not told.
+        enqueues nothing. Openings and closings more than ``catch_up`` old are not told
+        (None: :data:`~consultkit.domain.reminders.DEFAULT_CATCH_UP`, two days).
         A reminder for a round's ``reviewers`` needs ``reviewers`` (the private reviewers
         file): each reviewer with reviews left gets their own event, routed here to their
         address on the channel that reaches people (``settings``, default the
         environment's); without it the reminder waits (:attr:`ReminderRun.waiting`).
         """
         from consultkit.app.outbox import due_events
+        from consultkit.domain.reminders import DEFAULT_CATCH_UP
 
         now = to_utc(self.clock.now())
+        if catch_up is None:
+            # Not a default value: that would import the reminders and with them the
+            # consultation model for every verb, `plugins` included (issue 14).
+            catch_up = DEFAULT_CATCH_UP
         events = due_events(consultation, now, catch_up=catch_up)
         from consultkit.domain.model import REVIEWERS_AUDIENCE
 
@@ -1719,6 +1728,8 @@ class Consultkit:
         self, consultation: Consultation, limit: int | None = None
     ) -> list[tuple[dt.datetime, DueReminder]]:
         """The reminders still to come after the clock's instant, soonest first."""
+        from consultkit.domain.reminders import upcoming_reminders
+
         return upcoming_reminders(consultation, to_utc(self.clock.now()))[:limit]
 
     def subscribe(
