@@ -76,6 +76,12 @@ NEEDS = {
     "timeline": set(),
 }
 
+# Verbs given no consultation file build no consultation model (its attrs classes, the
+# call fields and their validators: about 20 ms; issue 14: the application imported it
+# for every verb). ``notify status`` is not one: the dispatcher's routing reads events.
+NO_MODEL = ("plugins",)
+MODEL = "consultkit.domain.model"
+
 _PROBE = f"""
 import runpy, sys
 sys.argv = ["consultkit", *sys.argv[1:]]
@@ -84,11 +90,11 @@ try:
 except SystemExit as exc:
     if exc.code not in (0, None):
         raise
-print("LOADED=" + ",".join(m for m in {HEAVY!r} if m in sys.modules))
+print("LOADED=" + ",".join(m for m in {(*HEAVY, MODEL)!r} if m in sys.modules))
 """
 
 
-def _loaded(arguments: list[str]) -> set[str]:
+def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
     env = {k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"}
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, *arguments],
@@ -101,7 +107,7 @@ def _loaded(arguments: list[str]) -> set[str]:
     assert done.returncode == 0, done.stderr
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("LOADED="), done.stdout
-    return {m for m in line.removeprefix("LOADED=").split(",") if m}
+    return {m for m in line.removeprefix("LOADED=").split(",") if m in watched}
 
 
 def _invocations() -> dict[str, list[str]]:
@@ -125,3 +131,8 @@ def test_each_verb_imports_only_what_it_needs(name: str, tmp_path: Path) -> None
     ]
     extra = _loaded(arguments) - NEEDS.get(name, set())
     assert extra == set(), f"`consultkit {' '.join(arguments)}` imported {sorted(extra)}"
+
+
+@pytest.mark.parametrize("name", NO_MODEL)
+def test_verbs_given_no_consultation_build_no_model(name: str) -> None:
+    assert _loaded(INVOCATIONS[name], watched=(MODEL,)) == set()
