@@ -31,8 +31,15 @@ HEAVY = (
     "consultkit.formats.report",
     "consultkit.formats.stats",
     "consultkit.formats.submission_import",
+    # what only the verbs that write submissions or events use: the event classes and
+    # the outbox (issue 14: the application imported them for every verb, 15-20 ms)
+    "consultkit.events",
+    "consultkit.app.outbox",
     # third-party and standard-library modules that cost start-up time
     "pycountry",
+    # the SQL store layer, for the verbs that open a store (the built-in store plugins
+    # register factories that import it)
+    "sqlite3",
     # content sniffing of uploads (7 ms), needed only when an attachment is checked
     "filetype",
     # signing confirmation links (10 ms), needed only when one is made or read
@@ -48,15 +55,32 @@ HEAVY = (
     "litestar",
     "uvicorn",
 )
+_STORE = {"sqlite3"}  # the verbs given ``--store memory://`` open it
 NEEDS = {
     "calendar": {"consultkit.app.publishing", "icalendar"},
-    "publish": {"consultkit.app.publishing", "icalendar", "pycountry"},
-    "history": {"consultkit.app.publishing"},
-    "stats": {"consultkit.formats.stats"},
-    "notify status": {"consultkit.app.dispatch", "concurrent.futures"},
-    # the example's calls have country fields; their JSON schema lists the codes
-    "timeline": {"pycountry"},
+    "publish": {"consultkit.app.publishing", "icalendar", "pycountry", *_STORE},
+    "history": {"consultkit.app.publishing", *_STORE},
+    "stats": {"consultkit.formats.stats", *_STORE},
+    # the outbox counts live in app.dispatch, whose routing imports the event classes
+    "notify status": {
+        "consultkit.app.dispatch",
+        "concurrent.futures",
+        "consultkit.events",
+        *_STORE,
+    },
+    "submit": {"consultkit.events", "consultkit.app.outbox", *_STORE},
+    "remind": {"consultkit.events", "consultkit.app.outbox", *_STORE},
+    "submissions list": _STORE,
+    "subscribers list": _STORE,
+    # the table shows no field schema, so the country list (pycountry) is not loaded
+    "timeline": set(),
 }
+
+# Verbs given no consultation file build no consultation model (its attrs classes, the
+# call fields and their validators: about 20 ms; issue 14: the application imported it
+# for every verb). ``notify status`` is not one: the dispatcher's routing reads events.
+NO_MODEL = ("plugins",)
+MODEL = "consultkit.domain.model"
 
 _PROBE = f"""
 import runpy, sys
@@ -66,11 +90,11 @@ try:
 except SystemExit as exc:
     if exc.code not in (0, None):
         raise
-print("LOADED=" + ",".join(m for m in {HEAVY!r} if m in sys.modules))
+print("LOADED=" + ",".join(m for m in {(*HEAVY, MODEL)!r} if m in sys.modules))
 """
 
 
-def _loaded(arguments: list[str]) -> set[str]:
+def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
     env = {k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"}
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, *arguments],
@@ -83,7 +107,7 @@ def _loaded(arguments: list[str]) -> set[str]:
     assert done.returncode == 0, done.stderr
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("LOADED="), done.stdout
-    return {m for m in line.removeprefix("LOADED=").split(",") if m}
+    return {m for m in line.removeprefix("LOADED=").split(",") if m in watched}
 
 
 def _invocations() -> dict[str, list[str]]:
@@ -107,3 +131,8 @@ def test_each_verb_imports_only_what_it_needs(name: str, tmp_path: Path) -> None
     ]
     extra = _loaded(arguments) - NEEDS.get(name, set())
     assert extra == set(), f"`consultkit {' '.join(arguments)}` imported {sorted(extra)}"
+
+
+@pytest.mark.parametrize("name", NO_MODEL)
+def test_verbs_given_no_consultation_build_no_model(name: str) -> None:
+    assert _loaded(INVOCATIONS[name], watched=(MODEL,)) == set()

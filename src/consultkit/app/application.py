@@ -24,38 +24,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from consultkit.app.confirmation import ConfirmationSigner
-from consultkit.app.outbox import due_events, to_outbox
-from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
-from consultkit.app.tokens import (
-    TokenRefusedError,
-    check_token_name,
-    new_token_secret,
-    token_hash,
-)
-from consultkit.domain.attachments import (
-    StoredAttachment,
-    Upload,
-    check_uploads,
-    parse_reference,
-    sniff,
-)
 from consultkit.domain.campaigns import NEAR_DUPLICATE_SIMILARITY, DuplicateGroup, campaign_groups
 from consultkit.domain.clock import SystemClock
-from consultkit.domain.field_files import check_field_files, field_value, without_file_ids
-from consultkit.domain.fields import FileField
 from consultkit.domain.instants import utc_instant
-from consultkit.domain.lifecycle import plan_transition, public_status
-from consultkit.domain.quotas import quota_limits, quota_message
-from consultkit.domain.reminders import DEFAULT_CATCH_UP, upcoming_reminders
-from consultkit.domain.submission_rules import (
-    SubmissionRules,
-    check_edit,
-    email_address_problem,
-    language_problem,
-    new_submission,
-    receipt_for,
-)
 from consultkit.domain.submissions import (
     Actor,
     ActorRole,
@@ -83,14 +54,6 @@ from consultkit.errors import (
     StoreError,
     UnknownItemError,
 )
-from consultkit.events import (
-    SubmissionConfirmationRequested,
-    SubmissionEdited,
-    SubmissionReceived,
-    SubmissionStatusChanged,
-)
-from consultkit.formats.data_package import data_package
-from consultkit.formats.exporter import ExportOptions, UnknownLanguageError, find_exporter
 from consultkit.formats.submission_export import (
     FIELD_COLUMN_PREFIX,
     ExportFormat,
@@ -101,7 +64,6 @@ from consultkit.formats.submission_export import (
 )
 from consultkit.i18n import deferred
 from consultkit.pluginhost.host import PluginHost
-from consultkit.storage.attachment_files import AttachmentFiles
 from consultkit.storage.protocols import (
     ApiToken,
     QuotaReachedError,
@@ -109,7 +71,6 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
-from consultkit.storage.sqlite import path_from_url
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
 # dispatcher, the plugin report, reviews (app.review), statistics, the compilation report
@@ -124,7 +85,9 @@ if TYPE_CHECKING:
 
     import click
 
+    from consultkit.app.confirmation import ConfirmationSigner
     from consultkit.app.dispatch import Dispatcher, DispatchReport, OutboxStatus
+    from consultkit.app.paging import Page
     from consultkit.app.plugin_report import PluginReport
     from consultkit.app.publishing import FeedFile, PublishResult, RevisionRecord, SchedulePreview
     from consultkit.app.review import (
@@ -134,17 +97,20 @@ if TYPE_CHECKING:
         ReviewOutcome,
         RoundStatus,
     )
+    from consultkit.domain.attachments import StoredAttachment, Upload
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
     from consultkit.domain.reminders import DueReminder
     from consultkit.domain.review.pool import ReviewerPool
     from consultkit.domain.review.scores import Review
-    from consultkit.formats.exporter import Exporter
+    from consultkit.domain.submission_rules import SubmissionRules
+    from consultkit.formats.exporter import Exporter, ExportOptions
     from consultkit.formats.stats import Stats
     from consultkit.formats.submission_import import ImportRow
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
+    from consultkit.storage.attachment_files import AttachmentFiles
     from consultkit.storage.protocols import (
         DeliveryStatus,
         OutboxEvent,
@@ -176,6 +142,8 @@ def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str,
     (else it could claim another's); and each stays, since a file no reference names
     would escape erasure.
     """
+    from consultkit.domain.attachments import parse_reference
+
     if given is None:
         return previous.attachments
     stored = tuple(a for a in previous.attachments if parse_reference(a) is not None)
@@ -188,6 +156,8 @@ def _kept_field_files(
     consultation: Consultation, previous: Submission, given: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """An edit's field values, with every file field's value as it was sent."""
+    from consultkit.domain.fields import FileField
+
     if given is None:
         return dict(previous.fields)
     values = dict(given)
@@ -204,6 +174,8 @@ def _kept_field_files(
 
 def _private_field_files(consultation: Consultation, submission: Submission) -> set[str]:
     """The ids of files kept for ``submission``'s file fields that are not public."""
+    from consultkit.domain.fields import FileField
+
     call = next((c for c in consultation.calls if c.id == submission.call_id), None)
     ids = set()
     for field in () if call is None else call.fields:
@@ -227,6 +199,8 @@ class SubmissionRecord:
 
     @property
     def public_status(self) -> str:
+        from consultkit.domain.lifecycle import public_status
+
         return public_status(self.submission.status)
 
 
@@ -459,6 +433,8 @@ class Consultkit:
         Raises :class:`~consultkit.errors.ConfigError` when no secret is configured: the
         consultation file is public, so the secret never comes from it.
         """
+        from consultkit.app.confirmation import ConfirmationSigner
+
         settings = self.deployment_settings()
         if settings.secret is None:
             raise ConfigError(
@@ -485,6 +461,8 @@ class Consultkit:
 
     def rules(self, consultation: Consultation) -> SubmissionRules:
         """The submitting rules of ``consultation``, resolved once per consultation value."""
+        from consultkit.domain.submission_rules import SubmissionRules
+
         rules = self._rules.get(consultation.id)
         if rules is None or rules.consultation is not consultation:
             rules = SubmissionRules(consultation)
@@ -551,6 +529,9 @@ class Consultkit:
         it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
         refuses one too many (rule ``quota``, counted under the store's lock).
         """
+        from consultkit.domain.attachments import check_uploads, parse_reference
+        from consultkit.domain.field_files import check_field_files, field_value
+
         if any(parse_reference(a) is not None for a in attachments):
             # A stored file is named only by the upload that made it: a reference sent as
             # text could claim another submission's file (and publish it with this one).
@@ -606,6 +587,9 @@ class Consultkit:
     @property
     def attachment_files(self) -> AttachmentFiles:
         """The attached files' storage (raises :class:`StoreError` when it has no place)."""
+        from consultkit.storage.attachment_files import AttachmentFiles
+        from consultkit.storage.sqlite import path_from_url
+
         root = self.attachments_dir
         if root is None and (configured := os.environ.get(ATTACHMENTS_ENV, "").strip()):
             root = Path(configured)
@@ -633,6 +617,8 @@ class Consultkit:
         submitter agreed to publish its text. Raises :class:`UnknownItemError` otherwise,
         the same answer as for a file that does not exist.
         """
+        from consultkit.domain.attachments import StoredAttachment, parse_reference, sniff
+
         missing = UnknownItemError(f"no attachment {file_id!r} on submission {reference!r}")
         try:
             submission = self.find(consultation, reference)
@@ -666,6 +652,11 @@ class Consultkit:
         screening: Mapping[str, str] | None = None,
     ) -> Receipt:
         """:meth:`submit` for a ready :class:`Draft`."""
+        from consultkit.app.outbox import to_outbox
+        from consultkit.domain.quotas import quota_limits, quota_message
+        from consultkit.domain.submission_rules import new_submission
+        from consultkit.events import SubmissionConfirmationRequested, SubmissionReceived
+
         now = self.now()
         if idempotency_key:
             # A retry is answered before any rule runs: one sent after the deadline, or
@@ -748,6 +739,8 @@ class Consultkit:
         return receipt
 
     def _check_replay(self, receipt: Receipt, attempted: Submission) -> None:
+        from consultkit.domain.field_files import without_file_ids
+
         original = self.store.get_submission(receipt.submission_id)
         if original is None:
             return  # erased meanwhile: the receipt is all there is to return
@@ -838,6 +831,10 @@ class Consultkit:
         whose ``version`` is the new version's number. See
         :func:`~consultkit.domain.submission_rules.check_edit` for the rules.
         """
+        from consultkit.app.outbox import to_outbox
+        from consultkit.domain.submission_rules import check_edit, receipt_for
+        from consultkit.events import SubmissionEdited
+
         now = self.now()
         previous = self.find(consultation, reference)
         if previous.submitter is None:
@@ -933,6 +930,8 @@ class Consultkit:
         with no limit on the number of pages. Raises :class:`RuleRefusedError` for a
         damaged cursor (rule ``cursor``) or a page size outside 1 to 500 (rule ``limit``).
         """
+        from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
+
         after = decode_cursor(cursor) if cursor else None
         size = page_size(limit)
         # Only accepted submissions are public (PUBLIC_STATUSES; a test keeps the two
@@ -1005,6 +1004,8 @@ class Consultkit:
     ) -> dict[str, bytes]:
         """The open-data package of the public submissions, file name to bytes
         (:func:`~consultkit.formats.data_package.data_package`)."""
+        from consultkit.formats.data_package import data_package
+
         lang = language or consultation.default_language
         _check_language(consultation, lang)
         return data_package(
@@ -1064,6 +1065,8 @@ class Consultkit:
 
         Raises :class:`RuleRefusedError` (rule ``token-name``) for a bad or taken name.
         """
+        from consultkit.app.tokens import check_token_name, new_token_secret, token_hash
+
         name = check_token_name(name.strip())
         secret = new_token_secret()
         token = ApiToken(
@@ -1108,6 +1111,8 @@ class Consultkit:
         one, and :class:`~consultkit.errors.PermissionDeniedError` (rule ``token-scope``)
         for a token of another consultation.
         """
+        from consultkit.app.tokens import TokenRefusedError, token_hash
+
         token = self.store.find_token(token_hash(secret)) if secret.strip() else None
         if token is None or token.revoked_at is not None:
             raise TokenRefusedError(deferred.gettext("the bearer token is unknown or revoked"))
@@ -1299,6 +1304,10 @@ class Consultkit:
         actor: Actor,
         reason: str | None,
     ) -> Submission:
+        from consultkit.app.outbox import to_outbox
+        from consultkit.domain.lifecycle import plan_transition
+        from consultkit.events import SubmissionStatusChanged
+
         submission = self.find(consultation, reference)
         for attempt in range(_CAS_ATTEMPTS):
             now = self.now()
@@ -1341,6 +1350,8 @@ class Consultkit:
         and deliveries; the text goes too unless ``keep_text``. A tombstone without the
         identity records when and why. Fingerprints stay, so campaign counts stay honest.
         """
+        from consultkit.domain.attachments import parse_reference
+
         if not email.strip():
             raise RuleRefusedError(
                 "submitter", deferred.gettext("give the e-mail address to erase")
@@ -1429,6 +1440,7 @@ class Consultkit:
         provenance: Provenance,
         tracking_seen: set[str],
     ) -> Submission:
+        from consultkit.domain.submission_rules import new_submission
         from consultkit.formats.submission_import import ImportRow, derived_import_key
 
         if isinstance(row, ImportRow):
@@ -1519,6 +1531,8 @@ class Consultkit:
         Raises :class:`~consultkit.formats.exporter.UnknownFormatError` naming the known
         formats (or :class:`~consultkit.errors.PluginError` when two plugins clash).
         """
+        from consultkit.formats.exporter import find_exporter
+
         chosen = list(formats) or sorted(self.host.exporters(consultation))
         for fmt in chosen:
             find_exporter(self.host, fmt, consultation)
@@ -1527,6 +1541,8 @@ class Consultkit:
     def exporter(self, fmt: str, consultation: Consultation | None = None) -> Exporter:
         """The exporter registered as ``fmt`` (``UnknownFormatError`` if none is, or if
         ``consultation`` turns its plugin off)."""
+        from consultkit.formats.exporter import find_exporter
+
         return find_exporter(self.host, fmt, consultation)
 
     def export_calendar(
@@ -1545,6 +1561,7 @@ class Consultkit:
         application's clock.
         """
         from consultkit.app.publishing import SchedulePreview, export_calendar
+        from consultkit.formats.exporter import ExportOptions
 
         options = options or ExportOptions()
         if options.now is None:
@@ -1646,20 +1663,28 @@ class Consultkit:
         self,
         consultation: Consultation,
         *,
-        catch_up: dt.timedelta = DEFAULT_CATCH_UP,
+        catch_up: dt.timedelta | None = None,
         reviewers: ReviewerPool | None = None,
         settings: NotifySettings | None = None,
     ) -> ReminderRun:
         """Enqueue the reminders and phase/call events due at the clock's instant.
 
         Cron-safe: an event whose dedupe key is stored already is skipped, so a second run
-        enqueues nothing. Openings and closings more than ``catch_up`` old are not told.
+        enqueues nothing. Openings and closings more than ``catch_up`` old are not told
+        (None: :data:`~consultkit.domain.reminders.DEFAULT_CATCH_UP`, two days).
         A reminder for a round's ``reviewers`` needs ``reviewers`` (the private reviewers
         file): each reviewer with reviews left gets their own event, routed here to their
         address on the channel that reaches people (``settings``, default the
         environment's); without it the reminder waits (:attr:`ReminderRun.waiting`).
         """
+        from consultkit.app.outbox import due_events
+        from consultkit.domain.reminders import DEFAULT_CATCH_UP
+
         now = to_utc(self.clock.now())
+        if catch_up is None:
+            # Not a default value: that would import the reminders and with them the
+            # consultation model for every verb, `plugins` included (issue 14).
+            catch_up = DEFAULT_CATCH_UP
         events = due_events(consultation, now, catch_up=catch_up)
         from consultkit.domain.model import REVIEWERS_AUDIENCE
 
@@ -1703,6 +1728,8 @@ class Consultkit:
         self, consultation: Consultation, limit: int | None = None
     ) -> list[tuple[dt.datetime, DueReminder]]:
         """The reminders still to come after the clock's instant, soonest first."""
+        from consultkit.domain.reminders import upcoming_reminders
+
         return upcoming_reminders(consultation, to_utc(self.clock.now()))[:limit]
 
     def subscribe(
@@ -1723,6 +1750,8 @@ class Consultkit:
         SMTP channel apply; on ``webhook``, not an http(s) URL) or a language that is not a
         language tag (rule ``language``), and :class:`UnknownItemError` for an unknown group.
         """
+        from consultkit.domain.submission_rules import language_problem
+
         address = address.strip()
         if not address or any(ch in address for ch in "\r\n\x00"):
             raise RuleRefusedError("address", deferred.gettext("the address must be one line"))
@@ -1859,6 +1888,8 @@ class Consultkit:
 
 
 def _check_language(consultation: Consultation, language: str) -> None:
+    from consultkit.formats.exporter import UnknownLanguageError
+
     if language not in consultation.languages:
         raise UnknownLanguageError(
             deferred.gettext(
@@ -1882,6 +1913,8 @@ def _subscription_address_problem(channel: str, address: str) -> str | None:
     endpoints, so it takes http(s) URLs only (the channel also refuses private targets when
     it sends, after resolving the name). Other channels keep their own rules.
     """
+    from consultkit.domain.submission_rules import email_address_problem
+
     if channel == "email":
         return email_address_problem(address)
     if channel == "webhook":

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit import files
-from consultkit.app.outbox import to_outbox
 from consultkit.domain.schedule import (
     ItemChange,
     ScheduleItem,
@@ -32,7 +31,6 @@ from consultkit.domain.schedule import (
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import ConsultkitError
-from consultkit.events import ScheduleChanged
 from consultkit.formats.exporter import (
     ExporterHost,
     ExportOptions,
@@ -159,6 +157,11 @@ def publish_schedule(
     number = 1 if previous is None else previous.number + 1
     events = []
     if previous is not None and changes:
+        # Imported only when a change is told: the event classes and the outbox cost
+        # `calendar` and `history` (which share this module) about 10 ms (issue 14).
+        from consultkit.app.outbox import to_outbox
+        from consultkit.events import ScheduleChanged
+
         # Its id and dedupe key come from what changed, so publishing the same revision
         # twice (a retried command) cannot enqueue two events.
         event = ScheduleChanged(

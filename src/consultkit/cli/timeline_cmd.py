@@ -81,7 +81,9 @@ def timeline(
         except ValueError as exc:
             fail(f"--lang: {exc}", EXIT_USAGE)
     consultation = load_or_exit(config, language)
-    document = build_timeline(consultation, at=at, zone=zone, language=language)
+    document = build_timeline(
+        consultation, at=at, zone=zone, language=language, field_schemas=output == "json"
+    )
     if output == "json":
         import json
 

@@ -9,13 +9,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from consultkit.hookspecs import hookimpl
-from consultkit.storage.memory import open_memory
 
 if TYPE_CHECKING:
     from consultkit.hookspecs import RegisterStore
+    from consultkit.storage.memory import MemoryStore
 
 
 @hookimpl
 def register_stores(register: RegisterStore) -> None:
     """Register ``memory://``."""
-    register("memory", open_memory)
+    register("memory", _open_memory)
+
+
+def _open_memory(url: str) -> MemoryStore:
+    # Imported when a store is opened, not when the plugins load: sqlite3 and the SQL
+    # store layer cost about 7 ms of CPU that `calendar` or `plugins` never use (issue 14).
+    from consultkit.storage.memory import open_memory
+
+    return open_memory(url)

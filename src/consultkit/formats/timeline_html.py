@@ -17,6 +17,7 @@ compose deeplink, and an iCalendar file of that one item as a ``data:`` URI.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
@@ -293,6 +294,16 @@ def render_page(
     ``item_ics`` builds the iCalendar document of one item (the page links it as a
     ``data:`` URI); without it, items get Google and Outlook links only.
     """
+    context = page_context(
+        consultation, items, language=language, now=now, feed_url=feed_url, item_ics=item_ics
+    )
+    return _page_template().render(page=context).encode("utf-8")
+
+
+@functools.cache
+def _page_template() -> jinja2.Template:
+    """The page template, compiled once per process: ``publish`` renders one page per
+    language, and compiling it took about as long as rendering it (issue 14)."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -304,8 +315,4 @@ def render_page(
         lstrip_blocks=True,
     )
     environment.filters["bidi"] = jinja2.pass_context(isolate)
-    template = environment.get_template("timeline.html.j2")
-    context = page_context(
-        consultation, items, language=language, now=now, feed_url=feed_url, item_ics=item_ics
-    )
-    return template.render(page=context).encode("utf-8")
+    return environment.get_template("timeline.html.j2")

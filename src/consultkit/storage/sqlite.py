@@ -499,8 +499,23 @@ class SqliteStore(SqlStore):
 
     # -- schema
 
+    def _up_to_date(self) -> bool:
+        """Whether the schema is current, read without taking the write lock.
+
+        Most opens find nothing to migrate: a plain read (no ``BEGIN IMMEDIATE``) lets them
+        open without waiting for, or blocking, a writer (issue 14: each CLI verb opens the
+        store once). A new or older database returns False and is migrated under the lock.
+        """
+        try:
+            row = self._writer.execute("SELECT max(version) FROM schema_version").fetchone()
+        except sqlite3.OperationalError:  # no such table: a new database
+            return False
+        return row is not None and row[0] == SCHEMA_VERSION
+
     def _migrate(self) -> None:
         try:
+            if self._up_to_date():
+                return
             with self._write() as conn:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS schema_version "

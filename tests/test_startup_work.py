@@ -1,0 +1,65 @@
+"""A verb does its work once (issue 14: start-up of every verb, the verb's own part).
+
+``tests/test_startup_imports.py`` checks what a verb imports; these check what it repeats:
+``publish`` renders one page per language from one compiled template, the timeline table
+builds no field schema it would not show, and opening a SQLite store whose schema is
+current reads it without taking the write lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from pathlib import Path
+
+from consultkit.config.loader import load_consultation
+from consultkit.domain.schedule import schedule_items
+from consultkit.formats import timeline_html
+from consultkit.formats.timeline_json import build_timeline
+from consultkit.storage.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "wsis2020" / "consultation.toml"
+NOW = dt.datetime(2019, 12, 1, 10, tzinfo=dt.UTC)
+
+
+def test_pages_in_every_language_share_one_compiled_template() -> None:
+    consultation = load_consultation(EXAMPLE)
+    items = schedule_items(consultation)
+    timeline_html._page_template.cache_clear()
+    pages = {
+        language: timeline_html.render_page(consultation, items, language=language, now=NOW)
+        for language in consultation.languages
+    }
+    assert len(pages) == len(consultation.languages) > 1
+    assert timeline_html._page_template.cache_info().misses == 1
+    assert b'lang="fr"' in pages["fr"]
+
+
+def test_the_timeline_leaves_out_field_schemas_only_when_asked() -> None:
+    consultation = load_consultation(EXAMPLE)
+    with_schemas = build_timeline(consultation, at=NOW)
+    without = build_timeline(consultation, at=NOW, field_schemas=False)
+    assert any("fields_schema" in call for call in with_schemas["calls"])
+    assert not any("fields_schema" in call for call in without["calls"])
+    for call in with_schemas["calls"]:
+        call.pop("fields_schema", None)
+    assert with_schemas == without
+
+
+def test_a_current_store_opens_while_another_process_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    SqliteStore(url).close()
+    writer = sqlite3.connect(tmp_path / "ck.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a long import or drain holds the write lock
+    try:
+        started = time.monotonic()
+        store = SqliteStore(url)
+        # Before, the open itself waited for the lock (up to the 15 s busy timeout).
+        assert time.monotonic() - started < 5
+        assert store.schema_version() > 0
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
