@@ -43,6 +43,8 @@ def clock_from(ctx: click.Context | None) -> Clock:
     """The clock for this run: ``--now``/``CONSULTKIT_NOW`` if given, else the system's."""
     # Lazy: the clock module pulls in pendulum (start-up benchmark).
     from consultkit.domain.clock import FixedClock, SystemClock, parse_instant
+    from consultkit.errors import InvalidValueError
+    from consultkit.i18n import environment_language
 
     root = ctx.find_root() if ctx is not None else None
     now = ((root.obj if root is not None else None) or {}).get("now")
@@ -50,8 +52,16 @@ def clock_from(ctx: click.Context | None) -> Clock:
         return SystemClock()
     try:
         return FixedClock(parse_instant(now))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    except InvalidValueError as exc:
+        # A usage error, which is in the locale's language (consultkit.cli.help_text).
+        raise click.BadParameter(exc.render(environment_language()), param_hint="--now") from None
+
+
+def option_refused(option: str, error: ConsultkitError) -> Text:
+    """``--tz: unknown time zone …``: ``error``, said of the command-line ``option``."""
+    from consultkit.i18n import deferred
+
+    return deferred.gettext("%(option)s: %(problem)s", option=option, problem=error.render)
 
 
 def ui_words(language: str | None) -> Messages:
@@ -260,6 +270,7 @@ __all__ = [
     "load_or_exit",
     "open_app",
     "opened",
+    "option_refused",
     "plugin_commands",
     "plugin_host",
     "plugin_table_warnings",
