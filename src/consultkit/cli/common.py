@@ -44,7 +44,6 @@ def clock_from(ctx: click.Context | None) -> Clock:
     # Lazy: the clock module pulls in pendulum (start-up benchmark).
     from consultkit.domain.clock import FixedClock, SystemClock, parse_instant
     from consultkit.errors import InvalidValueError
-    from consultkit.i18n import environment_language
 
     root = ctx.find_root() if ctx is not None else None
     now = ((root.obj if root is not None else None) or {}).get("now")
@@ -53,15 +52,28 @@ def clock_from(ctx: click.Context | None) -> Clock:
     try:
         return FixedClock(parse_instant(now))
     except InvalidValueError as exc:
-        # A usage error, which is in the locale's language (consultkit.cli.help_text).
-        raise click.BadParameter(exc.render(environment_language()), param_hint="--now") from None
+        raise bad_parameter(exc, "--now") from None
+
+
+def bad_parameter(problem: Text | Exception, option: str) -> click.BadParameter:
+    """click's usage error for ``option``, worded in the locale's language as click's own
+    usage errors are (:mod:`consultkit.cli.help_text`): an option is refused before a
+    command's ``--lang`` is known. An error without words of its own keeps its message."""
+    from consultkit.errors import ConsultkitError
+    from consultkit.i18n import Text, environment_language
+
+    if isinstance(problem, Text | ConsultkitError):
+        message = problem.render(environment_language())
+    else:
+        message = str(problem)
+    return click.BadParameter(message, param_hint=option)
 
 
 def option_refused(option: str, error: ConsultkitError) -> Text:
     """``--tz: unknown time zone …``: ``error``, said of the command-line ``option``."""
     from consultkit.i18n import deferred
 
-    return deferred.gettext("%(option)s: %(problem)s", option=option, problem=error.render)
+    return deferred.gettext("%(name)s: %(problem)s", name=option, problem=error.render)
 
 
 def ui_words(language: str | None) -> Messages:
@@ -261,6 +273,7 @@ __all__ = [
     "EXIT_REFUSED",
     "EXIT_USAGE",
     "STORE_HELP",
+    "bad_parameter",
     "build_app",
     "clock_from",
     "echo_error",

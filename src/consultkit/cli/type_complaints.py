@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,7 +49,7 @@ def _choice(text: str, words: Messages) -> str | None:
     return words.gettext("%(value)s is not one of %(choices)s.", value=value, choices=choices)
 
 
-def _number(kind: click.ParamType, text: str, words: Messages) -> str | None:
+def _number(kind: click.ParamType[Any], text: str, words: Messages) -> str | None:
     found = re.fullmatch(
         r"(.+?) is not a valid (?:integer|float|integer range|float range)\.", text
     )
