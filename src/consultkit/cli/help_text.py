@@ -92,6 +92,13 @@ class HelpCommand(click.Command):
         except click.UsageError as error:
             raise in_language(error) from None
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # A command refuses an option's value too (--now, --score): the same usage error.
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            raise in_language(error) from None
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         words = help_words()
         if words is None:

@@ -62,22 +62,22 @@ def timeline(
     from consultkit.errors import ConsultkitError
     from consultkit.formats.timeline_json import build_timeline
 
-    # Until --lang is known to be a language, its refusal and the others are worded in
-    # the locale's.
-    try:
-        at = parse_instant(at_text) if at_text is not None else clock_from(ctx).now()
-    except ConsultkitError as exc:
-        fail(option_refused("--at", exc), EXIT_USAGE)
-    try:
-        if zone is not None:
-            check_zone(zone)
-    except ConsultkitError as exc:
-        fail(option_refused("--tz", exc), EXIT_USAGE)
+    # --lang first: once it is known to be a language, the other refusals are in it; its
+    # own refusal is in the locale's.
     try:
         if language is not None:
             check_language(language)
     except ConsultkitError as exc:
         fail(option_refused("--lang", exc), EXIT_USAGE)
+    try:
+        at = parse_instant(at_text) if at_text is not None else clock_from(ctx).now()
+    except ConsultkitError as exc:
+        fail(option_refused("--at", exc), EXIT_USAGE, language=language)
+    try:
+        if zone is not None:
+            check_zone(zone)
+    except ConsultkitError as exc:
+        fail(option_refused("--tz", exc), EXIT_USAGE, language=language)
     consultation = load_or_exit(config, language)
     document = build_timeline(consultation, at=at, zone=zone, language=language)
     if output == "json":
