@@ -82,6 +82,8 @@ def _english_words() -> set[str]:
             # addresses and links in a hint (ana@example.org) are not words either, as in
             # the output (escaped_english takes them out there too).
             text = re.sub(r"\S+@\S+|https?://\S+", " ", text)
+            # An IANA zone named as an example (Asia/Tokyo) is a name, not English words.
+            text = re.sub(r"\b[A-Z][a-z]+/[A-Za-z_]+", " ", text)
             prose = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*", " ", _PLACEHOLDER.sub(" ", text))
             for word in re.findall(r"[A-Za-z]{3,}", prose):
                 if not word.isupper():
