@@ -194,7 +194,7 @@ def test_jsonl_lines_and_problems() -> None:
     assert [p.line for p in problems] == [3, 4, 5, 6, 7]
     assert "not JSON" in str(problems[0].message)
     assert "not a JSON object" in str(problems[1].message)
-    assert "unknown field" in str(problems[2].message)
+    assert "unknown column" in str(problems[2].message)
     assert problems[3].path == "tags"
     assert problems[4].path == "title"
 

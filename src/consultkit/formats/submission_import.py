@@ -385,27 +385,27 @@ def row_from_record(
     )
 
 
-_EXPORT_NAMES: Final = deferred.gettext("use the column names of `consultkit submissions export`")
+def _unknown_columns(unknown: list[str], path: str, file: str | None, line: int) -> Problem:
+    """CSV columns or JSON Lines keys that are not the export's: the same names in both."""
+    return Problem(
+        path=path,
+        message=deferred.ngettext(
+            "unknown column %(columns)s",
+            "unknown columns %(columns)s",
+            len(unknown),
+            columns=", ".join(map(repr, unknown)),
+        ),
+        hint=deferred.gettext("use the column names of `consultkit submissions export`"),
+        file=file,
+        line=line,
+    )
 
 
 def _check_header(columns: list[str], file: str | None) -> None:
     # The header is line 1: the location says where, no field path is needed.
     unknown = [c for c in columns if not _known(c)]
     if unknown:
-        raise ImportFileError(
-            Problem(
-                path="",
-                message=deferred.ngettext(
-                    "unknown column %(columns)s",
-                    "unknown columns %(columns)s",
-                    len(unknown),
-                    columns=", ".join(map(repr, unknown)),
-                ),
-                hint=_EXPORT_NAMES,
-                file=file,
-                line=1,
-            )
-        )
+        raise ImportFileError(_unknown_columns(unknown, "", file, 1))
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ImportFileError(
@@ -586,22 +586,7 @@ def _jsonl_records(
             continue
         unknown = [k for k in record if not _known(k)]
         if unknown:
-            yield (
-                number,
-                number,
-                Problem(
-                    path=unknown[0],
-                    message=deferred.ngettext(
-                        "unknown field %(fields)s",
-                        "unknown fields %(fields)s",
-                        len(unknown),
-                        fields=", ".join(map(repr, unknown)),
-                    ),
-                    hint=_EXPORT_NAMES,
-                    file=file,
-                    line=number,
-                ),
-            )
+            yield number, number, _unknown_columns(unknown, unknown[0], file, number)
             continue
         yield number, number, record
 
