@@ -273,3 +273,20 @@ def test_roles_are_joined_as_the_language_joins_a_choice(language: str, choice: 
     # Issue 11: "organiser or submitter" was joined with an English "or" in every language.
     roles = frozenset({ActorRole.ORGANISER, ActorRole.SUBMITTER})
     assert _either(roles)(language) == choice
+
+
+def test_an_imports_refused_rows_are_in_french(tmp_path: Path) -> None:
+    # The domain's refusals of a row were passed on as their English str().
+    header = "call_id,group,submitter_name,submitter_email,title,body,tracking_number"
+    row = "official-submissions,civil-society,Ana,ana@example.org,T,B"
+    data = tmp_path / "in.csv"
+    data.write_text(
+        f"{header}\r\n{row},CK-0000-0000-0000-0000\r\nnope,civil-society,Ana,a@example.org,T,B,\r\n",
+        encoding="utf-8",
+    )
+    args = ["--now", "2020-01-20T09:00:00Z", "submissions", "import", str(EXAMPLE), str(data)]
+    result = _run(cli, [*args, "--store", "memory://"], "fr_FR.UTF-8")
+    assert result.exit_code == 1
+    said = _one_line(result.stderr)
+    assert "ne peut pas être aléatoire (il comporte moins de 5 symboles différents)" in said
+    assert "n’a pas d’appel 'nope'" in said, said

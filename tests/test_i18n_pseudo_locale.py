@@ -923,6 +923,12 @@ def test_an_imports_problems_speak_only_the_catalogue(tmp_path: Path) -> None:
             f"{row},maybe,2019-07-01T10:00:00,other\r\n{row}\r\n"
             ",civil-society,Ana,ana@example.org,T,B,,,\r\n",
         ),
+        "refused rows": _import(
+            tmp_path,
+            "g.csv",
+            f"{header},tracking_number\r\n{row},CK-0000-0000-0000-0000\r\n{row},CK-1\r\n"
+            "nope,civil-society,Ana,ana@example.org,T,B,\r\n",
+        ),
         "json lines": _import(
             tmp_path,
             "f.jsonl",
@@ -931,7 +937,7 @@ def test_an_imports_problems_speak_only_the_catalogue(tmp_path: Path) -> None:
     }
     assert all(text.startswith("⟦") for text in problems.values()), problems
     # Each line is located (FILE:LINE: column:), then the message; columns are names.
-    located = re.compile(r"\S+\.(?:csv|jsonl):\d+: (?:[a-z_]+: )?")
+    located = re.compile(r"\S+\.(?:csv|jsonl):\d+: (?:[a-z_-]+: )?")
     columns = re.compile(rf"(?<![\w-])(?:{'|'.join(KNOWN_COLUMNS)})(?![\w-])")
     leaks = {
         name: escaped_english(_words_only(columns.sub(" ", located.sub(" ", text))))
