@@ -35,7 +35,7 @@ from consultkit.domain.review.scores import (
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, UnknownItemError
 from consultkit.events import ReminderDue, ReviewerWork
-from consultkit.i18n import Text, deferred
+from consultkit.i18n import Text, deferred, several
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -287,7 +287,7 @@ def score(
         round_, scores=scores, passed=passed, abstained=abstain, confidence=confidence
     )
     if problems:
-        raise RuleRefusedError("review", "; ".join(problems))
+        raise RuleRefusedError("review", several(problems))
     review = Review(
         consultation_id=consultation.id,
         round=key,
