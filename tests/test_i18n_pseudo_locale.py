@@ -32,6 +32,7 @@ import consultkit.i18n
 from consultkit.cli import cli
 from consultkit.config.loader import load_consultation
 from consultkit.domain.submissions import SubmissionStatus, Verification
+from consultkit.formats.submission_import import KNOWN_COLUMNS
 from consultkit.i18n import LOCALE_DIR, messages
 
 from .event_samples import EXAMPLE, one_of_each
@@ -81,6 +82,8 @@ def _english_words() -> set[str]:
             # addresses and links in a hint (ana@example.org) are not words either, as in
             # the output (escaped_english takes them out there too).
             text = re.sub(r"\S+@\S+|https?://\S+", " ", text)
+            # An IANA zone named as an example (Asia/Tokyo) is a name, not English words.
+            text = re.sub(r"\b[A-Z][a-z]+/[A-Za-z_]+", " ", text)
             prose = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*", " ", _PLACEHOLDER.sub(" ", text))
             for word in re.findall(r"[A-Za-z]{3,}", prose):
                 if not word.isupper():
@@ -828,3 +831,148 @@ def test_a_field_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
     # Field keys, option values and the rule's id are names, the same in every language.
     names = re.compile(r"'[^']*'|(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z_]+(?=[,)])")
     assert escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text))) == [], text
+
+
+def _said(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+    """What the command line prints on stderr for ``args``, in the pseudo-locale."""
+    result = CliRunner().invoke(
+        cli,
+        list(args),
+        input=stdin,
+        env={
+            "LANG": "es_ES.UTF-8",
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
+            "COLUMNS": "1000",
+            **(env or {}),
+        },
+        catch_exceptions=False,
+    )
+    return result.stderr
+
+
+def _words_only(text: str) -> str:
+    """``text`` without what is the reader's own or a name: quoted values (a file's cells,
+    an option's choices, a path), options, zone names; every bracket taken off, so a word
+    outside a message, even between two nested ones, is seen."""
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)
+    text = re.sub(r"(?<![\w-])--[a-z][\w-]*|\b[A-Z][a-z]+/[A-Za-z_]+", " ", text)
+    return "⟦⟧ " + re.sub("[⟦⟧]", " ", text)
+
+
+def _usage_error(text: str) -> str:
+    """The error line of a usage error: the usage line above it names the command."""
+    return text.strip().splitlines()[-1]
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_refusal_of_an_options_value_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: timeline's --at/--tz/--lang, --now, and click's complaints about a value
+    # (a choice, a number, a range, a file) inside an otherwise translated usage error.
+    timeline = ["timeline", str(EXAMPLE)]
+    missing = str(tmp_path / "absent.toml")
+    body = ["submit", str(EXAMPLE), "--call", "official-submissions", "--group", "civil-society"]
+    body += ["--name", "Ana", "--email", "ana@example.org", "--title", "T"]
+    refusals = {
+        "unknown zone": _said(*timeline, "--tz", "Mars/Olympus"),
+        "misspelt zone": _said(*timeline, "--tz", "Europe/Geneva"),
+        "legacy zone": _said(*timeline, "--tz", "CET"),
+        "offset as a zone": _said(*timeline, "--tz", "+01:00"),
+        "not an instant": _said(*timeline, "--at", "nope"),
+        "no offset": _said(*timeline, "--at", "2020-01-01"),
+        "out of range": _said(*timeline, "--at", "0001-01-01T00:00:00+01:00"),
+        "unknown language": _said(*timeline, "--lang", "xx-zz"),
+        "--now": _usage_error(_said("--now", "nope", *timeline)),
+        "choice": _usage_error(_said(*timeline, "--format", "xml")),
+        "whole number": _usage_error(
+            _said("submissions", "import", str(EXAMPLE), str(EXAMPLE), "--chunk-size", "x")
+        ),
+        "range": _usage_error(
+            _said("submissions", "import", str(EXAMPLE), str(EXAMPLE), "--chunk-size", "0")
+        ),
+        "no such file": _usage_error(_said("submissions", "import", str(EXAMPLE), missing)),
+        "a directory": _usage_error(_said("submissions", "import", str(tmp_path), str(EXAMPLE))),
+        "file cannot be opened": _usage_error(_said(*body, "--body-file", missing)),
+    }
+    assert all("⟦" in text for text in refusals.values()), refusals
+    leaks = {name: escaped_english(_words_only(text)) for name, text in refusals.items()}
+    assert leaks == {name: [] for name in refusals}
+
+
+def _import(tmp_path: Path, name: str, content: str) -> str:
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    return _said("submissions", "import", str(EXAMPLE), str(data), "--store", store)
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_an_imports_problems_speak_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the header's, the file's and the rows' problems of `submissions import`.
+    header = "call_id,group,submitter_name,submitter_email,title,body"
+    row = "official-submissions,civil-society,Ana,ana@example.org,T,B"
+    problems = {
+        "missing column": _import(tmp_path, "a.csv", "call_id,title\r\n"),
+        "unknown column": _import(tmp_path, "b.csv", f"{header},emial\r\n"),
+        "column twice": _import(tmp_path, "c.csv", f"{header},title\r\n"),
+        "empty file": _import(tmp_path, "d.csv", ""),
+        "rows": _import(
+            tmp_path,
+            "e.csv",
+            f"{header},consent_publish_text,received_at,consultation_id\r\n"
+            f"{row},maybe,2019-07-01T10:00:00,other\r\n{row}\r\n"
+            ",civil-society,Ana,ana@example.org,T,B,,,\r\n",
+        ),
+        "refused rows": _import(
+            tmp_path,
+            "g.csv",
+            f"{header},tracking_number\r\n{row},CK-0000-0000-0000-0000\r\n{row},CK-1\r\n"
+            "nope,civil-society,Ana,ana@example.org,T,B,\r\n",
+        ),
+        "json lines": _import(
+            tmp_path,
+            "f.jsonl",
+            '{"call_id": 1\n[1]\n{"nope": 1}\n{"call_id": "x", "title": ["T"]}\n',
+        ),
+    }
+    assert all(text.startswith("⟦") for text in problems.values()), problems
+    # Each line is located (FILE:LINE: column:), then the message; columns are names.
+    located = re.compile(r"\S+\.(?:csv|jsonl):\d+: (?:[a-z_-]+: )?")
+    columns = re.compile(rf"(?<![\w-])(?:{'|'.join(KNOWN_COLUMNS)})(?![\w-])")
+    leaks = {
+        name: escaped_english(_words_only(columns.sub(" ", located.sub(" ", text))))
+        for name, text in problems.items()
+    }
+    assert leaks == {name: [] for name in problems}
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_plugins_warnings_speak_only_the_catalogue() -> None:
+    # Issue 11: a misspelt CONSULTKIT_DISABLE_PLUGINS name is warned about in the reader's words.
+    warned = _said("plugins", env={"CONSULTKIT_DISABLE_PLUGINS": "log_notifer"})
+    listing = json.loads(CliRunner().invoke(cli, ["plugins", "--format", "json"]).stdout)
+    assert warned.startswith("⟦"), warned
+    names = "|".join(re.escape(p["name"]) for p in listing["plugins"])
+    text = re.sub(rf"(?<![\w-])(?:{names})(?![\w-])", " ", warned)
+    assert escaped_english(_words_only(text)) == []
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_new_plugins_words_speak_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: what `new-plugin` says it made, and why it refuses a name or a hook.
+    made = CliRunner().invoke(
+        cli,
+        ["new-plugin", "matrix", "--directory", str(tmp_path / "out")],
+        env={"LANG": "es_ES.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""},
+        catch_exceptions=False,
+    )
+    assert made.exit_code == 0, made.output
+    said = {
+        "made": "\n".join(made.stdout.splitlines()[:2]),
+        "bad name": _said("new-plugin", "Matrix!", "--directory", str(tmp_path / "x")),
+        "not empty": _said("new-plugin", "matrix", "--directory", str(tmp_path / "out")),
+    }
+    assert all("⟦" in text for text in said.values()), said
+    names = re.compile(r"\bconsultkit-matrix\b|\bmatrix\b|\bno-http\b")
+    leaks = {name: escaped_english(_words_only(names.sub(" ", t))) for name, t in said.items()}
+    assert leaks == {name: [] for name in said}

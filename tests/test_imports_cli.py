@@ -188,7 +188,7 @@ def test_import_with_bad_header_exits_2(tmp_path: Path) -> None:
     result = run("submissions", "import", str(EXAMPLE), str(data), "--store", "memory://")
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert result.stderr.startswith("error: ")  # type: ignore[attr-defined]
-    assert "missing column(s)" in result.stderr  # type: ignore[attr-defined]
+    assert "missing columns" in result.stderr  # type: ignore[attr-defined]
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
 
 

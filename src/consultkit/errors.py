@@ -90,7 +90,13 @@ class UnknownLanguageError(ConsultkitError, LookupError):
 
 
 class UnknownZoneError(ConsultkitError, ValueError):
-    """A time zone name this machine does not know; the message suggests the IANA name."""
+    """A time zone name consultkit cannot use: one this machine does not know (the message
+    suggests the IANA name), or a legacy name that is not a place."""
+
+
+class InvalidValueError(ConsultkitError, ValueError):
+    """A value a person wrote (an instant, a language tag) cannot be read; the message says
+    what to write instead."""
 
 
 class RuleRefusedError(ConsultkitError):

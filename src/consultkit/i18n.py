@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "DOMAIN",
@@ -46,6 +46,7 @@ __all__ = [
     "deferred",
     "environment_language",
     "messages",
+    "several",
 ]
 
 DOMAIN: Final = "consultkit"
@@ -182,3 +183,18 @@ class _Deferred:
 deferred: Final = _Deferred()
 """``deferred.gettext(...)``, ``deferred.ngettext(...)``, ``deferred.pgettext(...)``: a
 :class:`Text` to render where the reader is known."""
+
+
+def several(reasons: Sequence[Text]) -> Text:
+    """``reasons`` as one message, each worded in the reader's language, joined by ``;``.
+
+    For a refusal with more than one reason (a review that breaks two rules at once).
+    """
+    if len(reasons) == 1:
+        return reasons[0]
+
+    def joined(language: str) -> str:
+        return "; ".join(reason.render(language) for reason in reasons)
+
+    # The message is only its placeholder: the reasons are the catalogue's words.
+    return Text("%(reasons)s", (("reasons", joined),))

@@ -47,6 +47,8 @@ from consultkit.domain.windows import to_utc
 from consultkit.errors import (
     ConfigError,
     ConfirmationLinkError,
+    ConsultkitError,
+    InvalidValueError,
     PermissionDeniedError,
     PluginRefusedError,
     Problem,
@@ -62,7 +64,7 @@ from consultkit.formats.submission_export import (
     is_public,
     rows,
 )
-from consultkit.i18n import deferred
+from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import (
     ApiToken,
@@ -132,7 +134,9 @@ IMPORT_CHUNK_SIZE = 2_000
 CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit.py)."""
 
 
-_FILES_STAY = "stored files stay as they were sent: an edit cannot add or swap one"
+_FILES_STAY = deferred.gettext(
+    "stored files stay as they were sent: an edit cannot add or swap one"
+)
 
 
 def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str, ...]:
@@ -166,7 +170,11 @@ def _kept_field_files(
         if not isinstance(field, FileField):
             continue
         if field.key in values and values[field.key] != previous.fields.get(field.key):
-            raise RuleRefusedError("field", f"field {field.key!r}: {_FILES_STAY}", field=field.key)
+            raise RuleRefusedError(
+                "field",
+                deferred.gettext("field %(key)r: %(problem)s", key=field.key, problem=_FILES_STAY),
+                field=field.key,
+            )
         if field.key in previous.fields:
             values[field.key] = previous.fields[field.key]
     return values
@@ -210,7 +218,8 @@ class ImportProblem:
 
     row: int
     rule: str
-    message: str
+    message: str | Text
+    """The reason; ``str()`` of it is English, ``render(language)`` the reader's words."""
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.rule}: {self.message}"
@@ -250,7 +259,12 @@ def _tags(value: object) -> tuple[str, ...]:
         return tuple(part for part in value.replace(",", " ").replace(";", " ").split() if part)
     if isinstance(value, list | tuple):
         return tuple(str(part) for part in value)
-    raise ValueError(f"tags must be a list or a comma-separated text, not {type(value).__name__}")
+    raise InvalidValueError(
+        deferred.gettext(
+            "tags must be a list or a comma-separated text, not %(type)s",
+            type=type(value).__name__,
+        )
+    )
 
 
 def _instant(value: object) -> dt.datetime:
@@ -323,7 +337,11 @@ _CONSENTS = {
 def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     given = row.get("fields")
     if given is not None and not isinstance(given, dict):
-        raise ValueError(f"fields must be a table of values by field key, not {given!r}")
+        raise InvalidValueError(
+            deferred.gettext(
+                "fields must be a table of values by field key, not %(given)s", given=repr(given)
+            )
+        )
     values = dict(given or {})
     for column, value in row.items():
         wanted = isinstance(column, str) and column.startswith(FIELD_COLUMN_PREFIX)
@@ -1409,7 +1427,7 @@ class Consultkit:
                         consultation, rules, number, row, now, provenance, tracking_seen
                     )
                 except RuleRefusedError as exc:
-                    refused.append(ImportProblem(row=number, rule=exc.rule, message=str(exc)))
+                    refused.append(ImportProblem(row=number, rule=exc.rule, message=_why(exc)))
                     continue
                 except (KeyError, ValueError, TypeError) as exc:
                     refused.append(ImportProblem(row=number, rule="row", message=_why(exc)))
@@ -1469,15 +1487,22 @@ class Consultkit:
         if tracking is not None:
             canonical = normalize_tracking_number(tracking)
             if canonical is None:
-                raise ValueError(
-                    f"tracking_number {tracking!r} is not a consultkit tracking number"
+                raise InvalidValueError(
+                    deferred.gettext(
+                        "tracking_number %(number)s is not a consultkit tracking number",
+                        number=repr(tracking),
+                    )
                 )
             weakness = weak_tracking_number(canonical)
             if weakness is not None:
                 raise RuleRefusedError(
                     "tracking-number",
-                    f"tracking_number {tracking!r} cannot be random ({weakness}): leave the"
-                    " column empty and a new one is given",
+                    deferred.gettext(
+                        "tracking_number %(number)s cannot be random (%(weakness)s): leave the"
+                        " column empty and a new one is given",
+                        number=repr(tracking),
+                        weakness=weakness,
+                    ),
                 )
             tracking = canonical
         submission = new_submission(
@@ -1900,9 +1925,11 @@ def _check_language(consultation: Consultation, language: str) -> None:
         )
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: BaseException) -> str | Text:
     if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
+        return deferred.gettext("missing field %(key)s", key=repr(exc.args[0]))
+    if isinstance(exc, ConsultkitError) and exc.text is not None:
+        return exc.text
     return str(exc)
 
 

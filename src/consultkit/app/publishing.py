@@ -38,7 +38,7 @@ from consultkit.formats.exporter import (
     find_exporter,
 )
 from consultkit.formats.labels import change_label
-from consultkit.i18n import messages
+from consultkit.i18n import deferred, messages
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -308,7 +308,9 @@ def write_feeds(
             try:
                 data = export_calendar(host, consultation, fmt, options, revision)
             except ConsultkitError as exc:
-                raise FeedError(f"{fmt}: {exc}") from exc
+                raise FeedError(
+                    deferred.gettext("%(name)s: %(problem)s", name=fmt, problem=exc.render)
+                ) from exc
             path = folder / name
             yield FeedFile(
                 path=path, language=language, format=fmt, written=write_atomically(path, data)

@@ -35,7 +35,7 @@ from consultkit.domain.review.scores import (
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, UnknownItemError
 from consultkit.events import ReminderDue, ReviewerWork
-from consultkit.i18n import Text, deferred
+from consultkit.i18n import Text, deferred, several
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -287,7 +287,7 @@ def score(
         round_, scores=scores, passed=passed, abstained=abstain, confidence=confidence
     )
     if problems:
-        raise RuleRefusedError("review", "; ".join(problems))
+        raise RuleRefusedError("review", several(problems))
     review = Review(
         consultation_id=consultation.id,
         round=key,
@@ -354,7 +354,13 @@ def status(
     mine: list[AssignedSubmission] = []
     if reviewer is not None:
         if reviewer not in per:
-            raise UnknownItemError(f"reviewer {reviewer!r} has no assignments in round {key}")
+            raise UnknownItemError(
+                deferred.gettext(
+                    "reviewer %(reviewer)s has no assignments in round %(round)s",
+                    reviewer=repr(reviewer),
+                    round=key,
+                )
+            )
         for a in assignments:
             if a.reviewer_id != reviewer:
                 continue
@@ -461,9 +467,13 @@ def plan_decisions(
     """Accept the top ``top`` (or those scoring ``cutoff`` or more), reject the rest of the
     round and what failed a screening before it. Submissions without a score are rejected."""
     if (top is None) == (cutoff is None):
-        raise RuleRefusedError("decide", "give either a number to accept (top) or a cut-off")
+        raise RuleRefusedError(
+            "decide", deferred.gettext("give either a number to accept (top) or a cut-off")
+        )
     if top is not None and top < 0:
-        raise RuleRefusedError("decide", "the number to accept cannot be negative")
+        raise RuleRefusedError(
+            "decide", deferred.gettext("the number to accept cannot be negative")
+        )
     call, round_ = find_round(consultation, ranked.round)
     accepted: list[str] = []
     for row in ranked.rows:

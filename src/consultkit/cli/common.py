@@ -43,6 +43,7 @@ def clock_from(ctx: click.Context | None) -> Clock:
     """The clock for this run: ``--now``/``CONSULTKIT_NOW`` if given, else the system's."""
     # Lazy: the clock module pulls in pendulum (start-up benchmark).
     from consultkit.domain.clock import FixedClock, SystemClock, parse_instant
+    from consultkit.errors import InvalidValueError
 
     root = ctx.find_root() if ctx is not None else None
     now = ((root.obj if root is not None else None) or {}).get("now")
@@ -50,8 +51,29 @@ def clock_from(ctx: click.Context | None) -> Clock:
         return SystemClock()
     try:
         return FixedClock(parse_instant(now))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    except InvalidValueError as exc:
+        raise bad_parameter(exc, "--now") from None
+
+
+def bad_parameter(problem: Text | Exception, option: str) -> click.BadParameter:
+    """click's usage error for ``option``, worded in the locale's language as click's own
+    usage errors are (:mod:`consultkit.cli.help_text`): an option is refused before a
+    command's ``--lang`` is known. An error without words of its own keeps its message."""
+    from consultkit.errors import ConsultkitError
+    from consultkit.i18n import Text, environment_language
+
+    if isinstance(problem, Text | ConsultkitError):
+        message = problem.render(environment_language())
+    else:
+        message = str(problem)
+    return click.BadParameter(message, param_hint=option)
+
+
+def option_refused(option: str, error: ConsultkitError) -> Text:
+    """``--tz: unknown time zone …``: ``error``, said of the command-line ``option``."""
+    from consultkit.i18n import deferred
+
+    return deferred.gettext("%(name)s: %(problem)s", name=option, problem=error.render)
 
 
 def ui_words(language: str | None) -> Messages:
@@ -251,6 +273,7 @@ __all__ = [
     "EXIT_REFUSED",
     "EXIT_USAGE",
     "STORE_HELP",
+    "bad_parameter",
     "build_app",
     "clock_from",
     "echo_error",
@@ -260,6 +283,7 @@ __all__ = [
     "load_or_exit",
     "open_app",
     "opened",
+    "option_refused",
     "plugin_commands",
     "plugin_host",
     "plugin_table_warnings",

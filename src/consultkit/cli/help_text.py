@@ -27,6 +27,8 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 from click.exceptions import NoArgsIsHelpError
 
+from consultkit.cli.type_complaints import type_complaint
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -87,6 +89,13 @@ class HelpCommand(click.Command):
     ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise in_language(error) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A command refuses an option's value too (--now, --score): the same usage error.
+        try:
+            return super().invoke(ctx)
         except click.UsageError as error:
             raise in_language(error) from None
 
@@ -179,7 +188,8 @@ class UsageErrorInLanguage(click.UsageError):
     click words its errors with ``gettext`` when it raises them, with no catalogue; the
     frame (usage line, ``Try … for help.``, ``Error:``), unknown options, missing arguments
     and options, unknown commands and the ``Invalid value for …`` prefix are reworded from
-    the error's own fields. A type's own complaint (``'x' is not one of …``) stays click's.
+    the error's own fields, and a value type's complaint (``'x' is not one of …``) by
+    :func:`~consultkit.cli.type_complaints.type_complaint`.
     """
 
     def __init__(self, error: click.UsageError, words: Messages) -> None:
@@ -231,8 +241,9 @@ def _usage_message(error: click.UsageError, words: Messages) -> str:
                 return words.gettext("Missing argument %(name)s.", name=name)
             return words.gettext("Missing option %(name)s.", name=name)
         if name is not None and not isinstance(error, click.MissingParameter):
+            problem = type_complaint(error, words)
             return words.gettext(
-                "Invalid value for %(name)s: %(problem)s", name=name, problem=error.message
+                "Invalid value for %(name)s: %(problem)s", name=name, problem=problem
             )
     if error.message.startswith("No such command"):  # Group.resolve_command's ctx.fail
         name = error.message.partition(" command ")[2].rstrip(".")

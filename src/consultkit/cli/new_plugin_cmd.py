@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail
+from consultkit.cli.common import EXIT_USAGE, fail, ui_words
 from consultkit.cli.help_text import N_, HelpCommand
 
 # The hook names, repeated here so `consultkit --help` does not import the scaffold
@@ -60,8 +60,17 @@ def new_plugin(
         files = render_plugin(name, target, hooks=hooks or DEFAULT_HOOKS, description=description)
     except ScaffoldError as exc:
         fail(exc, EXIT_USAGE)
-    click.echo(f"created {names['dist']} in {target} ({len(files)} files)")
-    click.echo("next:")
+    words = ui_words(None)
+    click.echo(
+        words.ngettext(
+            "created %(dist)s in %(target)s (%(num)s file)",
+            "created %(dist)s in %(target)s (%(num)s files)",
+            len(files),
+            dist=names["dist"],
+            target=target,
+        )
+    )
+    click.echo(words.gettext("next:"))
     click.echo(f"  pip install -e '{target}[test]'")
     click.echo(f"  python -m pytest {target}")
     click.echo("  consultkit plugins")

@@ -29,9 +29,9 @@ from consultkit.cli.help_text import N_, HelpCommand
 @click.pass_context
 def plugins(ctx: click.Context, output_format: str) -> None:
     # Lazy imports: the plugin host loads only for the commands that need it (start-up).
-    from consultkit.cli.common import EXIT_REFUSED, fail, open_app, ui_words
+    from consultkit.cli.common import EXIT_REFUSED, fail, open_app, ui_words, worded
     from consultkit.errors import PluginError
-    from consultkit.pluginhost.host import DISABLE_ENV
+    from consultkit.pluginhost.host import DISABLE_ENV, SOURCE_WORDS
 
     # No store: listing plugins never creates a database. Strict mode's failure exits 1.
     app = open_app(ctx, defer_store=True, code=EXIT_REFUSED)
@@ -42,14 +42,20 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     infos = report.plugins
     problems = [{"plugin": f.plugin, "hook": f.hook, "error": str(f)} for f in report.failures]
     unknown = list(report.unknown_disabled)
+    words = ui_words(None)
     if unknown:
-        known = ", ".join(info.name for info in infos) or "none"
-        names = ", ".join(repr(name) for name in unknown)
-        click.echo(
-            f"warning: {DISABLE_ENV} names {names}, but no plugin has that name;"
-            f" check the spelling (plugins: {known})",
-            err=True,
+        known = ", ".join(info.name for info in infos)
+        warning = words.ngettext(
+            "%(variable)s names %(names)s, but no plugin has that name; check the spelling"
+            " (plugins: %(known)s)",
+            "%(variable)s names %(names)s, but no plugins have those names; check the spelling"
+            " (plugins: %(known)s)",
+            len(unknown),
+            variable=DISABLE_ENV,
+            names=", ".join(repr(name) for name in unknown),
+            known=known or words.pgettext("installed plugins", "none"),
         )
+        click.echo(words.gettext("warning: %(text)s", text=warning), err=True)
     if output_format == "json":
         document = {
             "plugins": [
@@ -72,12 +78,6 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    words = ui_words(None)
-    sources = {
-        "default": words.pgettext("plugin source", "default"),
-        "entry point": words.pgettext("plugin source", "entry point"),
-        "registered": words.pgettext("plugin source", "registered"),
-    }
     table = Table(title=words.gettext("consultkit plugins"))
     table.add_column(words.pgettext("table heading", "plugin"))
     table.add_column(words.pgettext("table heading", "version"))
@@ -89,11 +89,12 @@ def plugins(ctx: click.Context, output_format: str) -> None:
         registered = "\n".join(
             f"{kind}: {', '.join(names)}" for kind, names in sorted(info.registered.items())
         )
-        source = sources.get(info.source, info.source)
+        source = SOURCE_WORDS[info.source].render(words.language)
         table.add_row(info.name, info.version, source, "\n".join(info.hooks), registered)
     for name in report.blocked:
         table.add_row(name, "", words.gettext("disabled"), "", "")
     console = Console()
     console.print(table)
-    for problem in problems:
-        click.echo(f"warning: {problem['error']}", err=True)
+    for failure in report.failures:
+        text = worded(failure, words.language)
+        click.echo(words.gettext("warning: %(text)s", text=text), err=True)

@@ -16,6 +16,7 @@ import click
 from consultkit.cli.common import (
     EXIT_USAGE,
     STORE_HELP,
+    bad_parameter,
     exit_on_problems,
     fail,
     load_or_exit,
@@ -119,16 +120,21 @@ def assign(
 
 
 def _scores(values: tuple[str, ...]) -> dict[str, int]:
+    from consultkit.i18n import deferred
+
     scores: dict[str, int] = {}
     for value in values:
         key, eq, number = value.partition("=")
         if not eq or not key.strip():
-            raise click.BadParameter(f"{value!r}: write CRITERION=NUMBER", param_hint="--score")
+            raise bad_parameter(
+                deferred.gettext("%(value)s: write CRITERION=NUMBER", value=repr(value)), "--score"
+            )
         try:
             scores[key.strip()] = int(number)
         except ValueError:
-            raise click.BadParameter(
-                f"{value!r}: the score must be a whole number", param_hint="--score"
+            raise bad_parameter(
+                deferred.gettext("%(value)s: the score must be a whole number", value=repr(value)),
+                "--score",
             ) from None
     return scores
 

@@ -17,6 +17,7 @@ import jinja2
 
 from consultkit._version import __version__
 from consultkit.errors import ConsultkitError
+from consultkit.i18n import deferred
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,8 +52,11 @@ def plugin_names(name: str) -> dict[str, str]:
     short = name.removeprefix("consultkit-")
     if not _NAME.match(short):
         raise ScaffoldError(
-            f"plugin name {name!r} must be lower case letters and digits, words joined by"
-            " '-' (e.g. matrix or no-http)"
+            deferred.gettext(
+                "plugin name %(name)s must be lower case letters and digits, words joined by"
+                " '-' (e.g. matrix or no-http)",
+                name=repr(name),
+            )
         )
     words = short.split("-")
     return {
@@ -198,11 +202,20 @@ def render_plugin(
     names = plugin_names(name)
     unknown = [hook for hook in hooks if hook not in HOOKS]
     if unknown:
-        raise ScaffoldError(f"unknown hook {unknown[0]!r}: choose from {', '.join(HOOKS)}")
+        raise ScaffoldError(
+            deferred.gettext(
+                "unknown hook %(hook)s: choose from %(hooks)s",
+                hook=repr(unknown[0]),
+                hooks=", ".join(HOOKS),
+            )
+        )
     chosen = [hook for hook in HOOKS if hook in hooks] or list(DEFAULT_HOOKS)
     if directory.exists() and any(directory.iterdir()):
         raise ScaffoldError(
-            f"{directory} exists and is not empty; choose another --directory or remove it"
+            deferred.gettext(
+                "%(directory)s exists and is not empty; choose another --directory or remove it",
+                directory=directory,
+            )
         )
     context = {
         **names,

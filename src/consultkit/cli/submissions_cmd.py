@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, aligned, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import (
+    EXIT_USAGE,
+    aligned,
+    bad_parameter,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+)
 from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
@@ -152,7 +160,7 @@ def list_(
         try:
             tag = resolve_tag(tag, consultation.vocabularies)
         except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--tag") from None
+            raise bad_parameter(exc, "--tag") from None
     with guarded(open_app(ctx, store_url)) as app:
 
         def listing() -> Iterator[Submission]:
@@ -458,7 +466,7 @@ def edit(
         try:
             values = values_from_text(declared, field_pairs) if field_pairs else None
         except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--field") from None
+            raise bad_parameter(exc, "--field") from None
         receipt = app.edit(
             consultation,
             reference,

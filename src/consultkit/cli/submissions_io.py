@@ -329,7 +329,7 @@ class _progress:
 
         console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("importing"),
+            TextColumn(ui_words(None).gettext("importing"), markup=False),
             BarColumn(),
             DownloadColumn(),
             console=console,

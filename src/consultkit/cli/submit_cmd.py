@@ -12,6 +12,7 @@ from consultkit.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
     aligned,
+    bad_parameter,
     fail,
     load_or_exit,
     open_app,
@@ -174,6 +175,7 @@ def submit(
     from consultkit.domain.submission_rules import call_times
     from consultkit.domain.submissions import Consent, Provenance, Submitter
     from consultkit.formats.labels import submission_status_label
+    from consultkit.i18n import deferred
 
     if (body is None) == (body_file is None):
         fail(
@@ -189,10 +191,15 @@ def submit(
             text = body_file.read()  # type: ignore[union-attr]
         except UnicodeDecodeError as exc:
             where = getattr(body_file, "name", "--body-file")
-            raise click.BadParameter(
-                f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as"
-                " UTF-8 and try again",
-                param_hint="--body-file",
+            raise bad_parameter(
+                deferred.gettext(
+                    "%(path)s is not UTF-8 text (%(reason)s at byte %(byte)s): save it as"
+                    " UTF-8 and try again",
+                    path=where,
+                    reason=exc.reason,
+                    byte=exc.start,
+                ),
+                "--body-file",
             ) from None
     consultation = load_or_exit(config)
     words = ui_words(None)
@@ -202,7 +209,7 @@ def submit(
     try:
         field_values = values_from_text(declared, other_pairs)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--field") from None
+        raise bad_parameter(exc, "--field") from None
     with guarded(open_app(ctx, store_url)) as app:
         receipt = app.submit(
             consultation,

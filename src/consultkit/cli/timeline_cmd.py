@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, clock_from, fail, load_or_exit, ui_words
+from consultkit.cli.common import (
+    EXIT_USAGE,
+    clock_from,
+    fail,
+    load_or_exit,
+    option_refused,
+    ui_words,
+)
 from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
@@ -49,37 +56,28 @@ def timeline(
     language: str | None,
     output: str,
 ) -> None:
-    from consultkit.config.loader import suggest_zone
     from consultkit.domain.clock import parse_instant
     from consultkit.domain.rendering import check_language
     from consultkit.domain.windows import check_zone
+    from consultkit.errors import ConsultkitError
     from consultkit.formats.timeline_json import build_timeline
 
-    if at_text is not None:
-        try:
-            at = parse_instant(at_text)
-        except ValueError as exc:
-            fail(f"--at: {exc}", EXIT_USAGE)
-    else:
-        at = clock_from(ctx).now()
-    if zone is not None:
-        try:
-            check_zone(zone)
-        except ValueError as exc:
-            if "not a place" in str(exc):
-                fail(f"--tz: {exc}", EXIT_USAGE)
-            suggestion = suggest_zone(zone)
-            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
-            fail(
-                f"--tz: unknown time zone {zone!r}{hint}"
-                " (use an IANA zone name such as Europe/Zurich, Asia/Tokyo or UTC)",
-                EXIT_USAGE,
-            )
-    if language is not None:
-        try:
+    # --lang first: once it is known to be a language, the other refusals are in it; its
+    # own refusal is in the locale's.
+    try:
+        if language is not None:
             check_language(language)
-        except ValueError as exc:
-            fail(f"--lang: {exc}", EXIT_USAGE)
+    except ConsultkitError as exc:
+        fail(option_refused("--lang", exc), EXIT_USAGE)
+    try:
+        at = parse_instant(at_text) if at_text is not None else clock_from(ctx).now()
+    except ConsultkitError as exc:
+        fail(option_refused("--at", exc), EXIT_USAGE, language=language)
+    try:
+        if zone is not None:
+            check_zone(zone)
+    except ConsultkitError as exc:
+        fail(option_refused("--tz", exc), EXIT_USAGE, language=language)
     consultation = load_or_exit(config, language)
     document = build_timeline(
         consultation, at=at, zone=zone, language=language, field_schemas=output == "json"

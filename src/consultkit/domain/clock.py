@@ -9,6 +9,8 @@ import attrs
 import pendulum
 
 from consultkit.domain.windows import to_utc
+from consultkit.errors import InvalidValueError
+from consultkit.i18n import deferred
 
 #: The years an instant may have: the range consultation files accept (see config.py),
 #: which keeps every conversion between zones and every date sum inside datetime's range.
@@ -49,16 +51,27 @@ def parse_instant(text: str) -> pendulum.DateTime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(
-            f"not an instant {text!r}: write ISO 8601 with an offset, e.g."
-            " 2020-02-03T23:59:59+01:00 or 2020-02-03T22:59:59Z"
+        raise InvalidValueError(
+            deferred.gettext(
+                "not an instant %(text)s: write ISO 8601 with an offset, e.g."
+                " 2020-02-03T23:59:59+01:00 or 2020-02-03T22:59:59Z",
+                text=repr(text),
+            )
         ) from None
     if value.tzinfo is None:
-        raise ValueError(
-            f"instant {text!r} has no offset: add Z for UTC or an offset such as +01:00"
+        raise InvalidValueError(
+            deferred.gettext(
+                "instant %(text)s has no offset: add Z for UTC or an offset such as +01:00",
+                text=repr(text),
+            )
         )
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(
-            f"instant {text!r} is out of range: use a year between {MIN_YEAR} and {MAX_YEAR}"
+        raise InvalidValueError(
+            deferred.gettext(
+                "instant %(text)s is out of range: use a year between %(low)s and %(high)s",
+                text=repr(text),
+                low=MIN_YEAR,
+                high=MAX_YEAR,
+            )
         )
     return to_utc(value)

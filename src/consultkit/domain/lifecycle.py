@@ -16,7 +16,7 @@ from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 
 # --------------------------------------------------------------------------------------
@@ -78,6 +78,26 @@ def is_submitter(actor: Actor, submission: Submission) -> bool:
     )
 
 
+_ROLE_WORDS: Mapping[ActorRole, Text] = {
+    ActorRole.SUBMITTER: deferred.pgettext("actor", "submitter"),
+    ActorRole.ORGANISER: deferred.pgettext("actor", "organiser"),
+    ActorRole.SYSTEM: deferred.pgettext("actor", "system"),
+}
+
+
+def _either(roles: frozenset[ActorRole]) -> Callable[[str], str]:
+    """``roles`` as one choice (``organiser or submitter``), worded when the reader is known:
+    each language joins a choice its own way (``o``/``u`` in Spanish, ``或`` in Chinese)."""
+
+    def word(language: str) -> str:
+        from babel.lists import format_list
+
+        names = sorted(_ROLE_WORDS[role].render(language) for role in roles)
+        return format_list(names, style="or", locale=language)
+
+    return word
+
+
 def plan_transition(
     submission: Submission,
     to_status: SubmissionStatus,
@@ -110,16 +130,15 @@ def plan_transition(
         )
     roles = ALLOWED_ROLES[to_status]
     if actor.role not in roles:
-        who = " or ".join(sorted(roles))
         raise PermissionDeniedError(
             "who-may",
             deferred.gettext(
                 "only the %(roles)s may make submission %(number)s %(to_status)s,"
                 " not the %(role)s %(actor)r",
-                roles=who,
+                roles=_either(roles),
                 number=submission.tracking_number,
                 to_status=str(to_status),
-                role=str(actor.role),
+                role=_ROLE_WORDS[actor.role],
                 actor=actor.id,
             ),
         )

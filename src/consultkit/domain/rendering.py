@@ -36,8 +36,8 @@ from consultkit.domain.windows import (
     to_utc,
 )
 from consultkit.domain.zones import known_zone
-from consultkit.errors import UnknownLanguageError
-from consultkit.i18n import LANGUAGES, messages
+from consultkit.errors import InvalidValueError, UnknownLanguageError
+from consultkit.i18n import LANGUAGES, deferred, messages
 
 if TYPE_CHECKING:
     import pendulum
@@ -86,14 +86,18 @@ def _locale(language: str) -> Locale:
 
 
 def check_language(language: str) -> str:
-    """Return ``language`` if babel can format dates in it, else raise ``ValueError``."""
+    """Return ``language`` if babel can format dates in it, else raise
+    :class:`~consultkit.errors.InvalidValueError` (a ``ValueError``)."""
     from babel import Locale, UnknownLocaleError
 
     try:
         Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ValueError(
-            f"unknown language {language!r}: use a tag such as en, fr, es, ru, zh, ar"
+        raise InvalidValueError(
+            deferred.gettext(
+                "unknown language %(language)s: use a tag such as en, fr, es, ru, zh, ar",
+                language=repr(language),
+            )
         ) from None
     return language
 

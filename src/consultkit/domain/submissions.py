@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -408,7 +409,7 @@ def normalize_tracking_number(text: str) -> str | None:
     return "-".join([TRACKING_PREFIX, *groups])
 
 
-def weak_tracking_number(canonical: str) -> str | None:
+def weak_tracking_number(canonical: str) -> Text | None:
     """Why the canonical tracking number ``canonical`` cannot be random, or None.
 
     Tracking numbers are 80 random bits and are the only thing a submitter needs to
@@ -420,13 +421,17 @@ def weak_tracking_number(canonical: str) -> str | None:
     """
     symbols = canonical.removeprefix(f"{TRACKING_PREFIX}-").replace("-", "")
     if len(set(symbols)) < 5:
-        return "it uses fewer than 5 different symbols"
+        return deferred.gettext("it uses fewer than 5 different symbols")
     positions = [_CROCKFORD.index(ch) for ch in symbols]
-    for step, what in ((0, "8 equal symbols in a row"), (1, "8 consecutive symbols")):
+    runs = (
+        (0, deferred.gettext("it has 8 equal symbols in a row")),
+        (1, deferred.gettext("it has 8 consecutive symbols")),
+    )
+    for step, what in runs:
         for sign in (1, -1) if step else (1,):
             run = 1
             for a, b in itertools.pairwise(positions):
                 run = run + 1 if b - a == sign * step else 1
                 if run >= 8:
-                    return f"it has {what}"
+                    return what
     return None

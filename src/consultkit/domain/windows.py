@@ -34,8 +34,8 @@ from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 import attrs
 import pendulum
 
-from consultkit.domain.zones import known_zone
-from consultkit.errors import ConsultkitError
+from consultkit.domain.zones import known_zone, unknown_zone
+from consultkit.errors import ConsultkitError, UnknownZoneError
 from consultkit.i18n import Text, deferred
 
 UTC = pendulum.UTC
@@ -85,20 +85,18 @@ class MonthError(ConsultkitError, ValueError):
 
 
 def check_zone(name: str) -> str:
-    """Return ``name`` if it is an IANA zone this machine knows, else raise ``ValueError``.
+    """Return ``name`` if it is an IANA zone this machine knows, else raise
+    :class:`~consultkit.errors.UnknownZoneError` (a ``ValueError``).
 
     Legacy names that are not places (``CET``, ``EST5EDT``, ``US/Eastern``, ``Etc/GMT-2``)
     are refused too: calendar clients mishandle them as TZIDs (ical-checklist item 16).
     """
     if not name or name != name.strip() or name.startswith(("+", "-")):
-        raise ValueError(f"not an IANA time zone name: {name!r}")
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+        raise UnknownZoneError(unknown_zone(name))
+    known_zone(name)
     problem = legacy_zone_problem(name)
     if problem is not None:
-        raise ValueError(str(problem))
+        raise UnknownZoneError(problem)
     return name
 
 

@@ -11,8 +11,9 @@ import zoneinfo
 
 from consultkit.domain.suggest import closest
 from consultkit.errors import UnknownZoneError
+from consultkit.i18n import Text, deferred
 
-__all__ = ["ZONE_ALIASES", "known_zone", "suggest_zone"]
+__all__ = ["ZONE_ALIASES", "known_zone", "suggest_zone", "unknown_zone"]
 
 #: Zones people write that IANA spells differently; difflib cannot guess these.
 ZONE_ALIASES = {
@@ -70,11 +71,21 @@ def known_zone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, TypeError):
-        suggestion = suggest_zone(name) if isinstance(name, str) else None
-        hint = (
-            f"did you mean {suggestion!r}?"
-            if suggestion
-            else "use an IANA name such as 'Europe/Zurich' or 'America/New_York'"
-        )
-        raise UnknownZoneError(f"unknown time zone {name!r}: {hint}") from None
+        raise UnknownZoneError(unknown_zone(name)) from None
     return name
+
+
+def unknown_zone(name: object) -> Text:
+    """Why ``name`` is refused as a time zone, with the IANA name it probably meant."""
+    suggestion = suggest_zone(name) if isinstance(name, str) else None
+    if suggestion:
+        return deferred.gettext(
+            "unknown time zone %(zone)s: did you mean %(suggestion)s?",
+            zone=repr(name),
+            suggestion=repr(suggestion),
+        )
+    return deferred.gettext(
+        "unknown time zone %(zone)s: use an IANA zone name such as Europe/Zurich,"
+        " Asia/Tokyo or UTC",
+        zone=repr(name),
+    )

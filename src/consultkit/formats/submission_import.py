@@ -31,7 +31,7 @@ from consultkit.domain.fields import (
     YesNoField,
 )
 from consultkit.domain.submissions import Consent, Draft, Submitter
-from consultkit.errors import ConsultkitError, Problem
+from consultkit.errors import ConsultkitError, InvalidValueError, Problem
 from consultkit.formats.submission_export import (
     FIELD_COLUMN_PREFIX,
     FORMULA_PREFIXES,
@@ -40,6 +40,7 @@ from consultkit.formats.submission_export import (
     NEUTRALISING_PREFIX,
     PUBLIC_COLUMNS,
 )
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -186,7 +187,9 @@ def parse_flag(value: object) -> bool:
             return True
         if word in _FALSE:
             return False
-    raise ValueError(f"{value!r} is not true or false (a yes/no value)")
+    raise InvalidValueError(
+        deferred.gettext("%(value)s is not true or false (a yes/no value)", value=repr(value))
+    )
 
 
 def parse_instant(text: str) -> dt.datetime:
@@ -198,16 +201,23 @@ def parse_instant(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 instant") from None
+        raise InvalidValueError(
+            deferred.gettext("%(text)s is not an ISO 8601 instant", text=repr(text))
+        ) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{text!r} has no offset: add Z for UTC or e.g. +01:00")
+        raise InvalidValueError(
+            deferred.gettext(
+                "%(text)s has no offset: add Z for UTC or e.g. +01:00", text=repr(text)
+            )
+        )
     return value.astimezone(dt.UTC)
 
 
 class _RowError(ValueError):
-    def __init__(self, column: str, message: str) -> None:
+    def __init__(self, column: str, message: Text | str) -> None:
         self.column = column
-        super().__init__(message)
+        self.text = message
+        super().__init__(str(message))
 
 
 def restore_cell(cell: str) -> str:
@@ -224,20 +234,22 @@ def _text(record: dict[str, Any], column: str, *, required: bool = False) -> str
     value = record.get(column)
     if value is None or value == "":
         if required:
-            raise _RowError(column, "is empty")
+            raise _RowError(column, deferred.gettext("is empty"))
         return None
     if not isinstance(value, str):
         if isinstance(value, bool | int | float):
             return str(value)
-        raise _RowError(column, f"must be text, not {type(value).__name__}")
+        raise _RowError(
+            column, deferred.gettext("must be text, not %(type)s", type=type(value).__name__)
+        )
     return value
 
 
 def _flag(record: dict[str, Any], column: str) -> bool:
     try:
         return parse_flag(record.get(column))
-    except ValueError as exc:
-        raise _RowError(column, str(exc)) from None
+    except InvalidValueError as exc:
+        raise _RowError(column, _text_of(exc)) from None
 
 
 def _list(record: dict[str, Any], column: str) -> tuple[str, ...]:
@@ -248,7 +260,13 @@ def _list(record: dict[str, Any], column: str) -> tuple[str, ...]:
         return tuple(part.strip() for part in value.split(LIST_SEPARATOR) if part.strip())
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(v.strip() for v in value if v.strip())
-    raise _RowError(column, f"must be a list of texts or text separated by {LIST_SEPARATOR!r}")
+    raise _RowError(
+        column,
+        deferred.gettext(
+            "must be a list of texts or text separated by %(separator)s",
+            separator=repr(LIST_SEPARATOR),
+        ),
+    )
 
 
 def _instant(record: dict[str, Any], column: str) -> dt.datetime | None:
@@ -257,8 +275,12 @@ def _instant(record: dict[str, Any], column: str) -> dt.datetime | None:
         return None
     try:
         return parse_instant(text)
-    except ValueError as exc:
-        raise _RowError(column, str(exc)) from None
+    except InvalidValueError as exc:
+        raise _RowError(column, _text_of(exc)) from None
+
+
+def _text_of(error: ConsultkitError) -> Text | str:
+    return error.text if error.text is not None else str(error)
 
 
 def _known(column: str) -> bool:
@@ -298,7 +320,10 @@ def _field_values(record: dict[str, Any], fields: tuple[AnyField, ...]) -> dict[
                 values[key] = cell
         except (ValueError, RecursionError):
             raise _RowError(
-                column, f"cannot be read as a {field.kind if field else 'text'} value"
+                column,
+                deferred.gettext(
+                    "cannot be read as a %(kind)s value", kind=field.kind if field else "text"
+                ),
             ) from None
     return values
 
@@ -321,7 +346,12 @@ def row_from_record(
     other = _text(record, "consultation_id")
     if other is not None and other != consultation_id:
         raise _RowError(
-            "consultation_id", f"the row is for consultation {other!r}, not {consultation_id!r}"
+            "consultation_id",
+            deferred.gettext(
+                "the row is for consultation %(other)s, not %(this)s",
+                other=repr(other),
+                this=repr(consultation_id),
+            ),
         )
     organisation = _text(record, "submitter_organisation")
     submitter = Submitter(
@@ -355,25 +385,41 @@ def row_from_record(
     )
 
 
+def _unknown_columns(unknown: list[str], path: str, file: str | None, line: int) -> Problem:
+    """CSV columns or JSON Lines keys that are not the export's: the same names in both."""
+    return Problem(
+        path=path,
+        message=deferred.ngettext(
+            "unknown column %(columns)s",
+            "unknown columns %(columns)s",
+            len(unknown),
+            columns=", ".join(map(repr, unknown)),
+        ),
+        hint=deferred.gettext("use the column names of `consultkit submissions export`"),
+        file=file,
+        line=line,
+    )
+
+
 def _check_header(columns: list[str], file: str | None) -> None:
+    # The header is line 1: the location says where, no field path is needed.
     unknown = [c for c in columns if not _known(c)]
     if unknown:
-        raise ImportFileError(
-            Problem(
-                path="header",
-                message=f"unknown column(s) {', '.join(map(repr, unknown))}",
-                hint="use the column names of `consultkit submissions export`",
-                file=file,
-                line=1,
-            )
-        )
+        raise ImportFileError(_unknown_columns(unknown, "", file, 1))
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ImportFileError(
             Problem(
-                path="header",
-                message=f"missing column(s) {', '.join(missing)}",
-                hint=f"the required columns are {', '.join(REQUIRED_COLUMNS)}",
+                path="",
+                message=deferred.ngettext(
+                    "missing column %(columns)s",
+                    "missing columns %(columns)s",
+                    len(missing),
+                    columns=", ".join(missing),
+                ),
+                hint=deferred.gettext(
+                    "the required columns are %(columns)s", columns=", ".join(REQUIRED_COLUMNS)
+                ),
                 file=file,
                 line=1,
             )
@@ -382,8 +428,13 @@ def _check_header(columns: list[str], file: str | None) -> None:
     if duplicates:
         raise ImportFileError(
             Problem(
-                path="header",
-                message=f"column(s) named twice: {', '.join(duplicates)}",
+                path="",
+                message=deferred.ngettext(
+                    "column named twice: %(columns)s",
+                    "columns named twice: %(columns)s",
+                    len(duplicates),
+                    columns=", ".join(duplicates),
+                ),
                 file=file,
                 line=1,
             )
@@ -403,11 +454,21 @@ def _csv_records(
         header = next(reader)
     except StopIteration:
         raise ImportFileError(
-            Problem(path="", message="the file is empty", hint="expected a header row", file=file)
+            Problem(
+                path="",
+                message=deferred.gettext("the file is empty"),
+                hint=deferred.gettext("expected a header row"),
+                file=file,
+            )
         ) from None
     except csv.Error as exc:
         raise ImportFileError(
-            Problem(path="header", message=f"not CSV: {exc}", file=file, line=1)
+            Problem(
+                path="",
+                message=deferred.gettext("not CSV: %(reason)s", reason=exc),
+                file=file,
+                line=1,
+            )
         ) from None
     columns = [c.strip().lstrip("\ufeff") for c in header]
     _check_header(columns, file)
@@ -427,8 +488,13 @@ def _csv_records(
                 reader.line_num,
                 Problem(
                     path="",
-                    message=f"unreadable CSV: {exc}; the rest of the file was not read",
-                    hint="fix this row and import again (stored rows are skipped)",
+                    message=deferred.gettext(
+                        "unreadable CSV: %(reason)s; the rest of the file was not read",
+                        reason=exc,
+                    ),
+                    hint=deferred.gettext(
+                        "fix this row and import again (stored rows are skipped)"
+                    ),
                     file=file,
                     line=start,
                 ),
@@ -443,8 +509,13 @@ def _csv_records(
                 previous,
                 Problem(
                     path="",
-                    message=f"has {len(cells)} cells; the header has {width}",
-                    hint="quote cells that contain commas or line breaks",
+                    message=deferred.ngettext(
+                        "has %(num)s cell; the header has %(width)s",
+                        "has %(num)s cells; the header has %(width)s",
+                        len(cells),
+                        width=width,
+                    ),
+                    hint=deferred.gettext("quote cells that contain commas or line breaks"),
                     file=file,
                     line=start,
                 ),
@@ -468,7 +539,9 @@ def _jsonl_records(
                 number,
                 Problem(
                     path="",
-                    message=f"not JSON: {exc.msg} (column {exc.colno})",
+                    message=deferred.gettext(
+                        "not JSON: %(reason)s (column %(column)s)", reason=exc.msg, column=exc.colno
+                    ),
                     file=file,
                     line=number,
                 ),
@@ -479,7 +552,10 @@ def _jsonl_records(
                 number,
                 number,
                 Problem(
-                    path="", message="not usable JSON: nested too deeply", file=file, line=number
+                    path="",
+                    message=deferred.gettext("not usable JSON: nested too deeply"),
+                    file=file,
+                    line=number,
                 ),
             )
             continue
@@ -488,29 +564,29 @@ def _jsonl_records(
             yield (
                 number,
                 number,
-                Problem(path="", message=f"not usable JSON: {exc}", file=file, line=number),
+                Problem(
+                    path="",
+                    message=deferred.gettext("not usable JSON: %(reason)s", reason=exc),
+                    file=file,
+                    line=number,
+                ),
             )
             continue
         if not isinstance(record, dict):
             yield (
                 number,
                 number,
-                Problem(path="", message="is not a JSON object", file=file, line=number),
-            )
-            continue
-        unknown = [k for k in record if not _known(k)]
-        if unknown:
-            yield (
-                number,
-                number,
                 Problem(
-                    path=unknown[0],
-                    message=f"unknown field(s) {', '.join(map(repr, unknown))}",
-                    hint="use the column names of `consultkit submissions export`",
+                    path="",
+                    message=deferred.gettext("is not a JSON object"),
                     file=file,
                     line=number,
                 ),
             )
+            continue
+        unknown = [k for k in record if not _known(k)]
+        if unknown:
+            yield number, number, _unknown_columns(unknown, unknown[0], file, number)
             continue
         yield number, number, record
 
@@ -556,7 +632,9 @@ def read_chunks(
                     )
                 )
             except _RowError as exc:
-                problems.append(Problem(path=exc.column, message=str(exc), file=file, line=start))
+                problems.append(Problem(path=exc.column, message=exc.text, file=file, line=start))
+            except ConsultkitError as exc:
+                problems.append(Problem(path="", message=_text_of(exc), file=file, line=start))
             except ValueError as exc:
                 problems.append(Problem(path="", message=str(exc), file=file, line=start))
         if len(rows) + len(problems) >= chunk_size:

@@ -37,6 +37,7 @@ from consultkit._version import __version__
 from consultkit.default_plugins import DEFAULT_PLUGINS
 from consultkit.errors import ConsultkitError, PluginError, StoreError
 from consultkit.formats.analysis import Analysis
+from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.protocols import default_store_url
@@ -68,6 +69,13 @@ NotifierFactory = Callable[[Mapping[str, str]], "Notifier"]
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
+
+SOURCE_WORDS: Mapping[str, Text] = {
+    "default": deferred.pgettext("plugin source", "default"),
+    "entry point": deferred.pgettext("plugin source", "entry point"),
+    "registered": deferred.pgettext("plugin source", "registered"),
+}
+"""Where a plugin came from (:attr:`PluginInfo.source`), in words."""
 _MAX_REMEMBERED_FAILURES = 100
 
 
@@ -232,8 +240,13 @@ class PluginHost:
                     PluginError(
                         name,
                         "import",
-                        f"cannot import {entry_point.value} ({type(exc).__name__}: {exc}); "
-                        f"fix or uninstall it, or add it to {DISABLE_ENV}",
+                        deferred.gettext(
+                            "cannot import %(target)s (%(reason)s); fix or uninstall it, or add"
+                            " it to %(variable)s",
+                            target=entry_point.value,
+                            reason=f"{type(exc).__name__}: {exc}",
+                            variable=DISABLE_ENV,
+                        ),
                     )
                 )
                 continue
@@ -266,8 +279,12 @@ class PluginHost:
                 PluginError(
                     name,
                     "register",
-                    f"another plugin is already registered under the name {name!r} "
-                    f"({self._versions.get(name, ('?', '?'))[1]}); rename one of them",
+                    deferred.gettext(
+                        "another plugin is already registered under the name %(name)s"
+                        " (%(source)s); rename one of them",
+                        name=repr(name),
+                        source=SOURCE_WORDS.get(self._versions.get(name, ("", "?"))[1], "?"),
+                    ),
                 )
             )
             return
@@ -309,8 +326,10 @@ class PluginHost:
                 PluginError(
                     plugin,
                     hook_name,
-                    "implements a hook consultkit does not define "
-                    "(misspelt, or written for another consultkit version)",
+                    deferred.gettext(
+                        "implements a hook consultkit does not define"
+                        " (misspelt, or written for another consultkit version)"
+                    ),
                 )
             )
         self._pm.check_pending()
@@ -449,29 +468,52 @@ class PluginHost:
         found: dict[str, tuple[Any, str]] = {}
         if kind == "commands":
             for builtin in self.reserved_commands:
-                found[builtin] = (None, "consultkit (built-in command)")
+                found[builtin] = (None, "consultkit")
         current = [""]
 
         def add(item_name: str, value: Any) -> None:
             plugin = current[0]
             previous = found.get(item_name)
+            if item_name in self.reserved_commands and kind == "commands":
+                raise PluginError(
+                    plugin,
+                    hook_name,
+                    deferred.gettext(
+                        "%(name)s is a built-in command of consultkit; give the plugin's"
+                        " command another name",
+                        name=repr(item_name),
+                    ),
+                )
             if previous is not None:
                 raise PluginError(
                     plugin,
                     hook_name,
-                    f"{kind[:-1]} {item_name!r} is already registered by {previous[1]!r}; "
-                    f"disable one of the two plugins ({DISABLE_ENV})",
+                    deferred.gettext(
+                        "%(name)s is already registered by %(previous)s; disable one of the"
+                        " two plugins (%(variable)s)",
+                        name=repr(item_name),
+                        previous=repr(previous[1]),
+                        variable=DISABLE_ENV,
+                    ),
                 )
             found[item_name] = (value, plugin)
 
         def register_store(scheme: str, factory: StoreFactory) -> None:
             if not isinstance(scheme, str) or not _SCHEME.match(scheme):
                 raise PluginError(
-                    current[0], hook_name, f"store scheme {scheme!r} is not a URL scheme"
+                    current[0],
+                    hook_name,
+                    deferred.gettext(
+                        "store scheme %(scheme)s is not a URL scheme", scheme=repr(scheme)
+                    ),
                 )
             if not callable(factory):
                 raise PluginError(
-                    current[0], hook_name, f"store factory for {scheme!r} is not callable"
+                    current[0],
+                    hook_name,
+                    deferred.gettext(
+                        "the store factory for %(scheme)s is not callable", scheme=repr(scheme)
+                    ),
                 )
             add(scheme, factory)
 
@@ -480,11 +522,18 @@ class PluginHost:
                 raise PluginError(
                     current[0],
                     hook_name,
-                    f"channel name {channel!r} must be lower case letters, digits, _ or -",
+                    deferred.gettext(
+                        "channel name %(name)s must be lower case letters, digits, _ or -",
+                        name=repr(channel),
+                    ),
                 )
             if not callable(factory):
                 raise PluginError(
-                    current[0], hook_name, f"notifier factory for {channel!r} is not callable"
+                    current[0],
+                    hook_name,
+                    deferred.gettext(
+                        "the notifier factory for %(name)s is not callable", name=repr(channel)
+                    ),
                 )
             add(channel, factory)
 
@@ -493,18 +542,27 @@ class PluginHost:
                 raise PluginError(
                     current[0],
                     hook_name,
-                    f"export format {name!r} must be lower case letters, digits, _ or -",
+                    deferred.gettext(
+                        "export format %(name)s must be lower case letters, digits, _ or -",
+                        name=repr(name),
+                    ),
                 )
             if not callable(getattr(exporter, "export", None)):
                 raise PluginError(
-                    current[0], hook_name, f"exporter {name!r} has no export() method"
+                    current[0],
+                    hook_name,
+                    deferred.gettext("exporter %(name)s has no export() method", name=repr(name)),
                 )
             declared = getattr(exporter, "name", name)
             if declared != name:
                 raise PluginError(
                     current[0],
                     hook_name,
-                    f"exporter registered as {name!r} calls itself {declared!r}",
+                    deferred.gettext(
+                        "exporter registered as %(name)s calls itself %(declared)s",
+                        name=repr(name),
+                        declared=repr(declared),
+                    ),
                 )
             add(name, exporter)
 
@@ -513,7 +571,11 @@ class PluginHost:
 
             if not isinstance(command, click.Command) or not command.name:
                 raise PluginError(
-                    current[0], hook_name, f"{command!r} is not a named click command"
+                    current[0],
+                    hook_name,
+                    deferred.gettext(
+                        "%(command)s is not a named click command", command=repr(command)
+                    ),
                 )
             add(command.name, command)
 
@@ -833,4 +895,4 @@ def open_store(url: str | None = None, host: PluginHost | None = None) -> Store:
     return (host or PluginHost.load()).open_store(url)
 
 
-__all__ = ["PluginHost", "PluginInfo", "Refusal", "open_store"]
+__all__ = ["SOURCE_WORDS", "PluginHost", "PluginInfo", "Refusal", "open_store"]

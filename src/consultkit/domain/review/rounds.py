@@ -11,6 +11,7 @@ import enum
 
 import attrs
 
+from consultkit import i18n
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
 
@@ -33,10 +34,16 @@ class Criterion:
     weight: float = 1.0
     help: Text = _EMPTY
 
-    def problem(self, score: int) -> str | None:
+    def problem(self, score: int) -> i18n.Text | None:
         """Why ``score`` is not on this criterion's scale, or ``None``."""
         if not self.min <= score <= self.max:
-            return f"criterion {self.id!r} takes {self.min} to {self.max}, not {score}"
+            return i18n.deferred.gettext(
+                "criterion %(criterion)s takes %(min)s to %(max)s, not %(score)s",
+                criterion=repr(self.id),
+                min=self.min,
+                max=self.max,
+                score=score,
+            )
         return None
 
 
