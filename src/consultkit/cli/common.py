@@ -244,7 +244,7 @@ def echo_warning(file: str, locator: KeyLocator, warning: CheckWarning, words: M
 
 
 def plugin_commands() -> dict[str, click.Command]:
-    """Commands plugins register (``register_commands``), asked of the application's host.
+    """Commands plugins register (``register_commands``), asked of the plugin host.
 
     Never raises: the command line must keep working when a plugin is broken, so problems
     become warnings on stderr.
@@ -252,13 +252,15 @@ def plugin_commands() -> dict[str, click.Command]:
     from consultkit.errors import ConsultkitError
 
     try:
-        app = build_app(None, defer_store=True)
+        # The host, not the application: building the application imports the domain, the
+        # store layer and the outbox, which a plugin's ``VERB --help`` never uses (issue 14).
+        host = plugin_host(None)
         words = ui_words(None)
-        for failure in app.host.failures:
+        for failure in host.failures:
             click.echo(
                 words.gettext("warning: %(text)s", text=worded(failure, words.language)), err=True
             )
-        return dict(app.plugin_commands())
+        return dict(host.commands())
     except Exception as exc:
         words = ui_words(None)
         reason = worded(exc, words.language) if isinstance(exc, ConsultkitError) else str(exc)

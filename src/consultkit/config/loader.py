@@ -30,10 +30,13 @@ import cattrs
 from cattrs.errors import (
     AttributeValidationNote,
     BaseValidationError,
+    ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
     IterableValidationNote,
+    StructureHandlerNotFoundError,
 )
+from cattrs.fns import raise_error
 from cattrs.strategies import configure_tagged_union
 
 from consultkit.config.locator import KeyLocator
@@ -893,9 +896,9 @@ def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
 
     def table_hook(cls: Any) -> Callable[[object, type], Any]:
-        # cattrs' generated hook calls .keys() on whatever it gets; a string where a table
-        # belongs (contact = "Gitanjali Sah") must get a message for people instead.
-        inner = converter.gen_structure_attrs_fromdict(cls)
+        # A string where a table belongs (contact = "Gitanjali Sah") must get a message for
+        # people, not the AttributeError of calling .keys() on it.
+        inner = _table_structurer(converter, cls)
         keys = ", ".join(f"{a.name} = …" for a in attrs.fields(cls)[:3])
 
         def structure(value: object, _: type) -> Any:
@@ -973,6 +976,82 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
+@attrs.frozen
+class _Key:
+    """How one attribute of a class is read from a TOML table (see _table_structurer)."""
+
+    name: str
+    alias: str
+    type: Any
+    hook: Callable[[Any, Any], Any] | None
+    required: bool
+
+
+def _table_structurer(
+    converter: cattrs.Converter, cls: type
+) -> Callable[[Mapping[str, Any], Any], Any]:
+    """Structure a table into ``cls`` exactly as cattrs' generated function would.
+
+    The same hooks, the same errors (a ``ClassValidationError`` of the attributes' errors,
+    each with its ``AttributeValidationNote``, and a ``ForbiddenExtraKeysError`` for unknown
+    keys) in the same order, so _problems_from reads them alike; but no function is
+    generated: cattrs writes and compiles one per class, 8 ms of the 16 it takes to
+    structure the first file, on every verb that loads one (issue 14).
+    """
+    fields = attrs.fields(cls)
+    if any(isinstance(a.type, str) for a in fields):
+        attrs.resolve_types(cls)  # PEP 563 annotations, as cattrs resolves them
+        fields = attrs.fields(cls)
+    plan: list[_Key] = []
+    for a in fields:
+        if not a.init:
+            continue
+        try:
+            hook: Callable[[Any, Any], Any] | None = converter.get_structure_hook(
+                a.type, cache_result=False
+            )
+        except StructureHandlerNotFoundError:
+            if a.converter is None:
+                raise
+            hook = None  # the attribute's own converter takes the raw value
+        except RecursionError:  # a class that contains itself: look the hook up late
+            hook = converter.structure
+        if hook is raise_error and a.converter is not None:
+            hook = None
+        plan.append(_Key(a.name, a.alias, a.type, hook, a.default is attrs.NOTHING))
+    allowed = frozenset(key.name for key in plan)
+    where = f"While structuring {cls.__name__}"
+
+    def structure(table: Mapping[str, Any], _: Any) -> Any:
+        values: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for key in plan:
+            if not key.required and key.name not in table:
+                continue
+            try:
+                raw = table[key.name]
+                values[key.alias] = raw if key.hook is None else key.hook(raw, key.type)
+            except Exception as exc:  # collected, noted with the attribute, raised together
+                note = AttributeValidationNote(
+                    f"Structuring class {cls.__qualname__} @ attribute {key.name}",
+                    key.name,
+                    key.type,
+                )
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                errors.append(exc)
+        unknown = set(table.keys()) - allowed
+        if unknown:
+            errors.append(ForbiddenExtraKeysError("", cls, unknown))
+        if errors:
+            raise ClassValidationError(where, errors, cls)
+        try:
+            return cls(**values)
+        except Exception as exc:
+            raise ClassValidationError(where, [exc], cls) from exc
+
+    return structure
+
+
 def _configure_fields(converter: cattrs.Converter) -> None:
     """A call's fields as a union tagged by ``kind``: each kind's class forbids the keys of
     the others, so ``max_words`` on a number field is an unknown key, with a suggestion."""
@@ -1003,16 +1082,23 @@ def _configure_fields(converter: cattrs.Converter) -> None:
         return field
 
     converter.register_structure_hook(AnyField, structure_field)
-    for cls in FIELD_TYPES.values():
+    field_classes = frozenset(FIELD_TYPES.values())
+
+    def unstructure_hook(cls: Any) -> Callable[[Any], dict[str, Any]]:
+        # A factory, so each kind's function is generated when a field of that kind is first
+        # written: loading a file (every verb) never unstructures one (issue 14: 14 generated
+        # functions, 5-8 ms of start-up).
         inner = converter.gen_unstructure_attrs_fromdict(cls)
 
-        def unstructure(field: Any, _inner: Any = inner) -> dict[str, Any]:
-            data = {"kind": field.kind, **_inner(field)}
+        def unstructure(field: Any) -> dict[str, Any]:
+            data = {"kind": field.kind, **inner(field)}
             if getattr(field, "vocabulary", None) is not None:
                 del data["options"]  # the loader fills them from the vocabulary again
             return data
 
-        converter.register_unstructure_hook(cls, unstructure)
+        return unstructure
+
+    converter.register_unstructure_hook_factory(field_classes.__contains__, unstructure_hook)
 
 
 def _configure_windows(converter: cattrs.Converter) -> None:

@@ -30,7 +30,6 @@ import attrs
 
 from consultkit.hookspecs import hookimpl
 from consultkit.notify.channels import DeliveryResult, Reach
-from consultkit.storage.erasure import without_identity
 from consultkit.storage.private_files import open_private
 
 if TYPE_CHECKING:
@@ -55,6 +54,10 @@ class LogNotifier:
 
     def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
         """Log each delivery; a file that cannot be written fails the batch, to be retried."""
+        # Lazy: erasure imports the submission model; every verb registers this channel,
+        # few send anything (issue 14).
+        from consultkit.storage.erasure import without_identity
+
         lines = [
             {
                 "channel": d.channel,

@@ -23,14 +23,13 @@ field's value names it: ``{name, size, media_type, attachment = ID}``.
 from __future__ import annotations
 
 import io
-import secrets
-import zipfile
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.attachments import CheckedUpload, safe_name, sniff
 from consultkit.errors import RuleRefusedError
 
 if TYPE_CHECKING:
+    import zipfile
     from collections.abc import Mapping, Sequence
 
     from consultkit.domain.attachments import Upload
@@ -90,6 +89,10 @@ def _bounded(archive: zipfile.ZipFile, entry: str, limit: int) -> bytes | None:
 
 
 def _archive_shows(content: bytes, ending: str) -> bool:
+    # Lazy, as secrets below: the loader reads ENDING_TYPES from this module on every verb,
+    # and zipfile (with shutil, struct, binascii) is for checking an uploaded file (issue 14).
+    import zipfile
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if ending in _ODF:
@@ -157,6 +160,8 @@ def check_field_file(field: FileField, upload: Upload) -> CheckedUpload:
             f" send a real .{ending} file or save it as one",
         )
     stem = safe_name(upload.name, "application/pdf").removesuffix(".pdf")
+    import secrets  # with hmac and hashlib, only for a checked upload (see _archive_shows)
+
     return CheckedUpload(
         id=secrets.token_hex(16),
         name=f"{stem}.{ending}",

@@ -17,7 +17,6 @@ Withdrawn submissions give their slot back.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -80,6 +79,9 @@ def normalise_organisation(name: str) -> str:
 
 def quota_key(kind: QuotaKind, normalised: str) -> str:
     """What the store keeps and counts by: a sha256 of the kind and the normalised value."""
+    # Lazy: hashlib loads OpenSSL (2-3 ms), and loading a consultation never counts (issue 14).
+    import hashlib
+
     return hashlib.sha256(f"consultkit-quota:{kind}:{normalised}".encode()).hexdigest()
 
 

@@ -40,7 +40,6 @@ from consultkit.formats.analysis import Analysis
 from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
-from consultkit.storage.protocols import default_store_url
 from consultkit.storage.urls import redact_url, scrub
 
 if TYPE_CHECKING:
@@ -664,6 +663,10 @@ class PluginHost:
         :class:`~consultkit.errors.StoreError` naming the schemes that exist when the URL's
         scheme is unknown.
         """
+        # Lazy: the store protocols import the storage records and, through them, the domain
+        # (windows, pendulum); loading the plugins for ``VERB --help`` needs neither (issue 14).
+        from consultkit.storage.protocols import default_store_url
+
         url = url or default_store_url()
         # Every message below names the URL without its password (issue 9).
         shown = redact_url(url)
