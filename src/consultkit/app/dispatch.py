@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.app.routing import plugins_off, route
-from consultkit.errors import ConfigError, Problem
+from consultkit.errors import ConfigError, ConsultkitError, Problem
+from consultkit.i18n import deferred
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult, Notifier, Reach, reach_of
 from consultkit.notify.settings import CHANNELS_ENV
@@ -65,13 +66,17 @@ def build_notifiers(
     for channel in settings.channels:
         factory = factories.get(channel)
         if factory is None:
-            known = ", ".join(sorted(factories)) or "none"
+            known = ", ".join(sorted(factories)) or "-"
             raise ConfigError(
                 [
                     Problem(
                         path=channel,
-                        message=f"no plugin provides channel {channel!r} (installed: {known});"
-                        " install its plugin (e.g. consultkit-smtp for email)",
+                        message=deferred.gettext(
+                            "no plugin provides channel %(channel)r (installed: %(known)s);"
+                            " install its plugin (e.g. consultkit-smtp for email)",
+                            channel=channel,
+                            known=known,
+                        ),
                         file=CHANNELS_ENV,
                     )
                 ]
@@ -79,8 +84,17 @@ def build_notifiers(
         try:
             notifiers[channel] = factory(settings.settings_for(channel))
         except ValueError as exc:
+            # A plugin that raises a ConsultkitError with deferred words is read in the
+            # organiser's language (issue 11); a plain ValueError stays as it was written.
+            said = exc.text if isinstance(exc, ConsultkitError) else None
             raise ConfigError(
-                [Problem(path=channel, message=str(exc), file=f"CONSULTKIT_{channel.upper()}_*")]
+                [
+                    Problem(
+                        path=channel,
+                        message=said or str(exc),
+                        file=f"CONSULTKIT_{channel.upper()}_*",
+                    )
+                ]
             ) from None
     return notifiers
 

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.submission_rules import email_address_problem
+from consultkit.errors import ConsultkitError
+from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit_smtp.render import one_line, render_message
 
@@ -47,8 +49,12 @@ CHANNEL = "email"
 SECURITY = ("none", "starttls", "tls")
 
 
-class SettingsError(ValueError):
-    """The ``email`` channel's settings are wrong; the message says which and how to fix it."""
+class SettingsError(ConsultkitError, ValueError):
+    """The ``email`` channel's settings are wrong; the message says which and how to fix it.
+
+    Its words are deferred: the command that builds the notifier shows them in the
+    organiser's language (issue 11).
+    """
 
 
 @attrs.frozen(kw_only=True)
@@ -69,7 +75,11 @@ class SmtpSettings:
         security = settings.get("security", "none").strip().lower() or "none"
         if security not in SECURITY:
             raise SettingsError(
-                f"CONSULTKIT_EMAIL_SECURITY={security!r}: use one of {', '.join(SECURITY)}"
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_SECURITY=%(value)r: use one of %(choices)s",
+                    value=security,
+                    choices=", ".join(SECURITY),
+                )
             )
         default_port = {"none": 25, "starttls": 587, "tls": 465}[security]
         try:
@@ -77,11 +87,17 @@ class SmtpSettings:
             timeout = float(settings.get("timeout", "").strip() or 30)
         except ValueError:
             raise SettingsError(
-                "CONSULTKIT_EMAIL_PORT and CONSULTKIT_EMAIL_TIMEOUT must be numbers"
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_PORT and CONSULTKIT_EMAIL_TIMEOUT must be numbers"
+                )
             ) from None
         sender = settings.get("from", "").strip() or "consultkit@localhost"
         if _parse(sender) is None:
-            raise SettingsError(f"CONSULTKIT_EMAIL_FROM={sender!r} is not one e-mail address")
+            raise SettingsError(
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_FROM=%(value)r is not one e-mail address", value=sender
+                )
+            )
         return cls(
             host=settings.get("host", "").strip() or "localhost",
             port=port,

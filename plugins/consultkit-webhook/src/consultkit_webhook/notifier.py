@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.errors import ConsultkitError
+from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit_webhook.signing import sign, subscription_secret
 
@@ -64,14 +66,25 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
+class SettingsError(ConsultkitError, ValueError):
+    """The ``webhook`` channel's settings are wrong; the message says which and how to fix it.
+
+    Its words are deferred: the command that builds the notifier shows them in the
+    organiser's language (issue 11).
+    """
+
+
 def _seconds(settings: Mapping[str, str], key: str, default: float) -> float:
     raw = settings.get(key, "").strip()
+    name = f"CONSULTKIT_WEBHOOK_{key.upper()}"
     try:
         value = float(raw or default)
     except ValueError:
-        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be a number of seconds") from None
+        raise SettingsError(
+            deferred.gettext("%(setting)s must be a number of seconds", setting=name)
+        ) from None
     if not value > 0:
-        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be positive")
+        raise SettingsError(deferred.gettext("%(setting)s must be positive", setting=name))
     return value
 
 
@@ -89,10 +102,16 @@ class WebhookSettings:
     def from_mapping(cls, settings: Mapping[str, str]) -> WebhookSettings:
         secret = settings.get("secret", "")
         if not secret.strip():
-            raise ValueError("set CONSULTKIT_WEBHOOK_SECRET: receivers verify each request with it")
+            raise SettingsError(
+                deferred.gettext(
+                    "set CONSULTKIT_WEBHOOK_SECRET: receivers verify each request with it"
+                )
+            )
         allow = settings.get("allow_private", "").strip().lower()
         if allow not in _TRUE | _FALSE:
-            raise ValueError("CONSULTKIT_WEBHOOK_ALLOW_PRIVATE must be true or false")
+            raise SettingsError(
+                deferred.gettext("CONSULTKIT_WEBHOOK_ALLOW_PRIVATE must be true or false")
+            )
         return cls(
             secret=secret,
             timeout=_seconds(settings, "timeout", 10),
