@@ -258,3 +258,64 @@ def test_the_plugins_refusals_read_in_a_real_language(tmp_path: Path) -> None:
         reason="",
     )
     assert start.split(pg)[0] in postgres, postgres
+
+
+def _web_problems(language: str) -> dict[str, dict[str, object]]:
+    """The API's and the pages' problems (problem+json) for a reader of ``language``."""
+    pytest.importorskip("consultkit_web")
+    from consultkit_web import create_app
+    from litestar.testing import TestClient
+
+    from consultkit.app.application import Consultkit
+
+    consultation = load_consultation(EXAMPLE)
+    api = f"/api/consultations/{consultation.id}"
+    asks = {
+        "no consultation": "/api/consultations/nope",
+        "no call": f"/{consultation.id}/calls/nope/submit",
+        "no submission": f"{api}/submissions/CK-AAAA-BBBB-CCCC-DDDD",
+        "no feed": f"/{consultation.id}/feeds/es.pdf",
+        "no group": f"/{consultation.id}/feeds/es.ics?group=nobody",
+        "no receipt": f"/{consultation.id}/receipt?number=CK-AAAA-BBBB-CCCC-DDDD",
+        "no token": f"{api}/organiser/submissions",
+    }
+    headers = {"Accept-Language": language, "Accept": "application/json"}
+    found = {}
+    with Consultkit.open("memory://") as app:
+        web = create_app(app, [consultation], secret="test-secret")
+        with TestClient(app=web) as client:
+            for name, path in asks.items():
+                answer = client.get(path, headers=headers)
+                assert answer.status_code in (401, 404), (name, answer.text)
+                found[name] = answer.json()
+    return found
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_the_web_problems_detail_speaks_only_the_catalogue() -> None:
+    # Issue 11: the detail follows Accept-Language; type, title and rule are data for
+    # programs, the same in every language.
+    problems = _web_problems("es")
+    english = {name: {k: v for k, v in p.items() if k != "detail"} for name, p in problems.items()}
+    assert english["no consultation"]["title"] == "Not found", english
+    assert english["no token"]["rule"] == "token", english
+    for name, problem in problems.items():
+        detail = str(problem["detail"])
+        assert detail.startswith("⟦"), (name, detail)
+        # The request's own values come back quoted: 'es.pdf', 'nobody'.
+        assert _leaks(detail, "CK-AAAA-BBBB-CCCC-DDDD", "'es.pdf'") == [], (name, detail)
+    assert english == {
+        name: {k: v for k, v in p.items() if k != "detail"}
+        for name, p in _web_problems("en").items()
+    }
+
+
+def test_the_web_problems_detail_reads_in_french() -> None:
+    problems = _web_problems("fr-FR")
+    fr = messages("fr")
+    assert problems["no consultation"]["detail"] == fr.gettext(
+        "no consultation %(consultation)r", consultation="nope"
+    )
+    assert problems["no submission"]["detail"] == fr.gettext(
+        "no submission with this tracking number"
+    )
