@@ -319,3 +319,51 @@ def test_the_web_problems_detail_reads_in_french() -> None:
     assert problems["no submission"]["detail"] == fr.gettext(
         "no submission with this tracking number"
     )
+
+
+def _delivery_warnings(tmp_path: Path, channel: str, address: str, env: dict[str, str]) -> str:
+    """``notify run``'s stderr once a reminder to ``address`` failed on ``channel``."""
+    tmp_path.mkdir()
+    settings = {
+        **CLEAN,
+        **LOCALE,
+        "CONSULTKIT_STORE": f"sqlite:///{tmp_path / 'ck.sqlite'}",
+        "CONSULTKIT_NOTIFY_CHANNELS": channel,
+        **env,
+    }
+    week_before = "2020-01-28T09:00:00Z"
+    for args in (
+        ["subscribers", "add", str(EXAMPLE), address, "--channel", channel],
+        ["--now", week_before, "remind", str(EXAMPLE)],
+    ):
+        done = CliRunner().invoke(cli, args, env=settings, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    ran = CliRunner().invoke(
+        cli, ["--now", week_before, "notify", "run"], env=settings, catch_exceptions=False
+    )
+    assert ran.exit_code == 0, ran.output
+    return ran.stderr
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_failed_delivery_is_told_in_the_readers_words(tmp_path: Path) -> None:
+    # Issue 11: the organiser reads why a channel failed; the outbox keeps the English.
+    pytest.importorskip("consultkit_smtp")
+    pytest.importorskip("consultkit_webhook")
+    port = _closed_port()
+    email = _delivery_warnings(
+        tmp_path / "email",
+        "email",
+        "ana@example.org",
+        {"CONSULTKIT_EMAIL_HOST": "127.0.0.1", "CONSULTKIT_EMAIL_PORT": str(port)},
+    )
+    hook = f"http://127.0.0.1:{port}/hook"
+    webhook = _delivery_warnings(
+        tmp_path / "webhook", "webhook", hook, {"CONSULTKIT_WEBHOOK_SECRET": "s" * 32}
+    )
+    refused = _refusal_of_closed_port(port)
+    for told in (email, webhook):
+        assert told, "no warning"
+        _pseudo_lines(told)
+        data = ("'email'", "'webhook'", f"127.0.0.1:{port}", "127.0.0.1", refused)
+        assert _leaks(told, *data) == [], told
