@@ -73,7 +73,7 @@ def build_notifiers(
                         path=channel,
                         message=deferred.gettext(
                             "no plugin provides channel %(channel)r (installed: %(known)s);"
-                            " install its plugin (e.g. consultkit-smtp for email)",
+                            " install its plugin (e.g. `consultkit-smtp` for `email`)",
                             channel=channel,
                             known=known,
                         ),

@@ -114,7 +114,7 @@ def load_settings(
         or not all(isinstance(c, str) and c for c in channels_value)
     ):
         raise _problem(
-            file or CHANNELS_ENV, "channels", deferred.gettext('write a list such as ["email"]')
+            file or CHANNELS_ENV, "channels", deferred.gettext('write a list such as `["email"]`')
         )
     channels = tuple(dict.fromkeys(c.lower() for c in channels_value))
     per_channel: dict[str, dict[str, str]] = {}
