@@ -167,7 +167,7 @@ def test_command_registered_through_the_hook(collection: CalDAVClient, tmp_path:
         [str(EXAMPLE), "--url", collection.url, "--user", USER, "--store", store, "--lang", "es"],
     )
     assert result.exit_code == 0, result.output
-    assert "7 created" in result.output
+    assert "creados: 7" in result.output  # the words follow --lang (issue 11)
     bad = runner.invoke(
         consultkit_caldav.caldav_publish, [str(EXAMPLE), "--url", collection.url, "--lang", "de"]
     )
@@ -200,7 +200,7 @@ def test_store_with_unpublished_edits_sends_the_next_sequence(
     assert result.stderr == (
         "warning: 1 item changed since revision 1; run consultkit publish to record them\n"
     )
-    assert "1 updated" in result.stdout
+    assert "updated: 1" in result.stdout
     seqs = sequences(collection)
     assert seqs[moved] == 1 and sorted(seqs.values()) == [0] * 6 + [1]
 
@@ -276,7 +276,9 @@ def test_basic_auth_over_plain_http_is_warned() -> None:
 
     warning = plain_http_warning("http://dav.example.org/org/wsis/", USER)
     assert warning is not None
-    assert "dav.example.org unencrypted" in warning and "use an https:// URL" in warning
+    english = str(warning)
+    assert "dav.example.org unencrypted" in english and "use an https:// URL" in english
+    assert "https://" in warning.render("fr") and "sans chiffrement" in warning.render("fr")
     assert plain_http_warning("https://dav.example.org/c/", USER) is None
     assert plain_http_warning("http://dav.example.org/c/", None) is None
     # Loopback traffic crosses no network (the test server runs there).

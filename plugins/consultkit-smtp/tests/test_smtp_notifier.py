@@ -29,6 +29,7 @@ from consultkit_smtp.notifier import (  # noqa: E402
 )
 from consultkit_smtp.render import render_message  # noqa: E402
 
+from consultkit.i18n import Text  # noqa: E402
 from consultkit.testing import NotifierContract  # noqa: E402
 from consultkit.testing.factories import make_delivery, make_event  # noqa: E402
 
@@ -235,7 +236,7 @@ def test_a_refusing_server_leaves_deliveries_retryable() -> None:
         results = smtp_notifier(_settings(port)).send([delivery(0), delivery(1)])
     assert [r.accepted for r in results] == [False, False]
     assert all(r.retry for r in results)
-    assert "451" in (results[0].error or "")
+    assert "451" in str(results[0].error or "")
 
 
 def test_a_permanent_refusal_is_not_retried() -> None:
@@ -278,7 +279,10 @@ def test_a_dropped_connection_leaves_deliveries_retryable() -> None:
 def test_nobody_listening_leaves_deliveries_retryable() -> None:
     results = smtp_notifier(_settings(free_port())).send([delivery(0)])
     assert not results[0].accepted and results[0].retry
-    assert "cannot connect" in (results[0].error or "")
+    assert "cannot connect" in str(results[0].error or "")
+    # The organiser reads it in their language (issue 11); the outbox keeps the English.
+    error = results[0].error
+    assert isinstance(error, Text) and error.render("fr").startswith("connexion impossible à")
 
 
 @pytest.mark.parametrize(

@@ -221,7 +221,8 @@ def test_typed_values_reach_the_store(
     ("change", "field", "words"),
     [
         ({"field.day": "2020-04-09"}, "day", "es posterior a la última fecha permitida"),
-        ({"field.seats": "many"}, "seats", "'many' is not a number"),
+        # Issue 11: a value the form cannot read is refused in the page's language too.
+        ({"field.seats": "many"}, "seats", "'many' no es un número"),
         ({"field.format": ""}, "format", "es obligatorio"),
         ({"field.themes": ["water", "fire"]}, "themes", "vocabulario 'themes'"),
     ],
@@ -253,6 +254,17 @@ def test_a_refused_value_is_shown_beside_its_field_and_everything_is_kept(
     assert 'name="field.speakers.0.consent" value="yes" checked' in html
     consultation = kinds_client.app.state["site"].consultations["kinds"]
     assert list(application.list_submissions(consultation)) == []
+
+
+def test_a_yes_no_answer_that_is_neither_is_refused_in_the_pages_language(
+    kinds_client: TestClient[Litestar],
+) -> None:
+    tokens = form_tokens(kinds_client.get(FORM, headers=ES).text)
+    response = kinds_client.post(
+        FORM, data=answers(**{"field.online": "maybe"}) | tokens, headers=ES
+    )
+    assert response.status_code == 422
+    assert "campo 'online': responda sí o no" in response.text.replace("&#39;", "'")
 
 
 def test_the_api_describes_the_fields_and_takes_their_values(

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.app.routing import plugins_off, route
-from consultkit.errors import ConfigError, Problem
+from consultkit.errors import ConfigError, ConsultkitError, Problem
+from consultkit.i18n import Text, deferred
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult, Notifier, Reach, reach_of
 from consultkit.notify.settings import CHANNELS_ENV
@@ -65,13 +66,17 @@ def build_notifiers(
     for channel in settings.channels:
         factory = factories.get(channel)
         if factory is None:
-            known = ", ".join(sorted(factories)) or "none"
+            known = ", ".join(sorted(factories)) or "-"
             raise ConfigError(
                 [
                     Problem(
                         path=channel,
-                        message=f"no plugin provides channel {channel!r} (installed: {known});"
-                        " install its plugin (e.g. consultkit-smtp for email)",
+                        message=deferred.gettext(
+                            "no plugin provides channel %(channel)r (installed: %(known)s);"
+                            " install its plugin (e.g. `consultkit-smtp` for `email`)",
+                            channel=channel,
+                            known=known,
+                        ),
                         file=CHANNELS_ENV,
                     )
                 ]
@@ -79,8 +84,17 @@ def build_notifiers(
         try:
             notifiers[channel] = factory(settings.settings_for(channel))
         except ValueError as exc:
+            # A plugin that raises a ConsultkitError with deferred words is read in the
+            # organiser's language (issue 11); a plain ValueError stays as it was written.
+            said = exc.text if isinstance(exc, ConsultkitError) else None
             raise ConfigError(
-                [Problem(path=channel, message=str(exc), file=f"CONSULTKIT_{channel.upper()}_*")]
+                [
+                    Problem(
+                        path=channel,
+                        message=said or str(exc),
+                        file=f"CONSULTKIT_{channel.upper()}_*",
+                    )
+                ]
             ) from None
     return notifiers
 
@@ -114,7 +128,7 @@ class DispatchReport:
     dead: int = 0
     lost_claims: int = 0
     """Outcomes not recorded because another worker took the delivery over (lease expired)."""
-    errors: tuple[tuple[str, str], ...] = ()
+    errors: tuple[tuple[str, str | Text], ...] = ()
     """Each channel that failed and its first error, in the order they failed: what
     ``notify run`` prints once per run, so a raising notifier is not only a count."""
 
@@ -282,9 +296,14 @@ class Dispatcher:
         now = self.now()
         accepted: list[str] = []
         failures: list[DeliveryFailure] = []
+        first_error: str | Text | None = None
         for delivery in deliveries:
             result = by_id.get(delivery.id) or DeliveryResult.failure(
-                delivery.id, f"notifier for {channel!r} returned no result for this delivery"
+                delivery.id,
+                deferred.gettext(
+                    "notifier for %(channel)r returned no result for this delivery",
+                    channel=channel,
+                ),
             )
             if result.accepted:
                 accepted.append(delivery.id)
@@ -294,7 +313,10 @@ class Dispatcher:
                 if result.retry
                 else None
             )
-            error = (result.error or "failed")[:2000]
+            # The outbox keeps the English; the report keeps the words for the organiser.
+            error = str(result.error or "failed")[:2000]
+            if first_error is None:
+                first_error = result.error or error
             failures.append(
                 DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
             )
@@ -308,7 +330,7 @@ class Dispatcher:
         dead = sum(1 for f in failures if f.retry_at is None and f.delivery_id in recorded)
         retried = len(recorded) - dead
         lost = len(accepted) - delivered + len(failures) - len(recorded)
-        errors = ((channel, failures[0].error),) if failures else ()
+        errors = ((channel, first_error),) if first_error is not None else ()
         return DispatchReport(
             delivered=delivered, retried=retried, dead=dead, lost_claims=lost, errors=errors
         )

@@ -210,15 +210,19 @@ class SchedulePreview:
         """How many items differ from the latest revision."""
         return len({change.uid for change in self.changes})
 
-    def warning(self) -> str | None:
-        """One line for people when items changed since the revision, else None."""
+    def warning(self, language: str = "en") -> str | None:
+        """One line for people, in ``language``, when items changed since the revision,
+        else None."""
         changed = self.changed_items
         if not changed:
             return None
-        noun = "item" if changed == 1 else "items"
-        return (
-            f"{changed} {noun} changed since revision {self.revision.number};"
-            " run consultkit publish to record them"
+        return messages(language).ngettext(
+            "%(num)s item changed since revision %(revision)s; run consultkit publish to"
+            " record them",
+            "%(num)s items changed since revision %(revision)s; run consultkit publish to"
+            " record them",
+            changed,
+            revision=self.revision.number,
         )
 
 

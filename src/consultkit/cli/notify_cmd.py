@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened, ui_words
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, opened, ui_words, worded
 from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.terminal import rich_text
 
@@ -78,12 +78,13 @@ def run(
             def report(drained: DispatchReport) -> None:
                 click.echo(_summary(drained, words))
                 for channel, error in drained.errors:
-                    if (channel, error) not in told:
-                        told.add((channel, error))
+                    said = worded(error, words.language)
+                    if (channel, said) not in told:
+                        told.add((channel, said))
                         warning = words.gettext(
                             "warning: channel %(channel)r failed: %(error)s",
                             channel=channel,
-                            error=error,
+                            error=said,
                         )
                         click.echo(warning, err=True)
 

@@ -21,6 +21,7 @@ import attrs
 if TYPE_CHECKING:
     import datetime as dt
 
+    from consultkit.i18n import Text
     from consultkit.storage.protocols import Delivery
 
 
@@ -68,11 +69,14 @@ class DeliveryResult:
     ``retry=False`` means retrying cannot help (a malformed address, a receiver answering
     400): the dispatcher dead-letters the delivery at once. ``retry_after`` is a hint from the
     channel (an HTTP ``Retry-After``); the dispatcher waits at least that long.
+
+    ``error`` may be deferred words (a :class:`~consultkit.i18n.Text`): the outbox keeps
+    their English, and ``notify run`` tells the organiser in their language (issue 11).
     """
 
     delivery_id: str
     accepted: bool
-    error: str | None = None
+    error: str | Text | None = None
     retry: bool = True
     retry_after: dt.timedelta | None = None
 
@@ -93,7 +97,7 @@ class DeliveryResult:
     def failure(
         cls,
         delivery_id: str,
-        error: str,
+        error: str | Text,
         *,
         retry: bool = True,
         retry_after: dt.timedelta | None = None,

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit.errors import ConfigError, Problem
+from consultkit.i18n import Text, deferred
 from consultkit.notify.backoff import Backoff
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class NotifySettings:
         return self.channel_settings.get(channel, {})
 
 
-def _problem(file: str, path: str, message: str) -> ConfigError:
+def _problem(file: str, path: str, message: Text) -> ConfigError:
     return ConfigError([Problem(path=path, message=message, file=file)])
 
 
@@ -95,9 +96,15 @@ def load_settings(
         try:
             data = tomllib.loads(Path(file).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise _problem(file, "", f"cannot read the settings file: {exc.strerror}") from None
+            raise _problem(
+                file,
+                "",
+                deferred.gettext("cannot read the settings file: %(reason)s", reason=exc.strerror),
+            ) from None
         except tomllib.TOMLDecodeError as exc:
-            raise _problem(file, "", f"not valid TOML: {exc}") from None
+            raise _problem(
+                file, "", deferred.gettext("not valid TOML: %(error)s", error=str(exc))
+            ) from None
     channels_value: Any = data.get("channels", ["log"])
     if env.get(CHANNELS_ENV, "").strip():
         channels_value = [c.strip() for c in env[CHANNELS_ENV].split(",") if c.strip()]
@@ -106,13 +113,15 @@ def load_settings(
         or not channels_value
         or not all(isinstance(c, str) and c for c in channels_value)
     ):
-        raise _problem(file or CHANNELS_ENV, "channels", 'write a list such as ["email"]')
+        raise _problem(
+            file or CHANNELS_ENV, "channels", deferred.gettext('write a list such as `["email"]`')
+        )
     channels = tuple(dict.fromkeys(c.lower() for c in channels_value))
     per_channel: dict[str, dict[str, str]] = {}
     for channel in channels:
         table = data.get(channel, {})
         if not isinstance(table, dict):
-            raise _problem(file, channel, "must be a table of settings")
+            raise _problem(file, channel, deferred.gettext("must be a table of settings"))
         values = {str(k).lower(): str(v) for k, v in table.items()}
         prefix = f"CONSULTKIT_{channel.upper().replace('-', '_')}_"
         for key, value in env.items():
@@ -121,13 +130,18 @@ def load_settings(
         per_channel[channel] = values
 
     def number(key: str, default: float) -> float:
-        raw = env.get(f"CONSULTKIT_NOTIFY_{key.upper()}", data.get(key, default))
+        variable = f"CONSULTKIT_NOTIFY_{key.upper()}"
+        raw = env.get(variable, data.get(key, default))
+        # Located by the file, else by the variable's name (a name, the same in every language).
+        where = file or variable
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise _problem(file or "environment", key, f"must be a number, not {raw!r}") from None
+            raise _problem(
+                where, key, deferred.gettext("must be a number, not %(value)r", value=raw)
+            ) from None
         if value <= 0:
-            raise _problem(file or "environment", key, "must be positive")
+            raise _problem(where, key, deferred.gettext("must be positive"))
         return value
 
     backoff = Backoff(
@@ -140,12 +154,18 @@ def load_settings(
         raise _problem(
             file or "CONSULTKIT_SECRET",
             "secret",
-            f"must be at least {MIN_SECRET_LENGTH} characters: make one with"
-            " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+            deferred.gettext(
+                "must be at least 16 characters: make one with"
+                " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            ),
         )
     public_url = str(env.get("CONSULTKIT_PUBLIC_URL") or data.get("public_url") or "").strip()
     if public_url and not public_url.startswith(("http://", "https://")):
-        raise _problem(file or "CONSULTKIT_PUBLIC_URL", "public_url", "write an http(s):// URL")
+        raise _problem(
+            file or "CONSULTKIT_PUBLIC_URL",
+            "public_url",
+            deferred.gettext("write an http(s):// URL"),
+        )
     confirm_hours = env.get("CONSULTKIT_CONFIRM_HOURS", data.get("confirm_hours", 72))
     try:
         hours = float(confirm_hours)
@@ -153,9 +173,9 @@ def load_settings(
         hours = -1.0
     if hours <= 0:
         raise _problem(
-            file or "environment",
+            file or "CONSULTKIT_CONFIRM_HOURS",
             "confirm_hours",
-            f"must be a positive number, not {confirm_hours!r}",
+            deferred.gettext("must be a positive number, not %(value)r", value=confirm_hours),
         )
     return NotifySettings(
         channels=channels,

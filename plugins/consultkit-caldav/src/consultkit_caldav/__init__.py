@@ -31,11 +31,13 @@ import click
 
 from consultkit import ConsultkitError, hookimpl
 from consultkit.cli.help_text import N_, HelpCommand
+from consultkit.i18n import Text, deferred, messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from consultkit import Consultation
+    from consultkit.i18n import Messages
 
 __version__ = "0.1.0"
 
@@ -78,10 +80,16 @@ class SyncReport:
     deleted: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
 
-    def summary(self) -> str:
-        return (
-            f"{len(self.created)} created, {len(self.updated)} updated,"
-            f" {len(self.deleted)} deleted, {len(self.unchanged)} unchanged"
+    def summary(self, language: str = "en") -> str:
+        """How many resources were created, updated, deleted and left, in ``language``."""
+        # Labelled counts rather than "3 created": no plural form to agree with the number.
+        return messages(language).gettext(
+            "created: %(created)s, updated: %(updated)s, deleted: %(deleted)s,"
+            " unchanged: %(unchanged)s",
+            created=len(self.created),
+            updated=len(self.updated),
+            deleted=len(self.deleted),
+            unchanged=len(self.unchanged),
         )
 
 
@@ -175,7 +183,11 @@ class CalDAVClient:
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise CalDAVError(f"not a CalDAV URL: {self.url!r} (write https://host/path/)")
+            raise CalDAVError(
+                deferred.gettext(
+                    "not a CalDAV URL: %(url)r (write https://host/path/)", url=self.url
+                )
+            )
         connection = connection_type(parts.hostname, parts.port, timeout=self.timeout)
         sent = dict(headers)
         if self.user is not None:
@@ -190,7 +202,10 @@ class CalDAVClient:
                 response.read(),
             )
         except OSError as exc:
-            raise CalDAVError(f"cannot reach {self.url}: {exc}") from None
+            # The reason is the operating system's (``[Errno 111] Connection refused``).
+            raise CalDAVError(
+                deferred.gettext("cannot reach %(url)s: %(reason)s", url=self.url, reason=str(exc))
+            ) from None
         finally:
             connection.close()
 
@@ -212,11 +227,19 @@ class CalDAVClient:
             {"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
         )
         if status == 404:
-            raise CalDAVError(f"no calendar collection at {self.url} (create it first)")
+            raise CalDAVError(
+                deferred.gettext(
+                    "no calendar collection at %(url)s (create it first)", url=self.url
+                )
+            )
         if status in (401, 403):
-            raise CalDAVError(f"{self.url} refused the credentials (HTTP {status})")
+            raise CalDAVError(
+                deferred.gettext(
+                    "%(url)s refused the credentials (HTTP %(status)s)", url=self.url, status=status
+                )
+            )
         if status != 207:
-            raise CalDAVError(f"REPORT {self.url} answered HTTP {status}")
+            raise CalDAVError(_answered("REPORT", self.url, status))
         # The document comes from the server the organiser configured; ElementTree does not
         # fetch external entities, and expat >= 2.4.1 limits entity expansion.
         root = ET.fromstring(data)  # noqa: S314
@@ -248,17 +271,39 @@ class CalDAVClient:
         status, _, data = self.request("PUT", urllib.parse.quote(href), body, headers)
         if status == 412:
             raise CalDAVError(
-                f"{href} changed on the server during the sync; run caldav-publish again"
+                deferred.gettext(
+                    "%(href)s changed on the server during the sync; run caldav-publish again",
+                    href=href,
+                )
             )
         if status not in (200, 201, 204):
-            raise CalDAVError(f"PUT {href} answered HTTP {status}: {data[:200]!r}")
+            raise CalDAVError(_answered("PUT", href, status, data))
 
     def delete(self, href: str, *, etag: str | None = None) -> None:
         """Delete one resource (``If-Match`` when its ETag is known); a 404 is fine."""
         headers = {"If-Match": etag} if etag else {}
         status, _, data = self.request("DELETE", urllib.parse.quote(href), None, headers)
         if status not in (200, 204, 404):
-            raise CalDAVError(f"DELETE {href} answered HTTP {status}: {data[:200]!r}")
+            raise CalDAVError(_answered("DELETE", href, status, data))
+
+
+def _answered(method: str, target: str, status: int, body: bytes = b"") -> Text:
+    """The server's refusal of ``method`` on ``target``: its status and what it said."""
+    # The body is the server's own words, shown as it sent them (truncated).
+    if not body:
+        return deferred.gettext(
+            "%(method)s %(target)s answered HTTP %(status)s",
+            method=method,
+            target=target,
+            status=status,
+        )
+    return deferred.gettext(
+        "%(method)s %(target)s answered HTTP %(status)s: %(answer)r",
+        method=method,
+        target=target,
+        status=status,
+        answer=body[:200],
+    )
 
 
 def sync(
@@ -298,7 +343,7 @@ def sync(
     )
 
 
-def plain_http_warning(url: str, user: str | None) -> str | None:
+def plain_http_warning(url: str, user: str | None) -> Text | None:
     """What to say when ``url`` would carry Basic credentials unencrypted, else None.
 
     Basic authentication sends the password base64-encoded, i.e. readable, in every
@@ -307,9 +352,11 @@ def plain_http_warning(url: str, user: str | None) -> str | None:
     parts = urllib.parse.urlsplit(url)
     if user is None or parts.scheme.lower() != "http" or _loopback(parts.hostname):
         return None
-    return (
-        f"the password for {user!r} goes to {parts.hostname} unencrypted (plain http, Basic"
-        " authentication): anyone on the network path can read it; use an https:// URL"
+    return deferred.gettext(
+        "the password for %(user)r goes to %(host)s unencrypted (plain http, Basic"
+        " authentication): anyone on the network path can read it; use an https:// URL",
+        user=user,
+        host=parts.hostname,
     )
 
 
@@ -369,24 +416,25 @@ def caldav_publish(
     store_url: str | None,
     dry_run: bool,
 ) -> None:
-    from consultkit import ConfigError, load_consultation
-    from consultkit.cli.common import build_app
+    from consultkit.cli.common import build_app, echo_error, fail, load_or_exit, ui_words
 
-    try:
-        consultation = load_consultation(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(2)
+    # Every line is in --lang, else the locale's language (issue 11), the errors included.
+    words = ui_words(language)
+    consultation = load_or_exit(config, words.language)
     if language is not None and language not in consultation.languages:
-        click.echo(
-            f"error: language {language!r} is not one of {', '.join(consultation.languages)}",
-            err=True,
+        echo_error(
+            deferred.gettext(
+                "language %(language)r is not one of the consultation's languages (%(languages)s)",
+                language=language,
+                languages=", ".join(consultation.languages),
+            ),
+            # Not a language to answer in: the locale's is the reader's best guess.
+            ui_words(None).language,
         )
         sys.exit(2)
     warning = plain_http_warning(url, user)
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        _echo_warning(warning.render(words.language), words)
     try:
         snapshot = None
         if store_url:
@@ -396,9 +444,9 @@ def caldav_publish(
             with build_app(ctx, store_url, defer_store=True) as app:
                 preview = app.preview(consultation)
             if preview is not None:
-                warning = preview.warning()
-                if warning:
-                    click.echo(f"warning: {warning}", err=True)
+                changed = preview.warning(words.language)
+                if changed:
+                    _echo_warning(changed, words)
                 snapshot = preview.snapshot
         report = sync(
             CalDAVClient(url, user=user, password=password),
@@ -408,10 +456,16 @@ def caldav_publish(
             dry_run=dry_run,
         )
     except ConsultkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    prefix = "would publish" if dry_run else "published"
-    click.echo(f"{prefix} {consultation.id} to {url}: {report.summary()}")
+        fail(exc, language=words.language)
+    done = {"consultation": consultation.id, "url": url, "summary": report.summary(words.language)}
+    if dry_run:
+        click.echo(words.gettext("would publish %(consultation)s to %(url)s: %(summary)s", **done))
+    else:
+        click.echo(words.gettext("published %(consultation)s to %(url)s: %(summary)s", **done))
+
+
+def _echo_warning(text: str, words: Messages) -> None:
+    click.echo(words.gettext("warning: %(text)s", text=text), err=True)
 
 
 @hookimpl

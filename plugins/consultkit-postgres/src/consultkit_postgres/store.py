@@ -44,6 +44,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from consultkit import StoreError
+from consultkit.i18n import deferred
 from consultkit.storage.sql import (
     BULK_IMPORT_ENTRY,
     JSON_SUBMISSION_COLUMNS,
@@ -298,7 +299,12 @@ class PostgresDialect(Dialect):
         """JSON text for a ``jsonb`` parameter; NUL characters are refused as jsonb does."""
         text = super().dump_json(value)
         if "\\u0000" in text:
-            raise StoreError(f"cannot store {value!r:.80}: PostgreSQL jsonb refuses NUL characters")
+            raise StoreError(
+                deferred.gettext(
+                    "cannot store %(value)s: PostgreSQL jsonb refuses NUL characters",
+                    value=f"{value!r:.80}",
+                )
+            )
         return text
 
     def load_json(self, value: Any) -> Any:
@@ -335,18 +341,29 @@ def parse_url(url: str) -> tuple[str, str]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() != "postgresql":
         raise StoreError(
-            f"not a PostgreSQL URL {redact(url)!r}: write "
-            "postgresql://USER@HOST:PORT/DATABASE?schema=NAME"
+            deferred.gettext(
+                "not a PostgreSQL URL %(url)r: write postgresql://USER@HOST:PORT/DATABASE?schema=NAME",
+                url=redact(url),
+            )
         )
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1:
-        raise StoreError(f"{redact(url)!r} names the schema twice; give one schema=NAME")
+        raise StoreError(
+            deferred.gettext(
+                "%(url)r names the schema twice; give one schema=NAME", url=redact(url)
+            )
+        )
     schema = schemas[0] if schemas else DEFAULT_SCHEMA
     if not schema or len(schema.encode()) > 63 or "\x00" in schema:
         raise StoreError(
-            f"bad schema name {schema!r} in {redact(url)!r}: give 1 to 63 bytes, e.g. "
-            f"schema={DEFAULT_SCHEMA}"
+            deferred.gettext(
+                "bad schema name %(schema)r in %(url)r: give 1 to 63 bytes,"
+                " e.g. schema=%(example)s",
+                schema=schema,
+                url=redact(url),
+                example=DEFAULT_SCHEMA,
+            )
         )
     rest = [(key, value) for key, value in query if key != "schema"]
     if not any(key == "connect_timeout" for key, _ in rest):
@@ -391,10 +408,14 @@ class PostgresStore(SqlStore):
             conn = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.Error as exc:
             # libpq quotes parts of the connection string in its messages: scrub them.
+            # The reason is libpq's own (in the server's or the machine's language).
             raise StoreError(
-                f"cannot connect to {self.url}: {scrub(str(exc).strip(), self._conninfo)};"
-                " check that PostgreSQL runs there and that the user, password and database"
-                " are right"
+                deferred.gettext(
+                    "cannot connect to %(url)s: %(reason)s; check that PostgreSQL runs there"
+                    " and that the user, password and database are right",
+                    url=self.url,
+                    reason=scrub(str(exc).strip(), self._conninfo),
+                )
             ) from None
         try:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
@@ -478,9 +499,15 @@ class PostgresStore(SqlStore):
                 current = int(row[0]) if row else 0
                 if current > SCHEMA_VERSION:
                     raise StoreError(
-                        f"{self.url} schema {self.schema!r} has version {current}, newer than "
-                        f"this consultkit-postgres understands ({SCHEMA_VERSION}); upgrade "
-                        "consultkit-postgres to use it"
+                        deferred.gettext(
+                            "%(url)s schema %(schema)r has version %(version)s, newer than this"
+                            " consultkit-postgres understands (%(known)s); upgrade"
+                            " consultkit-postgres to use it",
+                            url=self.url,
+                            schema=self.schema,
+                            version=current,
+                            known=SCHEMA_VERSION,
+                        )
                     )
                 for version in range(current + 1, SCHEMA_VERSION + 1):
                     for statement in MIGRATIONS[version - 1]:

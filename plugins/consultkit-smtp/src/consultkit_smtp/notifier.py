@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.submission_rules import email_address_problem
+from consultkit.errors import ConsultkitError
+from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit_smtp.render import one_line, render_message
 
@@ -47,8 +49,16 @@ CHANNEL = "email"
 SECURITY = ("none", "starttls", "tls")
 
 
-class SettingsError(ValueError):
-    """The ``email`` channel's settings are wrong; the message says which and how to fix it."""
+class SettingsError(ConsultkitError, ValueError):
+    """The ``email`` channel's settings are wrong; the message says which and how to fix it.
+
+    Its words are deferred: the command that builds the notifier shows them in the
+    organiser's language (issue 11).
+    """
+
+
+class RecipientError(ConsultkitError, ValueError):
+    """A delivery's recipient is not one e-mail address; sending it again cannot help."""
 
 
 @attrs.frozen(kw_only=True)
@@ -69,7 +79,11 @@ class SmtpSettings:
         security = settings.get("security", "none").strip().lower() or "none"
         if security not in SECURITY:
             raise SettingsError(
-                f"CONSULTKIT_EMAIL_SECURITY={security!r}: use one of {', '.join(SECURITY)}"
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_SECURITY=%(value)r: use one of %(choices)s",
+                    value=security,
+                    choices=", ".join(SECURITY),
+                )
             )
         default_port = {"none": 25, "starttls": 587, "tls": 465}[security]
         try:
@@ -77,11 +91,17 @@ class SmtpSettings:
             timeout = float(settings.get("timeout", "").strip() or 30)
         except ValueError:
             raise SettingsError(
-                "CONSULTKIT_EMAIL_PORT and CONSULTKIT_EMAIL_TIMEOUT must be numbers"
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_PORT and CONSULTKIT_EMAIL_TIMEOUT must be numbers"
+                )
             ) from None
         sender = settings.get("from", "").strip() or "consultkit@localhost"
         if _parse(sender) is None:
-            raise SettingsError(f"CONSULTKIT_EMAIL_FROM={sender!r} is not one e-mail address")
+            raise SettingsError(
+                deferred.gettext(
+                    "CONSULTKIT_EMAIL_FROM=%(value)r is not one e-mail address", value=sender
+                )
+            )
         return cls(
             host=settings.get("host", "").strip() or "localhost",
             port=port,
@@ -117,12 +137,17 @@ def _parse(text: str, display_name: str = "") -> Address | None:
 def build_message(delivery: Delivery, sender: str) -> EmailMessage:
     """The e-mail for one delivery (multipart: plain text, then HTML).
 
-    Raises ``ValueError`` when the recipient is not one valid address.
+    Raises :class:`RecipientError` (a ``ValueError``) when the recipient is not one valid
+    address.
     """
     rendered = render_message(delivery)
     to = _address(delivery.recipient)
     if to is None:
-        raise ValueError(f"recipient {delivery.recipient!r} is not one e-mail address")
+        raise RecipientError(
+            deferred.gettext(
+                "recipient %(address)r is not one e-mail address", address=delivery.recipient
+            )
+        )
     from_name = one_line(_title(delivery, rendered.language))
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = one_line(rendered.subject)
@@ -189,13 +214,20 @@ class SmtpNotifier:
             try:
                 messages.append((delivery, build_message(delivery, self.settings.sender)))
             except ValueError as exc:
-                results.append(DeliveryResult.failure(delivery.id, str(exc), retry=False))
+                # Deferred words reach the organiser in their language (issue 11).
+                reason = exc.text if isinstance(exc, ConsultkitError) and exc.text else str(exc)
+                results.append(DeliveryResult.failure(delivery.id, reason, retry=False))
         if not messages:
             return _in_order(deliveries, results)
         try:
             client = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
-            error = f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}"
+            error = deferred.gettext(
+                "cannot connect to %(host)s:%(port)s: %(reason)s",
+                host=self.settings.host,
+                port=self.settings.port,
+                reason=str(exc),
+            )
             results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages)
             return _in_order(deliveries, results)
         try:
@@ -203,7 +235,9 @@ class SmtpNotifier:
                 try:
                     client.send_message(message)
                 except smtplib.SMTPServerDisconnected as exc:
-                    error = f"server closed the connection: {exc}"
+                    error = deferred.gettext(
+                        "server closed the connection: %(reason)s", reason=str(exc)
+                    )
                     results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages[index:])
                     break
                 except smtplib.SMTPRecipientsRefused as exc:
@@ -231,9 +265,9 @@ class SmtpNotifier:
 def _refused(delivery: Delivery, code: int, answer: bytes | str) -> DeliveryResult:
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     # RFC 5321 section 4.2.1: 4yz is transient (try again), 5yz is permanent.
-    return DeliveryResult.failure(
-        delivery.id, f"server refused: {code} {text}", retry=not 500 <= code < 600
-    )
+    # The server's answer is its own words, quoted as it sent them.
+    refused = deferred.gettext("server refused: %(code)s %(answer)s", code=code, answer=text)
+    return DeliveryResult.failure(delivery.id, refused, retry=not 500 <= code < 600)
 
 
 def _in_order(

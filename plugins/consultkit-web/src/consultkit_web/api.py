@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.attachments import Upload
 from consultkit.domain.submissions import Consent, Provenance, Submitter
+from consultkit.i18n import deferred
 from consultkit_web.fields import field_views
 from consultkit_web.pages import (
     consultation_of,
@@ -298,8 +299,11 @@ def _upload(attachment: AttachmentIn) -> Upload:
         raise problem(
             422,
             "attachment",
-            f"the content of {attachment.name[:100]!r} is not base64: encode the file's bytes"
-            " with base64 (RFC 4648)",
+            deferred.gettext(
+                "the content of %(name)r is not base64: encode the file's bytes"
+                " with base64 (RFC 4648)",
+                name=attachment.name[:100],
+            ),
         ) from None
     return Upload(name=attachment.name, content=content)
 
@@ -343,7 +347,9 @@ async def post_submission(
         raise problem(
             409,
             "idempotency-key-in-flight",
-            "a request with this Idempotency-Key is still being processed: retry shortly",
+            deferred.gettext(
+                "a request with this Idempotency-Key is still being processed: retry shortly"
+            ),
         )
     if idempotency_key:
         site.in_flight.add(flight)
@@ -401,7 +407,11 @@ async def get_status(
     consultation = consultation_of(site, consultation_id)
     record = await lookup(site, consultation, tracking_number)
     if record is None:
-        raise problem(404, "unknown-submission", "no submission with this tracking number")
+        raise problem(
+            404,
+            "unknown-submission",
+            deferred.gettext("no submission with this tracking number"),
+        )
     return StatusOut(
         tracking_number=record.submission.tracking_number,
         call_id=record.submission.call_id,

@@ -30,7 +30,7 @@ from consultkit.domain.fields import (
     TextField,
 )
 from consultkit.formats.labels import region_label
-from consultkit.i18n import messages
+from consultkit.i18n import Text, deferred, messages
 from consultkit_web.site import text_of
 
 if TYPE_CHECKING:
@@ -134,10 +134,14 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
 
 
 class UnreadableValue(ValueError):
-    """A form value that is not even of its field's kind; ``key`` names the field."""
+    """A form value that is not even of its field's kind; ``key`` names the field.
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"field {key!r}: {message}")
+    ``text`` keeps the words for the page's language; ``str()`` is the English.
+    """
+
+    def __init__(self, key: str, problem: Text) -> None:
+        self.text = deferred.gettext("field %(key)r: %(problem)s", key=key, problem=problem)
+        super().__init__(str(self.text))
         self.key = key
 
 
@@ -206,11 +210,13 @@ def values_from_form(
             try:
                 number = float(text) if any(c in text for c in ".eE") else int(text)
             except ValueError:
-                raise UnreadableValue(field.key, f"{text!r} is not a number") from None
+                raise UnreadableValue(
+                    field.key, deferred.gettext("%(value)r is not a number", value=text)
+                ) from None
             values[field.key] = number
         elif field.kind == "yes-no":
             if text not in ("yes", "no"):
-                raise UnreadableValue(field.key, "answer yes or no")
+                raise UnreadableValue(field.key, deferred.gettext("answer yes or no"))
             values[field.key] = text == "yes"
         else:
             values[field.key] = text

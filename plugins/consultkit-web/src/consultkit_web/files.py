@@ -17,6 +17,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler signatures at runtime)
 
 from consultkit.errors import UnknownItemError
+from consultkit.i18n import deferred
 from consultkit_web.organiser_api import SECURITY, organiser_of
 from consultkit_web.pages import consultation_of, site_of
 from consultkit_web.problems import ProblemError, documented
@@ -59,7 +60,9 @@ async def attachment_file(
         )
     except UnknownItemError:
         raise ProblemError(
-            404, "attachment", "no such file here: check the link, or ask the organisers"
+            404,
+            "attachment",
+            deferred.gettext("no such file here: check the link, or ask the organisers"),
         ) from None
     return Response(
         stored.content,

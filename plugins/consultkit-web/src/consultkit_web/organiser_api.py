@@ -25,6 +25,7 @@ from consultkit.app.tokens import TokenRefusedError
 from consultkit.domain.lifecycle import public_status
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.formats.submission_export import declared_fields, full_row
+from consultkit.i18n import deferred
 from consultkit_web.pages import consultation_of, site_of
 from consultkit_web.problems import ProblemError, documented
 
@@ -79,11 +80,16 @@ async def organiser_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Organi
     scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not secret.strip():
-            raise TokenRefusedError("send `Authorization: Bearer TOKEN`")
+            raise TokenRefusedError(deferred.gettext("send `Authorization: Bearer TOKEN`"))
         token = await site.run(site.app.organiser_token, consultation, secret[:512])
     except TokenRefusedError as exc:
         unauthorised = ProblemError(
-            401, "token", f"{exc}: make one with `consultkit tokens create CONFIG NAME`"
+            401,
+            "token",
+            deferred.gettext(
+                "%(reason)s: make one with `consultkit tokens create CONFIG NAME`",
+                reason=exc.text or str(exc),
+            ),
         )
         unauthorised.headers = {"WWW-Authenticate": 'Bearer realm="consultkit"'}
         raise unauthorised from None

@@ -15,9 +15,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from babel.numbers import format_decimal
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath  # noqa: TC002 (Litestar reads handler signatures at runtime)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
@@ -36,7 +36,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.errors import ConfirmationLinkError, RuleRefusedError, UnknownItemError
 from consultkit.formats.labels import submission_status_label
-from consultkit.i18n import Text, deferred, messages
+from consultkit.i18n import Text, catalogue_language, deferred, messages
 from consultkit_web.fields import (
     UnreadableValue,
     entered_values,
@@ -106,7 +106,11 @@ def site_of(request: ASGIConnection[Any, Any, Any, Any]) -> Site:
 def consultation_of(site: Site, consultation_id: str) -> Consultation:
     found = site.consultations.get(consultation_id)
     if found is None:
-        raise NotFoundException(f"no consultation {consultation_id!r}")
+        raise problem(
+            404,
+            "not-found",
+            deferred.gettext("no consultation %(consultation)r", consultation=consultation_id),
+        )
     return found
 
 
@@ -114,7 +118,15 @@ def call_of(consultation: Consultation, call_id: str) -> Call:
     for call in consultation.calls:
         if call.id == call_id:
             return call
-    raise NotFoundException(f"no call {call_id!r} in consultation {consultation.id!r}")
+    raise problem(
+        404,
+        "not-found",
+        deferred.gettext(
+            "no call %(call)r in consultation %(consultation)r",
+            call=call_id,
+            consultation=consultation.id,
+        ),
+    )
 
 
 def page_context(
@@ -307,13 +319,21 @@ def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
     server (uvicorn's h11) refuses a body longer than announced.
     """
     if request.content_length is None:
-        raise problem(411, "length-required", "send the form with a Content-Length header")
+        raise problem(
+            411,
+            "length-required",
+            deferred.gettext("send the form with a Content-Length header"),
+        )
     if request.content_length > limit:
         raise problem(413, "body-too-large", too_large(limit))
 
 
-def too_large(limit: int) -> str:
-    return f"the request is larger than this form takes ({limit:,} bytes): send smaller files"
+def too_large(limit: int) -> Text:
+    """Why a body was refused, its limit written as the reader's language writes numbers."""
+    return deferred.gettext(
+        "the request is larger than this form takes (%(limit)s bytes): send smaller files",
+        limit=lambda language: format_decimal(limit, locale=catalogue_language(language)),
+    )
 
 
 def field_of(rule: str, message: str, field: str | None = None) -> str | None:
@@ -397,7 +417,7 @@ async def submit_post(
     try:
         field_values = values_from_form(call.fields, entered)
     except UnreadableValue as exc:
-        return refused("field", str(exc), exc.key)
+        return refused("field", exc.text, exc.key)
     # Browsers send an empty part for a file input left empty: it is no file.
     sent = form.getall("attachments") if "attachments" in form else []
     files = [f for f in sent if isinstance(f, UploadFile) and f.filename]
@@ -498,7 +518,7 @@ async def receipt_page(request: Request[Any, Any, Any], consultation_id: FromPat
     language = _language(request, consultation)
     record = await lookup(site, consultation, request.query_params.get("number", ""))
     if record is None:
-        raise NotFoundException("no such receipt")
+        raise problem(404, "not-found", deferred.gettext("no such receipt"))
     context = page_context(request, consultation, language)
     submission = record.submission
     context |= {
@@ -590,10 +610,18 @@ async def feed(
     language, _, suffix = name.partition(".")
     formats = {"ics": "ics", "json": "json", "html": "html", "svg": "svg"}
     if language not in consultation.languages or suffix not in formats:
-        raise NotFoundException(f"no feed {name!r}: use LANG.ics, LANG.json, LANG.html or LANG.svg")
+        raise problem(
+            404,
+            "not-found",
+            deferred.gettext(
+                "no feed %(name)r: use LANG.ics, LANG.json, LANG.html or LANG.svg", name=name
+            ),
+        )
     group = request.query_params.get("group") or None
     if group is not None and group not in {g.id for g in consultation.groups}:
-        raise NotFoundException(f"no stakeholder group {group!r}")
+        raise problem(
+            404, "not-found", deferred.gettext("no stakeholder group %(group)r", group=group)
+        )
     document = await site.run(site.feed, consultation, formats[suffix], language, group)
     headers = {
         "ETag": document.etag,

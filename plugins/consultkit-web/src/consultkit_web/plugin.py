@@ -10,8 +10,9 @@ import attrs
 import click
 
 from consultkit import hookimpl
-from consultkit.cli.common import STORE_HELP, fail, load_or_exit, open_app
+from consultkit.cli.common import EXIT_USAGE, STORE_HELP, fail, load_or_exit, open_app, ui_words
 from consultkit.cli.help_text import N_, HelpCommand
+from consultkit.i18n import deferred
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,13 +65,21 @@ def serve(
 
     from consultkit_web.asgi import create_app
 
+    # serve has no --lang: its lines are in the locale's language (issue 11).
     consultations = [load_or_exit(config) for config in configs]
     ids = [c.id for c in consultations]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
-        fail(f"consultation {duplicated[0]!r} is given twice: give each file once", 2)
+        fail(
+            deferred.gettext(
+                "consultation %(consultation)r is given twice: give each file once",
+                consultation=duplicated[0],
+            ),
+            EXIT_USAGE,
+        )
     app = open_app(ctx, store_url)
-    _check_confirmation_settings(app, consultations, f"http://{host}:{port}")
+    listening = f"http://{host}:{port}/"
+    _check_confirmation_settings(app, consultations, listening.removesuffix("/"))
     web = create_app(
         app,
         consultations,
@@ -78,7 +87,10 @@ def serve(
         requests_per_minute=requests_per_minute,
         lookups_per_minute=lookups_per_minute,
     )
-    click.echo(f"serving {', '.join(ids)} on http://{host}:{port}/", err=True)
+    serving = ui_words(None).gettext(
+        "serving %(consultations)s on %(url)s", consultations=", ".join(ids), url=listening
+    )
+    click.echo(serving, err=True)
     try:
         uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     finally:
@@ -98,7 +110,7 @@ def _check_confirmation_settings(
         app.confirmation_signer()
     except ConfigError as exc:
         app.close()
-        fail(exc, 2)
+        fail(exc, EXIT_USAGE)
     settings = app.deployment_settings()
     if settings.public_url is None:
         app.settings = attrs.evolve(settings, public_url=listening)

@@ -22,7 +22,7 @@ from consultkit.errors import (
     RuleRefusedError,
     UnknownItemError,
 )
-from consultkit.i18n import messages
+from consultkit.i18n import Text, messages
 from consultkit_web.labels import error_title
 from consultkit_web.site import pick_language, reader_language
 
@@ -62,20 +62,29 @@ def documented(*extra: int) -> dict[int, ResponseSpec]:
 
 
 class ProblemError(HTTPException):
-    """An HTTP error that carries the rule's name."""
+    """An HTTP error that carries the rule's name.
 
-    def __init__(self, status_code: int, rule: str, detail: str) -> None:
-        super().__init__(detail=detail, status_code=status_code)
+    A :class:`~consultkit.i18n.Text` detail is worded for each reader (issue 11);
+    ``detail`` keeps its English.
+    """
+
+    def __init__(self, status_code: int, rule: str, detail: str | Text) -> None:
+        super().__init__(detail=str(detail), status_code=status_code)
         self.rule = rule
+        self.text = detail if isinstance(detail, Text) else None
+
+    def render(self, language: str | None) -> str:
+        """The detail in ``language`` (English where it was written as a plain string)."""
+        return self.text.render(language) if self.text is not None else str(self.detail)
 
 
-def problem(status: int, rule: str, detail: str) -> ProblemError:
+def problem(status: int, rule: str, detail: str | Text) -> ProblemError:
     return ProblemError(status, rule, detail)
 
 
 def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
     if isinstance(exc, ProblemError):
-        return exc.status_code, exc.rule, str(exc.detail)
+        return exc.status_code, exc.rule, exc.render(language)
     if isinstance(exc, PermissionDeniedError) and exc.rule == "token-scope":
         return 403, exc.rule, exc.render(language)
     if isinstance(exc, RuleRefusedError):
@@ -100,7 +109,11 @@ def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
         return exc.status_code, rule, str(exc.detail)
     if isinstance(exc, ConsultkitError):
         return 400, "consultkit", exc.render(language)
-    return 500, "internal", "the server failed; the request was not completed"
+    return (
+        500,
+        "internal",
+        messages(language).gettext("the server failed; the request was not completed"),
+    )
 
 
 def status_of(exc: Exception) -> int:

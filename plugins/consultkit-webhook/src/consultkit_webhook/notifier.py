@@ -46,12 +46,15 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 import attrs
+from babel.numbers import format_decimal
 
+from consultkit.errors import ConsultkitError
+from consultkit.i18n import Text, catalogue_language, deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit_webhook.signing import sign, subscription_secret
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from consultkit.storage.protocols import Delivery
 
@@ -64,14 +67,25 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
+class SettingsError(ConsultkitError, ValueError):
+    """The ``webhook`` channel's settings are wrong; the message says which and how to fix it.
+
+    Its words are deferred: the command that builds the notifier shows them in the
+    organiser's language (issue 11).
+    """
+
+
 def _seconds(settings: Mapping[str, str], key: str, default: float) -> float:
     raw = settings.get(key, "").strip()
+    name = f"CONSULTKIT_WEBHOOK_{key.upper()}"
     try:
         value = float(raw or default)
     except ValueError:
-        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be a number of seconds") from None
+        raise SettingsError(
+            deferred.gettext("%(setting)s must be a number of seconds", setting=name)
+        ) from None
     if not value > 0:
-        raise ValueError(f"CONSULTKIT_WEBHOOK_{key.upper()} must be positive")
+        raise SettingsError(deferred.gettext("%(setting)s must be positive", setting=name))
     return value
 
 
@@ -89,10 +103,16 @@ class WebhookSettings:
     def from_mapping(cls, settings: Mapping[str, str]) -> WebhookSettings:
         secret = settings.get("secret", "")
         if not secret.strip():
-            raise ValueError("set CONSULTKIT_WEBHOOK_SECRET: receivers verify each request with it")
+            raise SettingsError(
+                deferred.gettext(
+                    "set CONSULTKIT_WEBHOOK_SECRET: receivers verify each request with it"
+                )
+            )
         allow = settings.get("allow_private", "").strip().lower()
         if allow not in _TRUE | _FALSE:
-            raise ValueError("CONSULTKIT_WEBHOOK_ALLOW_PRIVATE must be true or false")
+            raise SettingsError(
+                deferred.gettext("CONSULTKIT_WEBHOOK_ALLOW_PRIVATE must be true or false")
+            )
         return cls(
             secret=secret,
             timeout=_seconds(settings, "timeout", 10),
@@ -130,7 +150,7 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-class TargetRefused(Exception):
+class TargetRefused(ConsultkitError):
     """A webhook URL whose host resolves to an address the policy does not allow."""
 
 
@@ -177,8 +197,12 @@ class WebhookNotifier:
             refused = [a for a in addresses if not is_public(a)]
             if refused:
                 raise TargetRefused(
-                    f"{host} resolves to {refused[0]}, which is not a public address; set"
-                    " CONSULTKIT_WEBHOOK_ALLOW_PRIVATE=true to allow such targets"
+                    deferred.gettext(
+                        "%(host)s resolves to %(address)s, which is not a public address; set"
+                        " CONSULTKIT_WEBHOOK_ALLOW_PRIVATE=true to allow such targets",
+                        host=host,
+                        address=refused[0],
+                    )
                 )
         return addresses[0]
 
@@ -207,7 +231,9 @@ class WebhookNotifier:
             or (port is not None and not 0 < port < 65536)
         ):
             return DeliveryResult.failure(
-                delivery.id, f"not an http(s) URL: {delivery.recipient!r}", retry=False
+                delivery.id,
+                deferred.gettext("not an http(s) URL: %(url)r", url=delivery.recipient),
+                retry=False,
             )
         body = body_of(delivery)
         stamp = int(time.time())
@@ -226,9 +252,12 @@ class WebhookNotifier:
         try:
             conn = self._connection(url)
         except TargetRefused as exc:
-            return DeliveryResult.failure(delivery.id, str(exc), retry=False)
+            return DeliveryResult.failure(delivery.id, exc.text or str(exc), retry=False)
         except OSError as exc:
-            return DeliveryResult.failure(delivery.id, f"cannot resolve {url.hostname}: {exc}")
+            unresolved = deferred.gettext(
+                "cannot resolve %(host)s: %(reason)s", host=url.hostname, reason=str(exc)
+            )
+            return DeliveryResult.failure(delivery.id, unresolved)
         # The socket timeout bounds each read, not the whole answer: a receiver dripping one
         # byte at a time would hold the dispatcher for ever. The watchdog cuts the socket
         # at the deadline (issue 9, item 11).
@@ -256,18 +285,14 @@ class WebhookNotifier:
         except (OSError, http.client.HTTPException, ValueError) as exc:
             conn.close()  # a half-read connection cannot be reused
             if expired.is_set():
-                error = f"no complete answer within the {deadline:g} s deadline"
-            else:
-                error = f"{type(exc).__name__}: {exc}"
-            return DeliveryResult.failure(delivery.id, error)
+                return DeliveryResult.failure(delivery.id, _too_slow(deadline))
+            return DeliveryResult.failure(delivery.id, f"{type(exc).__name__}: {exc}")
         finally:
             watchdog.cancel()
         if expired.is_set():
             # A cut socket reads as the end of the answer: what was parsed is not an answer.
             conn.close()
-            return DeliveryResult.failure(
-                delivery.id, f"no complete answer within the {deadline:g} s deadline"
-            )
+            return DeliveryResult.failure(delivery.id, _too_slow(deadline))
         status = response.status
         if leftover or response.getheader("Connection", "").lower() == "close":
             conn.close()  # an unread remainder cannot be reused
@@ -295,8 +320,11 @@ class WebhookNotifier:
                     results.append(
                         DeliveryResult.failure(
                             delivery.id,
-                            f"not tried: the batch's {self.settings.batch_seconds:g} s budget"
-                            " ran out; it goes out with a later batch",
+                            deferred.gettext(
+                                "not tried: the batch's %(seconds)s s budget ran out; it goes"
+                                " out with a later batch",
+                                seconds=_seconds_in(self.settings.batch_seconds),
+                            ),
                         )
                     )
                     continue
@@ -310,6 +338,17 @@ class WebhookNotifier:
         for conn in self._connections.values():
             conn.close()
         self._connections.clear()
+
+
+def _seconds_in(seconds: float) -> Callable[[str], str]:
+    """``seconds`` as the reader's language writes a number (``2.5``, ``2,5``)."""
+    return lambda language: format_decimal(seconds, locale=catalogue_language(language))
+
+
+def _too_slow(deadline: float) -> Text:
+    return deferred.gettext(
+        "no complete answer within the %(seconds)s s deadline", seconds=_seconds_in(deadline)
+    )
 
 
 def webhook_notifier(settings: Mapping[str, str]) -> WebhookNotifier:

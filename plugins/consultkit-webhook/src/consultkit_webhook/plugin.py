@@ -49,18 +49,24 @@ def _webhook_notifier(settings: Mapping[str, str]) -> Notifier:
 @click.option("--settings", "settings_path", metavar="PATH", help=N_("Notification settings file."))
 def webhook_secret(url: str, settings_path: str | None) -> None:
     # Lazy imports: plugin commands are collected whenever the CLI lists its commands.
+    from consultkit.cli.common import EXIT_USAGE, exit_on_problems, fail
     from consultkit.errors import ConfigError
+    from consultkit.i18n import deferred
     from consultkit.notify.settings import load_settings
     from consultkit_webhook.signing import subscription_secret
 
+    # The errors are in the locale's language (issue 11), as the built-in commands' are.
     try:
         settings = load_settings(settings_path).settings_for(CHANNEL)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        exit_on_problems(exc)
     # The channel's settings are read only when it is enabled; the secret may be set anyway.
     master = settings.get("secret") or os.environ.get("CONSULTKIT_WEBHOOK_SECRET", "")
     if not master.strip():
-        raise click.UsageError("set CONSULTKIT_WEBHOOK_SECRET (or [webhook] secret) first")
+        fail(
+            deferred.gettext("set CONSULTKIT_WEBHOOK_SECRET (or [webhook] secret) first"),
+            EXIT_USAGE,
+        )
     click.echo(subscription_secret(master, url))
 
 
