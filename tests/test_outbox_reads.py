@@ -1,18 +1,26 @@
-"""Routing reads each event once (issue 14): ``route_events`` does not read the events again."""
+"""Each event is read once per drain (issue 14): ``route_events`` does not read the events
+again, and the claim takes the events routing built instead of building them again."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
+from consultkit.app.dispatch import Dispatcher
 from consultkit.errors import UnknownItemError
-from consultkit.storage.protocols import DeliveryTarget, OutboxEvent
+from consultkit.notify.channels import DeliveryResult
+from consultkit.storage.memory import MemoryStore
+from consultkit.storage.protocols import DeliveryTarget, OutboxEvent, Subscription
 from consultkit.storage.sqlite import open_sqlite
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from consultkit.storage.protocols import Delivery
 
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -45,5 +53,58 @@ def test_route_events_does_not_read_the_events_again(tmp_path: Path) -> None:
         assert store.route_events(routes, T0) == 0
         with pytest.raises(UnknownItemError):
             store.route_events([("nope", [])], T0)
+    finally:
+        store.close()
+
+
+class _NoOp:
+    channel = "email"
+
+    def send(self, deliveries: Sequence[Delivery]) -> Sequence[DeliveryResult]:
+        return [DeliveryResult.success(d.id) for d in deliveries]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_drain_builds_each_event_once(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14: the claim used to read and parse every event again (two builds per event);
+    # it now takes the one routing built, while the row it reads is unchanged.
+    store = MemoryStore() if kind == "memory" else open_sqlite(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        store.enqueue_events(
+            [
+                attrs.evolve(e, payload={**e.payload, "audience": ["submitter", "subscribers"]})
+                for e in (_event(i) for i in range(25))
+            ]
+        )
+        for i in range(3):
+            store.add_subscription(
+                Subscription(
+                    consultation_id="c1",
+                    channel="email",
+                    address=f"s{i}@example.org",
+                    created_at=T0,
+                )
+            )
+        built: list[str] = []
+        event = store._event
+
+        def counted(row: Sequence[Any]) -> OutboxEvent:
+            built.append(row[0])
+            return event(row)
+
+        monkeypatch.setattr(store, "_event", counted)
+        # Batches of 10 events (40 deliveries each) claimed 10 at a time: an event's
+        # deliveries span claims, which still take the built event.
+        dispatcher = Dispatcher(
+            store=store, notifiers={"email": _NoOp()}, batch_size=10, now=lambda: T0
+        )
+        report = dispatcher.drain()
+        assert (report.routed, report.delivered) == (25, 100)
+        assert sorted(built) == sorted(f"ev-{i}" for i in range(25))
     finally:
         store.close()

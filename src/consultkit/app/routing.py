@@ -105,16 +105,15 @@ def route(
     """
     targets: dict[tuple[str, str], DeliveryTarget] = {}
     off = plugins_off(event)
-    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else set()
+    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else frozenset()
 
     def add(channel: str, recipient: str, language: str) -> None:
-        key = (channel, recipient.strip().lower())
         if channel in silenced:
             return
+        address = recipient.strip()
+        key = (channel, address.lower())
         if key not in targets:
-            targets[key] = DeliveryTarget(
-                channel=channel, recipient=recipient.strip(), language=language
-            )
+            targets[key] = DeliveryTarget(channel=channel, recipient=address, language=language)
 
     groups = event_groups(event)
     for audience in audience_of(event):

@@ -555,6 +555,27 @@ class StoreContract:
         pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert [d.recipient for d in pending] == ["bo@example.org"]
 
+    def test_a_claim_after_an_erasure_gives_the_scrubbed_event(self, store: Store) -> None:
+        # A store may hand a claim the events it just read for routing (issue 14), but only
+        # as they are stored when the claim reads them: never as before an erasure.
+        mine = make_submission(1, email="Ana@Example.org", name="Ana Pérez")
+        store.add_submission(mine, received_entry(mine), [make_event(submission=mine)])
+        (event,) = store.unrouted_events(10)
+        assert "Ana Pérez" in repr(event.payload)
+        organiser = DeliveryTarget(channel="email", recipient="org@example.org")
+        assert store.route_events([(event.id, [organiser])], T0) == 1
+        store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        (claimed,) = store.claim_deliveries("w1", 10, T0, LEASE)
+        assert claimed.recipient == "org@example.org"
+        assert "ana" not in repr(claimed.event.payload).lower()
+        assert "pérez" not in repr(claimed.event.payload).lower()
+        # What the claim answers is what the store now holds for the delivery.
+        assert store.list_deliveries(DeliveryStatus.CLAIMED, 10) == [claimed]
+        assert (
+            claimed.event.payload
+            == store.list_deliveries(DeliveryStatus.CLAIMED, 1)[0].event.payload
+        )
+
     def test_erasure_of_an_unknown_address_changes_nothing(self, store: Store) -> None:
         self._erasure_setup(store)
         assert (
