@@ -15,6 +15,7 @@ from consultkit.notify.channels import DeliveryResult
 from consultkit.storage.memory import MemoryStore
 from consultkit.storage.protocols import DeliveryTarget, OutboxEvent, Subscription
 from consultkit.storage.sqlite import open_sqlite
+from consultkit.testing.factories import make_event, make_submission, received_entry
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -108,3 +109,24 @@ def test_a_drain_builds_each_event_once(
         assert sorted(built) == sorted(f"ev-{i}" for i in range(25))
     finally:
         store.close()
+
+
+def test_a_claim_rebuilds_an_event_another_process_scrubbed(tmp_path: Path) -> None:
+    # The claim hands over a kept event only while its row is unchanged: here another
+    # store (another process, say) erases the person between routing and claiming.
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    dispatcher_store, other = open_sqlite(url), open_sqlite(url)
+    try:
+        mine = make_submission(1, email="ana@example.org", name="Ana Pérez")
+        other.add_submission(mine, received_entry(mine), [make_event(submission=mine)])
+        (event,) = dispatcher_store.unrouted_events(10)
+        assert "Ana Pérez" in repr(event.payload)
+        target = DeliveryTarget(channel="email", recipient="org@example.org")
+        assert dispatcher_store.route_events([(event.id, [target])], T0) == 1
+        other.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        (claimed,) = dispatcher_store.claim_deliveries("w1", 10, T0, dt.timedelta(minutes=5))
+        assert claimed.event.id == event.id
+        assert "ana" not in repr(claimed.event.payload).lower()
+    finally:
+        dispatcher_store.close()
+        other.close()

@@ -1066,6 +1066,9 @@ class SqlStore(abc.ABC):
         address = email.strip().lower()
         if not address:
             raise ValueError("an e-mail address is needed to find the submitter")
+        # The events kept for the next claim may hold the person: a claim would rebuild
+        # them from the scrubbed rows anyway, but nothing erased should stay in memory.
+        self._recent_events = MappingProxyType({})
         d = self.dialect
         when = d.dump_instant(at)
         with self._write() as conn:
