@@ -19,13 +19,15 @@ it), each side's best of ``--rounds`` alternating rounds, and the median of the 
 ratios beside it. ``--smoke`` runs 500 events once and never fails (CI checks it runs);
 the full run (10,000 events) exits 1 when under target.
 
-Measured (issue 14, 2 shared cores, load average 7-10, two full runs of 5 alternating
-rounds each; CPU ratio, median of the rounds): building each event once per drain (the
-claim takes the events routing built, a drain routes a batch then makes its claims),
-0.70 / 0.71 -> 0.76 / 0.76 against this baseline. Growth curve, enqueueing included (one
-round each, noisy): 0.74 -> 0.74-0.81 at 10,000 events, 0.65-0.76 -> 0.74-0.75 at 100,000.
-Still under 0.8: the rest is the dispatcher's values per event (its ``OutboxEvent``, the
-targets, the ``Delivery``, the notifier's results) and routing by audience.
+Measured (issue 14, 2 shared cores; CPU ratio, median of the alternating rounds, before
+-> after in the same conditions): building each event once per drain (a drain routes a
+batch then makes its claims, which take the events routing built) gave 0.70 -> 0.76
+(load 7-8), 0.71 -> 0.76 (9-10) and 0.65 -> 0.72 (13) at 10,000 events, 5 rounds each,
+and 0.51 -> 0.62 at 100,000 (2 rounds, load 11-15). Growth curve, enqueueing included
+(one round each, noisy): 0.73-0.79 -> 0.74-0.81 at 10,000, 0.65-0.76 -> 0.66-0.75 at
+100,000. Still under 0.8: the rest is the dispatcher's values per event (its
+``OutboxEvent``, the targets, the ``Delivery``, the notifier's results) and routing by
+audience; why the drain falls further behind at 100,000 is not yet known.
 """
 
 from __future__ import annotations
