@@ -1,4 +1,6 @@
-"""Routing reads each event once (issue 14): ``route_events`` does not read the events again."""
+"""Each event is read once per drain (issue 14): ``route_events`` does not read the events
+again, and the claim takes the events routing built only while their rows are unchanged
+(the build count itself is in the store contract, ``SqlStoreContract``)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import pytest
 from consultkit.errors import UnknownItemError
 from consultkit.storage.protocols import DeliveryTarget, OutboxEvent
 from consultkit.storage.sqlite import open_sqlite
+from consultkit.testing.store_contract import check_claim_after_erasure
 
 if TYPE_CHECKING:
     from pathlib import Path
+
 
 T0 = dt.datetime(2020, 1, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -47,3 +51,16 @@ def test_route_events_does_not_read_the_events_again(tmp_path: Path) -> None:
             store.route_events([("nope", [])], T0)
     finally:
         store.close()
+
+
+def test_a_claim_rebuilds_an_event_another_process_scrubbed(tmp_path: Path) -> None:
+    # The claim hands over a kept event only while its row is unchanged: here another
+    # store (another process, say) erases the person between routing and claiming, so
+    # the dispatching store's kept events are not dropped by the erasure itself.
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    dispatching, other = open_sqlite(url), open_sqlite(url)
+    try:
+        check_claim_after_erasure(dispatching, other)
+    finally:
+        dispatching.close()
+        other.close()

@@ -177,25 +177,32 @@ class Dispatcher:
         """
         routed = 0
         subscriptions: dict[str, list[Subscription]] = {}  # per consultation, for this run
-        while True:
-            batch = self.store.unrouted_events(self.batch_size)
-            if not batch:
-                return routed
-            routes: list[tuple[str, Sequence[DeliveryTarget]]] = []
-            for event in batch:
-                subs = subscriptions.get(event.consultation_id)
-                if subs is None:
-                    subs = list(self.store.list_subscriptions(event.consultation_id))
-                    subscriptions[event.consultation_id] = subs
-                targets = route(
-                    event,
-                    subs,
-                    address_channel=self.address_channel,
-                    channel_plugins=self.channel_plugins,
-                )
-                routes.append((event.id, targets))
-            self.store.route_events(routes, self.now())
-            routed += len(batch)
+        while events := self._route_batch(subscriptions)[0]:
+            routed += events
+        return routed
+
+    def _route_batch(self, subscriptions: dict[str, list[Subscription]]) -> tuple[int, int]:
+        """Route one batch of unrouted events in one transaction: (events, deliveries made).
+
+        ``subscriptions`` caches each consultation's subscriptions for the caller's run.
+        """
+        batch = self.store.unrouted_events(self.batch_size)
+        if not batch:
+            return 0, 0
+        routes: list[tuple[str, Sequence[DeliveryTarget]]] = []
+        for event in batch:
+            subs = subscriptions.get(event.consultation_id)
+            if subs is None:
+                subs = list(self.store.list_subscriptions(event.consultation_id))
+                subscriptions[event.consultation_id] = subs
+            targets = route(
+                event,
+                subs,
+                address_channel=self.address_channel,
+                channel_plugins=self.channel_plugins,
+            )
+            routes.append((event.id, targets))
+        return len(batch), self.store.route_events(routes, self.now())
 
     def dispatch_batch(self) -> DispatchReport:
         """Claim one batch of due deliveries and send it; an empty report when none is due."""
@@ -336,16 +343,36 @@ class Dispatcher:
         )
 
     def drain(self, *, max_batches: int | None = None) -> DispatchReport:
-        """Route new events, then send batches until nothing is due (``notify run``)."""
-        report = DispatchReport(routed=self.route_new())
+        """Route new events and send batches until nothing is due (``notify run``).
+
+        Each batch of events routed is followed by the claims its deliveries need, while
+        the store still holds those events: it hands them to the claim instead of building
+        them again (issue 14), and memory stays one batch whatever the backlog. Claims
+        still take due deliveries oldest first, so older retries go before new events. Once
+        every event is routed, batches are sent until none is due. ``max_batches`` bounds
+        the claims, never the routing.
+        """
+        report = DispatchReport()
+        subscriptions: dict[str, list[Subscription]] = {}
         batches = 0
-        while max_batches is None or batches < max_batches:
-            batch = self.dispatch_batch()
-            batches += 1
-            if batch.claimed == 0:
-                break
-            report += batch
-        return report
+        while True:
+            routed, created = self._route_batch(subscriptions)
+            report += DispatchReport(routed=routed)
+            # Enough claims for what was just routed (ceiling division); with none routed
+            # (the backlog is routed), claim until nothing is due.
+            claims = -(-created // self.batch_size) if routed else None
+            while max_batches is None or batches < max_batches:
+                if claims is not None and claims <= 0:
+                    break
+                batch = self.dispatch_batch()
+                batches += 1
+                if batch.claimed == 0:
+                    break
+                report += batch
+                if claims is not None:
+                    claims -= 1
+            if not routed:
+                return report
 
     def watch(
         self,

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     from consultkit.storage.protocols import OutboxEvent, Subscription
 
 
+# A tuple of types, built once: ``list | tuple`` in isinstance builds a union at every
+# call, and these checks run several times per routed event (issue 14).
+_LISTS = (list, tuple)
+
+
 def audience_of(event: OutboxEvent) -> tuple[str, ...]:
     """The event's audience: its payload's ``audience``, else its kind's default.
 
@@ -43,8 +48,14 @@ def audience_of(event: OutboxEvent) -> tuple[str, ...]:
     :data:`consultkit.events.EVENTS`) serves events a program wrote by hand.
     """
     audience = event.payload.get("audience")
-    if isinstance(audience, list | tuple) and all(isinstance(a, str) for a in audience):
-        return tuple(audience)
+    if isinstance(audience, _LISTS):
+        names = tuple(audience)
+        # A loop, not all() over a generator: once per routed event (issue 14).
+        for name in names:
+            if not isinstance(name, str):
+                break
+        else:
+            return names
     cls = event_class(event.kind)
     return cls.default_audience if cls is not None else ("subscribers", "organisers")
 
@@ -68,7 +79,7 @@ def consultation_language(event: OutboxEvent) -> str:
     consultation = event.payload.get("consultation")
     if isinstance(consultation, Mapping):
         languages = consultation.get("languages")
-        if isinstance(languages, list | tuple) and languages and _str(languages[0]):
+        if isinstance(languages, _LISTS) and languages and _str(languages[0]):
             return str(languages[0])
     return "en"
 
@@ -76,7 +87,7 @@ def consultation_language(event: OutboxEvent) -> str:
 def event_groups(event: OutboxEvent) -> frozenset[str]:
     """The stakeholder groups the event concerns (empty: all of them)."""
     groups = event.payload.get("groups")
-    if isinstance(groups, list | tuple):
+    if isinstance(groups, _LISTS):
         return frozenset(g for g in groups if isinstance(g, str))
     return frozenset()
 
@@ -86,7 +97,7 @@ def plugins_off(event: OutboxEvent) -> frozenset[str]:
     (``[plugins.NAME] enabled = false``): their channels must not carry it."""
     consultation = event.payload.get("consultation")
     names = consultation.get("plugins_off") if isinstance(consultation, Mapping) else None
-    if isinstance(names, list | tuple):
+    if isinstance(names, _LISTS):
         return frozenset(n for n in names if isinstance(n, str))
     return frozenset()
 
@@ -105,16 +116,15 @@ def route(
     """
     targets: dict[tuple[str, str], DeliveryTarget] = {}
     off = plugins_off(event)
-    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else set()
+    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else frozenset()
 
     def add(channel: str, recipient: str, language: str) -> None:
-        key = (channel, recipient.strip().lower())
         if channel in silenced:
             return
+        address = recipient.strip()
+        key = (channel, address.lower())
         if key not in targets:
-            targets[key] = DeliveryTarget(
-                channel=channel, recipient=recipient.strip(), language=language
-            )
+            targets[key] = DeliveryTarget(channel=channel, recipient=address, language=language)
 
     groups = event_groups(event)
     for audience in audience_of(event):
@@ -124,7 +134,7 @@ def route(
                 add(address_channel, address, event_language(event))
         elif audience == "organisers":
             organisers = event.payload.get("organisers")
-            if isinstance(organisers, list | tuple):
+            if isinstance(organisers, _LISTS):
                 for address in organisers:
                     if _str(address):
                         add(address_channel, address, consultation_language(event))

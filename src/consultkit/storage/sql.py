@@ -32,7 +32,9 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import operator
 import uuid
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import attrs
@@ -429,6 +431,9 @@ class SqlStore(abc.ABC):
     """Guards ``_closed`` and the backend's connections; set by the backend."""
 
     _closed: bool = False
+
+    _recent_events: Mapping[str, tuple[tuple[Any, ...], OutboxEvent]] = MappingProxyType({})
+    """The last :meth:`unrouted_events` batch by id: each event and the row it came from."""
 
     def _check_open(self) -> None:
         if self._closed:
@@ -1061,6 +1066,9 @@ class SqlStore(abc.ABC):
         address = email.strip().lower()
         if not address:
             raise ValueError("an e-mail address is needed to find the submitter")
+        # The events kept for the next claim may hold the person: a claim would rebuild
+        # them from the scrubbed rows anyway, but nothing erased should stay in memory.
+        self._recent_events = MappingProxyType({})
         d = self.dialect
         when = d.dump_instant(at)
         with self._write() as conn:
@@ -1283,7 +1291,14 @@ class SqlStore(abc.ABC):
                 ),
                 (max(limit, 0),),
             ).fetchall()
-        return [self._event(r) for r in rows]
+        events = [self._event(r) for r in rows]
+        # The dispatcher claims these events' deliveries next (``Dispatcher.drain``): kept
+        # with the rows they were built from, so the claim hands over the event whose row
+        # it reads unchanged instead of parsing it again (issue 14). A changed row (an
+        # erasure scrubbed the payload meanwhile) is built afresh. Only the last batch is
+        # kept, so memory stays flat whatever the backlog.
+        self._recent_events = {e.id: (tuple(r), e) for r, e in zip(rows, events, strict=True)}
+        return events
 
     def route_events(
         self, routes: Sequence[tuple[str, Sequence[DeliveryTarget]]], now: dt.datetime
@@ -1294,15 +1309,14 @@ class SqlStore(abc.ABC):
         event_ids = list(dict.fromkeys(event_id for event_id, _ in routes))
         if not event_ids:
             return 0
-        targets = [
-            (event_id, t.channel, t.recipient, t.language)
+        rows = [
+            (str(uuid.uuid4()), event_id, t.channel, t.recipient, t.language, when)
             for event_id, many in routes
             for t in many
         ]
         if d.orders_locks:
             event_ids.sort()
-            targets.sort()
-        rows = [(str(uuid.uuid4()), *target, when) for target in targets]
+            rows.sort(key=operator.itemgetter(slice(1, 5)))
         with self._write() as conn:
             # Mark first: the events were just read to be routed, so when every one is
             # marked they all exist and none is read again (issue 14). Only when some were
@@ -1388,7 +1402,31 @@ class SqlStore(abc.ABC):
                 d.sql(f"{_DELIVERY_SELECT} WHERE {in_ids} ORDER BY d.next_attempt_at, d.seq"),
                 params,
             ).fetchall()
-        return [self._delivery(r) for r in rows]
+        recent = self._recent_events
+        claimed: list[Delivery] = []
+        # One claim gives its deliveries one lease and they were routed together, so their
+        # instants and status repeat: converted once per batch, not once per row (issue 14).
+        lease_until = d.load_instant(until)  # as a read of the column just written gives it
+        status = DeliveryStatus.CLAIMED
+        for r in rows:
+            row = tuple(r[10:])
+            seen = recent.get(row[0])
+            claimed.append(
+                Delivery(
+                    id=r[0],
+                    channel=r[1],
+                    recipient=r[2],
+                    language=r[3],
+                    status=status,
+                    attempts=int(r[5]),
+                    next_attempt_at=d.load_instant(r[6]),
+                    last_error=r[7],
+                    claimed_by=worker,
+                    lease_until=lease_until,
+                    event=seen[1] if seen is not None and seen[0] == row else self._event(row),
+                )
+            )
+        return claimed
 
     def complete_deliveries(
         self, delivery_ids: Sequence[str], worker: str, now: dt.datetime

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
+from consultkit.app.dispatch import Dispatcher
 from consultkit.domain.review.scores import Review, ReviewAssignment
 from consultkit.domain.submissions import (
     Actor,
@@ -55,13 +56,14 @@ from consultkit.storage.records import (
 )
 from consultkit.storage.sql import SqlStore
 from consultkit.testing.factories import T0, make_event, make_submission, received_entry
+from consultkit.testing.fixtures import RecordingNotifier
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from consultkit.domain.submissions import Submission
     from consultkit.storage.protocols import Store
-    from consultkit.storage.records import Tombstone
+    from consultkit.storage.records import Delivery, OutboxEvent, Tombstone
 
 LEASE = dt.timedelta(minutes=5)
 
@@ -104,6 +106,28 @@ def _review(submission: Submission, to: SubmissionStatus, minutes: int = 60) -> 
         to_status=to,
         reason="reviewed",
     )
+
+
+def check_claim_after_erasure(store: Store, eraser: Store) -> Delivery:
+    """Route an event naming a submitter with ``store``, erase them with ``eraser`` (the
+    same store, or another opened on the same database), claim with ``store``, and check
+    the claimed event is the scrubbed one; returns the claimed delivery.
+
+    A store may hand a claim the events it just read for routing (issue 14), but only as
+    they are stored when the claim reads them: never as they were before an erasure.
+    """
+    mine = make_submission(1, email="Ana@Example.org", name="Ana Pérez")
+    eraser.add_submission(mine, received_entry(mine), [make_event(submission=mine)])
+    (event,) = store.unrouted_events(10)
+    assert "Ana Pérez" in repr(event.payload)
+    organiser = DeliveryTarget(channel="email", recipient="org@example.org")
+    assert store.route_events([(event.id, [organiser])], T0) == 1
+    eraser.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+    (claimed,) = store.claim_deliveries("w1", 10, T0, LEASE)
+    assert (claimed.event.id, claimed.recipient) == (event.id, "org@example.org")
+    assert "ana" not in repr(claimed.event.payload).lower()
+    assert "pérez" not in repr(claimed.event.payload).lower()
+    return claimed
 
 
 class StoreContract:
@@ -555,6 +579,13 @@ class StoreContract:
         pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert [d.recipient for d in pending] == ["bo@example.org"]
 
+    def test_a_claim_after_an_erasure_gives_the_scrubbed_event(self, store: Store) -> None:
+        claimed = check_claim_after_erasure(store, store)
+        # What the claim answers is what the store now holds for the delivery.
+        (held,) = store.list_deliveries(DeliveryStatus.CLAIMED, 10)
+        assert held == claimed
+        assert held.event.payload == claimed.event.payload
+
     def test_erasure_of_an_unknown_address_changes_nothing(self, store: Store) -> None:
         self._erasure_setup(store)
         assert (
@@ -982,6 +1013,50 @@ class SqlStoreContract(StoreContract):
     def _sql(self, store: Store) -> SqlStore:
         assert isinstance(store, SqlStore), f"{store!r} is not built on SqlStore"
         return store
+
+    def test_a_drain_builds_each_event_once(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Issue 14: the claim used to read and parse every event again (two builds per
+        # event); it takes the one routing built while the row it reads is unchanged.
+        sql = self._sql(store)
+        audience = ["submitter", "subscribers"]
+        sql.enqueue_events(
+            [
+                make_event(
+                    event_id=f"ev-{i}",
+                    dedupe_key=f"k-{i}",
+                    payload={"submitter_email": f"p{i}@example.org", "audience": audience},
+                )
+                for i in range(25)
+            ]
+        )
+        for i in range(3):
+            sql.add_subscription(
+                Subscription(
+                    consultation_id="wsis-2020",
+                    channel="email",
+                    address=f"s{i}@example.org",
+                    created_at=T0,
+                )
+            )
+        built: list[str] = []
+        build = sql._event
+
+        def counted(row: Sequence[Any]) -> OutboxEvent:
+            built.append(row[0])
+            return build(row)
+
+        monkeypatch.setattr(sql, "_event", counted)
+        # Batches of 10 events (40 deliveries each) claimed 10 at a time: an event's
+        # deliveries span claims, which all take the built event.
+        notifier = RecordingNotifier()
+        report = Dispatcher(
+            store=sql, notifiers={"email": notifier}, batch_size=10, now=lambda: T0
+        ).drain()
+        assert (report.routed, report.delivered) == (25, 100)
+        assert sorted(built) == sorted(f"ev-{i}" for i in range(25))
+        assert all(d.event.payload["audience"] == audience for d in notifier.sent)
 
     # -- consultations -----------------------------------------------------------------
 
