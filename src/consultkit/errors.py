@@ -93,6 +93,11 @@ class UnknownZoneError(ConsultkitError, ValueError):
     """A time zone name this machine does not know; the message suggests the IANA name."""
 
 
+class UnreadableValueError(ConsultkitError, ValueError):
+    """A value written as text (``--field KEY=VALUE``, a tag) cannot be read; the message
+    says how to write it."""
+
+
 class RuleRefusedError(ConsultkitError):
     """A domain rule refused an action (call closed, group not eligible, …).
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = [
     "DOMAIN",
@@ -45,6 +45,7 @@ __all__ = [
     "catalogue_language",
     "deferred",
     "environment_language",
+    "joined",
     "messages",
 ]
 
@@ -182,3 +183,12 @@ class _Deferred:
 deferred: Final = _Deferred()
 """``deferred.gettext(...)``, ``deferred.ngettext(...)``, ``deferred.pgettext(...)``: a
 :class:`Text` to render where the reader is known."""
+
+
+def joined(texts: Iterable[Text]) -> Text:
+    """Texts given together, ``first; second``, each worded in the reader's language (the
+    separator too: ``؛`` in Arabic, ``；`` in Chinese). ``texts`` must not be empty."""
+    first, *rest = texts
+    for text in rest:
+        first = deferred.gettext("%(first)s; %(then)s", first=first, then=text)
+    return first

@@ -90,6 +90,14 @@ class HelpCommand(click.Command):
         except click.UsageError as error:
             raise in_language(error) from None
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            # A value the command itself cannot read (``--field``, ``--tag``) is refused with
+            # click's frame too, after parsing: that frame is the reader's words as well.
+            raise in_language(error) from None
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         words = help_words()
         if words is None:

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, aligned, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import (
+    EXIT_USAGE,
+    aligned,
+    fail,
+    load_or_exit,
+    open_app,
+    ui_words,
+    worded,
+)
 from consultkit.cli.help_text import N_, HelpGroup
 from consultkit.cli.submit_cmd import STORE_HELP, guarded
 from consultkit.cli.terminal import for_terminal, json_for_terminal, rich_text
@@ -146,13 +154,15 @@ def list_(
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submissions import Provenance, SubmissionStatus
     from consultkit.domain.vocabularies import resolve_tag
+    from consultkit.errors import UnreadableValueError
 
     consultation = load_or_exit(config)
     if tag is not None:
         try:
             tag = resolve_tag(tag, consultation.vocabularies)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--tag") from None
+        except UnreadableValueError as exc:
+            language = ui_words(None).language
+            raise click.BadParameter(worded(exc, language), param_hint="--tag") from None
     with guarded(open_app(ctx, store_url)) as app:
 
         def listing() -> Iterator[Submission]:
@@ -444,6 +454,7 @@ def edit(
     store_url: str | None,
 ) -> None:
     from consultkit.domain.fields import values_from_text
+    from consultkit.errors import UnreadableValueError
 
     if body is not None and body_file is not None:
         fail(
@@ -457,8 +468,9 @@ def edit(
         declared = consultation.call(current.call_id).fields
         try:
             values = values_from_text(declared, field_pairs) if field_pairs else None
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--field") from None
+        except UnreadableValueError as exc:
+            language = ui_words(None).language
+            raise click.BadParameter(worded(exc, language), param_hint="--field") from None
         receipt = app.edit(
             consultation,
             reference,

@@ -16,6 +16,7 @@ from consultkit.cli.common import (
     load_or_exit,
     open_app,
     ui_words,
+    worded,
 )
 from consultkit.cli.help_text import N_, HelpCommand
 
@@ -173,6 +174,7 @@ def submit(
     from consultkit.domain.lifecycle import public_status
     from consultkit.domain.submission_rules import call_times
     from consultkit.domain.submissions import Consent, Provenance, Submitter
+    from consultkit.errors import UnreadableValueError
     from consultkit.formats.labels import submission_status_label
 
     if (body is None) == (body_file is None):
@@ -201,8 +203,8 @@ def submit(
     files, other_pairs = _field_files(declared, field_pairs)
     try:
         field_values = values_from_text(declared, other_pairs)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--field") from None
+    except UnreadableValueError as exc:
+        raise click.BadParameter(worded(exc, words.language), param_hint="--field") from None
     with guarded(open_app(ctx, store_url)) as app:
         receipt = app.submit(
             consultation,

@@ -40,6 +40,8 @@ from consultkit.errors import UnknownLanguageError
 from consultkit.i18n import LANGUAGES, messages
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pendulum
     from babel import Locale
 
@@ -55,7 +57,9 @@ __all__ = [
     "render_duration",
     "render_exact",
     "render_instant",
+    "render_list",
     "render_months",
+    "render_number",
     "render_unscheduled",
     "zone_label",
 ]
@@ -352,3 +356,27 @@ def render_duration(seconds: float, language: str) -> str:
     if not texts:
         return str(format_timedelta(dt.timedelta(0), granularity="second", locale=locale))
     return str(format_list(texts, locale=locale))
+
+
+def render_number(number: int, language: str) -> str:
+    """``10,000,000`` as ``language`` groups digits (``10 000 000`` in French), by babel."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(number, locale=babel_locale(language)))
+
+
+def render_list(items: Sequence[str], language: str) -> str:
+    """``a, b, c`` as ``language`` lists values (``a, b et c`` in French), by babel (CLDR).
+
+    English keeps the plain comma list its refusals always gave (CLDR's "unit" list); the
+    other languages take their standard list, because CLDR's unit lists are missing
+    (Spanish) or broken (Arabic repeats an item, Chinese has no separator) in babel.
+    """
+    from babel.lists import format_list
+
+    if not items:
+        return ""
+    locale = babel_locale(language)
+    if locale.split("_", 1)[0] == "en":
+        return str(format_list(list(items), style="unit", locale=locale))
+    return str(format_list(list(items), locale=locale))

@@ -29,8 +29,9 @@ from consultkit.domain.fields import (
     PeopleField,
     TextField,
 )
+from consultkit.domain.rendering import render_list
 from consultkit.formats.labels import region_label
-from consultkit.i18n import messages
+from consultkit.i18n import Text, deferred, messages
 from consultkit_web.site import text_of
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
             endings = [t.lower() for t in field.types] or list(ENDING_TYPES)
             view["limits"] = {"types": list(field.types), "max_bytes": field.max_bytes}
             view["accept"] = ",".join(f".{t}" for t in endings)
-            view["endings"] = ", ".join(endings)
+            view["endings"] = render_list(endings, language)
             view["megabytes"] = f"{largest_file(field) / 1_000_000:g}"
         if field.kind == "country":
             view["options"] = place_options(COUNTRY_CODES, {}, language)
@@ -134,10 +135,12 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
 
 
 class UnreadableValue(ValueError):
-    """A form value that is not even of its field's kind; ``key`` names the field."""
+    """A form value that is not even of its field's kind; ``key`` names the field and
+    ``text`` says why, worded in the page's language when shown."""
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"field {key!r}: {message}")
+    def __init__(self, key: str, problem: Text) -> None:
+        self.text = deferred.gettext("field %(key)r: %(problem)s", key=key, problem=problem)
+        super().__init__(str(self.text))
         self.key = key
 
 
@@ -206,11 +209,12 @@ def values_from_form(
             try:
                 number = float(text) if any(c in text for c in ".eE") else int(text)
             except ValueError:
-                raise UnreadableValue(field.key, f"{text!r} is not a number") from None
+                problem = deferred.gettext("%(value)r is not a number", value=text)
+                raise UnreadableValue(field.key, problem) from None
             values[field.key] = number
         elif field.kind == "yes-no":
             if text not in ("yes", "no"):
-                raise UnreadableValue(field.key, "answer yes or no")
+                raise UnreadableValue(field.key, deferred.gettext("answer yes or no"))
             values[field.key] = text == "yes"
         else:
             values[field.key] = text

@@ -397,7 +397,7 @@ async def submit_post(
     try:
         field_values = values_from_form(call.fields, entered)
     except UnreadableValue as exc:
-        return refused("field", str(exc), exc.key)
+        return refused("field", exc.text, exc.key)
     # Browsers send an empty part for a file input left empty: it is no file.
     sent = form.getall("attachments") if "attachments" in form else []
     files = [f for f in sent if isinstance(f, UploadFile) and f.filename]
