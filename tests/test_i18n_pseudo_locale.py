@@ -1121,3 +1121,95 @@ def test_every_field_refusal_on_the_web_speaks_only_the_catalogue(tmp_path: Path
     }
     assert leaks == {name: [] for name in shown}, shown
     assert all("⟦" in text for text in shown.values()), shown
+
+
+def _review_refusals(tmp_path: Path, lang: str) -> dict[str, str]:
+    """The review commands' refusals of unknown calls, rounds and reviewers, of a ranking
+    or a decision that cannot be, and of a review that does not fit its round."""
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+
+    from .test_review_wsis_e2e import RECEIVED, request, reviewers_file
+
+    config = _refusal_config(tmp_path)
+    consultation = load_consultation(config)
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        app.import_submissions(consultation, [request(n) for n in range(4)])
+    pool = str(reviewers_file(tmp_path / "pool.toml"))
+    screening = "workshop-requests/screening"
+
+    def review(*args: str, now: str = "2020-01-20T09:00:00Z") -> str:
+        result = CliRunner().invoke(
+            cli,
+            ["--now", now, "review", *args, "--store", store],
+            env={"LANG": f"{lang}.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+            catch_exceptions=False,
+        )
+        assert result.exit_code != 0, result.output
+        return result.output
+
+    assign = ["assign", str(config), "--reviewers", pool, "--organiser", "gitanjali"]
+    said = {
+        "unknown call": review(*assign, "nope/screening"),
+        "unknown round": review(*assign, "workshop-requests/nope"),
+        "a screening has no ranking": review("rank", str(config), screening),
+        "a negative number to accept": review(
+            "decide",
+            str(config),
+            "--round",
+            "workshop-requests/scoring",
+            "--top",
+            "-1",
+            "--organiser",
+            "gitanjali",
+        ),
+    }
+    _cli("review", *assign, screening, store=store)
+    said["a reviewer without assignments"] = review(
+        "status", str(config), screening, "--reviewer", "nobody"
+    )
+    with Consultkit.open(store, entry_points=False) as app:
+        given = app.store.review_assignments(consultation.id, screening)[0]
+        scored = app.store.get_submission(given.submission_id)
+    assert scored is not None
+    score = ["score", str(config), screening, scored.tracking_number]
+    score += ["--reviewer", given.reviewer_id]
+    during = "2020-02-11T09:00:00Z"
+    said["a confidence off the scale"] = review(*score, "--pass", "--confidence", "9", now=during)
+    said["scores in a screening"] = review(*score, "--score", "relevance=3", now=during)
+    return said
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_review_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the review and model refusals that were still English f-strings.
+    outputs = _review_refusals(tmp_path, "es_ES")
+    for name, text in outputs.items():
+        assert text.startswith("⟦"), f"{name}: {text}"
+    # Ids (calls, rounds as CALL/ROUND, criteria, reviewers), CALL/ROUND itself and the
+    # rule's id are names, the same in every language.
+    names = re.compile(
+        r"'[^']*'|(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z]+(?:-[a-z]+)+(?:/[a-z-]+)?|CALL/ROUND"
+    )
+    leaks = {
+        name: escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text)))
+        for name, text in outputs.items()
+    }
+    assert leaks == {name: [] for name in outputs}, outputs
+
+
+def test_review_refusals_are_in_french(tmp_path: Path) -> None:
+    outputs = _review_refusals(tmp_path, "fr_FR")
+    words = {
+        "unknown call": "aucun appel 'nope' (connus : official-submissions, workshop-requests,"
+        " hlt-facilitator-nominations et photo-contest)",
+        "unknown round": "aucun tour d’évaluation 'workshop-requests/nope'",
+        "a screening has no ranking": "est une présélection : il donne des contributions retenues",
+        "a negative number to accept": "le nombre de contributions à retenir ne peut pas être",
+        "a reviewer without assignments": "l’évaluateur 'nobody' n’a aucune affectation",
+        "a confidence off the scale": "la confiance va de 1 à 5, et non 9",
+        "scores in a screening": "et non des notes ; le tour 'screening' est une présélection",
+    }
+    missing = {name: words[name] for name, text in outputs.items() if words[name] not in text}
+    assert missing == {}, outputs

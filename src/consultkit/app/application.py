@@ -166,7 +166,9 @@ IMPORT_CHUNK_SIZE = 2_000
 CPU-bound, so the extra commits cost nothing measurable; benchmarks/bench_submit.py)."""
 
 
-_FILES_STAY = "stored files stay as they were sent: an edit cannot add or swap one"
+_FILES_STAY = deferred.gettext(
+    "stored files stay as they were sent: an edit cannot add or swap one"
+)
 
 
 def _kept_files(previous: Submission, given: Sequence[str] | None) -> tuple[str, ...]:
@@ -196,7 +198,10 @@ def _kept_field_files(
         if not isinstance(field, FileField):
             continue
         if field.key in values and values[field.key] != previous.fields.get(field.key):
-            raise RuleRefusedError("field", f"field {field.key!r}: {_FILES_STAY}", field=field.key)
+            refusal = deferred.gettext(
+                "field %(key)r: %(problem)s", key=field.key, problem=_FILES_STAY
+            )
+            raise RuleRefusedError("field", refusal, field=field.key)
         if field.key in previous.fields:
             values[field.key] = previous.fields[field.key]
     return values
@@ -633,7 +638,13 @@ class Consultkit:
         submitter agreed to publish its text. Raises :class:`UnknownItemError` otherwise,
         the same answer as for a file that does not exist.
         """
-        missing = UnknownItemError(f"no attachment {file_id!r} on submission {reference!r}")
+        missing = UnknownItemError(
+            deferred.gettext(
+                "no attachment %(file)r on submission %(reference)r",
+                file=file_id,
+                reference=reference,
+            )
+        )
         try:
             submission = self.find(consultation, reference)
         except UnknownItemError:

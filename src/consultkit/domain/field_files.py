@@ -29,7 +29,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.attachments import CheckedUpload, safe_name, sniff
-from consultkit.domain.rendering import render_list, render_number
+from consultkit.domain.rendering import listed, render_number
 from consultkit.errors import RuleRefusedError
 from consultkit.i18n import Text, deferred
 
@@ -143,13 +143,12 @@ def check_field_file(field: FileField, upload: Upload) -> CheckedUpload:
     shown = safe_name(upload.name, "application/pdf").removesuffix(".pdf")
     ending = ending_of(upload.name)
     if ending not in allowed or ending not in ENDING_TYPES:
-        endings = functools.partial(render_list, allowed)
         raise _refused(
             field,
             deferred.gettext(
                 "file %(name)r does not end in one of %(endings)s: send one of those",
                 name=shown,
-                endings=endings,
+                endings=listed(allowed),
             ),
         )
     most = largest_file(field)
@@ -203,11 +202,7 @@ def check_field_files(
     for key, upload in files.items():
         field = by_key.get(key)
         if field is None:
-            known = (
-                functools.partial(render_list, tuple(by_key))
-                if by_key
-                else deferred.pgettext("no fields", "none")
-            )
+            known = listed(tuple(by_key)) if by_key else deferred.pgettext("no fields", "none")
             raise RuleRefusedError(
                 "field",
                 deferred.gettext(

@@ -19,13 +19,13 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 
 from consultkit.domain.date_patterns import date_range_pattern
-from consultkit.domain.rendering import render_list
+from consultkit.domain.rendering import listed
 from consultkit.domain.text import Text
 from consultkit.errors import UnreadableValueError
 from consultkit.i18n import Text as Words
@@ -359,17 +359,12 @@ def _(field: TextField, value: FieldValue) -> Words | None:
     return None
 
 
-def _listed(items: Sequence[str]) -> functools.partial[str]:
-    # Worded once the reader is known: each language joins a list its own way.
-    return functools.partial(render_list, tuple(items))
-
-
-def _option_list(field: ChoiceField | MultipleChoiceField) -> Words | functools.partial[str]:
-    listed = _listed([repr(o.value) for o in field.options])
+def _option_list(field: ChoiceField | MultipleChoiceField) -> Words | Callable[[str], str]:
+    options = listed([repr(o.value) for o in field.options])
     if field.vocabulary is None:
-        return listed
+        return options
     return deferred.gettext(
-        "%(options)s (vocabulary %(vocabulary)r)", options=listed, vocabulary=field.vocabulary
+        "%(options)s (vocabulary %(vocabulary)r)", options=options, vocabulary=field.vocabulary
     )
 
 
@@ -526,7 +521,7 @@ def _person_problem(person: object) -> Words | None:
     for key in person:
         if key not in _PERSON_KEYS:
             return deferred.gettext(
-                "unknown key %(key)r (use %(keys)s)", key=key, keys=_listed(_PERSON_KEYS)
+                "unknown key %(key)r (use %(keys)s)", key=key, keys=listed(_PERSON_KEYS)
             )
     name = person.get("name")
     if not isinstance(name, str) or "\x00" in name or re.search(NOT_BLANK_PATTERN, name) is None:
@@ -587,7 +582,7 @@ def _(field: FileField, value: FieldValue) -> Words | None:
         return deferred.gettext(
             "%(name)r is not one of the accepted types: %(types)s",
             name=name,
-            types=_listed(field.types),
+            types=listed(field.types),
         )
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         return deferred.gettext("give the file's size in bytes (a whole number)")
@@ -624,7 +619,7 @@ def values_problems(
     for key in values:
         if key not in declared:
             known = (
-                _listed([f.key for f in fields])
+                listed([f.key for f in fields])
                 if fields
                 else deferred.pgettext("no fields", "none")
             )

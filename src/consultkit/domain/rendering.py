@@ -37,10 +37,10 @@ from consultkit.domain.windows import (
 )
 from consultkit.domain.zones import known_zone
 from consultkit.errors import UnknownLanguageError
-from consultkit.i18n import LANGUAGES, messages
+from consultkit.i18n import LANGUAGES, deferred, messages
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import pendulum
     from babel import Locale
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "babel_locale",
     "check_language",
+    "listed",
     "render",
     "render_brief",
     "render_days",
@@ -82,10 +83,13 @@ def _locale(language: str) -> Locale:
         except (UnknownLocaleError, ValueError):
             # Rendering English for a language nobody knows hid typos ("sp" for "es")
             # until a reader saw the wrong language (issue 13).
-            known = ", ".join(LANGUAGES)
             raise UnknownLanguageError(
-                f"unknown language {language!r}: use a language tag babel knows, such as"
-                f" {known} (the UN languages consultkit speaks)"
+                deferred.gettext(
+                    "unknown language %(language)r: use a language tag babel knows, such as"
+                    " %(known)s (the UN languages consultkit speaks)",
+                    language=language,
+                    known=listed(LANGUAGES),
+                )
             ) from None
 
 
@@ -380,3 +384,9 @@ def render_list(items: Sequence[str], language: str) -> str:
     if locale.split("_", 1)[0] == "en":
         return str(format_list(list(items), style="unit", locale=locale))
     return str(format_list(list(items), locale=locale))
+
+
+def listed(items: Sequence[str]) -> Callable[[str], str]:
+    """``items`` as a value of a deferred :class:`~consultkit.i18n.Text`: joined by
+    :func:`render_list` in the reader's language, once it is known."""
+    return functools.partial(render_list, tuple(items))

@@ -13,7 +13,7 @@ import re
 
 import attrs
 
-from consultkit.domain.rendering import render_list
+from consultkit.domain.rendering import listed
 from consultkit.domain.text import Text
 from consultkit.errors import UnreadableValueError
 from consultkit.i18n import Text as Words
@@ -80,8 +80,7 @@ class Vocabulary:
                 first=ids[0],
                 last=ids[-1],
             )
-        listed = functools.partial(render_list, tuple(ids))
-        return deferred.gettext("%(vocabulary)r (%(terms)s)", vocabulary=self.id, terms=listed)
+        return deferred.gettext("%(vocabulary)r (%(terms)s)", vocabulary=self.id, terms=listed(ids))
 
 
 def resolve_tag(typed: str, vocabularies: tuple[Vocabulary, ...]) -> str:

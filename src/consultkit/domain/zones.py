@@ -11,6 +11,7 @@ import zoneinfo
 
 from consultkit.domain.suggest import closest
 from consultkit.errors import UnknownZoneError
+from consultkit.i18n import deferred
 
 __all__ = ["ZONE_ALIASES", "known_zone", "suggest_zone"]
 
@@ -72,9 +73,15 @@ def known_zone(name: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, TypeError):
         suggestion = suggest_zone(name) if isinstance(name, str) else None
         hint = (
-            f"did you mean {suggestion!r}?"
+            deferred.gettext("did you mean %(suggestion)r?", suggestion=suggestion)
             if suggestion
-            else "use an IANA name such as 'Europe/Zurich' or 'America/New_York'"
+            else deferred.gettext(
+                "use an IANA name such as %(zone)r or %(other)r",
+                zone="Europe/Zurich",
+                other="America/New_York",
+            )
         )
-        raise UnknownZoneError(f"unknown time zone {name!r}: {hint}") from None
+        raise UnknownZoneError(
+            deferred.gettext("unknown time zone %(zone)r: %(hint)s", zone=name, hint=hint)
+        ) from None
     return name

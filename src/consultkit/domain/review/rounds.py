@@ -13,6 +13,8 @@ import attrs
 
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
+from consultkit.i18n import Text as Words
+from consultkit.i18n import deferred
 
 _EMPTY = Text({})
 
@@ -33,10 +35,16 @@ class Criterion:
     weight: float = 1.0
     help: Text = _EMPTY
 
-    def problem(self, score: int) -> str | None:
+    def problem(self, score: int) -> Words | None:
         """Why ``score`` is not on this criterion's scale, or ``None``."""
         if not self.min <= score <= self.max:
-            return f"criterion {self.id!r} takes {self.min} to {self.max}, not {score}"
+            return deferred.gettext(
+                "criterion %(criterion)r takes %(least)s to %(most)s, not %(score)s",
+                criterion=self.id,
+                least=self.min,
+                most=self.max,
+                score=score,
+            )
         return None
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.instants import utc_instant
+from consultkit.domain.rendering import listed
 from consultkit.domain.review.rounds import RoundKind
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -66,37 +68,67 @@ def review_problems(
     passed: bool | None,
     abstained: bool,
     confidence: int | None,
-) -> list[str]:
+) -> list[Text]:
     """What is wrong with a review for ``round_``, as sentences (empty: it may be stored)."""
-    problems: list[str] = []
+    problems: list[Text] = []
     if confidence is not None and not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
         problems.append(
-            f"confidence goes from {CONFIDENCE[0]} to {CONFIDENCE[1]}, not {confidence}"
+            deferred.gettext(
+                "confidence goes from %(least)s to %(most)s, not %(confidence)s",
+                least=CONFIDENCE[0],
+                most=CONFIDENCE[1],
+                confidence=confidence,
+            )
         )
     if abstained:
         if scores or passed is not None:
-            problems.append("an abstention gives no scores and no pass or fail")
+            problems.append(deferred.gettext("an abstention gives no scores and no pass or fail"))
         return problems
     if round_.kind is RoundKind.SCREENING:
         if scores:
-            problems.append(f"round {round_.id!r} is a screening: give pass or fail, not scores")
+            problems.append(
+                deferred.gettext(
+                    "round %(round)r is a screening: give pass or fail, not scores",
+                    round=round_.id,
+                )
+            )
         if passed is None:
-            problems.append(f"round {round_.id!r} is a screening: give pass or fail (or abstain)")
+            problems.append(
+                deferred.gettext(
+                    "round %(round)r is a screening: give pass or fail (or abstain)",
+                    round=round_.id,
+                )
+            )
         return problems
     if passed is not None:
-        problems.append(f"round {round_.id!r} is scored: give a score per criterion, not pass/fail")
+        problems.append(
+            deferred.gettext(
+                "round %(round)r is scored: give a score per criterion, not pass/fail",
+                round=round_.id,
+            )
+        )
     known = {c.id: c for c in round_.criteria}
     for key, score in scores.items():
         criterion = known.get(key)
         if criterion is None:
             problems.append(
-                f"round {round_.id!r} has no criterion {key!r} (criteria: {', '.join(known)})"
+                deferred.gettext(
+                    "round %(round)r has no criterion %(criterion)r (criteria: %(known)s)",
+                    round=round_.id,
+                    criterion=key,
+                    known=listed(list(known)),
+                )
             )
         elif (problem := criterion.problem(score)) is not None:
             problems.append(problem)
     missing = [c for c in known if c not in scores]
     if missing:
-        problems.append(f"no score for {', '.join(missing)} (score every criterion, or abstain)")
+        problems.append(
+            deferred.gettext(
+                "no score for %(criteria)s (score every criterion, or abstain)",
+                criteria=listed(missing),
+            )
+        )
     return problems
 
 
