@@ -830,34 +830,35 @@ def test_a_field_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
     assert escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text))) == [], text
 
 
-_MORE_FIELDS = """
-[[calls.fields]]
-key = "host_country"
-kind = "country"
-label = { es = "País", en = "Country", fr = "Pays", ru = "Страна", ar = "البلد", zh = "国家" }
+_MORE_FIELDS = {
+    # key: (kind, its labels in es|en|fr|ru|ar|zh, more of its declaration)
+    "host_country": ("country", "País|Country|Pays|Страна|البلد|国家", ""),
+    "region": ("un-region", "Región|Region|Région|Регион|المنطقة|区域", ""),
+    "online": ("yes-no", "En línea|Online|En ligne|Онлайн|عن بعد|线上", ""),
+    "seats": ("number", "Plazas|Seats|Places|Места|المقاعد|座位", ""),
+    # At most 2,000 bytes, so that a small file is already too big.
+    "paper": (
+        "file",
+        "Documento|Paper|Document|Файл|وثيقة|文件",
+        'types = ["pdf", "docx"]\nmax_bytes = 2_000\n',
+    ),
+}
 
-[[calls.fields]]
-key = "region"
-kind = "un-region"
-label = { es = "Región", en = "Region", fr = "Région", ru = "Регион", ar = "المنطقة", zh = "区域" }
 
-[[calls.fields]]
-key = "online"
-kind = "yes-no"
-label = { es = "En línea", en = "Online", fr = "En ligne", ru = "Онлайн", ar = "بُعد", zh = "线上" }
-
-[[calls.fields]]
-key = "seats"
-kind = "number"
-label = { es = "Plazas", en = "Seats", fr = "Places", ru = "Места", ar = "المقاعد", zh = "座位" }
-
-[[calls.fields]]
-key = "paper"
-kind = "file"
-label = { es = "Documento", en = "Paper", fr = "Document", ru = "Файл", ar = "وثيقة", zh = "文件" }
-types = ["pdf", "docx"]
-max_bytes = 2_000
-"""
+def _more_fields() -> str:
+    """``[[calls.fields]]`` of :data:`_MORE_FIELDS`, labelled in the six languages."""
+    tables = []
+    for key, (kind, names, more) in _MORE_FIELDS.items():
+        labels = ", ".join(
+            f'{language} = "{name}"'
+            for language, name in zip(
+                ("es", "en", "fr", "ru", "ar", "zh"), names.split("|"), strict=True
+            )
+        )
+        tables.append(
+            f'[[calls.fields]]\nkey = "{key}"\nkind = "{kind}"\nlabel = {{ {labels} }}\n{more}'
+        )
+    return "\n".join(tables)
 
 
 def _fields_config(tmp_path: Path) -> Path:
@@ -866,7 +867,7 @@ def _fields_config(tmp_path: Path) -> Path:
     config = _refusal_config(tmp_path)
     text = config.read_text(encoding="utf-8")
     text = text.replace(
-        '[[calls.fields]]\nkey = "sdgs"\n', f'{_MORE_FIELDS}\n[[calls.fields]]\nkey = "sdgs"\n', 1
+        '[[calls.fields]]\nkey = "sdgs"\n', f'{_more_fields()}\n[[calls.fields]]\nkey = "sdgs"\n', 1
     )
     config.write_text(text, encoding="utf-8")
     return config
