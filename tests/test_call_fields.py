@@ -328,7 +328,8 @@ def files(draw: st.DrawFn) -> tuple[AnyField, Any]:
     value: dict[str, Any] = {"name": f"{stem}.{ending}", "size": size}
     if draw(st.booleans()):
         value["media_type"] = "application/pdf"
-    max_bytes = draw(st.none() | st.integers(size, 10**9))
+    # The loader refuses a limit of 0 bytes (at least 1), whatever the size of the value.
+    max_bytes = draw(st.none() | st.integers(max(size, 1), 10**9))
     return FileField(key=KEY, label=LABEL, types=tuple(types), max_bytes=max_bytes), value
 
 

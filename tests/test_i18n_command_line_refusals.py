@@ -294,15 +294,15 @@ def test_an_imports_refused_rows_are_in_french(tmp_path: Path) -> None:
 
 def test_a_reviews_problems_are_in_the_readers_language() -> None:
     from consultkit.domain.review.scores import review_problems
-    from consultkit.i18n import several
+    from consultkit.i18n import joined
 
     from .test_review_ranking import ROUND
 
     problems = review_problems(
         ROUND, scores={"relevance": 6}, passed=None, abstained=False, confidence=9
     )
-    assert several(problems).render("es") == (
-        "el grado de confianza va de 1 a 5, no 9; el criterio 'relevance' va de 1 a 5, no 6;"
+    assert joined(problems).render("es") == (
+        "la confianza va de 1 a 5, no 9; el criterio 'relevance' admite de 1 a 5, no 6;"
         " no hay puntuación para format (puntúe cada criterio, o absténgase)"
     )
-    assert str(several(problems)).startswith("confidence goes from 1 to 5, not 9; criterion")
+    assert str(joined(problems)).startswith("confidence goes from 1 to 5, not 9; criterion")

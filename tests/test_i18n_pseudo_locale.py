@@ -976,3 +976,389 @@ def test_new_plugins_words_speak_only_the_catalogue(tmp_path: Path) -> None:
     names = re.compile(r"\bconsultkit-matrix\b|\bmatrix\b|\bno-http\b")
     leaks = {name: escaped_english(_words_only(names.sub(" ", t))) for name, t in said.items()}
     assert leaks == {name: [] for name in said}
+
+
+_MORE_FIELDS = {
+    # key: (kind, its labels in es|en|fr|ru|ar|zh, more of its declaration)
+    "host_country": ("country", "País|Country|Pays|Страна|البلد|国家", ""),
+    "region": ("un-region", "Región|Region|Région|Регион|المنطقة|区域", ""),
+    "online": ("yes-no", "En línea|Online|En ligne|Онлайн|عن بعد|线上", ""),
+    "seats": ("number", "Plazas|Seats|Places|Места|المقاعد|座位", ""),
+    # At most 2,000 bytes, so that a small file is already too big.
+    "paper": (
+        "file",
+        "Documento|Paper|Document|Файл|وثيقة|文件",
+        'types = ["pdf", "docx"]\nmax_bytes = 2_000\n',
+    ),
+}
+
+
+def _more_fields() -> str:
+    """``[[calls.fields]]`` of :data:`_MORE_FIELDS`, labelled in the six languages."""
+    tables = []
+    for key, (kind, names, more) in _MORE_FIELDS.items():
+        labels = ", ".join(
+            f'{language} = "{name}"'
+            for language, name in zip(
+                ("es", "en", "fr", "ru", "ar", "zh"), names.split("|"), strict=True
+            )
+        )
+        tables.append(
+            f'[[calls.fields]]\nkey = "{key}"\nkind = "{kind}"\nlabel = {{ {labels} }}\n{more}'
+        )
+    return "\n".join(tables)
+
+
+def _fields_config(tmp_path: Path) -> Path:
+    """The refusal example whose workshop requests also take a country, a UN region, a
+    yes/no, a number and a PDF or Word file of at most 2,000 bytes."""
+    config = _refusal_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        '[[calls.fields]]\nkey = "sdgs"\n', f'{_more_fields()}\n[[calls.fields]]\nkey = "sdgs"\n', 1
+    )
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def _said_in(lang: str, *args: str) -> str:
+    """What the command line prints when it refuses ``args`` in the locale ``lang``."""
+    result = CliRunner().invoke(
+        cli,
+        ["--now", "2020-01-20T09:00:00Z", *args],
+        env={"LANG": f"{lang}.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def _field_refusals(tmp_path: Path, lang: str) -> dict[str, str]:
+    """Every kind of field and tag refusal the command line can meet, printed in ``lang``."""
+    config = _fields_config(tmp_path)
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    fake = tmp_path / "informe.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    large = tmp_path / "grande.pdf"
+    large.write_bytes(b"%PDF-1.4\n" + b"0" * 20_000)
+    notes = tmp_path / "notas.txt"
+    notes.write_text("Notas.", encoding="utf-8")
+    ana = '{"name": "Ana", "consent_publish": true}'
+    needed = ("format=panel", "action_lines=C7", f"organisers={ana}")
+
+    def request(*pairs: str, tags: tuple[str, ...] = ()) -> str:
+        return _said_in(
+            lang, "submit", str(config), "--call", "workshop-requests",
+            "--group", "civil-society", "--name", "Ana Pérez", "--email", "ana@example.org",
+            "--title", "Escuelas rurales", "--body", "Texto.", "--store", store,
+            *(a for tag in tags for a in ("--tag", tag)),
+            *(a for pair in pairs for a in ("--field", pair)),
+        )  # fmt: skip
+
+    nine = [f'speakers={{"name": "P{n}", "consent_publish": true}}' for n in range(9)]
+    return {
+        "values": request(
+            'organisers={"name": "Ana"}',
+            'speakers={"name": "Li", "consent_publish": true, "role": "chair"}',
+            "host_country=Suiza",
+            "region=999",
+        ),
+        "people given": request(*needed, *nine),
+        "person's e-mail": request(
+            *needed, 'speakers={"name": "Li", "consent_publish": true, "email": "li"}'
+        ),
+        "not key=value": request(*needed, "nope"),
+        "not json": request(*needed, "speakers=Li"),
+        "not yes or no": request(*needed, "online=quizás"),
+        "not a number": request(*needed, "seats=muchas"),
+        "given twice": request(*needed, "seats=1", "seats=2"),
+        "file ending": request(*needed, f"paper=@{notes}"),
+        "file too big": request(*needed, f"paper=@{large}"),
+        "file content": request(*needed, f"paper=@{fake}"),
+        "unknown tag": request(*needed, tags=("X99",)),
+        "unknown tag to list": _said_in(
+            lang, "submissions", "list", str(config), "--tag", "X99", "--store", store
+        ),
+    }
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_field_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: countries, regions, people, files, tags and --field parsing too.
+    outputs = _field_refusals(tmp_path, "es_ES")
+    for name, text in outputs.items():
+        assert text.startswith("⟦"), f"{name}: {text}"  # error: or Usage:, the frame too
+    # Typed values, file names, field keys, the terms a list names (person keys, endings;
+    # Spanish joins the last with "y"), the rule's id, the command's path and its options
+    # are names, the same in every language.
+    call = load_consultation(tmp_path / "consultation.toml").call("workshop-requests")
+    keys = "|".join(f.key for f in call.fields)
+    names = re.compile(
+        r"'[^']*'|\{[^}]*\}|(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z_]+(?=[,)]| y )"
+        rf"|\bcli(?: [a-z]+)+|--[a-z]+|\b(?:pdf|docx|{keys})\b"
+    )
+    leaks = {
+        name: escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text)))
+        for name, text in outputs.items()
+    }
+    assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "fr_FR",
+            {
+                "values": [
+                    "personne 1 : indiquez si la personne accepte d’être publiée",
+                    "clé inconnue 'role' (utilisez name, email, organisation, country et"
+                    " consent_publish)",
+                    "'Suiza' n’est pas un code de pays ISO 3166-1 alpha-2",
+                    "'999' n’est pas un code de région M49 de l’ONU",
+                ],
+                "people given": ["9 personne(s) indiquée(s) ; au plus 8"],
+                "person's e-mail": ["'li' n’est pas une adresse électronique"],
+                "not key=value": [
+                    "Valeur non valide pour --field : 'nope' n’est pas de la forme KEY=VALUE"
+                ],
+                "not json": ["--field speakers : 'Li' n’est pas du JSON"],
+                "not yes or no": ["'quizás' n’est ni oui ni non"],
+                "not a number": ["'muchas' n’est pas un nombre"],
+                "given twice": ["indiqué deux fois : ce champ accepte une seule valeur"],
+                "file ending": [
+                    "ne se termine pas par l’une des extensions suivantes : pdf et docx"
+                ],
+                "file too big": ["compte 20 009 octets ; au plus 2 000"],
+                "file content": ["le fichier 'informe' n’est pas un fichier .pdf"],
+                "unknown tag": [
+                    "étiquette inconnue 'X99' : utilisez un terme du vocabulaire"
+                    " 'wsis-action-lines' (de C1 à C11) ; 'sdgs' (de SDG1 à SDG17)"
+                ],
+                "unknown tag to list": ["Valeur non valide pour --tag : étiquette inconnue"],
+            },
+        ),
+        (
+            "ar_EG",
+            {
+                "values": [
+                    "الشخص 1: يُرجى بيان ما إذا كان الشخص يوافق على النشر",
+                    "مفتاح غير معروف 'role'",
+                    "'Suiza' ليس رمز بلد",
+                    "'999' ليس رمز منطقة",
+                ],
+                "people given": ["عدد الأشخاص المذكورين 9؛ والحد الأقصى 8"],
+                "person's e-mail": ["'li' ليس عنوان بريد إلكتروني"],
+                "not key=value": ["'nope' ليس بالصيغة KEY=VALUE"],
+                "not json": ["'Li' ليس بصيغة JSON"],
+                "not yes or no": ["'quizás' ليس نعم أو لا"],
+                "not a number": ["'muchas' ليس رقمًا"],
+                "given twice": ["ذُكر مرتين"],
+                "file ending": ["بأحد الامتدادات التالية: pdf وdocx"],
+                "file too big": ["حجم الملف 'grande' هو"],
+                "file content": ["الملف 'informe' ليس ملفًا من نوع .pdf"],
+                "unknown tag": ["وسم غير معروف 'X99'", "(من C1 إلى C11)؛ 'sdgs'"],
+                "unknown tag to list": ["وسم غير معروف 'X99'"],
+            },
+        ),
+    ],
+)
+def test_field_refusals_are_in_the_readers_language(
+    lang: str, words: dict[str, list[str]], tmp_path: Path
+) -> None:
+    outputs = _field_refusals(tmp_path, lang)
+    missing = {
+        # French groups digits with a narrow space: any space will do here.
+        name: [w for w in words[name] if w not in re.sub(r"\s+", " ", text)]
+        for name, text in outputs.items()
+    }
+    assert missing == {name: [] for name in outputs}, outputs
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_field_refusal_on_the_web_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the form shows each refusal beside its field, the API gives it as the
+    # problem's detail; both in the reader's words (Spanish here, the pseudo-catalogue).
+    import base64
+
+    from consultkit_web import create_app
+    from consultkit_web.testing import filled, form_tokens
+    from litestar.testing import TestClient
+
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock, parse_instant
+
+    consultation = load_consultation(_fields_config(tmp_path))
+    form = f"/{consultation.id}/calls/workshop-requests/submit"
+    api = f"/api/consultations/{consultation.id}/calls/workshop-requests/submissions"
+    spanish = {"accept-language": "es"}
+    needed = {
+        "field.format": "panel",
+        "field.action_lines": ["C7"],
+        "field.organisers.0.name": "Ana",
+        "field.organisers.0.consent": "yes",
+    }
+    posts: dict[str, tuple[dict[str, Any], list[Any]]] = {
+        "not yes or no": ({"field.online": "quizás"}, []),
+        "not a number": ({"field.seats": "muchas"}, []),
+        "values": (
+            {
+                "field.host_country": "XX",
+                "field.region": "999",
+                "field.speakers.0.email": "li@example.org",
+                "field.speakers.0.consent": "yes",
+            },
+            [],
+        ),
+        "person's e-mail": (
+            {"field.speakers.0.name": "Li", "field.speakers.0.email": "li"},
+            [],
+        ),
+        "file ending": ({}, [("field.paper", ("notas.txt", b"Notas.", "text/plain"))]),
+        "file too big": (
+            {},
+            [("field.paper", ("grande.pdf", b"%PDF-1.4\n" + b"0" * 20_000, "application/pdf"))],
+        ),
+        "file content": ({}, [("field.paper", ("informe.pdf", b"<html>", "application/pdf"))]),
+        "unknown tag": ({"tags": "X99"}, []),
+    }
+    body = {
+        "group": "civil-society",
+        "name": "Ana",
+        "email": "ana@example.org",
+        "title": "Talleres",
+        "body": "Texto.",
+        "fields": {"format": "panel", "action_lines": ["C7"], "organisers": [
+            {"name": "Ana", "consent_publish": True}
+        ]},
+    }  # fmt: skip
+    pdf = {"name": "informe.pdf", "content_base64": base64.b64encode(b"%PDF-1.4\n").decode()}
+    api_posts = {
+        "a description for a file": body
+        | {"fields": body["fields"] | {"paper": {"name": "informe.pdf", "size": 9}}},
+        "a file for no file field": body | {"field_files": {"format": pdf}},
+        "a tag outside the vocabularies": body | {"tags": ["X99"]},
+        "a consent neither true nor false": body
+        | {"fields": body["fields"] | {"speakers": [{"name": "Li", "consent_publish": "sí"}]}},
+    }
+    shown: dict[str, str] = {}
+    clock = FixedClock(parse_instant("2020-01-20T09:00:00Z"))
+    with (
+        Consultkit.open("memory://", clock=clock, attachments_dir=tmp_path / "files") as app,
+        TestClient(app=create_app(app, [consultation], secret="pseudo")) as client,
+    ):
+        for name, (change, files) in posts.items():
+            tokens = form_tokens(client.get(form, headers=spanish).text)
+            page = client.post(
+                form, data=filled(**(needed | change)) | tokens, files=files, headers=spanish
+            )
+            assert page.status_code == 422, (name, page.text)
+            error = re.search(r'<p class="error" id="[^"]*-error">(.*?)</p>', page.text)
+            assert error is not None, (name, page.text)
+            shown[name] = html.unescape(visible_text(error.group(1)))
+        for name, sent in api_posts.items():
+            problem = client.post(api, json=sent, headers=spanish)
+            assert problem.status_code == 422, (name, problem.text)
+            shown[name] = problem.json()["detail"]
+    call = consultation.call("workshop-requests")
+    keys = "|".join(f.key for f in call.fields)
+    # Typed values, file names, field keys, endings and the rule's id are names.
+    names = re.compile(rf"'[^']*'|\((?:field|tag): |\b(?:pdf|docx|{keys})\b")
+    leaks = {
+        name: escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text)))
+        for name, text in shown.items()
+    }
+    assert leaks == {name: [] for name in shown}, shown
+    assert all("⟦" in text for text in shown.values()), shown
+
+
+def _review_refusals(tmp_path: Path, lang: str) -> dict[str, str]:
+    """The review commands' refusals of unknown calls, rounds and reviewers, of a ranking
+    or a decision that cannot be, and of a review that does not fit its round."""
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+
+    from .test_review_wsis_e2e import RECEIVED, request, reviewers_file
+
+    config = _refusal_config(tmp_path)
+    consultation = load_consultation(config)
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    with Consultkit.open(store, clock=FixedClock(RECEIVED), entry_points=False) as app:
+        app.import_submissions(consultation, [request(n) for n in range(4)])
+    pool = str(reviewers_file(tmp_path / "pool.toml"))
+    screening = "workshop-requests/screening"
+
+    def review(*args: str, now: str = "2020-01-20T09:00:00Z") -> str:
+        result = CliRunner().invoke(
+            cli,
+            ["--now", now, "review", *args, "--store", store],
+            env={"LANG": f"{lang}.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+            catch_exceptions=False,
+        )
+        assert result.exit_code != 0, result.output
+        return result.output
+
+    assign = ["assign", str(config), "--reviewers", pool, "--organiser", "gitanjali"]
+    said = {
+        "unknown call": review(*assign, "nope/screening"),
+        "unknown round": review(*assign, "workshop-requests/nope"),
+        "a screening has no ranking": review("rank", str(config), screening),
+        "a negative number to accept": review(
+            "decide",
+            str(config),
+            "--round",
+            "workshop-requests/scoring",
+            "--top",
+            "-1",
+            "--organiser",
+            "gitanjali",
+        ),
+    }
+    _cli("review", *assign, screening, store=store)
+    said["a reviewer without assignments"] = review(
+        "status", str(config), screening, "--reviewer", "nobody"
+    )
+    with Consultkit.open(store, entry_points=False) as app:
+        given = app.store.review_assignments(consultation.id, screening)[0]
+        scored = app.store.get_submission(given.submission_id)
+    assert scored is not None
+    score = ["score", str(config), screening, scored.tracking_number]
+    score += ["--reviewer", given.reviewer_id]
+    during = "2020-02-11T09:00:00Z"
+    said["a confidence off the scale"] = review(*score, "--pass", "--confidence", "9", now=during)
+    said["scores in a screening"] = review(*score, "--score", "relevance=3", now=during)
+    return said
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_every_review_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
+    # Issue 11: the review and model refusals that were still English f-strings.
+    outputs = _review_refusals(tmp_path, "es_ES")
+    for name, text in outputs.items():
+        assert text.startswith("⟦"), f"{name}: {text}"
+    # Ids (calls, rounds as CALL/ROUND, criteria, reviewers), CALL/ROUND itself and the
+    # rule's id are names, the same in every language.
+    names = re.compile(
+        r"'[^']*'|(?<=: )[a-z][a-z -]*(?=\]⟧)|\b[a-z]+(?:-[a-z]+)+(?:/[a-z-]+)?|CALL/ROUND"
+    )
+    leaks = {
+        name: escaped_english("⟦⟧ " + re.sub("[⟦⟧]", " ", names.sub(" ", text)))
+        for name, text in outputs.items()
+    }
+    assert leaks == {name: [] for name in outputs}, outputs
+
+
+def test_review_refusals_are_in_french(tmp_path: Path) -> None:
+    outputs = _review_refusals(tmp_path, "fr_FR")
+    words = {
+        "unknown call": "aucun appel 'nope' (connus : official-submissions, workshop-requests,"
+        " hlt-facilitator-nominations et photo-contest)",
+        "unknown round": "aucun tour d’évaluation 'workshop-requests/nope'",
+        "a screening has no ranking": "est une présélection : il donne des contributions retenues",
+        "a negative number to accept": "le nombre de contributions à accepter ne peut pas être",
+        "a reviewer without assignments": "l’évaluateur 'nobody' n’a aucune affectation",
+        "a confidence off the scale": "la confiance va de 1 à 5, et non 9",
+        "scores in a screening": "et non des notes ; le tour 'screening' est une présélection",
+    }
+    missing = {name: words[name] for name, text in outputs.items() if words[name] not in text}
+    assert missing == {}, outputs

@@ -95,8 +95,8 @@ class UnknownZoneError(ConsultkitError, ValueError):
 
 
 class InvalidValueError(ConsultkitError, ValueError):
-    """A value a person wrote (an instant, a language tag) cannot be read; the message says
-    what to write instead."""
+    """A value a person wrote as text (an instant, a language tag, ``--field KEY=VALUE``, a
+    tag) cannot be read; the message says what to write instead."""
 
 
 class RuleRefusedError(ConsultkitError):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping
 
 __all__ = [
     "DOMAIN",
@@ -45,8 +45,8 @@ __all__ = [
     "catalogue_language",
     "deferred",
     "environment_language",
+    "joined",
     "messages",
-    "several",
 ]
 
 DOMAIN: Final = "consultkit"
@@ -185,16 +185,10 @@ deferred: Final = _Deferred()
 :class:`Text` to render where the reader is known."""
 
 
-def several(reasons: Sequence[Text]) -> Text:
-    """``reasons`` as one message, each worded in the reader's language, joined by ``;``.
-
-    For a refusal with more than one reason (a review that breaks two rules at once).
-    """
-    if len(reasons) == 1:
-        return reasons[0]
-
-    def joined(language: str) -> str:
-        return "; ".join(reason.render(language) for reason in reasons)
-
-    # The message is only its placeholder: the reasons are the catalogue's words.
-    return Text("%(reasons)s", (("reasons", joined),))
+def joined(texts: Iterable[Text]) -> Text:
+    """Texts given together, ``first; second``, each worded in the reader's language (the
+    separator too: ``؛`` in Arabic, ``；`` in Chinese). ``texts`` must not be empty."""
+    first, *rest = texts
+    for text in rest:
+        first = deferred.gettext("%(first)s; %(then)s", first=first, then=text)
+    return first

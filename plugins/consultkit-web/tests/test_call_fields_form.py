@@ -225,6 +225,13 @@ def test_typed_values_reach_the_store(
         ({"field.seats": "many"}, "seats", "'many' no es un número"),
         ({"field.format": ""}, "format", "es obligatorio"),
         ({"field.themes": ["water", "fire"]}, "themes", "vocabulario 'themes'"),
+        ({"field.country": "XX"}, "country", "'XX' no es un código de país ISO 3166-1 alfa-2"),
+        ({"field.region": "999"}, "region", "'999' no es un código de región M49"),
+        (
+            {"field.speakers.0.email": "wanjiru"},
+            "speakers",
+            "persona 1: 'wanjiru' no es una dirección de correo electrónico",
+        ),
     ],
 )
 def test_a_refused_value_is_shown_beside_its_field_and_everything_is_kept(
@@ -330,7 +337,7 @@ def test_a_refused_file_is_shown_beside_its_field_and_the_rest_is_kept(
     assert response.status_code == 422
     html = response.text.replace("&#39;", "'")
     assert '<p class="error" id="f-slides-error"><strong>Esta respuesta no se acepta.' in html
-    assert "file 'deck' is not a .pdf file" in html
+    assert "el archivo 'deck' no es un archivo .pdf (según su contenido" in html
     assert "f-slides-note f-slides-error" in html and 'aria-invalid="true"' in html
     assert "Un resumen breve.</textarea>" in html
     assert not application.attachment_files.root.exists() or not any(
@@ -362,6 +369,22 @@ def test_the_api_takes_a_file_fields_file_in_base64(
     refused = kinds_client.post(url, json=described)
     assert refused.status_code == 422 and refused.json()["rule"] == "field"
     assert "send the file itself" in refused.text
+    # The API's detail follows Accept-Language (issue 11).
+    french = kinds_client.post(url, json=described, headers={"Accept-Language": "fr"})
+    assert "envoyez le fichier lui-même" in french.json()["detail"]
+    misplaced = body | {"field_files": {"format": body["field_files"]["slides"]}}
+    arabic = kinds_client.post(url, json=misplaced, headers={"Accept-Language": "ar"})
+    assert arabic.status_code == 422
+    assert (
+        "أُرسل ملف ولكنه ليس حقل ملف في هذه الدعوة (حقول الملفات: slides)" in arabic.json()["detail"]
+    )
+    too_many = body | {"field_files": {}, "tags": ["fire"]}
+    untagged = kinds_client.post(url, json=too_many, headers={"Accept-Language": "es"})
+    assert untagged.json()["rule"] == "tag"
+    assert (
+        "etiqueta desconocida 'fire': utilice un término del vocabulario"
+        in untagged.json()["detail"]
+    )
 
 
 @pytest.mark.parametrize("language", ["ar", "zh", "fr", "ru", "es"])

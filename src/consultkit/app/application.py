@@ -170,11 +170,10 @@ def _kept_field_files(
         if not isinstance(field, FileField):
             continue
         if field.key in values and values[field.key] != previous.fields.get(field.key):
-            raise RuleRefusedError(
-                "field",
-                deferred.gettext("field %(key)r: %(problem)s", key=field.key, problem=_FILES_STAY),
-                field=field.key,
+            refusal = deferred.gettext(
+                "field %(key)r: %(problem)s", key=field.key, problem=_FILES_STAY
             )
+            raise RuleRefusedError("field", refusal, field=field.key)
         if field.key in previous.fields:
             values[field.key] = previous.fields[field.key]
     return values
@@ -637,7 +636,13 @@ class Consultkit:
         """
         from consultkit.domain.attachments import StoredAttachment, parse_reference, sniff
 
-        missing = UnknownItemError(f"no attachment {file_id!r} on submission {reference!r}")
+        missing = UnknownItemError(
+            deferred.gettext(
+                "no attachment %(file)r on submission %(reference)r",
+                file=file_id,
+                reference=reference,
+            )
+        )
         try:
             submission = self.find(consultation, reference)
         except UnknownItemError:

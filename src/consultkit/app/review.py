@@ -18,6 +18,7 @@ from consultkit.app.outbox import to_outbox
 from consultkit.app.routing import reviewer_targets
 from consultkit.domain.model import REVIEWERS_AUDIENCE
 from consultkit.domain.reminders import due_reminders, item_edges
+from consultkit.domain.rendering import listed
 from consultkit.domain.review.assignment import (
     AssignmentProblem,
     AssignmentRefusedError,
@@ -35,7 +36,7 @@ from consultkit.domain.review.scores import (
 from consultkit.domain.submissions import SubmissionStatus
 from consultkit.errors import PermissionDeniedError, RuleRefusedError, UnknownItemError
 from consultkit.events import ReminderDue, ReviewerWork
-from consultkit.i18n import Text, deferred, several
+from consultkit.i18n import Text, deferred, joined
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -71,10 +72,12 @@ def find_round(consultation: Consultation, ref: str) -> tuple[Call, ReviewRound]
         raise UnknownItemError(_round_help(consultation, ref)) from None
 
 
-def _round_help(consultation: Consultation, ref: str) -> str:
+def _round_help(consultation: Consultation, ref: str) -> Text:
     known = [round_ref(c.id, r.id) for c in consultation.calls for r in c.review.rounds]
-    names = ", ".join(known) or "none declared"
-    return f"no review round {ref!r}: name one as CALL/ROUND ({names})"
+    names = listed(known) if known else deferred.pgettext("no review rounds", "none declared")
+    return deferred.gettext(
+        "no review round %(round)r: name one as CALL/ROUND (%(known)s)", round=ref, known=names
+    )
 
 
 # -- assigning ----------------------------------------------------------------------------
@@ -287,7 +290,7 @@ def score(
         round_, scores=scores, passed=passed, abstained=abstain, confidence=confidence
     )
     if problems:
-        raise RuleRefusedError("review", several(problems))
+        raise RuleRefusedError("review", joined(problems))
     review = Review(
         consultation_id=consultation.id,
         round=key,
@@ -356,8 +359,8 @@ def status(
         if reviewer not in per:
             raise UnknownItemError(
                 deferred.gettext(
-                    "reviewer %(reviewer)s has no assignments in round %(round)s",
-                    reviewer=repr(reviewer),
+                    "reviewer %(reviewer)r has no assignments in round %(round)s",
+                    reviewer=reviewer,
                     round=key,
                 )
             )
@@ -428,7 +431,10 @@ def ranking(store: Store, host: PluginHost, consultation: Consultation, ref: str
     key = round_ref(call.id, round_.id)
     if round_.kind is not RoundKind.SCORING:
         raise RuleRefusedError(
-            "scoring-only", f"round {key} is a screening: it has passes, not a ranking"
+            "scoring-only",
+            deferred.gettext(
+                "round %(round)s is a screening: it has passes, not a ranking", round=key
+            ),
         )
     submitted = {a.submission_id for a in store.review_assignments(consultation.id, key)}
     references = {}
@@ -442,8 +448,15 @@ def ranking(store: Store, host: PluginHost, consultation: Consultation, ref: str
     if sorted(ranked) != sorted(references):
         raise AssignmentRefusedError(
             "checked",
-            f"the ranking from plugin {plugin!r} must list each of the round's"
-            f" {len(references)} submissions once; it listed {len(ranked)}",
+            deferred.ngettext(
+                "the ranking from plugin %(plugin)r must list the round's %(num)s submission"
+                " once; it listed %(listed)s",
+                "the ranking from plugin %(plugin)r must list each of the round's %(num)s"
+                " submissions once; it listed %(listed)s",
+                len(references),
+                plugin=plugin,
+                listed=len(ranked),
+            ),
         )
     return Ranking(round=key, method=plugin, rows=tuple(rows))
 

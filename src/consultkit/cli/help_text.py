@@ -93,7 +93,8 @@ class HelpCommand(click.Command):
             raise in_language(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        # A command refuses an option's value too (--now, --score): the same usage error.
+        # A command refuses a value itself too, after parsing (--now, --score, --field,
+        # --tag): click's frame around it is the reader's words as well.
         try:
             return super().invoke(ctx)
         except click.UsageError as error:

@@ -22,11 +22,14 @@ field's value names it: ``{name, size, media_type, attachment = ID}``.
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.attachments import CheckedUpload, safe_name, sniff
+from consultkit.domain.rendering import listed, render_number
 from consultkit.errors import RuleRefusedError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     import zipfile
@@ -132,8 +135,9 @@ def largest_file(field: FileField) -> int:
     return DEFAULT_MAX_BYTES if field.max_bytes is None else field.max_bytes
 
 
-def _refused(field: FileField, message: str) -> RuleRefusedError:
-    return RuleRefusedError("field", f"field {field.key!r}: {message}", field=field.key)
+def _refused(field: FileField, problem: Text) -> RuleRefusedError:
+    message = deferred.gettext("field %(key)r: %(problem)s", key=field.key, problem=problem)
+    return RuleRefusedError("field", message, field=field.key)
 
 
 def check_field_file(field: FileField, upload: Upload) -> CheckedUpload:
@@ -144,20 +148,32 @@ def check_field_file(field: FileField, upload: Upload) -> CheckedUpload:
     if ending not in allowed or ending not in ENDING_TYPES:
         raise _refused(
             field,
-            f"file {shown!r} does not end in one of {', '.join(allowed)}: send one of those",
+            deferred.gettext(
+                "file %(name)r does not end in one of %(endings)s: send one of those",
+                name=shown,
+                endings=listed(allowed),
+            ),
         )
     most = largest_file(field)
     if len(upload.content) > most:
         raise _refused(
             field,
-            f"file {shown!r} has {len(upload.content):,} bytes; at most {most:,}:"
-            " send a smaller file",
+            deferred.gettext(
+                "file %(name)r has %(size)s bytes; at most %(most)s: send a smaller file",
+                name=shown,
+                size=functools.partial(render_number, len(upload.content)),
+                most=functools.partial(render_number, most),
+            ),
         )
     if not content_shows(upload.content, ending):
         raise _refused(
             field,
-            f"file {shown!r} is not a .{ending} file (read from its content, not its name):"
-            f" send a real .{ending} file or save it as one",
+            deferred.gettext(
+                "file %(name)r is not a .%(ending)s file (read from its content, not its name):"
+                " send a real .%(ending)s file or save it as one",
+                name=shown,
+                ending=ending,
+            ),
         )
     stem = safe_name(upload.name, "application/pdf").removesuffix(".pdf")
     import secrets  # with hmac and hashlib, only for a checked upload (see _archive_shows)
@@ -184,17 +200,22 @@ def check_field_files(
     for key in values:
         if key in by_key:
             raise _refused(
-                by_key[key], "send the file itself, not a description of it (name, size, id)"
+                by_key[key],
+                deferred.gettext("send the file itself, not a description of it (name, size, id)"),
             )
     checked: dict[str, CheckedUpload] = {}
     for key, upload in files.items():
         field = by_key.get(key)
         if field is None:
-            known = ", ".join(by_key) or "none"
+            known = listed(tuple(by_key)) if by_key else deferred.pgettext("no fields", "none")
             raise RuleRefusedError(
                 "field",
-                f"field {key!r}: a file was sent but it is not a file field of this call"
-                f" (file fields: {known})",
+                deferred.gettext(
+                    "field %(key)r: a file was sent but it is not a file field of this call"
+                    " (file fields: %(known)s)",
+                    key=key,
+                    known=known,
+                ),
                 field=key,
             )
         checked[key] = check_field_file(field, upload)

@@ -19,13 +19,15 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 
 from consultkit.domain.date_patterns import date_range_pattern
+from consultkit.domain.rendering import listed
 from consultkit.domain.text import Text
+from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
 
@@ -357,12 +359,12 @@ def _(field: TextField, value: FieldValue) -> Words | None:
     return None
 
 
-def _option_list(field: ChoiceField | MultipleChoiceField) -> Words | str:
-    listed = ", ".join(repr(o.value) for o in field.options)
+def _option_list(field: ChoiceField | MultipleChoiceField) -> Words | Callable[[str], str]:
+    options = listed([repr(o.value) for o in field.options])
     if field.vocabulary is None:
-        return listed
+        return options
     return deferred.gettext(
-        "%(options)s (vocabulary %(vocabulary)r)", options=listed, vocabulary=field.vocabulary
+        "%(options)s (vocabulary %(vocabulary)r)", options=options, vocabulary=field.vocabulary
     )
 
 
@@ -488,87 +490,111 @@ def _(field: EmailField, value: FieldValue) -> Words | None:
     return _pattern_problem(value, EMAIL_PATTERN, what)
 
 
-def _country_problem(value: object) -> str | None:
+def _country_problem(value: object) -> Words | None:
     if not isinstance(value, str) or value not in _countries():
-        return f"{value!r} is not an ISO 3166-1 alpha-2 country code (such as CH or AR)"
+        return deferred.gettext(
+            "%(value)r is not an ISO 3166-1 alpha-2 country code (such as CH or AR)", value=value
+        )
     return None
 
 
 @field_problem.register
-def _(field: CountryField, value: FieldValue) -> str | None:
+def _(field: CountryField, value: FieldValue) -> Words | None:
     return _country_problem(value)
 
 
 @field_problem.register
-def _(field: UnRegionField, value: FieldValue) -> str | None:
+def _(field: UnRegionField, value: FieldValue) -> Words | None:
     if not isinstance(value, str) or value not in UN_REGIONS:
-        return f"{value!r} is not a UN M49 region code (such as 150 for Europe)"
+        return deferred.gettext(
+            "%(value)r is not a UN M49 region code (such as 150 for Europe)", value=value
+        )
     return None
 
 
 _PERSON_KEYS = ("name", "email", "organisation", "country", "consent_publish")
 
 
-def _person_problem(index: int, person: object) -> str | None:
-    where = f"person {index + 1}"
+def _person_problem(person: object) -> Words | None:
     if not isinstance(person, Mapping):
-        return f"{where}: expected a table with a name and consent_publish"
+        return deferred.gettext("expected a table with a name and consent_publish")
     for key in person:
         if key not in _PERSON_KEYS:
-            return f"{where}: unknown key {key!r} (use {', '.join(_PERSON_KEYS)})"
+            return deferred.gettext(
+                "unknown key %(key)r (use %(keys)s)", key=key, keys=listed(_PERSON_KEYS)
+            )
     name = person.get("name")
     if not isinstance(name, str) or "\x00" in name or re.search(NOT_BLANK_PATTERN, name) is None:
-        return f"{where}: give a name"
+        return deferred.gettext("give a name")
     if not isinstance(person.get("consent_publish"), bool):
-        return f"{where}: say whether they agree to be published (consent_publish = true/false)"
+        return deferred.gettext(
+            "say whether they agree to be published (consent_publish = true/false)"
+        )
     if "email" in person and (
         not isinstance(person["email"], str) or re.search(EMAIL_PATTERN, person["email"]) is None
     ):
-        return f"{where}: {person['email']!r} is not an e-mail address"
+        return deferred.gettext("%(value)r is not an e-mail address", value=person["email"])
     organisation = person.get("organisation", "")
     if not isinstance(organisation, str) or "\x00" in organisation:
-        return f"{where}: the organisation must be text"
-    if "country" in person and (problem := _country_problem(person["country"])) is not None:
-        return f"{where}: {problem}"
+        return deferred.gettext("the organisation must be text")
+    if "country" in person:
+        return _country_problem(person["country"])
     return None
 
 
 @field_problem.register
-def _(field: PeopleField, value: FieldValue) -> str | None:
+def _(field: PeopleField, value: FieldValue) -> Words | None:
     if not isinstance(value, list | tuple):
-        return f"expected a list of people, got {_kind_of(value)}"
+        return deferred.gettext("expected a list of people, got %(kind)s", kind=_kind_of(value))
     for index, person in enumerate(value):
-        if (problem := _person_problem(index, person)) is not None:
-            return problem
+        if (problem := _person_problem(person)) is not None:
+            return deferred.gettext(
+                "person %(number)s: %(problem)s", number=index + 1, problem=problem
+            )
     least = max(field.min_people or 0, 1 if field.required else 0)
     if len(value) < least:
-        return f"{len(value)} people given; at least {least}"
+        return deferred.gettext(
+            "%(count)s people given; at least %(least)s", count=len(value), least=least
+        )
     if field.max_people is not None and len(value) > field.max_people:
-        return f"{len(value)} people given; at most {field.max_people}"
+        return deferred.gettext(
+            "%(count)s people given; at most %(most)s", count=len(value), most=field.max_people
+        )
     return None
 
 
 @field_problem.register
-def _(field: FileField, value: FieldValue) -> str | None:
+def _(field: FileField, value: FieldValue) -> Words | None:
     if not isinstance(value, Mapping) or set(value) - {"name", "size", "media_type", "attachment"}:
-        return "expected a table { name = …, size = … } (and optionally media_type)"
+        return deferred.gettext(
+            "expected a table %(table)s (and optionally media_type)",
+            table="{ name = …, size = … }",
+        )
     attachment = value.get("attachment")
     if attachment is not None and (
         not isinstance(attachment, str) or re.fullmatch(ATTACHMENT_ID_PATTERN, attachment) is None
     ):
-        return "the attachment must be a stored file's id (32 hexadecimal digits)"
+        return deferred.gettext("the attachment must be a stored file's id (32 hexadecimal digits)")
     name, size = value.get("name"), value.get("size")
     if not isinstance(name, str) or re.search(FILE_NAME_PATTERN, name) is None:
-        return "give the file's name, without folders or control characters"
+        return deferred.gettext("give the file's name, without folders or control characters")
     if field.types and not name.lower().endswith(tuple(f".{t.lower()}" for t in field.types)):
-        return f"{name!r} is not one of the accepted types: {', '.join(field.types)}"
+        return deferred.gettext(
+            "%(name)r is not one of the accepted types: %(types)s",
+            name=name,
+            types=listed(field.types),
+        )
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        return "give the file's size in bytes (a whole number)"
+        return deferred.gettext("give the file's size in bytes (a whole number)")
     if field.max_bytes is not None and size > field.max_bytes:
-        return f"the file has {size} bytes; at most {field.max_bytes}"
+        return deferred.gettext(
+            "the file has %(size)s bytes; at most %(most)s", size=size, most=field.max_bytes
+        )
     media_type = value.get("media_type", "")
     if not isinstance(media_type, str) or re.search(_NO_SPACE, media_type) is None:
-        return "the media type must be text such as application/pdf"
+        return deferred.gettext(
+            "the media type must be text such as %(example)s", example="application/pdf"
+        )
     return None
 
 
@@ -592,8 +618,10 @@ def values_problems(
             problems.append((field.key, problem))
     for key in values:
         if key not in declared:
-            known: str | Words = ", ".join(f.key for f in fields) or deferred.pgettext(
-                "no fields", "none"
+            known = (
+                listed([f.key for f in fields])
+                if fields
+                else deferred.pgettext("no fields", "none")
             )
             refusal = deferred.gettext(
                 "is not a field of this call (fields: %(known)s)", known=known
@@ -610,7 +638,9 @@ def _yes_no(text: str) -> bool:
     try:
         return answer[text.strip().lower()]
     except KeyError:
-        raise ValueError(f"{text!r} is not yes or no (write yes, no, true or false)") from None
+        raise InvalidValueError(
+            deferred.gettext("%(text)r is not yes or no (write yes, no, true or false)", text=text)
+        ) from None
 
 
 def _number(text: str) -> int | float:
@@ -621,15 +651,21 @@ def _number(text: str) -> int | float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number (write e.g. 12 or 2.5)") from None
+        raise InvalidValueError(
+            deferred.gettext("%(text)r is not a number (write e.g. 12 or 2.5)", text=text)
+        ) from None
 
 
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise ValueError(
-            f'{text!r} is not JSON (write e.g. {{"name": "Ana", "consent_publish": true}})'
+        raise InvalidValueError(
+            deferred.gettext(
+                "%(text)r is not JSON (write e.g. %(example)s)",
+                text=text,
+                example='{"name": "Ana", "consent_publish": true}',
+            )
         ) from None
 
 
@@ -644,7 +680,8 @@ def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict
     JSON object; a JSON list adds several); a file is a JSON object; yes/no reads yes, no,
     true, false; a number reads 12 or 2.5; other kinds take the text as written. A key the
     call does not declare is kept as text, so the check refuses it with the call's fields.
-    Raises :class:`ValueError` saying which pair is wrong and how to write it.
+    Raises :class:`~consultkit.errors.InvalidValueError` (a ``ValueError``) saying which
+    pair is wrong and how to write it, in the reader's language once rendered.
     """
     by_key = {f.key: f for f in fields}
     values: dict[str, Any] = {}
@@ -652,7 +689,13 @@ def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict
         key, equals, text = pair.partition("=")
         key = key.strip()
         if not equals or not key:
-            raise ValueError(f"{pair!r} is not KEY=VALUE (write e.g. --field format=panel)")
+            raise InvalidValueError(
+                deferred.gettext(
+                    "%(pair)r is not KEY=VALUE (write e.g. %(example)s)",
+                    pair=pair,
+                    example="--field format=panel",
+                )
+            )
         field = by_key.get(key)
         try:
             if isinstance(field, MultipleChoiceField):
@@ -663,7 +706,7 @@ def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict
                 values.setdefault(key, []).extend(read if isinstance(read, list) else [read])
                 continue
             if key in values:
-                raise ValueError("given twice: this field takes one value")
+                raise InvalidValueError(deferred.gettext("given twice: this field takes one value"))
             convert = (
                 _json
                 if isinstance(field, FileField)
@@ -672,8 +715,10 @@ def values_from_text(fields: tuple[AnyField, ...], pairs: Sequence[str]) -> dict
                 else _FROM_TEXT.get(type(field))
             )
             values[key] = text if convert is None else convert(text)
-        except ValueError as exc:
-            raise ValueError(f"--field {key}: {exc}") from None
+        except InvalidValueError as exc:
+            raise InvalidValueError(
+                deferred.gettext("--field %(key)s: %(problem)s", key=key, problem=exc.text)
+            ) from None
     return values
 
 

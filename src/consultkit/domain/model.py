@@ -11,18 +11,24 @@ from __future__ import annotations
 import datetime as dt  # noqa: TC003
 import enum
 from collections.abc import Mapping  # noqa: TC003
-from typing import TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import attrs
 
 from consultkit.domain.attachments import Attachments  # noqa: TC001
 from consultkit.domain.fields import AnyField  # noqa: TC001
 from consultkit.domain.quotas import Quota  # noqa: TC001
+from consultkit.domain.rendering import listed
 from consultkit.domain.review.rounds import CallReview
 from consultkit.domain.text import Text
 from consultkit.domain.vocabularies import Vocabulary
 from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
+from consultkit.i18n import Text as Words
+from consultkit.i18n import deferred
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _EMPTY = Text({})
 
@@ -195,8 +201,14 @@ class Call:
         for declared in self.fields:
             if declared.key == key:
                 return declared
-        known = ", ".join(f.key for f in self.fields) or "none"
-        raise UnknownItemError(f"call {self.id!r} has no field {key!r} (fields: {known})")
+        raise UnknownItemError(
+            deferred.gettext(
+                "call %(call)r has no field %(key)r (fields: %(known)s)",
+                call=self.id,
+                key=key,
+                known=_known([f.key for f in self.fields]),
+            )
+        )
 
 
 class ReminderEdge(enum.StrEnum):
@@ -323,9 +335,30 @@ _NO_SETTINGS = PluginSettings()
 _Item = TypeVar("_Item", Phase, Call, RelatedEvent, StakeholderGroup, Vocabulary)
 
 
-def _by_id(items: tuple[_Item, ...], item_id: str, what: str) -> _Item:
+def _known(ids: list[str]) -> Words | Callable[[str], str]:
+    return listed(ids) if ids else deferred.pgettext("no ids", "none")
+
+
+_What = Literal["phase", "call", "event", "stakeholder group", "vocabulary"]
+
+
+def _missing(what: _What, item_id: str, known: Words | Callable[[str], str]) -> Words:
+    # One whole message per kind of item: the word for "no" agrees with it in many languages.
+    if what == "phase":
+        return deferred.gettext("no phase %(id)r (known: %(known)s)", id=item_id, known=known)
+    if what == "call":
+        return deferred.gettext("no call %(id)r (known: %(known)s)", id=item_id, known=known)
+    if what == "event":
+        return deferred.gettext("no event %(id)r (known: %(known)s)", id=item_id, known=known)
+    if what == "stakeholder group":
+        return deferred.gettext(
+            "no stakeholder group %(id)r (known: %(known)s)", id=item_id, known=known
+        )
+    return deferred.gettext("no vocabulary %(id)r (known: %(known)s)", id=item_id, known=known)
+
+
+def _by_id(items: tuple[_Item, ...], item_id: str, what: _What) -> _Item:
     for item in items:
         if item.id == item_id:
             return item
-    known = ", ".join(i.id for i in items) or "none"
-    raise UnknownItemError(f"no {what} {item_id!r} (known: {known})")
+    raise UnknownItemError(_missing(what, item_id, _known([i.id for i in items])))

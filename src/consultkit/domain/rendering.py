@@ -40,6 +40,8 @@ from consultkit.errors import InvalidValueError, UnknownLanguageError
 from consultkit.i18n import LANGUAGES, deferred, messages
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import pendulum
     from babel import Locale
 
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "babel_locale",
     "check_language",
+    "listed",
     "render",
     "render_brief",
     "render_days",
@@ -55,7 +58,9 @@ __all__ = [
     "render_duration",
     "render_exact",
     "render_instant",
+    "render_list",
     "render_months",
+    "render_number",
     "render_unscheduled",
     "zone_label",
 ]
@@ -78,10 +83,13 @@ def _locale(language: str) -> Locale:
         except (UnknownLocaleError, ValueError):
             # Rendering English for a language nobody knows hid typos ("sp" for "es")
             # until a reader saw the wrong language (issue 13).
-            known = ", ".join(LANGUAGES)
             raise UnknownLanguageError(
-                f"unknown language {language!r}: use a language tag babel knows, such as"
-                f" {known} (the UN languages consultkit speaks)"
+                deferred.gettext(
+                    "unknown language %(language)r: use a language tag babel knows, such as"
+                    " %(known)s (the UN languages consultkit speaks)",
+                    language=language,
+                    known=listed(LANGUAGES),
+                )
             ) from None
 
 
@@ -356,3 +364,33 @@ def render_duration(seconds: float, language: str) -> str:
     if not texts:
         return str(format_timedelta(dt.timedelta(0), granularity="second", locale=locale))
     return str(format_list(texts, locale=locale))
+
+
+def render_number(number: int, language: str) -> str:
+    """``10,000,000`` as ``language`` groups digits (``10 000 000`` in French), by babel."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(number, locale=babel_locale(language)))
+
+
+def render_list(items: Sequence[str], language: str) -> str:
+    """``a, b, c`` as ``language`` lists values (``a, b et c`` in French), by babel (CLDR).
+
+    English keeps the plain comma list its refusals always gave (CLDR's "unit" list); the
+    other languages take their standard list, because CLDR's unit lists are missing
+    (Spanish) or broken (Arabic repeats an item, Chinese has no separator) in babel.
+    """
+    from babel.lists import format_list
+
+    if not items:
+        return ""
+    locale = babel_locale(language)
+    if locale.split("_", 1)[0] == "en":
+        return str(format_list(list(items), style="unit", locale=locale))
+    return str(format_list(list(items), locale=locale))
+
+
+def listed(items: Sequence[str]) -> Callable[[str], str]:
+    """``items`` as a value of a deferred :class:`~consultkit.i18n.Text`: joined by
+    :func:`render_list` in the reader's language, once it is known."""
+    return functools.partial(render_list, tuple(items))

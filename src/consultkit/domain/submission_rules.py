@@ -29,12 +29,10 @@ from consultkit.domain.submissions import (
 )
 from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
-from consultkit.errors import PermissionDeniedError, RuleRefusedError
-from consultkit.i18n import Text, deferred
+from consultkit.errors import InvalidValueError, PermissionDeniedError, RuleRefusedError
+from consultkit.i18n import Text, deferred, joined
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from consultkit.domain.model import Call, Consultation
 
 # --------------------------------------------------------------------------------------
@@ -321,7 +319,7 @@ class SubmissionRules:
             if refused:
                 raise RuleRefusedError(
                     "field",
-                    _joined(
+                    joined(
                         deferred.gettext("field %(key)r: %(problem)s", key=key, problem=problem)
                         for key, problem in refused
                     ),
@@ -368,8 +366,8 @@ class SubmissionRules:
             for raw in draft.tags:
                 try:
                     tag = resolve_tag(raw, rule.vocabularies)
-                except ValueError as exc:
-                    raise RuleRefusedError("tag", str(exc)) from None
+                except InvalidValueError as exc:
+                    raise RuleRefusedError("tag", exc.text or str(exc)) from None
                 if tag not in tags:
                     tags.append(tag)
             if tuple(tags) != draft.tags:
@@ -438,14 +436,6 @@ def _refuse_line_breaks(draft: Draft) -> None:
                 ),
                 field=field,
             )
-
-
-def _joined(texts: Iterable[Text]) -> Text:
-    """Refusals given together, ``first; second``, each worded in the reader's language."""
-    joined, *rest = texts
-    for text in rest:
-        joined = deferred.gettext("%(first)s; %(then)s", first=joined, then=text)
-    return joined
 
 
 _ONE_LINE_FIELDS = ("name", "organisation", "country", "title")

@@ -13,7 +13,11 @@ import re
 
 import attrs
 
+from consultkit.domain.rendering import listed
 from consultkit.domain.text import Text
+from consultkit.errors import InvalidValueError
+from consultkit.i18n import Text as Words
+from consultkit.i18n import deferred, joined
 
 _EMPTY = Text({})
 _SEPARATORS = re.compile(r"[\s_\-.]+")
@@ -66,18 +70,25 @@ class Vocabulary:
                     ids.setdefault(key, term.id)
         return ids
 
-    def describe(self) -> str:
+    def describe(self) -> Words:
         """The terms in brief for a refusal: ``'sdgs' (SDG1 to SDG17)``, or all when few."""
         ids = [t.id for t in self.terms]
-        listed = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} to {ids[-1]}"
-        return f"{self.id!r} ({listed})"
+        if len(ids) > 6:
+            return deferred.gettext(
+                "%(vocabulary)r (%(first)s to %(last)s)",
+                vocabulary=self.id,
+                first=ids[0],
+                last=ids[-1],
+            )
+        return deferred.gettext("%(vocabulary)r (%(terms)s)", vocabulary=self.id, terms=listed(ids))
 
 
 def resolve_tag(typed: str, vocabularies: tuple[Vocabulary, ...]) -> str:
     """The term id ``typed`` names in one of ``vocabularies``.
 
-    Raises ``ValueError`` naming the vocabularies and their terms when it names none
-    (or when there is no vocabulary, so no tag is accepted).
+    Raises :class:`~consultkit.errors.InvalidValueError` (a ``ValueError``) naming the
+    vocabularies and their terms when it names none (or when there is no vocabulary, so
+    no tag is accepted), in the reader's language once rendered.
     """
     wanted = term_key(typed)
     for vocabulary in vocabularies:
@@ -85,12 +96,20 @@ def resolve_tag(typed: str, vocabularies: tuple[Vocabulary, ...]) -> str:
         if found is not None:
             return found
     if not vocabularies:
-        raise ValueError(
-            f"unknown tag {typed!r}: this call takes no tags (the consultation declares no"
-            " [[vocabularies]] for it)"
+        raise InvalidValueError(
+            deferred.gettext(
+                "unknown tag %(tag)r: this call takes no tags (the consultation declares no"
+                " [[vocabularies]] for it)",
+                tag=typed,
+            )
         )
-    names = "; ".join(v.describe() for v in vocabularies)
-    raise ValueError(f"unknown tag {typed!r}: use a term of vocabulary {names}")
+    raise InvalidValueError(
+        deferred.gettext(
+            "unknown tag %(tag)r: use a term of vocabulary %(vocabularies)s",
+            tag=typed,
+            vocabularies=joined(v.describe() for v in vocabularies),
+        )
+    )
 
 
 __all__ = ["Term", "Vocabulary", "resolve_tag", "term_key"]

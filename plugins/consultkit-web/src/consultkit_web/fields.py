@@ -29,6 +29,7 @@ from consultkit.domain.fields import (
     PeopleField,
     TextField,
 )
+from consultkit.domain.rendering import render_list
 from consultkit.formats.labels import region_label
 from consultkit.i18n import Text, deferred, messages
 from consultkit_web.site import text_of
@@ -120,7 +121,7 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
             endings = [t.lower() for t in field.types] or list(ENDING_TYPES)
             view["limits"] = {"types": list(field.types), "max_bytes": field.max_bytes}
             view["accept"] = ",".join(f".{t}" for t in endings)
-            view["endings"] = ", ".join(endings)
+            view["endings"] = render_list(endings, language)
             view["megabytes"] = f"{largest_file(field) / 1_000_000:g}"
         if field.kind == "country":
             view["options"] = place_options(COUNTRY_CODES, {}, language)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import attrs
 
+from consultkit.domain.rendering import listed
 from consultkit.errors import UnknownItemError
+from consultkit.i18n import deferred
 
 
 @attrs.frozen(kw_only=True)
@@ -37,8 +39,14 @@ class ReviewerPool:
         for reviewer in self.reviewers:
             if reviewer.id == reviewer_id:
                 return reviewer
-        known = ", ".join(r.id for r in self.reviewers) or "none"
-        raise UnknownItemError(f"no reviewer {reviewer_id!r} in the pool (known: {known})")
+        ids = [r.id for r in self.reviewers]
+        raise UnknownItemError(
+            deferred.gettext(
+                "no reviewer %(id)r in the pool (known: %(known)s)",
+                id=reviewer_id,
+                known=listed(ids) if ids else deferred.pgettext("no ids", "none"),
+            )
+        )
 
     def select(self, ids: tuple[str, ...]) -> tuple[Reviewer, ...]:
         """The reviewers named by ``ids`` (all of them when empty)."""

@@ -11,9 +11,10 @@ import enum
 
 import attrs
 
-from consultkit import i18n
 from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
+from consultkit.i18n import Text as Words
+from consultkit.i18n import deferred
 
 _EMPTY = Text({})
 
@@ -34,14 +35,14 @@ class Criterion:
     weight: float = 1.0
     help: Text = _EMPTY
 
-    def problem(self, score: int) -> i18n.Text | None:
+    def problem(self, score: int) -> Words | None:
         """Why ``score`` is not on this criterion's scale, or ``None``."""
         if not self.min <= score <= self.max:
-            return i18n.deferred.gettext(
-                "criterion %(criterion)s takes %(min)s to %(max)s, not %(score)s",
-                criterion=repr(self.id),
-                min=self.min,
-                max=self.max,
+            return deferred.gettext(
+                "criterion %(criterion)r takes %(least)s to %(most)s, not %(score)s",
+                criterion=self.id,
+                least=self.min,
+                most=self.max,
                 score=score,
             )
         return None

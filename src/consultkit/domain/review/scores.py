@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.domain.instants import utc_instant
+from consultkit.domain.rendering import listed
 from consultkit.domain.review.rounds import RoundKind
 from consultkit.i18n import Text, deferred
 
@@ -73,9 +74,9 @@ def review_problems(
     if confidence is not None and not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
         problems.append(
             deferred.gettext(
-                "confidence goes from %(low)s to %(high)s, not %(confidence)s",
-                low=CONFIDENCE[0],
-                high=CONFIDENCE[1],
+                "confidence goes from %(least)s to %(most)s, not %(confidence)s",
+                least=CONFIDENCE[0],
+                most=CONFIDENCE[1],
                 confidence=confidence,
             )
         )
@@ -83,25 +84,27 @@ def review_problems(
         if scores or passed is not None:
             problems.append(deferred.gettext("an abstention gives no scores and no pass or fail"))
         return problems
-    name = repr(round_.id)
     if round_.kind is RoundKind.SCREENING:
         if scores:
             problems.append(
                 deferred.gettext(
-                    "round %(round)s is a screening: give pass or fail, not scores", round=name
+                    "round %(round)r is a screening: give pass or fail, not scores",
+                    round=round_.id,
                 )
             )
         if passed is None:
             problems.append(
                 deferred.gettext(
-                    "round %(round)s is a screening: give pass or fail (or abstain)", round=name
+                    "round %(round)r is a screening: give pass or fail (or abstain)",
+                    round=round_.id,
                 )
             )
         return problems
     if passed is not None:
         problems.append(
             deferred.gettext(
-                "round %(round)s is scored: give a score per criterion, not pass/fail", round=name
+                "round %(round)r is scored: give a score per criterion, not pass/fail",
+                round=round_.id,
             )
         )
     known = {c.id: c for c in round_.criteria}
@@ -110,10 +113,10 @@ def review_problems(
         if criterion is None:
             problems.append(
                 deferred.gettext(
-                    "round %(round)s has no criterion %(key)s (criteria: %(criteria)s)",
-                    round=name,
-                    key=repr(key),
-                    criteria=", ".join(known),
+                    "round %(round)r has no criterion %(criterion)r (criteria: %(known)s)",
+                    round=round_.id,
+                    criterion=key,
+                    known=listed(list(known)),
                 )
             )
         elif (problem := criterion.problem(score)) is not None:
@@ -123,7 +126,7 @@ def review_problems(
         problems.append(
             deferred.gettext(
                 "no score for %(criteria)s (score every criterion, or abstain)",
-                criteria=", ".join(missing),
+                criteria=listed(missing),
             )
         )
     return problems
