@@ -54,6 +54,7 @@ from consultkit.domain.submission_rules import (
     email_address_problem,
     language_problem,
     new_submission,
+    new_submission_record,
     receipt_for,
 )
 from consultkit.domain.submissions import (
@@ -70,7 +71,11 @@ from consultkit.domain.submissions import (
     Submitter,
     Verification,
     normalize_tracking_number,
+    submission_from_record,
     weak_tracking_number,
+)
+from consultkit.domain.submissions import (
+    SubmissionRecord as FlatSubmission,  # this module's SubmissionRecord is another value
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import (
@@ -106,6 +111,7 @@ from consultkit.storage.protocols import (
     ApiToken,
     QuotaReachedError,
     StoreConflictError,
+    SubmissionRecordLoader,
     Subscription,
     default_store_url,
 )
@@ -119,7 +125,7 @@ from consultkit.storage.sqlite import path_from_url
 # A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
 # tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import IO
 
     import click
@@ -273,7 +279,8 @@ def _tags(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        return tuple(part for part in value.replace(",", " ").replace(";", " ").split() if part)
+        # split() with no separator never gives an empty part.
+        return tuple(value.replace(",", " ").replace(";", " ").split())
     if isinstance(value, list | tuple):
         return tuple(str(part) for part in value)
     raise ValueError(f"tags must be a list or a comma-separated text, not {type(value).__name__}")
@@ -308,30 +315,88 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """
     from consultkit.formats.submission_import import parse_flag
 
+    (call, name, email, group, organisation, country, title, body, language, tags, attachments,
+     consent, fields) = _row_values(row, parse_flag)  # fmt: skip
+    return Draft(
+        call_id=call,
+        submitter=Submitter(
+            name=name, email=email, group=group, organisation=organisation, country=country
+        ),
+        title=title,
+        body=body,
+        language=language,
+        tags=tags,
+        attachments=attachments,
+        consent=_CONSENTS[consent],
+        fields=fields,
+    )
+
+
+_DraftValues = tuple[
+    str,  # call id
+    str,  # name
+    str,  # e-mail
+    str,  # group
+    str | None,  # organisation
+    str | None,  # country
+    str,  # title
+    str,  # body
+    str,  # language
+    tuple[str, ...],  # tags
+    tuple[str, ...],  # attachments
+    tuple[bool, bool, bool],  # consent: publish text, name, organisation
+    dict[str, Any],  # fields
+]
+"""A draft's fields in :class:`Draft`'s order (the submitter's spread out), for a bulk
+import that builds no :class:`Draft` per row (issue 14)."""
+
+
+def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> _DraftValues:
+    """What :func:`draft_from_row` reads from ``row``, as :data:`_DraftValues`.
+
+    ``flag`` is ``parse_flag``, imported by the caller once (not once per row).
+    """
     get = row.get  # once per row of a bulk import: every lookup counts (issue 14)
     call = get("call_id") or get("call")
     if not call:
         raise KeyError("call")
-    return Draft(
-        call_id=str(call),
-        submitter=Submitter(
-            name=str(get("name") or get("submitter_name") or ""),
-            email=str(get("email") or get("submitter_email") or ""),
-            group=str(get("group") or ""),
-            organisation=_optional(row, "organisation") or _optional(row, "submitter_organisation"),
-            country=_optional(row, "country") or _optional(row, "submitter_country"),
+    return (
+        str(call),
+        str(get("name") or get("submitter_name") or ""),
+        str(get("email") or get("submitter_email") or ""),
+        str(get("group") or ""),
+        _optional(row, "organisation") or _optional(row, "submitter_organisation"),
+        _optional(row, "country") or _optional(row, "submitter_country"),
+        str(get("title") or ""),
+        str(get("body") or ""),
+        str(get("language") or "en"),
+        _tags(get("tags")),
+        _tags(get("attachments")),
+        (
+            flag(get("consent_publish_text")),
+            flag(get("consent_publish_name")),
+            flag(get("consent_publish_organisation")),
         ),
-        title=str(get("title") or ""),
-        body=str(get("body") or ""),
-        language=str(get("language") or "en"),
-        tags=_tags(get("tags")),
-        attachments=_tags(get("attachments")),
-        consent=_CONSENTS[
-            parse_flag(get("consent_publish_text")),
-            parse_flag(get("consent_publish_name")),
-            parse_flag(get("consent_publish_organisation")),
-        ],
-        fields=_row_fields(row),
+        _row_fields(row),
+    )
+
+
+def _draft_values(draft: Draft) -> _DraftValues:
+    who, consent = draft.submitter, draft.consent
+    return (
+        draft.call_id,
+        who.name,
+        who.email,
+        who.group,
+        who.organisation,
+        who.country,
+        draft.title,
+        draft.body,
+        draft.language,
+        draft.tags,
+        draft.attachments,
+        (consent.publish_text, consent.publish_name, consent.publish_organisation),
+        dict(draft.fields),
     )
 
 
@@ -351,11 +416,24 @@ def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     if given is not None and not isinstance(given, dict):
         raise ValueError(f"fields must be a table of values by field key, not {given!r}")
     values = dict(given or {})
-    for column, value in row.items():
-        wanted = isinstance(column, str) and column.startswith(FIELD_COLUMN_PREFIX)
-        if wanted and value is not None and value != "":
+    keys = tuple(row)
+    columns = _FIELD_COLUMNS.get(keys)
+    if columns is None:
+        # Rows of one import share their keys: the ``field.KEY`` columns among them are
+        # found once, not by testing every key of every row (issue 14).
+        columns = tuple(c for c in keys if isinstance(c, str) and c.startswith(FIELD_COLUMN_PREFIX))
+        if len(_FIELD_COLUMNS) >= _FIELD_COLUMNS_LIMIT:
+            _FIELD_COLUMNS.clear()
+        _FIELD_COLUMNS[keys] = columns
+    for column in columns:
+        value = row[column]
+        if value is not None and value != "":
             values[column.removeprefix(FIELD_COLUMN_PREFIX)] = value
     return values
+
+
+_FIELD_COLUMNS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_FIELD_COLUMNS_LIMIT = 64
 
 
 @attrs.define
@@ -1383,19 +1461,32 @@ class Consultkit:
         doubling. Plugins validate each row; ``submission_received`` is not called and no
         receipt e-mails are queued for bulk rows (a million receipts is never wanted).
         """
+        from consultkit.formats.submission_import import derived_key, parse_flag
+
         rules = self.rules(consultation)
         validate = self.host.refusals
+        # The validators take a Submission: it is built for them only when there are
+        # some; otherwise each row goes from its fields to its record (issue 14).
+        validating = self.host.has_validators()
         now = self.now()
         refused: list[ImportProblem] = []
         counts = {"rows": 0}
         tracking_seen: set[str] = set()
 
-        def submissions() -> Iterator[Submission]:
+        def records() -> Iterator[FlatSubmission]:
             for number, row in enumerate(rows, start=1):
                 counts["rows"] = number
                 try:
-                    submission = self._import_row(
-                        consultation, rules, number, row, now, provenance, tracking_seen
+                    record = self._import_record(
+                        consultation,
+                        rules,
+                        number,
+                        row,
+                        now,
+                        provenance,
+                        tracking_seen,
+                        parse_flag,
+                        derived_key,
                     )
                 except RuleRefusedError as exc:
                     refused.append(ImportProblem(row=number, rule=exc.rule, message=str(exc)))
@@ -1403,14 +1494,21 @@ class Consultkit:
                 except (KeyError, ValueError, TypeError) as exc:
                     refused.append(ImportProblem(row=number, rule="row", message=_why(exc)))
                     continue
-                refusals = validate(consultation, submission)
-                if refusals:
-                    message = "; ".join(str(r) for r in refusals)
-                    refused.append(ImportProblem(row=number, rule="plugin", message=message))
-                    continue
-                yield submission
+                if validating:
+                    refusals = validate(consultation, submission_from_record(record))
+                    if refusals:
+                        message = "; ".join(str(r) for r in refusals)
+                        refused.append(ImportProblem(row=number, rule="plugin", message=message))
+                        continue
+                yield record
 
-        stored = self.store.add_submissions(submissions(), chunk_size=chunk_size)
+        store = self.store
+        if isinstance(store, SubmissionRecordLoader):
+            stored = store.add_submission_records(records(), chunk_size=chunk_size)
+        else:  # a store without the optional bulk load of records
+            stored = store.add_submissions(
+                map(submission_from_record, records()), chunk_size=chunk_size
+            )
         total = counts["rows"]
         return ImportReport(
             rows=total,
@@ -1419,7 +1517,7 @@ class Consultkit:
             refused=tuple(refused),
         )
 
-    def _import_row(
+    def _import_record(
         self,
         consultation: Consultation,
         rules: SubmissionRules,
@@ -1428,24 +1526,56 @@ class Consultkit:
         now: dt.datetime,
         provenance: Provenance,
         tracking_seen: set[str],
-    ) -> Submission:
-        from consultkit.formats.submission_import import ImportRow, derived_import_key
+        flag: Callable[[object], bool],
+        derived_key: Callable[[int, str, str, str, str], str],
+    ) -> FlatSubmission:
+        """The record to store for one imported row, or the rule refusing it.
 
-        if isinstance(row, ImportRow):
-            # Read once by the file reader: its draft, instant and key are used as they are.
-            draft, at = row.draft, row.received_at or now
-            key, tracking = row.import_key(), row.tracking_number
-        elif isinstance(row, Draft):
-            draft, at, key, tracking = row, now, None, None
+        Exactly what :func:`new_submission` would give for the row's checked draft, flat:
+        the rules run on the row's fields and no Draft or Submission is built (issue 14).
+        """
+        mapping: Mapping[str, Any] | None = None
+        if isinstance(row, Draft):
+            values, at, key, tracking = _draft_values(row), now, None, None
+        elif type(row) is dict:
+            # The common row: told apart without importing the reader's module (start-up).
+            mapping = row
         else:
-            draft = draft_from_row(row)
-            received = row.get("received_at")
+            from consultkit.formats.submission_import import ImportRow
+
+            if isinstance(row, ImportRow):
+                # Read once by the file reader: its draft, instant and key are used as is.
+                values, at = _draft_values(row.draft), row.received_at or now
+                key, tracking = row.import_key(), row.tracking_number
+            else:
+                mapping = row
+        if mapping is not None:
+            values = _row_values(mapping, flag)
+            received = mapping.get("received_at")
             at = _instant(received) if received else now
-            key = _optional(row, "idempotency_key")
-            tracking = _optional(row, "tracking_number")
-        checked = rules.check(draft, at).draft
+            key = _optional(mapping, "idempotency_key")
+            tracking = _optional(mapping, "tracking_number")
+        (call_id, name, email, group, organisation, country, title, body, language, tags,
+         attachments, consent, fields) = values  # fmt: skip
+        # By position: keywords cost more than the checks themselves (issue 14).
+        tags = rules.check_values(
+            call_id,
+            group,
+            name,
+            email,
+            organisation,
+            country,
+            title,
+            body,
+            language,
+            tags,
+            attachments,
+            consent[2],
+            fields,
+            at,
+        )
         if key is None:
-            key = derived_import_key(number, draft)
+            key = derived_key(number, call_id, email, title, body)
         elif "\x00" in key:
             # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
             raise RuleRefusedError(
@@ -1468,33 +1598,44 @@ class Consultkit:
                     " column empty and a new one is given",
                 )
             tracking = canonical
-        submission = new_submission(
-            checked,
-            consultation_id=consultation.id,
-            at=at,
-            provenance=provenance,
-            idempotency_key=key,
-            tracking_number=tracking,
-        )
-        if tracking is not None:
             # Only rows that bring a number are looked up: new numbers are random, and a
             # query per row would slow a million-row import.
-            self._check_tracking_free(submission, tracking_seen)
-        return submission
+            self._check_tracking_free(consultation.id, key, tracking, tracking_seen)
+        return new_submission_record(
+            consultation.id,
+            call_id,
+            group,
+            name,
+            email,
+            organisation,
+            country,
+            title,
+            body,
+            language,
+            tags,
+            attachments,
+            consent,
+            fields,
+            at,
+            provenance,
+            key,
+            tracking,
+        )
 
-    def _check_tracking_free(self, submission: Submission, seen: set[str]) -> None:
+    def _check_tracking_free(
+        self, consultation_id: str, key: str, tracking: str, seen: set[str]
+    ) -> None:
         """Refuse an imported row whose tracking number belongs to another submission.
 
         The store skips a row that clashes with a stored one as "already present"; that is
         right only for the same row imported again (same consultation and key). Any other
         clash, in the store or earlier in this import, is a different submission.
         """
-        tracking = submission.tracking_number
         other = self.store.find_by_tracking_number(tracking)
         same_row = (
             other is not None
-            and other.consultation_id == submission.consultation_id
-            and other.idempotency_key == submission.idempotency_key
+            and other.consultation_id == consultation_id
+            and other.idempotency_key == key
         )
         if (other is not None and not same_row) or (other is None and tracking in seen):
             raise RuleRefusedError(

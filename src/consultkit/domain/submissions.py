@@ -230,6 +230,48 @@ def submission_record(s: Submission) -> SubmissionRecord:
     )
 
 
+def submission_from_record(r: SubmissionRecord) -> Submission:
+    """The :class:`Submission` of a record: the inverse of :func:`submission_record`.
+
+    A record whose ``group`` is ``None`` has no submitter (erased).
+    """
+    return Submission(
+        id=r.id,
+        tracking_number=r.tracking_number,
+        consultation_id=r.consultation_id,
+        call_id=r.call_id,
+        submitter=None
+        if r.group is None
+        else Submitter(
+            name=r.submitter_name or "",
+            email=r.submitter_email or "",
+            group=r.group,
+            organisation=r.submitter_organisation,
+            country=r.submitter_country,
+        ),
+        title=r.title,
+        body=r.body,
+        language=r.language,
+        tags=r.tags,
+        attachments=r.attachments,
+        consent=Consent(
+            publish_text=r.consent_publish_text,
+            publish_name=r.consent_publish_name,
+            publish_organisation=r.consent_publish_organisation,
+        ),
+        provenance=r.provenance,
+        status=r.status,
+        received_at=r.received_at,
+        updated_at=r.updated_at,
+        fingerprint=r.fingerprint,
+        idempotency_key=r.idempotency_key,
+        erased_at=r.erased_at,
+        fields=r.fields,
+        verification=r.verification,
+        held=r.held,
+    )
+
+
 @attrs.frozen(kw_only=True)
 class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
