@@ -274,14 +274,19 @@ def _submitter_json(
     the encoder's generic walk over a new dict was a tenth of a bulk-imported row's cost
     (issue 14). A dialect with its own ``dump_json`` gets the dict.
     """
-    values = (country, email, group, name, organisation)  # sorted by key
     if type(dialect).dump_json is Dialect.dump_json:
+        text = _encode_string
         try:
-            return _SUBMITTER_TEMPLATE % tuple(
-                "null" if v is None else _encode_string(v) for v in values
+            return _SUBMITTER_TEMPLATE % (  # the keys sorted, as the encoder sorts them
+                "null" if country is None else text(country),
+                "null" if email is None else text(email),
+                text(group),
+                "null" if name is None else text(name),
+                "null" if organisation is None else text(organisation),
             )
         except TypeError:  # not text: the encoder says what it cannot store
             pass
+    values = (country, email, group, name, organisation)
     return dialect.dump_json(dict(zip(_SUBMITTER_KEYS, values, strict=True)))
 
 
