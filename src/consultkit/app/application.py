@@ -20,7 +20,7 @@ import logging
 import os
 import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 import attrs
 
@@ -286,12 +286,30 @@ def _tags(value: object) -> tuple[str, ...]:
     raise ValueError(f"tags must be a list or a comma-separated text, not {type(value).__name__}")
 
 
-def _instant(value: object) -> dt.datetime:
+class _Reader(NamedTuple):
+    """What a bulk import uses of the file reader's module per row, imported once per import.
+
+    ``consultkit.formats.submission_import`` is imported in the verb, not at the top
+    (start-up), and not once per row either: a function-level import of a loaded module
+    still costs a microsecond (issue 14).
+    """
+
+    flag: Callable[[object], bool]
+    instant: Callable[[str], dt.datetime]
+    derived_key: Callable[[int, str, str, str, str], str]
+    import_row: type[ImportRow]
+
+
+def _reader() -> _Reader:
+    from consultkit.formats import submission_import as module
+
+    return _Reader(module.parse_flag, module.parse_instant, module.derived_key, module.ImportRow)
+
+
+def _instant(value: object, parse: Callable[[str], dt.datetime]) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return utc_instant(value)
-    from consultkit.formats.submission_import import parse_instant
-
-    return parse_instant(str(value))
+    return parse(str(value))
 
 
 def _optional(row: Mapping[str, Any], key: str) -> str | None:
@@ -1461,8 +1479,7 @@ class Consultkit:
         doubling. Plugins validate each row; ``submission_received`` is not called and no
         receipt e-mails are queued for bulk rows (a million receipts is never wanted).
         """
-        from consultkit.formats.submission_import import derived_key, parse_flag
-
+        reader = _reader()
         rules = self.rules(consultation)
         validate = self.host.refusals
         # The validators take a Submission: it is built for them only when there are
@@ -1485,8 +1502,7 @@ class Consultkit:
                         now,
                         provenance,
                         tracking_seen,
-                        parse_flag,
-                        derived_key,
+                        reader,
                     )
                 except RuleRefusedError as exc:
                     refused.append(ImportProblem(row=number, rule=exc.rule, message=str(exc)))
@@ -1526,8 +1542,7 @@ class Consultkit:
         now: dt.datetime,
         provenance: Provenance,
         tracking_seen: set[str],
-        flag: Callable[[object], bool],
-        derived_key: Callable[[int, str, str, str, str], str],
+        reader: _Reader,
     ) -> FlatSubmission:
         """The record to store for one imported row, or the rule refusing it.
 
@@ -1538,21 +1553,18 @@ class Consultkit:
         if isinstance(row, Draft):
             values, at, key, tracking = _draft_values(row), now, None, None
         elif type(row) is dict:
-            # The common row: told apart without importing the reader's module (start-up).
+            # The common row, told apart first (an exact type test, once per row).
             mapping = row
+        elif isinstance(row, reader.import_row):
+            # Read once by the file reader: its draft, instant and key are used as is.
+            values, at = _draft_values(row.draft), row.received_at or now
+            key, tracking = row.import_key(), row.tracking_number
         else:
-            from consultkit.formats.submission_import import ImportRow
-
-            if isinstance(row, ImportRow):
-                # Read once by the file reader: its draft, instant and key are used as is.
-                values, at = _draft_values(row.draft), row.received_at or now
-                key, tracking = row.import_key(), row.tracking_number
-            else:
-                mapping = row
+            mapping = cast("Mapping[str, Any]", row)  # neither a Draft nor an ImportRow
         if mapping is not None:
-            values = _row_values(mapping, flag)
+            values = _row_values(mapping, reader.flag)
             received = mapping.get("received_at")
-            at = _instant(received) if received else now
+            at = _instant(received, reader.instant) if received else now
             key = _optional(mapping, "idempotency_key")
             tracking = _optional(mapping, "tracking_number")
         (call_id, name, email, group, organisation, country, title, body, language, tags,
@@ -1575,7 +1587,7 @@ class Consultkit:
             at,
         )
         if key is None:
-            key = derived_key(number, call_id, email, title, body)
+            key = reader.derived_key(number, call_id, email, title, body)
         elif "\x00" in key:
             # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
             raise RuleRefusedError(
