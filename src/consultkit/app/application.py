@@ -62,6 +62,7 @@ from consultkit.domain.submissions import (
     ActorRole,
     Consent,
     Draft,
+    DraftFields,
     HistoryEntry,
     Provenance,
     Receipt,
@@ -70,6 +71,7 @@ from consultkit.domain.submissions import (
     SubmissionVersion,
     Submitter,
     Verification,
+    draft_fields,
     normalize_tracking_number,
     submission_from_record,
     weak_tracking_number,
@@ -333,44 +335,28 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """
     from consultkit.formats.submission_import import parse_flag
 
-    (call, name, email, group, organisation, country, title, body, language, tags, attachments,
-     consent, fields) = _row_values(row, parse_flag)  # fmt: skip
+    values = _row_values(row, parse_flag)
     return Draft(
-        call_id=call,
+        call_id=values.call_id,
         submitter=Submitter(
-            name=name, email=email, group=group, organisation=organisation, country=country
+            name=values.name,
+            email=values.email,
+            group=values.group,
+            organisation=values.organisation,
+            country=values.country,
         ),
-        title=title,
-        body=body,
-        language=language,
-        tags=tags,
-        attachments=attachments,
-        consent=_CONSENTS[consent],
-        fields=fields,
+        title=values.title,
+        body=values.body,
+        language=values.language,
+        tags=values.tags,
+        attachments=values.attachments,
+        consent=_CONSENTS[values.consent],
+        fields=values.fields,
     )
 
 
-_DraftValues = tuple[
-    str,  # call id
-    str,  # name
-    str,  # e-mail
-    str,  # group
-    str | None,  # organisation
-    str | None,  # country
-    str,  # title
-    str,  # body
-    str,  # language
-    tuple[str, ...],  # tags
-    tuple[str, ...],  # attachments
-    tuple[bool, bool, bool],  # consent: publish text, name, organisation
-    dict[str, Any],  # fields
-]
-"""A draft's fields in :class:`Draft`'s order (the submitter's spread out), for a bulk
-import that builds no :class:`Draft` per row (issue 14)."""
-
-
-def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> _DraftValues:
-    """What :func:`draft_from_row` reads from ``row``, as :data:`_DraftValues`.
+def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> DraftFields:
+    """What :func:`draft_from_row` reads from ``row``, flat.
 
     ``flag`` is ``parse_flag``, imported by the caller once (not once per row).
     """
@@ -378,11 +364,11 @@ def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> _Draf
     call = get("call_id") or get("call")
     if not call:
         raise KeyError("call")
-    return (
+    return DraftFields(
         str(call),
+        str(get("group") or ""),
         str(get("name") or get("submitter_name") or ""),
         str(get("email") or get("submitter_email") or ""),
-        str(get("group") or ""),
         _optional(row, "organisation") or _optional(row, "submitter_organisation"),
         _optional(row, "country") or _optional(row, "submitter_country"),
         str(get("title") or ""),
@@ -396,25 +382,6 @@ def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> _Draf
             flag(get("consent_publish_organisation")),
         ),
         _row_fields(row),
-    )
-
-
-def _draft_values(draft: Draft) -> _DraftValues:
-    who, consent = draft.submitter, draft.consent
-    return (
-        draft.call_id,
-        who.name,
-        who.email,
-        who.group,
-        who.organisation,
-        who.country,
-        draft.title,
-        draft.body,
-        draft.language,
-        draft.tags,
-        draft.attachments,
-        (consent.publish_text, consent.publish_name, consent.publish_organisation),
-        dict(draft.fields),
     )
 
 
@@ -1551,13 +1518,13 @@ class Consultkit:
         """
         mapping: Mapping[str, Any] | None = None
         if isinstance(row, Draft):
-            values, at, key, tracking = _draft_values(row), now, None, None
+            values, at, key, tracking = draft_fields(row), now, None, None
         elif type(row) is dict:
             # The common row, told apart first (an exact type test, once per row).
             mapping = row
         elif isinstance(row, reader.import_row):
             # Read once by the file reader: its draft, instant and key are used as is.
-            values, at = _draft_values(row.draft), row.received_at or now
+            values, at = draft_fields(row.draft), row.received_at or now
             key, tracking = row.import_key(), row.tracking_number
         else:
             mapping = cast("Mapping[str, Any]", row)  # neither a Draft nor an ImportRow
@@ -1567,27 +1534,11 @@ class Consultkit:
             at = _instant(received, reader.instant) if received else now
             key = _optional(mapping, "idempotency_key")
             tracking = _optional(mapping, "tracking_number")
-        (call_id, name, email, group, organisation, country, title, body, language, tags,
-         attachments, consent, fields) = values  # fmt: skip
-        # By position: keywords cost more than the checks themselves (issue 14).
-        tags = rules.check_values(
-            call_id,
-            group,
-            name,
-            email,
-            organisation,
-            country,
-            title,
-            body,
-            language,
-            tags,
-            attachments,
-            consent[2],
-            fields,
-            at,
-        )
+        tags = rules.check_values(values, at)
         if key is None:
-            key = reader.derived_key(number, call_id, email, title, body)
+            key = reader.derived_key(
+                number, values.call_id, values.email, values.title, values.body
+            )
         elif "\x00" in key:
             # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
             raise RuleRefusedError(
@@ -1613,26 +1564,7 @@ class Consultkit:
             # Only rows that bring a number are looked up: new numbers are random, and a
             # query per row would slow a million-row import.
             self._check_tracking_free(consultation.id, key, tracking, tracking_seen)
-        return new_submission_record(
-            consultation.id,
-            call_id,
-            group,
-            name,
-            email,
-            organisation,
-            country,
-            title,
-            body,
-            language,
-            tags,
-            attachments,
-            consent,
-            fields,
-            at,
-            provenance,
-            key,
-            tracking,
-        )
+        return new_submission_record(consultation.id, values, tags, at, provenance, key, tracking)
 
     def _check_tracking_free(
         self, consultation_id: str, key: str, tracking: str, seen: set[str]
