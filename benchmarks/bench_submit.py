@@ -17,8 +17,11 @@ the key derivation, so it shared their cost).
    of text each) against the lean chunked ``executemany`` (2,000 rows per transaction, the
    import's default, for both).
    Target: >= 0.9x the lean pipeline, and the ``-wal`` file never above about 100 MB.
-   Measured (issue 14, growth-curve CPU, median of alternating rounds, load 10-16): 0.65
-   at 10k and 0.68 at 100k rows (0.45 and 0.53 before tags resolved through an index).
+   Measured (issue 14, growth-curve CPU, median of alternating rounds, the old and new
+   code in the same run): 0.86 at 10k and 0.90 at 100k rows at load 8-11, 0.80 and 0.88
+   at load 10-14, since rows become flat records without a Draft or Submission each
+   (0.69/0.76 and 0.61/0.70 before it; 0.45 and 0.53 before tags resolved through an
+   index).
 2. One durable submission: ``Consultkit.submit`` (rules, validate hook, submission +
    history + idempotency record + outbox event in one transaction, received hook) against
    raw one-transaction-per-row inserts of the same rows. Target: >= 0.7x raw.

@@ -22,7 +22,7 @@ from consultkit.config.loader import load_consultation
 from consultkit.default_plugins.log_notifier import LogNotifier
 from consultkit.domain.clock import FixedClock
 from consultkit.domain.review.scores import Review
-from consultkit.domain.submissions import SubmissionStatus, Submitter
+from consultkit.domain.submissions import SubmissionStatus, Submitter, submission_record
 from consultkit.errors import StoreError
 from consultkit.storage import sqlite as sqlite_module
 from consultkit.storage.records import Delivery, DeliveryStatus, OutboxEvent
@@ -328,7 +328,7 @@ def _legacy_store(db: Path, *submissions: Submission) -> None:
         sqlite_like = cast("SqlStore", SimpleNamespace(dialect=SqliteStore.dialect))
         for s in submissions:
             # Version 1 had none of the columns migration 3 ("fields") and later ones add.
-            row = list(SqlStore._submission_row(sqlite_like, s))
+            row = list(SqlStore._record_row(sqlite_like, submission_record(s)))
             row = row[: SUBMISSION_COLUMNS.index("fields")]
             key = s.idempotency_key
             row[18] = None if key is None else hashlib.sha256(key.encode()).hexdigest()

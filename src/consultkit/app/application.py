@@ -20,7 +20,7 @@ import logging
 import os
 import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 import attrs
 
@@ -32,6 +32,7 @@ from consultkit.domain.submissions import (
     ActorRole,
     Consent,
     Draft,
+    DraftFields,
     HistoryEntry,
     Provenance,
     Receipt,
@@ -40,8 +41,13 @@ from consultkit.domain.submissions import (
     SubmissionVersion,
     Submitter,
     Verification,
+    draft_fields,
     normalize_tracking_number,
+    submission_from_record,
     weak_tracking_number,
+)
+from consultkit.domain.submissions import (
+    SubmissionRecord as FlatSubmission,  # this module's SubmissionRecord is another value
 )
 from consultkit.domain.windows import to_utc
 from consultkit.errors import (
@@ -70,6 +76,7 @@ from consultkit.storage.protocols import (
     ApiToken,
     QuotaReachedError,
     StoreConflictError,
+    SubmissionRecordLoader,
     Subscription,
     default_store_url,
 )
@@ -82,7 +89,7 @@ from consultkit.storage.protocols import (
 # A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
 # tests/test_startup_imports.py hold every CLI verb to it).
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import IO
 
     import click
@@ -255,7 +262,8 @@ def _tags(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        return tuple(part for part in value.replace(",", " ").replace(";", " ").split() if part)
+        # split() with no separator never gives an empty part.
+        return tuple(value.replace(",", " ").replace(";", " ").split())
     if isinstance(value, list | tuple):
         return tuple(str(part) for part in value)
     raise InvalidValueError(
@@ -266,12 +274,39 @@ def _tags(value: object) -> tuple[str, ...]:
     )
 
 
-def _instant(value: object) -> dt.datetime:
+class _Reader(NamedTuple):
+    """What a bulk import uses per row of the file reader's module and of the submitting
+    rules, imported once per import.
+
+    ``consultkit.formats.submission_import`` and ``consultkit.domain.submission_rules``
+    are imported in the verb, not at the top (start-up), and not once per row either: a
+    function-level import of a loaded module still costs a microsecond (issue 14).
+    """
+
+    flag: Callable[[object], bool]
+    instant: Callable[[str], dt.datetime]
+    derived_key: Callable[[int, str, str, str, str], str]
+    import_row: type[ImportRow]
+    record: Callable[..., FlatSubmission]
+
+
+def _reader() -> _Reader:
+    from consultkit.domain.submission_rules import new_submission_record
+    from consultkit.formats import submission_import as module
+
+    return _Reader(
+        module.parse_flag,
+        module.parse_instant,
+        module.derived_key,
+        module.ImportRow,
+        new_submission_record,
+    )
+
+
+def _instant(value: object, parse: Callable[[str], dt.datetime]) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return utc_instant(value)
-    from consultkit.formats.submission_import import parse_instant
-
-    return parse_instant(str(value))
+    return parse(str(value))
 
 
 def _optional(row: Mapping[str, Any], key: str) -> str | None:
@@ -295,30 +330,53 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     """
     from consultkit.formats.submission_import import parse_flag
 
+    values = _row_values(row, parse_flag)
+    return Draft(
+        call_id=values.call_id,
+        submitter=Submitter(
+            name=values.name,
+            email=values.email,
+            group=values.group,
+            organisation=values.organisation,
+            country=values.country,
+        ),
+        title=values.title,
+        body=values.body,
+        language=values.language,
+        tags=values.tags,
+        attachments=values.attachments,
+        consent=_CONSENTS[values.consent],
+        fields=values.fields,
+    )
+
+
+def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> DraftFields:
+    """What :func:`draft_from_row` reads from ``row``, flat.
+
+    ``flag`` is ``parse_flag``, imported by the caller once (not once per row).
+    """
     get = row.get  # once per row of a bulk import: every lookup counts (issue 14)
     call = get("call_id") or get("call")
     if not call:
         raise KeyError("call")
-    return Draft(
-        call_id=str(call),
-        submitter=Submitter(
-            name=str(get("name") or get("submitter_name") or ""),
-            email=str(get("email") or get("submitter_email") or ""),
-            group=str(get("group") or ""),
-            organisation=_optional(row, "organisation") or _optional(row, "submitter_organisation"),
-            country=_optional(row, "country") or _optional(row, "submitter_country"),
+    return DraftFields(
+        str(call),
+        str(get("group") or ""),
+        str(get("name") or get("submitter_name") or ""),
+        str(get("email") or get("submitter_email") or ""),
+        _optional(row, "organisation") or _optional(row, "submitter_organisation"),
+        _optional(row, "country") or _optional(row, "submitter_country"),
+        str(get("title") or ""),
+        str(get("body") or ""),
+        str(get("language") or "en"),
+        _tags(get("tags")),
+        _tags(get("attachments")),
+        (
+            flag(get("consent_publish_text")),
+            flag(get("consent_publish_name")),
+            flag(get("consent_publish_organisation")),
         ),
-        title=str(get("title") or ""),
-        body=str(get("body") or ""),
-        language=str(get("language") or "en"),
-        tags=_tags(get("tags")),
-        attachments=_tags(get("attachments")),
-        consent=_CONSENTS[
-            parse_flag(get("consent_publish_text")),
-            parse_flag(get("consent_publish_name")),
-            parse_flag(get("consent_publish_organisation")),
-        ],
-        fields=_row_fields(row),
+        _row_fields(row),
     )
 
 
@@ -342,11 +400,24 @@ def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
             )
         )
     values = dict(given or {})
-    for column, value in row.items():
-        wanted = isinstance(column, str) and column.startswith(FIELD_COLUMN_PREFIX)
-        if wanted and value is not None and value != "":
+    keys = tuple(row)
+    columns = _FIELD_COLUMNS.get(keys)
+    if columns is None:
+        # Rows of one import share their keys: the ``field.KEY`` columns among them are
+        # found once, not by testing every key of every row (issue 14).
+        columns = tuple(c for c in keys if isinstance(c, str) and c.startswith(FIELD_COLUMN_PREFIX))
+        if len(_FIELD_COLUMNS) >= _FIELD_COLUMNS_LIMIT:
+            _FIELD_COLUMNS.clear()
+        _FIELD_COLUMNS[keys] = columns
+    for column in columns:
+        value = row[column]
+        if value is not None and value != "":
             values[column.removeprefix(FIELD_COLUMN_PREFIX)] = value
     return values
+
+
+_FIELD_COLUMNS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_FIELD_COLUMNS_LIMIT = 64
 
 
 @attrs.define
@@ -1417,19 +1488,30 @@ class Consultkit:
         doubling. Plugins validate each row; ``submission_received`` is not called and no
         receipt e-mails are queued for bulk rows (a million receipts is never wanted).
         """
+        reader = _reader()
         rules = self.rules(consultation)
         validate = self.host.refusals
+        # The validators take a Submission: it is built for them only when there are
+        # some; otherwise each row goes from its fields to its record (issue 14).
+        validating = self.host.has_validators()
         now = self.now()
         refused: list[ImportProblem] = []
         counts = {"rows": 0}
         tracking_seen: set[str] = set()
 
-        def submissions() -> Iterator[Submission]:
+        def records() -> Iterator[FlatSubmission]:
             for number, row in enumerate(rows, start=1):
                 counts["rows"] = number
                 try:
-                    submission = self._import_row(
-                        consultation, rules, number, row, now, provenance, tracking_seen
+                    record = self._import_record(
+                        consultation,
+                        rules,
+                        number,
+                        row,
+                        now,
+                        provenance,
+                        tracking_seen,
+                        reader,
                     )
                 except RuleRefusedError as exc:
                     refused.append(ImportProblem(row=number, rule=exc.rule, message=_why(exc)))
@@ -1437,14 +1519,21 @@ class Consultkit:
                 except (KeyError, ValueError, TypeError) as exc:
                     refused.append(ImportProblem(row=number, rule="row", message=_why(exc)))
                     continue
-                refusals = validate(consultation, submission)
-                if refusals:
-                    message = "; ".join(str(r) for r in refusals)
-                    refused.append(ImportProblem(row=number, rule="plugin", message=message))
-                    continue
-                yield submission
+                if validating:
+                    refusals = validate(consultation, submission_from_record(record))
+                    if refusals:
+                        message = "; ".join(str(r) for r in refusals)
+                        refused.append(ImportProblem(row=number, rule="plugin", message=message))
+                        continue
+                yield record
 
-        stored = self.store.add_submissions(submissions(), chunk_size=chunk_size)
+        store = self.store
+        if isinstance(store, SubmissionRecordLoader):
+            stored = store.add_submission_records(records(), chunk_size=chunk_size)
+        else:  # a store without the optional bulk load of records
+            stored = store.add_submissions(
+                map(submission_from_record, records()), chunk_size=chunk_size
+            )
         total = counts["rows"]
         return ImportReport(
             rows=total,
@@ -1453,7 +1542,7 @@ class Consultkit:
             refused=tuple(refused),
         )
 
-    def _import_row(
+    def _import_record(
         self,
         consultation: Consultation,
         rules: SubmissionRules,
@@ -1462,25 +1551,36 @@ class Consultkit:
         now: dt.datetime,
         provenance: Provenance,
         tracking_seen: set[str],
-    ) -> Submission:
-        from consultkit.domain.submission_rules import new_submission
-        from consultkit.formats.submission_import import ImportRow, derived_import_key
+        reader: _Reader,
+    ) -> FlatSubmission:
+        """The record to store for one imported row, or the rule refusing it.
 
-        if isinstance(row, ImportRow):
-            # Read once by the file reader: its draft, instant and key are used as they are.
-            draft, at = row.draft, row.received_at or now
+        Exactly what :func:`new_submission` would give for the row's checked draft, flat:
+        the rules run on the row's fields and no Draft or Submission is built (issue 14).
+        """
+        mapping: Mapping[str, Any] | None = None
+        if isinstance(row, Draft):
+            values, at, key, tracking = draft_fields(row), now, None, None
+        elif type(row) is dict:
+            # The common row, told apart first (an exact type test, once per row).
+            mapping = row
+        elif isinstance(row, reader.import_row):
+            # Read once by the file reader: its draft, instant and key are used as is.
+            values, at = draft_fields(row.draft), row.received_at or now
             key, tracking = row.import_key(), row.tracking_number
-        elif isinstance(row, Draft):
-            draft, at, key, tracking = row, now, None, None
         else:
-            draft = draft_from_row(row)
-            received = row.get("received_at")
-            at = _instant(received) if received else now
-            key = _optional(row, "idempotency_key")
-            tracking = _optional(row, "tracking_number")
-        checked = rules.check(draft, at).draft
+            mapping = cast("Mapping[str, Any]", row)  # neither a Draft nor an ImportRow
+        if mapping is not None:
+            values = _row_values(mapping, reader.flag)
+            received = mapping.get("received_at")
+            at = _instant(received, reader.instant) if received else now
+            key = _optional(mapping, "idempotency_key")
+            tracking = _optional(mapping, "tracking_number")
+        tags = rules.check_values(values, at)
         if key is None:
-            key = derived_import_key(number, draft)
+            key = reader.derived_key(
+                number, values.call_id, values.email, values.title, values.body
+            )
         elif "\x00" in key:
             # Like the rules' `text` check: PostgreSQL would refuse the whole chunk.
             raise RuleRefusedError(
@@ -1510,33 +1610,25 @@ class Consultkit:
                     ),
                 )
             tracking = canonical
-        submission = new_submission(
-            checked,
-            consultation_id=consultation.id,
-            at=at,
-            provenance=provenance,
-            idempotency_key=key,
-            tracking_number=tracking,
-        )
-        if tracking is not None:
             # Only rows that bring a number are looked up: new numbers are random, and a
             # query per row would slow a million-row import.
-            self._check_tracking_free(submission, tracking_seen)
-        return submission
+            self._check_tracking_free(consultation.id, key, tracking, tracking_seen)
+        return reader.record(consultation.id, values, tags, at, provenance, key, tracking)
 
-    def _check_tracking_free(self, submission: Submission, seen: set[str]) -> None:
+    def _check_tracking_free(
+        self, consultation_id: str, key: str, tracking: str, seen: set[str]
+    ) -> None:
         """Refuse an imported row whose tracking number belongs to another submission.
 
         The store skips a row that clashes with a stored one as "already present"; that is
         right only for the same row imported again (same consultation and key). Any other
         clash, in the store or earlier in this import, is a different submission.
         """
-        tracking = submission.tracking_number
         other = self.store.find_by_tracking_number(tracking)
         same_row = (
             other is not None
-            and other.consultation_id == submission.consultation_id
-            and other.idempotency_key == submission.idempotency_key
+            and other.consultation_id == consultation_id
+            and other.idempotency_key == key
         )
         if (other is not None and not same_row) or (other is None and tracking in seen):
             raise RuleRefusedError(

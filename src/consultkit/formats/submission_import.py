@@ -166,10 +166,13 @@ def derived_import_key(position: int, draft: Draft) -> str:
     Running the same file again derives the same keys, so the import resumes instead of
     storing everything twice.
     """
+    return derived_key(position, draft.call_id, draft.submitter.email, draft.title, draft.body)
+
+
+def derived_key(position: int, call_id: str, email: str, title: str, body: str) -> str:
+    """:func:`derived_import_key` of a draft's fields given one by one (no draft built)."""
     digest = hashlib.blake2b(
-        f"{position}\x1f{draft.call_id}\x1f{draft.submitter.email}\x1f"
-        f"{draft.title}\x1f{draft.body}".encode(),
-        digest_size=16,
+        f"{position}\x1f{call_id}\x1f{email}\x1f{title}\x1f{body}".encode(), digest_size=16
     ).hexdigest()
     return f"import:{digest}"
 

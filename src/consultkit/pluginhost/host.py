@@ -712,6 +712,15 @@ class PluginHost:
         """
         return [refusal.reason for refusal in self.refusals(consultation, submission)]
 
+    def has_validators(self) -> bool:
+        """Whether any plugin implements ``validate_submission``.
+
+        A bulk import builds each row's :class:`Submission` for the validators only when
+        there are some (issue 14); :meth:`refusals` is empty when there are none.
+        """
+        impls = self._implementations("validate_submission")
+        return impls is None or bool(impls)
+
     def refusals(self, consultation: Consultation, submission: Submission) -> list[Refusal]:
         """Every plugin's reasons to refuse ``submission``, each with its plugin's name."""
         refusals: list[Refusal] = []

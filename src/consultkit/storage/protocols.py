@@ -7,7 +7,8 @@ transaction: either all of its writes are stored or none are.
 
 The concerns, so that code can ask for only what it uses:
 
-* :class:`SubmissionStore`: submissions, their history, idempotent intake, erasure.
+* :class:`SubmissionStore`: submissions, their history, idempotent intake, erasure
+  (and, optionally, :class:`SubmissionRecordLoader`: bulk loads of flat submissions).
 * :class:`OutboxStore`: notification events and their leased deliveries.
 * :class:`ScheduleLog`: published schedule revisions.
 * :class:`SubscriptionStore`: who asked to be told about a consultation.
@@ -278,6 +279,27 @@ class SubmissionStore(Protocol):
 
 
 @runtime_checkable
+class SubmissionRecordLoader(Protocol):
+    """A store that bulk-loads flat submissions: optional, beside :class:`SubmissionStore`.
+
+    A bulk import builds one :class:`~consultkit.domain.submissions.SubmissionRecord` per
+    row; a store with this method stores them as they are, instead of the import building
+    a :class:`~consultkit.domain.submissions.Submission` per row for
+    :meth:`SubmissionStore.add_submissions` to take apart again (issue 14). A store
+    without it still works: the import then hands it submissions.
+    """
+
+    def add_submission_records(
+        self, records: Iterable[SubmissionRecord], chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
+        """:meth:`SubmissionStore.add_submissions` of records; stores exactly the same rows.
+
+        A record stores what the submission
+        :func:`~consultkit.domain.submissions.submission_from_record` gives would store.
+        """
+
+
+@runtime_checkable
 class OutboxStore(Protocol):
     """The transactional outbox: events, and their deliveries claimed under a lease.
 
@@ -459,6 +481,7 @@ __all__ = [
     "ScheduleRevision",
     "Store",
     "StoreConflictError",
+    "SubmissionRecordLoader",
     "SubmissionStore",
     "Subscription",
     "SubscriptionStore",
