@@ -43,6 +43,7 @@ from consultkit.domain.submissions import (
     Verification,
     draft_fields,
     normalize_tracking_number,
+    optional_text,
     submission_from_record,
     weak_tracking_number,
 )
@@ -311,10 +312,7 @@ def _instant(value: object, parse: Callable[[str], dt.datetime]) -> dt.datetime:
 
 def _optional(row: Mapping[str, Any], key: str) -> str | None:
     value = row.get(key)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+    return None if value is None else optional_text(str(value))
 
 
 def draft_from_row(row: Mapping[str, Any]) -> Draft:

@@ -73,15 +73,29 @@ class ActorRole(enum.StrEnum):
     SYSTEM = "system"
 
 
+def optional_text(value: str | None) -> str | None:
+    """An optional one-line value as stored: without surrounding spaces, and ``None`` when
+    nothing is left (a form's empty box, a CSV's empty cell)."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
 @attrs.frozen(kw_only=True)
 class Submitter:
-    """The person (or body) who sent a submission, in the stakeholder group they chose."""
+    """The person (or body) who sent a submission, in the stakeholder group they chose.
+
+    ``organisation`` and ``country`` are stored as :func:`optional_text` gives them, by
+    every way in (``submit``, the web form, the bulk import), so the same person is stored
+    alike whichever way they came.
+    """
 
     name: str
     email: str
     group: str
-    organisation: str | None = None
-    country: str | None = None
+    organisation: str | None = attrs.field(default=None, converter=optional_text)
+    country: str | None = attrs.field(default=None, converter=optional_text)
 
 
 SUBMITTER_IDENTITY: Final[Mapping[str, str]] = {
