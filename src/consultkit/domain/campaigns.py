@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -492,23 +493,27 @@ def campaign_groups(
     sizes: dict[int, int] = {}
     for leader, _, copies in placed.values():
         sizes[leader] = sizes.get(leader, 0) + copies
-    ids_of: dict[int, list[str]] = {}
-    ranks_of: dict[int, list[int]] = {}
+    # A list per grouped text, found straight from the fingerprint: one dict look-up per
+    # submission (issue 14: a million of them at full size).
+    ids_of: dict[bytes, list[str]] = {}
+    texts_of: dict[int, list[tuple[int, list[str]]]] = {}
+    for key, (leader, rank, _) in placed.items():
+        if sizes[leader] > 1:
+            listed = ids_of[key] = []
+            texts_of.setdefault(leader, []).append((rank, listed))
+    del placed
+    found = ids_of.get
     for item_id, key in members:
-        found = placed.get(bytes.fromhex(key))
-        if found is None or sizes[found[0]] < 2:
-            continue
-        listed = ids_of.get(found[1])
-        if listed is None:
-            listed = ids_of[found[1]] = []
-            ranks_of.setdefault(found[0], []).append(found[1])
-        listed.append(item_id)
+        listed = found(bytes.fromhex(key))
+        if listed is not None:
+            listed.append(item_id)
     groups = []
-    for ranks in ranks_of.values():
-        ranks.sort()
-        ids = tuple(item for rank in ranks for item in ids_of[rank])
+    for ranked in texts_of.values():
+        ranked.sort(key=operator.itemgetter(0))
+        lists = [listed for _, listed in ranked if listed]
+        ids = tuple(itertools.chain.from_iterable(lists))
         if len(ids) > 1:
-            groups.append(DuplicateGroup(ids=ids, exact=len(ranks) == 1))
+            groups.append(DuplicateGroup(ids=ids, exact=len(lists) == 1))
     groups.sort(key=lambda g: (-g.count, g.ids))
     return groups
 
