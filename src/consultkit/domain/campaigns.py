@@ -497,10 +497,11 @@ def campaign_groups(
     # submission (issue 14: a million of them at full size).
     ids_of: dict[bytes, list[str]] = {}
     texts_of: dict[int, list[tuple[int, list[str]]]] = {}
-    for key, (leader, rank, _) in placed.items():
+    for text, (leader, rank, _) in placed.items():
         if sizes[leader] > 1:
-            listed = ids_of[key] = []
-            texts_of.setdefault(leader, []).append((rank, listed))
+            ids: list[str] = []
+            ids_of[text] = ids
+            texts_of.setdefault(leader, []).append((rank, ids))
     del placed
     found = ids_of.get
     for item_id, key in members:
@@ -511,9 +512,9 @@ def campaign_groups(
     for ranked in texts_of.values():
         ranked.sort(key=operator.itemgetter(0))
         lists = [listed for _, listed in ranked if listed]
-        ids = tuple(itertools.chain.from_iterable(lists))
-        if len(ids) > 1:
-            groups.append(DuplicateGroup(ids=ids, exact=len(lists) == 1))
+        members_ids = tuple(itertools.chain.from_iterable(lists))
+        if len(members_ids) > 1:
+            groups.append(DuplicateGroup(ids=members_ids, exact=len(lists) == 1))
     groups.sort(key=lambda g: (-g.count, g.ids))
     return groups
 
@@ -576,9 +577,7 @@ def _place(
         signed = np.flatnonzero(near)  # the batch's texts that have a signature
         if not len(signed):
             return
-        grams, owners, starts = _batch_shingles(
-            words[np.repeat(near, counts)], counts[near]
-        )
+        grams, owners, starts = _batch_shingles(words[np.repeat(near, counts)], counts[near])
         keys = _band_keys(_signatures(grams, owners, len(signed)), rows)
         earliest = buckets.earliest(keys)  # from earlier batches; -1: none
         alike = _alike_to(earliest, grams, starts, grams_of, similarity)
@@ -651,7 +650,7 @@ def _alike_to(
         return alike
     sizes = np.diff(starts)
     given = given[np.argsort(leaders[given], kind="stable")]
-    cuts = np.flatnonzero(np.diff(leaders[given], prepend=-1)).tolist() + [len(given)]
+    cuts = [*np.flatnonzero(np.diff(leaders[given], prepend=-1)).tolist(), len(given)]
     for at, end in itertools.pairwise(cuts):
         rows = given[at:end]
         stored = np.frombuffer(grams_of[int(leaders[rows[0]])], dtype=np.uint64)

@@ -269,8 +269,9 @@ class SubmissionStore(Protocol):
         """``(fingerprint, copies, body)`` once per distinct text, most copied first.
 
         Ties by fingerprint; the body is that of any one copy, the first stored by the
-        built-in stores (all copies of a fingerprint normalise to the same text). Submissions without a body (erased)
-        are left out. Streamed: campaign detection reads it once, in bounded memory.
+        built-in stores (all copies of a fingerprint normalise to the same text).
+        Submissions without a body (erased) are left out. Streamed: campaign detection
+        reads it once, in bounded memory.
         """
 
     def submission_fingerprints(self, consultation_id: str) -> Iterator[tuple[str, str]]:
