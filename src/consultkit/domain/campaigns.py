@@ -112,9 +112,10 @@ def _power_tables(size: int) -> tuple[Any, Any]:
     import numpy as np
 
     if not _powers or len(_powers[0]) < size:
-        # Sized to the batch (a power of two, so a few growths at most): a fixed 4M entries
-        # held 64 MB for batches that need about 2M (issue 14, peak memory).
-        size = 1 << max(size - 1, 1 << 16).bit_length()
+        # Sized to the batch, rounded up to a mebi-entry (batches are alike in size, so it
+        # grows a few times at most): a fixed 4M entries held 64 MB for batches of about
+        # 2.3M bytes (issue 14, peak memory).
+        size = -(-size >> 20) << 20
         tables = []
         for base in (_WORD_BASE, _WORD_BASE_INVERSE):
             factors = np.full(size, base, dtype=np.uint64)
