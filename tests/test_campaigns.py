@@ -545,3 +545,12 @@ def test_the_batched_placing_groups_as_a_plain_one(
         patch.setattr(campaigns, "_SMALL_CAP", small_cap)
         found = duplicate_groups(rows, similarity=similarity)
     assert found == _reference_groups(rows, similarity)
+
+
+def test_detection_releases_its_word_hash_tables() -> None:
+    """Issue 14: the power tables of the word hashes (tens of MB at full batches) stayed
+    in the module after detection, for the life of a web or report process."""
+    import consultkit.domain.campaigns as campaigns
+
+    duplicate_groups([(f"s{n}", LETTER) for n in range(3)] + [("other", UNRELATED[0])])
+    assert campaigns._powers == []

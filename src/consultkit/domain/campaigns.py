@@ -631,6 +631,9 @@ def _place(
             bodies.clear()
     if batch:
         settle()
+    # The word-hash power tables are tens of MB: a long-running process (the web plugin,
+    # a report) should not keep them between detections; rebuilding costs milliseconds.
+    _powers.clear()
     return placed
 
 
