@@ -305,8 +305,9 @@ class _Buckets:
     def search(self, keys: Any) -> tuple[Any, Any]:
         """Each (row of ``keys``, leading text) sharing a band, once, by row then leader.
 
-        Two int64 arrays. Per-row sets of leaders were a Python set operation per pair
-        (issue 14); sorted pairs give each row's earliest candidate with one comparison.
+        Two int64 arrays. Only for the texts not alike to their :meth:`earliest`
+        candidate: a copy shares bands with every leader of its campaign, so listing the
+        pairs of all texts grew with the square of a campaign's leaders (issue 14).
         """
         import numpy as np
 
