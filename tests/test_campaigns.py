@@ -467,3 +467,90 @@ def test_the_store_path_groups_as_the_in_memory_path(tmp_path: Path) -> None:
             assert stored == duplicate_groups(rows, exact_only=exact_only)
         assert app.duplicates(consultation, similarity=1.0) == duplicate_groups(rows, similarity=1)
     assert [g.count for g in stored] == [3] + [2] * (len(VARIANTS) + 1)  # "I agree." too
+
+
+# --------------------------------------------------------------------------------------
+# The batched placing against a plain one: same LSH, same checks, one text at a time.
+
+
+def _reference_groups(rows: list[tuple[str, str]], similarity: float) -> list[DuplicateGroup]:
+    """The documented algorithm written plainly: Python sets, one text and band at a time.
+
+    Distinct texts most copied first (ties by fingerprint); each signed text's candidates
+    are the leading texts sharing one of its LSH band keys; it joins the earliest whose
+    shingles are at least ``similarity`` alike, or leads.
+    """
+    from consultkit.domain.campaigns import lsh_rows, normalize_body
+
+    mask, mix_a, mix_b = (1 << 64) - 1, 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9
+    ids_of: dict[str, list[str]] = {}
+    body_of: dict[str, str] = {}
+    for item_id, body in rows:
+        ids_of.setdefault(fingerprint(body), []).append(item_id)
+        body_of.setdefault(fingerprint(body), body)
+    order = sorted(ids_of, key=lambda key: (-len(ids_of[key]), key))
+    per_band = lsh_rows(similarity)
+    buckets: dict[int, list[int]] = {}
+    grams_of: dict[int, frozenset[int]] = {}
+    leader_of: list[int] = []
+    for rank, key in enumerate(order):
+        if len(normalize_body(body_of[key]).split()) < NEAR_DUPLICATE_MIN_WORDS:
+            leader_of.append(rank)
+            continue
+        grams = shingles(body_of[key])
+        signature = minhash(grams)
+        keys = []
+        for band in range(MINHASH_VALUES // per_band):
+            value = 0
+            for item in signature[band * per_band : (band + 1) * per_band]:
+                value = (value * mix_a + item) & mask
+            keys.append((value * mix_b + band + 1) & mask)
+        candidates = sorted({leader for k in keys for leader in buckets.get(k, [])})
+        alike = [c for c in candidates if jaccard(grams, grams_of[c]) >= similarity]
+        leader_of.append(alike[0] if alike else rank)
+        if not alike:
+            grams_of[rank] = grams
+            for k in keys:
+                buckets.setdefault(k, []).append(rank)
+    members: dict[int, list[int]] = {}
+    for rank, leader in enumerate(leader_of):
+        members.setdefault(leader, []).append(rank)
+    groups = [
+        DuplicateGroup(ids=tuple(i for r in ranks for i in ids_of[order[r]]), exact=len(ranks) == 1)
+        for ranks in members.values()
+        if sum(len(ids_of[order[r]]) for r in ranks) > 1
+    ]
+    return sorted(groups, key=lambda g: (-g.count, g.ids))
+
+
+@given(
+    rows=st.lists(_campaign_corpus(), min_size=1, max_size=4).map(
+        lambda parts: [(f"{n}-{i}", text) for n, part in enumerate(parts) for i, text in part]
+    ),
+    similarity=_SIMILARITY,
+    batch=st.sampled_from([1, 2, 3, 5, 64]),
+    small_cap=st.sampled_from([1, 4, 1 << 18]),
+)
+@settings(max_examples=150, deadline=None)
+def test_the_batched_placing_groups_as_a_plain_one(
+    rows: list[tuple[str, str]], similarity: float, batch: int, small_cap: int
+) -> None:
+    """Issue 14: texts are checked against their earliest candidate a leader at a time,
+    the others one by one with the batch's own leaders; batches and bucket merges of
+    every size must give the plain algorithm's groups exactly."""
+    import consultkit.domain.campaigns as campaigns
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(campaigns, "_BATCH", batch)
+        patch.setattr(campaigns, "_SMALL_CAP", small_cap)
+        found = duplicate_groups(rows, similarity=similarity)
+    assert found == _reference_groups(rows, similarity)
+
+
+def test_detection_releases_its_word_hash_tables() -> None:
+    """Issue 14: the power tables of the word hashes (tens of MB at full batches) stayed
+    in the module after detection, for the life of a web or report process."""
+    import consultkit.domain.campaigns as campaigns
+
+    duplicate_groups([(f"s{n}", LETTER) for n in range(3)] + [("other", UNRELATED[0])])
+    assert campaigns._powers == []

@@ -6,6 +6,8 @@ Campaign copies are detected and counted, never dropped (the EU Ombudsman's less
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -110,7 +112,10 @@ def _power_tables(size: int) -> tuple[Any, Any]:
     import numpy as np
 
     if not _powers or len(_powers[0]) < size:
-        size = max(size, 1 << 22)
+        # Sized to the batch, rounded up to a mebi-entry (batches are alike in size, so it
+        # grows a few times at most): a fixed 4M entries held 64 MB for batches of about
+        # 2.3M bytes (issue 14, peak memory).
+        size = -(-size >> 20) << 20
         tables = []
         for base in (_WORD_BASE, _WORD_BASE_INVERSE):
             factors = np.full(size, base, dtype=np.uint64)
@@ -198,7 +203,7 @@ def minhash(hashes: Iterable[int]) -> tuple[int, ...]:
     """
     import numpy as np
 
-    values = np.fromiter(hashes, dtype=np.uint64)
+    values = np.sort(np.fromiter(hashes, dtype=np.uint64))
     if not len(values):
         return ()
     return tuple(_signatures(values, np.zeros(len(values), dtype=np.intp), 1)[0].tolist())
@@ -217,15 +222,21 @@ def _probe_order() -> Any:
 def _signatures(values: Any, owners: Any, count: int) -> Any:
     """The signatures (``count`` x :data:`MINHASH_VALUES`, uint64) of sets given flat.
 
-    ``values`` holds every set's hashes one after another and ``owners`` the set each
-    belongs to (ascending); every set must have at least one hash.
+    ``values`` holds every set's hashes one after another, each set's in ascending order,
+    and ``owners`` the set each belongs to (ascending); every set must have at least one
+    hash.
     """
     import numpy as np
 
     empty = np.uint64(_LOW + 1)
     flat = np.full(count * MINHASH_VALUES, empty, dtype=np.uint64)
     slots = owners * MINHASH_VALUES + (values >> np.uint64(_BIN_SHIFT)).astype(np.intp)
-    np.minimum.at(flat, slots, values & np.uint64(_LOW))
+    # Sorted within each set, a bin's values are a run (its top bits) in ascending order of
+    # their low bits: the run's first is the bin's minimum, with no unbuffered minimum.at.
+    first = np.empty(len(slots), dtype=bool)
+    first[:1] = True
+    np.not_equal(slots[1:], slots[:-1], out=first[1:])
+    flat[slots[first]] = values[first] & np.uint64(_LOW)
     mins = flat.reshape(count, MINHASH_VALUES)
     filled = mins != empty
     if filled.all():
@@ -235,18 +246,25 @@ def _signatures(values: Any, owners: Any, count: int) -> Any:
     # unrelated texts agree on whole runs of bins, so LSH found them as candidates
     # hundreds of times too often (issue 14).
     signature = mins.copy()
-    missing = ~filled
-    rows = np.arange(count)
-    for donor in _probe_order().T:  # one probe for every bin, then the next...
-        rows = rows[missing[rows].any(axis=1)]
-        if not len(rows):
+    flat_signature, flat_filled = signature.ravel(), filled.ravel()
+    # The empty bins as flat indices, probed one step at a time: most find a filled bin in
+    # the first few steps, so the list shrinks fast (probing whole rows of 128 bins at
+    # each of the 64 steps was a third of signing).
+    empty_at = np.flatnonzero(~flat_filled)
+    probes = _probe_order()
+    for step in range(_PROBES):
+        bins = empty_at % MINHASH_VALUES
+        donors = empty_at - bins + probes[bins, step]
+        took = flat_filled[donors]
+        flat_signature[empty_at[took]] = flat[donors[took]]
+        empty_at = empty_at[~took]
+        if not len(empty_at):
             return signature
-        took = missing[rows] & filled[rows][:, donor]
-        signature[rows] = np.where(took, mins[rows][:, donor], signature[rows])
-        missing[rows] &= ~took
     # A very sparse set can miss every probe: rotation fills the rest, tagged with the
     # distance, so the signature is still a function of the set alone.
-    known = ~missing
+    missing = np.zeros(count * MINHASH_VALUES, dtype=bool)
+    missing[empty_at] = True
+    known = ~missing.reshape(count, MINHASH_VALUES)
     position = np.where(known, np.arange(MINHASH_VALUES), 2 * MINHASH_VALUES)
     doubled = np.concatenate([position, position + MINHASH_VALUES], axis=1)
     nearest = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :MINHASH_VALUES]
@@ -268,13 +286,13 @@ def _band_keys(signatures: Any, rows: int) -> Any:
 
 
 class _Buckets:
-    """LSH buckets, band key -> leading texts, in two sorted arrays and a dict for one batch.
+    """LSH buckets, band key -> leading texts, in two sorted arrays.
 
     A dict entry per band of every leading text held gigabytes at a million submissions
     (issue 14); sorted uint64/int64 arrays cost 16 bytes an entry and are searched a whole
     batch at a time (needles sorted, so each search narrows the next). New entries go into
     a small array, merged into the large one when it reaches a quarter of its size or
-    :data:`_SMALL_CAP` entries. The current batch's leaders sit in ``recent``.
+    :data:`_SMALL_CAP` entries. A batch's own leaders are found by :func:`_pairs_within`.
     """
 
     def __init__(self) -> None:
@@ -283,14 +301,17 @@ class _Buckets:
         nothing = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
         self.large: tuple[Any, Any] = nothing
         self.small: tuple[Any, Any] = nothing
-        self.recent: dict[int, list[int]] = {}
-        self.pending: list[tuple[list[int], int]] = []
 
-    def search(self, keys: Any) -> list[set[int]]:
-        """The leading texts sharing a band with each row of ``keys``, from earlier batches."""
+    def search(self, keys: Any) -> tuple[Any, Any]:
+        """Each (row of ``keys``, leading text) sharing a band, once, by row then leader.
+
+        Two int64 arrays. Only for the texts not alike to their :meth:`earliest`
+        candidate: a copy shares bands with every leader of its campaign, so listing the
+        pairs of all texts grew with the square of a campaign's leaders (issue 14).
+        """
         import numpy as np
 
-        found: list[set[int]] = [set() for _ in range(len(keys))]
+        found = []
         flat = keys.ravel()
         order = np.argsort(flat)
         needles = flat[order]
@@ -306,35 +327,48 @@ class _Buckets:
             runs = np.searchsorted(level_keys, needles[hits], side="right") - starts
             # Every (text, leader) pair once: a copy shares most bands with its leader.
             rows = np.repeat(order[hits] // bands, runs)
-            within = np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs)
-            leaders = level_leaders[np.repeat(starts, runs) + within]
-            pairs = np.unique(rows.astype(np.int64) << 32 | leaders)
-            for pair in pairs.tolist():
-                found[pair >> 32].add(pair & 0xFFFFFFFF)
-        return found
+            leaders = level_leaders[np.repeat(starts, runs) + _within(runs)]
+            found.append(rows.astype(np.int64) << 32 | leaders)
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        pairs = np.unique(np.concatenate(found))
+        return pairs >> 32, pairs & 0xFFFFFFFF
 
-    def add(self, leader: int, keys: list[int]) -> None:
-        for key in keys:
-            listed = self.recent.get(key)
-            if listed is None:
-                self.recent[key] = [leader]
-            else:
-                listed.append(leader)
-        self.pending.append((keys, leader))
+    def earliest(self, keys: Any) -> Any:
+        """Per row of ``keys``, the earliest leading text sharing a band with it, or -1.
 
-    def freeze(self) -> None:
-        """Move this batch's leaders into the arrays."""
+        A band's leaders are filed in rank order, so the first of a key's run is its
+        earliest: one search per band, however many leaders share it. Listing every pair
+        (:meth:`search`) grew with the square of a campaign's size, as its copies share
+        bands with all its other leaders (issue 14: 12 s of ``unique`` at 1M).
+        """
         import numpy as np
 
-        if not self.pending:
+        none = np.iinfo(np.int64).max
+        flat = keys.ravel()
+        order = np.argsort(flat)
+        needles = flat[order]
+        best = np.full(len(flat), none, dtype=np.int64)
+        for level_keys, level_leaders in (self.large, self.small):
+            if not len(level_keys):
+                continue
+            left = np.minimum(np.searchsorted(level_keys, needles), len(level_keys) - 1)
+            found = np.where(level_keys[left] == needles, level_leaders[left], none)
+            best[order] = np.minimum(best[order], found)
+        earliest = best.reshape(keys.shape).min(axis=1)
+        earliest[earliest == none] = -1
+        return earliest
+
+    def add(self, keys: Any, leaders: Any) -> None:
+        """File the band ``keys`` (a row per text) of new ``leaders`` (their ranks)."""
+        import numpy as np
+
+        if not len(leaders):
             return
-        keys = np.array([k for k, _ in self.pending], dtype=np.uint64).ravel()
-        bands = len(self.pending[0][0])
-        leaders = np.repeat(np.array([n for _, n in self.pending], dtype=np.int64), bands)
-        self.recent.clear()
-        self.pending.clear()
-        order = np.argsort(keys)
-        self.small = _merged(self.small, (keys[order], leaders[order]))
+        flat = keys.ravel()
+        order = np.argsort(flat, kind="stable")  # rows come in rank order: kept in a run
+        ranks = np.repeat(np.asarray(leaders, dtype=np.int64), keys.shape[1])
+        self.small = _merged(self.small, (flat[order], ranks[order]))
         # The small array is copied at every batch, the large one at every merge: capping
         # the small one keeps both copies a bounded cost per entry.
         if len(self.small[0]) > min(_SMALL_CAP, len(self.large[0]) // 4):
@@ -342,11 +376,41 @@ class _Buckets:
             self.small = (self.small[0][:0], self.small[1][:0])
 
 
+def _within(runs: Any) -> Any:
+    """``0, 1, … run - 1`` for each run, one after another."""
+    import numpy as np
+
+    return np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs)
+
+
+def _pairs_within(keys: Any) -> Any:
+    """Pairs of rows of ``keys`` sharing a band, as ``later << 32 | earlier``, sorted, once."""
+    import numpy as np
+
+    if not keys.size:
+        return np.zeros(0, dtype=np.int64)
+    bands = keys.shape[1]
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")  # equal keys in row order
+    ordered = flat[order]
+    fresh = np.empty(len(flat), dtype=bool)
+    fresh[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
+    run_start = np.flatnonzero(fresh)
+    before = np.arange(len(flat)) - np.repeat(run_start, np.diff(run_start, append=len(flat)))
+    # Each entry pairs with the entries of its run before it.
+    later = np.repeat(order // bands, before)
+    earlier = order[np.repeat(np.arange(len(flat)) - before, before) + _within(before)] // bands
+    keep = later != earlier
+    return np.unique(later[keep].astype(np.int64) << 32 | earlier[keep])
+
+
 def _merged(into: tuple[Any, Any], more: tuple[Any, Any]) -> tuple[Any, Any]:
     """Two sorted (keys, leaders) pairs as one, in one linear pass."""
     import numpy as np
 
-    at = np.searchsorted(into[0], more[0])
+    # After equal keys: ``more`` holds later leaders, and a run stays in rank order.
+    at = np.searchsorted(into[0], more[0], side="right")
     return np.insert(into[0], at, more[0]), np.insert(into[1], at, more[1])
 
 
@@ -431,23 +495,28 @@ def campaign_groups(
     sizes: dict[int, int] = {}
     for leader, _, copies in placed.values():
         sizes[leader] = sizes.get(leader, 0) + copies
-    ids_of: dict[int, list[str]] = {}
-    ranks_of: dict[int, list[int]] = {}
+    # A list per grouped text, found straight from the fingerprint: one dict look-up per
+    # submission (issue 14: a million of them at full size).
+    ids_of: dict[bytes, list[str]] = {}
+    texts_of: dict[int, list[tuple[int, list[str]]]] = {}
+    for text, (leader, rank, _) in placed.items():
+        if sizes[leader] > 1:
+            ids: list[str] = []
+            ids_of[text] = ids
+            texts_of.setdefault(leader, []).append((rank, ids))
+    del placed
+    found = ids_of.get
     for item_id, key in members:
-        found = placed.get(bytes.fromhex(key))
-        if found is None or sizes[found[0]] < 2:
-            continue
-        listed = ids_of.get(found[1])
-        if listed is None:
-            listed = ids_of[found[1]] = []
-            ranks_of.setdefault(found[0], []).append(found[1])
-        listed.append(item_id)
+        listed = found(bytes.fromhex(key))
+        if listed is not None:
+            listed.append(item_id)
     groups = []
-    for ranks in ranks_of.values():
-        ranks.sort()
-        ids = tuple(item for rank in ranks for item in ids_of[rank])
-        if len(ids) > 1:
-            groups.append(DuplicateGroup(ids=ids, exact=len(ranks) == 1))
+    for ranked in texts_of.values():
+        ranked.sort(key=operator.itemgetter(0))
+        lists = [listed for _, listed in ranked if listed]
+        members_ids = tuple(itertools.chain.from_iterable(lists))
+        if len(members_ids) > 1:
+            groups.append(DuplicateGroup(ids=members_ids, exact=len(lists) == 1))
     groups.sort(key=lambda g: (-g.count, g.ids))
     return groups
 
@@ -467,6 +536,14 @@ def _place(
 
     Only texts in a group of two or more submissions are kept (a leading text alone with
     one copy is not), keyed by the fingerprint's bytes to halve the memory per entry.
+
+    A batch is placed in three steps with the answers of one text at a time (issue 14:
+    that loop, a Python set and a dict entry per band and candidate, was most of the
+    cost). The leaders of earlier batches all rank before this batch's texts, so a text
+    whose earliest such candidate is alike joins it, whatever the batch's other texts do:
+    those checks are done together, a leader at a time (:func:`_alike_to`). Only the
+    others are taken one by one, in order, with their other candidates and the batch's
+    own leaders before them (:func:`_pairs_within`); most become leaders themselves.
     """
 
     import numpy as np
@@ -476,57 +553,128 @@ def _place(
     grams_of: dict[int, bytes] = {}  # leader rank -> its shingle hashes, sorted and unique
     leader_copies: dict[int, tuple[bytes, int]] = {}  # single-copy leaders, until joined
     placed: dict[bytes, tuple[int, int, int]] = {}
-    batch: list[tuple[int, bytes, int]] = []
+    batch: list[tuple[bytes, int]] = []
     bodies: list[str] = []
+    first_rank = 0
+
+    def join(key: bytes, leader: int, text_rank: int, copies: int) -> None:
+        placed[key] = (leader, text_rank, copies)
+        alone = leader_copies.pop(leader, None)
+        if alone is not None:
+            placed[alone[0]] = (leader, leader, alone[1])
+
+    def lead(key: bytes, text_rank: int, copies: int) -> None:
+        if copies > 1:
+            placed[key] = (text_rank, text_rank, copies)
+        else:
+            leader_copies[text_rank] = (key, copies)
 
     def settle() -> None:
         words, counts = _batch_words(bodies)
         near = counts >= NEAR_DUPLICATE_MIN_WORDS
-        if near.any():
-            owners = np.repeat(np.arange(len(counts)), counts)
-            grams, owners, starts = _batch_shingles(words[near[owners]], counts[near])
-            keys = _band_keys(_signatures(grams, owners, int(near.sum())), rows)
-            found = buckets.search(keys)
-            band_rows = keys.tolist()
-        index = 0
-        for (text_rank, key, copies), signed in zip(batch, near.tolist(), strict=True):
-            if not signed:
-                if copies > 1:
-                    placed[key] = (text_rank, text_rank, copies)
-                continue
-            mine = grams[starts[index] : starts[index + 1]]
-            band_keys, candidates = band_rows[index], found[index]
-            index += 1
-            for band in buckets.recent.keys() & band_keys:  # in C: few are shared
-                candidates.update(buckets.recent[band])
-            leader = _first_similar(mine, sorted(candidates), grams_of, similarity)
+        for i in np.flatnonzero(~near).tolist():  # short: grouped only when identical
+            key, copies = batch[i]
+            if copies > 1:
+                placed[key] = (first_rank + i, first_rank + i, copies)
+        signed = np.flatnonzero(near)  # the batch's texts that have a signature
+        if not len(signed):
+            return
+        grams, owners, starts = _batch_shingles(words[np.repeat(near, counts)], counts[near])
+        keys = _band_keys(_signatures(grams, owners, len(signed)), rows)
+        earliest = buckets.earliest(keys)  # from earlier batches; -1: none
+        alike = _alike_to(earliest, grams, starts, grams_of, similarity)
+        ranks = (signed + first_rank).tolist()
+        texts = [batch[i] for i in signed.tolist()]
+        for row, leader in zip(
+            np.flatnonzero(alike).tolist(), earliest[alike].tolist(), strict=True
+        ):
+            join(texts[row][0], leader, ranks[row], texts[row][1])
+        # The others, in order: their later candidates, then this batch's leaders.
+        others = np.flatnonzero(~alike)
+        pair_rows, pair_leaders = buckets.search(keys[others])
+        later_from = np.searchsorted(pair_rows, np.arange(len(others)))
+        later_from += earliest[others] >= 0  # the earliest is known not to be alike
+        later_to = np.searchsorted(pair_rows, np.arange(len(others)), side="right").tolist()
+        later_from = later_from.tolist()
+        inner = _pairs_within(keys[others])
+        inner_at = np.searchsorted(inner >> 32, np.arange(len(others) + 1)).tolist()
+        inner_earlier = (inner & 0xFFFFFFFF).tolist()
+        prior = pair_leaders.tolist()
+        bounds = starts.tolist()
+        leads: list[int] = []  # positions in ``others`` of the new leaders
+        leading: set[int] = set()
+        other_rows = others.tolist()
+        for n, row in enumerate(other_rows):
+            candidates = prior[later_from[n] : later_to[n]]
+            for m in inner_earlier[inner_at[n] : inner_at[n + 1]]:
+                if m in leading:
+                    candidates.append(ranks[other_rows[m]])
+            mine = grams[bounds[row] : bounds[row + 1]]
+            key, copies = texts[row]
+            leader = _first_similar(mine, candidates, grams_of, similarity)
             if leader is None:
-                grams_of[text_rank] = mine.tobytes()
-                buckets.add(text_rank, band_keys)
-                if copies > 1:
-                    placed[key] = (text_rank, text_rank, copies)
-                else:
-                    leader_copies[text_rank] = (key, copies)
-                continue
-            placed[key] = (leader, text_rank, copies)
-            alone = leader_copies.pop(leader, None)
-            if alone is not None:
-                placed[alone[0]] = (leader, leader, alone[1])
-        buckets.freeze()
-        batch.clear()
-        bodies.clear()
+                grams_of[ranks[row]] = mine.tobytes()
+                leading.add(n)
+                leads.append(n)
+                lead(key, ranks[row], copies)
+            else:
+                join(key, leader, ranks[row], copies)
+        chosen = others[leads]
+        buckets.add(keys[chosen], signed[chosen] + first_rank)
 
-    for rank, (key, copies, body) in enumerate(texts):
-        batch.append((rank, bytes.fromhex(key), copies))
+    for key, copies, body in texts:
+        batch.append((bytes.fromhex(key), copies))
         bodies.append(body)
         if len(batch) >= _BATCH:
             settle()
+            first_rank += len(batch)
+            batch.clear()
+            bodies.clear()
     if batch:
         settle()
+    # The word-hash power tables are tens of MB: a long-running process (the web plugin,
+    # a report) should not keep them between detections; rebuilding costs milliseconds.
+    _powers.clear()
     return placed
 
 
-def _batch_shingles(words: Any, counts: Any) -> tuple[Any, Any, list[int]]:
+def _alike_to(
+    leaders: Any, grams: Any, starts: Any, grams_of: dict[int, bytes], similarity: float
+) -> Any:
+    """Which texts (flat shingles) are at least ``similarity`` alike to their given leader.
+
+    ``leaders`` has a leader's rank per text, or -1 for none (never alike). Texts are
+    checked a leader at a time: one search of its stored shingles for all of theirs. The
+    test is :func:`_first_similar`'s, in the same float arithmetic, so the same answers.
+    """
+    import numpy as np
+
+    alike = np.zeros(len(leaders), dtype=bool)
+    given = np.flatnonzero(leaders >= 0)
+    if not len(given):
+        return alike
+    sizes = np.diff(starts)
+    given = given[np.argsort(leaders[given], kind="stable")]
+    cuts = [*np.flatnonzero(np.diff(leaders[given], prepend=-1)).tolist(), len(given)]
+    for at, end in itertools.pairwise(cuts):
+        rows = given[at:end]
+        stored = np.frombuffer(grams_of[int(leaders[rows[0]])], dtype=np.uint64)
+        other = len(stored)
+        size = sizes[rows]
+        fits = (size * similarity <= other) & (other <= size / similarity)
+        rows, size = rows[fits], size[fits]
+        if not len(rows):
+            continue
+        mine = grams[np.repeat(starts[rows], size) + _within(size)]
+        found = np.searchsorted(stored, mine)
+        found[found == other] = 0  # past the end: compare with any stored hash, larger
+        offsets = np.cumsum(size) - size
+        common = np.add.reduceat(stored[found] == mine, offsets, dtype=np.int64)
+        alike[rows] = common / (size + other - common) >= similarity
+    return alike
+
+
+def _batch_shingles(words: Any, counts: Any) -> tuple[Any, Any, Any]:
     """The word 3-shingle hashes of many texts (each of 3 words or more), flat.
 
     ``words`` holds every text's word hashes one after another (:func:`_batch_words`) and
@@ -553,7 +701,8 @@ def _batch_shingles(words: Any, counts: Any) -> tuple[Any, Any, list[int]]:
     fresh = real.copy()
     fresh[:, 1:] &= padded[:, 1:] != padded[:, :-1]
     mixed, owner = padded[fresh], np.nonzero(fresh)[0]
-    starts = [0, *np.cumsum(fresh.sum(axis=1)).tolist()]
+    starts = np.zeros(len(lengths) + 1, dtype=np.intp)
+    np.cumsum(fresh.sum(axis=1), out=starts[1:])
     return mixed, owner, starts
 
 

@@ -269,9 +269,10 @@ class SubmissionStore(Protocol):
     def campaign_texts(self, consultation_id: str) -> Iterator[tuple[str, int, str]]:
         """``(fingerprint, copies, body)`` once per distinct text, most copied first.
 
-        Ties by fingerprint; the body is that of the copy with the smallest id (all copies
-        of a fingerprint normalise to the same text). Submissions without a body (erased)
-        are left out. Streamed: campaign detection reads it once, in bounded memory.
+        Ties by fingerprint; the body is that of any one copy, the first stored by the
+        built-in stores (all copies of a fingerprint normalise to the same text).
+        Submissions without a body (erased) are left out. Streamed: campaign detection
+        reads it once, in bounded memory.
         """
 
     def submission_fingerprints(self, consultation_id: str) -> Iterator[tuple[str, str]]:

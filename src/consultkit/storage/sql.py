@@ -1308,10 +1308,13 @@ class SqlStore(abc.ABC):
 
     def campaign_texts(self, consultation_id: str) -> Iterator[tuple[str, int, str]]:
         """Each distinct text once, most copied first (then by fingerprint), streamed."""
+        # The first stored copy (seq, the primary key), read after the GROUP BY: joining on
+        # the smallest id went through the id index for each text (issue 14, half this
+        # query's time at a million submissions).
         sql = (
-            "SELECT f.fingerprint, f.n, s.body FROM (SELECT fingerprint, count(*) AS n,"
-            " min(id) AS first FROM submissions WHERE consultation_id = ? AND body IS NOT NULL"
-            " GROUP BY fingerprint) AS f JOIN submissions s ON s.id = f.first"
+            "SELECT f.fingerprint, f.n, (SELECT s.body FROM submissions s WHERE s.seq = f.first)"
+            " FROM (SELECT fingerprint, count(*) AS n, min(seq) AS first FROM submissions"
+            " WHERE consultation_id = ? AND body IS NOT NULL GROUP BY fingerprint) AS f"
             " ORDER BY f.n DESC, f.fingerprint"
         )
         for fp, n, body in self._stream(self.dialect.sql(sql), (consultation_id,)):
