@@ -109,11 +109,21 @@ class Refusal:
     """
 
     plugin: str
-    reason: str
+    reason: str | Text
     crashed: bool = False
 
+    @property
+    def text(self) -> Text:
+        """The refusal to word for its reader: the frame naming the plugin is consultkit's, the
+        reason a plugin gave stays its own words (issue 11)."""
+        if self.crashed:
+            return self.reason if isinstance(self.reason, Text) else Text(self.reason)
+        return deferred.gettext(
+            "%(reason)s (plugin %(plugin)r)", reason=self.reason, plugin=self.plugin
+        )
+
     def __str__(self) -> str:
-        return self.reason if self.crashed else f"{self.reason} (plugin {self.plugin!r})"
+        return str(self.text)
 
 
 @attrs.frozen
@@ -710,7 +720,7 @@ class PluginHost:
         A validator that raises refuses, with a reason naming the plugin (fail closed).
         :meth:`refusals` gives the same reasons with the plugin that gave each.
         """
-        return [refusal.reason for refusal in self.refusals(consultation, submission)]
+        return [str(refusal.reason) for refusal in self.refusals(consultation, submission)]
 
     def has_validators(self) -> bool:
         """Whether any plugin implements ``validate_submission``.
@@ -731,9 +741,13 @@ class PluginHost:
                 refusals.append(
                     Refusal(
                         plugin,
-                        f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
-                        "so the submission was refused to be safe; try again later or tell the "
-                        "organisers",
+                        deferred.gettext(
+                            "the validator of plugin %(plugin)r failed (%(error)s), so the"
+                            " submission was refused to be safe; try again later or tell the"
+                            " organisers",
+                            plugin=plugin,
+                            error=type(exc).__name__,
+                        ),
                         crashed=True,
                     )
                 )
