@@ -399,3 +399,25 @@ def test_notify_status_tells_a_stored_failure_in_the_readers_words(tmp_path: Pat
     # The refusal names the variable to set and the address, data in every language.
     data = (hook, "127.0.0.1", "CONSULTKIT_WEBHOOK_ALLOW_PRIVATE=true")
     assert _leaks(told, *data) == [], told
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_store_url_and_a_chart_file_are_refused_in_the_readers_words(tmp_path: Path) -> None:
+    # Issue 11: a store URL that is none, a scheme no plugin provides, a chart file of
+    # no known type; the URL, the file and the schemes are data.
+    chart = str(tmp_path / "x.txt")
+    for result, data in (
+        (_run("submissions", "list", str(EXAMPLE), "--store", "memory:x"), ("'memory:x'",)),
+        (_run("submissions", "list", str(EXAMPLE), "--store", "nope://x"), ("nope://",)),
+        (_run("stats", str(EXAMPLE), "--chart", chart), (repr(chart),)),
+    ):
+        _pseudo_lines(result.stderr)
+        # The example's own URLs (sqlite:///…, memory://) and pip's words are data too.
+        data += (
+            "SCHEME://…",
+            "sqlite:///consultkit.sqlite",
+            "memory://",
+            "sqlite://",
+            "postgresql://",
+        )
+        assert _leaks(result.stderr, *data) == [], result.stderr

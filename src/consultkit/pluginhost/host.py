@@ -683,18 +683,37 @@ class PluginHost:
         scheme, sep, _ = url.partition("://")
         if not sep or not scheme:
             raise StoreError(
-                f"not a store URL {shown!r}: write SCHEME://…, e.g. sqlite:///consultkit.sqlite"
-                " or memory://"
+                deferred.gettext(
+                    "not a store URL %(url)r: write SCHEME://…, e.g."
+                    " sqlite:///consultkit.sqlite or memory://",
+                    url=shown,
+                )
             )
         stores = self._collect("stores")
         found = stores.get(scheme.lower())
         if found is None:
-            known = ", ".join(f"{s}://" for s in sorted(stores)) or "none"
-            hint = "install the plugin that provides it"
-            if self.blocked:
-                hint += f", or stop disabling {', '.join(sorted(self.blocked))} in {DISABLE_ENV}"
+            known: str | Text = ", ".join(f"{s}://" for s in sorted(stores)) or (
+                deferred.pgettext("no store backends", "none")
+            )
+            hint = (
+                deferred.gettext(
+                    "install the plugin that provides it, or stop disabling %(plugins)s in"
+                    " %(variable)s",
+                    plugins=", ".join(sorted(self.blocked)),
+                    variable=DISABLE_ENV,
+                )
+                if self.blocked
+                else deferred.gettext("install the plugin that provides it")
+            )
             raise StoreError(
-                f"no store backend for {scheme}:// in {shown!r} (available: {known}); {hint}"
+                deferred.gettext(
+                    "no store backend for %(scheme)s:// in %(url)r (available: %(known)s);"
+                    " %(hint)s",
+                    scheme=scheme,
+                    url=shown,
+                    known=known,
+                    hint=hint,
+                )
             )
         factory, plugin = found
         try:
@@ -706,9 +725,14 @@ class PluginHost:
                 raise StoreError(message) from None
             raise
         except Exception as exc:
+            # The driver's own words are quoted as they came, in the reader's frame.
             raise StoreError(
-                f"store plugin {plugin!r} could not open {shown!r}: {type(exc).__name__}:"
-                f" {scrub(str(exc), url)}"
+                deferred.gettext(
+                    "store plugin %(plugin)r could not open %(url)r: %(reason)s",
+                    plugin=plugin,
+                    url=shown,
+                    reason=f"{type(exc).__name__}: {scrub(str(exc), url)}",
+                )
             ) from None
         return store
 
