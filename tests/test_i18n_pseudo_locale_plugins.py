@@ -410,6 +410,7 @@ def test_a_store_url_and_a_chart_file_are_refused_in_the_readers_words(tmp_path:
         (_run("submissions", "list", str(EXAMPLE), "--store", "memory:x"), ("'memory:x'",)),
         (_run("submissions", "list", str(EXAMPLE), "--store", "nope://x"), ("nope://",)),
         (_run("stats", str(EXAMPLE), "--chart", chart), (repr(chart),)),
+        (_run("calendar", str(EXAMPLE), "--format", "nope"), ("'nope'", "html, ics, json, svg")),
     ):
         _pseudo_lines(result.stderr)
         # The example's own URLs (sqlite:///…, memory://) and pip's words are data too.
@@ -421,3 +422,8 @@ def test_a_store_url_and_a_chart_file_are_refused_in_the_readers_words(tmp_path:
             "postgresql://",
         )
         assert _leaks(result.stderr, *data) == [], result.stderr
+    # click's usage error for an argument too many: its usage line, then the error.
+    extra = _run("submissions", "list", str(EXAMPLE), "extra")
+    told = extra.stderr.strip().splitlines()[-1]
+    assert told.startswith("⟦"), extra.stderr
+    assert _leaks(told, "extra") == [], extra.stderr
