@@ -402,7 +402,9 @@ def test_notify_status_tells_a_stored_failure_in_the_readers_words(tmp_path: Pat
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
-def test_a_store_url_and_a_chart_file_are_refused_in_the_readers_words(tmp_path: Path) -> None:
+def test_a_store_url_a_chart_file_and_an_address_are_refused_in_the_readers_words(
+    tmp_path: Path,
+) -> None:
     # Issue 11: a store URL that is none, a scheme no plugin provides, a chart file of
     # no known type; the URL, the file and the schemes are data.
     chart = str(tmp_path / "x.txt")
@@ -411,6 +413,8 @@ def test_a_store_url_and_a_chart_file_are_refused_in_the_readers_words(tmp_path:
         (_run("submissions", "list", str(EXAMPLE), "--store", "nope://x"), ("nope://",)),
         (_run("stats", str(EXAMPLE), "--chart", chart), (repr(chart),)),
         (_run("calendar", str(EXAMPLE), "--format", "nope"), ("'nope'", "html, ics, json, svg")),
+        # A subscriber's address: the refusal and the reason inside it (issue 11).
+        (_run("subscribers", "add", str(EXAMPLE), "no-at-sign"), ("'no-at-sign'", "email")),
     ):
         _pseudo_lines(result.stderr)
         # The example's own URLs (sqlite:///…, memory://) and pip's words are data too.

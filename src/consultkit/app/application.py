@@ -2024,7 +2024,7 @@ def _why(exc: BaseException) -> str | Text:
     return str(exc)
 
 
-def _subscription_address_problem(channel: str, address: str) -> str | None:
+def _subscription_address_problem(channel: str, address: str) -> Text | None:
     """Why ``address`` cannot be a subscription on ``channel``, or None.
 
     ``email`` reaches people, so it takes what ``submit`` takes; ``webhook`` POSTs to
@@ -2038,5 +2038,5 @@ def _subscription_address_problem(channel: str, address: str) -> str | None:
     if channel == "webhook":
         url = urllib.parse.urlsplit(address)
         if url.scheme not in ("http", "https") or not url.hostname or " " in address:
-            return "a webhook address is an http:// or https:// URL"
+            return deferred.gettext("a webhook address is an http:// or https:// URL")
     return None
