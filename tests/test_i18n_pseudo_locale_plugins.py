@@ -94,8 +94,8 @@ def _leaks(text: str, *data: str) -> list[str]:
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(value, " ")
     # Where a problem is: FILE[:LINE] or the variable's name (``CONSULTKIT_EMAIL_*``), and the
-    # field or channel (``email``); core's ``<input>`` when a problem has no file.
-    where = r"(?:\S+\.toml(?::\d+)?|CONSULTKIT_[A-Z_]+\*?|<input>): (?:[A-Za-z_][\w.\[\]-]*: )?"
+    # field or channel (``email``); a problem with no file is placed in the reader's words.
+    where = r"(?:\S+\.toml(?::\d+)?|CONSULTKIT_[A-Z_]+\*?|⟦<[^⟧]*>⟧): (?:[A-Za-z_][\w.\[\]-]*: )?"
     text = re.sub(where, " ", text)
     # A hint shows the file's key to add (``add title = …``): the file's word, not ours.
     text = re.sub(r"[\w.]+ = …", " ", text)
@@ -145,6 +145,7 @@ def test_serve_refuses_in_the_readers_words(tmp_path: Path) -> None:
         assert result.exit_code == 2
         _pseudo_lines(result.stderr)
         assert _leaks(result.stderr, "CONSULTKIT_SECRET") == [], result.stderr
+        assert "<input>" not in result.stderr, result.stderr
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
@@ -278,6 +279,7 @@ def _web_problems(language: str) -> dict[str, dict[str, object]]:
         "no group": f"/{consultation.id}/feeds/es.ics?group=nobody",
         "no receipt": f"/{consultation.id}/receipt?number=CK-AAAA-BBBB-CCCC-DDDD",
         "no token": f"{api}/organiser/submissions",
+        "bad zone": f"{api}/timeline?tz=Mars/Olympus",
     }
     headers = {"Accept-Language": language, "Accept": "application/json"}
     found = {}
@@ -286,7 +288,7 @@ def _web_problems(language: str) -> dict[str, dict[str, object]]:
         with TestClient(app=web) as client:
             for name, path in asks.items():
                 answer = client.get(path, headers=headers)
-                assert answer.status_code in (401, 404), (name, answer.text)
+                assert answer.status_code in (400, 401, 404), (name, answer.text)
                 found[name] = answer.json()
     return found
 
@@ -302,8 +304,9 @@ def test_the_web_problems_detail_speaks_only_the_catalogue() -> None:
     for name, problem in problems.items():
         detail = str(problem["detail"])
         assert detail.startswith("⟦"), (name, detail)
-        # The request's own values come back quoted: 'es.pdf', 'nobody'.
-        assert _leaks(detail, "CK-AAAA-BBBB-CCCC-DDDD", "'es.pdf'") == [], (name, detail)
+        # The request's own values come back quoted: 'es.pdf', 'nobody', the zone.
+        data = ("CK-AAAA-BBBB-CCCC-DDDD", "'es.pdf'", "Mars/Olympus", "tz")
+        assert _leaks(detail, *data) == [], (name, detail)
     assert english == {
         name: {k: v for k, v in p.items() if k != "detail"}
         for name, p in _web_problems("en").items()
@@ -323,6 +326,14 @@ def test_the_web_problems_detail_reads_in_french() -> None:
 
 def _delivery_warnings(tmp_path: Path, channel: str, address: str, env: dict[str, str]) -> str:
     """``notify run``'s stderr once a reminder to ``address`` failed on ``channel``."""
+    return _failed_delivery(tmp_path, channel, address, env)[0]
+
+
+def _failed_delivery(
+    tmp_path: Path, channel: str, address: str, env: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """``notify run``'s stderr once a reminder to ``address`` failed on ``channel``, and the
+    environment that reaches its store."""
     tmp_path.mkdir()
     settings = {
         **CLEAN,
@@ -342,7 +353,7 @@ def _delivery_warnings(tmp_path: Path, channel: str, address: str, env: dict[str
         cli, ["--now", week_before, "notify", "run"], env=settings, catch_exceptions=False
     )
     assert ran.exit_code == 0, ran.output
-    return ran.stderr
+    return ran.stderr, settings
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
@@ -367,3 +378,56 @@ def test_a_failed_delivery_is_told_in_the_readers_words(tmp_path: Path) -> None:
         _pseudo_lines(told)
         data = ("'email'", "'webhook'", f"127.0.0.1:{port}", "127.0.0.1", refused)
         assert _leaks(told, *data) == [], told
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_notify_status_tells_a_stored_failure_in_the_readers_words(tmp_path: Path) -> None:
+    # Issue 11: the outbox is written before anyone reads it, so it keeps the failure's
+    # words; `notify status` tells them in its reader's language, the system's reason as is.
+    pytest.importorskip("consultkit_webhook")
+    port = _closed_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    _, settings = _failed_delivery(
+        tmp_path / "webhook", "webhook", hook, {"CONSULTKIT_WEBHOOK_SECRET": "s" * 32}
+    )
+    status = CliRunner().invoke(
+        cli, ["notify", "status", "--show", "dead"], env=settings, catch_exceptions=False
+    )
+    assert status.exit_code == 0, status.output
+    (row,) = [line for line in status.stdout.splitlines() if hook in line]
+    told = row[row.index("⟦") :].rstrip(" │")
+    # The refusal names the variable to set and the address, data in every language.
+    data = (hook, "127.0.0.1", "CONSULTKIT_WEBHOOK_ALLOW_PRIVATE=true")
+    assert _leaks(told, *data) == [], told
+
+
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_store_url_a_chart_file_and_an_address_are_refused_in_the_readers_words(
+    tmp_path: Path,
+) -> None:
+    # Issue 11: a store URL that is none, a scheme no plugin provides, a chart file of
+    # no known type; the URL, the file and the schemes are data.
+    chart = str(tmp_path / "x.txt")
+    for result, data in (
+        (_run("submissions", "list", str(EXAMPLE), "--store", "memory:x"), ("'memory:x'",)),
+        (_run("submissions", "list", str(EXAMPLE), "--store", "nope://x"), ("nope://",)),
+        (_run("stats", str(EXAMPLE), "--chart", chart), (repr(chart),)),
+        (_run("calendar", str(EXAMPLE), "--format", "nope"), ("'nope'", "html, ics, json, svg")),
+        # A subscriber's address: the refusal and the reason inside it (issue 11).
+        (_run("subscribers", "add", str(EXAMPLE), "no-at-sign"), ("'no-at-sign'", "email")),
+    ):
+        _pseudo_lines(result.stderr)
+        # The example's own URLs (sqlite:///…, memory://) and pip's words are data too.
+        data += (
+            "SCHEME://…",
+            "sqlite:///consultkit.sqlite",
+            "memory://",
+            "sqlite://",
+            "postgresql://",
+        )
+        assert _leaks(result.stderr, *data) == [], result.stderr
+    # click's usage error for an argument too many: its usage line, then the error.
+    extra = _run("submissions", "list", str(EXAMPLE), "extra")
+    told = extra.stderr.strip().splitlines()[-1]
+    assert told.startswith("⟦"), extra.stderr
+    assert _leaks(told, "extra") == [], extra.stderr

@@ -69,6 +69,9 @@ def test_the_refusal_error_carries_the_plugin_names(
     assert isinstance(caught.value, RuleRefusedError) and caught.value.rule == "plugin"
     assert caught.value.plugins == ("length",)
     assert "at least 200 characters (plugin 'length')" in str(caught.value)
+    # Issue 11: the frame naming the plugin is in the reader's language, the reason the
+    # plugin gave stays its own words.
+    assert "at least 200 characters (extension 'length')" in caught.value.render("fr")
 
 
 def test_notify_run_prints_a_raising_channels_error_once(

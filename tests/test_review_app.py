@@ -169,7 +169,11 @@ def test_a_plugins_assignment_that_breaks_the_rules_is_refused_naming_it(
     assert refused.value.constraint == "checked"
     assert "breaks the round's rules" in str(
         refused.value
-    ) and "1 reviewers, the round needs 2" in str(refused.value)
+    ) and "1 reviewer, the round needs 2" in str(refused.value)
+    # Issue 11: the refusal and each broken rule in the reader's language; ids are data.
+    french = refused.value.render("fr")
+    assert "'Lazy'" in french and "breaks" not in french and "reviewer," not in french
+    assert "le tour exige 2" in french, french
     assert store.review_assignments("c", ROUND) == []
 
 

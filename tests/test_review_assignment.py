@@ -174,7 +174,7 @@ def test_violations_name_each_broken_rule() -> None:
         conflicts={("s1", "a"): "authorship"},
     )
     bad = Assignment(pairs=[("s1", "a"), ("s2", "a")])
-    found = violations(problem, bad)
+    found = [str(v) for v in violations(problem, bad)]
     assert "submission s1: reviewer a is conflicted (authorship)" in found
     assert any(v.startswith("loads are unbalanced: a has 2, b has 0") for v in found)
 
@@ -230,8 +230,8 @@ def test_assign_reviewers_crash_names_the_plugin_and_never_falls_back() -> None:
 def test_assign_reviewers_answer_breaking_the_rules_is_caught_by_the_checker() -> None:
     problem = _mag_problem(seed=1)
     _, assignment = _host(BrokenSolver()).assign_reviewers(wsis_consultation(), problem)
-    found = violations(problem, assignment)
-    assert any("reviewers, the round needs 3" in v for v in found)
+    found = [str(v) for v in violations(problem, assignment)]
+    assert any("the round needs 3" in v for v in found)
     assert any("is conflicted" in v for v in found)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.i18n import Text, deferred
+from consultkit.i18n import Text, deferred, messages
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,7 +52,11 @@ class Problem:
 
     def render(self, language: str | None) -> str:
         """``FILE:LINE: PATH: message (hint)``, the words in ``language``."""
-        where = self.file or "<input>"
+        # A problem with no file (a setting, an option's value) is placed in "the input",
+        # a word of the reader's language like the message after it (issue 11).
+        where = self.file or messages(language).pgettext(
+            "where a problem without a file is", "<input>"
+        )
         if self.line is not None:
             where = f"{where}:{self.line}"
         message = _worded(self.message, language)

@@ -27,6 +27,7 @@ the command line's start-up stays cheap (``benchmarks/bench_startup.py``).
 from __future__ import annotations
 
 import functools
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
@@ -47,6 +48,8 @@ __all__ = [
     "environment_language",
     "joined",
     "messages",
+    "text_from_json",
+    "text_to_json",
 ]
 
 DOMAIN: Final = "consultkit"
@@ -192,3 +195,63 @@ def joined(texts: Iterable[Text]) -> Text:
     for text in rest:
         first = deferred.gettext("%(first)s; %(then)s", first=first, then=text)
     return first
+
+
+def _value_data(value: object) -> object:
+    if isinstance(value, Text):
+        return {"text": _text_data(value)}
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # A callable (a number or date babel words) cannot be stored: it keeps its English.
+    return str(_worded(value, "en"))
+
+
+def _text_data(text: Text) -> dict[str, object]:
+    data: dict[str, object] = {
+        "message": text.message,
+        "values": [[key, _value_data(value)] for key, value in text.values],
+    }
+    if text.plural is not None:
+        data |= {"plural": text.plural, "n": text.n}
+    if text.context is not None:
+        data["context"] = text.context
+    return data
+
+
+def text_to_json(text: Text) -> str:
+    """``text`` as JSON, to store where it is written and word it when it is read.
+
+    Values that are :class:`Text` are kept as words; a callable value (a number or date
+    babel words) is kept as its English, since a function cannot be stored.
+    """
+    return json.dumps(_text_data(text), ensure_ascii=False, sort_keys=True)
+
+
+def _text_from_data(data: Mapping[str, object]) -> Text:
+    values = data.get("values")
+    pairs: list[tuple[str, object]] = []
+    for pair in values if isinstance(values, list) else ():
+        key, value = pair
+        if isinstance(value, dict):
+            value = _text_from_data(value["text"])
+        pairs.append((str(key), value))
+    plural, n, context = data.get("plural"), data.get("n", 1), data.get("context")
+    return Text(
+        str(data["message"]),
+        tuple(pairs),
+        plural=plural if isinstance(plural, str) else None,
+        n=n if isinstance(n, int) else 1,
+        context=context if isinstance(context, str) else None,
+    )
+
+
+def text_from_json(stored: str | None) -> Text | None:
+    """The :class:`Text` :func:`text_to_json` stored; ``None`` for nothing or what is not one
+    (a store's older rows), so the caller shows the plain text it has instead."""
+    if not stored:
+        return None
+    try:
+        data = json.loads(stored)
+        return _text_from_data(data) if isinstance(data, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -100,6 +100,8 @@ def test_only_a_call_taking_files_shows_a_multipart_form(client: TestClient[Lite
     assert 'enctype="multipart/form-data"' in html
     assert 'type="file"' in html and 'accept="image/jpeg,image/png"' in html
     assert "JPG, PNG; at most 2 files of 0.004 MB each" in html
+    # Issue 11: the size in the page's own decimal mark, by babel (not Python's "0.004").
+    assert "0,004" in client.get(FORM + "?lang=fr").text
     plain = client.get(PLAIN_FORM).text
     assert "multipart" not in plain and 'type="file"' not in plain
 

@@ -71,7 +71,7 @@ from consultkit.formats.submission_export import (
     is_public,
     rows,
 )
-from consultkit.i18n import Text, deferred
+from consultkit.i18n import Text, deferred, joined
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import (
     ApiToken,
@@ -785,9 +785,7 @@ class Consultkit:
         )
         refusals = self.host.refusals(consultation, submission)
         if refusals:
-            raise PluginRefusedError(
-                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
-            )
+            raise PluginRefusedError(joined(r.text for r in refusals), [r.plugin for r in refusals])
         holds = self.host.screen_submission(consultation, submission, screening or {})
         if holds:
             submission = attrs.evolve(submission, held="; ".join(str(h) for h in holds))
@@ -951,9 +949,7 @@ class Consultkit:
         updated = check_edit(self.rules(consultation), previous, draft, email=email, at=now)
         refusals = self.host.refusals(consultation, updated)
         if refusals:
-            raise PluginRefusedError(
-                "; ".join(str(r) for r in refusals), [r.plugin for r in refusals]
-            )
+            raise PluginRefusedError(joined(r.text for r in refusals), [r.plugin for r in refusals])
         version = len(self.store.versions(previous.id)) + 2
         event = to_outbox(
             SubmissionEdited(consultation=consultation, submission=updated, version=version)
@@ -2028,7 +2024,7 @@ def _why(exc: BaseException) -> str | Text:
     return str(exc)
 
 
-def _subscription_address_problem(channel: str, address: str) -> str | None:
+def _subscription_address_problem(channel: str, address: str) -> Text | None:
     """Why ``address`` cannot be a subscription on ``channel``, or None.
 
     ``email`` reaches people, so it takes what ``submit`` takes; ``webhook`` POSTs to
@@ -2042,5 +2038,5 @@ def _subscription_address_problem(channel: str, address: str) -> str | None:
     if channel == "webhook":
         url = urllib.parse.urlsplit(address)
         if url.scheme not in ("http", "https") or not url.hostname or " " in address:
-            return "a webhook address is an http:// or https:// URL"
+            return deferred.gettext("a webhook address is an http:// or https:// URL")
     return None

@@ -274,9 +274,11 @@ class Dispatcher:
     def _wait_for_channel(self, channel: str, deliveries: Sequence[Delivery]) -> DispatchReport:
         """Put back deliveries no notifier here can send, without counting an attempt."""
         now = self.now()
-        error = (
-            f"no notifier is configured for channel {channel!r}: the delivery waits until"
-            f" the channel is enabled ({CHANNELS_ENV})"
+        error = deferred.gettext(
+            "no notifier is configured for channel %(channel)r: the delivery waits until"
+            " the channel is enabled (%(variable)s)",
+            channel=channel,
+            variable=CHANNELS_ENV,
         )
         waits = [
             DeliveryFailure(
@@ -320,10 +322,11 @@ class Dispatcher:
                 if result.retry
                 else None
             )
-            # The outbox keeps the English; the report keeps the words for the organiser.
-            error = str(result.error or "failed")[:2000]
+            # The outbox keeps the words with their English, so `notify status` tells them
+            # in its reader's language; the report keeps them for the organiser.
+            error: str | Text = result.error or deferred.gettext("failed")
             if first_error is None:
-                first_error = result.error or error
+                first_error = error
             failures.append(
                 DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
             )

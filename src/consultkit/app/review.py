@@ -187,9 +187,7 @@ def assign(
     if broken:
         raise AssignmentRefusedError(
             "checked",
-            f"the assignment from plugin {solver!r} breaks the round's rules: "
-            + "; ".join(broken[:5])
-            + (f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""),
+            _checked_refusal(solver, broken),
         )
     rows = tuple(
         ReviewAssignment(
@@ -707,4 +705,22 @@ def reviewer_reminders(
         routes=tuple(routes),
         waiting=tuple(waiting),
         unreachable=tuple(dict.fromkeys(unreachable)),
+    )
+
+
+def _checked_refusal(solver: str, broken: Sequence[Text]) -> Text:
+    """Why a plugin's assignment is refused: its first five broken rules, then how many
+    more, each worded for the reader (the plugin's name is data)."""
+    reasons = joined(broken[:5])
+    if len(broken) > 5:
+        reasons = deferred.ngettext(
+            "%(reasons)s (and %(num)s more)",
+            "%(reasons)s (and %(num)s more)",
+            len(broken) - 5,
+            reasons=reasons,
+        )
+    return deferred.gettext(
+        "the assignment from plugin %(plugin)r breaks the round's rules: %(reasons)s",
+        plugin=solver,
+        reasons=reasons,
     )

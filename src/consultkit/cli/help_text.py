@@ -246,6 +246,15 @@ def _usage_message(error: click.UsageError, words: Messages) -> str:
             return words.gettext(
                 "Invalid value for %(name)s: %(problem)s", name=name, problem=problem
             )
+    if error.message.startswith("Got unexpected extra argument"):  # Command.parse_args
+        # click joins the extra arguments with spaces inside the parentheses.
+        args = error.message.partition("(")[2].rpartition(")")[0]
+        return words.ngettext(
+            "Got unexpected extra argument (%(args)s)",
+            "Got unexpected extra arguments (%(args)s)",
+            len(args.split(" ")),
+            args=args,
+        )
     if error.message.startswith("No such command"):  # Group.resolve_command's ctx.fail
         name = error.message.partition(" command ")[2].rstrip(".")
         return words.gettext("No such command %(name)s.", name=name)

@@ -178,7 +178,13 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
                     rich_text(d.recipient),
                     str(d.attempts),
                     d.next_attempt_at.isoformat(timespec="seconds"),
-                    rich_text(d.last_error or ""),
+                    # Stored words are told in the reader's language; a plain error (a
+                    # server's reply, a row stored before words were kept) as it came.
+                    rich_text(
+                        d.last_error_words.render(words.language)
+                        if d.last_error_words is not None
+                        else d.last_error or ""
+                    ),
                 )
             console.print(listing)
 

@@ -366,8 +366,9 @@ def render_duration(seconds: float, language: str) -> str:
     return str(format_list(texts, locale=locale))
 
 
-def render_number(number: int, language: str) -> str:
-    """``10,000,000`` as ``language`` groups digits (``10 000 000`` in French), by babel."""
+def render_number(number: float, language: str) -> str:
+    """``10,000,000`` as ``language`` groups digits (``10 000 000`` in French), by babel;
+    a fraction keeps up to three decimals in the language's mark (``2,5`` in French)."""
     from babel.numbers import format_decimal
 
     return str(format_decimal(number, locale=babel_locale(language)))

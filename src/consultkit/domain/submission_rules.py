@@ -55,7 +55,7 @@ _DOMAIN = re.compile(rf"(?:{_DOMAIN_LABEL}\.)+{_DOMAIN_LABEL}")  # host names, o
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+)*")
 
 
-def email_address_problem(text: str) -> str | None:
+def email_address_problem(text: str) -> Text | None:
     """Why ``text`` is not one bare e-mail address (``user@example.org``), or None if it is.
 
     The one rule for a person's address: ``submit`` and ``subscribers add`` check it, and
@@ -64,16 +64,18 @@ def email_address_problem(text: str) -> str | None:
     :class:`email.headerregistry.Address` accepts), the domain is host names with a dot.
     """
     if not text or _NOT_IN_ADDRESS.search(text):
-        return "it must be one address such as name@example.org, with no spaces or brackets"
+        return deferred.gettext(
+            "it must be one address such as name@example.org, with no spaces or brackets"
+        )
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain:
-        return "it has no @ between a name and a domain"
+        return deferred.gettext("it has no @ between a name and a domain")
     if not _DOMAIN.fullmatch(domain):
-        return f"{domain!r} is not a domain such as example.org"
+        return deferred.gettext("%(domain)r is not a domain such as example.org", domain=domain)
     if _DOT_ATOM.fullmatch(local):
         return None
     if _parsed_address(text) != text:
-        return f"{local!r} is not the name part of an e-mail address"
+        return deferred.gettext("%(local)r is not the name part of an e-mail address", local=local)
     return None
 
 
@@ -89,10 +91,13 @@ def _parsed_address(text: str) -> str | None:
         return None
 
 
-def language_problem(language: str) -> str | None:
+def language_problem(language: str) -> Text | None:
     """Why ``language`` is not a language tag (``en``, ``zh``, ``es-419``), or None."""
     if not _LANGUAGE.match(language):
-        return f"{language!r} is not a language tag: use e.g. en, fr, zh or es-419"
+        return deferred.gettext(
+            "%(language)r is not a language tag: use e.g. en, fr, zh or es-419",
+            language=language,
+        )
     return None
 
 

@@ -23,6 +23,7 @@ from consultkit.errors import ConsultkitError
 # Defined in errors (the domain's rendering raises it too); re-exported where exporter
 # authors have always found it.
 from consultkit.errors import UnknownLanguageError as UnknownLanguageError
+from consultkit.i18n import Text, deferred
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -116,14 +117,27 @@ def find_exporter(
     exporters = host.exporters(consultation)
     exporter = exporters.get(fmt)
     if exporter is None:
-        known = ", ".join(sorted(exporters)) or "none"
+        known: str | Text = ", ".join(sorted(exporters)) or (
+            deferred.pgettext("no export formats", "none")
+        )
         if consultation is not None and fmt in host.exporters():
             off = ", ".join(
                 f"[plugins.{name}] enabled = false" for name in consultation.plugins_off
             )
             raise UnknownFormatError(
-                f"format {fmt!r} comes from a plugin that consultation {consultation.id!r}"
-                f" turns off ({off}); remove that line or use another format (known: {known})"
+                deferred.gettext(
+                    "format %(format)r comes from a plugin that consultation %(consultation)r"
+                    " turns off (%(off)s); remove that line or use another format"
+                    " (known: %(known)s)",
+                    format=fmt,
+                    consultation=consultation.id,
+                    off=off,
+                    known=known,
+                )
             )
-        raise UnknownFormatError(f"no exporter for format {fmt!r} (known: {known})")
+        raise UnknownFormatError(
+            deferred.gettext(
+                "no exporter for format %(format)r (known: %(known)s)", format=fmt, known=known
+            )
+        )
     return exporter

@@ -26,7 +26,7 @@ from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.errors import ConsultkitError
 from consultkit.files import write_atomically
 from consultkit.formats.labels import submission_status_label, verification_label
-from consultkit.i18n import messages
+from consultkit.i18n import deferred, messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -306,13 +306,19 @@ def chart_png(stats: Stats, *, title: str, language: str = "en") -> bytes:
         import cairosvg
     except ImportError:
         raise ChartError(
-            "PNG charts need cairosvg: pip install 'consultkit[charts]' (or write an .svg chart)"
+            deferred.gettext(
+                "PNG charts need cairosvg: pip install 'consultkit[charts]' (or write an .svg"
+                " chart)"
+            )
         ) from None
     except OSError as exc:
         # cairosvg imports, then fails to find the system's cairo library.
         raise ChartError(
-            f"PNG charts need the cairo library ({exc}): install it (e.g. apt-get install"
-            " libcairo2) or write an .svg chart"
+            deferred.gettext(
+                "PNG charts need the cairo library (%(reason)s): install it (e.g. apt-get"
+                " install libcairo2) or write an .svg chart",
+                reason=str(exc),
+            )
         ) from None
     png = cairosvg.svg2png(bytestring=chart_svg(stats, title=title, language=language))
     assert isinstance(png, bytes)
@@ -335,5 +341,7 @@ def write_chart(stats: Stats, path: str, *, title: str, language: str = "en") ->
     elif suffix == ".png":
         data = chart_png(stats, title=title, language=language)
     else:
-        raise ChartError(f"chart file {path!r} must end in .svg or .png")
+        raise ChartError(
+            deferred.gettext("chart file %(path)r must end in .svg or .png", path=str(path))
+        )
     write_atomically(target, data)

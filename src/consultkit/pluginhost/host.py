@@ -109,11 +109,21 @@ class Refusal:
     """
 
     plugin: str
-    reason: str
+    reason: str | Text
     crashed: bool = False
 
+    @property
+    def text(self) -> Text:
+        """The refusal to word for its reader: the frame naming the plugin is consultkit's, the
+        reason a plugin gave stays its own words (issue 11)."""
+        if self.crashed:
+            return self.reason if isinstance(self.reason, Text) else Text(self.reason)
+        return deferred.gettext(
+            "%(reason)s (plugin %(plugin)r)", reason=self.reason, plugin=self.plugin
+        )
+
     def __str__(self) -> str:
-        return self.reason if self.crashed else f"{self.reason} (plugin {self.plugin!r})"
+        return str(self.text)
 
 
 @attrs.frozen
@@ -673,18 +683,37 @@ class PluginHost:
         scheme, sep, _ = url.partition("://")
         if not sep or not scheme:
             raise StoreError(
-                f"not a store URL {shown!r}: write SCHEME://…, e.g. sqlite:///consultkit.sqlite"
-                " or memory://"
+                deferred.gettext(
+                    "not a store URL %(url)r: write SCHEME://…, e.g."
+                    " sqlite:///consultkit.sqlite or memory://",
+                    url=shown,
+                )
             )
         stores = self._collect("stores")
         found = stores.get(scheme.lower())
         if found is None:
-            known = ", ".join(f"{s}://" for s in sorted(stores)) or "none"
-            hint = "install the plugin that provides it"
-            if self.blocked:
-                hint += f", or stop disabling {', '.join(sorted(self.blocked))} in {DISABLE_ENV}"
+            known: str | Text = ", ".join(f"{s}://" for s in sorted(stores)) or (
+                deferred.pgettext("no store backends", "none")
+            )
+            hint = (
+                deferred.gettext(
+                    "install the plugin that provides it, or stop disabling %(plugins)s in"
+                    " %(variable)s",
+                    plugins=", ".join(sorted(self.blocked)),
+                    variable=DISABLE_ENV,
+                )
+                if self.blocked
+                else deferred.gettext("install the plugin that provides it")
+            )
             raise StoreError(
-                f"no store backend for {scheme}:// in {shown!r} (available: {known}); {hint}"
+                deferred.gettext(
+                    "no store backend for %(scheme)s:// in %(url)r (available: %(known)s);"
+                    " %(hint)s",
+                    scheme=scheme,
+                    url=shown,
+                    known=known,
+                    hint=hint,
+                )
             )
         factory, plugin = found
         try:
@@ -696,9 +725,14 @@ class PluginHost:
                 raise StoreError(message) from None
             raise
         except Exception as exc:
+            # The driver's own words are quoted as they came, in the reader's frame.
             raise StoreError(
-                f"store plugin {plugin!r} could not open {shown!r}: {type(exc).__name__}:"
-                f" {scrub(str(exc), url)}"
+                deferred.gettext(
+                    "store plugin %(plugin)r could not open %(url)r: %(reason)s",
+                    plugin=plugin,
+                    url=shown,
+                    reason=f"{type(exc).__name__}: {scrub(str(exc), url)}",
+                )
             ) from None
         return store
 
@@ -710,7 +744,7 @@ class PluginHost:
         A validator that raises refuses, with a reason naming the plugin (fail closed).
         :meth:`refusals` gives the same reasons with the plugin that gave each.
         """
-        return [refusal.reason for refusal in self.refusals(consultation, submission)]
+        return [str(refusal.reason) for refusal in self.refusals(consultation, submission)]
 
     def has_validators(self) -> bool:
         """Whether any plugin implements ``validate_submission``.
@@ -731,9 +765,13 @@ class PluginHost:
                 refusals.append(
                     Refusal(
                         plugin,
-                        f"the validator of plugin {plugin!r} failed ({type(exc).__name__}), "
-                        "so the submission was refused to be safe; try again later or tell the "
-                        "organisers",
+                        deferred.gettext(
+                            "the validator of plugin %(plugin)r failed (%(error)s), so the"
+                            " submission was refused to be safe; try again later or tell the"
+                            " organisers",
+                            plugin=plugin,
+                            error=type(exc).__name__,
+                        ),
                         crashed=True,
                     )
                 )

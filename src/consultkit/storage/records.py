@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
+from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,6 +84,9 @@ class Delivery:
     attempts: int
     next_attempt_at: dt.datetime = attrs.field(converter=utc_instant)
     last_error: str | None = None
+    last_error_words: Text | None = None
+    """``last_error``'s words, to render in the reader's language; ``None`` for an error
+    stored as text only (a plain reply, or a row older than this column)."""
     claimed_by: str | None = None
     lease_until: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
 
@@ -92,7 +96,9 @@ class DeliveryFailure:
     """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
 
     delivery_id: str
-    error: str
+    error: str | Text
+    """A :class:`~consultkit.i18n.Text` is stored with its words, so that it can be read in
+    any language later; a string (a server's own reply) is stored as it came."""
     retry_at: dt.datetime | None = attrs.field(default=None, converter=utc_instant_or_none)
     attempted: bool = True
     """False when nothing was tried (no configured channel could take it): the claim's

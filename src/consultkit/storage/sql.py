@@ -59,6 +59,7 @@ from consultkit.domain.submissions import (
     version_of,
 )
 from consultkit.errors import StoreError, UnknownItemError
+from consultkit.i18n import Text, text_from_json, text_to_json
 from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
 from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
@@ -421,9 +422,22 @@ _EVENT_COLUMNS = (
 )
 _DELIVERY_SELECT = (
     "SELECT d.id, d.channel, d.recipient, d.language, d.status, d.attempts, d.next_attempt_at,"
-    f" d.last_error, d.claimed_by, d.lease_until, {_EVENT_COLUMNS}"
+    f" d.last_error, d.claimed_by, d.lease_until, {_EVENT_COLUMNS}, d.last_error_words"
     " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
 )
+
+
+def _stored_error(error: str | Text) -> tuple[str, str | None]:
+    """A failure's English for programs and logs, and its words to render for a reader.
+
+    The outbox is written before anyone reads it, so it keeps the message and its values
+    (``notify status`` words them in its reader's language); a plain string, such as a
+    server's own reply, has no words to keep.
+    """
+    english = str(error)[:2000]
+    return english, text_to_json(error) if isinstance(error, Text) else None
+
+
 _REVISION_COLUMNS = "consultation_id, number, published_at, snapshot"
 _ASSIGNMENT_COLUMNS = "consultation_id, round, submission_id, reviewer_id, assigned_at"
 _REVIEW_COLUMNS = (
@@ -635,9 +649,10 @@ class SqlStore(abc.ABC):
             attempts=int(row[5]),
             next_attempt_at=d.load_instant(row[6]),
             last_error=row[7],
+            last_error_words=text_from_json(row[17]),
             claimed_by=row[8],
             lease_until=d.load_instant_or_none(row[9]),
-            event=self._event(row[10:]),
+            event=self._event(row[10:17]),
         )
 
     def _revision(self, row: Sequence[Any]) -> ScheduleRevision:
@@ -1229,7 +1244,7 @@ class SqlStore(abc.ABC):
                     " ELSE status END,"
                     " last_error = CASE WHEN status IN ('pending', 'claimed')"
                     "   THEN 'recipient erased' WHEN last_error IS NULL THEN NULL"
-                    "   ELSE 'recipient erased' END,"
+                    "   ELSE 'recipient erased' END, last_error_words = NULL,"
                     " claimed_by = NULL, lease_until = NULL"
                     " WHERE lower(recipient) = ? AND event_id IN"
                     " (SELECT id FROM outbox_events WHERE consultation_id = ?)"
@@ -1465,7 +1480,7 @@ class SqlStore(abc.ABC):
         lease_until = d.load_instant(until)  # as a read of the column just written gives it
         status = DeliveryStatus.CLAIMED
         for r in rows:
-            row = tuple(r[10:])
+            row = tuple(r[10:17])
             seen = recent.get(row[0])
             claimed.append(
                 Delivery(
@@ -1477,6 +1492,7 @@ class SqlStore(abc.ABC):
                     attempts=int(r[5]),
                     next_attempt_at=d.load_instant(r[6]),
                     last_error=r[7],
+                    last_error_words=text_from_json(r[17]),
                     claimed_by=worker,
                     lease_until=lease_until,
                     event=seen[1] if seen is not None and seen[0] == row else self._event(row),
@@ -1497,7 +1513,7 @@ class SqlStore(abc.ABC):
                 conn,
                 d.sql(
                     "UPDATE deliveries SET status = 'done', claimed_by = NULL, lease_until = NULL,"
-                    " last_error = NULL, next_attempt_at = ?"
+                    " last_error = NULL, last_error_words = NULL, next_attempt_at = ?"
                     " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
                 ),
                 [(when, delivery_id, worker) for delivery_id in delivery_ids],
@@ -1511,7 +1527,8 @@ class SqlStore(abc.ABC):
             return frozenset()
         d = self.dialect
         sql = d.sql(
-            "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?,"
+            "UPDATE deliveries SET status = ?, last_error = ?, last_error_words = ?,"
+            " next_attempt_at = ?,"
             " claimed_by = NULL, lease_until = NULL, attempts = attempts - ?"
             " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
         )
@@ -1525,7 +1542,8 @@ class SqlStore(abc.ABC):
                 at = d.dump_instant(f.retry_at or now)
                 # An attempt not made is given back (claiming counted it).
                 given_back = 0 if f.attempted else 1
-                params = (str(status), f.error, at, given_back, f.delivery_id, worker)
+                error, words = _stored_error(f.error)
+                params = (str(status), error, words, at, given_back, f.delivery_id, worker)
                 if conn.execute(sql, params).rowcount:
                     recorded.add(f.delivery_id)
         return frozenset(recorded)

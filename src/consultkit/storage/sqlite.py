@@ -249,6 +249,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (consultation_id, name)
         )""",
     ),
+    (
+        # A delivery's failure in words to render for its reader (issue 11): the message id
+        # and its values as JSON, beside the English ``last_error`` programs read.
+        "ALTER TABLE deliveries ADD COLUMN last_error_words TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

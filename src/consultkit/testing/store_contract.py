@@ -45,6 +45,7 @@ from consultkit.domain.submissions import (
     submission_record,
 )
 from consultkit.errors import StoreError, UnknownItemError
+from consultkit.i18n import Text, deferred
 from consultkit.storage.erasure import ERASED
 from consultkit.storage.protocols import StoreConflictError
 from consultkit.storage.records import (
@@ -88,7 +89,7 @@ def _fail_one(
     store: Store,
     delivery_id: str,
     worker: str,
-    error: str,
+    error: str | Text,
     now: dt.datetime,
     retry_at: dt.datetime | None,
 ) -> bool:
@@ -784,6 +785,29 @@ class StoreContract:
         assert _complete_one(store, taken.id, "w2", T0 + LEASE) is True
         assert store.delivery_counts()[DeliveryStatus.DONE] == 1
 
+    def test_a_failures_words_are_kept_to_tell_later(self, store: Store) -> None:
+        # Issue 11: the outbox is written before anyone reads it; its words (nested ones
+        # too) are kept beside the English, so a reader gets them in their language.
+        self._pending(store, 1)
+        (d,) = store.claim_deliveries("w1", 1, T0, LEASE)
+        reason = deferred.gettext("failed")
+        # Made directly, not with deferred, so the catalogue gains no test-only message.
+        words = Text(
+            "%(reason)s after %(num)s attempt",
+            (("num", 2), ("reason", reason), ("server", "421 try later")),
+            plural="%(reason)s after %(num)s attempts",
+            n=2,
+        )
+        assert _fail_one(store, d.id, "w1", words, T0, T0 + LEASE) is True
+        (pending,) = store.list_deliveries(DeliveryStatus.PENDING, 10)
+        assert pending.last_error == str(words)
+        assert pending.last_error_words == words
+        (again,) = store.claim_deliveries("w1", 1, T0 + LEASE, LEASE)
+        assert again.last_error_words == words
+        assert _complete_one(store, again.id, "w1", T0 + LEASE) is True
+        (done,) = store.list_deliveries(DeliveryStatus.DONE, 10)
+        assert (done.last_error, done.last_error_words) == (None, None)
+
     def test_deliveries_are_not_claimed_before_they_are_due(self, store: Store) -> None:
         self._pending(store, 1)
         assert store.claim_deliveries("w1", 5, T0 - dt.timedelta(seconds=1), LEASE) == []
@@ -804,6 +828,7 @@ class StoreContract:
         assert _fail_one(store, again.id, "w1", "550 no such user", retry_at, None) is True
         (dead,) = store.list_deliveries(DeliveryStatus.DEAD, 10)
         assert dead.last_error == "550 no such user"
+        assert dead.last_error_words is None  # a server's reply is kept as it came
         assert dead.attempts == 2
         counts = store.delivery_counts()
         assert counts == {

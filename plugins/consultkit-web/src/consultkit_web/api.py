@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from consultkit.domain.attachments import Upload
 from consultkit.domain.submissions import Consent, Provenance, Submitter
+from consultkit.errors import ConsultkitError
 from consultkit.i18n import deferred
 from consultkit_web.fields import field_views
 from consultkit_web.pages import (
@@ -276,7 +277,11 @@ def get_timeline(
     try:
         return site.timeline(consultation, language, tz)
     except ValueError as exc:
-        raise problem(400, "zone", f"tz: {exc}") from None
+        # The parameter's name is data; the zone's refusal is in the reader's language.
+        reason = exc.render if isinstance(exc, ConsultkitError) else str(exc)
+        raise problem(
+            400, "zone", deferred.gettext("%(name)s: %(problem)s", name="tz", problem=reason)
+        ) from None
 
 
 @get(

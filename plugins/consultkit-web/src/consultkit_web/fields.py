@@ -29,7 +29,7 @@ from consultkit.domain.fields import (
     PeopleField,
     TextField,
 )
-from consultkit.domain.rendering import render_list
+from consultkit.domain.rendering import render_list, render_number
 from consultkit.formats.labels import region_label
 from consultkit.i18n import Text, deferred, messages
 from consultkit_web.site import text_of
@@ -122,7 +122,8 @@ def field_views(call: Call, consultation: Consultation, language: str) -> list[d
             view["limits"] = {"types": list(field.types), "max_bytes": field.max_bytes}
             view["accept"] = ",".join(f".{t}" for t in endings)
             view["endings"] = render_list(endings, language)
-            view["megabytes"] = f"{largest_file(field) / 1_000_000:g}"
+            # The page's own digits and decimal mark (2,5 in French), by babel.
+            view["megabytes"] = render_number(largest_file(field) / 1_000_000, language)
         if field.kind == "country":
             view["options"] = place_options(COUNTRY_CODES, {}, language)
         elif field.kind == "un-region":

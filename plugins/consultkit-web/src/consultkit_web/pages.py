@@ -26,7 +26,7 @@ from consultkit.domain.attachments import ACCEPTABLE_TYPES, Upload
 from consultkit.domain.bidi import direction
 from consultkit.domain.fields import COUNTRY_CODES, FileField
 from consultkit.domain.lifecycle import public_status
-from consultkit.domain.rendering import render_duration
+from consultkit.domain.rendering import render_duration, render_number
 from consultkit.domain.submissions import (
     Consent,
     Provenance,
@@ -286,7 +286,10 @@ def _form_context(
         context["attachment_types"] = ", ".join(
             ACCEPTABLE_TYPES[t].upper() for t in call.attachments.types
         )
-        context["attachment_megabytes"] = f"{call.attachments.max_bytes / 1_000_000:g}"
+        # The page's own digits and decimal mark (2,5 in French), by babel, not by hand.
+        context["attachment_megabytes"] = render_number(
+            call.attachments.max_bytes / 1_000_000, language
+        )
     return context
 
 

@@ -135,44 +135,82 @@ class AssignmentRefusedError(RuleRefusedError):
 # -- the rules ---------------------------------------------------------------------------
 
 
-def violations(problem: AssignmentProblem, assignment: Assignment) -> list[str]:
-    """Every rule ``assignment`` breaks for ``problem``, as sentences (empty: it keeps them)."""
-    found: list[str] = []
+def violations(problem: AssignmentProblem, assignment: Assignment) -> list[Text]:
+    """Every rule ``assignment`` breaks for ``problem``, as sentences to word for their reader
+    (empty: it keeps them); ids and a conflict's reason are data, the same in every language."""
+    found: list[Text] = []
     groups = {r.id: r.group for r in problem.reviewers}
     wanted = set(problem.submissions)
     by_submission: dict[str, list[str]] = {s: [] for s in problem.submissions}
     for submission, reviewer in assignment.pairs:
         if submission not in wanted:
-            found.append(f"submission {submission} is not part of this round")
+            found.append(
+                deferred.gettext(
+                    "submission %(submission)s is not part of this round", submission=submission
+                )
+            )
             continue
         if reviewer not in groups:
-            found.append(f"reviewer {reviewer} is not in this round's pool")
+            found.append(
+                deferred.gettext(
+                    "reviewer %(reviewer)s is not in this round's pool", reviewer=reviewer
+                )
+            )
             continue
         reason = problem.conflicts.get((submission, reviewer))
         if reason is not None:
-            found.append(f"submission {submission}: reviewer {reviewer} is conflicted ({reason})")
+            found.append(
+                deferred.gettext(
+                    "submission %(submission)s: reviewer %(reviewer)s is conflicted (%(reason)s)",
+                    submission=submission,
+                    reviewer=reviewer,
+                    reason=reason,
+                )
+            )
         by_submission[submission].append(reviewer)
     for submission, reviewers in by_submission.items():
         if len(set(reviewers)) != len(reviewers):
-            found.append(f"submission {submission}: a reviewer is assigned twice")
+            found.append(
+                deferred.gettext(
+                    "submission %(submission)s: a reviewer is assigned twice", submission=submission
+                )
+            )
         if len(reviewers) != problem.per_submission:
             found.append(
-                f"submission {submission}: {len(reviewers)} reviewers,"
-                f" the round needs {problem.per_submission}"
+                deferred.ngettext(
+                    "submission %(submission)s: %(num)s reviewer, the round needs %(needed)s",
+                    "submission %(submission)s: %(num)s reviewers, the round needs %(needed)s",
+                    len(reviewers),
+                    submission=submission,
+                    needed=problem.per_submission,
+                )
             )
         seen = {groups[r] for r in reviewers if r in groups}
         if reviewers and len(seen) < problem.min_groups:
             found.append(
-                f"submission {submission}: reviewers from {len(seen)} stakeholder group(s),"
-                f" the round needs {problem.min_groups}"
+                deferred.ngettext(
+                    "submission %(submission)s: reviewers from %(num)s stakeholder group,"
+                    " the round needs %(needed)s",
+                    "submission %(submission)s: reviewers from %(num)s stakeholder groups,"
+                    " the round needs %(needed)s",
+                    len(seen),
+                    submission=submission,
+                    needed=problem.min_groups,
+                )
             )
     loads = assignment.loads(groups)
     if loads and max(loads.values()) - min(loads.values()) > 1:
         low = min(loads, key=lambda r: (loads[r], r))
         high = max(loads, key=lambda r: (loads[r], r))
         found.append(
-            f"loads are unbalanced: {high} has {loads[high]}, {low} has {loads[low]}"
-            " (they may differ by one at most)"
+            deferred.gettext(
+                "loads are unbalanced: %(high)s has %(high_load)s, %(low)s has %(low_load)s"
+                " (they may differ by one at most)",
+                high=high,
+                high_load=loads[high],
+                low=low,
+                low_load=loads[low],
+            )
         )
     return found
 
