@@ -93,7 +93,7 @@ def quality(problem: AssignmentProblem, assignment: Assignment) -> dict[str, obj
     diverse = sum(
         1 for s in problem.submissions if len(by_submission.get(s, ())) >= problem.min_groups
     )
-    broken = violations(problem, assignment)
+    broken = [str(v) for v in violations(problem, assignment)]  # Texts: their English
     kinds = Counter(
         "unbalanced"
         if v.startswith("loads")
