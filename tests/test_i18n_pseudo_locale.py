@@ -34,6 +34,9 @@ from consultkit.config.loader import load_consultation
 from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.formats.submission_import import KNOWN_COLUMNS
 from consultkit.i18n import LOCALE_DIR, messages
+from consultkit.storage.records import DeliveryTarget
+from consultkit.storage.sqlite import open_sqlite
+from consultkit.testing.factories import T0
 
 from .event_samples import EXAMPLE, one_of_each
 
@@ -174,6 +177,8 @@ def escaped_english(text: str) -> list[str]:
     # Item references (``call:official-submissions``) and the status and verification ids
     # of the stats' id column are identifiers, written the same in every language.
     outside = re.sub(r"\b(?:phase|call|event):[\w-]+", " ", outside)
+    # So are event kinds (``submission.received``), as notify status lists them.
+    outside = re.sub(r"\b[a-z]+(?:\.[a-z_]+)+\b", " ", outside)
     ids = [*SubmissionStatus, *Verification]
     outside = re.sub(rf"(?<![\w-])(?:{'|'.join(map(re.escape, ids))})(?![\w-])", " ", outside)
     # A name with an underscore is an identifier (a plugin, the review solver), not a word.
@@ -250,6 +255,14 @@ def visible_text(markup: str) -> str:
     return " ".join(parser.parts)
 
 
+def _route_to_ana(store: str) -> None:
+    """Route the outbox to Ana's address and send nothing, so an erasure kills deliveries."""
+    with open_sqlite(store) as opened:
+        targets = [DeliveryTarget(channel="email", recipient="ana@example.org")]
+        routes = [(event.id, targets) for event in opened.unrouted_events(100)]
+        assert opened.route_events(routes, T0) > 0
+
+
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
@@ -275,11 +288,35 @@ def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "campaigns": _cli("submissions", "campaigns", str(EXAMPLE), store=store),
         # (`plugins` is left out: its table is plugin, hook and format names, identifiers.)
     }
+    _route_to_ana(store)
     outputs["erase"] = _cli(
         "submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store
     )
+    # The deliveries to the erased address are dead, and say why in the reader's words.
+    outputs["notify status dead"] = _cli("notify", "status", "--show", "dead", store=store)
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.parametrize("locale", ["fr_FR.UTF-8", "ar_EG.UTF-8"])
+def test_an_erasures_dead_deliveries_say_why_in_the_readers_language(
+    locale: str, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    _submit(EXAMPLE, store)
+    _route_to_ana(store)
+    _cli("submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store)
+    status = CliRunner().invoke(
+        cli,
+        ["notify", "status", "--show", "dead", "--store", store],
+        env={"LANG": locale, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+        catch_exceptions=False,
+    )
+    words = messages(locale)
+    assert status.exit_code == 0, status.output
+    assert words.gettext("recipient erased") in status.output
+    assert words.gettext("(erased)") in status.output
+    assert "erased" not in status.output
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
