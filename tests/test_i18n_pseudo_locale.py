@@ -11,6 +11,7 @@ addresses), a babel date or an abbreviation, never a word of consultkit's Englis
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html.parser
 import io
 import json
@@ -596,7 +597,6 @@ def test_every_email_speaks_only_the_catalogue(recipient: str) -> None:
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_a_reviewers_reminder_speaks_only_the_catalogue() -> None:
     # The WSIS example's rounds are unscheduled: give the scoring round a week to remind of.
-    import datetime as dt
 
     import attrs
     import pendulum
@@ -663,6 +663,51 @@ def _refused(*args: str, now: str = "2020-01-20T09:00:00Z") -> str:
     return result.output
 
 
+def _link_of_nobody() -> str:
+    """A genuine confirmation token (the secret _refused gives) naming no submission."""
+    from consultkit.app.confirmation import ConfirmationSigner
+
+    signer = ConfirmationSigner(secret="a secret of more than sixteen characters")
+    return signer.token("no-such-submission", dt.datetime(2020, 1, 20, 9, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize("locale", ["fr_FR.UTF-8", "ar_EG.UTF-8"])
+def test_a_refused_reference_and_link_are_in_the_readers_language(
+    locale: str, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    env = {"LANG": locale, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"}
+    env["CONSULTKIT_SECRET"] = "a secret of more than sixteen characters"
+    runs = {
+        "unknown submission": ["submissions", "show", str(EXAMPLE), "CK-AAAA-BBBB-CCCC-DDDD"],
+        "link of no submission": ["submissions", "confirm", str(EXAMPLE), _link_of_nobody()],
+    }
+    words = messages(locale)
+    consultation = repr(load_consultation(EXAMPLE).id)
+    expected = {
+        "unknown submission": words.gettext(
+            "no submission %(reference)r in consultation %(consultation)r: give the"
+            " tracking number from the receipt (CK-XXXX-XXXX-XXXX-XXXX) or the id",
+            reference="CK-AAAA-BBBB-CCCC-DDDD",
+            consultation=load_consultation(EXAMPLE).id,
+        ),
+        "link of no submission": words.gettext(
+            "this confirmation link names no submission of %(consultation)r that can"
+            " still be confirmed",
+            consultation=load_consultation(EXAMPLE).id,
+        ),
+    }
+    for name, args in runs.items():
+        result = CliRunner().invoke(
+            cli, ["--now", "2020-01-20T09:00:00Z", *args, "--store", store], env=env
+        )
+        assert result.exit_code != 0
+        said = " ".join(result.output.split())
+        assert " ".join(expected[name].split()) in said, name
+        assert consultation in said
+        assert "submission" not in said, name
+
+
 def _refusal_config(tmp_path: Path) -> Path:
     """The example with the official call open to civil society only, one submission per
     address, and the screening round open in February 2020."""
@@ -727,6 +772,9 @@ def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "bad confirmation link": _refused(
             "submissions", "confirm", str(config), "https://example.org/c/forged", "--store", store
         ),
+        "link of no submission": _refused(
+            "submissions", "confirm", str(config), _link_of_nobody(), "--store", store
+        ),
         "assignment refused": _refused(
             "review",
             "assign",
@@ -768,6 +816,7 @@ def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "unknown group": "unknown-group",
         "quota": "quota",
         "bad confirmation link": "confirmation-link",
+        "link of no submission": "confirmation-link",
         "assignment refused": "assignment",
         "review window": "review-window",
         "lifecycle transition refused": "transition",
