@@ -219,7 +219,7 @@ def test_a_body_litestar_cannot_read_is_refused_in_french(client: TestClient[Lit
         assert refused.status_code == 400 and problem["rule"] == "request"
         assert problem["detail"] == fr.gettext(
             "the request's body could not be read: send JSON in UTF-8, as the API's schema"
-            " (/api/schema) describes"
+            " (`/api/schema`) describes"
         )
         assert "request" not in problem["detail"]  # French, not the English fallback
     wrong = client.post(POST, content=json.dumps(body(group=5)), headers=french)
@@ -227,7 +227,7 @@ def test_a_body_litestar_cannot_read_is_refused_in_french(client: TestClient[Lit
     assert wrong.status_code == 400 and problem["rule"] == "request"
     assert problem["detail"] == fr.gettext(
         "these fields of the request do not fit the API: %(fields)s; check them against its"
-        " schema (/api/schema)",
+        " schema (`/api/schema`)",
         fields="group",
     )
     assert "request" not in problem["detail"]

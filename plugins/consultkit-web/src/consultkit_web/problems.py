@@ -109,14 +109,14 @@ def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
         if fields:
             text = deferred.gettext(
                 "these fields of the request do not fit the API: %(fields)s; check them"
-                " against its schema (/api/schema)",
+                " against its schema (`/api/schema`)",
                 fields=listed(fields),
             )
             return exc.status_code, rule, text.render(language)
         if exc.status_code == 400:
             text = deferred.gettext(
                 "the request's body could not be read: send JSON in UTF-8, as the API's"
-                " schema (/api/schema) describes"
+                " schema (`/api/schema`) describes"
             )
             return exc.status_code, rule, text.render(language)
         return exc.status_code, rule, error_title(exc.status_code, messages(language))
