@@ -186,5 +186,5 @@ def test_an_error_inside_the_block_keeps_the_target(tmp_path: Path) -> None:
 
 
 def test_a_directory_target_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(FileWriteError, match="a directory, not a regular file"):
+    with pytest.raises(FileWriteError, match="a folder, not a regular file"):
         write_atomically(tmp_path, b"x")

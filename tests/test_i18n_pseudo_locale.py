@@ -11,6 +11,7 @@ addresses), a babel date or an abbreviation, never a word of consultkit's Englis
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html.parser
 import io
 import json
@@ -34,6 +35,9 @@ from consultkit.config.loader import load_consultation
 from consultkit.domain.submissions import SubmissionStatus, Verification
 from consultkit.formats.submission_import import KNOWN_COLUMNS
 from consultkit.i18n import LOCALE_DIR, messages
+from consultkit.storage.records import DeliveryTarget
+from consultkit.storage.sqlite import open_sqlite
+from consultkit.testing.factories import T0
 
 from .event_samples import EXAMPLE, one_of_each
 
@@ -174,6 +178,8 @@ def escaped_english(text: str) -> list[str]:
     # Item references (``call:official-submissions``) and the status and verification ids
     # of the stats' id column are identifiers, written the same in every language.
     outside = re.sub(r"\b(?:phase|call|event):[\w-]+", " ", outside)
+    # So are event kinds (``submission.received``), as notify status lists them.
+    outside = re.sub(r"\b[a-z]+(?:\.[a-z_]+)+\b", " ", outside)
     ids = [*SubmissionStatus, *Verification]
     outside = re.sub(rf"(?<![\w-])(?:{'|'.join(map(re.escape, ids))})(?![\w-])", " ", outside)
     # A name with an underscore is an identifier (a plugin, the review solver), not a word.
@@ -250,6 +256,14 @@ def visible_text(markup: str) -> str:
     return " ".join(parser.parts)
 
 
+def _route_to_ana(store: str) -> None:
+    """Route the outbox to Ana's address and send nothing, so an erasure kills deliveries."""
+    with open_sqlite(store) as opened:
+        targets = [DeliveryTarget(channel="email", recipient="ana@example.org")]
+        routes = [(event.id, targets) for event in opened.unrouted_events(100)]
+        assert opened.route_events(routes, T0) > 0
+
+
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
@@ -275,11 +289,35 @@ def test_every_command_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "campaigns": _cli("submissions", "campaigns", str(EXAMPLE), store=store),
         # (`plugins` is left out: its table is plugin, hook and format names, identifiers.)
     }
+    _route_to_ana(store)
     outputs["erase"] = _cli(
         "submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store
     )
+    # The deliveries to the erased address are dead, and say why in the reader's words.
+    outputs["notify status dead"] = _cli("notify", "status", "--show", "dead", store=store)
     leaks = {name: escaped_english(text) for name, text in outputs.items()}
     assert leaks == {name: [] for name in outputs}
+
+
+@pytest.mark.parametrize("locale", ["fr_FR.UTF-8", "ar_EG.UTF-8"])
+def test_an_erasures_dead_deliveries_say_why_in_the_readers_language(
+    locale: str, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    _submit(EXAMPLE, store)
+    _route_to_ana(store)
+    _cli("submissions", "erase", str(EXAMPLE), "--email", "ana@example.org", "--yes", store=store)
+    status = CliRunner().invoke(
+        cli,
+        ["notify", "status", "--show", "dead", "--store", store],
+        env={"LANG": locale, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"},
+        catch_exceptions=False,
+    )
+    words = messages(locale)
+    assert status.exit_code == 0, status.output
+    assert words.gettext("recipient erased") in status.output
+    assert words.gettext("(erased)") in status.output
+    assert "erased" not in status.output
 
 
 @pytest.mark.usefixtures("speaks_pseudo")
@@ -559,7 +597,6 @@ def test_every_email_speaks_only_the_catalogue(recipient: str) -> None:
 @pytest.mark.usefixtures("speaks_pseudo")
 def test_a_reviewers_reminder_speaks_only_the_catalogue() -> None:
     # The WSIS example's rounds are unscheduled: give the scoring round a week to remind of.
-    import datetime as dt
 
     import attrs
     import pendulum
@@ -626,6 +663,51 @@ def _refused(*args: str, now: str = "2020-01-20T09:00:00Z") -> str:
     return result.output
 
 
+def _link_of_nobody() -> str:
+    """A genuine confirmation token (the secret _refused gives) naming no submission."""
+    from consultkit.app.confirmation import ConfirmationSigner
+
+    signer = ConfirmationSigner(secret="a secret of more than sixteen characters")
+    return signer.token("no-such-submission", dt.datetime(2020, 1, 20, 9, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize("locale", ["fr_FR.UTF-8", "ar_EG.UTF-8"])
+def test_a_refused_reference_and_link_are_in_the_readers_language(
+    locale: str, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'ck.sqlite'}"
+    env = {"LANG": locale, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "1000"}
+    env["CONSULTKIT_SECRET"] = "a secret of more than sixteen characters"
+    runs = {
+        "unknown submission": ["submissions", "show", str(EXAMPLE), "CK-AAAA-BBBB-CCCC-DDDD"],
+        "link of no submission": ["submissions", "confirm", str(EXAMPLE), _link_of_nobody()],
+    }
+    words = messages(locale)
+    consultation = repr(load_consultation(EXAMPLE).id)
+    expected = {
+        "unknown submission": words.gettext(
+            "no submission %(reference)r in consultation %(consultation)r: give the"
+            " tracking number from the receipt (CK-XXXX-XXXX-XXXX-XXXX) or the id",
+            reference="CK-AAAA-BBBB-CCCC-DDDD",
+            consultation=load_consultation(EXAMPLE).id,
+        ),
+        "link of no submission": words.gettext(
+            "this confirmation link names no submission of %(consultation)r that can"
+            " still be confirmed",
+            consultation=load_consultation(EXAMPLE).id,
+        ),
+    }
+    for name, args in runs.items():
+        result = CliRunner().invoke(
+            cli, ["--now", "2020-01-20T09:00:00Z", *args, "--store", store], env=env
+        )
+        assert result.exit_code != 0
+        said = " ".join(result.output.split())
+        assert " ".join(expected[name].split()) in said, name
+        assert consultation in said
+        assert "submission" not in said, name
+
+
 def _refusal_config(tmp_path: Path) -> Path:
     """The example with the official call open to civil society only, one submission per
     address, and the screening round open in February 2020."""
@@ -690,6 +772,9 @@ def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "bad confirmation link": _refused(
             "submissions", "confirm", str(config), "https://example.org/c/forged", "--store", store
         ),
+        "link of no submission": _refused(
+            "submissions", "confirm", str(config), _link_of_nobody(), "--store", store
+        ),
         "assignment refused": _refused(
             "review",
             "assign",
@@ -731,6 +816,7 @@ def test_every_refusal_speaks_only_the_catalogue(tmp_path: Path) -> None:
         "unknown group": "unknown-group",
         "quota": "quota",
         "bad confirmation link": "confirmation-link",
+        "link of no submission": "confirmation-link",
         "assignment refused": "assignment",
         "review window": "review-window",
         "lifecycle transition refused": "transition",

@@ -313,6 +313,28 @@ def test_the_web_problems_detail_speaks_only_the_catalogue() -> None:
     }
 
 
+@pytest.mark.usefixtures("speaks_pseudo")
+def test_a_body_litestar_refuses_speaks_only_the_catalogue() -> None:
+    pytest.importorskip("consultkit_web")
+    from consultkit_web import create_app
+    from litestar.testing import TestClient
+
+    from consultkit.app.application import Consultkit
+
+    consultation = load_consultation(EXAMPLE)
+    post = f"/api/consultations/{consultation.id}/calls/official-submissions/submissions"
+    headers = {"Accept-Language": "es", "content-type": "application/json"}
+    bodies = {"malformed": b'{"name": ', "wrong type": b'{"group": 5}'}
+    with Consultkit.open("memory://") as app:
+        web = create_app(app, [consultation], secret="test-secret")
+        with TestClient(app=web) as client:
+            for name, content in bodies.items():
+                detail = str(client.post(post, content=content, headers=headers).json()["detail"])
+                assert detail.startswith("⟦"), (name, detail)
+                # The field's name is the API's, data: ``group``.
+                assert _leaks(detail, "group", "/api/schema") == [], (name, detail)
+
+
 def test_the_web_problems_detail_reads_in_french() -> None:
     problems = _web_problems("fr-FR")
     fr = messages("fr")

@@ -84,7 +84,7 @@ def test_unterminated_quote_is_reported_on_its_line() -> None:
     rows, problems = read(HEADER + "call,g,A,a@example.org,T,B\r\n" + 'call,g,B,b@x.org,"T,B\r\n')
     assert len(rows) == 1
     assert problems[0].line == 3
-    assert "unreadable CSV" in str(problems[0].message)
+    assert "not valid CSV at line 3" in str(problems[0].message)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_jsonl_lines_and_problems() -> None:
     assert rows[0].draft.tags == ("C1",) and rows[0].draft.consent.publish_name
     assert rows[1].draft.title == "5"
     assert [p.line for p in problems] == [3, 4, 5, 6, 7]
-    assert "not JSON" in str(problems[0].message)
+    assert "not valid JSON at line 3, column 2" in str(problems[0].message)
     assert "not a JSON object" in str(problems[1].message)
     assert "unknown column" in str(problems[2].message)
     assert problems[3].path == "tags"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
-from consultkit.app.dispatch import Dispatcher
+from consultkit.app.dispatch import Dispatcher, DispatchReport
 from consultkit.notify.backoff import Backoff
 from consultkit.notify.channels import DeliveryResult
 from consultkit.storage.memory import open_memory
@@ -296,3 +296,9 @@ def test_outcomes_of_a_lost_claim_are_not_recorded(store: Store) -> None:
     claimed = store.list_deliveries(DeliveryStatus.CLAIMED, 10)
     assert {x.claimed_by for x in claimed} == {"w2"}
     assert all(x.last_error is None for x in claimed)
+
+
+def test_a_report_leaves_its_errors_to_be_worded_by_its_reader() -> None:
+    # Issue 11: error_lines() wrote English lines nobody showed; `notify run` words
+    # report.errors in its reader's language, the one way to tell them.
+    assert not hasattr(DispatchReport, "error_lines")

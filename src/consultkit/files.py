@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from consultkit.errors import ConsultkitError
+from consultkit.i18n import Text, deferred
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,25 +39,27 @@ __all__ = ["FileWriteError", "atomic_file", "check_target", "write_atomically"]
 class FileWriteError(ConsultkitError):
     """A file could not be written: ``path`` and the ``reason``, for people."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str | Text) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot write {path}: {reason}")
+        super().__init__(
+            deferred.gettext("cannot write %(path)s: %(reason)s", path=str(path), reason=reason)
+        )
 
 
-def _kind(mode: int) -> str | None:
+def _kind(mode: int) -> Text | None:
     """What a non-regular file is, in words; None for a regular file or a symlink."""
     if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "a directory"
+        return deferred.gettext("a folder")
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return deferred.gettext("a FIFO (named pipe)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return deferred.gettext("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"  # pragma: no cover (door, whiteout: no such files here)
+        return deferred.gettext("a socket")
+    return deferred.gettext("a special file")  # pragma: no cover (a door: none here)
 
 
 def check_target(target: Path) -> None:
@@ -70,17 +74,21 @@ def check_target(target: Path) -> None:
     if kind is not None:
         raise FileWriteError(
             target,
-            f"it is {kind}, not a regular file; give the path of a file to create or replace"
-            " (or leave the option out to write to stdout)",
+            deferred.gettext(
+                "it is %(kind)s, not a regular file; give the path of a file to create or"
+                " replace (or leave the option out to write to stdout)",
+                kind=kind,
+            ),
         )
 
 
-def _reason(target: Path, exc: OSError) -> str:
+def _reason(target: Path, exc: OSError) -> str | Text:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (
-            f"the disk is full at {target.parent}: free space and retry; nothing was half-written"
+        return deferred.gettext(
+            "the disk is full at %(directory)s: free space and retry; nothing was half-written",
+            directory=str(target.parent),
         )
-    return str(exc.strerror or exc)
+    return os_reason(exc)
 
 
 def _default_mode() -> int:

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from consultkit.cli import cli
 from consultkit.config.loader import load_consultation
+from consultkit.i18n import messages
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -204,3 +205,33 @@ def test_a_problem_detail_follows_accept_language(client: TestClient[Litestar]) 
         assert problem["rule"] == "unknown-group"
         assert problem["type"] == english.json()["type"]
         assert problem["title"] == english.json()["title"]
+
+
+def test_a_body_litestar_cannot_read_is_refused_in_french(client: TestClient[Litestar]) -> None:
+    # Issue 11: Litestar's own words ("Input data was truncated", "Expected `str`, got
+    # `int`") are English; the detail is the reader's, the field errors stay as data.
+    french = {"Accept-Language": "fr-FR", "content-type": "application/json"}
+    fr = messages("fr")
+    malformed = client.post(POST, content=b'{"name": ', headers=french)
+    truncated = client.post(POST, content=b'{"name": "\xff\xfe"}', headers=french)
+    for refused in (malformed, truncated):
+        problem = refused.json()
+        assert refused.status_code == 400 and problem["rule"] == "request"
+        assert problem["detail"] == fr.gettext(
+            "the request's body could not be read: send JSON in UTF-8, as the API's schema"
+            " (`/api/schema`) describes"
+        )
+        assert "request" not in problem["detail"]  # French, not the English fallback
+    wrong = client.post(POST, content=json.dumps(body(group=5)), headers=french)
+    problem = wrong.json()
+    assert wrong.status_code == 400 and problem["rule"] == "request"
+    assert problem["detail"] == fr.gettext(
+        "these fields of the request do not fit the API: %(fields)s; check them against its"
+        " schema (`/api/schema`)",
+        fields="group",
+    )
+    assert "request" not in problem["detail"]
+    assert [(e["key"], e["source"]) for e in problem["errors"]] == [("group", "body")]
+    assert all(e["message"] for e in problem["errors"])  # Litestar's own, as data
+    english = client.post(POST, content=json.dumps(body(group=5)), headers={"Accept": "*/*"})
+    assert english.json()["detail"].startswith("these fields of the request do not fit")

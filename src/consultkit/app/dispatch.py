@@ -142,10 +142,6 @@ class DispatchReport:
         errors = self.errors + tuple((c, e) for c, e in other.errors if c not in seen)
         return DispatchReport(**counts, errors=errors)
 
-    def error_lines(self) -> list[str]:
-        """One line per failing channel: ``channel 'email' failed: …``."""
-        return [f"channel {channel!r} failed: {error}" for channel, error in self.errors]
-
 
 @attrs.define
 class Dispatcher:

@@ -38,7 +38,7 @@ from consultkit.formats.exporter import (
     find_exporter,
 )
 from consultkit.formats.labels import change_label
-from consultkit.i18n import deferred, messages
+from consultkit.i18n import Text, deferred, messages
 from consultkit.pluginhost.host import PluginHost
 
 if TYPE_CHECKING:
@@ -265,10 +265,12 @@ class FeedError(ConsultkitError):
 class FeedWriteError(ConsultkitError):
     """A feed file could not be written: ``path`` and the system's ``reason``."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str | Text) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot write {path}: {reason}")
+        super().__init__(
+            deferred.gettext("cannot write %(path)s: %(reason)s", path=str(path), reason=reason)
+        )
 
 
 @attrs.frozen(kw_only=True)

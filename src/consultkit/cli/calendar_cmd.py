@@ -129,8 +129,4 @@ def write_output(data: bytes, output: str | None) -> bool:
     try:
         return write_atomically(Path(output), data)
     except FeedWriteError as exc:
-        words = ui_words(None)
-        fail(
-            words.gettext("cannot write %(path)s: %(reason)s", path=output, reason=exc.reason),
-            EXIT_USAGE,
-        )
+        fail(exc, EXIT_USAGE)

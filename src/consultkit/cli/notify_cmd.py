@@ -133,6 +133,7 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
     from rich.console import Console
     from rich.table import Table
 
+    from consultkit.storage.erasure import ERASED
     from consultkit.storage.protocols import DeliveryStatus
 
     console = Console()
@@ -175,7 +176,12 @@ def status(ctx: click.Context, store_url: str | None, show: str | None, limit: i
                     d.event.id,
                     d.event.kind,
                     d.channel,
-                    rich_text(d.recipient),
+                    # An erased address's marker (``[erased]:ID``) is no one to name.
+                    rich_text(
+                        words.gettext("(erased)")
+                        if d.recipient.startswith(f"{ERASED}:")
+                        else d.recipient
+                    ),
                     str(d.attempts),
                     d.next_attempt_at.isoformat(timespec="seconds"),
                     # Stored words are told in the reader's language; a plain error (a

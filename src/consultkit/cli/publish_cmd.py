@@ -136,12 +136,7 @@ def publish(
                     else words.gettext("unchanged %(path)s", path=feed.path)
                 )
         except FeedWriteError as exc:
-            fail(
-                words.gettext(
-                    "cannot write %(path)s: %(reason)s", path=exc.path, reason=exc.reason
-                ),
-                EXIT_USAGE,
-            )
+            fail(exc, EXIT_USAGE)
         except ConsultkitError as exc:
             fail(exc, EXIT_REFUSED)
     finally:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words, worded
 from consultkit.cli.help_text import N_, HelpCommand
+from consultkit.reasons import os_reason
 
 
 @click.command(
@@ -97,4 +98,5 @@ def report(
     except FileWriteError as exc:
         fail(exc, EXIT_USAGE, language=language)
     except OSError as exc:
-        fail(words.gettext("cannot write: %(reason)s", reason=exc.strerror or exc), EXIT_USAGE)
+        reason = worded(os_reason(exc), words.language)
+        fail(words.gettext("cannot write: %(reason)s", reason=reason), EXIT_USAGE)

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words, worded
 from consultkit.cli.help_text import N_, HelpCommand
 from consultkit.cli.terminal import json_for_terminal, rich_text
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from consultkit.formats.stats import Count, Stats
@@ -81,7 +82,7 @@ def stats(
         except (ChartError, FileWriteError) as exc:
             fail(exc, EXIT_USAGE, language=language)
         except OSError as exc:
-            reason = exc.strerror or exc
+            reason = worded(os_reason(exc), words.language)
             fail(
                 words.gettext("cannot write %(path)s: %(reason)s", path=chart_path, reason=reason),
                 EXIT_USAGE,

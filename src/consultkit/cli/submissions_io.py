@@ -29,8 +29,10 @@ from consultkit.cli.common import (
     load_or_exit,
     open_app,
     ui_words,
+    worded,
 )
 from consultkit.cli.help_text import N_, HelpCommand
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from consultkit.app.application import Consultkit
@@ -127,7 +129,7 @@ def export(
             words.gettext(
                 "cannot write %(path)s: %(reason)s",
                 path=output or "stdout",
-                reason=exc.strerror or exc,
+                reason=worded(os_reason(exc), words.language),
             ),
             EXIT_USAGE,
         )
@@ -226,7 +228,9 @@ def import_(
         words = ui_words(None)
         fail(
             words.gettext(
-                "cannot read %(path)s: %(reason)s", path=name, reason=exc.strerror or exc
+                "cannot read %(path)s: %(reason)s",
+                path=name,
+                reason=worded(os_reason(exc), words.language),
             ),
             EXIT_USAGE,
         )
@@ -280,9 +284,9 @@ def import_(
     except UnicodeDecodeError as exc:
         fail(
             ui_words(None).gettext(
-                "%(path)s: not UTF-8 text (%(reason)s at byte %(byte)s)",
+                # The codec's own reason is English: the byte says where to look.
+                "%(path)s: not UTF-8 text (at byte %(byte)s)",
                 path=name,
-                reason=exc.reason,
                 byte=exc.start,
             ),
             EXIT_USAGE,

@@ -17,8 +17,10 @@ from consultkit.cli.common import (
     load_or_exit,
     open_app,
     ui_words,
+    worded,
 )
 from consultkit.cli.help_text import N_, HelpCommand
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -192,11 +194,11 @@ def submit(
         except UnicodeDecodeError as exc:
             where = getattr(body_file, "name", "--body-file")
             raise bad_parameter(
+                # The codec's own reason ("invalid start byte") is English: the byte says
+                # where to look.
                 deferred.gettext(
-                    "%(path)s is not UTF-8 text (%(reason)s at byte %(byte)s): save it as"
-                    " UTF-8 and try again",
+                    "%(path)s is not UTF-8 text (at byte %(byte)s): save it as UTF-8 and try again",
                     path=where,
-                    reason=exc.reason,
                     byte=exc.start,
                 ),
                 "--body-file",
@@ -296,12 +298,13 @@ def _field_files(
         try:
             files[key] = Upload(name=path.name, content=path.read_bytes())
         except OSError as exc:
+            words = ui_words(None)
             raise click.BadParameter(
-                ui_words(None).gettext(
+                words.gettext(
                     "%(key)s: cannot read %(path)s (%(reason)s): give the path of a file",
                     key=key,
                     path=path,
-                    reason=exc.strerror,
+                    reason=worded(os_reason(exc), words.language),
                 ),
                 param_hint="--field",
             ) from None

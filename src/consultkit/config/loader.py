@@ -87,6 +87,7 @@ from consultkit.domain.zones import suggest_zone
 from consultkit.errors import ConfigError, ConsultkitError, Problem
 from consultkit.i18n import Text as Wording
 from consultkit.i18n import deferred
+from consultkit.reasons import os_reason
 
 __all__ = [
     "dump_consultation",
@@ -2014,8 +2015,7 @@ def load_located(path: str | Path) -> tuple[Consultation, KeyLocator]:
             hint = deferred.gettext("check the file's permissions")
         else:
             hint = _check_the_path()
-        # The system's own reason (strerror) is in its language already, or in English.
-        message = deferred.gettext("cannot read: %(reason)s", reason=exc.strerror or str(exc))
+        message = deferred.gettext("cannot read: %(reason)s", reason=os_reason(exc))
         raise ConfigError([Problem(path="", message=message, hint=hint, file=name)]) from None
     try:
         text = raw.decode("utf-8")

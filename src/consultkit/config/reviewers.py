@@ -39,6 +39,7 @@ from consultkit.domain.links import email_problem
 from consultkit.domain.review.pool import ReviewerPool
 from consultkit.errors import ConfigError, Problem
 from consultkit.i18n import deferred
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -89,7 +90,12 @@ def load_reviewers(path: str | Path, consultation: Consultation) -> ReviewerPool
             [
                 Problem(
                     path="",
-                    message=deferred.gettext("cannot read it: %(error)s", error=type(exc).__name__),
+                    message=deferred.gettext(
+                        "cannot read it: %(error)s",
+                        error=os_reason(exc)
+                        if isinstance(exc, OSError)
+                        else deferred.gettext("the file is not UTF-8 text"),
+                    ),
                     hint=hint,
                     file=name,
                 )

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
+from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
+from consultkit.reasons import os_reason
 from consultkit.storage.private_files import open_private
 
 if TYPE_CHECKING:
@@ -81,7 +83,14 @@ class LogNotifier:
                         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             except OSError as exc:
                 return [
-                    DeliveryResult.failure(d.id, f"cannot write {self.path}: {exc}")
+                    DeliveryResult.failure(
+                        d.id,
+                        deferred.gettext(
+                            "cannot write %(path)s: %(reason)s",
+                            path=str(self.path),
+                            reason=os_reason(exc),
+                        ),
+                    )
                     for d in deliveries
                 ]
         else:

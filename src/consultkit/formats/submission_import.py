@@ -41,6 +41,7 @@ from consultkit.formats.submission_export import (
     PUBLIC_COLUMNS,
 )
 from consultkit.i18n import Text, deferred
+from consultkit.reasons import csv_reason, json_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -464,11 +465,11 @@ def _csv_records(
                 file=file,
             )
         ) from None
-    except csv.Error as exc:
+    except csv.Error:
         raise ImportFileError(
             Problem(
                 path="",
-                message=deferred.gettext("not CSV: %(reason)s", reason=exc),
+                message=csv_reason(reader.line_num or 1),
                 file=file,
                 line=1,
             )
@@ -483,7 +484,7 @@ def _csv_records(
             cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
+        except csv.Error:
             # The reader stops being useful after a broken quote; report and stop, and
             # say so: the summary cannot count rows it never read.
             yield (
@@ -492,8 +493,8 @@ def _csv_records(
                 Problem(
                     path="",
                     message=deferred.gettext(
-                        "unreadable CSV: %(reason)s; the rest of the file was not read",
-                        reason=exc,
+                        "%(reason)s; the rest of the file was not read",
+                        reason=csv_reason(start),
                     ),
                     hint=deferred.gettext(
                         "fix this row and import again (stored rows are skipped)"
@@ -535,16 +536,16 @@ def _jsonl_records(
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
+            # Without its line break, an error at the end of the record is on its line,
+            # the line the problem names.
+            record = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield (
                 number,
                 number,
                 Problem(
                     path="",
-                    message=deferred.gettext(
-                        "not JSON: %(reason)s (column %(column)s)", reason=exc.msg, column=exc.colno
-                    ),
+                    message=json_reason(exc, first_line=number),
                     file=file,
                     line=number,
                 ),
@@ -562,14 +563,15 @@ def _jsonl_records(
                 ),
             )
             continue
-        except ValueError as exc:
-            # e.g. an integer of more than 4,300 digits (CPython's conversion limit).
+        except ValueError:
+            # json.loads raises nothing else but for an integer of more than 4,300 digits
+            # (CPython's conversion limit); its own words are English.
             yield (
                 number,
                 number,
                 Problem(
                     path="",
-                    message=deferred.gettext("not usable JSON: %(reason)s", reason=exc),
+                    message=deferred.gettext("not usable JSON: a number has too many digits"),
                     file=file,
                     line=number,
                 ),

@@ -44,6 +44,7 @@ import attrs
 from consultkit.errors import ConfigError, Problem
 from consultkit.i18n import Text, deferred
 from consultkit.notify.backoff import Backoff
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -99,7 +100,9 @@ def load_settings(
             raise _problem(
                 file,
                 "",
-                deferred.gettext("cannot read the settings file: %(reason)s", reason=exc.strerror),
+                deferred.gettext(
+                    "cannot read the settings file: %(reason)s", reason=os_reason(exc)
+                ),
             ) from None
         except tomllib.TOMLDecodeError as exc:
             raise _problem(

@@ -8,17 +8,23 @@ in SQLite, PostgreSQL or any plugin store (GDPR Art. 17; reliability notes, S5).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from consultkit.domain.submissions import SUBMITTER_IDENTITY
+from consultkit.i18n import deferred
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 ERASED = "[erased]"
 """What stands where an identity (an address, a name, a recipient) was."""
+
+RECIPIENT_ERASED: Final = deferred.gettext("recipient erased")
+"""Why a delivery to an erased address is dead: its error, worded for each reader (its
+English, ``str()``, is the error programs read); it replaces any earlier error, which may
+have named the address."""
 
 IDENTITY_KEYS = frozenset(
     {

@@ -60,7 +60,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.i18n import Text, text_from_json, text_to_json
-from consultkit.storage.erasure import ERASED, scrub_payload, scrub_reason
+from consultkit.storage.erasure import ERASED, RECIPIENT_ERASED, scrub_payload, scrub_reason
 from consultkit.storage.protocols import (
     DEFAULT_CHUNK_SIZE,
     QuotaReachedError,
@@ -1243,13 +1243,19 @@ class SqlStore(abc.ABC):
                     " status = CASE WHEN status IN ('pending', 'claimed') THEN 'dead'"
                     " ELSE status END,"
                     " last_error = CASE WHEN status IN ('pending', 'claimed')"
-                    "   THEN 'recipient erased' WHEN last_error IS NULL THEN NULL"
-                    "   ELSE 'recipient erased' END, last_error_words = NULL,"
+                    "   OR last_error IS NOT NULL THEN CAST(? AS TEXT) END,"
+                    " last_error_words = CASE WHEN status IN ('pending', 'claimed')"
+                    "   OR last_error IS NOT NULL THEN CAST(? AS TEXT) END,"
                     " claimed_by = NULL, lease_until = NULL"
                     " WHERE lower(recipient) = ? AND event_id IN"
                     " (SELECT id FROM outbox_events WHERE consultation_id = ?)"
                 ),
-                (f"{ERASED}:", address, consultation_id),
+                (
+                    f"{ERASED}:",
+                    *_stored_error(RECIPIENT_ERASED),
+                    address,
+                    consultation_id,
+                ),
             )
             conn.execute(
                 d.sql("DELETE FROM subscriptions WHERE consultation_id = ? AND lower(address) = ?"),

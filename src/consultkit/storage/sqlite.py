@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from consultkit.errors import StoreError
 from consultkit.i18n import deferred
+from consultkit.reasons import os_reason
 from consultkit.storage.private_files import create_private
 from consultkit.storage.protocols import idempotency_key_hash
 from consultkit.storage.sql import BULK_IMPORT_ENTRY, Dialect, SqlStore, utc_instant_for_storage
@@ -383,7 +384,7 @@ class SqliteStore(SqlStore):
                         "cannot create %(url)s: %(reason)s; check the directory's"
                         " permissions or choose another path",
                         url=url,
-                        reason=exc.strerror or exc,
+                        reason=os_reason(exc),
                     )
                 ) from exc
         else:

@@ -46,7 +46,7 @@ from consultkit.domain.submissions import (
 )
 from consultkit.errors import StoreError, UnknownItemError
 from consultkit.i18n import Text, deferred
-from consultkit.storage.erasure import ERASED
+from consultkit.storage.erasure import ERASED, RECIPIENT_ERASED
 from consultkit.storage.protocols import StoreConflictError
 from consultkit.storage.records import (
     ApiToken,
@@ -579,6 +579,30 @@ class StoreContract:
         assert store.retry_dead(None, T0) == 0  # nobody left to send to
         pending = store.list_deliveries(DeliveryStatus.PENDING, 10)
         assert [d.recipient for d in pending] == ["bo@example.org"]
+
+    def test_an_erased_recipients_deliveries_keep_words_to_tell_later(self, store: Store) -> None:
+        # Issue 11: why a delivery is dead after an erasure is told in the reader's
+        # language (notify status), beside the English programs read.
+        self._erasure_setup(store)
+        (sent,) = (
+            d
+            for d in store.claim_deliveries("w1", 10, T0, LEASE)
+            if d.recipient == "ana@example.org"
+        )
+        # A failure already dead names the address: it is replaced too.
+        assert _fail_one(store, sent.id, "w1", "550 ana@example.org unknown", T0, None)
+        again = make_submission(3, email="ana@example.org", name="Ana Pérez")
+        store.add_submission(again, received_entry(again), [make_event(submission=again)])
+        (event,) = store.unrouted_events(10)
+        ana = DeliveryTarget(channel="email", recipient="ana@example.org")
+        _route_one(store, event.id, [ana], T0)
+        store.erase_submitter("wsis-2020", "ana@example.org", keep_text=True, reason="r", at=T0)
+        dead = store.list_deliveries(DeliveryStatus.DEAD, 10)
+        assert len(dead) == 2
+        for erased in dead:
+            assert erased.last_error == "recipient erased"
+            assert erased.last_error_words == RECIPIENT_ERASED
+        assert RECIPIENT_ERASED.render("fr") != "recipient erased"
 
     def test_a_claim_after_an_erasure_gives_the_scrubbed_event(self, store: Store) -> None:
         claimed = check_claim_after_erasure(store, store)

@@ -16,13 +16,14 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
+from consultkit.domain.rendering import listed
 from consultkit.errors import (
     ConsultkitError,
     PermissionDeniedError,
     RuleRefusedError,
     UnknownItemError,
 )
-from consultkit.i18n import Text, messages
+from consultkit.i18n import Text, deferred, messages
 from consultkit_web.labels import error_title
 from consultkit_web.site import pick_language, reader_language
 
@@ -38,6 +39,9 @@ class Problem:
     status: int
     detail: str
     rule: str
+    errors: list[dict[str, str]] | None = None
+    """Litestar's own field errors (``key``, ``source``, ``message``) when it refused the
+    request's fields: data for programs, its English, left out of other problems."""
 
     @staticmethod
     def spec(description: str) -> ResponseSpec:
@@ -91,13 +95,8 @@ def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
         return 422, exc.rule, exc.render(language)
     if isinstance(exc, UnknownItemError):
         return 404, "unknown-item", exc.render(language)
-    if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        where = "; ".join(
-            f"{e.get('key') or 'body'}: {e.get('message')}" for e in extra if isinstance(e, dict)
-        )
-        return 400, "request", f"{exc.detail}{': ' + where if where else ''}"
     if isinstance(exc, HTTPException):
+        # Litestar's own refusal: its detail is English, so the reader gets ours.
         rule = {
             400: "request",
             403: "csrf",
@@ -106,7 +105,21 @@ def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
             415: "content-type",
             429: "rate-limit",
         }.get(exc.status_code, "http")
-        return exc.status_code, rule, str(exc.detail)
+        fields = [str(e.get("key") or "body") for e in field_errors(exc) or ()]
+        if fields:
+            text = deferred.gettext(
+                "these fields of the request do not fit the API: %(fields)s; check them"
+                " against its schema (`/api/schema`)",
+                fields=listed(fields),
+            )
+            return exc.status_code, rule, text.render(language)
+        if exc.status_code == 400:
+            text = deferred.gettext(
+                "the request's body could not be read: send JSON in UTF-8, as the API's"
+                " schema (`/api/schema`) describes"
+            )
+            return exc.status_code, rule, text.render(language)
+        return exc.status_code, rule, error_title(exc.status_code, messages(language))
     if isinstance(exc, ConsultkitError):
         return 400, "consultkit", exc.render(language)
     return (
@@ -114,6 +127,18 @@ def _status_rule_detail(exc: Exception, language: str) -> tuple[int, str, str]:
         "internal",
         messages(language).gettext("the server failed; the request was not completed"),
     )
+
+
+def field_errors(exc: Exception) -> list[dict[str, str]] | None:
+    """Litestar's errors of the request's fields, as data; None when it named none."""
+    if not isinstance(exc, ValidationException) or not isinstance(exc.extra, list):
+        return None
+    found = [
+        {str(k): str(v) for k, v in e.items() if v is not None}
+        for e in exc.extra
+        if isinstance(e, dict)
+    ]
+    return found or None
 
 
 def status_of(exc: Exception) -> int:
@@ -136,10 +161,10 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
             status=status,
             detail=detail,
             rule=rule,
+            errors=field_errors(exc),
         )
-        return Response(
-            dataclasses.asdict(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
-        )
+        content = {k: v for k, v in dataclasses.asdict(body).items() if v is not None}
+        return Response(content, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     language = "en"
     site = request.app.state.get("site")
     if site is not None:
