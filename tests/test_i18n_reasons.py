@@ -114,3 +114,15 @@ def test_the_reasons_are_in_the_readers_language(
 def test_a_rarer_error_number_is_told_as_the_system_tells_it() -> None:
     refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
     assert os_reason(refused) == "Connection refused"
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_a_memory_store_refuses_another_url_in_the_readers_language(language: str) -> None:
+    from consultkit.errors import StoreError
+    from consultkit.storage.memory import MemoryStore
+
+    with pytest.raises(StoreError) as refused:
+        MemoryStore("sqlite:///x.sqlite")
+    said = refused.value.render(language)
+    assert "sqlite:///x.sqlite" in said
+    assert "not a memory URL" not in said

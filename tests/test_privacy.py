@@ -201,8 +201,14 @@ def test_an_erasure_blocked_by_a_long_read_says_so_and_a_rerun_finishes_it(
         reader = sqlite3.connect(db)
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM submissions").fetchone()  # a long read
-        with pytest.raises(StoreError, match=r"erasure is stored.*run the same erasure again"):
+        with pytest.raises(
+            StoreError, match=r"erasure is stored.*run the same erasure again"
+        ) as refused:
             store.erase_submitter("wsis-2020", WU.email, keep_text=False, reason="r", at=T0)
+        # The organiser reads why in their own language (issue 11), the URL as it is.
+        french = refused.value.render("fr")
+        assert url in french
+        assert "run the same" not in french
         reader.rollback()
         reader.close()
         assert store.erase_submitter("wsis-2020", WU.email, keep_text=False, reason="r", at=T0) == 0

@@ -12,6 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from consultkit.errors import StoreError
+from consultkit.i18n import deferred
 from consultkit.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class MemoryStore(SqliteStore):
 
     def __init__(self, url: str = "memory://") -> None:
         if not url.lower().startswith("memory://"):
-            raise StoreError(f"not a memory URL {url!r}: write memory://")
+            raise StoreError(deferred.gettext("not a memory URL %(url)r: write memory://", url=url))
         super().__init__(url, path=":memory:")
 
     @contextlib.contextmanager

@@ -607,8 +607,11 @@ class SqliteStore(SqlStore):
             busy = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if busy:
             raise StoreError(
-                f"{self.url}: the erasure is stored, but a long read elsewhere kept the old "
-                "pages in the WAL; run the same erasure again once that process is done"
+                deferred.gettext(
+                    "%(url)s: the erasure is stored, but a long read elsewhere kept the old"
+                    " pages in the WAL; run the same erasure again once that process is done",
+                    url=self.url,
+                )
             )
         return erased
 
