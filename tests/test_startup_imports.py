@@ -128,7 +128,7 @@ def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
 
 def _invocations() -> dict[str, list[str]]:
     commands: dict[str, list[str]] = BENCH["commands"](str(ROOT / "site-startup-probe"))
-    del commands["import click"]
+    del commands["import click"], commands["floor"]
     return {name: argv[3:] for name, argv in commands.items()}  # after "python -m consultkit"
 
 
