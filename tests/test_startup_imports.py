@@ -74,6 +74,11 @@ HELP_HEAVY = (
     "cattrs",
     "pendulum",
     "sqlite3",
+    # OpenSSL's bindings (5-10 ms): the web plugin imported secrets for the default secret of
+    # ``serve``, and the CalDAV plugin hashlib for publishing, at the top of their entry
+    # modules, so every plugin's ``--help`` paid for them (issue 14)
+    "secrets",
+    "hashlib",
 )
 NEEDS = {
     "calendar": {"consultkit.app.publishing", "icalendar"},
