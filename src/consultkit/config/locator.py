@@ -10,6 +10,7 @@ does that first); on text it does not understand it simply records less.
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 import attrs
 
@@ -31,10 +32,8 @@ def _split_key(dotted: str) -> list[str]:
     return parts
 
 
-@attrs.define
-class _Scan:
-    lines: dict[str, int] = attrs.field(factory=dict)
-    written: dict[int, list[str]] = attrs.field(factory=dict)
+# What a scan finds: the first line of each path, and every path written on each line.
+_Scan: TypeAlias = tuple[dict[str, int], dict[int, list[str]]]
 
 
 @attrs.define
@@ -56,12 +55,12 @@ class KeyLocator:
     @property
     def lines(self) -> dict[str, int]:
         """The first line each path is written on."""
-        return self._scan().lines
+        return self._scan()[0]
 
     @property
     def written(self) -> dict[int, list[str]]:
         """Every path written on each line, duplicates included (``lines`` keeps the first)."""
-        return self._scan().written
+        return self._scan()[1]
 
     def line_of(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest written parent; None if nothing matches."""
@@ -99,7 +98,7 @@ class KeyLocator:
 
 
 def _scan(text: str) -> _Scan:
-    scan = _Scan()
+    scan: _Scan = ({}, {})
     counters: dict[str, int] = {}
     prefix = ""
     in_multiline: str | None = None
@@ -150,8 +149,8 @@ def _scan(text: str) -> _Scan:
 
 
 def _record(scan: _Scan, path: str, number: int) -> None:
-    scan.lines.setdefault(path, number)
-    scan.written.setdefault(number, []).append(path)
+    scan[0].setdefault(path, number)
+    scan[1].setdefault(number, []).append(path)
 
 
 def _resolve(path: str, counters: dict[str, int]) -> str:
