@@ -195,3 +195,42 @@ def test_dispatch_handlers_register_without_resolving_their_annotations() -> Non
         [sys.executable, "-c", _HINTS_PROBE], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "RESOLVED="
+
+
+_PATTERNS_PROBE = """
+import re, runpy, sys
+compiled = []
+real = re._compile
+def spy(pattern, flags):
+    frame = sys._getframe(1)
+    while frame.f_code.co_filename.endswith(("re/__init__.py", "enum.py")):
+        frame = frame.f_back
+    if frame.f_code.co_name == "<module>" and "consultkit" in frame.f_code.co_filename:
+        compiled.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+    return real(pattern, flags)
+re._compile = spy
+sys.argv = ["consultkit", *sys.argv[1:]]
+try:
+    runpy.run_module("consultkit", run_name="__main__")
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+print("COMPILED=" + ",".join(compiled))
+"""
+
+
+@pytest.mark.parametrize("name", ["validate", "plugins", "timeline"])
+def test_modules_compile_no_pattern_when_they_load(name: str) -> None:
+    # A pattern compiled at the top of a module is paid by every verb that imports it,
+    # used or not (issue 14: 0.2-1 ms each, a dozen on every verb's path). Patterns are
+    # kept as strings and compiled by ``re`` (and kept in its cache) on first use.
+    done = subprocess.run(
+        [sys.executable, "-c", _PATTERNS_PROBE, *INVOCATIONS[name]],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("COMPILED="), done.stdout
+    assert line.removeprefix("COMPILED=").split(",") == [""]
