@@ -118,7 +118,8 @@ NEEDS = {
 NO_MODEL = ("plugins",)
 MODEL = ("consultkit.domain.model", "consultkit.domain.fields")
 
-_PROBE = """
+# Runs ``consultkit ARGS...`` (the probe's arguments) in the probe's process.
+_RUN_VERB = """
 import runpy, sys
 sys.argv = ["consultkit", *sys.argv[1:]]
 try:
@@ -126,8 +127,13 @@ try:
 except SystemExit as exc:
     if exc.code not in (0, None):
         raise
+"""
+_PROBE = (
+    _RUN_VERB
+    + """
 print("LOADED=" + ",".join(m for m in {modules!r} if m in sys.modules))
 """
+)
 
 
 def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
@@ -198,7 +204,7 @@ def test_dispatch_handlers_register_without_resolving_their_annotations() -> Non
 
 
 _PATTERNS_PROBE = """
-import re, runpy, sys
+import re, sys
 compiled = []
 real = re._compile
 def spy(pattern, flags):
@@ -209,14 +215,13 @@ def spy(pattern, flags):
         compiled.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
     return real(pattern, flags)
 re._compile = spy
-sys.argv = ["consultkit", *sys.argv[1:]]
-try:
-    runpy.run_module("consultkit", run_name="__main__")
-except SystemExit as exc:
-    if exc.code not in (0, None):
-        raise
+"""
+_PATTERNS_PROBE += (
+    _RUN_VERB
+    + """
 print("COMPILED=" + ",".join(compiled))
 """
+)
 
 
 @pytest.mark.parametrize("name", ["validate", "plugins", "timeline"])
