@@ -31,6 +31,9 @@ HEAVY = (
     "consultkit.formats.report",
     "consultkit.formats.stats",
     "consultkit.formats.submission_import",
+    # exports and the public view, with the call fields they read (issue 14: the
+    # application imported them for every verb, ``plugins`` included, about 15 ms)
+    "consultkit.formats.submission_export",
     # what only the verbs that write submissions or events use: the event classes and
     # the outbox (issue 14: the application imported them for every verb, 15-20 ms)
     "consultkit.events",
@@ -71,6 +74,11 @@ HELP_HEAVY = (
     "cattrs",
     "pendulum",
     "sqlite3",
+    # OpenSSL's bindings (5-10 ms): the web plugin imported secrets for the default secret of
+    # ``serve``, and the CalDAV plugin hashlib for publishing, at the top of their entry
+    # modules, so every plugin's ``--help`` paid for them (issue 14)
+    "secrets",
+    "hashlib",
 )
 NEEDS = {
     "calendar": {"consultkit.app.publishing", "icalendar"},
@@ -82,10 +90,22 @@ NEEDS = {
         "consultkit.app.dispatch",
         "concurrent.futures",
         "consultkit.events",
+        "consultkit.formats.submission_export",
         *_STORE,
     },
-    "submit": {"consultkit.events", "consultkit.app.outbox", *_STORE},
-    "remind": {"consultkit.events", "consultkit.app.outbox", *_STORE},
+    # the events put a submission's public field values in their payload
+    "submit": {
+        "consultkit.events",
+        "consultkit.app.outbox",
+        "consultkit.formats.submission_export",
+        *_STORE,
+    },
+    "remind": {
+        "consultkit.events",
+        "consultkit.app.outbox",
+        "consultkit.formats.submission_export",
+        *_STORE,
+    },
     "submissions list": _STORE,
     "subscribers list": _STORE,
     # the table shows no field schema, so the country list (pycountry) is not loaded
@@ -96,9 +116,10 @@ NEEDS = {
 # call fields and their validators: about 20 ms; issue 14: the application imported it
 # for every verb). ``notify status`` is not one: the dispatcher's routing reads events.
 NO_MODEL = ("plugins",)
-MODEL = "consultkit.domain.model"
+MODEL = ("consultkit.domain.model", "consultkit.domain.fields")
 
-_PROBE = """
+# Runs ``consultkit ARGS...`` (the probe's arguments) in the probe's process.
+_RUN_VERB = """
 import runpy, sys
 sys.argv = ["consultkit", *sys.argv[1:]]
 try:
@@ -106,8 +127,13 @@ try:
 except SystemExit as exc:
     if exc.code not in (0, None):
         raise
+"""
+_PROBE = (
+    _RUN_VERB
+    + """
 print("LOADED=" + ",".join(m for m in {modules!r} if m in sys.modules))
 """
+)
 
 
 def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
@@ -128,7 +154,7 @@ def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
 
 def _invocations() -> dict[str, list[str]]:
     commands: dict[str, list[str]] = BENCH["commands"](str(ROOT / "site-startup-probe"))
-    del commands["import click"]
+    del commands["import click"], commands["floor"]
     return {name: argv[3:] for name, argv in commands.items()}  # after "python -m consultkit"
 
 
@@ -151,4 +177,65 @@ def test_each_verb_imports_only_what_it_needs(name: str, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("name", NO_MODEL)
 def test_verbs_given_no_consultation_build_no_model(name: str) -> None:
-    assert _loaded(INVOCATIONS[name], watched=(MODEL,)) == set()
+    assert _loaded(INVOCATIONS[name], watched=MODEL) == set()
+
+
+_HINTS_PROBE = """
+import typing
+resolved = []
+real = typing.get_type_hints
+def spy(obj, *args, **kwargs):
+    resolved.append(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj)}")
+    return real(obj, *args, **kwargs)
+typing.get_type_hints = spy
+import consultkit.domain.fields, consultkit.domain.rendering, consultkit.formats.ics
+print("RESOLVED=" + ",".join(r for r in resolved if r.startswith("consultkit")))
+"""
+
+
+def test_dispatch_handlers_register_without_resolving_their_annotations() -> None:
+    # ``@f.register`` with postponed annotations resolves each handler's hints
+    # (typing.get_type_hints, a ForwardRef compiled per name) when its module is imported:
+    # 31 handlers, about 5 ms of every verb (issue 14). ``@f.register(Kind)`` does not.
+    done = subprocess.run(
+        [sys.executable, "-c", _HINTS_PROBE], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "RESOLVED="
+
+
+_PATTERNS_PROBE = """
+import re, sys
+compiled = []
+real = re._compile
+def spy(pattern, flags):
+    frame = sys._getframe(1)
+    while frame.f_code.co_filename.endswith(("re/__init__.py", "enum.py")):
+        frame = frame.f_back
+    if frame.f_code.co_name == "<module>" and "consultkit" in frame.f_code.co_filename:
+        compiled.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+    return real(pattern, flags)
+re._compile = spy
+"""
+_PATTERNS_PROBE += (
+    _RUN_VERB
+    + """
+print("COMPILED=" + ",".join(compiled))
+"""
+)
+
+
+@pytest.mark.parametrize("name", ["validate", "plugins", "timeline"])
+def test_modules_compile_no_pattern_when_they_load(name: str) -> None:
+    # A pattern compiled at the top of a module is paid by every verb that imports it,
+    # used or not (issue 14: 0.2-1 ms each, a dozen on every verb's path). Patterns are
+    # kept as strings and compiled by ``re`` (and kept in its cache) on first use.
+    done = subprocess.run(
+        [sys.executable, "-c", _PATTERNS_PROBE, *INVOCATIONS[name]],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("COMPILED="), done.stdout
+    assert line.removeprefix("COMPILED=").split(",") == [""]

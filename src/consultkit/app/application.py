@@ -63,14 +63,6 @@ from consultkit.errors import (
     StoreError,
     UnknownItemError,
 )
-from consultkit.formats.submission_export import (
-    FIELD_COLUMN_PREFIX,
-    ExportFormat,
-    declared_fields,
-    export_records,
-    is_public,
-    rows,
-)
 from consultkit.i18n import Text, deferred, joined
 from consultkit.pluginhost.host import PluginHost
 from consultkit.storage.protocols import (
@@ -83,8 +75,9 @@ from consultkit.storage.protocols import (
 )
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
-# dispatcher, the plugin report, reviews (app.review), statistics, the compilation report
-# and imports (formats.stats, .report, .submission_import: about 30 ms together) are
+# dispatcher, the plugin report, reviews (app.review), statistics, the compilation report,
+# imports and exports (formats.stats, .report, .submission_import, .submission_export with
+# the call fields it reads: about 45 ms together) are
 # imported inside the verbs that use them, so a command such as ``submit`` does not pay
 # for them; only their types are imported here.
 # A new verb with heavy dependencies does the same (benchmarks/bench_startup.py and
@@ -117,6 +110,7 @@ if TYPE_CHECKING:
     from consultkit.domain.submission_rules import SubmissionRules
     from consultkit.formats.exporter import Exporter, ExportOptions
     from consultkit.formats.stats import Stats
+    from consultkit.formats.submission_export import ExportFormat
     from consultkit.formats.submission_import import ImportRow
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
@@ -403,18 +397,24 @@ def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     if columns is None:
         # Rows of one import share their keys: the ``field.KEY`` columns among them are
         # found once, not by testing every key of every row (issue 14).
-        columns = tuple(c for c in keys if isinstance(c, str) and c.startswith(FIELD_COLUMN_PREFIX))
+        from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
+
+        columns = tuple(
+            (c, c.removeprefix(FIELD_COLUMN_PREFIX))
+            for c in keys
+            if isinstance(c, str) and c.startswith(FIELD_COLUMN_PREFIX)
+        )
         if len(_FIELD_COLUMNS) >= _FIELD_COLUMNS_LIMIT:
             _FIELD_COLUMNS.clear()
         _FIELD_COLUMNS[keys] = columns
-    for column in columns:
+    for column, key in columns:
         value = row[column]
         if value is not None and value != "":
-            values[column.removeprefix(FIELD_COLUMN_PREFIX)] = value
+            values[key] = value
     return values
 
 
-_FIELD_COLUMNS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_FIELD_COLUMNS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
 _FIELD_COLUMNS_LIMIT = 64
 
 
@@ -704,6 +704,7 @@ class Consultkit:
         the same answer as for a file that does not exist.
         """
         from consultkit.domain.attachments import StoredAttachment, parse_reference, sniff
+        from consultkit.formats.submission_export import is_public
 
         missing = UnknownItemError(
             deferred.gettext(
@@ -996,6 +997,8 @@ class Consultkit:
         """Write the consultation's submissions to ``out`` as ``submissions export`` does
         (the full view, or with ``public`` the consented view of accepted ones), with a
         ``field.KEY`` column per declared field; returns the row count."""
+        from consultkit.formats.submission_export import declared_fields, export_records
+
         # Only accepted submissions are public (PUBLIC_STATUSES; a test keeps the two equal):
         # the store reads those alone, flat, with no submission object built (issue 14).
         return export_records(
@@ -1019,6 +1022,7 @@ class Consultkit:
         damaged cursor (rule ``cursor``) or a page size outside 1 to 500 (rule ``limit``).
         """
         from consultkit.app.paging import Page, decode_cursor, encode_cursor, page_size
+        from consultkit.formats.submission_export import declared_fields, rows
 
         after = decode_cursor(cursor) if cursor else None
         size = page_size(limit)

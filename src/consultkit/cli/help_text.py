@@ -57,7 +57,7 @@ def _translated(text: str, words: Messages) -> str:
     return words.gettext(inspect.cleandoc(text))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])|(?<=[。！？])")
+_SENTENCE_END = r"(?<=[.!?])\s+(?=[^a-z])|(?<=[。！？])"
 
 
 def short_help(text: str, limit: int) -> str:
@@ -67,7 +67,7 @@ def short_help(text: str, limit: int) -> str:
     text (``。``, no spaces) would become ``...``.
     """
     paragraph = " ".join(text.partition("\n\n")[0].replace("\b", " ").split())
-    sentence = _SENTENCE_END.split(paragraph, maxsplit=1)[0].strip()
+    sentence = re.split(_SENTENCE_END, paragraph, maxsplit=1)[0].strip()
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: max(limit - 3, 0)]

@@ -23,12 +23,14 @@ __all__ = ["for_terminal", "json_for_terminal", "rich_text"]
 # embeddings, overrides and isolates (Trojan Source, CVE-2021-42574), and the line and
 # paragraph separators that some terminals treat as line breaks.
 _BIDI_AND_SEPARATORS: Final = "\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_ONE_LINE: Final = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]")
+# Patterns are strings that re compiles, and caches, when first used: compiled here they
+# cost every verb that imports the module (issue 14).
+_ONE_LINE: Final = f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]"
 # Multi-line text (a submission's body) keeps its line feeds and tabs.
-_MULTI_LINE: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]")
+_MULTI_LINE: Final = f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]"
 # What json.dumps leaves raw inside strings (it escapes C0 itself; the line breaks of
 # indented output are outside strings and stay).
-_JSON_RAW: Final = re.compile(f"[\x7f-\x9f{_BIDI_AND_SEPARATORS}]")
+_JSON_RAW: Final = f"[\x7f-\x9f{_BIDI_AND_SEPARATORS}]"
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -43,7 +45,7 @@ def for_terminal(text: object, *, multiline: bool = False) -> str:
     returns never are (one can overwrite what the line said before it).
     """
     pattern = _MULTI_LINE if multiline else _ONE_LINE
-    return pattern.sub(_visible, str(text))
+    return re.sub(pattern, _visible, str(text))
 
 
 def rich_text(text: object, *, multiline: bool = False) -> Text:
@@ -62,4 +64,4 @@ def json_for_terminal(document: Any, **options: Any) -> str:
     same JSON value (those characters only ever occur inside strings).
     """
     text = json.dumps(document, ensure_ascii=False, **options)
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_RAW, lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -101,9 +101,11 @@ __all__ = [
 MIN_YEAR = 1900
 MAX_YEAR = 2999
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-_DURATION = re.compile(
+# Patterns are strings that re compiles, and caches, when first used: compiled here they
+# cost every verb that imports the module (issue 14).
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
+_DURATION = (
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
@@ -393,7 +395,7 @@ def _structure_instant(value: object, _: type) -> dt.datetime:
 
 def parse_duration(text: str) -> dt.timedelta:
     """Parse an ISO 8601 duration of weeks, days, hours, minutes, seconds (``P7D``, ``PT1H``)."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
+    match = re.match(_DURATION, text) if isinstance(text, str) else None
     if match is None or text in ("P", "PT") or text.endswith("T"):
         raise _Wrong(
             deferred.gettext("not a duration %(text)s", text=repr(text)),
@@ -438,7 +440,7 @@ def _structure_text(value: object, _: type) -> Text:
     problems: list[_Problem] = []
     values: dict[str, str] = {}
     for key, text in value.items():
-        if not isinstance(key, str) or not _LANGUAGE.match(key):
+        if not isinstance(key, str) or not re.match(_LANGUAGE, key):
             problems.append(
                 (
                     str(key),
@@ -467,9 +469,9 @@ def _structure_mapping(value: object, _: type) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-_PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PLUGIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Keys that name a secret: the consultation file is published, so they are refused.
-_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)")
+_SENSITIVE_KEY = r"(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)"
 
 
 def _setting_value(value: object) -> bool:
@@ -484,7 +486,7 @@ def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
     problems: list[_Problem] = []
     found: dict[str, PluginSettings] = {}
     for name, table in value.items():
-        if not _PLUGIN_NAME.match(str(name)):
+        if not re.match(_PLUGIN_NAME, str(name)):
             problems.append(
                 (
                     str(name),
@@ -511,7 +513,7 @@ def _structure_plugins(value: object, _: type) -> dict[str, PluginSettings]:
         for key, item in table.items():
             if key == "enabled":
                 continue
-            if _SECRET_KEY.search(str(key).lower()):
+            if re.search(_SENSITIVE_KEY, str(key).lower()):
                 problems.append(
                     (
                         f"{name}.{key}",
@@ -1276,7 +1278,7 @@ def _references(c: Consultation) -> Iterator[_Problem]:
     """Rules across fields: unique ids, and every reference names something that exists."""
     yield from _check_id("", c.id)
     for language_index, language in enumerate(c.languages):
-        if not _LANGUAGE.match(language):
+        if not re.match(_LANGUAGE, language):
             yield (
                 f"languages[{language_index}]",
                 deferred.gettext("%(tag)s is not a language tag", tag=repr(language)),
@@ -1729,7 +1731,7 @@ def _vocabulary_options(c: Consultation, problems: list[_Problem]) -> Consultati
 def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[_Problem]:
     seen: dict[str, int] = {}
     for index, field in enumerate(fields):
-        if not _FIELD_KEY.match(field.key):
+        if not re.match(_FIELD_KEY, field.key):
             yield (
                 f"{path}[{index}].key",
                 deferred.gettext("%(key)s is not a field key", key=repr(field.key)),
@@ -1748,7 +1750,7 @@ def _unique_keys(path: str, fields: Sequence[AnyField]) -> Iterator[_Problem]:
         seen.setdefault(field.key, index)
 
 
-_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_FIELD_KEY = r"^[a-z][a-z0-9_]{0,62}$"
 
 
 def _links(c: Consultation) -> Iterator[_Problem]:
@@ -1789,7 +1791,7 @@ def _links(c: Consultation) -> Iterator[_Problem]:
 
 
 def _check_id(path: str, value: str) -> Iterator[_Problem]:
-    if not _ID.match(value):
+    if not re.match(_ID, value):
         yield (
             path or "id",
             deferred.gettext("%(id)s is not a valid id", id=repr(value)),
@@ -1874,7 +1876,7 @@ def structure_consultation(
     return consultation
 
 
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_POSITION = r"\(at line (\d+), column (\d+)\)"
 
 
 def loads_consultation(text: str, *, file: str | None = None) -> Consultation:
@@ -1946,12 +1948,12 @@ def parse_toml(text: str, file: str | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         lines = text.split("\n")
-        match = _TOML_POSITION.search(message)
+        match = re.search(_TOML_POSITION, message)
         line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
         if not match and message.endswith("(at end of document)"):
             message = message.removesuffix("(at end of document)")
             line, column = len(lines), len(lines[-1]) + 1
-        message = _TOML_POSITION.sub("", message).strip()
+        message = re.sub(_TOML_POSITION, "", message).strip()
         hint: Wording | None = None
         if "date" in message.lower():
             hint = deferred.gettext(

@@ -10,6 +10,7 @@ does that first); on text it does not understand it simply records less.
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 import attrs
 
@@ -17,8 +18,10 @@ _BARE = r"[A-Za-z0-9_-]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
 _KEY = rf"(?:{_BARE}|{_QUOTED})"
 _DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
-_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
-_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=\s*")
+# Pattern strings, compiled by re (and kept in its cache) when a text is first scanned: most
+# runs never scan one.
+_HEADER = rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?"
+_ASSIGN = rf"^\s*({_DOTTED})\s*=\s*"
 
 
 def _split_key(dotted: str) -> list[str]:
@@ -29,72 +32,35 @@ def _split_key(dotted: str) -> list[str]:
     return parts
 
 
+# What a scan finds: the first line of each path, and every path written on each line.
+_Scan: TypeAlias = tuple[dict[str, int], dict[int, list[str]]]
+
+
 @attrs.define
 class KeyLocator:
-    """Maps field paths of a TOML document to the 1-based line where each is written."""
+    """Maps field paths of a TOML document to the 1-based line where each is written.
 
-    lines: dict[str, int] = attrs.field(factory=dict)
-    written: dict[int, list[str]] = attrs.field(factory=dict)
-    """Every path written on each line, duplicates included (``lines`` keeps the first)."""
+    The text is scanned when a line is first asked for: a file that loads without a
+    problem, as most do, is never scanned (issue 14: 6 ms of every verb that reads one).
+    """
+
+    text: str = attrs.field(repr=False)
+    _scanned: _Scan | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @classmethod
     def scan(cls, text: str) -> KeyLocator:
-        """Scan ``text`` (a TOML document) and record where each key path is written."""
-        locator = cls()
-        counters: dict[str, int] = {}
-        prefix = ""
-        in_multiline: str | None = None
-        # Lines end at "\n" only, as TOML (and tomllib's line numbers) count them: a string may
-        # hold U+2028 or U+0085, which str.splitlines would count as line breaks.
-        for number, raw in enumerate(text.split("\n"), start=1):
-            if in_multiline is not None:
-                if raw.count(in_multiline) % 2 == 1:
-                    in_multiline = None
-                continue
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            header = _HEADER.match(line)
-            if header is not None:
-                parts = _split_key(header.group(2))
-                if header.group(1) == "[[":
-                    # The last key names the array itself; only its parents take indices.
-                    parent = _resolve(".".join(parts[:-1]), counters) if parts[:-1] else ""
-                    path = f"{parent}.{parts[-1]}" if parent else parts[-1]
-                    index = counters.get(path, -1) + 1
-                    counters[path] = index
-                    path = f"{path}[{index}]"
-                else:
-                    path = _resolve(".".join(parts), counters)
-                prefix = path
-                locator._record(prefix, number)
-                continue
-            assign = _ASSIGN.match(line)
-            if assign is None:
-                continue
-            parts = _split_key(assign.group(1))
-            for end in range(1, len(parts) + 1):
-                # A dotted key (title.en = …) also writes its parent tables on this line.
-                key = ".".join(parts[:end])
-                path = f"{prefix}.{key}" if prefix else key
-                locator._record(path, number)
-            rest = line[assign.end() :]
-            if rest.startswith("{"):
-                locator._inline(path, rest, number)
-            for quote in ('"""', "'''"):
-                if rest.startswith(quote) and rest.count(quote) == 1:
-                    in_multiline = quote
-        return locator
+        """The locator of ``text`` (a TOML document), scanned when first asked."""
+        return cls(text)
 
-    def _record(self, path: str, number: int) -> None:
-        self.lines.setdefault(path, number)
-        self.written.setdefault(number, []).append(path)
+    @property
+    def lines(self) -> dict[str, int]:
+        """The first line each path is written on."""
+        return self._scan()[0]
 
-    def _inline(self, path: str, rest: str, number: int) -> None:
-        # Inline tables are one line long in TOML 1.0, so every nested key is on this line.
-        for match in re.finditer(rf"[{{,]\s*({_DOTTED})\s*=", rest):
-            key = ".".join(_split_key(match.group(1)))
-            self._record(f"{path}.{key}", number)
+    @property
+    def written(self) -> dict[int, list[str]]:
+        """Every path written on each line, duplicates included (``lines`` keeps the first)."""
+        return self._scan()[1]
 
     def line_of(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest written parent; None if nothing matches."""
@@ -124,6 +90,67 @@ class KeyLocator:
             if named:
                 return max(named, key=len)
         return min(here, key=len)
+
+    def _scan(self) -> _Scan:
+        if self._scanned is None:
+            self._scanned = _scan(self.text)
+        return self._scanned
+
+
+def _scan(text: str) -> _Scan:
+    scan: _Scan = ({}, {})
+    counters: dict[str, int] = {}
+    prefix = ""
+    in_multiline: str | None = None
+    # Lines end at "\n" only, as TOML (and tomllib's line numbers) count them: a string may
+    # hold U+2028 or U+0085, which str.splitlines would count as line breaks.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if in_multiline is not None:
+            if raw.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = re.match(_HEADER, line)
+        if header is not None:
+            parts = _split_key(header.group(2))
+            if header.group(1) == "[[":
+                # The last key names the array itself; only its parents take indices.
+                parent = _resolve(".".join(parts[:-1]), counters) if parts[:-1] else ""
+                path = f"{parent}.{parts[-1]}" if parent else parts[-1]
+                index = counters.get(path, -1) + 1
+                counters[path] = index
+                path = f"{path}[{index}]"
+            else:
+                path = _resolve(".".join(parts), counters)
+            prefix = path
+            _record(scan, prefix, number)
+            continue
+        assign = re.match(_ASSIGN, line)
+        if assign is None:
+            continue
+        parts = _split_key(assign.group(1))
+        for end in range(1, len(parts) + 1):
+            # A dotted key (title.en = …) also writes its parent tables on this line.
+            key = ".".join(parts[:end])
+            path = f"{prefix}.{key}" if prefix else key
+            _record(scan, path, number)
+        rest = line[assign.end() :]
+        if rest.startswith("{"):
+            # Inline tables are one line long in TOML 1.0, so every nested key is on this line.
+            for match in re.finditer(rf"[{{,]\s*({_DOTTED})\s*=", rest):
+                key = ".".join(_split_key(match.group(1)))
+                _record(scan, f"{path}.{key}", number)
+        for quote in ('"""', "'''"):
+            if rest.startswith(quote) and rest.count(quote) == 1:
+                in_multiline = quote
+    return scan
+
+
+def _record(scan: _Scan, path: str, number: int) -> None:
+    scan[0].setdefault(path, number)
+    scan[1].setdefault(number, []).append(path)
 
 
 def _resolve(path: str, counters: dict[str, int]) -> str:

@@ -35,7 +35,7 @@ REFERENCE_PREFIX: Final = "upload:"
 """How a stored file is named among a submission's ``attachments``: ``upload:ID/NAME``."""
 
 MAX_NAME_CHARACTERS: Final = 100
-_ID = re.compile(r"[0-9a-f]{32}")
+_ID = r"[0-9a-f]{32}"
 
 
 @attrs.frozen(kw_only=True)
@@ -164,12 +164,12 @@ def parse_reference(reference: str) -> tuple[str, str] | None:
     if not reference.startswith(REFERENCE_PREFIX):
         return None
     file_id, _, name = reference.removeprefix(REFERENCE_PREFIX).partition("/")
-    return (file_id, name) if _ID.fullmatch(file_id) else None
+    return (file_id, name) if re.fullmatch(_ID, file_id) else None
 
 
 def is_file_id(text: str) -> bool:
     """Whether ``text`` has the shape of a stored file's id (32 lower-case hex digits)."""
-    return _ID.fullmatch(text) is not None
+    return re.fullmatch(_ID, text) is not None
 
 
 __all__ = [

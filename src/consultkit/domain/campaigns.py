@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------
 # Fingerprints: campaign duplicates are detected and counted, never dropped.
 
-_PUNCTUATION = re.compile(r"[^\w\s]+")
+_PUNCTUATION = r"[^\w\s]+"
 # On ASCII text the Unicode path reduces to this table: NFKC changes nothing, casefold is
 # lower(), and ``[^\w\s]`` plus the underscore are exactly the characters neither
 # alphanumeric nor whitespace (``re`` and ``str`` share Python's Unicode tables for both),
@@ -41,7 +41,7 @@ def normalize_body(text: str) -> str:
     if text.isascii():
         return " ".join(text.lower().translate(_ASCII_TO_SPACE).split())
     folded = unicodedata.normalize("NFKC", text).casefold()
-    without = _PUNCTUATION.sub(" ", folded).replace("_", " ")
+    without = re.sub(_PUNCTUATION, " ", folded).replace("_", " ")
     # split/join collapses Unicode whitespace like ``\s+`` but in C, without a second regex
     # pass (this runs once per row in bulk imports).
     return " ".join(without.split())

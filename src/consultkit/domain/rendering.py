@@ -135,7 +135,9 @@ def render(window: AnyWindow, zone: str | None = None, language: str = "en") -> 
     return render_window(window, known_zone(zone or window.zone), language)
 
 
-@render_window.register
+# Handlers register by class: by annotation, singledispatch would resolve each one's
+# postponed hints when the module is imported (issue 14: 5 ms of every verb).
+@render_window.register(ExactWindow)
 def render_exact(window: ExactWindow, zone: str, language: str) -> str:
     """``4 June 2019, 16:00–17:00 CEST (14:00–15:00 UTC)``."""
     start, end = window.earliest(), window.latest()
@@ -177,7 +179,7 @@ def _date_and_time(day: str, time: str, language: str) -> str:
     return messages(language).pgettext("date and time", "%(date)s, %(time)s", date=day, time=time)
 
 
-@render_window.register
+@render_window.register(DayWindow)
 def render_days(window: DayWindow, zone: str, language: str) -> str:
     """``25–29 November 2019 (whole days, Europe/Zurich)``, plus the reader's clock if other."""
     from babel.dates import format_interval
@@ -194,7 +196,7 @@ def render_days(window: DayWindow, zone: str, language: str) -> str:
     return text
 
 
-@render_window.register
+@render_window.register(MonthWindow)
 def render_months(window: MonthWindow, zone: str, language: str) -> str:
     """``January–February 2020 (day not yet known, Europe/Zurich)``; no day is invented."""
     from babel.dates import format_interval, format_skeleton
@@ -212,7 +214,7 @@ def render_months(window: MonthWindow, zone: str, language: str) -> str:
     )
 
 
-@render_window.register
+@render_window.register(Deadline)
 def render_deadline(window: Deadline, zone: str, language: str) -> str:
     """``end of 3 February 2020, Europe/Zurich (last moment 23:59:59 CET = 22:59:59 UTC)``."""
     words = messages(language)
@@ -246,7 +248,7 @@ def render_deadline(window: Deadline, zone: str, language: str) -> str:
     return words.gettext("%(deadline)s (last moment %(clocks)s)", deadline=head, clocks=clock_text)
 
 
-@render_window.register
+@render_window.register(Unscheduled)
 def render_unscheduled(window: Unscheduled, zone: str, language: str) -> str:
     """``to be announced``."""
     _locale(language)  # no date to format, but an unknown language is still a mistake

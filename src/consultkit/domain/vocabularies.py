@@ -20,8 +20,8 @@ from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred, joined
 
 _EMPTY = Text({})
-_SEPARATORS = re.compile(r"[\s_\-.]+")
-_DIGITS = re.compile(r"\d+")
+_SEPARATORS = r"[\s_\-.]+"
+_DIGITS = r"\d+"
 
 
 # Rows of a bulk import type the same few tags again and again (issue 14).
@@ -29,8 +29,8 @@ _DIGITS = re.compile(r"\d+")
 def term_key(text: str) -> str:
     """What a typed term is compared by: case, spaces, ``-``, ``_``, ``.`` and leading zeros
     do not matter, so ``sdg 04``, ``SDG-4`` and ``SDG4`` are one term."""
-    compact = _SEPARATORS.sub("", text).casefold()
-    return _DIGITS.sub(lambda m: str(int(m[0])), compact)
+    compact = re.sub(_SEPARATORS, "", text).casefold()
+    return re.sub(_DIGITS, lambda m: str(int(m[0])), compact)
 
 
 @attrs.frozen(kw_only=True)

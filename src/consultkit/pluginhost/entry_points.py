@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["EntryPoint", "entry_points"]
 
 # importlib.metadata.EntryPoint.pattern: module, optional ":attr.path", optional extras.
-_VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+_VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$"
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +46,7 @@ class EntryPoint:
 
     def load(self) -> object:
         """Import the module and return the object the value names (as importlib.metadata)."""
-        match = _VALUE.match(self.value)
+        match = re.match(_VALUE, self.value)
         if match is None:
             raise ValueError(f"not an entry point value: {self.value!r}")
         module = importlib.import_module(match.group("module"))

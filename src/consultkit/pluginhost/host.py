@@ -66,8 +66,10 @@ STRICT_ENV = "CONSULTKIT_STRICT_PLUGINS"
 StoreFactory = Callable[[str], "Store"]
 NotifierFactory = Callable[[Mapping[str, str]], "Notifier"]
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
-_NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
+# Patterns are strings that re compiles, and caches, when first used: compiled here they
+# cost every verb that imports the module (issue 14).
+_SCHEME = r"^[a-z][a-z0-9+.\-]*$"
+_NAME = r"^[a-z][a-z0-9_\-]*$"
 
 SOURCE_WORDS: Mapping[str, Text] = {
     "default": deferred.pgettext("plugin source", "default"),
@@ -508,7 +510,7 @@ class PluginHost:
             found[item_name] = (value, plugin)
 
         def register_store(scheme: str, factory: StoreFactory) -> None:
-            if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+            if not isinstance(scheme, str) or not re.match(_SCHEME, scheme):
                 raise PluginError(
                     current[0],
                     hook_name,
@@ -527,7 +529,7 @@ class PluginHost:
             add(scheme, factory)
 
         def register_notifier(channel: str, factory: NotifierFactory) -> None:
-            if not isinstance(channel, str) or not _NAME.match(channel):
+            if not isinstance(channel, str) or not re.match(_NAME, channel):
                 raise PluginError(
                     current[0],
                     hook_name,
@@ -547,7 +549,7 @@ class PluginHost:
             add(channel, factory)
 
         def register_exporter(name: str, exporter: Exporter) -> None:
-            if not isinstance(name, str) or not _NAME.match(name):
+            if not isinstance(name, str) or not re.match(_NAME, name):
                 raise PluginError(
                     current[0],
                     hook_name,

@@ -16,7 +16,7 @@ __all__ = ["redact_url", "scrub", "secrets_in"]
 
 MASK: Final = "***"
 # libpq's secret connection parameters, as URL query keys.
-_SECRET_QUERY: Final = re.compile(r"([?&](?:password|sslpassword)=)([^&#]*)", re.IGNORECASE)
+_SENSITIVE_QUERY: Final = r"(?i)([?&](?:password|sslpassword)=)([^&#]*)"
 
 
 def _userinfo_password(url: str) -> tuple[int, int] | None:
@@ -43,7 +43,7 @@ def secrets_in(url: str) -> list[str]:
     where = _userinfo_password(url)
     if where is not None:
         found.append(url[where[0] : where[1]])
-    found += [m.group(2) for m in _SECRET_QUERY.finditer(url)]
+    found += [m.group(2) for m in re.finditer(_SENSITIVE_QUERY, url)]
     every = {s for raw in found for s in (raw, urllib.parse.unquote(raw)) if s}
     return sorted(every, key=len, reverse=True)
 
@@ -53,7 +53,7 @@ def redact_url(url: str) -> str:
     where = _userinfo_password(url)
     if where is not None and where[0] != where[1]:
         url = url[: where[0]] + MASK + url[where[1] :]
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK if m.group(2) else m.group(0), url)
+    return re.sub(_SENSITIVE_QUERY, lambda m: m.group(1) + MASK if m.group(2) else m.group(0), url)
 
 
 def scrub(text: str, url: str) -> str:

@@ -19,7 +19,6 @@ Uses only consultkit's public API; the command gets the application from
 from __future__ import annotations
 
 import base64
-import hashlib
 import ipaddress
 import re
 import sys
@@ -118,6 +117,9 @@ def build_resources(
     items = apply_snapshot(schedule_items(consultation), snapshot)
     feed = build_calendar(consultation, items, ExportOptions(language=language))
     zones = {str(tz["TZID"]): tz for tz in feed.walk("VTIMEZONE")}
+    # OpenSSL's bindings, for a feed being published, not for every command (issue 14)
+    import hashlib
+
     resources = []
     for event in feed.walk("VEVENT"):
         uid = str(event["UID"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from typing import TYPE_CHECKING
 
 import attrs
@@ -77,6 +76,10 @@ def serve(
             ),
             EXIT_USAGE,
         )
+    # Only serving needs a random secret: secrets loads OpenSSL's bindings for every command
+    # that loads the plugins otherwise (issue 14).
+    import secrets
+
     app = open_app(ctx, store_url)
     listening = f"http://{host}:{port}/"
     _check_confirmation_settings(app, consultations, listening.removesuffix("/"))
