@@ -765,7 +765,10 @@ class SqlStore(abc.ABC):
         key = submission.idempotency_key
         email = None if submission.submitter is None else submission.submitter.email
         with self._write() as conn:
-            if key is not None:
+            if key is not None and limits:
+                # A retry is replayed before a full quota could refuse it. Without a
+                # quota the insert's conflict clause below is the check (issue 14: one
+                # statement fewer per submission).
                 replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is not None:
                     return replay, False
