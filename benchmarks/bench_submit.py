@@ -307,8 +307,9 @@ def _receipt_constants(consultation: Consultation) -> dict[str, Any]:
     }
 
 
-def raw_single(path: Path, count: int, consultation: Consultation) -> float:
-    """Submissions per second for raw one-transaction-per-row inserts (read-then-write).
+def raw_single(path: Path, count: int, consultation: Consultation) -> tuple[float, float]:
+    """Submissions per second for raw one-transaction-per-row inserts (read-then-write), and
+    the CPU seconds each took.
 
     Each transaction does what ``Consultkit.submit`` must store, no less (issue 14): the
     idempotency key looked up under the write lock, then the submission with its quota
@@ -319,7 +320,7 @@ def raw_single(path: Path, count: int, consultation: Consultation) -> float:
     conn = _raw_connect(path)
     constants = _receipt_constants(consultation)
     consultation_id = consultation.id
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     at = NOW.isoformat(timespec="microseconds")
     for number, row in enumerate(rows(count, seed=1), start=1):
         key = f"single-{number}"
@@ -375,9 +376,9 @@ def raw_single(path: Path, count: int, consultation: Consultation) -> float:
                 ),
             )
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     conn.close()
-    return count / elapsed
+    return count / elapsed, cpu / count
 
 
 # -- through the public API ---------------------------------------------------------------
@@ -423,11 +424,12 @@ def api_bulk(path: Path, count: int, consultation: Consultation | None = None) -
     return count / elapsed, sampler.maximum
 
 
-def api_single(path: Path, count: int) -> float:
-    """Submissions per second through ``Consultkit.submit`` (one transaction each)."""
+def api_single(path: Path, count: int) -> tuple[float, float]:
+    """Submissions per second through ``Consultkit.submit`` (one transaction each), and the
+    CPU seconds each took."""
     consultation = load_consultation(EXAMPLE)
     with Consultkit.open(f"sqlite:///{path}", clock=FixedClock(NOW), entry_points=False) as app:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for number, row in enumerate(rows(count, seed=1), start=1):
             app.submit(
                 consultation,
@@ -445,8 +447,8 @@ def api_single(path: Path, count: int) -> float:
                 tags=("C2", "SDG4"),
                 idempotency_key=f"single-{number}",
             )
-        elapsed = time.perf_counter() - start
-    return count / elapsed
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / elapsed, cpu / count
 
 
 _COMPARED = (
@@ -536,12 +538,12 @@ def measure_single(directory: Path, count: int, runs: int) -> tuple[float, float
     for round_ in range(runs):
         for side in ("raw", "api") if round_ % 2 == 0 else ("api", "raw"):
             path = _fresh(directory, f"{side}-single.sqlite")
-            cpu = time.process_time()
             if side == "raw":
-                rates[side].append(raw_single(path, count, consultation))
+                rate, cpu = raw_single(path, count, consultation)
             else:
-                rates[side].append(api_single(path, count))
-            cpus[side].append((time.process_time() - cpu) / count)
+                rate, cpu = api_single(path, count)
+            rates[side].append(rate)
+            cpus[side].append(cpu)
             _fresh(directory, path.name)
     return (
         max(rates["raw"]),

@@ -101,3 +101,34 @@ def test_a_key_stored_after_the_first_lookup_is_still_replayed(app: Consultkit) 
         app.store.find_by_idempotency_key = lookup  # type: ignore[method-assign]
     assert again.replayed and again.tracking_number == first.tracking_number
     assert len(list(app.store.list_submissions(consultation.id))) == 1
+
+
+def test_organisations_are_cut_at_exactly_what_isalnum_refuses() -> None:
+    # The quota key's C pattern must keep what the per-character rule kept, at every code
+    # point, or stored keys would stop matching (quotas count old submissions).
+    import sys
+
+    from consultkit.domain.quotas import _NOT_ALNUM
+
+    text = "".join(map(chr, range(sys.maxunicode + 1)))
+    kept = "".join(c if c.isalnum() else " " for c in text)
+    assert _NOT_ALNUM.sub(" ", text).split() == kept.split()
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        dt.datetime(2020, 3, 29, 0, 30, 15, 999_999, tzinfo=dt.UTC),
+        dt.datetime(2020, 3, 29, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=45))),
+        dt.datetime(2019, 12, 31, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+    ],
+)
+def test_event_instants_are_utc_with_a_z(instant: dt.datetime) -> None:
+    import pendulum
+
+    from consultkit.events import iso
+
+    expected = pendulum.instance(instant).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert iso(instant) == iso(pendulum.instance(instant)) == expected
+    with pytest.raises(ValueError, match="no time zone"):
+        iso(instant.replace(tzinfo=None))
