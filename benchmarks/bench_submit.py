@@ -35,7 +35,7 @@ the key derivation, so it shared their cost).
    ``single_rows_match`` compares submissions, history and events before timing.
    ``submit`` also looks the key up on a reader connection before its rules (a retry is
    answered even after the deadline); its write transaction reads again only when a
-   quota counts. Statements per submission: ``tests/test_submit_statements.py``.
+   quota counts. Statements per submission: ``tests/test_quotas.py``.
    Measured (issue 14; three alternating runs of main's code and this code, each 4
    alternating rounds of 1,000 submissions per side, best wall rate and median CPU per
    submission; load average 8-12 on the shared 2 cores): CPU ratio 0.61, 0.61, 0.67 before
