@@ -254,3 +254,21 @@ def test_due_events_are_built_from_the_classes(wsis: Consultation) -> None:
     expected = ev.PhaseOpened(consultation=wsis, ref="phase:phase-2", at=start)
     assert records[0].dedupe_key == expected.dedupe_key
     assert dict(records[0].payload) == expected.payload()
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        dt.datetime(2020, 3, 29, 0, 30, 15, 999_999, tzinfo=dt.UTC),
+        dt.datetime(2020, 3, 29, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=45))),
+        dt.datetime(2019, 12, 31, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+    ],
+)
+def test_event_instants_are_utc_with_a_z(instant: dt.datetime) -> None:
+    # Formatted with the stdlib since issue 14: the same text pendulum gave.
+    import pendulum
+
+    expected = pendulum.instance(instant).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ev.iso(instant) == ev.iso(pendulum.instance(instant)) == expected
+    with pytest.raises(ValueError, match="no time zone"):
+        ev.iso(instant.replace(tzinfo=None))

@@ -227,3 +227,67 @@ def test_the_command_line_refuses_the_fourth(tmp_path: Path) -> None:
     assert refused.exit_code == 1, refused.output
     assert "quota" in refused.output
     assert "at most 3 submissions per e-mail address" in refused.output
+
+
+# Statements per durable submission (issue 14): the write transaction reads the key and
+# the count only when a quota counts; otherwise the insert's conflict clause on the
+# idempotency hash is the check, and a key stored by another process after the look-up
+# on the reader still makes a replay.
+
+
+def _writes(tmp_path: Path, consultation: Consultation, call_id: str) -> list[str]:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with Consultkit.open(url, clock=FixedClock(NOW), entry_points=False) as app:
+        writer = app.store._writer  # type: ignore[attr-defined]
+        statements: list[str] = []
+        writer.set_trace_callback(statements.append)
+        send(app, consultation, who(organisation="Org"), call_id=call_id, idempotency_key="k")
+        writer.set_trace_callback(None)
+    return [s.split(None, 1)[0].upper() for s in statements]
+
+
+def test_without_a_quota_the_write_transaction_only_writes(
+    tmp_path: Path, consultation: Consultation
+) -> None:
+    assert _writes(tmp_path, consultation, "plain") == [
+        "BEGIN",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "COMMIT",
+    ]
+
+
+def test_with_a_quota_the_key_and_the_counts_are_read_under_the_lock(
+    tmp_path: Path, consultation: Consultation
+) -> None:
+    # The key first: a retry is replayed, never refused by a full quota; then each count.
+    assert _writes(tmp_path, consultation, "photos") == ["BEGIN"] + ["SELECT"] * 3 + [
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "COMMIT",
+    ]
+
+
+def test_a_key_stored_after_the_first_look_up_is_still_replayed(
+    app: Consultkit, consultation: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = send(app, consultation, who(), call_id="plain", idempotency_key="k")
+    # As if another process stored it between the look-up on the reader and the write.
+    monkeypatch.setattr(app.store, "find_by_idempotency_key", lambda *_: None)
+    again = send(app, consultation, who(), call_id="plain", idempotency_key="k")
+    assert again.replayed and again.tracking_number == first.tracking_number
+    assert len(list(app.store.list_submissions(consultation.id))) == 1
+
+
+def test_organisations_are_cut_at_exactly_what_isalnum_refuses() -> None:
+    # The C pattern must keep what the per-character rule kept, at every code point, or
+    # stored keys would stop matching (quotas count older submissions).
+    import sys
+
+    from consultkit.domain.quotas import _NOT_ALNUM
+
+    text = "".join(map(chr, range(sys.maxunicode + 1)))
+    kept = "".join(c if c.isalnum() else " " for c in text)
+    assert _NOT_ALNUM.sub(" ", text).split() == kept.split()

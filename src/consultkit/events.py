@@ -54,7 +54,7 @@ from consultkit.domain.reminders import Moment, item_edges
 from consultkit.domain.schedule import ChangeKind, describe_time, time_data
 from consultkit.domain.submissions import ActorRole, submitter_identity
 from consultkit.domain.text import UN_LANGUAGES
-from consultkit.domain.windows import Deadline, Precision, to_utc, window_from_data
+from consultkit.domain.windows import Deadline, Precision, window_from_data
 from consultkit.errors import UnknownItemError
 from consultkit.formats.submission_export import public_field_values
 
@@ -119,7 +119,8 @@ def iso(instant: dt.datetime | None) -> str | None:
     """An instant as ISO 8601 in UTC with a ``Z``, or None."""
     if instant is None:
         return None
-    return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Stdlib, not pendulum: every receipt formats one, inside the submitting call (issue 14).
+    return utc_instant(instant).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def text_values(text: Text) -> dict[str, str]:

@@ -371,6 +371,8 @@ def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> in
     """Run ``sql`` once per row in one round of the driver; returns the rows changed."""
     if not rows:
         return 0
+    if len(rows) == 1:  # a receipt's one event: no cursor of its own (issue 14)
+        return max(conn.execute(sql, rows[0]).rowcount, 0)
     with contextlib.closing(conn.cursor()) as cursor:
         cursor.executemany(sql, rows)
         return max(cursor.rowcount, 0)
@@ -425,6 +427,13 @@ _DELIVERY_SELECT = (
     f" d.last_error, d.claimed_by, d.lease_until, {_EVENT_COLUMNS}, d.last_error_words"
     " FROM deliveries d JOIN outbox_events e ON e.id = d.event_id"
 )
+
+
+@functools.cache
+def _insert_submission_sql(d: Dialect) -> str:
+    # Built once per dialect, not once per durable submission (issue 14).
+    values = ", ".join(d.json if n in JSON_SUBMISSION_COLUMNS else "?" for n in SUBMISSION_COLUMNS)
+    return d.sql(f"INSERT INTO submissions ({_COLUMNS}) VALUES ({values})")
 
 
 def _stored_error(error: str | Text) -> tuple[str, str | None]:
@@ -666,11 +675,7 @@ class SqlStore(abc.ABC):
     # -- statements used by several methods
 
     def _insert_submission_sql(self) -> str:
-        d = self.dialect
-        values = ", ".join(
-            d.json if n in JSON_SUBMISSION_COLUMNS else "?" for n in SUBMISSION_COLUMNS
-        )
-        return d.sql(f"INSERT INTO submissions ({_COLUMNS}) VALUES ({values})")
+        return _insert_submission_sql(self.dialect)
 
     def _insert_history(self, conn: Connection, entry: HistoryEntry) -> None:
         conn.execute(
@@ -765,7 +770,10 @@ class SqlStore(abc.ABC):
         key = submission.idempotency_key
         email = None if submission.submitter is None else submission.submitter.email
         with self._write() as conn:
-            if key is not None:
+            if key is not None and limits:
+                # A retry is replayed before a full quota could refuse it. Without a
+                # quota the insert's conflict clause below is the check (issue 14: one
+                # statement fewer per submission).
                 replay = self._receipt_for_key(conn, submission.consultation_id, key, email)
                 if replay is not None:
                     return replay, False
