@@ -21,10 +21,11 @@ the key derivation, so it shared their cost).
    code in the same run): 0.86 at 10k and 0.90 at 100k rows at load 8-11, 0.80 and 0.88
    at load 10-14, since rows become flat records without a Draft or Submission each
    (0.69/0.76 and 0.61/0.70 before it; 0.45 and 0.53 before tags resolved through an
-   index). Then, in one round at load 9-12, main against the branch in the same run:
-   0.75 -> 0.81 at 10k and 0.81 -> 0.86 at 100k, once the reader module is no longer
-   loaded inside the import and the WAL sampler thread no longer runs in the growth
-   child (``api_bulk_sampled``: the main measurement only).
+   index). Then, main against the branch in the same run, with the reader module no
+   longer loaded inside the import and the WAL sampler thread no longer in the growth
+   child (``api_bulk_sampled``: the main measurement only): 0.75 -> 0.81 at 10k and
+   0.81 -> 0.86 at 100k in one round at load 9-12, 0.80 -> 0.80 at 10k in three rounds
+   at load 6-8 (no gain beyond the noise at 10k).
 2. One durable submission: ``Consultkit.submit`` (rules, validate hook, submission +
    history + idempotency record + outbox event in one transaction, received hook) against
    raw one-transaction-per-row inserts of the same rows. Target: >= 0.7x raw.
