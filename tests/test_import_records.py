@@ -208,3 +208,33 @@ def test_the_submitter_column_is_the_encoders_text(values: tuple[Any, ...]) -> N
         }
     )
     assert _submitter_json(SQLITE, name, email, group, organisation, country) == expected
+
+
+_MAPPINGS_ONLY = """
+import sys
+from consultkit.app.application import Consultkit
+from consultkit.config.loader import load_consultation
+
+consultation = load_consultation(sys.argv[1])
+with Consultkit.open("memory://", entry_points=False) as app:
+    row = {"call": "official-submissions", "name": "A", "email": "a@example.org",
+           "group": "civil-society", "title": "T", "body": "B",
+           "received_at": "2019-12-01T10:00:00+00:00"}
+    assert app.import_submissions(consultation, [row]).stored == 1
+print("LOADED" if "consultkit.formats.submission_import" in sys.modules else "NOT LOADED")
+"""
+
+
+def test_an_import_of_mappings_does_not_load_the_file_reader() -> None:
+    # Loading the reader (CSV, JSON Lines, its attrs classes) was most of what an import
+    # of 10,000 mappings spent before its first row (issue 14); rows need only the cells.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MAPPINGS_ONLY, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "NOT LOADED"

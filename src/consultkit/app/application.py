@@ -109,9 +109,9 @@ if TYPE_CHECKING:
     from consultkit.domain.review.scores import Review
     from consultkit.domain.submission_rules import SubmissionRules
     from consultkit.formats.exporter import Exporter, ExportOptions
+    from consultkit.formats.import_row import ImportRow
     from consultkit.formats.stats import Stats
     from consultkit.formats.submission_export import ExportFormat
-    from consultkit.formats.submission_import import ImportRow
     from consultkit.notify.channels import Notifier
     from consultkit.notify.settings import NotifySettings
     from consultkit.storage.attachment_files import AttachmentFiles
@@ -273,9 +273,10 @@ class _Reader(NamedTuple):
     """What a bulk import uses per row of the file reader's module and of the submitting
     rules, imported once per import.
 
-    ``consultkit.formats.submission_import`` and ``consultkit.domain.submission_rules``
-    are imported in the verb, not at the top (start-up), and not once per row either: a
-    function-level import of a loaded module still costs a microsecond (issue 14).
+    ``consultkit.formats.import_row`` and ``consultkit.domain.submission_rules`` are
+    imported in the verb, not at the top (start-up), and not once per row either: a
+    function-level import of a loaded module still costs a microsecond (issue 14). The
+    file reader itself is not needed for rows given as mappings.
     """
 
     flag: Callable[[object], bool]
@@ -287,7 +288,7 @@ class _Reader(NamedTuple):
 
 def _reader() -> _Reader:
     from consultkit.domain.submission_rules import new_submission_record
-    from consultkit.formats import submission_import as module
+    from consultkit.formats import import_row as module
 
     return _Reader(
         module.parse_flag,
@@ -320,7 +321,7 @@ def draft_from_row(row: Mapping[str, Any]) -> Draft:
     (an export's column), both as JSON values. Raises ``ValueError``/``KeyError`` naming
     the field when a row cannot be read.
     """
-    from consultkit.formats.submission_import import parse_flag
+    from consultkit.formats.import_row import parse_flag
 
     values = _row_values(row, parse_flag)
     return Draft(
@@ -1475,7 +1476,7 @@ class Consultkit:
     ) -> ImportReport:
         """Check and store many submissions, committing every ``chunk_size`` rows.
 
-        Each row is an :class:`~consultkit.formats.submission_import.ImportRow` (what
+        Each row is an :class:`~consultkit.formats.import_row.ImportRow` (what
         reading a CSV or JSON Lines file gives), a :class:`Draft`, or a flat mapping read
         by :func:`draft_from_row`, optionally with ``received_at`` (ISO 8601 with offset:
         the rules are checked at that instant, so paper submissions received on time stay

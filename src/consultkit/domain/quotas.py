@@ -38,7 +38,7 @@ deadlock between two submissions that share both)."""
 _GMAIL: Final = frozenset({"gmail.com", "googlemail.com"})
 # Exactly what str.isalnum() refuses (re's \w is isalnum() and "_"), in C: a per-character
 # generator was a tenth of the Python work of a durable submission (issue 14).
-_NOT_ALNUM: Final = re.compile(r"[\W_]+")
+_NOT_ALNUM: Final = r"[\W_]+"  # compiled on first use by re's cache, not at import
 
 
 @attrs.frozen(kw_only=True)
@@ -77,7 +77,7 @@ def normalise_email(address: str) -> str:
 def normalise_organisation(name: str) -> str:
     """The organisation's name as quotas compare it (see the module docstring)."""
     text = unicodedata.normalize("NFKC", name).casefold()
-    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+    return " ".join(re.sub(_NOT_ALNUM, " ", text).split())
 
 
 def quota_key(kind: QuotaKind, normalised: str) -> str:
