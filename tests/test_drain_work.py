@@ -14,6 +14,7 @@ import pytest
 
 from consultkit.app.dispatch import Dispatcher
 from consultkit.app.routing import route
+from consultkit.i18n import text_from_json
 from consultkit.notify.channels import DeliveryResult
 from consultkit.storage import sql
 from consultkit.storage.protocols import (
@@ -70,8 +71,8 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
     opened.close()
 
 
-def _drain(store: SqliteStore, notifier: Accepting) -> Dispatcher:
-    dispatcher = Dispatcher(
+def _dispatcher(store: SqliteStore, notifier: Accepting) -> Dispatcher:
+    return Dispatcher(
         store=store,
         notifiers={"log": notifier},
         address_channel="log",
@@ -79,7 +80,6 @@ def _drain(store: SqliteStore, notifier: Accepting) -> Dispatcher:
         now=lambda: T0,
         worker="w",
     )
-    return dispatcher
 
 
 def test_a_drain_decodes_each_payload_without_json_loads(
@@ -95,7 +95,7 @@ def test_a_drain_decodes_each_payload_without_json_loads(
         return loads(text, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(json, "loads", counting)
-    report = _drain(store, Accepting()).drain()
+    report = _dispatcher(store, Accepting()).drain()
     assert report.delivered == EVENTS
     assert calls == []
 
@@ -104,21 +104,20 @@ def test_a_first_claim_reads_no_error_words(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    words = sql.text_from_json
 
     def counting(stored: str | None) -> object:
         calls.append(stored)
-        return words(stored)
+        return text_from_json(stored)
 
     monkeypatch.setattr(sql, "text_from_json", counting)
-    assert _drain(store, Accepting()).drain().delivered == EVENTS
+    assert _dispatcher(store, Accepting()).drain().delivered == EVENTS
     assert calls == []
 
 
 def test_results_not_one_per_delivery_are_matched_by_id(store: SqliteStore) -> None:
     # The all-accepted path must not take a batch whose answers do not match its
     # deliveries one for one: the delivery left without an answer fails and is retried.
-    report = _drain(store, AnsweringTwiceForTheFirst()).drain(max_batches=1)
+    report = _dispatcher(store, AnsweringTwiceForTheFirst()).drain(max_batches=1)
     assert report.claimed == 5
     assert report.delivered == 4
     assert report.retried == 1
