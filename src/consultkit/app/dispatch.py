@@ -297,35 +297,45 @@ class Dispatcher:
     def _record(
         self, channel: str, deliveries: Sequence[Delivery], results: Sequence[DeliveryResult]
     ) -> DispatchReport:
-        by_id = {r.delivery_id: r for r in results}
         now = self.now()
+        ids = [d.id for d in deliveries]
         accepted: list[str] = []
         failures: list[DeliveryFailure] = []
         first_error: str | Text | None = None
-        for delivery in deliveries:
-            result = by_id.get(delivery.id) or DeliveryResult.failure(
-                delivery.id,
-                deferred.gettext(
-                    "notifier for %(channel)r returned no result for this delivery",
-                    channel=channel,
-                ),
-            )
-            if result.accepted:
-                accepted.append(delivery.id)
-                continue
-            retry_at = (
-                self.backoff.next_attempt(delivery.attempts, now, retry_after=result.retry_after)
-                if result.retry
-                else None
-            )
-            # The outbox keeps the words with their English, so `notify status` tells them
-            # in its reader's language; the report keeps them for the organiser.
-            error: str | Text = result.error or deferred.gettext("failed")
-            if first_error is None:
-                first_error = error
-            failures.append(
-                DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
-            )
+        # The usual answer, one acceptance per delivery in order, is taken as it is without
+        # a lookup per delivery (issue 14); anything else is matched by id below.
+        if len(results) == len(ids) and all(
+            r.accepted and r.delivery_id == i for r, i in zip(results, ids, strict=True)
+        ):
+            accepted = ids
+        else:
+            by_id = {r.delivery_id: r for r in results}
+            for delivery in deliveries:
+                result = by_id.get(delivery.id) or DeliveryResult.failure(
+                    delivery.id,
+                    deferred.gettext(
+                        "notifier for %(channel)r returned no result for this delivery",
+                        channel=channel,
+                    ),
+                )
+                if result.accepted:
+                    accepted.append(delivery.id)
+                    continue
+                retry_at = (
+                    self.backoff.next_attempt(
+                        delivery.attempts, now, retry_after=result.retry_after
+                    )
+                    if result.retry
+                    else None
+                )
+                # The outbox keeps the words with their English, so `notify status` tells them
+                # in its reader's language; the report keeps them for the organiser.
+                error: str | Text = result.error or deferred.gettext("failed")
+                if first_error is None:
+                    first_error = error
+                failures.append(
+                    DeliveryFailure(delivery_id=delivery.id, error=error, retry_at=retry_at)
+                )
         # The channel has answered for the whole batch: record what it accepted in one
         # transaction and what failed in another. A crash before this line only means the
         # batch is sent again once the lease expires (at least once).

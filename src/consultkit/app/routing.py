@@ -96,6 +96,9 @@ def plugins_off(event: OutboxEvent) -> frozenset[str]:
     """The plugins the event's consultation turned off when the event was written
     (``[plugins.NAME] enabled = false``): their channels must not carry it."""
     consultation = event.payload.get("consultation")
+    # Most payloads' consultation is a dict or absent: answered without asking the ABC.
+    if consultation is None:
+        return frozenset()
     names = consultation.get("plugins_off") if isinstance(consultation, Mapping) else None
     if isinstance(names, _LISTS):
         return frozenset(n for n in names if isinstance(n, str))
@@ -114,39 +117,47 @@ def route(
     ``channel_plugins`` (channel -> the plugin that provides it) leaves out the channels
     of plugins the consultation turned off.
     """
+    # Once per routed event (issue 14): the payload's parts are read when an audience
+    # needs them, and targets are added inline rather than through a closure made per call.
     targets: dict[tuple[str, str], DeliveryTarget] = {}
     off = plugins_off(event)
-    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else frozenset()
-
-    def add(channel: str, recipient: str, language: str) -> None:
-        if channel in silenced:
-            return
-        address = recipient.strip()
-        key = (channel, address.lower())
-        if key not in targets:
-            targets[key] = DeliveryTarget(channel=channel, recipient=address, language=language)
-
-    groups = event_groups(event)
+    silenced = {c for c, p in (channel_plugins or {}).items() if p in off} if off else ()
+    groups: frozenset[str] | None = None
+    wanted: list[tuple[str, str, str]] = []
     for audience in audience_of(event):
         if audience == "submitter":
             address = submitter_address(event)
             if address:
-                add(address_channel, address, event_language(event))
+                wanted.append((address_channel, address, event_language(event)))
         elif audience == "organisers":
             organisers = event.payload.get("organisers")
             if isinstance(organisers, _LISTS):
-                for address in organisers:
-                    if _str(address):
-                        add(address_channel, address, consultation_language(event))
+                language = consultation_language(event)
+                wanted.extend(
+                    (address_channel, address, language) for address in organisers if _str(address)
+                )
         elif audience == "subscribers":
-            for sub in subscriptions:
-                if sub.group is None or not groups or sub.group in groups:
-                    add(sub.channel, sub.address, sub.language)
+            if groups is None:
+                groups = event_groups(event)
+            wanted.extend(
+                (sub.channel, sub.address, sub.language)
+                for sub in subscriptions
+                if sub.group is None or not groups or sub.group in groups
+            )
         elif audience.startswith("group:"):
-            wanted = audience.removeprefix("group:")
-            for sub in subscriptions:
-                if sub.group == wanted:
-                    add(sub.channel, sub.address, sub.language)
+            group = audience.removeprefix("group:")
+            wanted.extend(
+                (sub.channel, sub.address, sub.language)
+                for sub in subscriptions
+                if sub.group == group
+            )
+    for channel, recipient, language in wanted:
+        if channel in silenced:
+            continue
+        address = recipient.strip()
+        key = (channel, address.lower())
+        if key not in targets:
+            targets[key] = DeliveryTarget(channel=channel, recipient=address, language=language)
     return list(targets.values())
 
 

@@ -1506,7 +1506,8 @@ class SqlStore(abc.ABC):
                     attempts=int(r[5]),
                     next_attempt_at=d.load_instant(r[6]),
                     last_error=r[7],
-                    last_error_words=text_from_json(r[17]),
+                    # A first claim has no error: no call for it (issue 14).
+                    last_error_words=None if r[17] is None else text_from_json(r[17]),
                     claimed_by=worker,
                     lease_until=lease_until,
                     event=seen[1] if seen is not None and seen[0] == row else self._event(row),

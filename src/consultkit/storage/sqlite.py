@@ -285,7 +285,7 @@ class SqliteDialect(Dialect):
 
     def load_json(self, value: Any) -> Any:
         """JSON text as Python data."""
-        return json.loads(value)
+        return _decode_json(value)
 
     def dump_ids(self, ids: Sequence[str]) -> str:
         """A JSON list of ids."""
@@ -297,6 +297,10 @@ class SqliteDialect(Dialect):
 
 
 SQLITE = SqliteDialect()
+
+# Columns hold text, so ``json.loads``'s checks for bytes and its keyword handling are
+# skipped: it runs once per outbox event drained (issue 14).
+_decode_json = json.JSONDecoder().decode
 
 
 # A claimed batch shares its instants (the deliveries routed together are due together,
