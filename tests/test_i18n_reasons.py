@@ -112,8 +112,21 @@ def test_the_reasons_are_in_the_readers_language(
 
 
 def test_a_rarer_error_number_is_told_as_the_system_tells_it() -> None:
+    many = OSError(errno.EMFILE, "Too many open files")
+    assert os_reason(many) == "Too many open files"
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_a_server_out_of_reach_is_told_in_the_readers_words(language: str) -> None:
+    import socket
+
     refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
-    assert os_reason(refused) == "Connection refused"
+    timed_out = TimeoutError("timed out")
+    unresolved = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    for exc, english in ((refused, "refused"), (timed_out, "timed"), (unresolved, "known")):
+        reason = os_reason(exc)
+        assert not isinstance(reason, str), exc
+        assert english not in reason.render(language)
 
 
 @pytest.mark.parametrize("language", ["fr", "ar"])

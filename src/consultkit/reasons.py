@@ -30,13 +30,29 @@ _ERRNO_REASONS: Final[Mapping[int, Text]] = {
     errno.EEXIST: deferred.gettext("it exists already"),
     errno.EROFS: deferred.gettext("the file system is read-only"),
     errno.ENAMETOOLONG: deferred.gettext("the name is too long"),
+    # A server consultkit talks to (SMTP, CalDAV, a webhook) is out of reach: organisers
+    # meet these in `notify status` and `caldav-publish`, so they are worded too.
+    errno.ECONNREFUSED: deferred.gettext("the server refused the connection"),
+    errno.ECONNRESET: deferred.gettext("the server closed the connection"),
+    errno.ETIMEDOUT: deferred.gettext("the connection timed out"),
+    errno.EHOSTUNREACH: deferred.gettext("the host cannot be reached"),
+    errno.ENETUNREACH: deferred.gettext("the network cannot be reached"),
 }
 
 
 def os_reason(exc: OSError) -> Text | str:
     """Why the system refused: worded for the common error numbers, else its ``strerror``."""
     words = _ERRNO_REASONS.get(exc.errno) if exc.errno is not None else None
-    return words if words is not None else str(exc.strerror or exc)
+    if words is not None:
+        return words
+    # socket.timeout and a failed name lookup carry no errno of the table above.
+    if isinstance(exc, TimeoutError):
+        return _ERRNO_REASONS[errno.ETIMEDOUT]
+    import socket  # here, not at the top: most verbs that load this module open no socket
+
+    if isinstance(exc, socket.gaierror):
+        return deferred.gettext("the name could not be resolved")
+    return str(exc.strerror or exc)
 
 
 def json_reason(exc: json.JSONDecodeError, *, first_line: int = 1) -> Text:

@@ -31,6 +31,7 @@ import click
 from consultkit import ConsultkitError, hookimpl
 from consultkit.cli.help_text import N_, HelpCommand
 from consultkit.i18n import Text, deferred, messages
+from consultkit.reasons import os_reason
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -204,9 +205,10 @@ class CalDAVClient:
                 response.read(),
             )
         except OSError as exc:
-            # The reason is the operating system's (``[Errno 111] Connection refused``).
             raise CalDAVError(
-                deferred.gettext("cannot reach %(url)s: %(reason)s", url=self.url, reason=str(exc))
+                deferred.gettext(
+                    "cannot reach %(url)s: %(reason)s", url=self.url, reason=os_reason(exc)
+                )
             ) from None
         finally:
             connection.close()

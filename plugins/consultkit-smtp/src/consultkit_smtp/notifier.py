@@ -38,6 +38,7 @@ from consultkit.domain.submission_rules import email_address_problem
 from consultkit.errors import ConsultkitError
 from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
+from consultkit.reasons import os_reason
 from consultkit_smtp.render import one_line, render_message
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ class SmtpNotifier:
                 "cannot connect to %(host)s:%(port)s: %(reason)s",
                 host=self.settings.host,
                 port=self.settings.port,
-                reason=str(exc),
+                reason=os_reason(exc) if isinstance(exc, OSError) else str(exc),
             )
             results.extend(DeliveryResult.failure(d.id, error) for d, _ in messages)
             return _in_order(deliveries, results)

@@ -51,6 +51,7 @@ from babel.numbers import format_decimal
 from consultkit.errors import ConsultkitError
 from consultkit.i18n import Text, catalogue_language, deferred
 from consultkit.notify.channels import DeliveryResult, Reach
+from consultkit.reasons import os_reason
 from consultkit_webhook.signing import sign, subscription_secret
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ class WebhookNotifier:
             return DeliveryResult.failure(delivery.id, exc.text or str(exc), retry=False)
         except OSError as exc:
             unresolved = deferred.gettext(
-                "cannot resolve %(host)s: %(reason)s", host=url.hostname, reason=str(exc)
+                "cannot resolve %(host)s: %(reason)s", host=url.hostname, reason=os_reason(exc)
             )
             return DeliveryResult.failure(delivery.id, unresolved)
         # The socket timeout bounds each read, not the whole answer: a receiver dripping one
