@@ -38,6 +38,11 @@ HEAVY = (
     # the outbox (issue 14: the application imported them for every verb, 15-20 ms)
     "consultkit.events",
     "consultkit.app.outbox",
+    # the submitting rules (with the tag vocabularies) and the review scores: the SQL store
+    # layer imported them at its top, so every verb that opens a store paid for them
+    # (issue 14, about 6 ms); only ``submit`` stores a submission
+    "consultkit.domain.submission_rules",
+    "consultkit.domain.review.scores",
     # third-party and standard-library modules that cost start-up time
     "pycountry",
     # the SQL store layer, for the verbs that open a store (the built-in store plugins
@@ -95,6 +100,7 @@ NEEDS = {
     },
     # the events put a submission's public field values in their payload
     "submit": {
+        "consultkit.domain.submission_rules",
         "consultkit.events",
         "consultkit.app.outbox",
         "consultkit.formats.submission_export",
