@@ -90,6 +90,32 @@ def test_an_edited_template_is_compiled_from_its_source(monkeypatch: pytest.Monk
     assert timeline_html.render_page(consultation, items, language="ar", now=NOW) == from_source
 
 
+def test_feeds_in_every_language_and_format_share_one_schedule(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The items and their published SEQUENCE depend on neither the language nor the format:
+    # publish built them 24 times for the example's six languages and four formats.
+    from consultkit.app import publishing
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+
+    built: list[int] = []
+    real = publishing.schedule_items
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(*args, **kwargs)
+
+    consultation = load_consultation(EXAMPLE)
+    with Consultkit.open("memory://", clock=FixedClock(NOW), entry_points=False) as app:
+        result = app.publish(consultation)
+        monkeypatch.setattr(publishing, "schedule_items", counting)
+        files = list(app.write_feeds(consultation, tmp_path, revision=result.latest))
+        formats = app.export_formats(())
+    assert len(files) == len(consultation.languages) * len(formats) > 6
+    assert len(built) == 1
+
+
 def test_the_timeline_leaves_out_field_schemas_only_when_asked() -> None:
     consultation = load_consultation(EXAMPLE)
     with_schemas = build_timeline(consultation, at=NOW)
