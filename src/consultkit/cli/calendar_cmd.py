@@ -6,10 +6,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from consultkit.cli.common import EXIT_USAGE, fail, load_or_exit, open_app, ui_words
+from consultkit.cli.common import (
+    EXIT_USAGE,
+    clock_from,
+    fail,
+    load_or_exit,
+    open_app,
+    plugin_host,
+    ui_words,
+)
 from consultkit.cli.help_text import N_, HelpCommand
 
 if TYPE_CHECKING:
+    from consultkit.domain.model import Consultation
     from consultkit.errors import ConsultkitError
 
 ONLY_CHOICES = ("deadlines", "phases", "events", "reviews")
@@ -76,7 +85,10 @@ def calendar(
     from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError
 
     consultation = load_or_exit(config)
-    # The store opens only if --store is given: a plain export never creates a database.
+    if store_url is None:
+        data = _export_plain(ctx, config, consultation, fmt, language, only, group, feed_url)
+        write_output(data, output)
+        return
     app = open_app(ctx, store_url, defer_store=True)
     options = ExportOptions(
         language=language,
@@ -88,7 +100,7 @@ def calendar(
     try:
         # What `publish` would record now, without saving it: unchanged items keep their
         # published SEQUENCE/LAST-MODIFIED, edited ones get the next ones.
-        preview = app.preview(consultation) if store_url else None
+        preview = app.preview(consultation)
         warning = preview.warning() if preview is not None else None
         if warning:
             click.echo(ui_words(None).gettext("warning: %(text)s", text=warning), err=True)
@@ -100,6 +112,43 @@ def calendar(
     finally:
         app.close()
     write_output(data, output)
+
+
+def _export_plain(
+    ctx: click.Context,
+    config: str,
+    consultation: Consultation,
+    fmt: str,
+    language: str | None,
+    only: tuple[str, ...],
+    group: str | None,
+    feed_url: str | None,
+) -> bytes:
+    """The export without a store: what ``Consultkit.export_calendar`` does with the run's
+    plugins and clock, without building the application (its submissions, store protocols
+    and records: about 16 ms of start-up, issue 14). A plain export never opens a store."""
+    from consultkit.app.publishing import export_calendar
+    from consultkit.errors import ConsultkitError, UnknownItemError
+    from consultkit.formats.exporter import ExportOptions, UnknownFormatError, UnknownLanguageError
+
+    clock = clock_from(ctx)  # a bad --now is told before the plugins load, as before
+    try:
+        host = plugin_host(ctx)
+    except ConsultkitError as exc:
+        fail(exc, EXIT_USAGE)
+    options = ExportOptions(
+        language=language,
+        only=frozenset(only),
+        group=group,
+        now=clock.now(),
+        feed_url=feed_url,
+    )
+    try:
+        return export_calendar(host, consultation, fmt, options)
+    except (UnknownFormatError, UnknownLanguageError, UnknownItemError) as exc:
+        fail(_located(config, exc), EXIT_USAGE)
+    except ConsultkitError as exc:
+        fail(_located(config, exc))
 
 
 def write_output(data: bytes, output: str | None) -> bool:
