@@ -38,6 +38,11 @@ HEAVY = (
     # the outbox (issue 14: the application imported them for every verb, 15-20 ms)
     "consultkit.events",
     "consultkit.app.outbox",
+    # the submitting rules (with the tag vocabularies) and the review scores: the SQL store
+    # layer imported them at its top, so every verb that opens a store paid for them
+    # (issue 14, about 6 ms); only ``submit`` stores a submission
+    "consultkit.domain.submission_rules",
+    "consultkit.domain.review.scores",
     # third-party and standard-library modules that cost start-up time
     "pycountry",
     # the SQL store layer, for the verbs that open a store (the built-in store plugins
@@ -95,6 +100,7 @@ NEEDS = {
     },
     # the events put a submission's public field values in their payload
     "submit": {
+        "consultkit.domain.submission_rules",
         "consultkit.events",
         "consultkit.app.outbox",
         "consultkit.formats.submission_export",
@@ -178,6 +184,22 @@ def test_each_verb_imports_only_what_it_needs(name: str, tmp_path: Path) -> None
 @pytest.mark.parametrize("name", NO_MODEL)
 def test_verbs_given_no_consultation_build_no_model(name: str) -> None:
     assert _loaded(INVOCATIONS[name], watched=MODEL) == set()
+
+
+# A plain export needs the plugins (exporters, hooks) and the clock, not the application
+# with its submissions, store protocols and records (issue 14: about 16 ms of ``calendar``).
+NO_APPLICATION = ("calendar",)
+APPLICATION = (
+    "consultkit.app.application",
+    "consultkit.domain.submissions",
+    "consultkit.storage.protocols",
+    "consultkit.storage.records",
+)
+
+
+@pytest.mark.parametrize("name", NO_APPLICATION)
+def test_verbs_without_a_store_build_no_application(name: str) -> None:
+    assert _loaded(INVOCATIONS[name], watched=APPLICATION) == set()
 
 
 _HINTS_PROBE = """

@@ -13,6 +13,7 @@ import datetime as dt
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,84 @@ def test_pages_in_every_language_share_one_compiled_template() -> None:
     assert len(pages) == len(consultation.languages) > 1
     assert timeline_html._page_template.cache_info().misses == 1
     assert b'lang="fr"' in pages["fr"]
+
+
+def test_publish_compiles_no_template_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    # jinja2's lexer, parser and code generator took 20 ms of every publish (issue 14): the
+    # page is rendered from the module jinja2 compiled it to, shipped beside the template.
+    import jinja2
+
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counting(
+        self: jinja2.Environment, source: Any, name: str | None = None, *a: Any, **k: Any
+    ) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    consultation = load_consultation(EXAMPLE)
+    timeline_html._page_template.cache_clear()
+    page = timeline_html.render_page(
+        consultation, schedule_items(consultation), language="fr", now=NOW
+    )
+    timeline_html._page_template.cache_clear()
+    assert compiled == []
+    assert b'lang="fr"' in page
+
+
+def test_the_shipped_page_module_is_the_templates_compilation() -> None:
+    # Regenerate with: python -m consultkit.formats.compiled_templates
+    from consultkit.formats.compiled_templates import timeline_page
+
+    expected = timeline_html.compiled_page_module()
+    assert Path(timeline_page.__file__).read_text(encoding="utf-8") == expected
+
+
+def test_an_edited_template_is_compiled_from_its_source() -> None:
+    from consultkit.formats.compiled_templates import timeline_page
+
+    consultation = load_consultation(EXAMPLE)
+    items = schedule_items(consultation)
+    timeline_html._page_template.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(timeline_page, "SOURCE_SHA256", "0" * 64)
+            from_source = timeline_html.render_page(consultation, items, language="ar", now=NOW)
+            assert timeline_html._page_template().filename.endswith("timeline.html.j2")
+        timeline_html._page_template.cache_clear()
+        shipped = timeline_html.render_page(consultation, items, language="ar", now=NOW)
+        assert timeline_html._page_template().filename == timeline_page.__file__
+    finally:
+        timeline_html._page_template.cache_clear()
+    assert shipped == from_source
+
+
+def test_feeds_in_every_language_and_format_share_one_schedule(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The items and their published SEQUENCE depend on neither the language nor the format:
+    # publish built them 24 times for the example's six languages and four formats.
+    from consultkit.app import publishing
+    from consultkit.app.application import Consultkit
+    from consultkit.domain.clock import FixedClock
+
+    built: list[int] = []
+    real = publishing.schedule_items
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(*args, **kwargs)
+
+    consultation = load_consultation(EXAMPLE)
+    with Consultkit.open("memory://", clock=FixedClock(NOW), entry_points=False) as app:
+        result = app.publish(consultation)
+        monkeypatch.setattr(publishing, "schedule_items", counting)
+        files = list(app.write_feeds(consultation, tmp_path, revision=result.latest))
+        formats = app.export_formats(())
+    assert len(files) == len(consultation.languages) * len(formats) > 6
+    assert len(built) == 1
 
 
 def test_the_timeline_leaves_out_field_schemas_only_when_asked() -> None:

@@ -32,6 +32,7 @@ from consultkit.domain.schedule import (
 from consultkit.domain.windows import to_utc
 from consultkit.errors import ConsultkitError
 from consultkit.formats.exporter import (
+    Exporter,
     ExporterHost,
     ExportOptions,
     UnknownLanguageError,
@@ -64,6 +65,13 @@ def export_calendar(
     is at SEQUENCE 0.
     """
     exporter = find_exporter(host, fmt, consultation)
+    language = _language(consultation, options)
+    items = _published_items(consultation, options, revision)
+    return _export(host, exporter, consultation, items, attrs.evolve(options, language=language))
+
+
+def _language(consultation: Consultation, options: ExportOptions) -> str:
+    """The language ``options`` asks for, which must be one of the consultation's."""
     language = options.language_for(consultation)
     if language not in consultation.languages and consultation.languages:
         known = ", ".join(consultation.languages)
@@ -71,15 +79,36 @@ def export_calendar(
             f"language {language!r} is not one of the consultation's languages ({known});"
             " choose one of those with --lang"
         )
+    return language
+
+
+def _published_items(
+    consultation: Consultation,
+    options: ExportOptions,
+    revision: ScheduleRevision | Mapping[str, Any] | None,
+) -> list[ScheduleItem]:
+    """The items ``options`` chooses, with the SEQUENCE and LAST-MODIFIED ``revision`` gave."""
     items = schedule_items(consultation, only=options.only, group=options.group)
-    snapshot_data = _snapshot_of(revision)
-    items = apply_snapshot(items, snapshot_data)
+    return apply_snapshot(items, _snapshot_of(revision))
+
+
+def _export(
+    host: ExporterHost,
+    exporter: Exporter,
+    consultation: Consultation,
+    items: Sequence[ScheduleItem],
+    options: ExportOptions,
+) -> bytes:
+    """``items`` exported by ``exporter`` in ``options.language`` (checked by the caller)."""
 
     def item_built(c: Consultation, item: ScheduleItem, component: Any, lang: str) -> None:
         host.calendar_item_built(c, item, component, lang)
 
+    # A list of its own for each exporter, as each had when it built the items itself.
     return exporter.export(
-        consultation, items, attrs.evolve(options, language=language, item_built=item_built)
+        consultation,
+        list(items),
+        attrs.evolve(options, item_built=item_built),
     )
 
 
@@ -302,6 +331,9 @@ def write_feeds(
     cannot be written; files already written stay.
     """
     folder = Path(directory)
+    # Every file shows the same items (all of them, as ``revision`` published them): built
+    # once, not once per language and format (24 times for six languages, issue 14).
+    items: list[ScheduleItem] | None = None
     for language in languages:
         for fmt in formats:
             exporter = find_exporter(host, fmt, consultation)
@@ -312,7 +344,10 @@ def write_feeds(
                 feed_url=f"{feed_url.rstrip('/')}/{name}" if feed_url else None,
             )
             try:
-                data = export_calendar(host, consultation, fmt, options, revision)
+                options = attrs.evolve(options, language=_language(consultation, options))
+                if items is None:
+                    items = _published_items(consultation, options, revision)
+                data = _export(host, exporter, consultation, items, options)
             except ConsultkitError as exc:
                 raise FeedError(
                     deferred.gettext("%(name)s: %(problem)s", name=fmt, problem=exc.render)

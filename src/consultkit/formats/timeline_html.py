@@ -300,10 +300,11 @@ def render_page(
     return _page_template().render(page=context).encode("utf-8")
 
 
-@functools.cache
-def _page_template() -> jinja2.Template:
-    """The page template, compiled once per process: ``publish`` renders one page per
-    language, and compiling it took about as long as rendering it (issue 14)."""
+TEMPLATE_NAME: Final = "timeline.html.j2"
+COMPILED_MODULE: Final = "consultkit.formats.compiled_templates.timeline_page"
+
+
+def _environment() -> jinja2.Environment:
     import jinja2
 
     environment = jinja2.Environment(
@@ -315,4 +316,60 @@ def _page_template() -> jinja2.Template:
         lstrip_blocks=True,
     )
     environment.filters["bidi"] = jinja2.pass_context(isolate)
-    return environment.get_template("timeline.html.j2")
+    return environment
+
+
+def _source_digest(source: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def compiled_page_module(environment: jinja2.Environment | None = None) -> str:
+    """The text of :data:`COMPILED_MODULE`: jinja2's own compilation of the page template
+    (what :class:`jinja2.ModuleLoader` loads), headed by the jinja2 version that wrote it
+    and the digest of the template it was written from."""
+    import jinja2
+
+    environment = environment or _environment()
+    source = _template_source(environment)
+    code = environment.compile(source, TEMPLATE_NAME, TEMPLATE_NAME, raw=True, defer_init=True)
+    return (
+        f'"""Written by jinja2 from templates/{TEMPLATE_NAME}: do not edit.\n\n'
+        "Regenerate with ``python -m consultkit.formats.compiled_templates`` after changing\n"
+        "the template or upgrading jinja2 (tests/test_startup_work.py checks it).\n"
+        '"""\n\n'
+        f"JINJA2_VERSION = {jinja2.__version__!r}\n"
+        f"SOURCE_SHA256 = {_source_digest(source)!r}\n\n"
+        f"{code}\n"
+    )
+
+
+def _template_source(environment: jinja2.Environment) -> str:
+    assert environment.loader is not None
+    source, _filename, _uptodate = environment.loader.get_source(environment, TEMPLATE_NAME)
+    return source
+
+
+@functools.cache
+def _page_template() -> jinja2.Template:
+    """The page template, once per process (``publish`` renders one page per language).
+
+    Compiling it (jinja2's lexer, parser and code generator) took 20 ms of every
+    ``publish`` (issue 14); the module jinja2 compiled it to ships with consultkit and
+    is used while it matches the template's text and the installed jinja2, as
+    :class:`jinja2.ModuleLoader` would load it. Otherwise the template is compiled here.
+    """
+    import importlib
+
+    import jinja2
+
+    environment = _environment()
+    compiled = importlib.import_module(COMPILED_MODULE)
+    written_by, written_from = compiled.JINJA2_VERSION, compiled.SOURCE_SHA256
+    digest = _source_digest(_template_source(environment))
+    if (written_by, written_from) == (jinja2.__version__, digest):
+        return environment.template_class.from_module_dict(
+            environment, vars(compiled), environment.make_globals(None)
+        )
+    return environment.get_template(TEMPLATE_NAME)

@@ -40,8 +40,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 import attrs
 
 from consultkit.domain.quotas import QUOTA_KINDS, QuotaLimit, quota_keys
-from consultkit.domain.review.scores import Review, ReviewAssignment
-from consultkit.domain.submission_rules import receipt_for
 from consultkit.domain.submissions import (
     Actor,
     ActorRole,
@@ -79,8 +77,14 @@ from consultkit.storage.records import (
     Tombstone,
 )
 
+# Start-up (issue 14): the submitting rules (receipt_for, with the tag vocabularies and the
+# field checks) and the review scores load in the methods that store a submission or a
+# review, so a verb that only reads a store (history, stats, the lists) does not pay for
+# them; tests/test_startup_imports.py holds every verb to it.
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+    from consultkit.domain.review.scores import Review, ReviewAssignment
 
 
 class Cursor(Protocol):
@@ -802,6 +806,8 @@ class SqlStore(abc.ABC):
                 return replay, False
             self._insert_history(conn, entry)
             self._insert_events(conn, event_rows)
+        from consultkit.domain.submission_rules import receipt_for
+
         return receipt_for(submission), True
 
     def _check_quota(self, conn: Connection, submission: Submission, limit: QuotaLimit) -> None:
@@ -1780,6 +1786,8 @@ class SqlStore(abc.ABC):
         self, consultation_id: str, round: str, reviewer_id: str | None = None
     ) -> list[ReviewAssignment]:
         """A round's assignments (only ``reviewer_id``'s if given), by submission, reviewer."""
+        from consultkit.domain.review.scores import ReviewAssignment
+
         d = self.dialect
         sql = (
             f"SELECT {_ASSIGNMENT_COLUMNS} FROM review_assignments"
@@ -1834,6 +1842,8 @@ class SqlStore(abc.ABC):
 
     def reviews(self, consultation_id: str, round: str) -> list[Review]:
         """A round's reviews, by submission, then reviewer."""
+        from consultkit.domain.review.scores import Review
+
         d = self.dialect
         with self._read() as conn:
             rows = conn.execute(
