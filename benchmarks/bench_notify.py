@@ -50,7 +50,7 @@ dispatcher essentially must do (a notifier takes ``Delivery`` values, an event's
 is data), which is why 0.8 is still missed.
 
 Then the four values were built positionally from fields already in their stored form
-(``consultkit.domain.trusted_values``: no dict of keywords, converter or
+(``consultkit.trusted_values``: no dict of keywords, converter or
 ``object.__setattr__`` per field; public types and signatures unchanged), and the baseline
 routes by the audience each payload names, as routing must, instead of a key the
 benchmark knows every event carries (it still builds no value objects: a raw program

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from consultkit.domain.trusted_values import trusted_builder
+from consultkit.trusted_values import trusted_builder
 
 
 @attrs.frozen(kw_only=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
-from consultkit.domain.trusted_values import trusted_builder
+from consultkit.trusted_values import trusted_builder
 
 if TYPE_CHECKING:
     import datetime as dt

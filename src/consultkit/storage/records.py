@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
-from consultkit.domain.trusted_values import trusted_builder
 from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
+from consultkit.trusted_values import trusted_builder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
