@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
 from consultkit.app.dispatch import Dispatcher
@@ -169,3 +170,41 @@ def test_routing_keeps_every_audience_and_the_first_reason() -> None:
         DeliveryTarget(channel="webhook", recipient="https://women.example/", language="ru"),
         DeliveryTarget(channel="webhook", recipient="https://youth.example/", language="ru"),
     ]
+
+
+def test_a_drain_builds_its_values_without_their_keyword_constructors(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event, its target, the claimed delivery and the notifier's acceptance are built
+    # positionally from fields already in stored form: attrs' keyword __init__ (a dict of
+    # keywords, the converters, a setattr per field) ran once per value per event.
+    built: list[str] = []
+    for cls in (OutboxEvent, DeliveryTarget, Delivery, DeliveryResult):
+        init = cls.__init__
+
+        def counting(self: object, *args: object, __init: Any = init, **kwargs: object) -> None:
+            built.append(type(self).__name__)
+            __init(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    report = _dispatcher(store, Accepting()).drain()
+    assert report.delivered == EVENTS
+    assert built == []
+
+
+def test_stored_values_equal_the_keyword_built_ones(store: SqliteStore) -> None:
+    event = store.unrouted_events(1)[0]
+    assert event == _event(0)
+    assert event.payload == _event(0).payload
+    assert route(event, [], address_channel="log") == [
+        DeliveryTarget(channel="log", recipient="p0@example.org", language="fr")
+    ]
+    _dispatcher(store, Accepting()).route_new()
+    (delivery,) = store.claim_deliveries("w", 1, T0, dt.timedelta(minutes=5))
+    again = Delivery(**{f.name: getattr(delivery, f.name) for f in attrs.fields(Delivery)})
+    assert delivery == again
+    assert repr(delivery) == repr(again)
+    assert delivery.event == event
+    assert delivery.lease_until == T0 + dt.timedelta(minutes=5)
+    assert delivery.lease_until.tzinfo is dt.UTC
+    assert DeliveryResult.success("x") == DeliveryResult(delivery_id="x", accepted=True)

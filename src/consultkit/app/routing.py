@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from consultkit.events import event_class
 from consultkit.storage.protocols import DeliveryTarget
+from consultkit.storage.records import routed_target
 
 if TYPE_CHECKING:
     from consultkit.storage.protocols import OutboxEvent, Subscription
@@ -157,7 +158,8 @@ def route(
         address = recipient.strip()
         key = (channel, address.lower())
         if key not in targets:
-            targets[key] = DeliveryTarget(channel=channel, recipient=address, language=language)
+            # Positionally: three strings checked above (issue 14).
+            targets[key] = routed_target(channel, address, language)
     return list(targets.values())
 
 

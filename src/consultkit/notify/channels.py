@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
+from consultkit.trusted_values import trusted_builder
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -91,6 +93,9 @@ class DeliveryResult:
     @classmethod
     def success(cls, delivery_id: str) -> DeliveryResult:
         """The channel accepted the delivery; it will not be sent again."""
+        if cls is DeliveryResult:
+            # Positionally: every notifier answers once per delivery (issue 14).
+            return _accepted(delivery_id, True, None, True, None)
         return cls(delivery_id=delivery_id, accepted=True)
 
     @classmethod
@@ -110,6 +115,11 @@ class DeliveryResult:
             retry=retry,
             retry_after=retry_after,
         )
+
+
+_accepted: Callable[[str, bool, str | Text | None, bool, dt.timedelta | None], DeliveryResult] = (
+    trusted_builder(DeliveryResult)
+)
 
 
 @runtime_checkable

@@ -75,6 +75,8 @@ from consultkit.storage.records import (
     ScheduleRevision,
     Subscription,
     Tombstone,
+    stored_delivery,
+    stored_event,
 )
 
 # Start-up (issue 14): the submitting rules (receipt_for, with the tag vocabularies and the
@@ -641,14 +643,10 @@ class SqlStore(abc.ABC):
 
     def _event(self, row: Sequence[Any]) -> OutboxEvent:
         d = self.dialect
-        return OutboxEvent(
-            id=row[0],
-            kind=row[1],
-            consultation_id=row[2],
-            occurred_at=d.load_instant(row[3]),
-            payload=d.load_json(row[4]),
-            dedupe_key=row[5],
-            submission_id=row[6],
+        # Positionally, unconverted: the dialect gives UTC instants and a payload decoded
+        # for this event alone (issue 14).
+        return stored_event(
+            row[0], row[1], row[2], d.load_instant(row[3]), d.load_json(row[4]), row[5], row[6]
         )
 
     def _delivery(self, row: Sequence[Any]) -> Delivery:
@@ -1503,20 +1501,20 @@ class SqlStore(abc.ABC):
             row = tuple(r[10:17])
             seen = recent.get(row[0])
             claimed.append(
-                Delivery(
-                    id=r[0],
-                    channel=r[1],
-                    recipient=r[2],
-                    language=r[3],
-                    status=status,
-                    attempts=int(r[5]),
-                    next_attempt_at=d.load_instant(r[6]),
-                    last_error=r[7],
+                stored_delivery(
+                    r[0],
+                    seen[1] if seen is not None and seen[0] == row else self._event(row),
+                    r[1],
+                    r[2],
+                    r[3],
+                    status,
+                    int(r[5]),
+                    d.load_instant(r[6]),
+                    r[7],
                     # A first claim has no error: no call for it (issue 14).
-                    last_error_words=None if r[17] is None else text_from_json(r[17]),
-                    claimed_by=worker,
-                    lease_until=lease_until,
-                    event=seen[1] if seen is not None and seen[0] == row else self._event(row),
+                    None if r[17] is None else text_from_json(r[17]),
+                    worker,
+                    lease_until,
                 )
             )
         return claimed
