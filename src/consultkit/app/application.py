@@ -398,7 +398,7 @@ def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     if columns is None:
         # Rows of one import share their keys: the ``field.KEY`` columns among them are
         # found once, not by testing every key of every row (issue 14).
-        from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
+        from consultkit.domain.fields import FIELD_COLUMN_PREFIX
 
         columns = tuple(
             (c, c.removeprefix(FIELD_COLUMN_PREFIX))
