@@ -30,7 +30,7 @@ the key derivation, so it shared their cost).
    than a second one (4.5 ms of it loading the exporter for one constant, now gone), a
    small share of the 10k gap, which is per row. Under callgrind (rows prepared, the chunk
    writes measured apart) a row's Python took 347k instructions against the lean 305k,
-   the writes 105k on both sides; with fewer calls per row (129 -> 105, lean 55), 332k.
+   the writes 105k on both sides; with fewer calls per row (126 -> 102, lean 55), 332k.
    Growth-curve CPU, main against the branch alternated (8 rounds at 10k, 3 at 100k,
    load average 8-11): 0.95 -> 0.91 at 10k and 0.97 -> 0.94 at 100k, ratios of medians;
    the rounds ranged 0.84-1.05 at 10k, so timing cannot show a 3% change at this load,

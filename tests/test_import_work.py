@@ -30,8 +30,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "wsis2020" / "consu
 CALL = "official-submissions"
 DURING = dt.datetime(2019, 12, 2, 10, 0, tzinfo=dt.UTC)
 
-CALLS_PER_ROW = 106
-"""Function calls per imported row of the benchmark's shape: 129 before this bound."""
+CALLS_PER_ROW = 105
+"""Function calls per imported row of the benchmark's shape: 126 before this bound, 102
+with it."""
 
 _FIRST_IMPORT = """
 import json, sys
@@ -105,11 +106,13 @@ def test_an_imported_row_costs_few_calls(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'ck.sqlite'}", clock=FixedClock(DURING), entry_points=False
     ) as app:
         # A first import pays for what is built once (rules, caches, statements); the
-        # difference between two later ones is what each row costs.
+        # difference between two later ones is what each row costs. Tracking numbers are
+        # drawn 256 at a time: 256 and 512 rows take exactly one and two draws whatever
+        # earlier tests left in the pool, so the count does not depend on them.
         app.import_submissions(consultation, _rows(0, 50))
         counts = []
-        for first, count in ((1_000, 200), (2_000, 400)):
+        for first, count in ((1_000, 256), (2_000, 512)):
             rows = _rows(first, count)
             counts.append(_calls(lambda rows=rows: app.import_submissions(consultation, rows)))
-    per_row = (counts[1] - counts[0]) / 200
+    per_row = (counts[1] - counts[0]) / 256
     assert per_row <= CALLS_PER_ROW, f"{per_row:.1f} calls per row"
