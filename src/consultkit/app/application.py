@@ -43,7 +43,6 @@ from consultkit.domain.submissions import (
     Verification,
     draft_fields,
     normalize_tracking_number,
-    optional_text,
     submission_from_record,
     weak_tracking_number,
 )
@@ -305,9 +304,10 @@ def _instant(value: object, parse: Callable[[str], dt.datetime]) -> dt.datetime:
     return parse(str(value))
 
 
-def _optional(row: Mapping[str, Any], key: str) -> str | None:
-    value = row.get(key)
-    return None if value is None else optional_text(str(value))
+def _cell_text(value: object) -> str | None:
+    """An optional cell as :func:`optional_text` stores it: stripped, None if blank or absent."""
+    # optional_text's own two steps on the cell's text: one call per cell of a bulk import.
+    return None if value is None else (str(value).strip() or None)
 
 
 def draft_from_row(row: Mapping[str, Any]) -> Draft:
@@ -352,23 +352,26 @@ def _row_values(row: Mapping[str, Any], flag: Callable[[object], bool]) -> Draft
     call = get("call_id") or get("call")
     if not call:
         raise KeyError("call")
+    tags, attachments = get("tags"), get("attachments")
+    publish_text = get("consent_publish_text")
+    publish_name = get("consent_publish_name")
+    publish_organisation = get("consent_publish_organisation")
     return DraftFields(
         str(call),
         str(get("group") or ""),
         str(get("name") or get("submitter_name") or ""),
         str(get("email") or get("submitter_email") or ""),
-        _optional(row, "organisation") or _optional(row, "submitter_organisation"),
-        _optional(row, "country") or _optional(row, "submitter_country"),
+        _cell_text(get("organisation")) or _cell_text(get("submitter_organisation")),
+        _cell_text(get("country")) or _cell_text(get("submitter_country")),
         str(get("title") or ""),
         str(get("body") or ""),
         str(get("language") or "en"),
-        _tags(get("tags")),
-        _tags(get("attachments")),
-        (
-            flag(get("consent_publish_text")),
-            flag(get("consent_publish_name")),
-            flag(get("consent_publish_organisation")),
-        ),
+        # Absent cells are told apart here, not in a call per cell (``flag(None)`` is False).
+        () if tags is None else _tags(tags),
+        () if attachments is None else _tags(attachments),
+        (False, False, False)
+        if publish_text is None and publish_name is None and publish_organisation is None
+        else (flag(publish_text), flag(publish_name), flag(publish_organisation)),
         _row_fields(row),
     )
 
@@ -398,7 +401,7 @@ def _row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     if columns is None:
         # Rows of one import share their keys: the ``field.KEY`` columns among them are
         # found once, not by testing every key of every row (issue 14).
-        from consultkit.formats.submission_export import FIELD_COLUMN_PREFIX
+        from consultkit.domain.fields import FIELD_COLUMN_PREFIX
 
         columns = tuple(
             (c, c.removeprefix(FIELD_COLUMN_PREFIX))
@@ -1558,11 +1561,11 @@ class Consultkit:
         the rules run on the row's fields and no Draft or Submission is built (issue 14).
         """
         mapping: Mapping[str, Any] | None = None
-        if isinstance(row, Draft):
-            values, at, key, tracking = draft_fields(row), now, None, None
-        elif type(row) is dict:
+        if type(row) is dict:
             # The common row, told apart first (an exact type test, once per row).
             mapping = row
+        elif isinstance(row, Draft):
+            values, at, key, tracking = draft_fields(row), now, None, None
         elif isinstance(row, reader.import_row):
             # Read once by the file reader: its draft, instant and key are used as is.
             values, at = draft_fields(row.draft), row.received_at or now
@@ -1571,10 +1574,20 @@ class Consultkit:
             mapping = cast("Mapping[str, Any]", row)  # neither a Draft nor an ImportRow
         if mapping is not None:
             values = _row_values(mapping, reader.flag)
-            received = mapping.get("received_at")
-            at = _instant(received, reader.instant) if received else now
-            key = _optional(mapping, "idempotency_key")
-            tracking = _optional(mapping, "tracking_number")
+            get = mapping.get
+            received, key, tracking = (
+                get("received_at"),
+                get("idempotency_key"),
+                get("tracking_number"),
+            )
+            if not received:
+                at = now
+            elif type(received) is str:  # a file's or a JSON cell: parsed as it is
+                at = reader.instant(received)
+            else:
+                at = _instant(received, reader.instant)
+            if key is not None or tracking is not None:  # most rows bring neither
+                key, tracking = _cell_text(key), _cell_text(tracking)
         tags = rules.check_values(values, at)
         if key is None:
             key = reader.derived_key(

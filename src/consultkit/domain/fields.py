@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 import attrs
 
@@ -288,6 +288,12 @@ FIELD_TYPES: dict[str, type[AnyField]] = {
     )
 }
 """Every field kind by its tag (``kind = "text"``)."""
+
+FIELD_COLUMN_PREFIX: Final = "field."
+"""How a field's value is named in a flat row: the column ``field.format`` of an export, the
+cell of an import and the data package's property. Here, not with the exporter, because a
+bulk import of mappings looks for such cells and must not load the exporter, the csv module
+and its patterns for one constant (issue 14: a fixed cost inside the import's first call)."""
 
 #: A field's value as stored: JSON data.
 FieldValue: TypeAlias = Any

@@ -203,6 +203,9 @@ class _CallRule:
     call: Call
     times: CallTimes
     needed: tuple[str, ...]
+    """The content fields the call needs: title and body, then its requirements' own."""
+    needs_more: bool
+    """Whether ``needed`` names more than title and body."""
     vocabularies: tuple[Vocabulary, ...]
     _tags: dict[tuple[str, ...], tuple[str, ...]] = attrs.field(
         factory=dict, init=False, eq=False, repr=False
@@ -231,6 +234,7 @@ class _CallRule:
 
 
 _TAG_LISTS_KEPT = 4096
+_LANGUAGES_KEPT = 256
 
 
 @attrs.define
@@ -244,6 +248,9 @@ class SubmissionRules:
     consultation: Consultation
     _calls: dict[str, _CallRule] = attrs.field(factory=dict, init=False)
     _groups: frozenset[str] = attrs.field(init=False)
+    # Language tags that passed, so that the rows of a bulk import, which share a few,
+    # are not matched against the pattern one by one (issue 14). Refused tags are not kept.
+    _languages: set[str] = attrs.field(factory=set, init=False)
 
     def __attrs_post_init__(self) -> None:
         self._groups = frozenset(g.id for g in self.consultation.groups)
@@ -275,6 +282,7 @@ class SubmissionRules:
                 call=call,
                 times=call_times(self.consultation, call),
                 needed=tuple(needed),
+                needs_more=len(needed) > 2,
                 vocabularies=self.consultation.tag_vocabularies(call),
             )
             self._calls[call_id] = rule
@@ -298,7 +306,7 @@ class SubmissionRules:
          attachments, consent, fields) = draft  # fmt: skip
         publish_organisation = consent[2]
         instant = utc_instant(at)
-        rule = self._call_rule(call_id)
+        rule = self._calls.get(call_id) or self._call_rule(call_id)
         call, times = rule.call, rule.times
         zone = self.consultation.zone
         if times.opens is not None and instant < times.opens:
@@ -359,11 +367,28 @@ class SubmissionRules:
             )
         organisation = organisation or ""
         country = country or ""
-        _refuse_nul((name, email, organisation, country, title, body, "".join(attachments)))
-        _refuse_line_breaks((name, organisation, country, title))
-        bad_language = language_problem(language)
-        if bad_language is not None:
-            raise RuleRefusedError("language", bad_language)
+        # The searches are made here and the refusing functions, which name the field, are
+        # called only when one finds something: this runs once per row of a bulk import.
+        if (
+            "\x00" in name
+            or "\x00" in email
+            or "\x00" in organisation
+            or "\x00" in country
+            or "\x00" in title
+            or "\x00" in body
+            or (attachments and "\x00" in "".join(attachments))
+        ):
+            _refuse_nul((name, email, organisation, country, title, body, "".join(attachments)))
+        # The tab breaks no line.
+        if _LINE_BREAK.search(f"{name}\t{organisation}\t{country}\t{title}"):
+            _refuse_line_breaks((name, organisation, country, title))
+        if language not in self._languages:
+            bad_language = language_problem(language)
+            if bad_language is not None:
+                raise RuleRefusedError("language", bad_language)
+            if len(self._languages) >= _LANGUAGES_KEPT:
+                self._languages.clear()
+            self._languages.add(language)
         if call.fields or fields:
             refused = values_problems(call.fields, fields)
             if refused:
@@ -375,7 +400,10 @@ class SubmissionRules:
                     ),
                     field=refused[0][0],
                 )
-        for field in rule.needed:
+        # Title and body lead every call's needs: with both given and nothing more needed,
+        # no field is looked up one by one.
+        needed = rule.needed if rule.needs_more or not (title.strip() and body.strip()) else ()
+        for field in needed:
             if not _content_value(field, title, body, tags, attachments, organisation, country):
                 detail = next(
                     (r.description(language) for r in call.requirements if r.field == field),
@@ -427,11 +455,8 @@ class SubmissionRules:
 def _refuse_nul(texts: tuple[str, ...]) -> None:
     """Refuse a NUL character in any text (``_NUL_FIELDS``, in order): PostgreSQL cannot
     store one (a bulk import lost its whole chunk to one such row, issue 9), and no person
-    types it."""
-    # One search, the field named only when refusing: once per row of a bulk import
-    # (issue 14). Joining adds no NUL.
-    if "\x00" not in "".join(texts):
-        return
+    types it. :meth:`SubmissionRules.check_values` searches first and calls this to name
+    the field."""
     for field, value in zip(_NUL_FIELDS, texts, strict=True):
         if "\x00" in value:
             raise RuleRefusedError(
@@ -453,11 +478,8 @@ _LINE_BREAK = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]")
 def _refuse_line_breaks(lines: tuple[str, ...]) -> None:
     """Refuse a line break in a field that is one line (``_ONE_LINE_FIELDS``, in order): in
     a receipt e-mail it would start a new header, in a feed a new property. ``field`` names
-    the submission's own key."""
-    # One search over the four short texts; the field is named only when refusing
-    # (this runs once per row of a bulk import, issue 14). The separator breaks no line.
-    if not _LINE_BREAK.search("\t".join(lines)):
-        return
+    the submission's own key. :meth:`SubmissionRules.check_values` searches first and calls
+    this to name the field."""
     for field, value in zip(_ONE_LINE_FIELDS, lines, strict=True):
         if _LINE_BREAK.search(value):
             raise RuleRefusedError(

@@ -23,6 +23,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from consultkit.domain.fields import (
+    FIELD_COLUMN_PREFIX,
     AnyField,
     ChoiceField,
     DateField,
@@ -37,7 +38,6 @@ from consultkit.domain.submission_rules import call_times
 from consultkit.formats.labels import submission_status_label
 from consultkit.formats.submission_export import (
     ERASED_TOMBSTONE,
-    FIELD_COLUMN_PREFIX,
     LIST_SEPARATOR,
     PUBLIC_COLUMNS,
     PUBLIC_STATUSES,

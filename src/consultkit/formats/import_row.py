@@ -121,6 +121,10 @@ def parse_instant(text: str) -> dt.datetime:
         raise InvalidValueError(
             deferred.gettext("%(text)s is not an ISO 8601 instant", text=repr(text))
         ) from None
+    if value.tzinfo is dt.UTC:
+        # ``Z`` and ``+00:00`` parse to the UTC singleton: nothing to convert (once per row
+        # of a bulk import, issue 14).
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidValueError(
             deferred.gettext(

@@ -24,7 +24,13 @@ import json
 import re
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
-from consultkit.domain.fields import EmailField, FileField, PeopleField, TextField
+from consultkit.domain.fields import (
+    FIELD_COLUMN_PREFIX,
+    EmailField,
+    FileField,
+    PeopleField,
+    TextField,
+)
 from consultkit.domain.submissions import SubmissionStatus, submission_record
 
 if TYPE_CHECKING:
@@ -150,10 +156,6 @@ def _instant(value: dt.datetime | None) -> str | None:
     if value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
     return value.isoformat().replace("+00:00", "Z")
-
-
-#: The prefix of the column holding a call field's value: ``field.format``.
-FIELD_COLUMN_PREFIX: Final = "field."
 
 
 def declared_fields(consultation: Consultation) -> tuple[AnyField, ...]:

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
 import attrs
 
 from consultkit.domain.fields import (
+    FIELD_COLUMN_PREFIX,
     FileField,
     MultipleChoiceField,
     NumberField,
@@ -36,7 +37,6 @@ from consultkit.formats.import_row import (
     parse_instant,
 )
 from consultkit.formats.submission_export import (
-    FIELD_COLUMN_PREFIX,
     FORMULA_PREFIXES,
     FULL_COLUMNS,
     LIST_SEPARATOR,

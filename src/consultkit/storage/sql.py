@@ -584,7 +584,7 @@ class SqlStore(abc.ABC):
             key,
             idempotency_key_hash(key, email),
             status_text,
-            d.dump_instant_or_none(erased_at),
+            None if erased_at is None else d.dump_instant(erased_at),
             d.dump_json(dict(fields)) if fields else _json_object(d, ()),
             str(verification),
             None,
