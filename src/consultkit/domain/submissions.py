@@ -6,14 +6,12 @@ The application (``consultkit.app.application``) combines them with a store and 
 
 from __future__ import annotations
 
-import base64
 import collections
 import datetime as dt  # noqa: TC003 (attrs and cattrs read the field annotations at run time)
 import enum
 import itertools
 import os
 import random as _random
-import secrets
 import time
 from collections.abc import Mapping  # noqa: TC003 (attrs reads the annotations)
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -461,6 +459,11 @@ os.register_at_fork(after_in_child=_tracking_numbers.clear)
 
 
 def _draw_tracking_numbers(count: int) -> list[str]:
+    # Imported here: secrets brings hmac, hashlib and OpenSSL's bindings (5 ms), which
+    # only a verb that issues a tracking number needs (issue 14).
+    import base64
+    import secrets
+
     # base64's RFC 4648 base32 runs in C; translating its alphabet to Crockford's keeps
     # this cheap enough for bulk imports. 10 bytes are exactly 16 characters, no padding.
     raw = secrets.token_bytes(TRACKING_BITS // 8 * count)
