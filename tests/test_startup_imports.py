@@ -56,6 +56,8 @@ HEAVY = (
     "logging",
     "shutil",
     "secrets",
+    # OpenSSL's bindings (2-3 ms), for the hashes of fingerprints, keys and event ids
+    "hashlib",
     # the installed plugins' drivers (tests/test_plugin_startup.py)
     "psycopg",
     "icalendar",
@@ -71,6 +73,8 @@ _FILES = {"shutil"}
 # consultkit.app.publishing keeps a logger at its top, and concurrent.futures (the
 # dispatcher's) imports logging
 _LOGS = {"logging"}
+# the schedule's revision hash (calendar, publish, history) and the events' ids
+_HASHES = {"hashlib"}
 # What reading a consultation or opening a store costs (the domain with its attrs classes,
 # pendulum, cattrs, the store layer, the application: 60-90 ms): ``VERB --help`` prints text
 # and needs none of it, a plugin's verb included (issue 14: asking for a plugin's verb loads
@@ -95,12 +99,12 @@ HELP_HEAVY = (
 # click's help formatter asks shutil for the terminal's width.
 HELP_NEEDS = {"shutil"}
 NEEDS = {
-    "calendar": {"consultkit.app.publishing", "icalendar", *_FILES, *_LOGS},
+    "calendar": {"consultkit.app.publishing", "icalendar", *_FILES, *_LOGS, *_HASHES},
     "publish": {
         *("consultkit.app.publishing", "icalendar", "pycountry"),
-        *(*_STORE, *_FILES, *_LOGS),
+        *(*_STORE, *_FILES, *_LOGS, *_HASHES),
     },
-    "history": {"consultkit.app.publishing", *_STORE, *_FILES, *_LOGS},
+    "history": {"consultkit.app.publishing", *_STORE, *_FILES, *_LOGS, *_HASHES},
     "stats": {"consultkit.formats.stats", *_STORE, *_FILES},
     # the outbox counts live in app.dispatch, whose routing imports the event classes
     "notify status": {
@@ -110,6 +114,7 @@ NEEDS = {
         "consultkit.formats.submission_export",
         *_STORE,
         *_LOGS,
+        *_HASHES,
     },
     # the events put a submission's public field values in their payload
     "submit": {
@@ -118,12 +123,14 @@ NEEDS = {
         "consultkit.app.outbox",
         "consultkit.formats.submission_export",
         *_STORE,
+        *_HASHES,
     },
     "remind": {
         "consultkit.events",
         "consultkit.app.outbox",
         "consultkit.formats.submission_export",
         *_STORE,
+        *_HASHES,
     },
     "submissions list": _STORE,
     "subscribers list": _STORE,

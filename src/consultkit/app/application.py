@@ -72,6 +72,7 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
+from consultkit.value_repr import value_repr
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
 # dispatcher, the plugin report, reviews (app.review), statistics, the compilation report,
@@ -200,6 +201,8 @@ class SubmissionRecord:
     never edited); the submission shows version ``len(versions) + 1``.
     """
 
+    __repr__ = value_repr
+
     submission: Submission
     history: tuple[HistoryEntry, ...]
     versions: tuple[SubmissionVersion, ...] = ()
@@ -215,6 +218,8 @@ class SubmissionRecord:
 class ImportProblem:
     """One row a bulk import refused: its position (1-based), the rule and the reason."""
 
+    __repr__ = value_repr
+
     row: int
     rule: str
     message: str | Text
@@ -227,6 +232,8 @@ class ImportProblem:
 @attrs.frozen(kw_only=True)
 class ReminderRun:
     """What one :meth:`Consultkit.enqueue_reminders` run found due and how many were new."""
+
+    __repr__ = value_repr
 
     events: tuple[OutboxEvent, ...]
     added: int
@@ -244,6 +251,8 @@ class ReminderRun:
 @attrs.frozen(kw_only=True)
 class ImportReport:
     """What a bulk import did: rows read, stored, already present (skipped) and refused."""
+
+    __repr__ = value_repr
 
     rows: int
     stored: int
@@ -425,6 +434,8 @@ class Consultkit:
     store. Methods that change data run in one store transaction each. Built directly, it
     takes a ``store``, or a ``store_url`` opened on first use (the default URL if None).
     """
+
+    __repr__ = value_repr
 
     host: PluginHost
     _store: Store | None = attrs.field(default=None, alias="store")

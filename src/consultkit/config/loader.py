@@ -88,6 +88,7 @@ from consultkit.errors import ConfigError, ConsultkitError, Problem
 from consultkit.i18n import Text as Wording
 from consultkit.i18n import deferred
 from consultkit.reasons import os_reason
+from consultkit.value_repr import value_repr
 
 __all__ = [
     "dump_consultation",
@@ -982,6 +983,8 @@ def make_converter() -> cattrs.Converter:
 @attrs.frozen
 class _Key:
     """How one attribute of a class is read from a TOML table (see _table_structurer)."""
+
+    __repr__ = value_repr
 
     name: str
     alias: str

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 @attrs.frozen
 class LazyIcsExporter:
     """RFC 5545 feeds (see :mod:`consultkit.formats.ics`), built on first use."""
+
+    __repr__ = value_repr
 
     name: str = "ics"
     media_type: str = "text/calendar; charset=utf-8"

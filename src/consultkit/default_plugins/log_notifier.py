@@ -32,6 +32,7 @@ from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit.reasons import os_reason
 from consultkit.storage.private_files import open_private
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -50,6 +51,8 @@ this module loads with the default plugins on every verb, logging costs 7 ms).""
 @attrs.define
 class LogNotifier:
     """Accepts every delivery by logging it (or appending it as JSON to ``path``)."""
+
+    __repr__ = value_repr
 
     path: Path | None = None
     channel: str = CHANNEL

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +37,8 @@ def timeline_json(document: object) -> bytes:
 @attrs.frozen
 class JsonExporter:
     """The ``json`` exporter: the timeline document, at ``options.now`` when given."""
+
+    __repr__ = value_repr
 
     name: str = "json"
     media_type: str = "application/json"
@@ -56,6 +59,8 @@ class JsonExporter:
 @attrs.frozen
 class HtmlExporter:
     """The ``html`` exporter: one standalone page with the timeline and calendar links."""
+
+    __repr__ = value_repr
 
     name: str = "html"
     media_type: str = "text/html; charset=utf-8"
@@ -83,6 +88,8 @@ class HtmlExporter:
 @attrs.frozen
 class SvgExporter:
     """The ``svg`` exporter: a timeline picture of the schedule, deterministic."""
+
+    __repr__ = value_repr
 
     name: str = "svg"
     media_type: str = "image/svg+xml"

@@ -20,6 +20,7 @@ from consultkit.domain.queries import call_deadline, call_opens
 from consultkit.domain.rendering import render_instant
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.i18n import messages
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,6 +35,8 @@ __all__ = ["CheckWarning", "check_consultation"]
 @attrs.frozen(kw_only=True)
 class CheckWarning:
     """One thing worth a look; ``code`` names the check (``phase-overlap``, …)."""
+
+    __repr__ = value_repr
 
     code: str
     path: str

@@ -26,6 +26,7 @@ from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +51,8 @@ class OrganisationRole(enum.StrEnum):
 class Organisation:
     """An organisation named by the consultation (an organiser or a collaborator)."""
 
+    __repr__ = value_repr
+
     id: str
     name: Text
     role: OrganisationRole = OrganisationRole.ORGANISER
@@ -59,6 +62,8 @@ class Organisation:
 @attrs.frozen(kw_only=True)
 class Contact:
     """Who to ask; every field is optional because letters vary."""
+
+    __repr__ = value_repr
 
     name: str | None = None
     phone: str | None = None
@@ -74,6 +79,8 @@ class StakeholderGroup:
     code of the matching category there, so statistics compare across processes.
     """
 
+    __repr__ = value_repr
+
     id: str
     name: Text
     mappings: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
@@ -85,6 +92,8 @@ class Place:
 
     ``inferred`` lists the names of fields here that the source implies but does not state.
     """
+
+    __repr__ = value_repr
 
     venue: Text = _EMPTY
     room: Text = _EMPTY
@@ -102,6 +111,8 @@ class Place:
 class Activity:
     """Something that happens within a phase; ``call`` names a call it concerns."""
 
+    __repr__ = value_repr
+
     id: str
     title: Text
     call: str | None = None
@@ -110,6 +121,8 @@ class Activity:
 @attrs.frozen(kw_only=True)
 class Phase:
     """One step of the process, with an honest window and a status."""
+
+    __repr__ = value_repr
 
     id: str
     ordinal: int
@@ -130,6 +143,8 @@ class Phase:
 class RelatedEvent:
     """An event the process relates to (the Forum it prepares)."""
 
+    __repr__ = value_repr
+
     id: str
     title: Text
     window: AnyWindow
@@ -145,6 +160,8 @@ class RelatedEvent:
 class Requirement:
     """One thing a submission to a call must contain."""
 
+    __repr__ = value_repr
+
     id: str
     description: Text
     field: str | None = None
@@ -159,6 +176,8 @@ class Call:
     (``opens_with``); the deadline is a :class:`Deadline` or the deadline of a phase whose
     window is one (``closes_with``). Either may be unknown, and the model says so.
     """
+
+    __repr__ = value_repr
 
     id: str
     kind: str
@@ -230,6 +249,8 @@ class Reminder:
     ``review:CALL/ROUND``.
     """
 
+    __repr__ = value_repr
+
     id: str
     anchor: str
     edge: ReminderEdge = ReminderEdge.START
@@ -254,6 +275,8 @@ class PluginSettings:
     or the notification settings file.
     """
 
+    __repr__ = value_repr
+
     enabled: bool = True
     values: Mapping[str, SettingValue] = attrs.field(factory=dict, converter=dict)
 
@@ -261,6 +284,8 @@ class PluginSettings:
 @attrs.frozen(kw_only=True)
 class Consultation:
     """A whole consultation process."""
+
+    __repr__ = value_repr
 
     id: str
     title: Text

@@ -16,6 +16,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.windows import Deadline, Precision, Relation, sort_key, to_utc
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Phase
@@ -52,6 +53,8 @@ class UpcomingDeadline:
     ``cutoff`` is the first instant that is too late, a standard UTC ``datetime`` like
     every instant of the public API.
     """
+
+    __repr__ = value_repr
 
     deadline: Deadline
     cutoff: dt.datetime = attrs.field(converter=utc_instant)

@@ -20,6 +20,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text, deferred
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -89,6 +90,8 @@ class Submitter:
     alike whichever way they came.
     """
 
+    __repr__ = value_repr
+
     name: str
     email: str
     group: str
@@ -118,6 +121,8 @@ def submitter_identity(submitter: Submitter | None) -> dict[str, str | None]:
 class Consent:
     """What the submitter allows to be published; nothing is published by default."""
 
+    __repr__ = value_repr
+
     publish_text: bool = False
     publish_name: bool = False
     publish_organisation: bool = False
@@ -126,6 +131,8 @@ class Consent:
 @attrs.frozen(kw_only=True)
 class Actor:
     """Who performs an action: a submitter (id: e-mail), an organiser (id: name), the system."""
+
+    __repr__ = value_repr
 
     role: ActorRole
     id: str
@@ -139,6 +146,8 @@ class Submission:
     erased; ``body`` is ``None`` when the text was removed too. ``fingerprint`` is the
     sha256 of the normalised body (campaign duplicates share it) and stays after erasure.
     """
+
+    __repr__ = value_repr
 
     id: str
     tracking_number: str
@@ -289,6 +298,8 @@ def submission_from_record(r: SubmissionRecord) -> Submission:
 class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
 
+    __repr__ = value_repr
+
     submission_id: str
     at: dt.datetime = attrs.field(converter=utc_instant)
     actor: Actor
@@ -305,6 +316,8 @@ class SubmissionVersion:
     the next version, so a submission edited twice has versions 1 and 2 here and shows
     version 3. Erasing the submitter removes these too.
     """
+
+    __repr__ = value_repr
 
     submission_id: str
     version: int
@@ -346,6 +359,8 @@ class Receipt:
     receipt is returned instead of a second submission.
     """
 
+    __repr__ = value_repr
+
     tracking_number: str
     submission_id: str
     consultation_id: str
@@ -364,6 +379,8 @@ class Receipt:
 @attrs.frozen(kw_only=True)
 class Draft:
     """The fields a submitter fills in; :func:`check_submission` decides if it may be sent."""
+
+    __repr__ = value_repr
 
     call_id: str
     submitter: Submitter

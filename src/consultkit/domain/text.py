@@ -11,12 +11,16 @@ from collections.abc import Iterable, Mapping  # noqa: TC003
 
 import attrs
 
+from consultkit.value_repr import value_repr
+
 UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
 
 
 @attrs.frozen(kw_only=True)
 class Localized:
     """A text chosen for a reader: what was asked for, what was found, and whether it fell back."""
+
+    __repr__ = value_repr
 
     text: str
     language: str
@@ -34,6 +38,8 @@ def _freeze(values: Mapping[str, str]) -> Mapping[str, str]:
 @attrs.frozen
 class Text:
     """A text in several languages, keyed by language tag."""
+
+    __repr__ = value_repr
 
     values: Mapping[str, str] = attrs.field(converter=_freeze)
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
+from consultkit.value_repr import value_repr
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -73,6 +75,8 @@ class DeliveryResult:
     ``error`` may be deferred words (a :class:`~consultkit.i18n.Text`): the outbox keeps
     their English, and ``notify run`` tells the organiser in their language (issue 11).
     """
+
+    __repr__ = value_repr
 
     delivery_id: str
     accepted: bool

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.value_repr import value_repr
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -39,6 +41,8 @@ _VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*
 @attrs.frozen(kw_only=True)
 class EntryPoint:
     """One entry point: its name, its ``module:attribute`` value and its distribution's version."""
+
+    __repr__ = value_repr
 
     name: str
     value: str

@@ -40,6 +40,7 @@ from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.urls import redact_url, scrub
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     import click
@@ -85,6 +86,8 @@ _MAX_REMEMBERED_FAILURES = 100
 class PluginInfo:
     """What ``consultkit plugins`` shows about one plugin."""
 
+    __repr__ = value_repr
+
     name: str
     version: str
     source: str  # "default", "entry point" or "registered"
@@ -95,6 +98,8 @@ class PluginInfo:
 @attrs.frozen
 class Hold:
     """One reason a plugin's screener gave to hold a submission for review, and which plugin."""
+
+    __repr__ = value_repr
 
     plugin: str
     reason: str
@@ -110,6 +115,8 @@ class Refusal:
     ``crashed`` is True when the validator raised (the reason then says so and names the
     plugin already).
     """
+
+    __repr__ = value_repr
 
     plugin: str
     reason: str | Text
@@ -131,6 +138,8 @@ class Refusal:
 
 @attrs.frozen
 class _Impl:
+    __repr__ = value_repr
+
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
@@ -168,6 +177,8 @@ class PluginHost:
     plugins=[MyPlugin()])`` for an isolated host. Nothing is global: two hosts never share
     plugins.
     """
+
+    __repr__ = value_repr
 
     strict: bool = False
     disabled: frozenset[str] = frozenset()

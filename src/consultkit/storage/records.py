@@ -16,6 +16,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
+from consultkit.value_repr import value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,6 +38,8 @@ class OutboxEvent:
     the event to a submission so erasure can scrub it.
     """
 
+    __repr__ = value_repr
+
     id: str
     kind: str
     consultation_id: str
@@ -51,6 +54,8 @@ class OutboxEvent:
 @attrs.frozen(kw_only=True)
 class DeliveryTarget:
     """One recipient of an event on one channel, in the language they read."""
+
+    __repr__ = value_repr
 
     channel: str
     recipient: str
@@ -75,6 +80,8 @@ class Delivery:
     another worker may claim it again. ``last_error`` keeps the latest failure.
     """
 
+    __repr__ = value_repr
+
     id: str
     event: OutboxEvent
     channel: str
@@ -95,6 +102,8 @@ class Delivery:
 class DeliveryFailure:
     """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
 
+    __repr__ = value_repr
+
     delivery_id: str
     error: str | Text
     """A :class:`~consultkit.i18n.Text` is stored with its words, so that it can be read in
@@ -109,6 +118,8 @@ class DeliveryFailure:
 class Subscription:
     """Someone who asked to be told about a consultation's changes on one channel."""
 
+    __repr__ = value_repr
+
     consultation_id: str
     channel: str
     address: str
@@ -120,6 +131,8 @@ class Subscription:
 @attrs.frozen(kw_only=True)
 class ScheduleRevision:
     """One published version of a consultation's schedule; ``number`` counts from 1."""
+
+    __repr__ = value_repr
 
     consultation_id: str
     number: int
@@ -134,6 +147,8 @@ class Tombstone:
     It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
     request") and whether their text was kept. It holds no name or address.
     """
+
+    __repr__ = value_repr
 
     id: str
     consultation_id: str
@@ -151,6 +166,8 @@ class ApiToken:
     when the token is made, and cannot be read back. ``revoked_at`` is set when it is
     revoked; a revoked token answers nothing.
     """
+
+    __repr__ = value_repr
 
     name: str
     consultation_id: str

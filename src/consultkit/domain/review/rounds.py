@@ -15,6 +15,7 @@ from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
+from consultkit.value_repr import value_repr
 
 _EMPTY = Text({})
 
@@ -27,6 +28,8 @@ class RoundKind(enum.StrEnum):
 @attrs.frozen(kw_only=True)
 class Criterion:
     """One criterion of a scoring rubric: a whole-number scale ``min``..``max`` and a weight."""
+
+    __repr__ = value_repr
 
     id: str
     label: Text
@@ -60,6 +63,8 @@ class ReviewRound:
     ``kind = "unscheduled"`` when it is not known yet).
     """
 
+    __repr__ = value_repr
+
     id: str
     kind: RoundKind
     title: Text
@@ -78,6 +83,8 @@ class ReviewRound:
 @attrs.frozen(kw_only=True)
 class CallReview:
     """A call's review: its rounds, in the order they run."""
+
+    __repr__ = value_repr
 
     rounds: tuple[ReviewRound, ...] = ()
 
