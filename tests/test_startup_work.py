@@ -10,9 +10,7 @@ reads it without taking the write lock.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,6 +23,9 @@ from consultkit.errors import ConfigError
 from consultkit.formats import timeline_html
 from consultkit.formats.timeline_json import build_timeline
 from consultkit.storage.sqlite import SqliteStore
+
+sys.path.insert(0, str(Path(__file__).parent))
+from startup_probe import probe_line
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "wsis2020" / "consultation.toml"
@@ -82,18 +83,15 @@ def test_a_current_store_opens_while_another_process_writes(tmp_path: Path) -> N
         writer.close()
 
 
-# Runs ``consultkit ARGS...`` and prints how many garbage-collection passes ran after the
-# command line was imported (the part of the process that is consultkit's).
-_GC_PROBE = """
-import gc, runpy, sys
+# How many garbage-collection passes ran after the command line was imported (the part
+# of the process that is consultkit's).
+_BEFORE_GC = """
+import gc
 import consultkit.cli
+
 before = sum(generation["collections"] for generation in gc.get_stats())
-sys.argv = ["consultkit", *sys.argv[1:]]
-try:
-    runpy.run_module("consultkit", run_name="__main__")
-except SystemExit as exc:
-    if exc.code not in (0, None):
-        raise
+"""
+_AFTER_GC = """
 print("COLLECTIONS=%d" % (sum(g["collections"] for g in gc.get_stats()) - before))
 """
 
@@ -112,12 +110,4 @@ def test_a_verb_runs_no_garbage_collection_while_it_starts(arguments: list[str])
     # A verb's start-up allocates classes, functions and tables that live until it exits,
     # and the collector walked them again and again for nothing: 60-90 passes, 5-8% of
     # each verb's CPU (issue 14). The command line raises the first generation's threshold.
-    done = subprocess.run(
-        [sys.executable, "-c", _GC_PROBE, *arguments],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"},
-    )
-    assert done.stdout.strip().splitlines()[-1] == "COLLECTIONS=0"
+    assert probe_line(_BEFORE_GC, _AFTER_GC, arguments, "COLLECTIONS=") == "0"

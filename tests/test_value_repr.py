@@ -6,7 +6,6 @@ on every verb's path (issue 14); the shared one must write exactly what attrs wo
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,10 @@ import pytest
 
 from consultkit.value_repr import value_repr
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "wsis2020" / "consultation.toml"
+sys.path.insert(0, str(Path(__file__).parent))
+from startup_probe import probe_line
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "wsis2020" / "consultation.toml"
 
 
 def _pair(**fields: Any) -> tuple[type, type]:
@@ -65,16 +66,11 @@ def test_nested_classes_and_values_containing_themselves() -> None:
     assert repr(Outer(items=[Outer(items=[])])) == "Outer(items=[Outer(items=[])])"
 
 
-# Counts the ``__repr__`` methods attrs compiled for consultkit's classes while a verb ran
-# (attrs registers each class's generated source with linecache).
-_PROBE = """
-import linecache, runpy, sys
-sys.argv = ["consultkit", *sys.argv[1:]]
-try:
-    runpy.run_module("consultkit", run_name="__main__")
-except SystemExit as exc:
-    if exc.code not in (0, None):
-        raise
+# The ``__repr__`` methods attrs compiled for consultkit's classes while a verb ran (attrs
+# registers each class's generated source with linecache).
+_GENERATED = """
+import linecache
+
 generated = [
     name for name, entry in linecache.cache.items()
     if name.startswith("<attrs generated") and " consultkit." in name
@@ -90,13 +86,4 @@ print("GENERATED=" + ",".join(sorted(generated)))
     ids=["validate", "submissions list"],
 )
 def test_the_classes_a_verb_needs_get_no_generated_repr(arguments: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *arguments],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    line = done.stdout.strip().splitlines()[-1]
-    assert line.startswith("GENERATED="), done.stdout
-    assert line.removeprefix("GENERATED=") == ""
+    assert probe_line("", _GENERATED, arguments, "GENERATED=") == ""

@@ -167,24 +167,11 @@ __all__ = [
 
 # The client and the sync live in consultkit_caldav.client, imported on first use: the plugin
 # host imports this module on every verb (issue 14).
-_LAZY = frozenset(
-    {
-        "DIGEST",
-        "OWNER",
-        "CalDAVClient",
-        "CalDAVError",
-        "Remote",
-        "Resource",
-        "SyncReport",
-        "build_resources",
-        "plain_http_warning",
-        "sync",
-    }
-)
+_FROM_CLIENT = frozenset(__all__) - {"caldav_publish"} | {"DIGEST", "OWNER"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name in _FROM_CLIENT:
         import importlib
 
         return getattr(importlib.import_module("consultkit_caldav.client"), name)
