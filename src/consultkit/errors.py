@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.i18n import Text, deferred, messages
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,6 +46,8 @@ class Problem:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     path: str
     message: str | Text

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -95,6 +95,8 @@ class Messages:
     """The catalogue of one language; each method returns the message with values filled in."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     language: str
     catalogue: _Catalogue = attrs.field(repr=False)
@@ -145,6 +147,8 @@ class Text:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     message: str
     values: tuple[tuple[str, object], ...] = ()

@@ -72,7 +72,7 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
 # dispatcher, the plugin report, reviews (app.review), statistics, the compilation report,
@@ -202,6 +202,8 @@ class SubmissionRecord:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     submission: Submission
     history: tuple[HistoryEntry, ...]
@@ -219,6 +221,8 @@ class ImportProblem:
     """One row a bulk import refused: its position (1-based), the rule and the reason."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     row: int
     rule: str
@@ -234,6 +238,8 @@ class ReminderRun:
     """What one :meth:`Consultkit.enqueue_reminders` run found due and how many were new."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     events: tuple[OutboxEvent, ...]
     added: int
@@ -253,6 +259,8 @@ class ImportReport:
     """What a bulk import did: rows read, stored, already present (skipped) and refused."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     rows: int
     stored: int
@@ -436,6 +444,7 @@ class Consultkit:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
 
     host: PluginHost
     _store: Store | None = attrs.field(default=None, alias="store")

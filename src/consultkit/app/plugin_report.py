@@ -16,7 +16,7 @@ from consultkit.domain.checks import CheckWarning
 from consultkit.domain.suggest import closest
 from consultkit.errors import PluginError
 from consultkit.i18n import messages
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
@@ -32,6 +32,8 @@ class PluginReport:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugins: tuple[PluginInfo, ...]
     failures: tuple[PluginError, ...]

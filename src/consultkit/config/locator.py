@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 import attrs
 
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_repr
 
 _BARE = r"[A-Za-z0-9_-]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
@@ -47,6 +47,7 @@ class KeyLocator:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
 
     text: str = attrs.field(repr=False)
     _scanned: _Scan | None = attrs.field(default=None, init=False, repr=False, eq=False)

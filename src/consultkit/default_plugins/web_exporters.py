@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +39,8 @@ class JsonExporter:
     """The ``json`` exporter: the timeline document, at ``options.now`` when given."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "json"
     media_type: str = "application/json"
@@ -61,6 +63,8 @@ class HtmlExporter:
     """The ``html`` exporter: one standalone page with the timeline and calendar links."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "html"
     media_type: str = "text/html; charset=utf-8"
@@ -90,6 +94,8 @@ class SvgExporter:
     """The ``svg`` exporter: a timeline picture of the schedule, deterministic."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "svg"
     media_type: str = "image/svg+xml"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from consultkit.errors import RuleRefusedError
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,6 +45,8 @@ class Attachments:
     at most ``max_files`` per submission."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     types: tuple[str, ...]
     max_bytes: int
@@ -56,6 +58,8 @@ class Upload:
     """One file as a client sent it: the name it gave and the bytes."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
@@ -66,6 +70,8 @@ class CheckedUpload:
     """An upload whose type was read from its bytes, under a safe name and a new id."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     name: str
@@ -82,6 +88,8 @@ class StoredAttachment:
     """A kept file as it is served: its safe name, its sniffed type and its bytes."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     media_type: str

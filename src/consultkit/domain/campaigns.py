@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -428,6 +428,8 @@ class DuplicateGroup:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     ids: tuple[str, ...]
     exact: bool

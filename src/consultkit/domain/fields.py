@@ -30,7 +30,7 @@ from consultkit.domain.text import Text
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 _EMPTY = Text({})
 
@@ -124,6 +124,8 @@ class Option:
     """One answer of a choice: the stored ``value`` and its label in every language."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     value: str
     label: Text
@@ -132,6 +134,8 @@ class Option:
 @attrs.frozen(kw_only=True)
 class _Field:
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     key: str
     label: Text
@@ -146,6 +150,8 @@ class TextField(_Field):
     """Free text, with limits in characters or words (``str.split`` words)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "text"
     min_characters: int | None = None
@@ -163,6 +169,8 @@ class ChoiceField(_Field):
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "choice"
     options: tuple[Option, ...] = ()
@@ -174,6 +182,8 @@ class MultipleChoiceField(_Field):
     """Several of ``options``, each at most once, between ``min_choices`` and ``max_choices``."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "multiple-choice"
     options: tuple[Option, ...] = ()
@@ -187,6 +197,8 @@ class YesNoField(_Field):
     """``true`` or ``false``."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "yes-no"
 
@@ -196,6 +208,8 @@ class NumberField(_Field):
     """A number between ``minimum`` and ``maximum`` (both included); ``integer`` for counts."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "number"
     minimum: float | None = None
@@ -208,6 +222,8 @@ class DateField(_Field):
     """A calendar date written ``YYYY-MM-DD``, between ``minimum`` and ``maximum`` (included)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "date"
     minimum: dt.date | None = None
@@ -219,6 +235,8 @@ class UrlField(_Field):
     """An ``http`` or ``https`` address with a host name."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "url"
 
@@ -228,6 +246,8 @@ class EmailField(_Field):
     """One e-mail address."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "email"
 
@@ -237,6 +257,8 @@ class CountryField(_Field):
     """An ISO 3166-1 alpha-2 code (``CH``), upper case."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "country"
 
@@ -246,6 +268,8 @@ class UnRegionField(_Field):
     """A UN M49 region, sub-region or intermediate region code (``150`` for Europe)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "un-region"
 
@@ -260,6 +284,8 @@ class PeopleField(_Field):
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "people"
     min_people: int | None = None
@@ -278,6 +304,8 @@ class FileField(_Field):
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "file"
     types: tuple[str, ...] = ()

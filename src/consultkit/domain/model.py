@@ -26,7 +26,7 @@ from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,6 +52,8 @@ class Organisation:
     """An organisation named by the consultation (an organiser or a collaborator)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     name: Text
@@ -64,6 +66,8 @@ class Contact:
     """Who to ask; every field is optional because letters vary."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str | None = None
     phone: str | None = None
@@ -80,6 +84,8 @@ class StakeholderGroup:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     name: Text
@@ -94,6 +100,8 @@ class Place:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     venue: Text = _EMPTY
     room: Text = _EMPTY
@@ -112,6 +120,8 @@ class Activity:
     """Something that happens within a phase; ``call`` names a call it concerns."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     title: Text
@@ -123,6 +133,8 @@ class Phase:
     """One step of the process, with an honest window and a status."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     ordinal: int
@@ -144,6 +156,8 @@ class RelatedEvent:
     """An event the process relates to (the Forum it prepares)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     title: Text
@@ -161,6 +175,8 @@ class Requirement:
     """One thing a submission to a call must contain."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     description: Text
@@ -178,6 +194,8 @@ class Call:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     kind: str
@@ -250,6 +268,8 @@ class Reminder:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     anchor: str
@@ -276,6 +296,8 @@ class PluginSettings:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     enabled: bool = True
     values: Mapping[str, SettingValue] = attrs.field(factory=dict, converter=dict)
@@ -286,6 +308,8 @@ class Consultation:
     """A whole consultation process."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     title: Text

@@ -16,7 +16,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.windows import Deadline, Precision, Relation, sort_key, to_utc
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Phase
@@ -55,6 +55,8 @@ class UpcomingDeadline:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     deadline: Deadline
     cutoff: dt.datetime = attrs.field(converter=utc_instant)

@@ -34,7 +34,7 @@ from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import InvalidValueError, PermissionDeniedError, RuleRefusedError
 from consultkit.i18n import Text, deferred, joined
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation
@@ -115,6 +115,8 @@ class CallTimes:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     opens: dt.datetime | None
     closes: dt.datetime | None
@@ -198,6 +200,8 @@ class SubmissionCheck:
     """A draft that passed the rules, with its canonical tags and any notes worth telling."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     draft: Draft
     notes: tuple[str, ...] = ()
@@ -206,6 +210,8 @@ class SubmissionCheck:
 @attrs.frozen(kw_only=True)
 class _CallRule:
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     call: Call
     times: CallTimes
@@ -249,6 +255,7 @@ class SubmissionRules:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
 
     consultation: Consultation
     _calls: dict[str, _CallRule] = attrs.field(factory=dict, init=False)

@@ -20,7 +20,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text, deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -91,6 +91,8 @@ class Submitter:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     email: str
@@ -122,6 +124,8 @@ class Consent:
     """What the submitter allows to be published; nothing is published by default."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     publish_text: bool = False
     publish_name: bool = False
@@ -133,6 +137,8 @@ class Actor:
     """Who performs an action: a submitter (id: e-mail), an organiser (id: name), the system."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     role: ActorRole
     id: str
@@ -148,6 +154,8 @@ class Submission:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     tracking_number: str
@@ -299,6 +307,8 @@ class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     submission_id: str
     at: dt.datetime = attrs.field(converter=utc_instant)
@@ -318,6 +328,8 @@ class SubmissionVersion:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     submission_id: str
     version: int
@@ -360,6 +372,8 @@ class Receipt:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     tracking_number: str
     submission_id: str
@@ -381,6 +395,8 @@ class Draft:
     """The fields a submitter fills in; :func:`check_submission` decides if it may be sent."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     call_id: str
     submitter: Submitter

@@ -18,7 +18,7 @@ from consultkit.domain.text import Text
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred, joined
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 _EMPTY = Text({})
 _SEPARATORS = r"[\s_\-.]+"
@@ -39,6 +39,8 @@ class Term:
     """One term: the ``id`` stored on submissions, its label, and other spellings accepted."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     label: Text
@@ -50,6 +52,8 @@ class Vocabulary:
     """A named list of terms; ``inferred`` lists paths the source implies but does not state."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     label: Text

@@ -37,7 +37,7 @@ import pendulum
 from consultkit.domain.zones import known_zone, unknown_zone
 from consultkit.errors import ConsultkitError, UnknownZoneError
 from consultkit.i18n import Text, deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 UTC = pendulum.UTC
 
@@ -357,6 +357,8 @@ class CalendarSpan:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     start: dt.date
     end: dt.date
@@ -425,6 +427,8 @@ class ExactWindow(_Rendered):
     """A range of exact wall-clock times in a named zone (phase I: 16:00–17:00 Geneva)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "exact"
     start: pendulum.DateTime
@@ -479,6 +483,8 @@ class DayWindow(_Rendered):
     """Whole days, first and last inclusive, as days of ``zone`` (phase III: 25–29 Nov)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "days"
     first: dt.date
@@ -536,6 +542,8 @@ class MonthWindow(_Rendered):
     """A fuzzy range known only to the month ("January/February 2020"); no day is invented."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "months"
     first: Month
@@ -596,6 +604,8 @@ class Deadline(_Rendered):
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "deadline"
     day: dt.date
@@ -672,6 +682,8 @@ class Unscheduled(_Rendered):
     """No date is known yet ("to be announced"); the window claims nothing."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "unscheduled"
     zone: str = attrs.field(validator=_validate_zone)

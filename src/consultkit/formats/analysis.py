@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 
 @attrs.frozen(kw_only=True)
@@ -22,6 +22,8 @@ class Analysis:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     title: str
     paragraphs: tuple[str, ...]

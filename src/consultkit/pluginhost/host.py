@@ -40,7 +40,7 @@ from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.urls import redact_url, scrub
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     import click
@@ -87,6 +87,8 @@ class PluginInfo:
     """What ``consultkit plugins`` shows about one plugin."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     version: str
@@ -100,6 +102,8 @@ class Hold:
     """One reason a plugin's screener gave to hold a submission for review, and which plugin."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugin: str
     reason: str
@@ -117,6 +121,8 @@ class Refusal:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugin: str
     reason: str | Text
@@ -139,6 +145,8 @@ class Refusal:
 @attrs.frozen
 class _Impl:
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugin: str
     function: Callable[..., Any]
@@ -179,6 +187,7 @@ class PluginHost:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
 
     strict: bool = False
     disabled: frozenset[str] = frozenset()

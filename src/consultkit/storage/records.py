@@ -16,7 +16,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,6 +39,8 @@ class OutboxEvent:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     kind: str
@@ -56,6 +58,8 @@ class DeliveryTarget:
     """One recipient of an event on one channel, in the language they read."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     channel: str
     recipient: str
@@ -81,6 +85,8 @@ class Delivery:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     event: OutboxEvent
@@ -103,6 +109,8 @@ class DeliveryFailure:
     """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     delivery_id: str
     error: str | Text
@@ -119,6 +127,8 @@ class Subscription:
     """Someone who asked to be told about a consultation's changes on one channel."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     consultation_id: str
     channel: str
@@ -133,6 +143,8 @@ class ScheduleRevision:
     """One published version of a consultation's schedule; ``number`` counts from 1."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     consultation_id: str
     number: int
@@ -149,6 +161,8 @@ class Tombstone:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     consultation_id: str
@@ -168,6 +182,8 @@ class ApiToken:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     consultation_id: str

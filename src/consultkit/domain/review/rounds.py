@@ -15,7 +15,7 @@ from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 _EMPTY = Text({})
 
@@ -30,6 +30,8 @@ class Criterion:
     """One criterion of a scoring rubric: a whole-number scale ``min``..``max`` and a weight."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     label: Text
@@ -64,6 +66,8 @@ class ReviewRound:
     """
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     kind: RoundKind
@@ -85,6 +89,8 @@ class CallReview:
     """A call's review: its rounds, in the order they run."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     rounds: tuple[ReviewRound, ...] = ()
 

@@ -17,7 +17,7 @@ from consultkit.domain.instants import utc_instant
 from consultkit.domain.rendering import listed
 from consultkit.domain.review.rounds import RoundKind
 from consultkit.i18n import Text, deferred
-from consultkit.value_repr import value_repr
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,6 +36,8 @@ class ReviewAssignment:
     :func:`~consultkit.domain.review.rounds.round_ref`)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     consultation_id: str
     round: str
@@ -53,6 +55,8 @@ class Review:
     """One reviewer's review of one submission in one round (the latest they gave)."""
 
     __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     consultation_id: str
     round: str
