@@ -18,6 +18,7 @@ own would:
 
 from __future__ import annotations
 
+import operator
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ def value_repr(self: Any) -> str:
 # constant with the names hashed. Filled on first use, so creating a class costs nothing.
 _EqFields = tuple[tuple[str, "Callable[[Any], Any] | None"], ...]
 _compared: dict[type, _EqFields] = {}
-_hashed: dict[type, tuple[int, _EqFields]] = {}
+_hashed: dict[type, tuple[int, Callable[[Any], Any]]] = {}
 
 
 def _eq_fields(cls: type) -> _EqFields:
@@ -86,24 +87,34 @@ def value_eq(self: Any, other: object) -> Any:
     return result
 
 
+def _hash_plan(cls: type) -> tuple[int, Callable[[Any], Any]]:
+    fields = [f for f in attrs.fields(cls) if f.hash is True or (f.hash is None and f.eq is True)]
+    names = [f.name for f in fields]
+    values: Callable[[Any], Any]
+    if any(f.eq_key is not None for f in fields):
+        keyed = [(f.name, f.eq_key) for f in fields]
+
+        def keyed_values(self: Any) -> Any:
+            return tuple(
+                getattr(self, n) if key is None else key(getattr(self, n)) for n, key in keyed
+            )
+
+        values = keyed_values
+    else:
+        # attrgetter runs in C: one call gives the field (one name) or a tuple of them.
+        values = operator.attrgetter(*names) if names else _nothing
+    return hash(f"{cls.__module__}.{cls.__qualname__}"), values
+
+
+def _nothing(_: Any) -> tuple[()]:
+    return ()
+
+
 def value_hash(self: Any) -> int:
-    """The hash of the class's constant and the fields attrs would hash."""
+    """The hash of the class's constant with the fields attrs would hash."""
     cls = self.__class__
-    entry = _hashed.get(cls)
-    if entry is None:
-        fields = tuple(
-            (f.name, f.eq_key)
-            for f in attrs.fields(cls)
-            if f.hash is True or (f.hash is None and f.eq is True)
-        )
-        entry = _hashed[cls] = (hash(f"{cls.__module__}.{cls.__qualname__}"), fields)
-    constant, fields = entry
-    return hash(
-        (
-            constant,
-            *(
-                getattr(self, name) if key is None else key(getattr(self, name))
-                for name, key in fields
-            ),
-        )
-    )
+    plan = _hashed.get(cls)
+    if plan is None:
+        plan = _hashed[cls] = _hash_plan(cls)
+    constant, values = plan
+    return hash((constant, values(self)))
