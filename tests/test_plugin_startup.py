@@ -76,3 +76,31 @@ def test_listing_commands_imports_no_heavy_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "", f"listing commands imported {done.stdout}"
+
+
+def _after_loading(expression: str) -> str:
+    """What ``print(expression)`` shows once the plugin host has loaded every plugin."""
+    probe = (
+        "import linecache, sys\n"
+        "from consultkit.pluginhost.host import PluginHost\n"
+        "host = PluginHost.load()\n"
+        f"print({expression})\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout.strip()
+
+
+def test_loading_the_installed_plugins_creates_none_of_their_classes() -> None:
+    # attrs writes and compiles each class's methods (0.5 ms a class): a plugin's values
+    # and clients belong in the modules its hooks import when used, not in its entry
+    # module, which every verb loads (issue 14: the CalDAV plugin's four classes).
+    if not _installed():
+        pytest.skip("none of the plugins under plugins/ is installed")
+    created = _after_loading(
+        "','.join(sorted(n for n in linecache.cache"
+        " if n.startswith('<attrs generated') and ' consultkit_' in n))"
+    )
+    assert created == "", f"loading the plugins created {created}"

@@ -25,7 +25,7 @@ def test_many_numbers_take_few_random_calls(monkeypatch: pytest.MonkeyPatch) -> 
         calls.append(n)
         return real(n)
 
-    monkeypatch.setattr(submissions.secrets, "token_bytes", counting)
+    monkeypatch.setattr(secrets, "token_bytes", counting)
     numbers = [new_tracking_number() for _ in range(1_000)]
     assert len(calls) <= 5, f"{len(calls)} calls to token_bytes for 1,000 numbers"
     assert len(set(numbers)) == 1_000

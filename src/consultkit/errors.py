@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.i18n import Text, deferred, messages
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,6 +44,10 @@ class Problem:
     ``path`` is a field path such as ``phases[3].window.end``; ``file`` and ``line`` are
     filled in when the problem comes from a file.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     path: str
     message: str | Text

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
+from consultkit.value_methods import value_eq, value_hash, value_repr
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -92,6 +94,10 @@ def environment_language(environ: Mapping[str, str] | None = None) -> str:
 class Messages:
     """The catalogue of one language; each method returns the message with values filled in."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     language: str
     catalogue: _Catalogue = attrs.field(repr=False)
     """The loaded gettext catalogue, for callers that fill values in themselves."""
@@ -139,6 +145,10 @@ class Text:
     the language (a date that babel words); they are rendered in the same language. Make one
     with :data:`deferred`.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     message: str
     values: tuple[tuple[str, object], ...] = ()

@@ -16,7 +16,6 @@ publishing and exporting the schedule
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import urllib.parse
 from pathlib import Path
@@ -72,6 +71,7 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
 # dispatcher, the plugin report, reviews (app.review), statistics, the compilation report,
@@ -121,7 +121,6 @@ if TYPE_CHECKING:
         Store,
     )
 
-log = logging.getLogger(__name__)
 
 ATTACHMENTS_ENV: Final = "CONSULTKIT_ATTACHMENTS"
 """The directory for attached files when the application is given none."""
@@ -201,6 +200,10 @@ class SubmissionRecord:
     never edited); the submission shows version ``len(versions) + 1``.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     submission: Submission
     history: tuple[HistoryEntry, ...]
     versions: tuple[SubmissionVersion, ...] = ()
@@ -216,6 +219,10 @@ class SubmissionRecord:
 class ImportProblem:
     """One row a bulk import refused: its position (1-based), the rule and the reason."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     row: int
     rule: str
     message: str | Text
@@ -228,6 +235,10 @@ class ImportProblem:
 @attrs.frozen(kw_only=True)
 class ReminderRun:
     """What one :meth:`Consultkit.enqueue_reminders` run found due and how many were new."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     events: tuple[OutboxEvent, ...]
     added: int
@@ -245,6 +256,10 @@ class ReminderRun:
 @attrs.frozen(kw_only=True)
 class ImportReport:
     """What a bulk import did: rows read, stored, already present (skipped) and refused."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     rows: int
     stored: int
@@ -430,6 +445,9 @@ class Consultkit:
     store. Methods that change data run in one store transaction each. Built directly, it
     takes a ``store``, or a ``store_url`` opened on first use (the default URL if None).
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
 
     host: PluginHost
     _store: Store | None = attrs.field(default=None, alias="store")
@@ -864,7 +882,12 @@ class Consultkit:
         try:
             getattr(self.host, hook)(*args)
         except Exception:
-            log.exception("%s hook failed after commit; the stored data is kept", hook)
+            # logging is imported only here, where it is used (issue 14: 7 ms of every verb)
+            import logging
+
+            logging.getLogger(__name__).exception(
+                "%s hook failed after commit; the stored data is kept", hook
+            )
 
     # -- reading -------------------------------------------------------------------------
 

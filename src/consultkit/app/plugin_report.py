@@ -16,6 +16,7 @@ from consultkit.domain.checks import CheckWarning
 from consultkit.domain.suggest import closest
 from consultkit.errors import PluginError
 from consultkit.i18n import messages
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
@@ -29,6 +30,10 @@ class PluginReport:
     ``failures`` holds the plugins that failed to import or register, then every clash or
     bad registration found while collecting stores, notifiers, exporters and commands.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugins: tuple[PluginInfo, ...]
     failures: tuple[PluginError, ...]

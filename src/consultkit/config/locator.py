@@ -14,6 +14,8 @@ from typing import TypeAlias
 
 import attrs
 
+from consultkit.value_methods import value_eq, value_repr
+
 _BARE = r"[A-Za-z0-9_-]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
 _KEY = rf"(?:{_BARE}|{_QUOTED})"
@@ -43,6 +45,9 @@ class KeyLocator:
     The text is scanned when a line is first asked for: a file that loads without a
     problem, as most do, is never scanned (issue 14: 6 ms of every verb that reads one).
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
 
     text: str = attrs.field(repr=False)
     _scanned: _Scan | None = attrs.field(default=None, init=False, repr=False, eq=False)

@@ -21,7 +21,6 @@ as ``[withheld]``. The event id and the tracking number say which delivery a lin
 from __future__ import annotations
 
 import json
-import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit.reasons import os_reason
 from consultkit.storage.private_files import open_private
+from consultkit.value_methods import value_eq, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -43,12 +43,17 @@ if TYPE_CHECKING:
 CHANNEL = "log"
 WITHHELD = "[withheld]"
 """What a log line says instead of a recipient's e-mail address."""
-_logger = logging.getLogger("consultkit.notify")
+_LOGGER = "consultkit.notify"
+"""The logger the channel writes to; logging is imported when it first sends (issue 14:
+this module loads with the default plugins on every verb, logging costs 7 ms)."""
 
 
 @attrs.define
 class LogNotifier:
     """Accepts every delivery by logging it (or appending it as JSON to ``path``)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
 
     path: Path | None = None
     channel: str = CHANNEL
@@ -94,8 +99,11 @@ class LogNotifier:
                     for d in deliveries
                 ]
         else:
+            import logging
+
+            logger = logging.getLogger(_LOGGER)
             for line in lines:
-                _logger.info(
+                logger.info(
                     "%s %s -> %s %s (%s) event=%s",
                     line["kind"],
                     line["consultation_id"],

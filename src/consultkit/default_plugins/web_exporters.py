@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +37,10 @@ def timeline_json(document: object) -> bytes:
 @attrs.frozen
 class JsonExporter:
     """The ``json`` exporter: the timeline document, at ``options.now`` when given."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "json"
     media_type: str = "application/json"
@@ -56,6 +61,10 @@ class JsonExporter:
 @attrs.frozen
 class HtmlExporter:
     """The ``html`` exporter: one standalone page with the timeline and calendar links."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "html"
     media_type: str = "text/html; charset=utf-8"
@@ -83,6 +92,10 @@ class HtmlExporter:
 @attrs.frozen
 class SvgExporter:
     """The ``svg`` exporter: a timeline picture of the schedule, deterministic."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str = "svg"
     media_type: str = "image/svg+xml"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from consultkit.errors import RuleRefusedError
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,6 +44,10 @@ class Attachments:
     """What files a call accepts: ``types`` (media types), at most ``max_bytes`` each, and
     at most ``max_files`` per submission."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     types: tuple[str, ...]
     max_bytes: int
     max_files: int = 1
@@ -52,6 +57,10 @@ class Attachments:
 class Upload:
     """One file as a client sent it: the name it gave and the bytes."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     name: str
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
 
@@ -59,6 +68,10 @@ class Upload:
 @attrs.frozen(kw_only=True)
 class CheckedUpload:
     """An upload whose type was read from its bytes, under a safe name and a new id."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     name: str
@@ -73,6 +86,10 @@ class CheckedUpload:
 @attrs.frozen(kw_only=True)
 class StoredAttachment:
     """A kept file as it is served: its safe name, its sniffed type and its bytes."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     media_type: str

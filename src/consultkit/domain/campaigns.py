@@ -5,7 +5,6 @@ Campaign copies are detected and counted, never dropped (the EU Ombudsman's less
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import operator
 import re
@@ -13,6 +12,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -62,6 +63,10 @@ _WORD_BYTES = bytes(
 
 def fingerprint(text: str) -> str:
     """The sha256 (hex) of :func:`normalize_body`: identical campaign letters share it."""
+    # Imported here, where it is used: OpenSSL's bindings (2-3 ms) are not paid by every
+    # verb of the application that imports this module (issue 14).
+    import hashlib
+
     return hashlib.sha256(normalize_body(text).encode("utf-8")).hexdigest()
 
 
@@ -421,6 +426,10 @@ class DuplicateGroup:
     ``ids`` lists the copies of the group's leading text (its most copied one) first, then
     the others; within one text, in the order given.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     ids: tuple[str, ...]
     exact: bool

@@ -30,6 +30,7 @@ from consultkit.domain.text import Text
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 _EMPTY = Text({})
 
@@ -122,12 +123,20 @@ def _words_pattern(least: int | None, most: int | None) -> str:
 class Option:
     """One answer of a choice: the stored ``value`` and its label in every language."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     value: str
     label: Text
 
 
 @attrs.frozen(kw_only=True)
 class _Field:
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     key: str
     label: Text
     help: Text = _EMPTY
@@ -139,6 +148,10 @@ class _Field:
 @attrs.frozen(kw_only=True)
 class TextField(_Field):
     """Free text, with limits in characters or words (``str.split`` words)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "text"
     min_characters: int | None = None
@@ -155,6 +168,10 @@ class ChoiceField(_Field):
     fills ``options`` from it; give one or the other).
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "choice"
     options: tuple[Option, ...] = ()
     vocabulary: str | None = None
@@ -163,6 +180,10 @@ class ChoiceField(_Field):
 @attrs.frozen(kw_only=True)
 class MultipleChoiceField(_Field):
     """Several of ``options``, each at most once, between ``min_choices`` and ``max_choices``."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "multiple-choice"
     options: tuple[Option, ...] = ()
@@ -175,12 +196,20 @@ class MultipleChoiceField(_Field):
 class YesNoField(_Field):
     """``true`` or ``false``."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "yes-no"
 
 
 @attrs.frozen(kw_only=True)
 class NumberField(_Field):
     """A number between ``minimum`` and ``maximum`` (both included); ``integer`` for counts."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "number"
     minimum: float | None = None
@@ -192,6 +221,10 @@ class NumberField(_Field):
 class DateField(_Field):
     """A calendar date written ``YYYY-MM-DD``, between ``minimum`` and ``maximum`` (included)."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "date"
     minimum: dt.date | None = None
     maximum: dt.date | None = None
@@ -201,12 +234,20 @@ class DateField(_Field):
 class UrlField(_Field):
     """An ``http`` or ``https`` address with a host name."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "url"
 
 
 @attrs.frozen(kw_only=True)
 class EmailField(_Field):
     """One e-mail address."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "email"
 
@@ -215,12 +256,20 @@ class EmailField(_Field):
 class CountryField(_Field):
     """An ISO 3166-1 alpha-2 code (``CH``), upper case."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "country"
 
 
 @attrs.frozen(kw_only=True)
 class UnRegionField(_Field):
     """A UN M49 region, sub-region or intermediate region code (``150`` for Europe)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "un-region"
 
@@ -233,6 +282,10 @@ class PeopleField(_Field):
     (ISO 3166-1 alpha-2) and ``consent_publish`` (required, ``true`` or ``false``): a
     speaker agrees for themselves, not through the submitter.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "people"
     min_people: int | None = None
@@ -249,6 +302,10 @@ class FileField(_Field):
     as an attachment, which ``attachment`` names; a value without it (an import) only
     describes a file kept elsewhere.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "file"
     types: tuple[str, ...] = ()

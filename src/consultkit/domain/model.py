@@ -26,6 +26,7 @@ from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +51,10 @@ class OrganisationRole(enum.StrEnum):
 class Organisation:
     """An organisation named by the consultation (an organiser or a collaborator)."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     name: Text
     role: OrganisationRole = OrganisationRole.ORGANISER
@@ -59,6 +64,10 @@ class Organisation:
 @attrs.frozen(kw_only=True)
 class Contact:
     """Who to ask; every field is optional because letters vary."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str | None = None
     phone: str | None = None
@@ -74,6 +83,10 @@ class StakeholderGroup:
     code of the matching category there, so statistics compare across processes.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     name: Text
     mappings: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
@@ -85,6 +98,10 @@ class Place:
 
     ``inferred`` lists the names of fields here that the source implies but does not state.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     venue: Text = _EMPTY
     room: Text = _EMPTY
@@ -102,6 +119,10 @@ class Place:
 class Activity:
     """Something that happens within a phase; ``call`` names a call it concerns."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     title: Text
     call: str | None = None
@@ -110,6 +131,10 @@ class Activity:
 @attrs.frozen(kw_only=True)
 class Phase:
     """One step of the process, with an honest window and a status."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     ordinal: int
@@ -130,6 +155,10 @@ class Phase:
 class RelatedEvent:
     """An event the process relates to (the Forum it prepares)."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     title: Text
     window: AnyWindow
@@ -145,6 +174,10 @@ class RelatedEvent:
 class Requirement:
     """One thing a submission to a call must contain."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     description: Text
     field: str | None = None
@@ -159,6 +192,10 @@ class Call:
     (``opens_with``); the deadline is a :class:`Deadline` or the deadline of a phase whose
     window is one (``closes_with``). Either may be unknown, and the model says so.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     kind: str
@@ -230,6 +267,10 @@ class Reminder:
     ``review:CALL/ROUND``.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     anchor: str
     edge: ReminderEdge = ReminderEdge.START
@@ -254,6 +295,10 @@ class PluginSettings:
     or the notification settings file.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     enabled: bool = True
     values: Mapping[str, SettingValue] = attrs.field(factory=dict, converter=dict)
 
@@ -261,6 +306,10 @@ class PluginSettings:
 @attrs.frozen(kw_only=True)
 class Consultation:
     """A whole consultation process."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     title: Text

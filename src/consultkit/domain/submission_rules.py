@@ -34,6 +34,7 @@ from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import InvalidValueError, PermissionDeniedError, RuleRefusedError
 from consultkit.i18n import Text, deferred, joined
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation
@@ -112,6 +113,10 @@ class CallTimes:
     instant that is too late (both UTC); ``None`` means unknown, which counts as open.
     ``deadline`` is the :class:`~consultkit.domain.windows.Deadline` behind ``closes``, if any.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     opens: dt.datetime | None
     closes: dt.datetime | None
@@ -194,12 +199,20 @@ def _deadline_words(deadline: Deadline, zone: str, language: str) -> str:
 class SubmissionCheck:
     """A draft that passed the rules, with its canonical tags and any notes worth telling."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     draft: Draft
     notes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
 class _CallRule:
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     call: Call
     times: CallTimes
     needed: tuple[str, ...]
@@ -244,6 +257,9 @@ class SubmissionRules:
     :func:`check_submission` uses it for one draft; a bulk import keeps one instance so
     deadlines and eligibility are resolved once per call, not once per row.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
 
     consultation: Consultation
     _calls: dict[str, _CallRule] = attrs.field(factory=dict, init=False)

@@ -6,14 +6,12 @@ The application (``consultkit.app.application``) combines them with a store and 
 
 from __future__ import annotations
 
-import base64
 import collections
 import datetime as dt  # noqa: TC003 (attrs and cattrs read the field annotations at run time)
 import enum
 import itertools
 import os
 import random as _random
-import secrets
 import time
 from collections.abc import Mapping  # noqa: TC003 (attrs reads the annotations)
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -22,6 +20,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text, deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -91,6 +90,10 @@ class Submitter:
     alike whichever way they came.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     name: str
     email: str
     group: str
@@ -120,6 +123,10 @@ def submitter_identity(submitter: Submitter | None) -> dict[str, str | None]:
 class Consent:
     """What the submitter allows to be published; nothing is published by default."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     publish_text: bool = False
     publish_name: bool = False
     publish_organisation: bool = False
@@ -128,6 +135,10 @@ class Consent:
 @attrs.frozen(kw_only=True)
 class Actor:
     """Who performs an action: a submitter (id: e-mail), an organiser (id: name), the system."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     role: ActorRole
     id: str
@@ -141,6 +152,10 @@ class Submission:
     erased; ``body`` is ``None`` when the text was removed too. ``fingerprint`` is the
     sha256 of the normalised body (campaign duplicates share it) and stays after erasure.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     tracking_number: str
@@ -291,6 +306,10 @@ def submission_from_record(r: SubmissionRecord) -> Submission:
 class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     submission_id: str
     at: dt.datetime = attrs.field(converter=utc_instant)
     actor: Actor
@@ -307,6 +326,10 @@ class SubmissionVersion:
     the next version, so a submission edited twice has versions 1 and 2 here and shows
     version 3. Erasing the submitter removes these too.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     submission_id: str
     version: int
@@ -348,6 +371,10 @@ class Receipt:
     receipt is returned instead of a second submission.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     tracking_number: str
     submission_id: str
     consultation_id: str
@@ -366,6 +393,10 @@ class Receipt:
 @attrs.frozen(kw_only=True)
 class Draft:
     """The fields a submitter fills in; :func:`check_submission` decides if it may be sent."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     call_id: str
     submitter: Submitter
@@ -461,6 +492,11 @@ os.register_at_fork(after_in_child=_tracking_numbers.clear)
 
 
 def _draw_tracking_numbers(count: int) -> list[str]:
+    # Imported here: secrets brings hmac, hashlib and OpenSSL's bindings (5 ms), which
+    # only a verb that issues a tracking number needs (issue 14).
+    import base64
+    import secrets
+
     # base64's RFC 4648 base32 runs in C; translating its alphabet to Crockford's keeps
     # this cheap enough for bulk imports. 10 bytes are exactly 16 characters, no padding.
     raw = secrets.token_bytes(TRACKING_BITS // 8 * count)

@@ -11,12 +11,18 @@ from collections.abc import Iterable, Mapping  # noqa: TC003
 
 import attrs
 
+from consultkit.value_methods import value_eq, value_hash, value_repr
+
 UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
 
 
 @attrs.frozen(kw_only=True)
 class Localized:
     """A text chosen for a reader: what was asked for, what was found, and whether it fell back."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     text: str
     language: str
@@ -34,6 +40,10 @@ def _freeze(values: Mapping[str, str]) -> Mapping[str, str]:
 @attrs.frozen
 class Text:
     """A text in several languages, keyed by language tag."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     values: Mapping[str, str] = attrs.field(converter=_freeze)
 

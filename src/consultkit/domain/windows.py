@@ -37,6 +37,7 @@ import pendulum
 from consultkit.domain.zones import known_zone, unknown_zone
 from consultkit.errors import ConsultkitError, UnknownZoneError
 from consultkit.i18n import Text, deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 UTC = pendulum.UTC
 
@@ -266,6 +267,8 @@ def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
 class Month:
     """A calendar month, for windows known only to the month."""
 
+    __repr__ = value_repr
+
     year: int = attrs.field(
         validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(9998))
     )
@@ -353,6 +356,10 @@ class CalendarSpan:
     instant (a cut-off). ``zone`` is the zone the instants are meant to be shown in.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     start: dt.date
     end: dt.date
     zone: str
@@ -419,6 +426,10 @@ def _validate_zone(_instance: object, _attribute: object, value: str) -> None:
 class ExactWindow(_Rendered):
     """A range of exact wall-clock times in a named zone (phase I: 16:00–17:00 Geneva)."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     kind: ClassVar[str] = "exact"
     start: pendulum.DateTime
     end: pendulum.DateTime
@@ -470,6 +481,10 @@ class ExactWindow(_Rendered):
 @attrs.frozen(kw_only=True)
 class DayWindow(_Rendered):
     """Whole days, first and last inclusive, as days of ``zone`` (phase III: 25–29 Nov)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "days"
     first: dt.date
@@ -525,6 +540,10 @@ class DayWindow(_Rendered):
 @attrs.frozen(kw_only=True)
 class MonthWindow(_Rendered):
     """A fuzzy range known only to the month ("January/February 2020"); no day is invented."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "months"
     first: Month
@@ -583,6 +602,10 @@ class Deadline(_Rendered):
     ``zone``; ``anywhere-on-earth`` before midnight at UTC-12; ``at-time`` before ``time``
     on ``day`` in ``zone``. As a window, a deadline is the single instant of its cut-off.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "deadline"
     day: dt.date
@@ -657,6 +680,10 @@ class Deadline(_Rendered):
 @attrs.frozen(kw_only=True)
 class Unscheduled(_Rendered):
     """No date is known yet ("to be announced"); the window claims nothing."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     kind: ClassVar[str] = "unscheduled"
     zone: str = attrs.field(validator=_validate_zone)

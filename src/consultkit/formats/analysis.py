@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import attrs
 
+from consultkit.value_methods import value_eq, value_hash, value_repr
+
 
 @attrs.frozen(kw_only=True)
 class Analysis:
@@ -18,6 +20,10 @@ class Analysis:
     says how it was made (a model's name and version, say). The report always labels the
     section as machine-made, whatever the plugin writes.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     title: str
     paragraphs: tuple[str, ...]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from consultkit.trusted_values import trusted_builder
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -75,6 +76,10 @@ class DeliveryResult:
     ``error`` may be deferred words (a :class:`~consultkit.i18n.Text`): the outbox keeps
     their English, and ``notify run`` tells the organiser in their language (issue 11).
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     delivery_id: str
     accepted: bool

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from consultkit.value_methods import value_eq, value_hash, value_repr
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -39,6 +41,10 @@ _VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*
 @attrs.frozen(kw_only=True)
 class EntryPoint:
     """One entry point: its name, its ``module:attribute`` value and its distribution's version."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     value: str

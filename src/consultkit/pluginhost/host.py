@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import importlib
-import logging
 import os
 import re
 import types
@@ -41,6 +40,7 @@ from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.urls import redact_url, scrub
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     import click
@@ -57,7 +57,9 @@ if TYPE_CHECKING:
     from consultkit.notify import Notifier
     from consultkit.storage.protocols import ScheduleRevision, Store
 
-log = logging.getLogger("consultkit.pluginhost.host")
+# The logger's name; logging (7 ms with traceback and string) is imported when a plugin
+# fails, never by a verb whose plugins load (issue 14).
+_LOGGER = "consultkit.pluginhost.host"
 
 ENTRY_POINT_GROUP = "consultkit"
 DISABLE_ENV = "CONSULTKIT_DISABLE_PLUGINS"
@@ -84,6 +86,10 @@ _MAX_REMEMBERED_FAILURES = 100
 class PluginInfo:
     """What ``consultkit plugins`` shows about one plugin."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     name: str
     version: str
     source: str  # "default", "entry point" or "registered"
@@ -94,6 +100,10 @@ class PluginInfo:
 @attrs.frozen
 class Hold:
     """One reason a plugin's screener gave to hold a submission for review, and which plugin."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugin: str
     reason: str
@@ -109,6 +119,10 @@ class Refusal:
     ``crashed`` is True when the validator raised (the reason then says so and names the
     plugin already).
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     plugin: str
     reason: str | Text
@@ -130,6 +144,10 @@ class Refusal:
 
 @attrs.frozen
 class _Impl:
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
@@ -167,6 +185,9 @@ class PluginHost:
     plugins=[MyPlugin()])`` for an isolated host. Nothing is global: two hosts never share
     plugins.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
 
     strict: bool = False
     disabled: frozenset[str] = frozenset()
@@ -348,7 +369,9 @@ class PluginHost:
     def _failed(self, error: PluginError) -> None:
         if self.strict:
             raise error
-        log.warning("%s", error)
+        import logging
+
+        logging.getLogger(_LOGGER).warning("%s", error)
         self.failures.append(error)
 
     def _invalidate(self) -> None:
@@ -465,7 +488,9 @@ class PluginHost:
     def _event_failed(self, plugin: str, hook_name: str, exc: BaseException) -> PluginError:
         error = PluginError(plugin, hook_name, f"{type(exc).__name__}: {exc}")
         error.__cause__ = exc
-        log.warning("%s", error, exc_info=exc)
+        import logging
+
+        logging.getLogger(_LOGGER).warning("%s", error, exc_info=exc)
         self.event_failures.append(error)
         return error
 

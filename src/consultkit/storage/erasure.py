@@ -14,6 +14,7 @@ import attrs
 
 from consultkit.domain.submissions import SUBMITTER_IDENTITY
 from consultkit.i18n import deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -125,6 +126,10 @@ def _mentions(text: str, needles: list[str]) -> bool:
 
 @attrs.frozen(kw_only=True)
 class _Rules:
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     address: str
     needles: list[str]
     drop: frozenset[str]

@@ -23,7 +23,6 @@ build on :mod:`consultkit.storage.sql`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -79,6 +78,8 @@ def idempotency_key_hash(key: str | None, submitter_email: str | None = None) ->
     """
     if key is None:
         return None
+    import hashlib  # here: only a request with a key pays OpenSSL's bindings (issue 14)
+
     address = (submitter_email or "").strip().lower()
     scope = hashlib.sha256(address.encode()).hexdigest()
     return hashlib.sha256(f"{IDEMPOTENCY_SCOPE}:{scope}:{key}".encode()).hexdigest()

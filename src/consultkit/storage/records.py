@@ -17,6 +17,7 @@ import attrs
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
 from consultkit.trusted_values import trusted_builder
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -38,6 +39,10 @@ class OutboxEvent:
     the event to a submission so erasure can scrub it.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     kind: str
     consultation_id: str
@@ -52,6 +57,10 @@ class OutboxEvent:
 @attrs.frozen(kw_only=True)
 class DeliveryTarget:
     """One recipient of an event on one channel, in the language they read."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     channel: str
     recipient: str
@@ -76,6 +85,10 @@ class Delivery:
     another worker may claim it again. ``last_error`` keeps the latest failure.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     event: OutboxEvent
     channel: str
@@ -95,6 +108,10 @@ class Delivery:
 @attrs.frozen(kw_only=True)
 class DeliveryFailure:
     """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     delivery_id: str
     error: str | Text
@@ -143,6 +160,10 @@ routed_target: Callable[[str, str, str], DeliveryTarget] = trusted_builder(Deliv
 class Subscription:
     """Someone who asked to be told about a consultation's changes on one channel."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     consultation_id: str
     channel: str
     address: str
@@ -154,6 +175,10 @@ class Subscription:
 @attrs.frozen(kw_only=True)
 class ScheduleRevision:
     """One published version of a consultation's schedule; ``number`` counts from 1."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     consultation_id: str
     number: int
@@ -168,6 +193,10 @@ class Tombstone:
     It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
     request") and whether their text was kept. It holds no name or address.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     consultation_id: str
@@ -185,6 +214,10 @@ class ApiToken:
     when the token is made, and cannot be read back. ``revoked_at`` is set when it is
     revoked; a revoked token answers nothing.
     """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     name: str
     consultation_id: str

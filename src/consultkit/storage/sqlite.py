@@ -41,7 +41,6 @@ import contextlib
 import datetime as dt
 import functools
 import json
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -343,6 +342,10 @@ _NEARLY_FULL_BYTES = 1024 * 1024
 
 
 def _nearly_full(path: str) -> bool:
+    # Asked only after an I/O error: shutil (8 ms with bz2 and lzma) is not paid by every
+    # verb that opens a store (issue 14).
+    import shutil
+
     try:
         return shutil.disk_usage(Path(path).resolve().parent).free < _NEARLY_FULL_BYTES
     except OSError:

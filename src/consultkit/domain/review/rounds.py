@@ -15,6 +15,7 @@ from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
+from consultkit.value_methods import value_eq, value_hash, value_repr
 
 _EMPTY = Text({})
 
@@ -27,6 +28,10 @@ class RoundKind(enum.StrEnum):
 @attrs.frozen(kw_only=True)
 class Criterion:
     """One criterion of a scoring rubric: a whole-number scale ``min``..``max`` and a weight."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     id: str
     label: Text
@@ -60,6 +65,10 @@ class ReviewRound:
     ``kind = "unscheduled"`` when it is not known yet).
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
     id: str
     kind: RoundKind
     title: Text
@@ -78,6 +87,10 @@ class ReviewRound:
 @attrs.frozen(kw_only=True)
 class CallReview:
     """A call's review: its rounds, in the order they run."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
     rounds: tuple[ReviewRound, ...] = ()
 
