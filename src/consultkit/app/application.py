@@ -100,7 +100,7 @@ if TYPE_CHECKING:
         ReviewOutcome,
         RoundStatus,
     )
-    from consultkit.domain.attachments import StoredAttachment, Upload
+    from consultkit.domain.attachments import CheckedUpload, StoredAttachment, Upload
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
@@ -129,6 +129,7 @@ ATTACHMENTS_ENV: Final = "CONSULTKIT_ATTACHMENTS"
 
 DECISIONS = (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 _CAS_ATTEMPTS = 3
+_NO_CONSENT: Final = Consent()  # a value: every submission that gives none shares it
 IMPORT_CHUNK_SIZE = 2_000
 """Rows per bulk-import transaction. Each row dirties about 7 index pages spread at random
 (tracking number, idempotency hash, e-mail, fingerprint), so a 10,000-row chunk wrote a
@@ -616,28 +617,14 @@ class Consultkit:
         it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
         refuses one too many (rule ``quota``, counted under the store's lock).
         """
-        from consultkit.domain.attachments import check_uploads, parse_reference
-        from consultkit.domain.field_files import check_field_files, field_value
-
-        if any(parse_reference(a) is not None for a in attachments):
-            # A stored file is named only by the upload that made it: a reference sent as
-            # text could claim another submission's file (and publish it with this one).
-            raise RuleRefusedError(
-                "attachment",
-                deferred.gettext(
-                    "an attachment names a stored file (upload:…): send the file itself"
-                ),
-                field="attachments",
+        checked: list[CheckedUpload] = []
+        values: dict[str, Any] = {}
+        # Without attachments, files or fields the checks below have nothing to look at
+        # (issue 14: their modules and calls were a few us of every plain submission).
+        if attachments or uploads or field_files or fields:
+            checked, values = self._checked_files(
+                consultation, call_id, attachments, uploads, field_files or {}, fields or {}
             )
-        # An unknown call is the rules' refusal (rule unknown-call), below.
-        call = next((c for c in consultation.calls if c.id == call_id), None)
-        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
-        field_uploads = check_field_files(
-            () if call is None else call.fields, field_files or {}, fields or {}
-        )
-        values = dict(fields or {})
-        values.update({key: field_value(c) for key, c in field_uploads.items()})
-        checked += field_uploads.values()
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
@@ -646,7 +633,7 @@ class Consultkit:
             language=language or consultation.default_language,
             tags=tuple(tags),
             attachments=(*attachments, *(c.reference for c in checked)),
-            consent=consent or Consent(),
+            consent=consent or _NO_CONSENT,
             fields=values,
         )
         files = self.attachment_files if checked else None
@@ -670,6 +657,39 @@ class Consultkit:
         if receipt.replayed:
             self._remove_files(written)  # the original submission keeps its own files
         return receipt
+
+    def _checked_files(
+        self,
+        consultation: Consultation,
+        call_id: str,
+        attachments: Sequence[str],
+        uploads: Sequence[Upload],
+        field_files: Mapping[str, Upload],
+        fields: Mapping[str, Any],
+    ) -> tuple[list[CheckedUpload], dict[str, Any]]:
+        """:meth:`submit`'s uploads and field files checked, and the fields' values with
+        each field file's value."""
+        from consultkit.domain.attachments import check_uploads, parse_reference
+        from consultkit.domain.field_files import check_field_files, field_value
+
+        if any(parse_reference(a) is not None for a in attachments):
+            # A stored file is named only by the upload that made it: a reference sent as
+            # text could claim another submission's file (and publish it with this one).
+            raise RuleRefusedError(
+                "attachment",
+                deferred.gettext(
+                    "an attachment names a stored file (upload:…): send the file itself"
+                ),
+                field="attachments",
+            )
+        # An unknown call is the rules' refusal (rule unknown-call), later.
+        call = next((c for c in consultation.calls if c.id == call_id), None)
+        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
+        field_uploads = check_field_files(() if call is None else call.fields, field_files, fields)
+        values = dict(fields)
+        values.update({key: field_value(c) for key, c in field_uploads.items()})
+        checked += field_uploads.values()
+        return checked, values
 
     @property
     def attachment_files(self) -> AttachmentFiles:
