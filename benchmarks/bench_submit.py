@@ -50,20 +50,26 @@ the key derivation, so it shared their cost).
    the whole receipt (about 2 KB here: the consultation's titles in six languages), the
    import's provenance and instant. It now stores the same values, computed by lean code;
    ``single_rows_match`` compares submissions, history and events before timing.
-   ``submit`` also looks the key up on a reader connection before its rules (a retry is
-   answered even after the deadline); its write transaction reads again only when a
-   quota counts. Statements per submission: ``tests/test_quotas.py``.
-   Measured (issue 14; three alternating runs of main's code and this code, each 4
-   alternating rounds of 1,000 submissions per side, best wall rate and median CPU per
-   submission; load average 8-12 on the shared 2 cores): CPU ratio 0.61, 0.61, 0.67 before
-   and 0.62, 0.68, 0.65 after (median 0.61 -> 0.65; lean side 1,340-1,470 us of CPU per
-   submission, ``submit`` 2,220-2,400 -> 2,050-2,230 us); wall ratio 0.44, 0.82, 0.73 ->
-   0.59, 0.75, 0.75 (median 0.73 -> 0.75; fsync waits dominate and vary). The old, lighter
-   baseline gave 0.49 CPU and 0.72 wall at load 2.5 (0.52 wall before that). The 0.7 CPU
-   target is still missed: what is left is Python (the receipt payload, about 2 KB built
-   from the consultation per event; the submission built, checked and turned into a row)
-   and the look-up on the reader, whose page cache every commit empties (about 50 us more
-   than the same read inside the write transaction, measured per statement).
+   ``submit`` reads nothing before its write transaction: the key is looked up on a
+   reader only when a rule refuses (a retry is answered even after the deadline) or when
+   plugins check submissions; the insert's conflict clause replays a retry, and the write
+   transaction reads only when a quota counts. Statements per submission:
+   ``tests/test_quotas.py``.
+   Measured (issue 14, third part; three alternating runs of main's code and this code,
+   each 4 alternating rounds of 3,000 submissions per side, load average 6-11 on the
+   shared 2 cores): CPU ratio 0.77, 0.79, 0.71 before and 0.85, 0.77, 0.75 after (median
+   0.77 -> 0.77: at this load the lean side's own CPU varied 670-820 us, more than the
+   change); wall ratio 0.93, 1.14, 1.03 -> 0.96, 0.99, 1.00. Counted instead of timed
+   (callgrind, user-space instructions per submission: a run of 1,000 less a run of none, the
+   same for every run): ``submit`` 1,496k -> 1,343k against the lean side's 1,036k, ratio
+   0.69 -> 0.77; the reader's cold page reads that are gone are system time, which
+   callgrind does not count. Cut: the look-up on the reader, the receipt's consultation
+   part (about 2 KB, its titles in six languages) built per event instead of once per
+   call and language, the file checks of a submission without files, a ``Consent`` and a
+   ``uuid.UUID`` per submission. Earlier (issue 14, second part, load 8-12): CPU 0.61 ->
+   0.65, wall 0.73 -> 0.75; on an idle machine 0.62 CPU and 0.70 wall before this part.
+   What is left is Python spread thin: the rules, the submission value and its row, the
+   hooks, the outbox record (each 2-30 us).
 
     python benchmarks/bench_submit.py           # full: 1,000,000 rows; exit 1 if a target is missed
     python benchmarks/bench_submit.py --smoke   # small sizes for CI; never fails on speed

@@ -350,3 +350,45 @@ def test_organiser_entered_submission_is_attributed(
     assert record.history[0].actor.id == "ITU secretariat"
     # The submitter, not the organiser who typed it in, may withdraw it.
     app.withdraw(consultation, receipt.tracking_number, email="ana@example.org")
+
+
+def test_a_plain_submission_checks_no_files_and_builds_no_uuid_object(
+    app: Consultkit, consultation: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14, work done per durable submission: without files or fields there is nothing
+    # for the file checks to look at, and an event id is 16 random bytes written as a
+    # version-4 UUID, with no uuid.UUID object built and taken apart again for it.
+    import uuid
+
+    from consultkit.domain import attachments, field_files
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("called for a submission without files")
+
+    monkeypatch.setattr(attachments, "check_uploads", never)
+    monkeypatch.setattr(field_files, "check_field_files", never)
+    monkeypatch.setattr(uuid, "uuid4", never)
+    receipt = submit(app, consultation, idempotency_key="plain")
+    (event,) = app.store.unrouted_events(10)
+    assert event.submission_id == receipt.submission_id
+    parsed = uuid.UUID(event.id)
+    assert (str(parsed), parsed.version, parsed.variant) == (event.id, 4, uuid.RFC_4122)
+
+
+def test_a_submission_without_consent_shares_the_default_one(
+    app: Consultkit, consultation: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14: a Consent value was built for every submission that gave none.
+    built: list[Consent] = []
+    init = Consent.__init__
+
+    def counted(self: Consent, **kwargs: bool) -> None:
+        built.append(self)
+        init(self, **kwargs)
+
+    submit(app, consultation, title="First")  # what is cached once per process is built
+    monkeypatch.setattr(Consent, "__init__", counted)
+    submit(app, consultation)
+    assert built == []
+    monkeypatch.undo()
+    assert {s.consent for s in app.list_submissions(consultation)} == {Consent()}

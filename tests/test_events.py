@@ -122,6 +122,36 @@ def test_submission_events_keep_the_flat_keys_receivers_get(each: dict[str, ev.E
     assert received.submission_id == sub.id
 
 
+def test_a_receipt_builds_its_consultation_s_part_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 14: the consultation's part (about 2 KB: its titles in six languages) was built
+    # for every submission's receipt; it is the same for every receipt of a call.
+    consultation = samples.wsis()  # a new value: nothing is kept for it yet
+    built: list[str] = []
+    real = ev.consultation_part
+    monkeypatch.setattr(ev, "consultation_part", lambda c: built.append(c.id) or real(c))
+    sub = samples.submission(consultation)
+    payloads = [
+        ev.SubmissionReceived(
+            consultation=consultation,
+            submission=attrs.evolve(sub, id=f"id-{n}", tracking_number=f"CK-{n}", title=f"T{n}"),
+        ).payload()
+        for n in range(4)
+    ]
+    assert len(built) == 1
+    varying = {"submission_id", "tracking_number", "title"}
+    assert all(p.keys() == payloads[0].keys() for p in payloads)
+    assert {k for k in payloads[0] if payloads[0][k] != payloads[1][k]} == varying
+    # The same value as built afresh for another (equal) consultation value, key order too.
+    fresh = ev.SubmissionReceived(consultation=samples.wsis(), submission=sub).payload()
+    assert len(built) == 2
+    again = ev.SubmissionReceived(consultation=consultation, submission=sub).payload()
+    assert list(again.items()) == list(fresh.items())
+    # A changed consultation is another value: its receipts say what it says now.
+    renamed = attrs.evolve(consultation, website="https://example.org/new")
+    payload = ev.SubmissionReceived(consultation=renamed, submission=sub).payload()
+    assert payload["consultation"]["website"] == "https://example.org/new"
+
+
 def test_a_status_change_tells_organisers_only_of_what_they_did_not_do(
     wsis: Consultation,
 ) -> None:

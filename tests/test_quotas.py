@@ -231,19 +231,40 @@ def test_the_command_line_refuses_the_fourth(tmp_path: Path) -> None:
 
 # Statements per durable submission (issue 14): the write transaction reads the key and
 # the count only when a quota counts; otherwise the insert's conflict clause on the
-# idempotency hash is the check, and a key stored by another process after the look-up
-# on the reader still makes a replay.
+# idempotency hash is the check. Nothing is read before it: the key is looked up on a
+# reader only when a rule refuses (a retry after the deadline is still answered) or when
+# plugins would otherwise see a retry.
+
+
+def _statements(
+    tmp_path: Path, consultation: Consultation, call_id: str, *, readers: bool = False
+) -> list[str]:
+    """What one submission with a key runs: on the writer, or on every connection."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with Consultkit.open(url, clock=FixedClock(NOW), entry_points=False) as app:
+        store: Any = app.store
+        statements: list[str] = []
+        connect = store._connect
+
+        def traced() -> sqlite3.Connection:
+            conn: sqlite3.Connection = connect()
+            conn.set_trace_callback(statements.append)
+            return conn
+
+        traced_connections = [store._writer]
+        if readers:
+            store._connect = traced
+            traced_connections += store._readers
+        for conn in traced_connections:
+            conn.set_trace_callback(statements.append)
+        send(app, consultation, who(organisation="Org"), call_id=call_id, idempotency_key="k")
+        for conn in [store._writer, *store._readers]:
+            conn.set_trace_callback(None)
+    return [s.split(None, 1)[0].upper() for s in statements]
 
 
 def _writes(tmp_path: Path, consultation: Consultation, call_id: str) -> list[str]:
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    with Consultkit.open(url, clock=FixedClock(NOW), entry_points=False) as app:
-        writer = app.store._writer  # type: ignore[attr-defined]
-        statements: list[str] = []
-        writer.set_trace_callback(statements.append)
-        send(app, consultation, who(organisation="Org"), call_id=call_id, idempotency_key="k")
-        writer.set_trace_callback(None)
-    return [s.split(None, 1)[0].upper() for s in statements]
+    return _statements(tmp_path, consultation, call_id)
 
 
 def test_without_a_quota_the_write_transaction_only_writes(
@@ -268,6 +289,17 @@ def test_with_a_quota_the_key_and_the_counts_are_read_under_the_lock(
         "INSERT",
         "COMMIT",
     ]
+
+
+@pytest.mark.parametrize(("call_id", "reads"), [("plain", 0), ("photos", 3)])
+def test_a_new_submission_reads_nothing_outside_its_write_transaction(
+    tmp_path: Path, consultation: Consultation, call_id: str, reads: int
+) -> None:
+    # Issue 14: the key was looked up on a reader before the rules, whose page cache every
+    # commit empties (about 50 us a submission); the write transaction answers a retry.
+    assert _statements(tmp_path, consultation, call_id, readers=True) == (
+        ["BEGIN"] + ["SELECT"] * reads + ["INSERT"] * 3 + ["COMMIT"]
+    )
 
 
 def test_a_key_stored_after_the_first_look_up_is_still_replayed(

@@ -293,6 +293,52 @@ def _consultation_repr(consultation: Consultation) -> str:
 
 
 @attrs.frozen(kw_only=True)
+class _CallFacts:
+    """What every submission event of one call, told in one language, says of the
+    consultation and the call: the same for each of a call's submissions."""
+
+    consultation: Consultation
+    call: Call | None
+    consultation_title: str
+    call_title: str | None
+    consultation_part: Payload
+    """Shared by the payloads of the call's events, which are never changed once built."""
+    organisers: tuple[str, ...]
+
+
+_CALL_FACTS_KEPT = 64
+_call_facts_kept: dict[tuple[int, str, str], _CallFacts] = {}
+
+
+def _call_facts(consultation: Consultation, call_id: str, language: str) -> _CallFacts:
+    """The :class:`_CallFacts` of ``call_id`` in ``language``, built once per consultation
+    value (issue 14: about 2 KB, the consultation's titles in six languages, was built for
+    every receipt). A consultation value never changes; an edited file is a new value, so
+    the entry is found by the value's identity and checked to be for it."""
+    key = (id(consultation), call_id, language)
+    found = _call_facts_kept.get(key)
+    if found is not None and found.consultation is consultation:
+        return found
+    try:
+        call: Call | None = consultation.call(call_id)
+    except UnknownItemError:
+        call = None  # the call left the consultation file since
+    languages = consultation.languages
+    found = _CallFacts(
+        consultation=consultation,
+        call=call,
+        consultation_title=consultation.title(language, languages),
+        call_title=call.title(language, languages) if call is not None else None,
+        consultation_part=consultation_part(consultation),
+        organisers=tuple(organiser_addresses(consultation)),
+    )
+    if len(_call_facts_kept) >= _CALL_FACTS_KEPT:
+        _call_facts_kept.clear()  # bounded: a few consultations live in one process
+    _call_facts_kept[key] = found
+    return found
+
+
+@attrs.frozen(kw_only=True)
 class SubmissionEvent:
     """What both submission events share: the consultation, the submission, its facts."""
 
@@ -317,30 +363,30 @@ class SubmissionEvent:
         return [submitter.group] if submitter is not None and submitter.group else []
 
     def _envelope(self, audience: tuple[str, ...]) -> Payload:
-        # Told in the submission's language, to its submitter's group.
-        return envelope(
-            self.consultation,
-            audience=audience,
-            groups=self._groups(),
-            language=self.submission.language,
-        )
+        # Told in the submission's language, to its submitter's group: what envelope()
+        # gives, its consultation's part kept per call (_CallFacts).
+        consultation, submission = self.consultation, self.submission
+        facts = _call_facts(consultation, submission.call_id, submission.language)
+        return {
+            "consultation": facts.consultation_part,
+            "organisers": list(facts.organisers),
+            "audience": list(audience),
+            "groups": self._groups(),
+            "language": submission.language or consultation.default_language,
+        }
 
     def _facts(self) -> Payload:
         consultation, submission = self.consultation, self.submission
-        language = submission.language
-        try:
-            call = consultation.call(submission.call_id)
-        except UnknownItemError:
-            call = None  # the call left the consultation file since
-        call_title = call.title(language, consultation.languages) if call is not None else None
+        facts = _call_facts(consultation, submission.call_id, submission.language)
+        call = facts.call
         submitter = submission.submitter
         return {
             "tracking_number": submission.tracking_number,
             "submission_id": submission.id,
             "consultation_id": consultation.id,
-            "consultation_title": consultation.title(language, consultation.languages),
+            "consultation_title": facts.consultation_title,
             "call_id": submission.call_id,
-            "call_title": call_title,
+            "call_title": facts.call_title,
             "title": submission.title,
             # submitter_name, submitter_email, submitter_organisation: the keys erasure
             # empties (domain.submissions.SUBMITTER_IDENTITY).

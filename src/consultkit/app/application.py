@@ -99,7 +99,7 @@ if TYPE_CHECKING:
         ReviewOutcome,
         RoundStatus,
     )
-    from consultkit.domain.attachments import StoredAttachment, Upload
+    from consultkit.domain.attachments import CheckedUpload, StoredAttachment, Upload
     from consultkit.domain.checks import CheckWarning
     from consultkit.domain.clock import Clock
     from consultkit.domain.model import Consultation
@@ -127,6 +127,7 @@ ATTACHMENTS_ENV: Final = "CONSULTKIT_ATTACHMENTS"
 
 DECISIONS = (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
 _CAS_ATTEMPTS = 3
+_NO_CONSENT: Final = Consent()  # a value: every submission that gives none shares it
 IMPORT_CHUNK_SIZE = 2_000
 """Rows per bulk-import transaction. Each row dirties about 7 index pages spread at random
 (tracking number, idempotency hash, e-mail, fingerprint), so a 10,000-row chunk wrote a
@@ -637,28 +638,14 @@ class Consultkit:
         it ``email-unconfirmed`` and queues a signed confirmation link; a call's ``quota``
         refuses one too many (rule ``quota``, counted under the store's lock).
         """
-        from consultkit.domain.attachments import check_uploads, parse_reference
-        from consultkit.domain.field_files import check_field_files, field_value
-
-        if any(parse_reference(a) is not None for a in attachments):
-            # A stored file is named only by the upload that made it: a reference sent as
-            # text could claim another submission's file (and publish it with this one).
-            raise RuleRefusedError(
-                "attachment",
-                deferred.gettext(
-                    "an attachment names a stored file (upload:…): send the file itself"
-                ),
-                field="attachments",
+        checked: list[CheckedUpload] = []
+        values: dict[str, Any] = {}
+        # Without attachments, files or fields the checks below have nothing to look at
+        # (issue 14: their modules and calls were a few us of every plain submission).
+        if attachments or uploads or field_files or fields:
+            checked, values = self._checked_files(
+                consultation, call_id, attachments, uploads, field_files or {}, fields or {}
             )
-        # An unknown call is the rules' refusal (rule unknown-call), below.
-        call = next((c for c in consultation.calls if c.id == call_id), None)
-        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
-        field_uploads = check_field_files(
-            () if call is None else call.fields, field_files or {}, fields or {}
-        )
-        values = dict(fields or {})
-        values.update({key: field_value(c) for key, c in field_uploads.items()})
-        checked += field_uploads.values()
         draft = Draft(
             call_id=call_id,
             submitter=submitter,
@@ -667,7 +654,7 @@ class Consultkit:
             language=language or consultation.default_language,
             tags=tuple(tags),
             attachments=(*attachments, *(c.reference for c in checked)),
-            consent=consent or Consent(),
+            consent=consent or _NO_CONSENT,
             fields=values,
         )
         files = self.attachment_files if checked else None
@@ -691,6 +678,39 @@ class Consultkit:
         if receipt.replayed:
             self._remove_files(written)  # the original submission keeps its own files
         return receipt
+
+    def _checked_files(
+        self,
+        consultation: Consultation,
+        call_id: str,
+        attachments: Sequence[str],
+        uploads: Sequence[Upload],
+        field_files: Mapping[str, Upload],
+        fields: Mapping[str, Any],
+    ) -> tuple[list[CheckedUpload], dict[str, Any]]:
+        """:meth:`submit`'s uploads and field files checked, and the fields' values with
+        each field file's value."""
+        from consultkit.domain.attachments import check_uploads, parse_reference
+        from consultkit.domain.field_files import check_field_files, field_value
+
+        if any(parse_reference(a) is not None for a in attachments):
+            # A stored file is named only by the upload that made it: a reference sent as
+            # text could claim another submission's file (and publish it with this one).
+            raise RuleRefusedError(
+                "attachment",
+                deferred.gettext(
+                    "an attachment names a stored file (upload:…): send the file itself"
+                ),
+                field="attachments",
+            )
+        # An unknown call is the rules' refusal (rule unknown-call), later.
+        call = next((c for c in consultation.calls if c.id == call_id), None)
+        checked = [] if call is None else check_uploads(call.attachments, uploads, call_id=call_id)
+        field_uploads = check_field_files(() if call is None else call.fields, field_files, fields)
+        values = dict(fields)
+        values.update({key: field_value(c) for key, c in field_uploads.items()})
+        checked += field_uploads.values()
+        return checked, values
 
     @property
     def attachment_files(self) -> AttachmentFiles:
@@ -773,28 +793,33 @@ class Consultkit:
         from consultkit.events import SubmissionConfirmationRequested, SubmissionReceived
 
         now = self.now()
-        if idempotency_key:
-            # A retry is answered before any rule runs: one sent after the deadline, or
-            # after the rules changed, still gets the receipt it is owed.
-            replay = self.store.find_by_idempotency_key(
-                consultation.id, idempotency_key, draft.submitter.email
-            )
+        key = idempotency_key or None
+        # A retry is answered, never refused: one sent after the deadline, or after the
+        # rules changed, still gets the receipt it is owed. Plugins never see a retry
+        # (their checks may cost, or count it), so with plugins that check submissions
+        # the key is looked up first. Otherwise nothing is read before the write
+        # transaction (issue 14: a look-up on a reader, whose page cache every commit
+        # empties, cost each submission about 50 us): a refusal looks the key up, and the
+        # insert's conflict clause replays a retry that passes.
+        early = key is not None and (self.host.has_validators() or self.host.has_screeners())
+        if early:
+            assert key is not None
+            replay = self._stored_replay(consultation, draft, now, key)
             if replay is not None:
-                attempted = new_submission(
-                    draft,
-                    consultation_id=consultation.id,
-                    at=now,
-                    provenance=provenance,
-                    idempotency_key=idempotency_key,
-                )
-                self._check_replay(replay, attempted)
                 return replay
-        checked = self.rules(consultation).check(draft, now)
-        # Organisers vouch for what they enter; people sending it themselves confirm.
-        confirm = provenance in (Provenance.WEB, Provenance.API) and (
-            consultation.call(checked.draft.call_id).confirm_email
-        )
-        signer = self.confirmation_signer() if confirm else None
+        try:
+            checked = self.rules(consultation).check(draft, now)
+            # Organisers vouch for what they enter; people sending it themselves confirm.
+            confirm = provenance in (Provenance.WEB, Provenance.API) and (
+                consultation.call(checked.draft.call_id).confirm_email
+            )
+            signer = self.confirmation_signer() if confirm else None
+        except (RuleRefusedError, ConfigError):
+            if key is not None and not early:
+                replay = self._stored_replay(consultation, draft, now, key)
+                if replay is not None:
+                    return replay
+            raise
         limits = quota_limits(
             consultation.call(checked.draft.call_id).quota, checked.draft.submitter
         )
@@ -803,7 +828,7 @@ class Consultkit:
             consultation_id=consultation.id,
             at=now,
             provenance=provenance,
-            idempotency_key=idempotency_key or None,
+            idempotency_key=key,
             verification=Verification.EMAIL_UNCONFIRMED if confirm else Verification.NONE,
         )
         refusals = self.host.refusals(consultation, submission)
@@ -850,6 +875,21 @@ class Consultkit:
             return receipt
         self._after_commit("submission_received", consultation, submission, receipt)
         return receipt
+
+    def _stored_replay(
+        self, consultation: Consultation, draft: Draft, now: dt.datetime, key: str
+    ) -> Receipt | None:
+        """The receipt stored under ``draft``'s submitter's ``key``, if any, checked to be
+        for the same content (rule ``idempotency-key-reused`` otherwise)."""
+        from consultkit.domain.submission_rules import new_submission
+
+        replay = self.store.find_by_idempotency_key(consultation.id, key, draft.submitter.email)
+        if replay is not None:
+            attempted = new_submission(
+                draft, consultation_id=consultation.id, at=now, idempotency_key=key
+            )
+            self._check_replay(replay, attempted)
+        return replay
 
     def _check_replay(self, receipt: Receipt, attempted: Submission) -> None:
         from consultkit.domain.field_files import without_file_ids

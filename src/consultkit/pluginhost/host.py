@@ -782,6 +782,11 @@ class PluginHost:
         impls = self._implementations("validate_submission")
         return impls is None or bool(impls)
 
+    def has_screeners(self) -> bool:
+        """Whether any plugin implements ``screen_submission`` (see :meth:`has_validators`)."""
+        impls = self._implementations("screen_submission")
+        return impls is None or bool(impls)
+
     def refusals(self, consultation: Consultation, submission: Submission) -> list[Refusal]:
         """Every plugin's reasons to refuse ``submission``, each with its plugin's name."""
         refusals: list[Refusal] = []

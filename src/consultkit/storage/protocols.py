@@ -162,9 +162,11 @@ class SubmissionStore(Protocol):
     ) -> Receipt | None:
         """The receipt (``replayed=True``) stored under ``submitter_email``'s key, or ``None``.
 
-        Lets a retry be answered with the original receipt before any rule runs, so a
-        retry that arrives after the deadline still gets it. A key is its submitter's: the
-        same key from another address, or from an erased submitter, finds nothing.
+        Lets a retry be answered with the original receipt, never refused: ``submit`` asks
+        when a rule refuses (a retry that arrives after the deadline still gets it) and
+        before plugins check a submission (they never see a retry); otherwise
+        :meth:`add_submission` answers it in its own transaction. A key is its submitter's:
+        the same key from another address, or from an erased submitter, finds nothing.
         """
 
     def list_submissions(
