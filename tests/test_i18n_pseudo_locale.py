@@ -477,13 +477,19 @@ def test_the_ranking_and_its_explanations_speak_only_the_catalogue(tmp_path: Pat
             app.score(consultation, screening, number, reviewer=a.reviewer_id, passed=True)
         app.assign_reviewers(consultation, scoring, pool, organiser="gitanjali")
         given = list(app.store.review_assignments(consultation.id, scoring))
+        reviewers = sorted({a.reviewer_id for a in given})
         for n, a in enumerate(given):
             number = app.store.get_submission(a.submission_id).tracking_number  # type: ignore[union-attr]
             if n == 0:  # an abstention, left out and counted
                 app.score(consultation, scoring, number, reviewer=a.reviewer_id, abstain=True)
                 continue
-            # Two marks only, so some submissions tie and a tie-break is explained.
-            mark = {c.id: c.min + (n % 2) for c in rubric.criteria}
+            # Each reviewer gives one mark, alternate reviewers one apart: a submission's
+            # score then depends only on how many of its two or three reviews are high,
+            # seven outcomes for eight submissions, so two tie and a tie-break is explained
+            # whichever reviewers the (random) tracking numbers bring (marking by the
+            # assignment's position left no tie in some runs).
+            high = reviewers.index(a.reviewer_id) % 2
+            mark = {c.id: c.min + high for c in rubric.criteria}
             app.score(consultation, scoring, number, reviewer=a.reviewer_id, scores=mark)
 
     def rank(fmt: str) -> str:
