@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+from startup_probe import RUN_VERB
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = runpy.run_path(str(ROOT / "benchmarks" / "bench_startup.py"))
 
@@ -150,18 +153,8 @@ NEEDS = {
 NO_MODEL = ("plugins",)
 MODEL = ("consultkit.domain.model", "consultkit.domain.fields")
 
-# Runs ``consultkit ARGS...`` (the probe's arguments) in the probe's process.
-_RUN_VERB = """
-import runpy, sys
-sys.argv = ["consultkit", *sys.argv[1:]]
-try:
-    runpy.run_module("consultkit", run_name="__main__")
-except SystemExit as exc:
-    if exc.code not in (0, None):
-        raise
-"""
 _PROBE = (
-    _RUN_VERB
+    RUN_VERB
     + """
 print("LOADED=" + ",".join(m for m in {modules!r} if m in sys.modules))
 """
@@ -266,7 +259,7 @@ def spy(pattern, flags):
 re._compile = spy
 """
 _PATTERNS_PROBE += (
-    _RUN_VERB
+    RUN_VERB
     + """
 print("COMPILED=" + ",".join(compiled))
 """
