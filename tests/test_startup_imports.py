@@ -10,7 +10,6 @@ fails here; the fix is to import it inside the function that needs it, as
 
 from __future__ import annotations
 
-import os
 import runpy
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from startup_probe import RUN_VERB
+from startup_probe import RUN_VERB, probe_line
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = runpy.run_path(str(ROOT / "benchmarks" / "bench_startup.py"))
@@ -153,28 +152,13 @@ NEEDS = {
 NO_MODEL = ("plugins",)
 MODEL = ("consultkit.domain.model", "consultkit.domain.fields")
 
-_PROBE = (
-    RUN_VERB
-    + """
-print("LOADED=" + ",".join(m for m in {modules!r} if m in sys.modules))
-"""
-)
+# Printed after the verb: which of the watched modules it loaded.
+_LOADED = 'print("LOADED=" + ",".join(m for m in {modules!r} if m in sys.modules))\n'
 
 
 def _loaded(arguments: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CONSULTKIT_DISABLE_PLUGINS"}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(modules=watched), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    line = done.stdout.strip().splitlines()[-1]
-    assert line.startswith("LOADED="), done.stdout
-    return {m for m in line.removeprefix("LOADED=").split(",") if m in watched}
+    line = probe_line("", _LOADED.format(modules=watched), arguments, "LOADED=")
+    return {m for m in line.split(",") if m in watched}
 
 
 def _invocations() -> dict[str, list[str]]:
