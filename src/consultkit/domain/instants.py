@@ -32,3 +32,16 @@ def utc_instant(value: dt.datetime) -> dt.datetime:
 def utc_instant_or_none(value: dt.datetime | None) -> dt.datetime | None:
     """:func:`utc_instant`, letting ``None`` through."""
     return None if value is None else utc_instant(value)
+
+
+def instant_text(value: dt.datetime) -> str:
+    """``value`` as an export writes it: ISO 8601 in UTC with a ``Z``, the microseconds
+    only when there are some (``2019-06-04T14:00:00Z``, ``2019-06-04T14:00:00.000001Z``).
+
+    Every reader sees the same instant whatever zone it was given in. A store that holds
+    instants as text gives this form without a datetime
+    (:meth:`consultkit.storage.sql.Dialect.instant_text`).
+    """
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat().replace("+00:00", "Z")

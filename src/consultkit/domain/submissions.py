@@ -7,23 +7,31 @@ The application (``consultkit.app.application``) combines them with a store and 
 from __future__ import annotations
 
 import collections
-import datetime as dt  # noqa: TC003 (attrs and cattrs read the field annotations at run time)
+import datetime as dt
 import enum
 import itertools
 import os
 import random as _random
 import time
 from collections.abc import Mapping  # noqa: TC003 (attrs reads the annotations)
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 
-from consultkit.domain.instants import utc_instant, utc_instant_or_none
+from consultkit.domain.instants import instant_text, utc_instant, utc_instant_or_none
 from consultkit.i18n import Text, deferred
 from consultkit.value_methods import value_eq, value_hash, value_repr
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+
+    # A record's instants are datetimes unless its type says otherwise; the default needs
+    # typing_extensions before Python 3.13, which nothing else loads at run time.
+    from typing_extensions import TypeVar as DefaultTypeVar
+
+    InstantT = DefaultTypeVar("InstantT", dt.datetime, str, default=dt.datetime)
+else:
+    InstantT = TypeVar("InstantT", dt.datetime, str)
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -186,7 +194,7 @@ class Submission:
     review decision releases it (``screen_submission``)."""
 
 
-class SubmissionRecord(NamedTuple):
+class SubmissionRecord(NamedTuple, Generic[InstantT]):
     """A submission flat: its submitter and consent as plain fields, for reading many fast.
 
     What :meth:`~consultkit.storage.protocols.SubmissionStore.submission_records` streams
@@ -194,6 +202,10 @@ class SubmissionRecord(NamedTuple):
     an attrs object, was most of an export's cost). The fields are the full export's
     columns in order, then the call fields' values; :func:`submission_record` makes one
     from a :class:`Submission`, and a store's records must equal those.
+
+    Its instants are datetimes (``SubmissionRecord`` is ``SubmissionRecord[datetime]``), or
+    in a store's stream the text an export writes (``SubmissionRecord[str]``, see
+    :class:`SubmissionRecordStream`).
     """
 
     id: str
@@ -203,8 +215,8 @@ class SubmissionRecord(NamedTuple):
     group: str | None
     language: str
     status: SubmissionStatus
-    received_at: dt.datetime
-    updated_at: dt.datetime
+    received_at: InstantT
+    updated_at: InstantT
     title: str
     body: str | None
     tags: tuple[str, ...]
@@ -219,7 +231,7 @@ class SubmissionRecord(NamedTuple):
     provenance: Provenance
     fingerprint: str
     idempotency_key: str | None
-    erased_at: dt.datetime | None
+    erased_at: InstantT | None
     verification: Verification
     held: str | None
     fields: Mapping[str, Any]
@@ -258,6 +270,66 @@ def submission_record(s: Submission) -> SubmissionRecord:
         s.held,
         s.fields,
     )
+
+
+def record_instants_as_text(r: SubmissionRecord) -> SubmissionRecord[str]:
+    """``r`` with its instants as an export writes them
+    (:func:`~consultkit.domain.instants.instant_text`)."""
+    values = r._asdict()
+    values["received_at"] = instant_text(r.received_at)
+    values["updated_at"] = instant_text(r.updated_at)
+    if r.erased_at is not None:
+        values["erased_at"] = instant_text(r.erased_at)
+    return SubmissionRecord(**values)
+
+
+@attrs.frozen
+class SubmissionRecordStream(Generic[InstantT]):
+    """Records read in one pass, and the form their instants take.
+
+    What :meth:`~consultkit.storage.protocols.SubmissionStore.submission_records` returns.
+    A store that holds instants as text gives them as the text an export writes
+    (:meth:`of_text`), so an export neither parses nor formats one per row (issue 14);
+    records made from submissions keep their datetimes (:meth:`of_datetimes`). Build one
+    with those two, so the form said is the records' form.
+    """
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
+    records: Iterable[SubmissionRecord[InstantT]]
+    instants_as_text: bool
+    """Whether the instants are :func:`~consultkit.domain.instants.instant_text`'s text."""
+
+    @classmethod
+    def of_text(cls, records: Iterable[SubmissionRecord[str]]) -> SubmissionRecordStream[str]:
+        """A stream of records whose instants are an export's text already."""
+        return SubmissionRecordStream(records=records, instants_as_text=True)
+
+    @classmethod
+    def of_datetimes(
+        cls, records: Iterable[SubmissionRecord[dt.datetime]]
+    ) -> SubmissionRecordStream[dt.datetime]:
+        """A stream of records whose instants are datetimes."""
+        return SubmissionRecordStream(records=records, instants_as_text=False)
+
+    def __iter__(self) -> Iterator[SubmissionRecord[InstantT]]:
+        return iter(self.records)
+
+    def with_instant_text(self) -> Iterator[SubmissionRecord[str]]:
+        """The records with their instants as an export writes them (converted only when
+        they are datetimes)."""
+        if self.instants_as_text:
+            return iter(self.records)  # type: ignore[arg-type]  # said by the constructor
+        return map(record_instants_as_text, self.records)  # type: ignore[arg-type]
+
+
+#: What a store's :meth:`~consultkit.storage.protocols.SubmissionStore.submission_records`
+#: may return: records with text instants or with datetimes.
+AnySubmissionRecordStream: TypeAlias = (
+    "SubmissionRecordStream[str] | SubmissionRecordStream[dt.datetime]"
+)
 
 
 def submission_from_record(r: SubmissionRecord) -> Submission:

@@ -19,7 +19,6 @@ the value there would only corrupt it.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import re
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -31,14 +30,23 @@ from consultkit.domain.fields import (
     PeopleField,
     TextField,
 )
-from consultkit.domain.submissions import SubmissionStatus, submission_record
+from consultkit.domain.submissions import (
+    SubmissionRecordStream,
+    SubmissionStatus,
+    record_instants_as_text,
+    submission_record,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from consultkit.domain.fields import AnyField
     from consultkit.domain.model import Consultation
-    from consultkit.domain.submissions import Submission, SubmissionRecord
+    from consultkit.domain.submissions import (
+        AnySubmissionRecordStream,
+        Submission,
+        SubmissionRecord,
+    )
 
 ExportFormat: TypeAlias = Literal["csv", "jsonl"]
 Row: TypeAlias = dict[str, Any]
@@ -149,15 +157,6 @@ def redact_emails(text: str) -> str:
     return _EMAIL.sub(EMAIL_REDACTION, text)
 
 
-def _instant(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    # Stored instants are UTC; write them with a Z so every reader sees the same instant.
-    if value.tzinfo is not dt.UTC:
-        value = value.astimezone(dt.UTC)
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def declared_fields(consultation: Consultation) -> tuple[AnyField, ...]:
     """Every field the consultation's calls declare, once per key, in call order.
 
@@ -222,22 +221,23 @@ def full_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row:
     """The organiser's view of ``submission`` as a flat row (keys: :data:`FULL_COLUMNS`,
     then ``field.KEY`` for each of ``fields``)."""
     columns = FULL_COLUMNS + field_columns(fields)
-    return dict(zip(columns, _full_values(submission_record(submission), fields), strict=True))
+    return dict(zip(columns, _full_values(_text_record(submission), fields), strict=True))
 
 
-def _full_values(r: SubmissionRecord, fields: tuple[AnyField, ...]) -> list[Any]:
+def _text_record(submission: Submission) -> SubmissionRecord[str]:
+    return record_instants_as_text(submission_record(submission))
+
+
+def _full_values(r: SubmissionRecord[str], fields: tuple[AnyField, ...]) -> list[Any]:
     """The full view's values in column order (:func:`full_row`'s, without the keys)."""
-    # The record holds the columns in this order (SubmissionRecord says so): copy them
-    # in one slice and convert the few that are not plain values (the export's hot path).
+    # The record holds the columns in this order (SubmissionRecord says so), its instants
+    # as the text written: copy them in one slice and convert the few that are not plain
+    # values (the export's hot path).
     row: list[Any] = list(r[:_FULL_WIDTH])
     row[6] = str(r.status)
-    row[7] = _instant(r.received_at)
-    row[8] = _instant(r.updated_at)
     row[11] = list(r.tags)
     row[12] = list(r.attachments)
     row[20] = str(r.provenance)
-    if r.erased_at is not None:
-        row[23] = _instant(r.erased_at)
     row[24] = str(r.verification)
     if fields:
         values = r.fields
@@ -255,11 +255,10 @@ def public_row(submission: Submission, fields: tuple[AnyField, ...] = ()) -> Row
     public ones of ``fields`` follow as ``field.KEY`` (see :func:`_public_value`).
     """
     columns = PUBLIC_COLUMNS + field_columns(fields, public=True)
-    record = submission_record(submission)
-    return dict(zip(columns, _public_values(record, fields), strict=True))
+    return dict(zip(columns, _public_values(_text_record(submission), fields), strict=True))
 
 
-def _public_values(r: SubmissionRecord, fields: tuple[AnyField, ...]) -> list[Any]:
+def _public_values(r: SubmissionRecord[str], fields: tuple[AnyField, ...]) -> list[Any]:
     """The public view's values in column order (:func:`public_row`'s, without the keys)."""
     show_text = r.consent_publish_text and r.body is not None
     if r.submitter_name is None:
@@ -280,7 +279,7 @@ def _public_values(r: SubmissionRecord, fields: tuple[AnyField, ...]) -> list[An
         r.call_id,
         group,
         r.language,
-        _instant(r.received_at),
+        r.received_at,
         redact_emails(r.title) if show_text else None,
         redact_emails(r.body) if show_text and r.body is not None else None,
         [redact_emails(t) for t in r.tags] if show_text else [],
@@ -327,7 +326,7 @@ def rows(
 ) -> Iterator[Row]:
     """Rows for ``submissions`` in the order given; ``public`` applies the public view."""
     columns = _columns(public, fields)
-    for values in _values(map(submission_record, submissions), public, fields):
+    for values in _values(map(_text_record, submissions), public, fields):
         yield dict(zip(columns, values, strict=True))
 
 
@@ -336,7 +335,7 @@ def _columns(public: bool, fields: tuple[AnyField, ...]) -> tuple[str, ...]:
 
 
 def _values(
-    records: Iterable[SubmissionRecord], public: bool, fields: tuple[AnyField, ...]
+    records: Iterable[SubmissionRecord[str]], public: bool, fields: tuple[AnyField, ...]
 ) -> Iterator[list[Any]]:
     """Each record's values in the view's column order (public: public statuses only)."""
     if public:
@@ -364,9 +363,6 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return neutralise(LIST_SEPARATOR.join(str(v) for v in value))
     return neutralise(str(value))
-
-
-_SIMPLE_CELLS: Final[dict[object, str]] = {None: "", True: "true", False: "false"}
 
 
 def _list_cell(value: list[Any]) -> str:
@@ -405,15 +401,18 @@ def _write_csv_values(
     prefixes = FORMULA_PREFIXES
     quote = NEUTRALISING_PREFIX
     for values in rows:
-        # The common cases (a plain string, nothing, a flag) are inlined: this is the
-        # export's hot loop; csv_cell handles every other type.
+        # The common cases (a plain string, nothing, a flag, no tags) are inlined, with
+        # no function call: this is the export's hot loop; csv_cell handles every other
+        # type and gives the same text for these.
         writer.writerow(
             [
                 (quote + v if v[:1] in prefixes else v)
                 if v.__class__ is str
-                else _SIMPLE_CELLS.get(v)
-                if v is None or v.__class__ is bool
-                else _list_cell(v)
+                else ""
+                if v is None
+                else ("true" if v else "false")
+                if v.__class__ is bool
+                else (_list_cell(v) if v else "")
                 if v.__class__ is list
                 else csv_cell(v)
                 for v in values
@@ -458,7 +457,7 @@ def _write_jsonl_values(
 
 def export_records(
     out: IO[str],
-    records: Iterable[SubmissionRecord],
+    records: AnySubmissionRecordStream,
     *,
     format: ExportFormat = "csv",
     public: bool = False,
@@ -469,10 +468,11 @@ def export_records(
 
     What :meth:`~consultkit.storage.protocols.SubmissionStore.submission_records` streams,
     written as :func:`export_submissions` writes the same submissions (byte for byte):
-    the export's fast path, with no submission object built (issue 14).
+    the export's fast path, with no submission object built, and no instant parsed when
+    the store gives them as text (issue 14).
     """
     columns = _columns(public, fields)
-    selected = _values(records, public, fields)
+    selected = _values(records.with_instant_text(), public, fields)
     if format == "csv":
         return _write_csv_values(out, selected, columns, on_row)
     if format == "jsonl":
@@ -500,7 +500,7 @@ def export_submissions(
     """
     return export_records(
         out,
-        map(submission_record, submissions),
+        SubmissionRecordStream.of_datetimes(map(submission_record, submissions)),
         format=format,
         public=public,
         on_row=on_row,

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from consultkit.domain.quotas import QuotaLimit
     from consultkit.domain.review.scores import Review, ReviewAssignment
     from consultkit.domain.submissions import (
+        AnySubmissionRecordStream,
         HistoryEntry,
         Receipt,
         Submission,
@@ -187,13 +188,19 @@ class SubmissionStore(Protocol):
 
     def submission_records(
         self, consultation_id: str, *, status: SubmissionStatus | None = None
-    ) -> Iterator[SubmissionRecord]:
+    ) -> AnySubmissionRecordStream:
         """The submissions of :meth:`list_submissions` (only ``status``'s if given), each flat.
 
-        Same order, streamed from one snapshot; each record equals
-        :func:`~consultkit.domain.submissions.submission_record` of the listed submission.
-        Exports read this: a backend should read the columns straight into records,
-        without building :class:`~consultkit.domain.submissions.Submission` objects.
+        Same order, streamed from one snapshot, as a
+        :class:`~consultkit.domain.submissions.SubmissionRecordStream`. Each record equals
+        :func:`~consultkit.domain.submissions.submission_record` of the listed submission;
+        a backend that holds instants as text gives them as the text an export writes
+        (``SubmissionRecordStream.of_text``: each record then equals
+        :func:`~consultkit.domain.submissions.record_instants_as_text` of that), one
+        that reads datetimes may give those (``of_datetimes``). Exports read this: a
+        backend should read the columns straight into records, without building
+        :class:`~consultkit.domain.submissions.Submission` objects or, where it can,
+        datetimes.
         """
 
     def history(self, submission_id: str) -> list[HistoryEntry]:

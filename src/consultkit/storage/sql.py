@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import attrs
 
+from consultkit.domain.instants import instant_text
 from consultkit.domain.quotas import QUOTA_KINDS, QuotaLimit, quota_keys
 from consultkit.domain.submissions import (
     Actor,
@@ -49,6 +50,7 @@ from consultkit.domain.submissions import (
     Receipt,
     Submission,
     SubmissionRecord,
+    SubmissionRecordStream,
     SubmissionStatus,
     SubmissionVersion,
     Submitter,
@@ -238,6 +240,16 @@ class Dialect(abc.ABC):
     def load_instant_or_none(self, value: Any) -> dt.datetime | None:
         """:meth:`load_instant`, or ``None``."""
         return None if value is None else self.load_instant(value)
+
+    def instant_text(self, value: Any) -> str:
+        """An instant read from a column as an export writes it
+        (:func:`~consultkit.domain.instants.instant_text`: UTC with a ``Z``).
+
+        By default through :meth:`load_instant`; a database that stores instants as text
+        overrides it to give that text without a datetime (issue 14: the export's
+        submission records, :meth:`SqlStore.submission_records`).
+        """
+        return instant_text(self.load_instant(value))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -919,19 +931,26 @@ class SqlStore(abc.ABC):
 
     def submission_records(
         self, consultation_id: str, *, status: SubmissionStatus | None = None
-    ) -> Iterator[SubmissionRecord]:
-        """The listing's submissions flat, read column by column (no Submission built)."""
+    ) -> SubmissionRecordStream[str]:
+        """The listing's submissions flat, read column by column (no Submission built),
+        their instants as the export's text (:meth:`Dialect.instant_text`)."""
         sql = self._records_sql()
         params: list[Any] = [consultation_id]
         if status is not None:
             sql += " AND status = ?"
             params.append(str(status))
         sql += " ORDER BY received_at, id"
-        instant = self.dialect.load_instant
+        return SubmissionRecordStream.of_text(self._records(self.dialect.sql(sql), params))
+
+    def _records(self, sql: str, params: Sequence[Any]) -> Iterator[SubmissionRecord[str]]:
+        text_of = self.dialect.instant_text
         statuses, provenances, levels = _STATUSES, _PROVENANCES, _VERIFICATIONS
         lists: dict[str, tuple[str, ...]] = {}
         consents: dict[str, tuple[bool, bool, bool]] = {}
-        for r in self._stream(self.dialect.sql(sql), params):
+        # What SubmissionRecord._make does, without the Python call per row that it (or the
+        # class's own __new__) costs: the tuple below has every field, in order.
+        new = tuple.__new__
+        for r in self._stream(sql, params):
             tags = lists.get(r[11])
             if tags is None:
                 tags = _decoded(lists, r[11], _strings)
@@ -941,35 +960,29 @@ class SqlStore(abc.ABC):
             flags = consents.get(r[17])
             if flags is None:
                 flags = _decoded(consents, r[17], _consent)
-            text, name, organisation = flags
-            yield SubmissionRecord(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                statuses[r[6]],
-                instant(r[7]),
-                instant(r[8]),
-                r[9],
-                r[10],
-                tags,
-                attachments,
-                r[13],
-                r[14],
-                r[15],
-                r[16],
-                text,
-                name,
-                organisation,
-                provenances[r[18]],
-                r[19],
-                r[20],
-                None if r[21] is None else instant(r[21]),
-                levels[r[22]],
-                r[23],
-                {} if r[24] == "{}" else json.loads(r[24]),
+            received = text_of(r[7])
+            # Most submissions were never changed: their two instants are one value.
+            updated = received if r[8] == r[7] else text_of(r[8])
+            yield new(
+                SubmissionRecord,
+                (
+                    *r[:6],
+                    statuses[r[6]],
+                    received,
+                    updated,
+                    *r[9:11],
+                    tags,
+                    attachments,
+                    *r[13:17],
+                    *flags,
+                    provenances[r[18]],
+                    r[19],
+                    r[20],
+                    None if r[21] is None else text_of(r[21]),
+                    levels[r[22]],
+                    r[23],
+                    {} if r[24] == "{}" else json.loads(r[24]),
+                ),
             )
 
     def history(self, submission_id: str) -> list[HistoryEntry]:

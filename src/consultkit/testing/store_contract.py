@@ -28,6 +28,7 @@ what the base adds beyond the protocol (consultation documents).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +43,11 @@ from consultkit.domain.submissions import (
     HistoryEntry,
     SubmissionStatus,
     Verification,
+    record_instants_as_text,
     submission_record,
 )
 from consultkit.errors import StoreError, UnknownItemError
+from consultkit.formats.submission_export import export_records, export_submissions
 from consultkit.i18n import Text, deferred
 from consultkit.storage.erasure import ERASED, RECIPIENT_ERASED
 from consultkit.storage.protocols import StoreConflictError
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from consultkit.domain.submissions import Submission
+    from consultkit.formats.submission_export import ExportFormat
     from consultkit.storage.protocols import Store
     from consultkit.storage.records import Delivery, OutboxEvent, Tombstone
 
@@ -471,11 +475,59 @@ class StoreContract:
         )
         _add(store, make_submission(2, status=SubmissionStatus.ACCEPTED))
         listed = [submission_record(s) for s in store.list_submissions("wsis-2020")]
-        assert list(store.submission_records("wsis-2020")) == listed
-        accepted = list(store.submission_records("wsis-2020", status=SubmissionStatus.ACCEPTED))
-        assert accepted == [r for r in listed if r.status is SubmissionStatus.ACCEPTED]
-        assert len(accepted) == 1
+        records = store.submission_records("wsis-2020")
+        if not records.instants_as_text:
+            assert list(records) == listed
+            records = store.submission_records("wsis-2020")
+        # Instants given as text are the text an export writes of the listed ones.
+        as_text = [record_instants_as_text(r) for r in listed]
+        assert list(records.with_instant_text()) == as_text
+        accepted = store.submission_records("wsis-2020", status=SubmissionStatus.ACCEPTED)
+        assert list(accepted.with_instant_text()) == [
+            r for r in as_text if r.status is SubmissionStatus.ACCEPTED
+        ]
+        assert len(as_text) == 4
         assert list(store.submission_records("other")) == []
+
+    @pytest.mark.parametrize("public", [False, True], ids=["full", "public"])
+    @pytest.mark.parametrize("format", ["csv", "jsonl"])
+    def test_exporting_the_records_writes_the_listing_export(
+        self, store: Store, public: bool, format: ExportFormat
+    ) -> None:
+        """An export of ``submission_records`` is byte for byte the export of the listed
+        submissions, whatever form the store gives instants in (issue 14): instants on
+        every microsecond edge, a change after receipt, an erasure."""
+        edges = (0, 1, 999_999, 100_000, 500)
+        for n, microseconds in enumerate(edges):
+            at = T0 + dt.timedelta(days=n, microseconds=microseconds)
+            _add(store, make_submission(n, at=at, status=SubmissionStatus.ACCEPTED))
+        _add(store, make_submission(9, email="gone@example.org", at=T0.replace(year=999)))
+        changed = make_submission(7, at=T0 + dt.timedelta(microseconds=7))
+        _add(store, changed)
+        store.change_status(
+            changed.id,
+            SubmissionStatus.SUBMITTED,
+            _review(changed, SubmissionStatus.ACCEPTED, minutes=61),
+            [],
+        )
+        store.erase_submitter(
+            "wsis-2020",
+            "gone@example.org",
+            keep_text=True,
+            reason="request",
+            at=T0 + dt.timedelta(seconds=1, microseconds=30),
+        )
+        status = SubmissionStatus.ACCEPTED if public else None
+        fast, listed = io.StringIO(), io.StringIO()
+        rows = export_records(
+            fast, store.submission_records("wsis-2020", status=status), format=format, public=public
+        )
+        export_submissions(
+            listed, store.list_submissions("wsis-2020"), format=format, public=public
+        )
+        assert rows == (6 if public else 7)
+        assert fast.getvalue() == listed.getvalue()
+        assert "2020-01-16T09:00:00.000001Z" in fast.getvalue()  # not parsed, not lost
 
     # -- erasure ---------------------------------------------------------------------
 
