@@ -34,7 +34,7 @@ _C = TypeVar("_C", bound=type)
 
 
 @overload
-def shared_value_methods(cls: _C, /) -> _C: ...
+def shared_value_methods(cls: _C, /, *, eq: bool = True, hashable: bool = True) -> _C: ...
 
 
 @overload
@@ -53,25 +53,28 @@ def shared_value_methods(
         class Window: ...
 
     ``hashable=False`` is for a mutable (``attrs.define``) class: it compares by value and
-    is unhashable, as attrs would make it. ``eq=False`` shares only the repr, for an ordered
-    class (``order=True``), whose comparisons attrs writes with the equality and hash they
-    rest on. A class attrs already made is refused: its methods were compiled.
+    is unhashable, as attrs would make it (running first, the decorator cannot see that the
+    class will be mutable). ``eq=False`` shares only the repr, for an ordered class
+    (``order=True``), whose comparisons attrs writes with the equality and hash they rest
+    on. A class attrs already made is refused: its own methods were compiled.
     """
+    if cls is None:
 
-    def share(cls: _C) -> _C:
-        if "__attrs_attrs__" in vars(cls):
-            raise TypeError(
-                f"{cls.__qualname__}: put @shared_value_methods under the attrs decorator"
-            )
-        methods: dict[str, object] = {"__repr__": _repr}
-        if eq:
-            methods["__eq__"] = _eq
-            methods["__hash__"] = _hash if hashable else None
-        for name, method in methods.items():
-            setattr(cls, name, method)
-        return cls
+        def share(cls: _C) -> _C:
+            return shared_value_methods(cls, eq=eq, hashable=hashable)
 
-    return share if cls is None else share(cls)
+        return share
+    if "__attrs_attrs__" in cls.__dict__:
+        raise TypeError(f"{cls.__qualname__}: put @shared_value_methods under the attrs decorator")
+    # One call and three setattr a class: it runs for every class on a verb's path.
+    methods = (
+        (("__repr__", _repr), ("__eq__", _eq), ("__hash__", _hash if hashable else None))
+        if eq
+        else (("__repr__", _repr),)
+    )
+    for name, method in methods:
+        setattr(cls, name, method)
+    return cls
 
 
 _active = threading.local()
