@@ -202,17 +202,21 @@ def test_no_class_body_assigns_the_shared_methods() -> None:
     assert assigning == []
 
 
+def _imported(module: str, name: str) -> Any:
+    """The object the source's class statement ``name`` made in ``module``."""
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
 def _decorated() -> list[tuple[type, ast.ClassDef]]:
     """The classes decorated with ``shared_value_methods``, imported, with their statement."""
-    classes = []
-    for module, name, statement in _class_statements():
-        names = [_decorator_name(d) for d in statement.decorator_list]
-        if "shared_value_methods" in names:
-            cls: Any = importlib.import_module(module)
-            for part in name.split("."):
-                cls = getattr(cls, part)
-            classes.append((cls, statement))
-    return classes
+    return [
+        (_imported(module, name), statement)
+        for module, name, statement in _class_statements()
+        if "shared_value_methods" in [_decorator_name(d) for d in statement.decorator_list]
+    ]
 
 
 def test_each_class_sharing_the_methods_gets_them_from_the_decorator_under_attrs() -> None:
@@ -246,18 +250,13 @@ def test_each_class_sharing_the_methods_gets_them_from_the_decorator_under_attrs
 
 def test_every_class_with_the_shared_methods_is_decorated() -> None:
     decorated = {cls for cls, _ in _decorated()}
-    modules = {module for module, _, _ in _class_statements()}
     sharing = set()
-    for module in modules:
-        if module.endswith("__main__"):
-            continue
-        todo = list(vars(importlib.import_module(module)).values())
-        while todo:
-            value = todo.pop()
-            if isinstance(value, type) and value.__module__ == module:
-                todo.extend(vars(value).values())
-                if any(vars(value).get(name) is SHARED[name] for name in METHODS):
-                    sharing.add(value)
+    for module, name, _ in _class_statements():
+        if "<locals>" in name or module.endswith("__main__"):
+            continue  # made when a function runs; no class body assigns them (test above)
+        cls = _imported(module, name)
+        if any(vars(cls).get(method) is SHARED[method] for method in METHODS):
+            sharing.add(cls)
     assert sharing - decorated == set()
     assert len(sharing) >= 98
 
