@@ -1,6 +1,6 @@
 """Run ``consultkit ARGS...`` in a fresh interpreter and read what a probe printed after it.
 
-The start-up tests (tests/test_startup_*.py, tests/test_value_repr.py) look at a verb's
+The start-up tests (tests/test_startup_*.py, tests/test_value_methods.py) look at a verb's
 process from inside: code before the verb sets up a spy, code after it prints one line.
 """
 

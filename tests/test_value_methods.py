@@ -1,12 +1,15 @@
 """consultkit's attrs classes share ``__repr__``, ``__eq__`` and ``__hash__``
-(:mod:`consultkit.value_methods`).
+(:func:`consultkit.value_methods.shared_value_methods`).
 
 attrs compiles these per class it decorates, more than half of a class's creation cost on
-every verb's path (issue 14); the shared ones must behave exactly as attrs' own.
+every verb's path (issue 14); the shared ones must behave exactly as attrs' own, and each
+class says it uses them once, with the decorator.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import math
 import sys
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 import attrs
 import pytest
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 sys.path.insert(0, str(Path(__file__).parent))
 from startup_probe import probe_line
@@ -26,18 +29,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "wsis2020" / "co
 def _pair(**fields: Any) -> tuple[type, type]:
     """The same frozen class twice: with attrs' generated methods, and the shared ones."""
     generated = attrs.make_class("Value", dict(fields), kw_only=True, frozen=True)
-    shared = attrs.make_class(
-        "Value",
-        dict(fields),
-        kw_only=True,
-        frozen=True,
-        repr=False,
-        eq=False,
-        hash=False,
-    )
-    shared.__repr__ = value_repr  # type: ignore[method-assign]
-    shared.__eq__ = value_eq  # type: ignore[method-assign]
-    shared.__hash__ = value_hash  # type: ignore[method-assign]
+    shared = attrs.frozen(kw_only=True)(shared_value_methods(type("Value", (), dict(fields))))
     return generated, shared
 
 
@@ -101,9 +93,8 @@ def test_shared_equality_and_hash_behave_as_attrs(
 
 def test_a_mutable_class_with_the_shared_equality_is_unhashable_as_attrs_makes_it() -> None:
     @attrs.define
+    @shared_value_methods(hashable=False)
     class Mutable:
-        __eq__ = value_eq
-
         a: int
 
     assert Mutable(a=1) == Mutable(a=1) != Mutable(a=2)
@@ -113,9 +104,8 @@ def test_a_mutable_class_with_the_shared_equality_is_unhashable_as_attrs_makes_i
 
 def test_nested_classes_and_values_containing_themselves() -> None:
     @attrs.define
+    @shared_value_methods(hashable=False)
     class Outer:
-        __repr__ = value_repr
-
         items: list[Any]
 
     @attrs.define
@@ -154,3 +144,128 @@ def test_the_classes_a_verb_needs_get_none_of_these_generated(arguments: list[st
     assert probe_line("", _GENERATED, arguments, "GENERATED=") == (
         "<attrs generated methods consultkit.domain.windows.Month>"
     )
+
+
+# Where the shared methods are said: consultkit's and its plugins' sources.
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / "src", *sorted(ROOT.glob("plugins/*/src"))]
+METHODS = ("__repr__", "__eq__", "__hash__")
+
+
+@attrs.frozen
+@shared_value_methods
+class _Reference:
+    """A class with all three shared methods: what a decorated class's must be."""
+
+
+SHARED = {name: vars(_Reference)[name] for name in METHODS}
+
+
+def _class_statements() -> list[tuple[str, str, ast.ClassDef]]:
+    """(module, qualified name, statement) of each class in the sources; a class defined
+    inside a function gets ``<locals>`` in its name, as Python gives it."""
+    found: list[tuple[str, str, ast.ClassDef]] = []
+
+    def visit(node: ast.AST, module: str, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                found.append((module, prefix + child.name, child))
+                visit(child, module, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, module, f"{prefix}{child.name}.<locals>.")
+            else:
+                visit(child, module, prefix)
+
+    for source in SOURCES:
+        for path in sorted(source.rglob("*.py")):
+            parts = path.relative_to(source).with_suffix("").parts
+            module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            visit(ast.parse(path.read_text(encoding="utf-8")), module, "")
+    return found
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    return ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
+
+
+def test_no_class_body_assigns_the_shared_methods() -> None:
+    # `__repr__ = value_repr` and its two siblings in 98 class bodies said the same thing
+    # three times over; the decorator says it once.
+    assigning = [
+        f"{module}.{name}"
+        for module, name, statement in _class_statements()
+        for line in statement.body
+        if isinstance(line, ast.Assign | ast.AnnAssign)
+        for target in (line.targets if isinstance(line, ast.Assign) else [line.target])
+        if isinstance(target, ast.Name) and target.id in METHODS
+    ]
+    assert assigning == []
+
+
+def _imported(module: str, name: str) -> Any:
+    """The object the source's class statement ``name`` made in ``module``."""
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def _decorated() -> list[tuple[type, ast.ClassDef]]:
+    """The classes decorated with ``shared_value_methods``, imported, with their statement."""
+    return [
+        (_imported(module, name), statement)
+        for module, name, statement in _class_statements()
+        if "shared_value_methods" in [_decorator_name(d) for d in statement.decorator_list]
+    ]
+
+
+def test_each_class_sharing_the_methods_gets_them_from_the_decorator_under_attrs() -> None:
+    decorated = _decorated()
+    assert len(decorated) >= 98
+    for cls, statement in decorated:
+        names = [_decorator_name(d) for d in statement.decorator_list]
+        place = names.index("shared_value_methods")
+        # Directly under attrs' decorator: it runs first, so attrs finds the methods there.
+        assert place > 0
+        assert names[place - 1] in {"attrs.frozen", "attrs.define"}, cls
+        frozen = names[place - 1] == "attrs.frozen"
+        options = {
+            keyword.arg: ast.literal_eval(keyword.value)
+            for keyword in getattr(statement.decorator_list[place], "keywords", [])
+        }
+        own = vars(cls)
+        assert own["__repr__"] is SHARED["__repr__"], cls
+        if options.get("eq", True):
+            assert own["__eq__"] is SHARED["__eq__"], cls
+            # A frozen class hashes its values; a mutable one stays unhashable, as attrs
+            # makes a mutable class that compares by value.
+            assert options.get("hashable", True) is frozen, cls
+            assert own["__hash__"] is (SHARED["__hash__"] if frozen else None), cls
+        else:
+            # An ordered class (Month): attrs writes its comparisons and the equality and
+            # hash they rest on.
+            assert own["__eq__"] is not SHARED["__eq__"], cls
+            assert own["__hash__"] is not None, cls
+
+
+def test_every_class_with_the_shared_methods_is_decorated() -> None:
+    decorated = {cls for cls, _ in _decorated()}
+    sharing = set()
+    for module, name, _ in _class_statements():
+        if "<locals>" in name or module.endswith("__main__"):
+            continue  # made when a function runs; no class body assigns them (test above)
+        cls = _imported(module, name)
+        if any(vars(cls).get(method) is SHARED[method] for method in METHODS):
+            sharing.add(cls)
+    assert sharing - decorated == set()
+    assert len(sharing) >= 98
+
+
+def test_the_decorator_refuses_a_class_attrs_already_made() -> None:
+    # Above attrs' decorator it would come too late: attrs would have compiled its own.
+    with pytest.raises(TypeError, match="under"):
+
+        @shared_value_methods
+        @attrs.frozen
+        class Late:
+            a: int

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.i18n import Text, deferred, messages
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,16 +38,13 @@ class ConsultkitError(Exception):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Problem:
     """One thing wrong with an input, located as precisely as the input allows.
 
     ``path`` is a field path such as ``phases[3].window.end``; ``file`` and ``line`` are
     filled in when the problem comes from a file.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     path: str
     message: str | Text

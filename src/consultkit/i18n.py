@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -91,12 +91,9 @@ def environment_language(environ: Mapping[str, str] | None = None) -> str:
 
 
 @attrs.frozen
+@shared_value_methods
 class Messages:
     """The catalogue of one language; each method returns the message with values filled in."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     language: str
     catalogue: _Catalogue = attrs.field(repr=False)
@@ -138,6 +135,7 @@ def _load(language: str) -> _Catalogue:
 
 
 @attrs.frozen
+@shared_value_methods
 class Text:
     """Words not yet in a language: a message with its values, worded when the reader is known.
 
@@ -145,10 +143,6 @@ class Text:
     the language (a date that babel words); they are rendered in the same language. Make one
     with :data:`deferred`.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     message: str
     values: tuple[tuple[str, object], ...] = ()

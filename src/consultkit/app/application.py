@@ -71,7 +71,7 @@ from consultkit.storage.protocols import (
     Subscription,
     default_store_url,
 )
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 # Start-up (issue 14): the modules behind the schedule verbs (publishing), the outbox
 # dispatcher, the plugin report, reviews (app.review), statistics, the compilation report,
@@ -194,16 +194,13 @@ def _private_field_files(consultation: Consultation, submission: Submission) -> 
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class SubmissionRecord:
     """A submission with its full history, as an organiser sees it.
 
     ``versions`` are the contents earlier edits replaced, oldest first (empty when it was
     never edited); the submission shows version ``len(versions) + 1``.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     submission: Submission
     history: tuple[HistoryEntry, ...]
@@ -217,12 +214,9 @@ class SubmissionRecord:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ImportProblem:
     """One row a bulk import refused: its position (1-based), the rule and the reason."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     row: int
     rule: str
@@ -234,12 +228,9 @@ class ImportProblem:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ReminderRun:
     """What one :meth:`Consultkit.enqueue_reminders` run found due and how many were new."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     events: tuple[OutboxEvent, ...]
     added: int
@@ -255,12 +246,9 @@ class ReminderRun:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ImportReport:
     """What a bulk import did: rows read, stored, already present (skipped) and refused."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     rows: int
     stored: int
@@ -439,6 +427,7 @@ _FIELD_COLUMNS_LIMIT = 64
 
 
 @attrs.define
+@shared_value_methods(hashable=False)
 class Consultkit:
     """One running consultkit: its plugins, its store and its clock, and the users' verbs.
 
@@ -446,9 +435,6 @@ class Consultkit:
     store. Methods that change data run in one store transaction each. Built directly, it
     takes a ``store``, or a ``store_url`` opened on first use (the default URL if None).
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
 
     host: PluginHost
     _store: Store | None = attrs.field(default=None, alias="store")

@@ -16,7 +16,7 @@ from consultkit.domain.checks import CheckWarning
 from consultkit.domain.suggest import closest
 from consultkit.errors import PluginError
 from consultkit.i18n import messages
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Consultation
@@ -24,16 +24,13 @@ if TYPE_CHECKING:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class PluginReport:
     """The loaded plugins, the failures, the blocked plugins and misspelt blocked names.
 
     ``failures`` holds the plugins that failed to import or register, then every clash or
     bad registration found while collecting stores, notifiers, exporters and commands.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     plugins: tuple[PluginInfo, ...]
     failures: tuple[PluginError, ...]

@@ -88,7 +88,7 @@ from consultkit.errors import ConfigError, ConsultkitError, Problem
 from consultkit.i18n import Text as Wording
 from consultkit.i18n import deferred
 from consultkit.reasons import os_reason
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 __all__ = [
     "dump_consultation",
@@ -981,12 +981,9 @@ def make_converter() -> cattrs.Converter:
 
 
 @attrs.frozen
+@shared_value_methods
 class _Key:
     """How one attribute of a class is read from a TOML table (see _table_structurer)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     alias: str

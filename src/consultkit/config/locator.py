@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_repr
+from consultkit.value_methods import shared_value_methods
 
 _BARE = r"[A-Za-z0-9_-]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
@@ -39,15 +39,13 @@ _Scan: TypeAlias = tuple[dict[str, int], dict[int, list[str]]]
 
 
 @attrs.define
+@shared_value_methods(hashable=False)
 class KeyLocator:
     """Maps field paths of a TOML document to the 1-based line where each is written.
 
     The text is scanned when a line is first asked for: a file that loads without a
     problem, as most do, is never scanned (issue 14: 6 ms of every verb that reads one).
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
 
     text: str = attrs.field(repr=False)
     _scanned: _Scan | None = attrs.field(default=None, init=False, repr=False, eq=False)

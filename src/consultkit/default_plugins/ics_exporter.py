@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,12 +23,9 @@ if TYPE_CHECKING:
 
 
 @attrs.frozen
+@shared_value_methods
 class LazyIcsExporter:
     """RFC 5545 feeds (see :mod:`consultkit.formats.ics`), built on first use."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str = "ics"
     media_type: str = "text/calendar; charset=utf-8"

@@ -32,7 +32,7 @@ from consultkit.i18n import deferred
 from consultkit.notify.channels import DeliveryResult, Reach
 from consultkit.reasons import os_reason
 from consultkit.storage.private_files import open_private
-from consultkit.value_methods import value_eq, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -49,11 +49,9 @@ this module loads with the default plugins on every verb, logging costs 7 ms).""
 
 
 @attrs.define
+@shared_value_methods(hashable=False)
 class LogNotifier:
     """Accepts every delivery by logging it (or appending it as JSON to ``path``)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
 
     path: Path | None = None
     channel: str = CHANNEL

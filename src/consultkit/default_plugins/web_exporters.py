@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from consultkit.hookspecs import hookimpl
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,12 +35,9 @@ def timeline_json(document: object) -> bytes:
 
 
 @attrs.frozen
+@shared_value_methods
 class JsonExporter:
     """The ``json`` exporter: the timeline document, at ``options.now`` when given."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str = "json"
     media_type: str = "application/json"
@@ -59,12 +56,9 @@ class JsonExporter:
 
 
 @attrs.frozen
+@shared_value_methods
 class HtmlExporter:
     """The ``html`` exporter: one standalone page with the timeline and calendar links."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str = "html"
     media_type: str = "text/html; charset=utf-8"
@@ -90,12 +84,9 @@ class HtmlExporter:
 
 
 @attrs.frozen
+@shared_value_methods
 class SvgExporter:
     """The ``svg`` exporter: a timeline picture of the schedule, deterministic."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str = "svg"
     media_type: str = "image/svg+xml"

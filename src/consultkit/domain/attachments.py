@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from consultkit.errors import RuleRefusedError
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,13 +40,10 @@ _ID = r"[0-9a-f]{32}"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Attachments:
     """What files a call accepts: ``types`` (media types), at most ``max_bytes`` each, and
     at most ``max_files`` per submission."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     types: tuple[str, ...]
     max_bytes: int
@@ -54,24 +51,18 @@ class Attachments:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Upload:
     """One file as a client sent it: the name it gave and the bytes."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CheckedUpload:
     """An upload whose type was read from its bytes, under a safe name and a new id."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     name: str
@@ -84,12 +75,9 @@ class CheckedUpload:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class StoredAttachment:
     """A kept file as it is served: its safe name, its sniffed type and its bytes."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     media_type: str

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -420,16 +420,13 @@ def _merged(into: tuple[Any, Any], more: tuple[Any, Any]) -> tuple[Any, Any]:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DuplicateGroup:
     """Submissions whose bodies are the same (``exact``) or nearly the same campaign text.
 
     ``ids`` lists the copies of the group's leading text (its most copied one) first, then
     the others; within one text, in the order given.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     ids: tuple[str, ...]
     exact: bool

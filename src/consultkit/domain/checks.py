@@ -20,7 +20,7 @@ from consultkit.domain.queries import call_deadline, call_opens
 from consultkit.domain.rendering import render_instant
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.i18n import messages
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,12 +33,9 @@ __all__ = ["CheckWarning", "check_consultation"]
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CheckWarning:
     """One thing worth a look; ``code`` names the check (``phase-overlap``, …)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     code: str
     path: str

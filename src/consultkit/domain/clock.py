@@ -11,7 +11,7 @@ import pendulum
 from consultkit.domain.windows import to_utc
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 #: The years an instant may have: the range consultation files accept (see config.py),
 #: which keeps every conversion between zones and every date sum inside datetime's range.
@@ -26,24 +26,18 @@ class Clock(Protocol):
 
 
 @attrs.frozen
+@shared_value_methods
 class SystemClock:
     """The machine's clock."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     def now(self) -> pendulum.DateTime:
         return pendulum.now(pendulum.UTC)
 
 
 @attrs.frozen
+@shared_value_methods
 class FixedClock:
     """A clock stopped at one instant (``--now``, tests)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     instant: pendulum.DateTime = attrs.field(converter=to_utc)
 

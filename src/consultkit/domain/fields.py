@@ -30,7 +30,7 @@ from consultkit.domain.text import Text
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 _EMPTY = Text({})
 
@@ -120,23 +120,17 @@ def _words_pattern(least: int | None, most: int | None) -> str:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Option:
     """One answer of a choice: the stored ``value`` and its label in every language."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     value: str
     label: Text
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class _Field:
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     key: str
     label: Text
     help: Text = _EMPTY
@@ -146,12 +140,9 @@ class _Field:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class TextField(_Field):
     """Free text, with limits in characters or words (``str.split`` words)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "text"
     min_characters: int | None = None
@@ -161,6 +152,7 @@ class TextField(_Field):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ChoiceField(_Field):
     """One of ``options``; the value is the option's ``value``.
 
@@ -168,22 +160,15 @@ class ChoiceField(_Field):
     fills ``options`` from it; give one or the other).
     """
 
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     kind: ClassVar[str] = "choice"
     options: tuple[Option, ...] = ()
     vocabulary: str | None = None
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class MultipleChoiceField(_Field):
     """Several of ``options``, each at most once, between ``min_choices`` and ``max_choices``."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "multiple-choice"
     options: tuple[Option, ...] = ()
@@ -193,23 +178,17 @@ class MultipleChoiceField(_Field):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class YesNoField(_Field):
     """``true`` or ``false``."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "yes-no"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class NumberField(_Field):
     """A number between ``minimum`` and ``maximum`` (both included); ``integer`` for counts."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "number"
     minimum: float | None = None
@@ -218,12 +197,9 @@ class NumberField(_Field):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DateField(_Field):
     """A calendar date written ``YYYY-MM-DD``, between ``minimum`` and ``maximum`` (included)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "date"
     minimum: dt.date | None = None
@@ -231,50 +207,39 @@ class DateField(_Field):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class UrlField(_Field):
     """An ``http`` or ``https`` address with a host name."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "url"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class EmailField(_Field):
     """One e-mail address."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "email"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CountryField(_Field):
     """An ISO 3166-1 alpha-2 code (``CH``), upper case."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "country"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class UnRegionField(_Field):
     """A UN M49 region, sub-region or intermediate region code (``150`` for Europe)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "un-region"
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class PeopleField(_Field):
     """A list of people (speakers, organisers), each with their own consent to be published.
 
@@ -283,16 +248,13 @@ class PeopleField(_Field):
     speaker agrees for themselves, not through the submitter.
     """
 
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     kind: ClassVar[str] = "people"
     min_people: int | None = None
     max_people: int | None = None
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class FileField(_Field):
     """A file: ``{ name = "x.pdf", size = 1234, media_type, attachment = ID }``, with limits.
 
@@ -302,10 +264,6 @@ class FileField(_Field):
     as an attachment, which ``attachment`` names; a value without it (an import) only
     describes a file kept elsewhere.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "file"
     types: tuple[str, ...] = ()

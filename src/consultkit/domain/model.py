@@ -26,7 +26,7 @@ from consultkit.domain.windows import AnyWindow, Deadline  # noqa: TC001
 from consultkit.errors import UnknownItemError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,12 +48,9 @@ class OrganisationRole(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Organisation:
     """An organisation named by the consultation (an organiser or a collaborator)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     name: Text
@@ -62,12 +59,9 @@ class Organisation:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Contact:
     """Who to ask; every field is optional because letters vary."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str | None = None
     phone: str | None = None
@@ -76,6 +70,7 @@ class Contact:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class StakeholderGroup:
     """A stakeholder group, as data; ``mappings`` relate it to other taxonomies.
 
@@ -83,25 +78,18 @@ class StakeholderGroup:
     code of the matching category there, so statistics compare across processes.
     """
 
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     id: str
     name: Text
     mappings: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Place:
     """Where something happens: a venue and room, an online link, or both (hybrid).
 
     ``inferred`` lists the names of fields here that the source implies but does not state.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     venue: Text = _EMPTY
     room: Text = _EMPTY
@@ -116,12 +104,9 @@ class Place:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Activity:
     """Something that happens within a phase; ``call`` names a call it concerns."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     title: Text
@@ -129,12 +114,9 @@ class Activity:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Phase:
     """One step of the process, with an honest window and a status."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     ordinal: int
@@ -152,12 +134,9 @@ class Phase:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class RelatedEvent:
     """An event the process relates to (the Forum it prepares)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     title: Text
@@ -171,12 +150,9 @@ class RelatedEvent:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Requirement:
     """One thing a submission to a call must contain."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     description: Text
@@ -185,6 +161,7 @@ class Requirement:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Call:
     """A call for submissions: when it opens, its deadline, who may answer and what to send.
 
@@ -192,10 +169,6 @@ class Call:
     (``opens_with``); the deadline is a :class:`Deadline` or the deadline of a phase whose
     window is one (``closes_with``). Either may be unknown, and the model says so.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     kind: str
@@ -260,16 +233,13 @@ of that round who still has reviews to give, from the private reviewers file."""
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Reminder:
     """Remind people ``before`` an edge of a schedule item; recomputed when the item moves.
 
     ``anchor`` is an item reference: ``phase:ID``, ``event:ID``, ``call:ID`` or
     ``review:CALL/ROUND``.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     anchor: str
@@ -285,6 +255,7 @@ SettingValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class PluginSettings:
     """One plugin's settings for this consultation: the file's ``[plugins.NAME]`` table.
 
@@ -295,21 +266,14 @@ class PluginSettings:
     or the notification settings file.
     """
 
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     enabled: bool = True
     values: Mapping[str, SettingValue] = attrs.field(factory=dict, converter=dict)
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Consultation:
     """A whole consultation process."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     title: Text

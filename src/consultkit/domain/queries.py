@@ -16,7 +16,7 @@ import attrs
 
 from consultkit.domain.instants import utc_instant
 from consultkit.domain.windows import Deadline, Precision, Relation, sort_key, to_utc
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation, Phase
@@ -47,16 +47,13 @@ class CallState(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class UpcomingDeadline:
     """The next deadline and every item it closes (``call:ID``, ``phase:ID``).
 
     ``cutoff`` is the first instant that is too late, a standard UTC ``datetime`` like
     every instant of the public API.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     deadline: Deadline
     cutoff: dt.datetime = attrs.field(converter=utc_instant)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 from consultkit.i18n import Text, deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,12 +43,9 @@ _NOT_ALNUM: Final = r"[\W_]+"  # compiled on first use by re's cache, not at imp
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Quota:
     """How many submissions one sender may make to a call (None: no limit of that kind)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     per_email: int | None = None
     per_organisation: int | None = None
@@ -58,12 +55,9 @@ class Quota:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class QuotaLimit:
     """One limit a new submission must fit: its kind, its sender's key, the maximum."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: QuotaKind
     key: str

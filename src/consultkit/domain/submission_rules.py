@@ -34,7 +34,7 @@ from consultkit.domain.vocabularies import Vocabulary, resolve_tag
 from consultkit.domain.windows import Deadline, Precision
 from consultkit.errors import InvalidValueError, PermissionDeniedError, RuleRefusedError
 from consultkit.i18n import Text, deferred, joined
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from consultkit.domain.model import Call, Consultation
@@ -106,6 +106,7 @@ CONTENT_FIELDS = ("title", "body", "tags", "attachments", "organisation", "count
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CallTimes:
     """When a call opens and closes, as far as the model knows.
 
@@ -113,10 +114,6 @@ class CallTimes:
     instant that is too late (both UTC); ``None`` means unknown, which counts as open.
     ``deadline`` is the :class:`~consultkit.domain.windows.Deadline` behind ``closes``, if any.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     opens: dt.datetime | None
     closes: dt.datetime | None
@@ -196,23 +193,17 @@ def _deadline_words(deadline: Deadline, zone: str, language: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class SubmissionCheck:
     """A draft that passed the rules, with its canonical tags and any notes worth telling."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     draft: Draft
     notes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class _CallRule:
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     call: Call
     times: CallTimes
     needed: tuple[str, ...]
@@ -251,15 +242,13 @@ _LANGUAGES_KEPT = 256
 
 
 @attrs.define
+@shared_value_methods(hashable=False)
 class SubmissionRules:
     """The submitting rules of one consultation, with per-call facts worked out once.
 
     :func:`check_submission` uses it for one draft; a bulk import keeps one instance so
     deadlines and eligibility are resolved once per call, not once per row.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
 
     consultation: Consultation
     _calls: dict[str, _CallRule] = attrs.field(factory=dict, init=False)

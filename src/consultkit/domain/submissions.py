@@ -20,7 +20,7 @@ import attrs
 
 from consultkit.domain.instants import instant_text, utc_instant, utc_instant_or_none
 from consultkit.i18n import Text, deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -90,6 +90,7 @@ def optional_text(value: str | None) -> str | None:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Submitter:
     """The person (or body) who sent a submission, in the stakeholder group they chose.
 
@@ -97,10 +98,6 @@ class Submitter:
     every way in (``submit``, the web form, the bulk import), so the same person is stored
     alike whichever way they came.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     email: str
@@ -128,12 +125,9 @@ def submitter_identity(submitter: Submitter | None) -> dict[str, str | None]:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Consent:
     """What the submitter allows to be published; nothing is published by default."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     publish_text: bool = False
     publish_name: bool = False
@@ -141,18 +135,16 @@ class Consent:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Actor:
     """Who performs an action: a submitter (id: e-mail), an organiser (id: name), the system."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     role: ActorRole
     id: str
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Submission:
     """One contribution to a call, as stored.
 
@@ -160,10 +152,6 @@ class Submission:
     erased; ``body`` is ``None`` when the text was removed too. ``fingerprint`` is the
     sha256 of the normalised body (campaign duplicates share it) and stays after erasure.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     tracking_number: str
@@ -375,12 +363,9 @@ def submission_from_record(r: SubmissionRecord) -> Submission:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class HistoryEntry:
     """One recorded status change: who, when, from which status to which, and why."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     submission_id: str
     at: dt.datetime = attrs.field(converter=utc_instant)
@@ -391,6 +376,7 @@ class HistoryEntry:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class SubmissionVersion:
     """An earlier version of an edited submission: its content until ``replaced_at``.
 
@@ -398,10 +384,6 @@ class SubmissionVersion:
     the next version, so a submission edited twice has versions 1 and 2 here and shows
     version 3. Erasing the submitter removes these too.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     submission_id: str
     version: int
@@ -436,16 +418,13 @@ def version_of(
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Receipt:
     """What a submitter gets back: the tracking number to quote, and what happened.
 
     ``replayed`` is true when the same idempotency key was sent again and the original
     receipt is returned instead of a second submission.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     tracking_number: str
     submission_id: str
@@ -463,12 +442,9 @@ class Receipt:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Draft:
     """The fields a submitter fills in; :func:`check_submission` decides if it may be sent."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     call_id: str
     submitter: Submitter

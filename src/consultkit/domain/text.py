@@ -11,18 +11,15 @@ from collections.abc import Iterable, Mapping  # noqa: TC003
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Localized:
     """A text chosen for a reader: what was asked for, what was found, and whether it fell back."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     text: str
     language: str
@@ -38,12 +35,9 @@ def _freeze(values: Mapping[str, str]) -> Mapping[str, str]:
 
 
 @attrs.frozen
+@shared_value_methods
 class Text:
     """A text in several languages, keyed by language tag."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     values: Mapping[str, str] = attrs.field(converter=_freeze)
 

@@ -18,7 +18,7 @@ from consultkit.domain.text import Text
 from consultkit.errors import InvalidValueError
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred, joined
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 _EMPTY = Text({})
 _SEPARATORS = r"[\s_\-.]+"
@@ -35,12 +35,9 @@ def term_key(text: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Term:
     """One term: the ``id`` stored on submissions, its label, and other spellings accepted."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     label: Text
@@ -48,12 +45,9 @@ class Term:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Vocabulary:
     """A named list of terms; ``inferred`` lists paths the source implies but does not state."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     label: Text

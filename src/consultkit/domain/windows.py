@@ -37,7 +37,7 @@ import pendulum
 from consultkit.domain.zones import known_zone, unknown_zone
 from consultkit.errors import ConsultkitError, UnknownZoneError
 from consultkit.i18n import Text, deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 UTC = pendulum.UTC
 
@@ -264,10 +264,9 @@ def _midnight(day: dt.date, zone: str) -> pendulum.DateTime:
 
 
 @attrs.frozen(order=True)
+@shared_value_methods(eq=False)
 class Month:
     """A calendar month, for windows known only to the month."""
-
-    __repr__ = value_repr
 
     year: int = attrs.field(
         validator=attrs.validators.and_(attrs.validators.ge(1), attrs.validators.le(9998))
@@ -348,6 +347,7 @@ class _Rendered:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CalendarSpan:
     """What a calendar entry for a window covers.
 
@@ -355,10 +355,6 @@ class CalendarSpan:
     entry, ``end`` exclusive, as iCalendar's DTEND wants it). ``end == start`` is a single
     instant (a cut-off). ``zone`` is the zone the instants are meant to be shown in.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     start: dt.date
     end: dt.date
@@ -423,12 +419,9 @@ def _validate_zone(_instance: object, _attribute: object, value: str) -> None:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ExactWindow(_Rendered):
     """A range of exact wall-clock times in a named zone (phase I: 16:00–17:00 Geneva)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "exact"
     start: pendulum.DateTime
@@ -479,12 +472,9 @@ class ExactWindow(_Rendered):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DayWindow(_Rendered):
     """Whole days, first and last inclusive, as days of ``zone`` (phase III: 25–29 Nov)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "days"
     first: dt.date
@@ -538,12 +528,9 @@ class DayWindow(_Rendered):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class MonthWindow(_Rendered):
     """A fuzzy range known only to the month ("January/February 2020"); no day is invented."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "months"
     first: Month
@@ -595,6 +582,7 @@ class MonthWindow(_Rendered):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Deadline(_Rendered):
     """A deadline that says its rule: a day, a cut-off rule and the zone the day belongs to.
 
@@ -602,10 +590,6 @@ class Deadline(_Rendered):
     ``zone``; ``anywhere-on-earth`` before midnight at UTC-12; ``at-time`` before ``time``
     on ``day`` in ``zone``. As a window, a deadline is the single instant of its cut-off.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "deadline"
     day: dt.date
@@ -678,12 +662,9 @@ class Deadline(_Rendered):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Unscheduled(_Rendered):
     """No date is known yet ("to be announced"); the window claims nothing."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     kind: ClassVar[str] = "unscheduled"
     zone: str = attrs.field(validator=_validate_zone)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Analysis:
     """A section a plugin adds through the ``analyse_submissions`` hook.
 
@@ -20,10 +21,6 @@ class Analysis:
     says how it was made (a model's name and version, say). The report always labels the
     section as machine-made, whatever the plugin writes.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     title: str
     paragraphs: tuple[str, ...]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from consultkit.trusted_values import trusted_builder
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -64,6 +64,7 @@ def people_channel(notifiers: Mapping[str, object]) -> str:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DeliveryResult:
     """What a channel did with one delivery: accepted it, or failed and whether to retry.
 
@@ -76,10 +77,6 @@ class DeliveryResult:
     ``error`` may be deferred words (a :class:`~consultkit.i18n.Text`): the outbox keeps
     their English, and ``notify run`` tells the organiser in their language (issue 11).
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     delivery_id: str
     accepted: bool

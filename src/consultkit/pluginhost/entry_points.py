@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -39,12 +39,9 @@ _VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class EntryPoint:
     """One entry point: its name, its ``module:attribute`` value and its distribution's version."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     value: str

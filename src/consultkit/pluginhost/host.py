@@ -40,7 +40,7 @@ from consultkit.i18n import Text, deferred
 from consultkit.pluginhost.commands import BUILTIN_COMMAND_NAMES
 from consultkit.pluginhost.entry_points import entry_points
 from consultkit.storage.urls import redact_url, scrub
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     import click
@@ -83,12 +83,9 @@ _MAX_REMEMBERED_FAILURES = 100
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class PluginInfo:
     """What ``consultkit plugins`` shows about one plugin."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     version: str
@@ -98,12 +95,9 @@ class PluginInfo:
 
 
 @attrs.frozen
+@shared_value_methods
 class Hold:
     """One reason a plugin's screener gave to hold a submission for review, and which plugin."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     plugin: str
     reason: str
@@ -113,16 +107,13 @@ class Hold:
 
 
 @attrs.frozen
+@shared_value_methods
 class Refusal:
     """One reason a plugin's validator gave to refuse a submission, and which plugin gave it.
 
     ``crashed`` is True when the validator raised (the reason then says so and names the
     plugin already).
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     plugin: str
     reason: str | Text
@@ -143,11 +134,8 @@ class Refusal:
 
 
 @attrs.frozen
+@shared_value_methods
 class _Impl:
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     plugin: str
     function: Callable[..., Any]
     argnames: tuple[str, ...]
@@ -178,6 +166,7 @@ def _env_flag(value: str | None) -> bool:
 
 
 @attrs.define
+@shared_value_methods(hashable=False)
 class PluginHost:
     """Loads plugins into one pluggy manager and offers typed access to their hooks.
 
@@ -185,9 +174,6 @@ class PluginHost:
     plugins=[MyPlugin()])`` for an isolated host. Nothing is global: two hosts never share
     plugins.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
 
     strict: bool = False
     disabled: frozenset[str] = frozenset()

@@ -14,7 +14,7 @@ import attrs
 
 from consultkit.domain.submissions import SUBMITTER_IDENTITY
 from consultkit.i18n import deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -125,11 +125,8 @@ def _mentions(text: str, needles: list[str]) -> bool:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class _Rules:
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
-
     address: str
     needles: list[str]
     drop: frozenset[str]

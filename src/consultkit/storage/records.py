@@ -17,7 +17,7 @@ import attrs
 from consultkit.domain.instants import utc_instant, utc_instant_or_none
 from consultkit.i18n import Text  # noqa: TC001 (attrs reads the field annotations at run time)
 from consultkit.trusted_values import trusted_builder
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -29,6 +29,7 @@ def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class OutboxEvent:
     """Something that happened and may need telling, written in the same transaction as the change.
 
@@ -38,10 +39,6 @@ class OutboxEvent:
     skipped (a reminder run twice enqueues nothing the second time). ``submission_id`` links
     the event to a submission so erasure can scrub it.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     kind: str
@@ -55,12 +52,9 @@ class OutboxEvent:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DeliveryTarget:
     """One recipient of an event on one channel, in the language they read."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     channel: str
     recipient: str
@@ -77,6 +71,7 @@ class DeliveryStatus(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Delivery:
     """One event to send to one recipient on one channel, with its sending state.
 
@@ -84,10 +79,6 @@ class Delivery:
     ``lease_until`` say which worker holds it and until when; after the lease expires
     another worker may claim it again. ``last_error`` keeps the latest failure.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     event: OutboxEvent
@@ -106,12 +97,9 @@ class Delivery:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class DeliveryFailure:
     """One failed attempt to record: the error, and when to retry (``None``: dead-letter it)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     delivery_id: str
     error: str | Text
@@ -157,12 +145,9 @@ routed_target: Callable[[str, str, str], DeliveryTarget] = trusted_builder(Deliv
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Subscription:
     """Someone who asked to be told about a consultation's changes on one channel."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     consultation_id: str
     channel: str
@@ -173,12 +158,9 @@ class Subscription:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ScheduleRevision:
     """One published version of a consultation's schedule; ``number`` counts from 1."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     consultation_id: str
     number: int
@@ -187,16 +169,13 @@ class ScheduleRevision:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Tombstone:
     """The record that a submitter's identity was erased, kept without the identity.
 
     It names the submissions affected, when, why (the legal ground, e.g. "GDPR Art. 17
     request") and whether their text was kept. It holds no name or address.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     consultation_id: str
@@ -207,6 +186,7 @@ class Tombstone:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ApiToken:
     """An organiser's bearer token for one consultation's organiser API, without the secret.
 
@@ -214,10 +194,6 @@ class ApiToken:
     when the token is made, and cannot be read back. ``revoked_at`` is set when it is
     revoked; a revoked token answers nothing.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     name: str
     consultation_id: str

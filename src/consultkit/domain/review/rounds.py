@@ -15,7 +15,7 @@ from consultkit.domain.text import Text
 from consultkit.domain.windows import AnyWindow  # noqa: TC001 (resolved by cattrs)
 from consultkit.i18n import Text as Words
 from consultkit.i18n import deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 _EMPTY = Text({})
 
@@ -26,12 +26,9 @@ class RoundKind(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Criterion:
     """One criterion of a scoring rubric: a whole-number scale ``min``..``max`` and a weight."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     label: Text
@@ -54,6 +51,7 @@ class Criterion:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ReviewRound:
     """One review round of a call.
 
@@ -64,10 +62,6 @@ class ReviewRound:
     conflicted. ``window`` is when reviewers work (a schedule item ``review:CALL/ROUND``;
     ``kind = "unscheduled"`` when it is not known yet).
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     id: str
     kind: RoundKind
@@ -85,12 +79,9 @@ class ReviewRound:
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class CallReview:
     """A call's review: its rounds, in the order they run."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     rounds: tuple[ReviewRound, ...] = ()
 

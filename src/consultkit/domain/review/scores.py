@@ -17,7 +17,7 @@ from consultkit.domain.instants import utc_instant
 from consultkit.domain.rendering import listed
 from consultkit.domain.review.rounds import RoundKind
 from consultkit.i18n import Text, deferred
-from consultkit.value_methods import value_eq, value_hash, value_repr
+from consultkit.value_methods import shared_value_methods
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,13 +31,10 @@ DEFAULT_CONFIDENCE = 3
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class ReviewAssignment:
     """Reviewer ``reviewer_id`` is to review ``submission_id`` in round ``round`` (a
     :func:`~consultkit.domain.review.rounds.round_ref`)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     consultation_id: str
     round: str
@@ -51,12 +48,9 @@ def _scores(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, i
 
 
 @attrs.frozen(kw_only=True)
+@shared_value_methods
 class Review:
     """One reviewer's review of one submission in one round (the latest they gave)."""
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     consultation_id: str
     round: str
