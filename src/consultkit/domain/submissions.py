@@ -272,6 +272,7 @@ def record_instants_as_text(r: SubmissionRecord) -> SubmissionRecord[str]:
 
 
 @attrs.frozen
+@shared_value_methods
 class SubmissionRecordStream(Generic[InstantT]):
     """Records read in one pass, and the form their instants take.
 
@@ -281,10 +282,6 @@ class SubmissionRecordStream(Generic[InstantT]):
     records made from submissions keep their datetimes (:meth:`of_datetimes`). Build one
     with those two, so the form said is the records' form.
     """
-
-    __repr__ = value_repr
-    __eq__ = value_eq
-    __hash__ = value_hash
 
     records: Iterable[SubmissionRecord[InstantT]]
     instants_as_text: bool
